@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Project-local PostgreSQL 15 cluster, owned by the `postgres` user (PostgreSQL refuses root).
+#   db.sh start | stop | restart | status | create-db | psql [args]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/env.sh"
+
+as_pg() {
+  if [ "$(id -un)" = "postgres" ]; then "$@"; else runuser -u postgres -- "$@"; fi
+}
+pgctl() { as_pg "$PG_BINDIR/pg_ctl" -D "$AGENTTRACE_PGDATA" "$@"; }
+
+init_cluster() {
+  [ -f "$AGENTTRACE_PGDATA/PG_VERSION" ] && return 0
+  echo "initialising cluster in $AGENTTRACE_PGDATA (port $PGPORT)"
+  mkdir -p "$(dirname "$AGENTTRACE_PGDATA")"
+  chown postgres:postgres "$(dirname "$AGENTTRACE_PGDATA")"
+  as_pg "$PG_BINDIR/initdb" -D "$AGENTTRACE_PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  cat >> "$AGENTTRACE_PGDATA/postgresql.conf" <<CONF
+# --- pg_agenttrace project cluster
+port = $PGPORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '/tmp'
+shared_preload_libraries = 'timescaledb'
+timescaledb.telemetry_level = off
+max_connections = 200
+shared_buffers = 1GB
+work_mem = 32MB
+maintenance_work_mem = 256MB
+max_wal_size = 4GB
+checkpoint_timeout = 15min
+wal_compression = on
+synchronous_commit = on
+log_min_messages = warning
+CONF
+}
+
+is_running() { pgctl status >/dev/null 2>&1; }
+
+case "${1:-start}" in
+  start)
+    init_cluster
+    if is_running; then echo "cluster already running on port $PGPORT"; exit 0; fi
+    pgctl -l "$AGENTTRACE_PGDATA/server.log" -w -t 60 start >/dev/null
+    echo "cluster started on port $PGPORT"
+    ;;
+  stop) is_running && pgctl -m fast -w stop >/dev/null; echo "cluster stopped" ;;
+  restart) pgctl -m fast -w -l "$AGENTTRACE_PGDATA/server.log" restart >/dev/null; echo "cluster restarted" ;;
+  status) pgctl status ;;
+  create-db)
+    if ! psql -qAt -d postgres -c "select 1 from pg_database where datname='$PGDATABASE'" | grep -q 1; then
+      psql -q -d postgres -c "CREATE DATABASE $PGDATABASE"
+    fi
+    psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS timescaledb;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+SQL
+    # Rebuilt extension with the same version: replace it so the new code's SQL is in place.
+    psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS pg_agenttrace"
+    ;;
+  psql) shift; exec psql "$@" ;;
+  *) echo "usage: $0 start|stop|restart|status|create-db|psql" >&2; exit 2 ;;
+esac

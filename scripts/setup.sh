@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Idempotent set-up for pg_agenttrace on Debian bookworm (root):
+#   apt packages -> TimescaleDB (built from Debian trixie's source) -> cargo-pgrx (pinned)
+#   -> build + install the extension -> project-local PostgreSQL 15 cluster (owned by `postgres`)
+#   -> database `agenttrace` with timescaledb + pg_agenttrace.
+# A second run with everything present only rebuilds what changed and takes seconds.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/env.sh
+source "$ROOT/scripts/env.sh"
+
+PGRX_VERSION="0.18.0"
+TSDB_DEB_VERSION="2.19.3+dfsg-1+deb13u1"
+step() { printf '\n==> [setup %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# ---------------------------------------------------------------- apt packages
+APT_PKGS=(postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang cmake
+          build-essential pkg-config libssl-dev protobuf-compiler python3-venv curl ca-certificates xz-utils)
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing apt packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  step "apt packages present"
+fi
+
+# ---------------------------------------------------------------- TimescaleDB
+if [ ! -f "$PG_SHAREDIR/extension/timescaledb.control" ]; then
+  step "building TimescaleDB $TSDB_DEB_VERSION from Debian trixie source (about a minute)"
+  W=/var/tmp/timescaledb-build
+  mkdir -p "$W/lists/partial"
+  cat > "$W/trixie.sources" <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  A=(-o "Dir::Etc::sourcelist=$W/trixie.sources" -o Dir::Etc::sourceparts=/nonexistent -o "Dir::State::Lists=$W/lists")
+  (cd "$W" && $SUDO apt-get "${A[@]}" update -q)
+  if ! (cd "$W" && $SUDO apt-get "${A[@]}" source --download-only "timescaledb=$TSDB_DEB_VERSION"); then
+    echo "pinned timescaledb $TSDB_DEB_VERSION is gone from trixie; trying the current one" >&2
+    (cd "$W" && $SUDO apt-get "${A[@]}" source --download-only timescaledb) || {
+      echo "ERROR: no timescaledb source package available from Debian trixie" >&2; exit 1; }
+  fi
+  orig=$(ls "$W"/timescaledb_*.orig.tar.* | sort | tail -n1)
+  rm -rf "$W/src" && mkdir -p "$W/src"
+  tar xf "$orig" -C "$W/src" --strip-components=1
+  (cd "$W/src" && ./bootstrap -DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF -DAPACHE_ONLY=ON -DWARNINGS_AS_ERRORS=OFF \
+      -DUSE_TELEMETRY=OFF -DPG_CONFIG="$PG_CONFIG" >/dev/null && make -C build -j"$(nproc)" >/dev/null && $SUDO make -C build install >/dev/null)
+else
+  step "TimescaleDB present"
+fi
+
+# ---------------------------------------------------------------- cargo-pgrx
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
+  step "installing cargo-pgrx $PGRX_VERSION (about 4 minutes the first time)"
+  cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
+else
+  step "cargo-pgrx $PGRX_VERSION present"
+fi
+if ! grep -q "pg15" "${PGRX_HOME:-$HOME/.pgrx}/config.toml" 2>/dev/null; then
+  step "registering PostgreSQL 15 with pgrx"
+  cargo pgrx init --pg15 "$PG_CONFIG"
+fi
+
+if [ "${1:-}" = "--deps-only" ]; then step "dependencies ready"; exit 0; fi
+
+# ---------------------------------------------------------------- the extension
+step "building and installing pg_agenttrace (incremental)"
+(cd "$ROOT/pg_agenttrace" && cargo pgrx install --release --pg-config "$PG_CONFIG" 2>&1 | grep -vE '^\s+(Compiling|Checking)' | tail -n 5)
+
+# ---------------------------------------------------------------- the cluster
+"$ROOT/scripts/db.sh" start
+step "creating database $PGDATABASE and extensions"
+"$ROOT/scripts/db.sh" create-db
+step "set-up done: $DATABASE_URL"
