@@ -9,3 +9,4 @@ pub mod ids;
 pub mod model;
 pub mod normalize;
 pub mod otlp;
+pub mod runs;
