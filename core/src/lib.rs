@@ -9,4 +9,5 @@ pub mod ids;
 pub mod model;
 pub mod normalize;
 pub mod otlp;
+pub mod rows;
 pub mod runs;

@@ -1,2 +1,26 @@
+//! pg_agenttrace: the PostgreSQL face of agenttrace-core.
+//!
+//! One file per SQL capability; each only adapts types and declares SQL. Decoding,
+//! normalization and analysis live in the `agenttrace-core` crate.
 use pgrx::prelude::*;
+
+mod columns;
+mod ingest;
+mod store;
+
 ::pgrx::pg_module_magic!(name, version);
+
+// Tables, indexes, hypertable detection and small SQL helpers. Runs first.
+extension_sql_file!("../../sql/schema.sql", name = "schema", bootstrap);
+
+/// The extension's version.
+#[pg_extern(immutable, parallel_safe)]
+fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+extension_sql!(
+    r#"COMMENT ON FUNCTION version() IS 'Version of the installed pg_agenttrace library. Example: SELECT agenttrace.version();';"#,
+    name = "comment_version",
+    requires = [version]
+);

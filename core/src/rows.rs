@@ -1,0 +1,162 @@
+//! Storage rows: decoded spans plus normalizer facts, shaped like the `agenttrace.*` tables.
+//!
+//! Kept here (not in the extension) so the extension, the benchmark's COPY baseline and tests
+//! all build exactly the same rows.
+use crate::ids::{span_id_to_i64, TraceId};
+use crate::model::SpanRecord;
+use crate::normalize::SpanFacts;
+
+/// Text columns that duplicate attribute content are cut to this many bytes (the full value
+/// stays in `attributes`).
+pub const EXCERPT_BYTES: usize = 8 * 1024;
+
+/// Cuts at a char boundary at or below `max` bytes.
+pub fn excerpt(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = s[..end].to_string();
+    out.push('…');
+    out
+}
+
+/// Unix nanoseconds -> PostgreSQL timestamptz microseconds (since 2000-01-01).
+pub fn pg_micros(unix_nano: u64) -> i64 {
+    const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;
+    (unix_nano / 1000) as i64 - PG_EPOCH_UNIX_MICROS
+}
+
+/// OTLP uint64 nanos into a bigint column (values past 2262 clamp rather than wrap).
+pub fn nanos_i64(unix_nano: u64) -> i64 {
+    i64::try_from(unix_nano).unwrap_or(i64::MAX)
+}
+
+/// One `agenttrace.spans` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanRow {
+    pub trace_id: TraceId,
+    pub span_id: i64,
+    pub parent_span_id: Option<i64>,
+    pub run_id: TraceId,
+    pub start_time_pg_micros: i64,
+    pub end_time_pg_micros: i64,
+    pub start_time_unix_nano: i64,
+    pub end_time_unix_nano: i64,
+    pub duration_ns: i64,
+    pub name: String,
+    pub kind: i16,
+    pub status_code: i16,
+    pub status_message: Option<String>,
+    pub service_name: String,
+    pub resource_hash: i64,
+    pub scope_name: Option<String>,
+    pub scope_version: Option<String>,
+    pub trace_state: Option<String>,
+    pub flags: i32,
+    pub attributes_json: String,
+    pub dropped_attributes_count: i32,
+    pub dropped_events_count: i32,
+    pub dropped_links_count: i32,
+    pub framework: Option<String>,
+    pub instrumentation: Option<String>,
+    pub category: &'static str,
+    pub agent_name: Option<String>,
+    pub agent_id: Option<String>,
+    pub agent_role: Option<String>,
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub cached_tokens: Option<i64>,
+    pub reasoning_tokens: Option<i64>,
+    pub total_tokens: Option<i64>,
+    pub tool_name: Option<String>,
+    pub tool_call_id: Option<String>,
+    pub is_error: bool,
+    pub error_type: Option<String>,
+    pub error_message: Option<String>,
+    pub input_text: Option<String>,
+    pub output_text: Option<String>,
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn small(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+impl SpanRow {
+    pub fn new(span: &SpanRecord, facts: &SpanFacts, run_id: TraceId) -> Self {
+        let cut = |s: &Option<String>| s.as_deref().map(|s| excerpt(s, EXCERPT_BYTES));
+        SpanRow {
+            trace_id: span.trace_id,
+            span_id: span_id_to_i64(&span.span_id),
+            parent_span_id: span.parent_span_id.as_ref().map(span_id_to_i64),
+            run_id,
+            start_time_pg_micros: pg_micros(span.start_time_unix_nano),
+            end_time_pg_micros: pg_micros(span.end_time_unix_nano),
+            start_time_unix_nano: nanos_i64(span.start_time_unix_nano),
+            end_time_unix_nano: nanos_i64(span.end_time_unix_nano),
+            duration_ns: nanos_i64(span.duration_ns()),
+            name: span.name.clone(),
+            kind: span.kind.clamp(i16::MIN as i32, i16::MAX as i32) as i16,
+            status_code: span.status_code.clamp(i16::MIN as i32, i16::MAX as i32) as i16,
+            status_message: non_empty(&span.status_message),
+            service_name: span.resource.service_name.clone(),
+            resource_hash: span.resource.hash,
+            scope_name: non_empty(&span.scope_name),
+            scope_version: non_empty(&span.scope_version),
+            trace_state: non_empty(&span.trace_state),
+            flags: span.flags as i32,
+            attributes_json: serde_json::Value::Object(span.attributes.clone()).to_string(),
+            dropped_attributes_count: small(span.dropped_attributes_count),
+            dropped_events_count: small(span.dropped_events_count),
+            dropped_links_count: small(span.dropped_links_count),
+            framework: facts.framework.clone(),
+            instrumentation: facts.instrumentation.clone(),
+            category: facts.category.as_str(),
+            agent_name: facts.agent_name.clone(),
+            agent_id: facts.agent_id.clone(),
+            agent_role: cut(&facts.agent_role),
+            model: facts.model.clone(),
+            provider: facts.provider.clone(),
+            input_tokens: facts.input_tokens,
+            output_tokens: facts.output_tokens,
+            cached_tokens: facts.cached_tokens,
+            reasoning_tokens: facts.reasoning_tokens,
+            total_tokens: facts.total_tokens,
+            tool_name: facts.tool_name.clone(),
+            tool_call_id: facts.tool_call_id.clone(),
+            is_error: facts.is_error,
+            error_type: facts.error_type.clone(),
+            error_message: facts.error_message.as_deref().map(|s| excerpt(s, 2 * EXCERPT_BYTES)),
+            input_text: cut(&facts.input_text),
+            output_text: cut(&facts.output_text),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_respects_char_boundaries() {
+        assert_eq!(excerpt("héllo", 2), "h…");
+        assert_eq!(excerpt("abc", 3), "abc");
+    }
+
+    #[test]
+    fn timestamps() {
+        // 2000-01-01T00:00:00Z is PostgreSQL's zero.
+        assert_eq!(pg_micros(946_684_800_000_000_000), 0);
+        assert_eq!(pg_micros(946_684_800_000_001_999), 1);
+        assert_eq!(nanos_i64(u64::MAX), i64::MAX);
+    }
+}

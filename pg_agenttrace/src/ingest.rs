@@ -1,0 +1,173 @@
+//! SQL capability: ingest OTLP trace export requests.
+//!
+//! `agenttrace.ingest(body, content_type, content_encoding)` for one body,
+//! `agenttrace.ingest_staged(batch_id)` for a batch COPied into `agenttrace.ingest_staging`,
+//! `agenttrace.renormalize(run_id)` to re-run the normalizers over stored spans.
+use agenttrace_core::ids::TraceId;
+use agenttrace_core::model::SpanRecord;
+use agenttrace_core::otlp::{decode_body, DecodeError, Limits};
+use pgrx::prelude::*;
+use pgrx::spi::{SpiClient, SpiResult};
+
+use crate::store::store_spans;
+
+/// One request body as received.
+pub struct Body {
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
+    pub content_encoding: Option<String>,
+}
+
+/// Per-body outcome, shaped like OTLP partial success.
+pub struct BodyResult {
+    pub accepted: i64,
+    pub rejected: i64,
+    pub error: Option<String>,
+    /// `ok`, `partial` (some spans rejected) or `invalid` (nothing decodable; dead-lettered).
+    pub status: &'static str,
+}
+
+/// Decodes every body, dead-letters the undecodable ones, stores all spans in one pass.
+/// A bad body never fails the others: decoding errors are results, not SQL errors.
+fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec<BodyResult>> {
+    let limits = Limits::default();
+    let mut results = Vec::with_capacity(bodies.len());
+    let mut spans: Vec<SpanRecord> = Vec::new();
+    for body in bodies {
+        pgrx::check_for_interrupts!();
+        match decode_body(&body.bytes, body.content_type.as_deref(), body.content_encoding.as_deref(), &limits) {
+            Ok(decoded) => {
+                let rejected = decoded.rejected.len() as i64;
+                results.push(BodyResult {
+                    accepted: decoded.spans.len() as i64,
+                    rejected,
+                    error: decoded.rejection_message(),
+                    status: if rejected > 0 { "partial" } else { "ok" },
+                });
+                spans.extend(decoded.spans);
+            }
+            Err(e) => {
+                dead_letter(client, &body, &e)?;
+                results.push(BodyResult { accepted: 0, rejected: 0, error: Some(e.to_string()), status: "invalid" });
+            }
+        }
+    }
+    store_spans(client, spans)?;
+    Ok(results)
+}
+
+fn dead_letter(client: &mut SpiClient<'_>, body: &Body, e: &DecodeError) -> SpiResult<()> {
+    // Keep at most the body limit; an oversized body is recorded truncated, with its real size.
+    let keep = body.bytes.len().min(Limits::default().max_body_bytes);
+    client.update(
+        "INSERT INTO agenttrace.dead_letters (content_type, content_encoding, body, body_bytes, error_message, sqlstate)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        None,
+        &[
+            body.content_type.clone().into(),
+            body.content_encoding.clone().into(),
+            body.bytes[..keep].to_vec().into(),
+            (body.bytes.len().min(i32::MAX as usize) as i32).into(),
+            e.to_string().into(),
+            e.sqlstate().to_string().into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Ingests one OTLP `ExportTraceServiceRequest` body (protobuf or OTLP/JSON, gzip optional).
+#[pg_extern(volatile, parallel_unsafe)]
+fn ingest(
+    body: &[u8],
+    content_type: default!(Option<&str>, "'application/x-protobuf'"),
+    content_encoding: default!(Option<&str>, "NULL"),
+) -> Result<TableIterator<'static, (name!(accepted_spans, i64), name!(rejected_spans, i64), name!(error_message, Option<String>))>, pgrx::spi::Error> {
+    let body = Body {
+        bytes: body.to_vec(),
+        content_type: content_type.map(str::to_string),
+        content_encoding: content_encoding.map(str::to_string),
+    };
+    let mut results = Spi::connect_mut(|client| ingest_bodies(client, vec![body]))?;
+    let r = results.pop().map(|r| (r.accepted, r.rejected, r.error));
+    Ok(TableIterator::new(r))
+}
+
+/// Ingests every body staged under `batch_id` in `agenttrace.ingest_staging`, then removes them.
+#[pg_extern(volatile, parallel_unsafe)]
+fn ingest_staged(
+    batch_id: i64,
+) -> Result<
+    TableIterator<'static, (name!(seq, i32), name!(accepted_spans, i64), name!(rejected_spans, i64), name!(error_message, Option<String>), name!(status, String))>,
+    pgrx::spi::Error,
+> {
+    let rows = Spi::connect_mut(|client| {
+        let mut seqs = Vec::new();
+        let mut bodies = Vec::new();
+        let t = client.select(
+            "DELETE FROM agenttrace.ingest_staging WHERE batch_id = $1 RETURNING seq, body, content_type, content_encoding",
+            None,
+            &[batch_id.into()],
+        )?;
+        for row in t {
+            seqs.push(row.get::<i32>(1)?.unwrap_or(0));
+            bodies.push(Body {
+                bytes: row.get::<Vec<u8>>(2)?.unwrap_or_default(),
+                content_type: row.get::<String>(3)?,
+                content_encoding: row.get::<String>(4)?,
+            });
+        }
+        // Answer in staging order whatever order DELETE returned.
+        let mut order: Vec<usize> = (0..seqs.len()).collect();
+        order.sort_by_key(|i| seqs[*i]);
+        let mut sorted_bodies: Vec<Option<Body>> = bodies.into_iter().map(Some).collect();
+        let ordered: Vec<Body> = order.iter().filter_map(|i| sorted_bodies[*i].take()).collect();
+        let results = ingest_bodies(client, ordered)?;
+        Ok::<_, pgrx::spi::Error>(
+            order
+                .into_iter()
+                .zip(results)
+                .map(|(i, r)| (seqs[i], r.accepted, r.rejected, r.error, r.status.to_string()))
+                .collect::<Vec<_>>(),
+        )
+    })?;
+    Ok(TableIterator::new(rows))
+}
+
+/// Re-runs the normalizers over stored spans of one run (or all runs when NULL).
+#[pg_extern(volatile, parallel_unsafe)]
+fn renormalize(run_id: default!(Option<pgrx::Uuid>, "NULL")) -> Result<i64, pgrx::spi::Error> {
+    Spi::connect_mut(|client| {
+        let runs: Vec<TraceId> = match run_id {
+            Some(r) => vec![crate::columns::trace_id(&r)],
+            None => {
+                let mut v = Vec::new();
+                for row in client.select("SELECT DISTINCT run_id FROM agenttrace.traces", None, &[])? {
+                    if let Some(u) = row.get::<pgrx::Uuid>(1)? {
+                        v.push(crate::columns::trace_id(&u));
+                    }
+                }
+                v
+            }
+        };
+        let n = runs.len() as i64;
+        // Bounded chunks keep memory flat when renormalizing everything.
+        for chunk in runs.chunks(256) {
+            pgrx::check_for_interrupts!();
+            crate::store::refresh_runs(client, chunk)?;
+        }
+        Ok(n)
+    })
+}
+
+extension_sql!(
+    r#"
+COMMENT ON FUNCTION ingest(bytea, text, text) IS
+'Decodes an OTLP ExportTraceServiceRequest (protobuf or OTLP/JSON; gzip optional or detected) and stores its spans, events, links and everything the framework normalizers derive (agents, messages, tool calls, run outcome). Idempotent on (trace_id, span_id). Returns accepted and rejected span counts like OTLP partial success; an undecodable body returns its error and is kept in agenttrace.dead_letters. Example: SELECT * FROM agenttrace.ingest(pg_read_binary_file(''/tmp/export.bin''));';
+COMMENT ON FUNCTION ingest_staged(bigint) IS
+'Batch ingest for receivers: COPY bodies into agenttrace.ingest_staging under one batch_id (nextval(''agenttrace.ingest_batch_id_seq'')), then call this in the same transaction. One result row per body (status ok, partial or invalid); a bad body never fails the batch.';
+COMMENT ON FUNCTION renormalize(uuid) IS
+'Re-runs the framework normalizers over the stored spans of one run, or of every run when called without an argument (after an upgrade). Returns the number of runs processed. Example: SELECT agenttrace.renormalize();';
+"#,
+    name = "comment_ingest",
+    requires = [ingest, ingest_staged, renormalize]
+);

@@ -1,0 +1,612 @@
+//! Writing decoded spans and what the normalizers derive from them, set-based.
+//!
+//! Per batch: stitch traces into runs (span links + runs already stored), load the stored spans
+//! of runs that grew, analyse each touched run as a whole, then write every table with one
+//! `unnest` statement each. Re-ingesting a span is a no-op (`ON CONFLICT DO NOTHING`).
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use agenttrace_core::ids::{i64_to_span_id, span_id_to_i64, SpanId, TraceId};
+use agenttrace_core::model::{Attributes, Resource, SpanEvent, SpanLink, SpanRecord};
+use agenttrace_core::normalize::{analyze_run, RunAnalysis};
+use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, SpanRow, EXCERPT_BYTES};
+use agenttrace_core::runs::RunStitcher;
+use pgrx::spi::{SpiClient, SpiResult};
+
+use crate::columns::{timestamptz, trace_id, uuid, Columns};
+
+type SpanKey = (TraceId, SpanId);
+
+fn uuids<'a>(ids: impl IntoIterator<Item = &'a TraceId>) -> Vec<pgrx::Uuid> {
+    ids.into_iter().map(uuid).collect()
+}
+
+
+/// trace -> run for stored traces whose trace id or run id is in `ids`, plus all traces of
+/// those runs (a run can only grow, so its other members must follow a merge).
+fn stored_run_members(client: &SpiClient<'_>, ids: &[TraceId]) -> SpiResult<Vec<(TraceId, TraceId)>> {
+    let mut out = Vec::new();
+    let t = client.select(
+        "SELECT trace_id, run_id FROM agenttrace.traces
+          WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1) OR run_id = ANY($1))",
+        None,
+        &[uuids(ids).into()],
+    )?;
+    for row in t {
+        if let (Some(tr), Some(run)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
+            out.push((trace_id(&tr), trace_id(&run)));
+        }
+    }
+    Ok(out)
+}
+
+/// Stored spans of the given traces, rebuilt as records so a grown run is analysed whole.
+fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<Vec<SpanRecord>> {
+    let mut resources: HashMap<i64, Arc<Resource>> = HashMap::new();
+    let t = client.select(
+        "SELECT r.resource_hash, r.attributes::text, r.schema_url FROM agenttrace.resources r
+          WHERE r.resource_hash IN (SELECT DISTINCT resource_hash FROM agenttrace.spans WHERE trace_id = ANY($1))",
+        None,
+        &[uuids(traces).into()],
+    )?;
+    for row in t {
+        let hash: i64 = row.get(1)?.unwrap_or_default();
+        let attrs: Attributes = row.get::<String>(2)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+        let mut r = Resource::new(attrs, row.get::<String>(3)?.unwrap_or_default());
+        r.hash = hash; // keep the stored key even if hashing ever changes
+        resources.insert(hash, Arc::new(r));
+    }
+    let unknown = Arc::new(Resource::new(Attributes::new(), String::new()));
+
+    let t = client.select(
+        "SELECT s.trace_id, s.span_id, s.parent_span_id, s.trace_state, s.flags, s.name, s.kind,
+                s.start_time_unix_nano, s.end_time_unix_nano, s.attributes::text, s.dropped_attributes_count,
+                s.dropped_events_count, s.dropped_links_count, s.status_code, s.status_message,
+                s.resource_hash, s.scope_name, s.scope_version,
+                (SELECT json_agg(json_build_array(e.time_unix_nano, e.name, e.attributes, e.dropped_attributes_count) ORDER BY e.event_index)
+                   FROM agenttrace.span_events e WHERE e.trace_id = s.trace_id AND e.span_id = s.span_id)::text,
+                (SELECT json_agg(json_build_array(l.linked_trace_id, l.linked_span_id, l.trace_state, l.attributes, l.flags) ORDER BY l.link_index)
+                   FROM agenttrace.span_links l WHERE l.trace_id = s.trace_id AND l.span_id = s.span_id)::text
+           FROM agenttrace.spans s WHERE s.trace_id = ANY($1)",
+        None,
+        &[uuids(traces).into()],
+    )?;
+    let mut out = Vec::with_capacity(t.len());
+    for row in t {
+        let (Some(tr), Some(sid)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) else { continue };
+        let events = row
+            .get::<String>(19)?
+            .and_then(|s| serde_json::from_str::<Vec<serde_json::Value>>(&s).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| SpanEvent {
+                time_unix_nano: e[0].as_u64().unwrap_or(0),
+                name: e[1].as_str().unwrap_or_default().to_string(),
+                attributes: e[2].as_object().cloned().unwrap_or_default(),
+                dropped_attributes_count: e[3].as_u64().unwrap_or(0) as u32,
+            })
+            .collect();
+        let links = row
+            .get::<String>(20)?
+            .and_then(|s| serde_json::from_str::<Vec<serde_json::Value>>(&s).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|l| {
+                let trace: pgrx::Uuid = l[0].as_str()?.parse::<uuid_text::UuidText>().ok()?.0;
+                Some(SpanLink {
+                    trace_id: trace_id(&trace),
+                    span_id: i64_to_span_id(l[1].as_i64()?),
+                    trace_state: l[2].as_str().unwrap_or_default().to_string(),
+                    attributes: l[3].as_object().cloned().unwrap_or_default(),
+                    dropped_attributes_count: 0,
+                    flags: l[4].as_u64().unwrap_or(0) as u32,
+                })
+            })
+            .collect();
+        let hash: i64 = row.get(16)?.unwrap_or_default();
+        out.push(SpanRecord {
+            trace_id: trace_id(&tr),
+            span_id: i64_to_span_id(sid),
+            parent_span_id: row.get::<i64>(3)?.map(i64_to_span_id),
+            trace_state: row.get::<String>(4)?.unwrap_or_default(),
+            flags: row.get::<i32>(5)?.unwrap_or(0) as u32,
+            name: row.get::<String>(6)?.unwrap_or_default(),
+            kind: row.get::<i16>(7)?.unwrap_or(0) as i32,
+            start_time_unix_nano: row.get::<i64>(8)?.unwrap_or(0).max(0) as u64,
+            end_time_unix_nano: row.get::<i64>(9)?.unwrap_or(0).max(0) as u64,
+            attributes: row.get::<String>(10)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+            dropped_attributes_count: row.get::<i32>(11)?.unwrap_or(0) as u32,
+            events,
+            dropped_events_count: row.get::<i32>(12)?.unwrap_or(0) as u32,
+            links,
+            dropped_links_count: row.get::<i32>(13)?.unwrap_or(0) as u32,
+            status_code: row.get::<i16>(14)?.unwrap_or(0) as i32,
+            status_message: row.get::<String>(15)?.unwrap_or_default(),
+            resource: resources.get(&hash).cloned().unwrap_or_else(|| unknown.clone()),
+            scope_name: row.get::<String>(17)?.unwrap_or_default(),
+            scope_version: row.get::<String>(18)?.unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// `uuid` text (as json_build_array prints it) back to pgrx's Uuid.
+mod uuid_text {
+    pub struct UuidText(pub pgrx::Uuid);
+    impl std::str::FromStr for UuidText {
+        type Err = ();
+        fn from_str(s: &str) -> Result<Self, ()> {
+            let hex: String = s.chars().filter(|c| *c != '-').collect();
+            agenttrace_core::ids::from_hex::<16>(&hex).map(|b| UuidText(pgrx::Uuid::from_bytes(b))).ok_or(())
+        }
+    }
+}
+
+/// Stores new spans (any mix of traces and runs) and refreshes everything derived from them.
+pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>) -> SpiResult<()> {
+    if new_spans.is_empty() {
+        return Ok(());
+    }
+    // 1. Stitch: batch traces, their links, and the runs already stored for any of them.
+    let mut batch_traces: Vec<TraceId> = new_spans.iter().map(|s| s.trace_id).collect();
+    batch_traces.sort_unstable();
+    batch_traces.dedup();
+    let mut lookup: Vec<TraceId> = batch_traces.clone();
+    lookup.extend(new_spans.iter().flat_map(|s| s.links.iter().map(|l| l.trace_id)));
+    lookup.sort_unstable();
+    lookup.dedup();
+    let stored = stored_run_members(client, &lookup)?;
+
+    let mut stitcher = RunStitcher::new();
+    for t in &batch_traces {
+        stitcher.add(*t);
+    }
+    for s in &new_spans {
+        for l in &s.links {
+            stitcher.join(s.trace_id, l.trace_id);
+        }
+    }
+    for (t, run) in &stored {
+        stitcher.join(*t, *run);
+    }
+    let assignment = stitcher.assignments();
+    let run_of = |t: &TraceId| assignment.get(t).copied().unwrap_or(*t);
+
+    // Runs whose id changes (merged into another run) lose their derived rows.
+    let old_runs: HashSet<TraceId> = stored.iter().map(|(_, r)| *r).collect();
+    let retired_runs: Vec<TraceId> = old_runs.iter().filter(|r| run_of(r) != **r).copied().collect();
+    let stored_traces: Vec<TraceId> = {
+        let mut v: Vec<TraceId> = stored.iter().map(|(t, _)| *t).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+
+    // 2. Whole runs: new spans plus what is stored for their runs (deduplicated, new first).
+    let new_keys: HashSet<SpanKey> = new_spans.iter().map(|s| (s.trace_id, s.span_id)).collect();
+    let prior = if stored_traces.is_empty() { Vec::new() } else { load_spans(client, &stored_traces)? };
+    let prior_keys: HashSet<SpanKey> = prior.iter().map(|s| (s.trace_id, s.span_id)).collect();
+    let mut by_run: HashMap<TraceId, Vec<SpanRecord>> = HashMap::new();
+    let mut seen: HashSet<SpanKey> = HashSet::with_capacity(new_spans.len() + prior.len());
+    for s in prior.into_iter().chain(new_spans) {
+        if seen.insert((s.trace_id, s.span_id)) {
+            by_run.entry(run_of(&s.trace_id)).or_default().push(s);
+        }
+    }
+
+    let mut touched_traces: Vec<TraceId> = batch_traces;
+    touched_traces.extend(stored_traces.iter().copied());
+    touched_traces.sort_unstable();
+    touched_traces.dedup();
+    write_runs(client, by_run, &new_keys, &prior_keys, &touched_traces, &run_of, retired_runs)
+}
+
+/// Re-analyses stored runs as they are (after a normalizer upgrade).
+pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResult<()> {
+    let mut run_by_trace: HashMap<TraceId, TraceId> = HashMap::new();
+    for row in client.select("SELECT trace_id, run_id FROM agenttrace.traces WHERE run_id = ANY($1)", None, &[uuids(run_ids).into()])? {
+        if let (Some(t), Some(r)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
+            run_by_trace.insert(trace_id(&t), trace_id(&r));
+        }
+    }
+    let traces: Vec<TraceId> = run_by_trace.keys().copied().collect();
+    let spans = load_spans(client, &traces)?;
+    let prior_keys: HashSet<SpanKey> = spans.iter().map(|s| (s.trace_id, s.span_id)).collect();
+    let run_of = |t: &TraceId| run_by_trace.get(t).copied().unwrap_or(*t);
+    let mut by_run: HashMap<TraceId, Vec<SpanRecord>> = HashMap::new();
+    for s in spans {
+        by_run.entry(run_of(&s.trace_id)).or_default().push(s);
+    }
+    write_runs(client, by_run, &HashSet::new(), &prior_keys, &traces, &run_of, Vec::new())
+}
+
+/// Analyses each run whole, inserts new spans, refreshes facts of stored ones, then rebuilds
+/// traces and the derived tables of every run involved.
+fn write_runs(
+    client: &mut SpiClient<'_>,
+    by_run: HashMap<TraceId, Vec<SpanRecord>>,
+    new_keys: &HashSet<SpanKey>,
+    prior_keys: &HashSet<SpanKey>,
+    touched_traces: &[TraceId],
+    run_of: &dyn Fn(&TraceId) -> TraceId,
+    retired_runs: Vec<TraceId>,
+) -> SpiResult<()> {
+    let mut runs: Vec<(TraceId, Vec<SpanRecord>, RunAnalysis)> = Vec::with_capacity(by_run.len());
+    for (run, spans) in by_run {
+        pgrx::check_for_interrupts!();
+        let analysis = analyze_run(&spans);
+        runs.push((run, spans, analysis));
+    }
+
+    let mut inserted_rows = Vec::new();
+    let mut refreshed_rows = Vec::new();
+    for (run, spans, analysis) in &runs {
+        for (s, f) in spans.iter().zip(&analysis.facts) {
+            let key = (s.trace_id, s.span_id);
+            let row = SpanRow::new(s, f, *run);
+            if prior_keys.contains(&key) {
+                refreshed_rows.push(row);
+            } else if new_keys.contains(&key) {
+                inserted_rows.push((row, s));
+            }
+        }
+    }
+    insert_resources(client, inserted_rows.iter().map(|(_, s)| &s.resource))?;
+    insert_span_rows(client, inserted_rows.iter().map(|(r, _)| r))?;
+    insert_events_links(client, inserted_rows.iter().map(|(_, s)| *s))?;
+    if !refreshed_rows.is_empty() {
+        refresh_span_facts(client, &refreshed_rows)?;
+    }
+    drop(inserted_rows);
+    upsert_traces(client, touched_traces, run_of)?;
+
+    let mut derived_runs: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();
+    derived_runs.extend(retired_runs);
+    write_derived(client, &derived_runs, &runs)
+}
+
+fn insert_resources<'a>(client: &mut SpiClient<'_>, resources: impl Iterator<Item = &'a Arc<Resource>>) -> SpiResult<()> {
+    let mut seen = HashSet::new();
+    let (mut hash, mut service, mut attrs, mut schema) = (vec![], vec![], vec![], vec![]);
+    for r in resources {
+        if seen.insert(r.hash) {
+            hash.push(r.hash);
+            service.push(r.service_name.clone());
+            attrs.push(serde_json::Value::Object(r.attributes.clone()).to_string());
+            schema.push((!r.schema_url.is_empty()).then(|| r.schema_url.clone()));
+        }
+    }
+    if hash.is_empty() {
+        return Ok(());
+    }
+    Columns::new()
+        .col("resource_hash", "int8", hash)
+        .col("service_name", "text", service)
+        .cast("attributes", "text", "jsonb", attrs)
+        .col("schema_url", "text", schema)
+        .insert(client, "agenttrace.resources", "ON CONFLICT DO NOTHING")?;
+    Ok(())
+}
+
+fn fact_columns<'a>(cols: Columns<'a>, rows: &[&SpanRow]) -> Columns<'a> {
+    cols.col("run_id", "uuid", rows.iter().map(|r| uuid(&r.run_id)).collect::<Vec<_>>())
+        .col("framework", "text", rows.iter().map(|r| r.framework.clone()).collect::<Vec<_>>())
+        .col("instrumentation", "text", rows.iter().map(|r| r.instrumentation.clone()).collect::<Vec<_>>())
+        .col("category", "text", rows.iter().map(|r| r.category.to_string()).collect::<Vec<_>>())
+        .col("agent_name", "text", rows.iter().map(|r| r.agent_name.clone()).collect::<Vec<_>>())
+        .col("agent_id", "text", rows.iter().map(|r| r.agent_id.clone()).collect::<Vec<_>>())
+        .col("agent_role", "text", rows.iter().map(|r| r.agent_role.clone()).collect::<Vec<_>>())
+        .col("model", "text", rows.iter().map(|r| r.model.clone()).collect::<Vec<_>>())
+        .col("provider", "text", rows.iter().map(|r| r.provider.clone()).collect::<Vec<_>>())
+        .col("input_tokens", "int8", rows.iter().map(|r| r.input_tokens).collect::<Vec<_>>())
+        .col("output_tokens", "int8", rows.iter().map(|r| r.output_tokens).collect::<Vec<_>>())
+        .col("cached_tokens", "int8", rows.iter().map(|r| r.cached_tokens).collect::<Vec<_>>())
+        .col("reasoning_tokens", "int8", rows.iter().map(|r| r.reasoning_tokens).collect::<Vec<_>>())
+        .col("total_tokens", "int8", rows.iter().map(|r| r.total_tokens).collect::<Vec<_>>())
+        .col("tool_name", "text", rows.iter().map(|r| r.tool_name.clone()).collect::<Vec<_>>())
+        .col("tool_call_id", "text", rows.iter().map(|r| r.tool_call_id.clone()).collect::<Vec<_>>())
+        .col("is_error", "bool", rows.iter().map(|r| r.is_error).collect::<Vec<_>>())
+        .col("error_type", "text", rows.iter().map(|r| r.error_type.clone()).collect::<Vec<_>>())
+        .col("error_message", "text", rows.iter().map(|r| r.error_message.clone()).collect::<Vec<_>>())
+        .col("input_text", "text", rows.iter().map(|r| r.input_text.clone()).collect::<Vec<_>>())
+        .col("output_text", "text", rows.iter().map(|r| r.output_text.clone()).collect::<Vec<_>>())
+}
+
+const FACT_COLUMNS: &[&str] = &[
+    "run_id", "framework", "instrumentation", "category", "agent_name", "agent_id", "agent_role", "model", "provider",
+    "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "total_tokens", "tool_name", "tool_call_id",
+    "is_error", "error_type", "error_message", "input_text", "output_text",
+];
+
+fn insert_span_rows<'a>(client: &mut SpiClient<'_>, rows: impl Iterator<Item = &'a SpanRow>) -> SpiResult<()> {
+    let rows: Vec<&SpanRow> = rows.collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let cols = Columns::new()
+        .col("trace_id", "uuid", rows.iter().map(|r| uuid(&r.trace_id)).collect::<Vec<_>>())
+        .col("span_id", "int8", rows.iter().map(|r| r.span_id).collect::<Vec<_>>())
+        .col("parent_span_id", "int8", rows.iter().map(|r| r.parent_span_id).collect::<Vec<_>>())
+        .col("start_time", "timestamptz", rows.iter().map(|r| timestamptz(r.start_time_pg_micros)).collect::<Vec<_>>())
+        .col("end_time", "timestamptz", rows.iter().map(|r| timestamptz(r.end_time_pg_micros)).collect::<Vec<_>>())
+        .col("start_time_unix_nano", "int8", rows.iter().map(|r| r.start_time_unix_nano).collect::<Vec<_>>())
+        .col("end_time_unix_nano", "int8", rows.iter().map(|r| r.end_time_unix_nano).collect::<Vec<_>>())
+        .col("duration_ns", "int8", rows.iter().map(|r| r.duration_ns).collect::<Vec<_>>())
+        .col("name", "text", rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>())
+        .col("kind", "int2", rows.iter().map(|r| r.kind).collect::<Vec<_>>())
+        .col("status_code", "int2", rows.iter().map(|r| r.status_code).collect::<Vec<_>>())
+        .col("status_message", "text", rows.iter().map(|r| r.status_message.clone()).collect::<Vec<_>>())
+        .col("service_name", "text", rows.iter().map(|r| r.service_name.clone()).collect::<Vec<_>>())
+        .col("resource_hash", "int8", rows.iter().map(|r| r.resource_hash).collect::<Vec<_>>())
+        .col("scope_name", "text", rows.iter().map(|r| r.scope_name.clone()).collect::<Vec<_>>())
+        .col("scope_version", "text", rows.iter().map(|r| r.scope_version.clone()).collect::<Vec<_>>())
+        .col("trace_state", "text", rows.iter().map(|r| r.trace_state.clone()).collect::<Vec<_>>())
+        .col("flags", "int4", rows.iter().map(|r| r.flags).collect::<Vec<_>>())
+        .cast("attributes", "text", "jsonb", rows.iter().map(|r| r.attributes_json.clone()).collect::<Vec<_>>())
+        .col("dropped_attributes_count", "int4", rows.iter().map(|r| r.dropped_attributes_count).collect::<Vec<_>>())
+        .col("dropped_events_count", "int4", rows.iter().map(|r| r.dropped_events_count).collect::<Vec<_>>())
+        .col("dropped_links_count", "int4", rows.iter().map(|r| r.dropped_links_count).collect::<Vec<_>>());
+    fact_columns(cols, &rows).insert(client, "agenttrace.spans", "ON CONFLICT DO NOTHING")?;
+    Ok(())
+}
+
+/// Spans stored earlier get the facts their grown run now implies (only rows that changed).
+fn refresh_span_facts(client: &mut SpiClient<'_>, rows: &[SpanRow]) -> SpiResult<()> {
+    let rows: Vec<&SpanRow> = rows.iter().collect();
+    let cols = Columns::new()
+        .col("trace_id", "uuid", rows.iter().map(|r| uuid(&r.trace_id)).collect::<Vec<_>>())
+        .col("span_id", "int8", rows.iter().map(|r| r.span_id).collect::<Vec<_>>())
+        .col("start_time", "timestamptz", rows.iter().map(|r| timestamptz(r.start_time_pg_micros)).collect::<Vec<_>>());
+    let cols = fact_columns(cols, &rows);
+    let set: Vec<String> = FACT_COLUMNS.iter().map(|c| format!("{c} = u.{c}")).collect();
+    let lhs: Vec<String> = FACT_COLUMNS.iter().map(|c| format!("s.{c}")).collect();
+    let rhs: Vec<String> = FACT_COLUMNS.iter().map(|c| format!("u.{c}")).collect();
+    let sql = format!(
+        "UPDATE agenttrace.spans s SET {} FROM {{unnest}}
+          WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id AND s.start_time = u.start_time
+            AND ({}) IS DISTINCT FROM ({})",
+        set.join(", "),
+        lhs.join(", "),
+        rhs.join(", ")
+    );
+    cols.run(client, &sql)?;
+    Ok(())
+}
+
+fn insert_events_links<'a>(client: &mut SpiClient<'_>, spans: impl Iterator<Item = &'a SpanRecord>) -> SpiResult<()> {
+    let (mut et, mut es, mut ei, mut etime, mut ens, mut ename, mut eattr, mut edrop) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut lt, mut ls, mut li, mut ltt, mut lts, mut lstate, mut lattr, mut lflags) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for s in spans {
+        let sid = span_id_to_i64(&s.span_id);
+        for (i, e) in s.events.iter().enumerate() {
+            et.push(uuid(&s.trace_id));
+            es.push(sid);
+            ei.push(i as i32);
+            etime.push(timestamptz(pg_micros(e.time_unix_nano)));
+            ens.push(nanos_i64(e.time_unix_nano));
+            ename.push(e.name.clone());
+            eattr.push(serde_json::Value::Object(e.attributes.clone()).to_string());
+            edrop.push(e.dropped_attributes_count as i32);
+        }
+        for (i, l) in s.links.iter().enumerate() {
+            lt.push(uuid(&s.trace_id));
+            ls.push(sid);
+            li.push(i as i32);
+            ltt.push(uuid(&l.trace_id));
+            lts.push(span_id_to_i64(&l.span_id));
+            lstate.push((!l.trace_state.is_empty()).then(|| l.trace_state.clone()));
+            lattr.push(serde_json::Value::Object(l.attributes.clone()).to_string());
+            lflags.push(l.flags as i32);
+        }
+    }
+    if !et.is_empty() {
+        Columns::new()
+            .col("trace_id", "uuid", et)
+            .col("span_id", "int8", es)
+            .col("event_index", "int4", ei)
+            .col("time", "timestamptz", etime)
+            .col("time_unix_nano", "int8", ens)
+            .col("name", "text", ename)
+            .cast("attributes", "text", "jsonb", eattr)
+            .col("dropped_attributes_count", "int4", edrop)
+            .insert(client, "agenttrace.span_events", "ON CONFLICT DO NOTHING")?;
+    }
+    if !lt.is_empty() {
+        Columns::new()
+            .col("trace_id", "uuid", lt)
+            .col("span_id", "int8", ls)
+            .col("link_index", "int4", li)
+            .col("linked_trace_id", "uuid", ltt)
+            .col("linked_span_id", "int8", lts)
+            .col("trace_state", "text", lstate)
+            .cast("attributes", "text", "jsonb", lattr)
+            .col("flags", "int4", lflags)
+            .insert(client, "agenttrace.span_links", "ON CONFLICT DO NOTHING")?;
+    }
+    Ok(())
+}
+
+/// Trace rows recomputed from the stored spans (a root that arrives late becomes the root).
+fn upsert_traces(client: &mut SpiClient<'_>, traces: &[TraceId], run_of: &dyn Fn(&TraceId) -> TraceId) -> SpiResult<()> {
+    let runs: Vec<pgrx::Uuid> = traces.iter().map(|t| uuid(&run_of(t))).collect();
+    Columns::new().col("trace_id", "uuid", uuids(traces)).col("run_id", "uuid", runs).run(
+        client,
+        "INSERT INTO agenttrace.traces AS t
+              (trace_id, run_id, service_name, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
+         SELECT u.trace_id, u.run_id, r.service_name, r.span_id, r.name, a.start_time, a.end_time, a.n, a.errors, now()
+           FROM {unnest}
+           CROSS JOIN LATERAL (SELECT min(s.start_time) AS start_time, max(s.end_time) AS end_time, count(*)::int AS n,
+                                      count(*) FILTER (WHERE s.status_code = 2 OR s.is_error)::int AS errors
+                                 FROM agenttrace.spans s WHERE s.trace_id = u.trace_id) a
+           LEFT JOIN LATERAL (SELECT s.span_id, s.name, s.service_name FROM agenttrace.spans s
+                               WHERE s.trace_id = u.trace_id
+                               ORDER BY (s.parent_span_id IS NULL) DESC, s.start_time, s.duration_ns DESC LIMIT 1) r ON true
+          WHERE a.n > 0
+         ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
+              root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
+              end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
+              updated_at = now()",
+    )?;
+    Ok(())
+}
+
+/// Agents, messages, tool calls and run summaries of the given runs, replaced as a whole.
+fn write_derived(
+    client: &mut SpiClient<'_>,
+    run_ids: &[TraceId],
+    runs: &[(TraceId, Vec<SpanRecord>, RunAnalysis)],
+) -> SpiResult<()> {
+    let ids: Vec<pgrx::Uuid> = uuids(run_ids);
+    for table in ["agents", "agent_messages", "tool_calls", "run_summaries"] {
+        client.update(&format!("DELETE FROM agenttrace.{table} WHERE run_id = ANY($1)"), None, &[ids.clone().into()])?;
+    }
+
+    // agents
+    let (mut a_run, mut a_name, mut a_id, mut a_role, mut a_fw) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut a_spans, mut a_llm, mut a_tools, mut a_in, mut a_out, mut a_err, mut a_first, mut a_last) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    // messages
+    let (mut m_run, mut m_seq, mut m_trace, mut m_span, mut m_time, mut m_from, mut m_to, mut m_kind, mut m_content) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    // tool calls
+    let (mut t_trace, mut t_span, mut t_run, mut t_agent, mut t_name, mut t_call, mut t_args, mut t_res, mut t_err, mut t_emsg, mut t_start, mut t_dur) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    // run summaries
+    let (mut r_run, mut r_fw, mut r_status, mut r_reason, mut r_fagent, mut r_ftrace, mut r_fspan, mut r_agents) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+
+    for (run, _spans, an) in runs {
+        let run_uuid = uuid(run);
+        for a in &an.agents {
+            a_run.push(run_uuid);
+            a_name.push(a.agent_name.clone());
+            a_id.push(a.agent_id.clone());
+            a_role.push(a.role.as_deref().map(|s| excerpt(s, EXCERPT_BYTES)));
+            a_fw.push(a.framework.clone());
+            a_spans.push(a.span_count as i32);
+            a_llm.push(a.llm_calls as i32);
+            a_tools.push(a.tool_calls as i32);
+            a_in.push(a.input_tokens);
+            a_out.push(a.output_tokens);
+            a_err.push(a.errors as i32);
+            a_first.push(timestamptz(pg_micros(a.first_seen_ns)));
+            a_last.push(timestamptz(pg_micros(a.last_seen_ns)));
+        }
+        for m in &an.messages {
+            m_run.push(run_uuid);
+            m_seq.push(m.seq);
+            m_trace.push(uuid(&m.trace_id));
+            m_span.push(span_id_to_i64(&m.span_id));
+            m_time.push(timestamptz(pg_micros(m.time_ns)));
+            m_from.push(m.from_agent.clone());
+            m_to.push(m.to_agent.clone());
+            m_kind.push(m.kind.as_str().to_string());
+            m_content.push(m.content.as_deref().map(|s| excerpt(s, EXCERPT_BYTES)));
+        }
+        for t in &an.tool_calls {
+            t_trace.push(uuid(&t.trace_id));
+            t_span.push(span_id_to_i64(&t.span_id));
+            t_run.push(run_uuid);
+            t_agent.push(t.agent_name.clone());
+            t_name.push(t.tool_name.clone());
+            t_call.push(t.call_id.clone());
+            t_args.push(t.arguments.as_deref().map(|s| excerpt(s, EXCERPT_BYTES)));
+            t_res.push(t.result.as_deref().map(|s| excerpt(s, EXCERPT_BYTES)));
+            t_err.push(t.is_error);
+            t_emsg.push(t.error_message.as_deref().map(|s| excerpt(s, EXCERPT_BYTES)));
+            t_start.push(timestamptz(pg_micros(t.start_ns)));
+            t_dur.push(nanos_i64(t.duration_ns));
+        }
+        r_run.push(run_uuid);
+        r_fw.push(an.framework.clone());
+        r_status.push(an.outcome.status.as_str().to_string());
+        r_reason.push(an.outcome.reason.as_deref().map(|s| excerpt(s, EXCERPT_BYTES)));
+        r_fagent.push(an.outcome.failing_agent.clone());
+        r_ftrace.push(an.outcome.failing_span.map(|(t, _)| uuid(&t)));
+        r_fspan.push(an.outcome.failing_span.map(|(_, s)| span_id_to_i64(&s)));
+        r_agents.push(an.agents.len() as i32);
+    }
+    if !a_run.is_empty() {
+        Columns::new()
+            .col("run_id", "uuid", a_run)
+            .col("agent_name", "text", a_name)
+            .col("agent_id", "text", a_id)
+            .col("role", "text", a_role)
+            .col("framework", "text", a_fw)
+            .col("span_count", "int4", a_spans)
+            .col("llm_calls", "int4", a_llm)
+            .col("tool_calls", "int4", a_tools)
+            .col("input_tokens", "int8", a_in)
+            .col("output_tokens", "int8", a_out)
+            .col("errors", "int4", a_err)
+            .col("first_seen", "timestamptz", a_first)
+            .col("last_seen", "timestamptz", a_last)
+            .insert(client, "agenttrace.agents", "ON CONFLICT DO NOTHING")?;
+    }
+    if !m_run.is_empty() {
+        Columns::new()
+            .col("run_id", "uuid", m_run)
+            .col("seq", "int4", m_seq)
+            .col("trace_id", "uuid", m_trace)
+            .col("span_id", "int8", m_span)
+            .col("time", "timestamptz", m_time)
+            .col("from_agent", "text", m_from)
+            .col("to_agent", "text", m_to)
+            .col("kind", "text", m_kind)
+            .col("content", "text", m_content)
+            .insert(client, "agenttrace.agent_messages", "ON CONFLICT DO NOTHING")?;
+    }
+    if !t_run.is_empty() {
+        Columns::new()
+            .col("trace_id", "uuid", t_trace)
+            .col("span_id", "int8", t_span)
+            .col("run_id", "uuid", t_run)
+            .col("agent_name", "text", t_agent)
+            .col("tool_name", "text", t_name)
+            .col("call_id", "text", t_call)
+            .col("arguments", "text", t_args)
+            .col("result", "text", t_res)
+            .col("is_error", "bool", t_err)
+            .col("error_message", "text", t_emsg)
+            .col("start_time", "timestamptz", t_start)
+            .col("duration_ns", "int8", t_dur)
+            .insert(client, "agenttrace.tool_calls", "ON CONFLICT DO NOTHING")?;
+    }
+    if !r_run.is_empty() {
+        Columns::new()
+            .col("run_id", "uuid", r_run)
+            .col("framework", "text", r_fw)
+            .col("status", "text", r_status)
+            .col("status_reason", "text", r_reason)
+            .col("failing_agent", "text", r_fagent)
+            .col("failing_trace_id", "uuid", r_ftrace)
+            .col("failing_span_id", "int8", r_fspan)
+            .col("agent_count", "int4", r_agents)
+            .run(
+                client,
+                "INSERT INTO agenttrace.run_summaries
+                      (run_id, framework, service_name, root_name, start_time, end_time, trace_count, span_count,
+                       agent_count, error_span_count, llm_calls, tool_calls, input_tokens, output_tokens,
+                       status, status_reason, failing_agent, failing_trace_id, failing_span_id, updated_at)
+                 SELECT u.run_id, u.framework, root.service_name, root.name, a.start_time, a.end_time, a.traces, a.spans,
+                        u.agent_count, a.errors, a.llm, a.tools, a.tin, a.tout,
+                        u.status, u.status_reason, u.failing_agent, u.failing_trace_id, u.failing_span_id, now()
+                   FROM {unnest}
+                   CROSS JOIN LATERAL (
+                        SELECT min(s.start_time) AS start_time, max(s.end_time) AS end_time,
+                               count(DISTINCT s.trace_id)::int AS traces, count(*)::int AS spans,
+                               count(*) FILTER (WHERE s.is_error)::int AS errors,
+                               count(*) FILTER (WHERE s.category = 'llm')::int AS llm,
+                               count(*) FILTER (WHERE s.category = 'tool')::int AS tools,
+                               coalesce(sum(s.input_tokens) FILTER (WHERE s.category = 'llm'), 0)::bigint AS tin,
+                               coalesce(sum(s.output_tokens) FILTER (WHERE s.category = 'llm'), 0)::bigint AS tout
+                          FROM agenttrace.spans s WHERE s.run_id = u.run_id) a
+                   LEFT JOIN LATERAL (
+                        SELECT s.service_name, s.name FROM agenttrace.spans s
+                         WHERE s.run_id = u.run_id AND s.parent_span_id IS NULL
+                         ORDER BY s.duration_ns DESC, s.start_time LIMIT 1) root ON true
+                  WHERE a.spans > 0",
+            )?;
+    }
+    Ok(())
+}

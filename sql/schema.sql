@@ -1,0 +1,299 @@
+-- pg_agenttrace storage schema. Runs inside CREATE EXTENSION with search_path = agenttrace.
+--
+-- Conventions:
+--   * trace ids are uuid (16 bytes, fixed width; '61348dcb...'::uuid accepts OTLP hex as is),
+--     span ids are bigint (8 bytes, the big-endian id bytes); agenttrace.span_id_hex() prints them.
+--   * times are timestamptz (microseconds) plus the exact OTLP nanosecond value as bigint.
+--   * every primary key starts with trace_id or run_id (a run id is the smallest trace id of the
+--     run), so tables can be distributed by trace later (Citus-style).
+
+CREATE TABLE resources (
+    resource_hash   bigint PRIMARY KEY,
+    service_name    text NOT NULL,
+    attributes      jsonb NOT NULL,
+    schema_url      text,
+    first_seen      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE resources IS 'OTLP resources (the processes that emitted spans), deduplicated by a hash of their attributes. A small reference table.';
+
+CREATE TABLE spans (
+    trace_id                 uuid NOT NULL,
+    span_id                  bigint NOT NULL,
+    parent_span_id           bigint,
+    run_id                   uuid NOT NULL,
+    start_time               timestamptz NOT NULL,
+    end_time                 timestamptz NOT NULL,
+    start_time_unix_nano     bigint NOT NULL,
+    end_time_unix_nano       bigint NOT NULL,
+    duration_ns              bigint NOT NULL,
+    name                     text NOT NULL,
+    kind                     smallint NOT NULL,
+    status_code              smallint NOT NULL,
+    status_message           text,
+    service_name             text NOT NULL,
+    resource_hash            bigint NOT NULL,
+    scope_name               text,
+    scope_version            text,
+    trace_state              text,
+    flags                    integer NOT NULL DEFAULT 0,
+    attributes               jsonb NOT NULL,
+    dropped_attributes_count integer NOT NULL DEFAULT 0,
+    dropped_events_count     integer NOT NULL DEFAULT 0,
+    dropped_links_count      integer NOT NULL DEFAULT 0,
+    -- normalized facts (agenttrace_core::normalize), refreshed by agenttrace.renormalize()
+    framework                text,
+    instrumentation          text,
+    category                 text NOT NULL DEFAULT 'other',
+    agent_name               text,
+    agent_id                 text,
+    agent_role               text,
+    model                    text,
+    provider                 text,
+    input_tokens             bigint,
+    output_tokens            bigint,
+    cached_tokens            bigint,
+    reasoning_tokens         bigint,
+    total_tokens             bigint,
+    tool_name                text,
+    tool_call_id             text,
+    is_error                 boolean NOT NULL DEFAULT false,
+    error_type               text,
+    error_message            text,
+    input_text               text,
+    output_text              text,
+    ingested_at              timestamptz NOT NULL DEFAULT now(),
+    -- start_time is part of the key because a hypertable's unique keys must hold its time column;
+    -- re-ingesting a span gives the same start_time, so (trace_id, span_id) stays idempotent.
+    PRIMARY KEY (trace_id, span_id, start_time)
+);
+COMMENT ON TABLE spans IS 'One row per OTLP span, with the facts the framework normalizers read from it. A TimescaleDB hypertable on start_time when TimescaleDB is installed.';
+CREATE INDEX spans_run_idx ON spans (run_id, start_time);
+CREATE INDEX spans_service_time_idx ON spans (service_name, start_time DESC);
+CREATE INDEX spans_agent_idx ON spans (agent_name, start_time DESC) WHERE agent_name IS NOT NULL;
+CREATE INDEX spans_error_idx ON spans (start_time DESC) WHERE is_error;
+
+CREATE TABLE span_events (
+    trace_id        uuid NOT NULL,
+    span_id         bigint NOT NULL,
+    event_index     integer NOT NULL,
+    time            timestamptz NOT NULL,
+    time_unix_nano  bigint NOT NULL,
+    name            text NOT NULL,
+    attributes      jsonb NOT NULL,
+    dropped_attributes_count integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (trace_id, span_id, event_index)
+);
+COMMENT ON TABLE span_events IS 'OTLP span events (exception events, framework lifecycle events), in span order.';
+
+CREATE TABLE span_links (
+    trace_id        uuid NOT NULL,
+    span_id         bigint NOT NULL,
+    link_index      integer NOT NULL,
+    linked_trace_id uuid NOT NULL,
+    linked_span_id  bigint NOT NULL,
+    trace_state     text,
+    attributes      jsonb NOT NULL,
+    flags           integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (trace_id, span_id, link_index)
+);
+COMMENT ON TABLE span_links IS 'OTLP span links. Traces joined by links are stitched into one run.';
+CREATE INDEX span_links_linked_idx ON span_links (linked_trace_id, linked_span_id);
+
+CREATE TABLE traces (
+    trace_id        uuid PRIMARY KEY,
+    run_id          uuid NOT NULL,
+    service_name    text,
+    root_span_id    bigint,
+    root_name       text,
+    start_time      timestamptz NOT NULL,
+    end_time        timestamptz NOT NULL,
+    span_count      integer NOT NULL,
+    error_count     integer NOT NULL,
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE traces IS 'One row per trace with its run, root span and aggregates, maintained at ingest (a root that arrives later is picked up).';
+CREATE INDEX traces_run_idx ON traces (run_id);
+CREATE INDEX traces_start_idx ON traces (start_time DESC);
+
+CREATE TABLE run_summaries (
+    run_id          uuid PRIMARY KEY,
+    framework       text,
+    service_name    text,
+    root_name       text,
+    start_time      timestamptz NOT NULL,
+    end_time        timestamptz NOT NULL,
+    trace_count     integer NOT NULL,
+    span_count      integer NOT NULL,
+    agent_count     integer NOT NULL,
+    error_span_count integer NOT NULL,
+    llm_calls       integer NOT NULL,
+    tool_calls      integer NOT NULL,
+    input_tokens    bigint NOT NULL,
+    output_tokens   bigint NOT NULL,
+    status          text NOT NULL,
+    status_reason   text,
+    failing_agent   text,
+    failing_trace_id uuid,
+    failing_span_id bigint,
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE run_summaries IS 'Per-run derived state (outcome, counts), rebuilt whenever spans of the run arrive. Read it through the agenttrace.runs view.';
+CREATE INDEX run_summaries_start_idx ON run_summaries (start_time DESC);
+
+CREATE TABLE agents (
+    run_id          uuid NOT NULL,
+    agent_name      text NOT NULL,
+    agent_id        text,
+    role            text,
+    framework       text,
+    span_count      integer NOT NULL,
+    llm_calls       integer NOT NULL,
+    tool_calls      integer NOT NULL,
+    input_tokens    bigint NOT NULL,
+    output_tokens   bigint NOT NULL,
+    errors          integer NOT NULL,
+    first_seen      timestamptz NOT NULL,
+    last_seen       timestamptz NOT NULL,
+    PRIMARY KEY (run_id, agent_name)
+);
+COMMENT ON TABLE agents IS 'One row per agent per run, derived by the normalizers.';
+
+CREATE TABLE agent_messages (
+    run_id          uuid NOT NULL,
+    seq             integer NOT NULL,
+    trace_id        uuid NOT NULL,
+    span_id         bigint NOT NULL,
+    time            timestamptz NOT NULL,
+    from_agent      text,
+    to_agent        text NOT NULL,
+    kind            text NOT NULL,
+    content         text,
+    PRIMARY KEY (run_id, seq)
+);
+COMMENT ON TABLE agent_messages IS 'Handoffs, delegations and messages between agents of a run, in order; from_agent NULL means the user or entry point.';
+
+CREATE TABLE tool_calls (
+    trace_id        uuid NOT NULL,
+    span_id         bigint NOT NULL,
+    run_id          uuid NOT NULL,
+    agent_name      text,
+    tool_name       text NOT NULL,
+    call_id         text,
+    arguments       text,
+    result          text,
+    is_error        boolean NOT NULL,
+    error_message   text,
+    start_time      timestamptz NOT NULL,
+    duration_ns     bigint NOT NULL,
+    PRIMARY KEY (trace_id, span_id)
+);
+COMMENT ON TABLE tool_calls IS 'Tool executions with arguments, result and error, attributed to the calling agent.';
+CREATE INDEX tool_calls_run_idx ON tool_calls (run_id);
+
+CREATE TABLE checkpoints (
+    run_id          uuid NOT NULL,
+    checkpoint_id   bigint NOT NULL,
+    trace_id        uuid NOT NULL,
+    span_id         bigint NOT NULL,
+    time            timestamptz NOT NULL,
+    agent_name      text,
+    kind            text NOT NULL,
+    step            integer,
+    state           jsonb NOT NULL,
+    PRIMARY KEY (run_id, checkpoint_id)
+);
+COMMENT ON TABLE checkpoints IS 'States an agent run passed through (LangGraph steps, agent inputs per turn, explicit agenttrace.checkpoint events), for replay.';
+
+CREATE TABLE failure_annotations (
+    run_id          uuid NOT NULL,
+    annotation_id   bigint GENERATED ALWAYS AS IDENTITY,
+    mode_id         text NOT NULL,
+    category        text,
+    severity        text,
+    confidence      real,
+    agent_name      text,
+    trace_id        uuid,
+    span_ids        bigint[],
+    explanation     text NOT NULL,
+    source          text NOT NULL DEFAULT 'rules',
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (run_id, annotation_id)
+);
+COMMENT ON TABLE failure_annotations IS 'Failure findings per run (MAST modes), from the rule engine or external judges (source).';
+
+CREATE TABLE dead_letters (
+    dead_letter_id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    received_at      timestamptz NOT NULL DEFAULT now(),
+    content_type     text,
+    content_encoding text,
+    body             bytea NOT NULL,
+    body_bytes       integer NOT NULL,
+    error_message    text NOT NULL,
+    sqlstate         text NOT NULL
+);
+COMMENT ON TABLE dead_letters IS 'Request bodies that could not be decoded, with the reason, kept for inspection and replay.';
+CREATE INDEX dead_letters_received_idx ON dead_letters (received_at DESC);
+
+-- Staging for the ingress: COPY ... FROM STDIN (FORMAT binary) into this table, then
+-- agenttrace.ingest_staged(batch_id) in the same transaction. Unlogged: the rows live only
+-- inside that transaction; what they become is written to the logged tables above.
+CREATE UNLOGGED TABLE ingest_staging (
+    batch_id         bigint NOT NULL,
+    seq              integer NOT NULL,
+    body             bytea NOT NULL,
+    content_type     text,
+    content_encoding text
+);
+CREATE INDEX ingest_staging_batch_idx ON ingest_staging (batch_id, seq);
+COMMENT ON TABLE ingest_staging IS 'Staging table for batched ingest: COPY bodies here, then call agenttrace.ingest_staged(batch_id) in the same transaction.';
+CREATE SEQUENCE ingest_batch_id_seq;
+COMMENT ON SEQUENCE ingest_batch_id_seq IS 'Batch ids for agenttrace.ingest_staging.';
+
+-- Hypertable when TimescaleDB is present (detected at install; agenttrace.enable_timescaledb()
+-- converts later if TimescaleDB is added afterwards).
+DO $$
+DECLARE
+    tsdb_schema name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'timescaledb');
+BEGIN
+    IF tsdb_schema IS NOT NULL THEN
+        EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.spans', 'start_time',
+                    chunk_time_interval => interval '1 day', if_not_exists => true)$q$, tsdb_schema);
+    END IF;
+END
+$$;
+
+CREATE FUNCTION span_id_hex(span_id bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN lpad(to_hex(span_id), 16, '0');
+COMMENT ON FUNCTION span_id_hex(bigint) IS 'Prints a stored span id as the 16-digit hex OTLP uses. Example: SELECT agenttrace.span_id_hex(span_id) FROM agenttrace.spans LIMIT 1;';
+
+CREATE FUNCTION span_id(hex text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN ('x' || lpad(hex, 16, '0'))::bit(64)::bigint;
+COMMENT ON FUNCTION span_id(text) IS 'Parses a 16-digit hex OTLP span id into the stored bigint. Example: SELECT * FROM agenttrace.spans WHERE span_id = agenttrace.span_id(''5ffe1ca3037fe0a6'');';
+
+CREATE FUNCTION trace_id_hex(trace_id uuid) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN replace(trace_id::text, '-', '');
+COMMENT ON FUNCTION trace_id_hex(uuid) IS 'Prints a stored trace id as the 32-digit hex OTLP uses (the reverse is a plain ::uuid cast).';
+
+CREATE FUNCTION timescaledb_present() RETURNS boolean
+    LANGUAGE sql STABLE
+    RETURN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb');
+COMMENT ON FUNCTION timescaledb_present() IS 'True when the TimescaleDB extension is installed in this database.';
+
+CREATE FUNCTION enable_timescaledb() RETURNS text
+    LANGUAGE plpgsql AS $$
+DECLARE
+    tsdb_schema name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'timescaledb');
+BEGIN
+    IF NOT agenttrace.timescaledb_present() THEN
+        RAISE EXCEPTION 'TimescaleDB is not installed in this database'
+            USING HINT = 'CREATE EXTENSION timescaledb first (it must be in shared_preload_libraries).';
+    END IF;
+    EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.spans', 'start_time',
+                chunk_time_interval => interval '1 day', if_not_exists => true, migrate_data => true)$q$, tsdb_schema);
+    RETURN 'agenttrace.spans is a hypertable';
+END
+$$;
+COMMENT ON FUNCTION enable_timescaledb() IS 'Turns agenttrace.spans into a TimescaleDB hypertable (migrating existing rows) when TimescaleDB was installed after pg_agenttrace.';
