@@ -1,1 +1,115 @@
-//! Shared helpers for the end-to-end tests.
+//! Shared helpers for the end-to-end tests: connections to the real test databases (created by
+//! `scripts/test.sh` with the installed extension), corpus bodies, and id salting so a test can
+//! ingest a capture as fresh data without colliding with other tests.
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use agenttrace_core::corpus::{captures, Capture, CapturedBody};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use postgres::{Client, NoTls};
+use prost::Message;
+
+/// The TimescaleDB test database (`timescaledb` + `pg_agenttrace`).
+pub fn database_url() -> String {
+    std::env::var("AGENTTRACE_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/agenttrace_test".into())
+}
+
+/// A database with `pg_agenttrace` but without TimescaleDB (plain tables).
+pub fn plain_database_url() -> String {
+    std::env::var("AGENTTRACE_TEST_PLAIN_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/agenttrace_test_plain".into())
+}
+
+pub fn connect() -> Client {
+    connect_to(&database_url())
+}
+
+pub fn connect_to(url: &str) -> Client {
+    Client::connect(url, NoTls).unwrap_or_else(|e| panic!("cannot connect to {url}: {e} (run scripts/test.sh)"))
+}
+
+pub fn capture(name: &str) -> Capture {
+    captures().into_iter().find(|c| c.name == name).unwrap_or_else(|| panic!("capture {name} not in corpus"))
+}
+
+pub fn all_captures() -> Vec<Capture> {
+    let c = captures();
+    assert!(c.len() >= 15, "shared OTLP corpus not found (set AGENTTRACE_CORPUS)");
+    c
+}
+
+/// The request of a captured body, decompressed and decoded.
+pub fn request_of(body: &CapturedBody) -> ExportTraceServiceRequest {
+    let raw = std::fs::read(&body.bin).expect("read capture");
+    let bytes = agenttrace_core::otlp::decompress(&raw, body.content_encoding.as_deref(), &Default::default()).expect("inflate");
+    ExportTraceServiceRequest::decode(bytes.as_ref()).expect("decode capture")
+}
+
+static SALT_COUNTER: AtomicU64 = AtomicU64::new(1);
+
+/// A salt unique to this process and call, so salted data never collides across tests or runs.
+pub fn fresh_salt() -> [u8; 8] {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let n = SALT_COUNTER.fetch_add(1, Ordering::Relaxed);
+    (nanos ^ (n << 48) ^ (std::process::id() as u64) << 20).to_be_bytes()
+}
+
+/// XORs the salt into every trace id (spans and links) so the request is new data with the same shape.
+pub fn salt_request(req: &mut ExportTraceServiceRequest, salt: [u8; 8]) {
+    let apply = |id: &mut Vec<u8>| {
+        if id.len() == 16 {
+            for (i, b) in salt.iter().enumerate() {
+                id[i] ^= b;
+            }
+        }
+    };
+    for rs in &mut req.resource_spans {
+        for ss in &mut rs.scope_spans {
+            for s in &mut ss.spans {
+                apply(&mut s.trace_id);
+                for l in &mut s.links {
+                    apply(&mut l.trace_id);
+                }
+            }
+        }
+    }
+}
+
+pub fn salted_trace_id_hex(trace_id: &[u8], salt: [u8; 8]) -> String {
+    let mut id = trace_id.to_vec();
+    for (i, b) in salt.iter().enumerate() {
+        id[i] ^= b;
+    }
+    agenttrace_core::ids::to_hex(&id)
+}
+
+pub fn encode(req: &ExportTraceServiceRequest) -> Vec<u8> {
+    req.encode_to_vec()
+}
+
+/// Result row of `agenttrace.ingest`.
+#[derive(Debug, PartialEq)]
+pub struct IngestResult {
+    pub accepted: i64,
+    pub rejected: i64,
+    pub error: Option<String>,
+}
+
+pub fn ingest(client: &mut Client, body: &[u8], content_type: &str, content_encoding: Option<&str>) -> IngestResult {
+    let row = client
+        .query_one("SELECT * FROM agenttrace.ingest($1, $2, $3)", &[&body, &content_type, &content_encoding])
+        .expect("agenttrace.ingest");
+    IngestResult { accepted: row.get(0), rejected: row.get(1), error: row.get(2) }
+}
+
+/// All spans of a request, flattened.
+pub fn spans_of(req: &ExportTraceServiceRequest) -> Vec<&opentelemetry_proto::tonic::trace::v1::Span> {
+    req.resource_spans.iter().flat_map(|rs| rs.scope_spans.iter().flat_map(|ss| ss.spans.iter())).collect()
+}
+
+/// Distinct trace ids (hex) of a request.
+pub fn trace_ids_hex(req: &ExportTraceServiceRequest) -> Vec<String> {
+    let mut v: Vec<String> = spans_of(req).iter().map(|s| agenttrace_core::ids::to_hex(&s.trace_id)).collect();
+    v.sort();
+    v.dedup();
+    v
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test: sets up (idempotent), then
+#   1. cargo test for the pure-Rust crates (core, ingress unit tests)
+#   2. end-to-end tests against fresh databases with the installed extension
+#      (agenttrace_test with TimescaleDB, agenttrace_test_plain without)
+#   3. the ingress over real HTTP with the real OpenTelemetry Python exporter
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+"$ROOT/scripts/setup.sh"
+source "$ROOT/scripts/env.sh"
+export PATH="$HOME/.cargo/bin:$PATH"
+step() { printf '\n==> [test %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+step "unit tests (core, ingress)"
+cargo test --release -p agenttrace-core -p agenttrace-ingress
+
+step "fresh test databases"
+for db in agenttrace_test agenttrace_test_plain; do
+  psql -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+done
+psql -q -v ON_ERROR_STOP=1 -d agenttrace_test -c "SET client_min_messages = warning" \
+  -c "CREATE EXTENSION timescaledb" -c "CREATE EXTENSION pg_trgm" -c "CREATE EXTENSION pg_agenttrace"
+psql -q -v ON_ERROR_STOP=1 -d agenttrace_test_plain -c "SET client_min_messages = warning" \
+  -c "CREATE EXTENSION pg_agenttrace"
+export AGENTTRACE_TEST_DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/agenttrace_test"
+export AGENTTRACE_TEST_PLAIN_DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/agenttrace_test_plain"
+
+step "end-to-end tests against PostgreSQL $(psql -qAt -d agenttrace_test -c 'show server_version') with pg_agenttrace $(psql -qAt -d agenttrace_test -c 'select agenttrace.version()')"
+cargo test --release -p agenttrace-tests
+
+if [ -x "$ROOT/tests/python/run.sh" ]; then
+  step "ingress tests with the real OpenTelemetry exporter"
+  cargo build --release -p agenttrace-ingress
+  DATABASE_URL="$AGENTTRACE_TEST_DATABASE_URL" AGENTTRACE_INGRESS_BIN="$ROOT/target/release/agenttrace-ingress" "$ROOT/tests/python/run.sh"
+fi
+step "all tests passed"

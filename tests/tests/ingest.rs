@@ -1,0 +1,296 @@
+//! agenttrace.ingest against the real extension in a real PostgreSQL (issue #2).
+use agenttrace_tests::*;
+
+fn count(client: &mut postgres::Client, sql: &str, traces: &[String]) -> i64 {
+    let ids: Vec<uuid_text::Uuid> = traces.iter().map(|t| uuid_text::Uuid(t.clone())).collect();
+    client.query_one(sql, &[&ids]).map(|r| r.get::<_, i64>(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Passes hex trace ids as a uuid[] parameter without a uuid crate.
+mod uuid_text {
+    use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+    #[derive(Debug)]
+    pub struct Uuid(pub String);
+    impl ToSql for Uuid {
+        fn to_sql(&self, _: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+            let b = agenttrace_core::ids::from_hex::<16>(&self.0).ok_or("bad uuid hex")?;
+            out.extend_from_slice(&b);
+            Ok(IsNull::No)
+        }
+        fn accepts(ty: &Type) -> bool {
+            *ty == Type::UUID
+        }
+        to_sql_checked!();
+    }
+}
+
+const SPANS_IN: &str = "SELECT count(*) FROM agenttrace.spans WHERE trace_id = ANY($1)";
+const EVENTS_IN: &str = "SELECT count(*) FROM agenttrace.span_events WHERE trace_id = ANY($1)";
+const LINKS_IN: &str = "SELECT count(*) FROM agenttrace.span_links WHERE trace_id = ANY($1)";
+
+#[test]
+fn every_capture_ingests_and_stores_every_span() {
+    let mut db = connect();
+    for cap in all_captures() {
+        let salt = fresh_salt();
+        let (mut spans, mut events, mut links) = (0i64, 0i64, 0i64);
+        let mut traces = Vec::new();
+        for body in &cap.bodies {
+            let mut req = request_of(body);
+            salt_request(&mut req, salt);
+            let all = spans_of(&req);
+            spans += all.len() as i64;
+            events += all.iter().map(|s| s.events.len() as i64).sum::<i64>();
+            links += all.iter().map(|s| s.links.len() as i64).sum::<i64>();
+            traces.extend(trace_ids_hex(&req));
+            let r = ingest(&mut db, &encode(&req), "application/x-protobuf", None);
+            assert_eq!(r, IngestResult { accepted: all.len() as i64, rejected: 0, error: None }, "{}", cap.name);
+        }
+        assert_eq!(count(&mut db, SPANS_IN, &traces), spans, "{}: stored spans", cap.name);
+        assert_eq!(count(&mut db, EVENTS_IN, &traces), events, "{}: stored events", cap.name);
+        assert_eq!(count(&mut db, LINKS_IN, &traces), links, "{}: stored links", cap.name);
+        assert_eq!(
+            count(&mut db, "SELECT count(*) FROM agenttrace.traces WHERE trace_id = ANY($1)", &traces),
+            traces.len() as i64,
+            "{}: trace rows",
+            cap.name
+        );
+    }
+}
+
+#[test]
+fn raw_capture_bodies_ingest_as_sent() {
+    // The exact bytes the exporter POSTed, gzip included, with the headers it sent.
+    let mut db = connect();
+    for cap in all_captures() {
+        for body in &cap.bodies {
+            let raw = std::fs::read(&body.bin).unwrap();
+            let r = ingest(&mut db, &raw, &body.content_type, body.content_encoding.as_deref());
+            assert_eq!(r.error, None, "{}", cap.name);
+            assert_eq!(r.accepted as usize, spans_of(&request_of(body)).len(), "{}", cap.name);
+        }
+    }
+}
+
+#[test]
+fn reingesting_the_same_body_adds_nothing() {
+    let mut db = connect();
+    let cap = capture("ag_native_max_turns");
+    let mut req = request_of(&cap.bodies[0]);
+    salt_request(&mut req, fresh_salt());
+    let traces = trace_ids_hex(&req);
+    let body = encode(&req);
+    let tables = [
+        SPANS_IN,
+        EVENTS_IN,
+        LINKS_IN,
+        "SELECT count(*) FROM agenttrace.traces WHERE trace_id = ANY($1)",
+        "SELECT count(*) FROM agenttrace.agents WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1))",
+        "SELECT count(*) FROM agenttrace.agent_messages WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1))",
+        "SELECT count(*) FROM agenttrace.tool_calls WHERE trace_id = ANY($1)",
+        "SELECT count(*) FROM agenttrace.run_summaries WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1))",
+        "SELECT count(DISTINCT ingested_at) FROM agenttrace.spans WHERE trace_id = ANY($1)",
+    ];
+    ingest(&mut db, &body, "application/x-protobuf", None);
+    let before: Vec<i64> = tables.iter().map(|q| count(&mut db, q, &traces)).collect();
+    assert_eq!(before[0], 95);
+    let again = ingest(&mut db, &body, "application/x-protobuf", None);
+    assert_eq!(again, IngestResult { accepted: 95, rejected: 0, error: None });
+    let after: Vec<i64> = tables.iter().map(|q| count(&mut db, q, &traces)).collect();
+    assert_eq!(before, after);
+}
+
+/// Splits a request's spans into `parts` requests, last spans first (children usually end, and
+/// are exported, before their parents; here the roots come last on purpose).
+fn split_reversed(req: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest, parts: usize) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for p in (0..parts).rev() {
+        let mut part = req.clone();
+        let mut i = 0usize;
+        for rs in &mut part.resource_spans {
+            for ss in &mut rs.scope_spans {
+                ss.spans.retain(|_| {
+                    let keep = i % parts == p;
+                    i += 1;
+                    keep
+                });
+            }
+        }
+        out.push(encode(&part));
+    }
+    out
+}
+
+#[test]
+fn parents_links_and_runs_resolve_across_requests() {
+    let mut db = connect();
+    for name in ["ag_native_success", "lg_oi_tool_error", "maf_tool_error", "oai_oi_success"] {
+        let cap = capture(name);
+        let req = request_of(&cap.bodies[0]);
+
+        // Reference: everything in one request.
+        let salt_a = fresh_salt();
+        let mut whole = req.clone();
+        salt_request(&mut whole, salt_a);
+        ingest(&mut db, &encode(&whole), "application/x-protobuf", None);
+
+        // Same data in 4 requests, children before parents.
+        let salt_b = fresh_salt();
+        let mut split = req.clone();
+        salt_request(&mut split, salt_b);
+        for part in split_reversed(&split, 4) {
+            let r = ingest(&mut db, &part, "application/x-protobuf", None);
+            assert_eq!(r.error, None);
+        }
+
+        let shape = |db: &mut postgres::Client, traces: &[String]| -> (i64, i64, i64, Vec<String>) {
+            let unresolved = count(
+                db,
+                "SELECT count(*) FROM agenttrace.spans c WHERE c.trace_id = ANY($1) AND c.parent_span_id IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM agenttrace.spans p WHERE p.trace_id = c.trace_id AND p.span_id = c.parent_span_id)",
+                traces,
+            );
+            let runs = count(db, "SELECT count(DISTINCT run_id) FROM agenttrace.traces WHERE trace_id = ANY($1)", traces);
+            let unresolved_links = count(
+                db,
+                "SELECT count(*) FROM agenttrace.span_links l WHERE l.trace_id = ANY($1)
+                   AND NOT EXISTS (SELECT 1 FROM agenttrace.spans p WHERE p.trace_id = l.linked_trace_id AND p.span_id = l.linked_span_id)",
+                traces,
+            );
+            let ids: Vec<uuid_text::Uuid> = traces.iter().map(|t| uuid_text::Uuid(t.clone())).collect();
+            let mut roots: Vec<String> = db
+                .query("SELECT coalesce(root_name, '') FROM agenttrace.traces WHERE trace_id = ANY($1)", &[&ids])
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            roots.sort();
+            (unresolved, runs, unresolved_links, roots)
+        };
+        let a = shape(&mut db, &trace_ids_hex(&whole));
+        let b = shape(&mut db, &trace_ids_hex(&split));
+        assert_eq!(a, b, "{name}: split ingest differs from whole ingest");
+        assert_eq!(a.0, 0, "{name}: parents unresolved");
+        assert_eq!(a.2, 0, "{name}: links unresolved");
+    }
+}
+
+#[test]
+fn linked_autogen_traces_form_one_run() {
+    let mut db = connect();
+    let cap = capture("ag_native_success");
+    let mut req = request_of(&cap.bodies[0]);
+    salt_request(&mut req, fresh_salt());
+    ingest(&mut db, &encode(&req), "application/x-protobuf", None);
+    let traces = trace_ids_hex(&req);
+    // Every trace that takes part in the team run (has links or is linked to) shares one run id.
+    let linked_runs = count(
+        &mut db,
+        "SELECT count(DISTINCT t.run_id) FROM agenttrace.traces t
+          WHERE t.trace_id = ANY($1)
+            AND (EXISTS (SELECT 1 FROM agenttrace.span_links l WHERE l.trace_id = t.trace_id)
+                 OR EXISTS (SELECT 1 FROM agenttrace.span_links l WHERE l.linked_trace_id = t.trace_id))",
+        &traces,
+    );
+    assert_eq!(linked_runs, 1);
+}
+
+#[test]
+fn protobuf_and_json_store_the_same_rows_with_and_without_timescaledb() {
+    // Protobuf into the TimescaleDB database, OTLP/JSON into the plain one; the rows must agree.
+    let mut tsdb = connect();
+    let mut plain = connect_to(&plain_database_url());
+    let has_tsdb: i64 = plain.query_one("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'", &[]).unwrap().get(0);
+    assert_eq!(has_tsdb, 0, "the plain test database must not have TimescaleDB");
+    let row_sql = "SELECT agenttrace.trace_id_hex(trace_id), agenttrace.span_id_hex(span_id), coalesce(agenttrace.span_id_hex(parent_span_id), ''),
+                          name, kind::int, start_time_unix_nano, end_time_unix_nano, start_time::text, status_code::int,
+                          coalesce(status_message, ''), service_name, attributes::text, category, coalesce(agent_name, ''),
+                          (SELECT count(*) FROM agenttrace.span_events e WHERE e.trace_id = s.trace_id AND e.span_id = s.span_id)
+                     FROM agenttrace.spans s WHERE trace_id = ANY($1) ORDER BY 1, 2";
+    for cap in all_captures() {
+        for body in &cap.bodies {
+            let Some(json) = &body.otlp_json else { continue };
+            let raw = std::fs::read(&body.bin).unwrap();
+            let a = ingest(&mut tsdb, &raw, &body.content_type, body.content_encoding.as_deref());
+            let b = ingest(&mut plain, &std::fs::read(json).unwrap(), "application/json", None);
+            assert_eq!(a, b, "{}", cap.name);
+            let traces = trace_ids_hex(&request_of(body));
+            let ids: Vec<uuid_text::Uuid> = traces.iter().map(|t| uuid_text::Uuid(t.clone())).collect();
+            let rows = |c: &mut postgres::Client| -> Vec<String> {
+                c.query(row_sql, &[&ids])
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{:?}",
+                            (0..15)
+                                .map(|i| match r.try_get::<_, String>(i) {
+                                    Ok(s) => s,
+                                    Err(_) => r.try_get::<_, i64>(i).map(|v| v.to_string()).unwrap_or_else(|_| r.get::<_, i32>(i).to_string()),
+                                })
+                                .collect::<Vec<_>>()
+                        )
+                    })
+                    .collect()
+            };
+            let (ra, rb) = (rows(&mut tsdb), rows(&mut plain));
+            assert!(!ra.is_empty());
+            assert_eq!(ra, rb, "{}: rows differ between protobuf/TimescaleDB and JSON/plain", cap.name);
+        }
+    }
+}
+
+#[test]
+fn spans_is_a_hypertable_when_timescaledb_is_present() {
+    let mut db = connect();
+    let n: i64 = db
+        .query_one(
+            "SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_schema = 'agenttrace' AND hypertable_name = 'spans'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    let present: bool = db.query_one("SELECT agenttrace.timescaledb_present()", &[]).unwrap().get(0);
+    assert!(present);
+    let mut plain = connect_to(&plain_database_url());
+    let present: bool = plain.query_one("SELECT agenttrace.timescaledb_present()", &[]).unwrap().get(0);
+    assert!(!present);
+    let err = plain.query_one("SELECT agenttrace.enable_timescaledb()", &[]).unwrap_err();
+    assert!(err.to_string().contains("TimescaleDB is not installed"), "{err}");
+}
+
+#[test]
+fn staged_batches_answer_per_body_and_isolate_bad_bodies() {
+    let mut db = connect();
+    let cap = capture("oai_oi_tool_error");
+    let mut req = request_of(&cap.bodies[0]);
+    salt_request(&mut req, fresh_salt());
+    let good = encode(&req);
+    let n = spans_of(&req).len() as i64;
+    let mut partial_req = req.clone();
+    salt_request(&mut partial_req, fresh_salt());
+    partial_req.resource_spans[0].scope_spans[0].spans[0].span_id = vec![1, 2, 3];
+    let partial = encode(&partial_req);
+
+    let mut tx = db.transaction().unwrap();
+    let batch: i64 = tx.query_one("SELECT nextval('agenttrace.ingest_batch_id_seq')", &[]).unwrap().get(0);
+    let bodies: Vec<(i32, Vec<u8>, &str)> =
+        vec![(0, good, "application/x-protobuf"), (1, b"{not json".to_vec(), "application/json"), (2, partial, "application/x-protobuf")];
+    for (seq, body, ct) in &bodies {
+        tx.execute(
+            "INSERT INTO agenttrace.ingest_staging (batch_id, seq, body, content_type) VALUES ($1, $2, $3, $4)",
+            &[&batch, seq, body, ct],
+        )
+        .unwrap();
+    }
+    let rows = tx.query("SELECT seq, accepted_spans, rejected_spans, error_message, status FROM agenttrace.ingest_staged($1)", &[&batch]).unwrap();
+    let left: i64 = tx.query_one("SELECT count(*) FROM agenttrace.ingest_staging WHERE batch_id = $1", &[&batch]).unwrap().get(0);
+    tx.commit().unwrap();
+    let got: Vec<(i32, i64, i64, String)> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(4))).collect();
+    assert_eq!(got, vec![(0, n, 0, "ok".into()), (1, 0, 0, "invalid".into()), (2, n - 1, 1, "partial".into())]);
+    let err: Option<String> = rows[2].get(3);
+    assert!(err.unwrap().contains("span_id must be 8 bytes"));
+    assert_eq!(left, 0, "staging rows are consumed");
+    assert_eq!(count(&mut db, SPANS_IN, &trace_ids_hex(&req)), n);
+}
