@@ -8,6 +8,53 @@ use serde::Serialize;
 use crate::ids::{SpanId, TraceId};
 use crate::model::SpanRecord;
 
+mod ag2;
+mod agent_framework;
+mod autogen;
+mod crewai;
+mod errors;
+mod genai;
+mod generic;
+mod langgraph;
+mod langsmith;
+pub mod messages;
+mod openai_agents;
+mod openinference;
+mod run;
+mod traceloop;
+mod util;
+
+/// One attribute vocabulary (an instrumentation or a framework's own conventions).
+///
+/// [`span_facts`] runs every registered vocabulary whose `detect` accepts the span, in registry
+/// order: base vocabularies first (generic OTel, GenAI semconv, OpenInference, Traceloop,
+/// LangSmith), then framework overlays that refine what the base ones found. Adding a framework
+/// is one file implementing this trait plus one line in [`REGISTRY`].
+pub(crate) trait Vocabulary: Sync {
+    fn name(&self) -> &'static str;
+    fn detect(&self, span: &SpanRecord) -> bool;
+    fn apply(&self, span: &SpanRecord, facts: &mut SpanFacts);
+}
+
+static REGISTRY: &[&dyn Vocabulary] = &[
+    &generic::Generic,
+    &genai::GenAi,
+    &openinference::OpenInference,
+    &traceloop::Traceloop,
+    &langsmith::LangSmith,
+    &langgraph::LangGraph,
+    &autogen::AutoGen,
+    &ag2::Ag2,
+    &crewai::CrewAi,
+    &openai_agents::OpenAiAgents,
+    &agent_framework::AgentFramework,
+];
+
+/// Names of the registered vocabularies, in the order they are applied.
+pub fn vocabularies() -> Vec<&'static str> {
+    REGISTRY.iter().map(|v| v.name()).collect()
+}
+
 /// What kind of step a span is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -101,6 +148,24 @@ pub struct SpanFacts {
     pub is_error: bool,
     pub error_type: Option<String>,
     pub error_message: Option<String>,
+    /// LangGraph node (or OpenInference `graph.node.id`) this span belongs to.
+    pub graph_node: Option<String>,
+    /// LangGraph superstep.
+    pub graph_step: Option<i64>,
+    /// Runtime messaging: the agent that sent the message this span delivers/processes.
+    pub sender: Option<String>,
+    /// Runtime messaging: the agent receiving it.
+    pub recipient: Option<String>,
+    /// Set when this span is evidence of an agent-to-agent message (with `sender`/`recipient`).
+    pub message_kind: Option<MessageKind>,
+    /// Content of that message (excerpt).
+    pub message_content: Option<String>,
+    /// A turn / iteration / recursion limit this span reports having hit.
+    pub stop_reason: Option<String>,
+    /// Control-flow signal: `termination`, `workflow_started`, `workflow_completed`, `workflow_failed`.
+    pub control: Option<String>,
+    /// The agent / orchestrator this span belongs to is a group-chat manager or similar router.
+    pub orchestrator: bool,
 }
 
 /// One agent of one run.
@@ -120,7 +185,7 @@ pub struct AgentSummary {
     pub last_seen_ns: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     Handoff,
@@ -217,14 +282,70 @@ pub struct RunAnalysis {
 /// Facts of a single span. Never panics, whatever the attribute values.
 pub fn span_facts(span: &SpanRecord) -> SpanFacts {
     let mut f = SpanFacts::default();
-    f.is_error = span.status_code == crate::model::status_code::ERROR;
-    if f.is_error && !span.status_message.is_empty() {
-        f.error_message = Some(span.status_message.clone());
+    for v in REGISTRY {
+        if v.detect(span) {
+            v.apply(span, &mut f);
+        }
     }
+    errors::apply(span, &mut f);
     f
 }
 
 /// Analysis of all spans of one run (possibly several linked traces), in any order.
 pub fn analyze_run(spans: &[SpanRecord]) -> RunAnalysis {
-    RunAnalysis { facts: spans.iter().map(span_facts).collect(), ..Default::default() }
+    run::analyze(spans)
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use std::sync::Arc;
+
+    use serde_json::Value;
+
+    use crate::model::{Attributes, Resource, SpanEvent, SpanRecord};
+
+    pub fn span(name: &str, attrs: &[(&str, Value)]) -> SpanRecord {
+        let mut a = Attributes::new();
+        for (k, v) in attrs {
+            a.insert((*k).to_string(), v.clone());
+        }
+        SpanRecord {
+            trace_id: [1; 16],
+            span_id: [1; 8],
+            parent_span_id: None,
+            trace_state: String::new(),
+            flags: 0,
+            name: name.to_string(),
+            kind: 1,
+            start_time_unix_nano: 1,
+            end_time_unix_nano: 2,
+            attributes: a,
+            dropped_attributes_count: 0,
+            events: Vec::new(),
+            dropped_events_count: 0,
+            links: Vec::new(),
+            dropped_links_count: 0,
+            status_code: 0,
+            status_message: String::new(),
+            resource: Arc::new(Resource::new(Attributes::new(), String::new())),
+            scope_name: String::new(),
+            scope_version: String::new(),
+        }
+    }
+
+    pub fn exception(ty: &str, msg: &str) -> SpanEvent {
+        let mut a = Attributes::new();
+        a.insert("exception.type".into(), Value::from(ty));
+        a.insert("exception.message".into(), Value::from(msg));
+        SpanEvent { time_unix_nano: 1, name: "exception".into(), attributes: a, dropped_attributes_count: 0 }
+    }
+
+    /// Span with ids / parent / times set, for run-level tests.
+    pub fn at(mut s: SpanRecord, id: u8, parent: Option<u8>, start: u64, end: u64) -> SpanRecord {
+        s.span_id = [0, 0, 0, 0, 0, 0, 0, id];
+        s.parent_span_id = parent.map(|p| [0, 0, 0, 0, 0, 0, 0, p]);
+        s.start_time_unix_nano = start;
+        s.end_time_unix_nano = end;
+        s
+    }
 }

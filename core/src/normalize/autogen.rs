@@ -1,0 +1,195 @@
+//! AutoGen (0.4+ / 0.7): autogen-core runtime tracing (`autogen publish|send|process|create|ack ...`
+//! spans with `sender_agent_type` / `recipient_agent_type` / `messaging.*` / `message` JSON, split
+//! into many traces joined by links), its GenAI spans (`invoke_agent`, `create_agent`,
+//! `execute_tool`), and the OpenInference AgentChat instrumentation (`<agent>.on_messages_stream`,
+//! `<Team>.run_stream` with the team's `stop_reason` in its output).
+use serde_json::Value;
+
+use super::errors::limit_phrase;
+use super::util::{json, parse_json, s, strip_uuid_suffix, truncate, MAX_EXCERPT};
+use super::{MessageKind, SpanCategory, SpanFacts, Vocabulary};
+use crate::model::SpanRecord;
+
+pub struct AutoGen;
+
+fn is_runtime_span(span: &SpanRecord) -> bool {
+    span.name.starts_with("autogen ") && span.attributes.contains_key("messaging.operation")
+}
+
+fn is_manager(agent_type: &str, class: Option<&str>) -> bool {
+    class.is_some_and(|c| c.ends_with("Manager")) || agent_type.contains("GroupChatManager")
+}
+
+/// Text of an AgentChat message inside the runtime's `message` JSON.
+fn message_text(v: &Value) -> Option<(String, Option<String>)> {
+    let obj = v.as_object()?;
+    let msg = obj
+        .get("message")
+        .or_else(|| obj.get("response").and_then(|r| r.get("chat_message")))
+        .or_else(|| obj.get("messages").and_then(Value::as_array).and_then(|a| a.last()))
+        .or_else(|| obj.get("agent_response").and_then(|r| r.get("chat_message")))?;
+    let ty = msg.get("type").and_then(Value::as_str).map(str::to_string);
+    let content = match msg.get("content")? {
+        Value::String(t) => t.clone(),
+        other => other.to_string(),
+    };
+    Some((truncate(&content, MAX_EXCERPT), ty))
+}
+
+impl Vocabulary for AutoGen {
+    fn name(&self) -> &'static str {
+        "autogen"
+    }
+
+    fn detect(&self, span: &SpanRecord) -> bool {
+        let sc = span.scope_name.as_str();
+        sc == "autogen-core"
+            || sc.starts_with("autogen ")
+            || sc.starts_with("openinference.instrumentation.autogen")
+            || is_runtime_span(span)
+            || s(span, "gen_ai.system").as_deref() == Some("autogen")
+    }
+
+    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
+        f.framework = Some("autogen".into());
+        if is_runtime_span(span) {
+            f.instrumentation = Some("autogen_core".into());
+            f.category = SpanCategory::Messaging;
+            f.agent_name = None;
+            let op = s(span, "messaging.operation").unwrap_or_default();
+            if op == "create" && s(span, "messaging.message.type").as_deref() == Some("GroupChatTermination") {
+                f.control = Some("termination".into());
+            }
+            let sender_t = s(span, "sender_agent_type");
+            let recip_t = s(span, "recipient_agent_type");
+            let sender_c = s(span, "sender_agent_class");
+            let recip_c = s(span, "recipient_agent_class");
+            let side = |t: &Option<String>, c: &Option<String>| -> (Option<String>, bool) {
+                match t {
+                    Some(t) if is_manager(t, c.as_deref()) => (None, true),
+                    Some(t) => (Some(strip_uuid_suffix(t)).filter(|n| !n.is_empty() && n != "None"), false),
+                    None => (None, false),
+                }
+            };
+            let (from, from_mgr) = side(&sender_t, &sender_c);
+            let (to, to_mgr) = side(&recip_t, &recip_c);
+            f.orchestrator = from_mgr || to_mgr;
+            if op == "process" {
+                let parsed = json(span, "message");
+                let (content, ty) = parsed.as_ref().and_then(message_text).map(|(c, t)| (Some(c), t)).unwrap_or((None, None));
+                f.message_content = content.clone();
+                f.input_text = content;
+                if let (Some(a), Some(b)) = (&from, &to) {
+                    if a != b {
+                        let rpc = s(span, "message_context")
+                            .and_then(|c| parse_json(&c))
+                            .and_then(|c| c.get("is_rpc").and_then(Value::as_bool))
+                            .unwrap_or(false);
+                        f.message_kind = Some(if rpc { MessageKind::Message } else { MessageKind::Broadcast });
+                        if ty.as_deref() == Some("HandoffMessage") {
+                            f.message_kind = Some(MessageKind::Handoff);
+                        }
+                    }
+                }
+                f.sender = from;
+                f.recipient = to;
+            }
+            return;
+        }
+        if s(span, "gen_ai.operation.name").as_deref() == Some("create_agent") {
+            f.category = SpanCategory::Other;
+        }
+        // OpenInference AgentChat: `<Team>.run_stream` output carries the stop reason.
+        if f.category == SpanCategory::Chain || span.name.ends_with(".run_stream") || span.name.ends_with(".run") {
+            if let Some(out) = json(span, "output.value") {
+                if let Some(r) = out.get("stop_reason").and_then(Value::as_str) {
+                    if limit_phrase(r) {
+                        f.stop_reason = Some(r.to_string());
+                    }
+                }
+            }
+        }
+        if f.category == SpanCategory::Tool && f.agent_name.is_none() {
+            // `researcher.lookup_fact`
+            if let Some((agent, _)) = span.name.split_once('.') {
+                if !agent.is_empty() && Some(agent) != f.tool_name.as_deref() {
+                    f.agent_name = Some(agent.to_string());
+                }
+            }
+        }
+    }
+}
+
+/// Uppercase words termination conditions typically look for.
+const DONE_WORDS: [&str; 3] = ["TERMINATE", "APPROVE", "FINISHED"];
+
+/// Run-level rule: a group chat the manager terminated although the last chat message carries no
+/// termination word (and is no handoff) ended on a limit (`max_turns`, `MaxMessageTermination`).
+/// AutoGen's built-in tracing records no stop reason, so this is an inference.
+pub fn group_chat_stopped(last_message: Option<&str>, terminated: bool) -> Option<String> {
+    if !terminated {
+        return None;
+    }
+    let last = last_message?;
+    if DONE_WORDS.iter().any(|w| last.contains(w)) {
+        return None;
+    }
+    Some("group chat terminated by its manager without a termination message (turn or message limit reached)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::span;
+    use super::super::{span_facts, MessageKind, SpanCategory};
+    use serde_json::json;
+
+    #[test]
+    fn runtime_process_span() {
+        let u = "afd806b0-c3a9-4648-9292-9f8fadfabc7e";
+        let sp = span(
+            &format!("autogen process writer_{u}.({u})-A"),
+            &[
+                ("messaging.operation", json!("process")),
+                ("sender_agent_type", json!(format!("planner_{u}"))),
+                ("sender_agent_class", json!("ChatAgentContainer")),
+                ("recipient_agent_type", json!(format!("writer_{u}"))),
+                ("recipient_agent_class", json!("ChatAgentContainer")),
+                ("message_context", json!("{\"is_rpc\": false}")),
+                ("message", json!("{\"response\":{\"chat_message\":{\"content\":\"Plan: x\",\"type\":\"TextMessage\"}}}")),
+            ],
+        );
+        let f = span_facts(&sp);
+        assert_eq!(f.category, SpanCategory::Messaging);
+        assert_eq!(f.framework.as_deref(), Some("autogen"));
+        assert_eq!((f.sender.as_deref(), f.recipient.as_deref()), (Some("planner"), Some("writer")));
+        assert_eq!(f.message_kind, Some(MessageKind::Broadcast));
+        assert_eq!(f.message_content.as_deref(), Some("Plan: x"));
+
+        let sp = span(
+            "autogen process X",
+            &[
+                ("messaging.operation", json!("process")),
+                ("sender_agent_type", json!(format!("SelectorGroupChatManager_{u}"))),
+                ("recipient_agent_type", json!(5)),
+                ("message", json!("{garbage")),
+            ],
+        );
+        let f = span_facts(&sp);
+        assert!(f.orchestrator);
+        assert_eq!(f.message_kind, None);
+    }
+
+    #[test]
+    fn team_stop_reason() {
+        let mut sp = span(
+            "RoundRobinGroupChat.run_stream",
+            &[("openinference.span.kind", json!("CHAIN")), ("output.value", json!("{\"stop_reason\": \"Maximum number of turns 6 reached.\"}"))],
+        );
+        sp.scope_name = "openinference.instrumentation.autogen_agentchat".into();
+        let f = span_facts(&sp);
+        assert_eq!(f.stop_reason.as_deref(), Some("Maximum number of turns 6 reached."));
+        assert!(super::group_chat_stopped(Some("Draft 2"), true).is_some());
+        assert!(super::group_chat_stopped(Some("ok TERMINATE"), true).is_none());
+        assert!(super::group_chat_stopped(None, true).is_none());
+    }
+}

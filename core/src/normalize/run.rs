@@ -1,0 +1,623 @@
+//! Run-level derivation: agents, agent-to-agent messages, tool calls and the outcome of one run.
+//!
+//! Everything here is O(n log n) in the number of spans, iterative (parent chains may be cyclic
+//! or dangling in hostile input) and panic-free.
+use std::collections::HashMap;
+
+use super::util::{truncate, MAX_EXCERPT};
+use super::{
+    autogen, span_facts, AgentMessage, AgentSummary, MessageKind, OutcomeStatus, RunAnalysis, RunOutcome, SpanCategory,
+    SpanFacts, ToolCall,
+};
+use crate::ids::{SpanId, TraceId};
+use crate::model::SpanRecord;
+
+struct Ctx<'a> {
+    spans: &'a [SpanRecord],
+    facts: Vec<SpanFacts>,
+    parent: Vec<Option<usize>>,
+    /// Agent each span belongs to (own agent, else nearest ancestor's).
+    owner: Vec<Option<String>>,
+    /// Span indices sorted by start time.
+    order: Vec<usize>,
+}
+
+fn excerpt(t: Option<&String>) -> Option<String> {
+    t.map(|t| truncate(t.trim(), MAX_EXCERPT)).filter(|t| !t.is_empty())
+}
+
+pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
+    let n = spans.len();
+    let facts: Vec<SpanFacts> = spans.iter().map(span_facts).collect();
+    let mut index: HashMap<(TraceId, SpanId), usize> = HashMap::with_capacity(n);
+    for (i, s) in spans.iter().enumerate() {
+        index.entry((s.trace_id, s.span_id)).or_insert(i);
+    }
+    let parent: Vec<Option<usize>> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, s)| s.parent_span_id.and_then(|p| index.get(&(s.trace_id, p)).copied()).filter(|&p| p != i))
+        .collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| (spans[i].start_time_unix_nano, std::cmp::Reverse(spans[i].end_time_unix_nano), i));
+    let owner = owners(&facts, &parent);
+    let mut cx = Ctx { spans, facts, parent, owner, order };
+    demote_tool_nodes(&mut cx);
+
+    let turns = turns(&cx);
+    let tool_calls = tool_calls(&cx);
+    let messages = messages(&cx, &turns, &index);
+    let agents = agents(&cx);
+    let framework = run_framework(&cx.facts);
+    let outcome = outcome(&cx, &turns, &messages);
+    RunAnalysis { facts: cx.facts, framework, agents, messages, tool_calls, outcome }
+}
+
+/// Own agent, else the nearest ancestor's; memoised, iterative, cycle-safe.
+fn owners(facts: &[SpanFacts], parent: &[Option<usize>]) -> Vec<Option<String>> {
+    let n = facts.len();
+    let mut out: Vec<Option<String>> = vec![None; n];
+    let mut state = vec![0u8; n]; // 0 new, 1 on the current path, 2 done
+    let mut path = Vec::new();
+    for start in 0..n {
+        if state[start] == 2 {
+            continue;
+        }
+        path.clear();
+        let mut cur = Some(start);
+        let mut found: Option<String> = None;
+        while let Some(i) = cur {
+            if state[i] == 2 {
+                found = out[i].clone();
+                break;
+            }
+            if state[i] == 1 {
+                break; // cycle
+            }
+            if let Some(a) = &facts[i].agent_name {
+                out[i] = Some(a.clone());
+                state[i] = 2;
+                found = Some(a.clone());
+                break;
+            }
+            state[i] = 1;
+            path.push(i);
+            cur = parent[i];
+        }
+        for &i in &path {
+            out[i] = found.clone();
+            state[i] = 2;
+        }
+    }
+    out
+}
+
+/// Walks up from `i` (exclusive) and returns the first ancestor satisfying `pred`, bounded.
+fn ancestor(cx: &Ctx, i: usize, pred: impl Fn(usize) -> bool) -> Option<usize> {
+    let mut cur = cx.parent[i];
+    let mut steps = 0usize;
+    while let Some(p) = cur {
+        if pred(p) {
+            return Some(p);
+        }
+        steps += 1;
+        if steps > cx.spans.len() {
+            return None;
+        }
+        cur = cx.parent[p];
+    }
+    None
+}
+
+/// LangGraph tool-executor nodes (`ToolNode`): graph nodes that only run tools and never call a
+/// model are not agents; their tool calls belong to the agent that requested them (the last
+/// agent active before them).
+fn demote_tool_nodes(cx: &mut Ctx) {
+    #[derive(Default)]
+    struct C {
+        llm: usize,
+        tool: usize,
+        node_spans: usize,
+        agent_spans: usize,
+    }
+    let mut counts: HashMap<&str, C> = HashMap::new();
+    for (i, f) in cx.facts.iter().enumerate() {
+        let Some(a) = cx.owner[i].as_deref() else { continue };
+        let c = counts.entry(a).or_default();
+        match f.category {
+            SpanCategory::Llm => c.llm += 1,
+            SpanCategory::Tool => c.tool += 1,
+            SpanCategory::Agent => {
+                c.agent_spans += 1;
+                if f.graph_node.as_deref() == Some(a) && f.framework.as_deref() == Some("langgraph") {
+                    c.node_spans += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let tool_nodes: Vec<String> = counts
+        .iter()
+        .filter(|(_, c)| c.llm == 0 && c.tool > 0 && c.node_spans > 0 && c.node_spans == c.agent_spans)
+        .map(|(a, _)| a.to_string())
+        .collect();
+    if tool_nodes.is_empty() {
+        return;
+    }
+    // Node spans of tool nodes are workflow steps.
+    for i in 0..cx.facts.len() {
+        if cx.facts[i].category == SpanCategory::Agent && cx.owner[i].as_ref().is_some_and(|a| tool_nodes.contains(a)) {
+            cx.facts[i].category = SpanCategory::Chain;
+        }
+    }
+    // Re-attribute in time order to the last real agent seen.
+    let mut last: Option<String> = None;
+    for k in 0..cx.order.len() {
+        let i = cx.order[k];
+        match &cx.owner[i] {
+            Some(a) if tool_nodes.contains(a) => cx.owner[i] = last.clone(),
+            Some(a) if cx.facts[i].category == SpanCategory::Agent => last = Some(a.clone()),
+            _ => {}
+        }
+    }
+}
+
+struct Turn {
+    idx: usize,
+    agent: String,
+    start: u64,
+    /// Agent whose span encloses this one (agent-as-tool / sub-agent), if different.
+    caller: Option<String>,
+}
+
+/// Agent invocations in time order.
+fn turns(cx: &Ctx) -> Vec<Turn> {
+    let mut out = Vec::new();
+    for &i in &cx.order {
+        if cx.facts[i].category != SpanCategory::Agent {
+            continue;
+        }
+        let Some(agent) = cx.owner[i].clone() else { continue };
+        let caller = cx.parent[i].and_then(|p| cx.owner[p].clone()).filter(|c| *c != agent);
+        out.push(Turn { idx: i, agent, start: cx.spans[i].start_time_unix_nano, caller });
+    }
+    out
+}
+
+fn tool_calls(cx: &Ctx) -> Vec<ToolCall> {
+    let mut out = Vec::new();
+    for &i in &cx.order {
+        let f = &cx.facts[i];
+        if f.category != SpanCategory::Tool {
+            continue;
+        }
+        if let Some(p) = cx.parent[i] {
+            // The same call recorded twice by nested instrumentations.
+            if cx.facts[p].category == SpanCategory::Tool && cx.facts[p].tool_name == f.tool_name {
+                continue;
+            }
+        }
+        let s = &cx.spans[i];
+        out.push(ToolCall {
+            trace_id: s.trace_id,
+            span_id: s.span_id,
+            agent_name: cx.owner[i].clone(),
+            tool_name: f.tool_name.clone().unwrap_or_else(|| s.name.clone()),
+            call_id: f.tool_call_id.clone(),
+            arguments: f.tool_arguments.clone(),
+            result: f.tool_result.clone(),
+            is_error: f.is_error,
+            error_message: f.error_message.clone(),
+            start_ns: s.start_time_unix_nano,
+            duration_ns: s.duration_ns(),
+        });
+    }
+    out
+}
+
+fn message_kind_for(framework: Option<&str>) -> MessageKind {
+    match framework {
+        Some("autogen" | "ag2") => MessageKind::Message,
+        _ => MessageKind::Handoff,
+    }
+}
+
+fn messages(cx: &Ctx, turns: &[Turn], index: &HashMap<(TraceId, SpanId), usize>) -> Vec<AgentMessage> {
+    let mut out: Vec<AgentMessage> = Vec::new();
+    let mk = |i: usize, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| {
+        let s = &cx.spans[i];
+        AgentMessage { seq: 0, trace_id: s.trace_id, span_id: s.span_id, time_ns: s.start_time_unix_nano, from_agent: from, to_agent: to, kind, content }
+    };
+    let top: Vec<&Turn> = turns.iter().filter(|t| t.caller.is_none()).collect();
+    // 1. Explicit evidence: handoff spans and runtime/workflow messages.
+    for &i in &cx.order {
+        let f = &cx.facts[i];
+        if f.category == SpanCategory::Handoff {
+            let from = f.handoff_from.clone().or_else(|| cx.owner[i].clone());
+            let to = f.handoff_to.clone().or_else(|| {
+                // Target not recorded: the next agent to start.
+                let start = cx.spans[i].start_time_unix_nano;
+                let k = top.partition_point(|t| t.start < start);
+                top[k..].iter().find(|t| Some(&t.agent) != from.as_ref()).map(|t| t.agent.clone())
+            });
+            if let Some(to) = to {
+                if from.as_ref() != Some(&to) {
+                    out.push(mk(i, from, to, MessageKind::Handoff, excerpt(f.message_content.as_ref())));
+                }
+            }
+        } else if let (Some(kind), Some(to)) = (f.message_kind, &f.recipient) {
+            let from = f.sender.clone().or_else(|| {
+                cx.spans[i].links.iter().find_map(|l| index.get(&(l.trace_id, l.span_id)).and_then(|&j| cx.owner[j].clone()))
+            });
+            if from.as_ref() == Some(to) {
+                continue;
+            }
+            let at = cx.spans[i].start_time_unix_nano;
+            let content = excerpt(f.message_content.as_ref()).or_else(|| match from.as_ref() {
+                // Workflow edges carry the sender's last output ...
+                Some(from) => {
+                    let t = turns.iter().rev().find(|t| &t.agent == from && t.start <= at)?;
+                    excerpt(cx.facts[t.idx].output_text.as_ref())
+                }
+                // ... or, from the entry point, what the recipient was given.
+                None => {
+                    let t = turns.iter().find(|t| &t.agent == to && t.start >= at)?;
+                    excerpt(cx.facts[t.idx].input_text.as_ref())
+                }
+            });
+            out.push(mk(i, from, to.clone(), kind, content));
+        }
+    }
+    let explicit = !out.is_empty();
+    // 2. Sub-agents called from inside another agent.
+    for t in turns {
+        if let Some(c) = &t.caller {
+            out.push(mk(t.idx, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, excerpt(cx.facts[t.idx].input_text.as_ref())));
+        }
+    }
+    // 3. No explicit evidence: consecutive top-level agent turns.
+    if !explicit {
+        let mut prev: Option<&Turn> = None;
+        for t in &top {
+            if let Some(p) = prev {
+                if p.agent != t.agent {
+                    let kind = message_kind_for(cx.facts[t.idx].framework.as_deref());
+                    out.push(mk(t.idx, Some(p.agent.clone()), t.agent.clone(), kind, excerpt(cx.facts[p.idx].output_text.as_ref())));
+                }
+            }
+            prev = Some(t);
+        }
+    }
+    // 4. The run's entry: the user / caller hands the task to the first agent.
+    if let Some(first) = top.first() {
+        let has_entry = out.iter().any(|m| m.from_agent.is_none() && m.to_agent == first.agent);
+        if !has_entry {
+            // The task as the run received it: the first input recorded up to the first turn.
+            let root_input = cx
+                .order
+                .iter()
+                .take_while(|&&i| cx.spans[i].start_time_unix_nano <= first.start)
+                .find(|&&i| cx.facts[i].input_text.is_some() && cx.facts[i].category != SpanCategory::Llm)
+                .and_then(|&i| cx.facts[i].input_text.as_ref());
+            let content = excerpt(cx.facts[first.idx].input_text.as_ref()).or_else(|| excerpt(root_input));
+            let mut m = mk(first.idx, None, first.agent.clone(), MessageKind::Message, content);
+            m.time_ns = m.time_ns.saturating_sub(1);
+            out.push(m);
+        }
+    }
+    // Stable: entry (time - 1) first, then evidence order.
+    out.sort_by_key(|m| m.time_ns);
+    for (k, m) in out.iter_mut().enumerate() {
+        m.seq = k.min(i32::MAX as usize) as i32;
+    }
+    out
+}
+
+fn agents(cx: &Ctx) -> Vec<AgentSummary> {
+    let mut by: HashMap<String, AgentSummary> = HashMap::new();
+    let mut agent_tokens: HashMap<String, (i64, i64)> = HashMap::new();
+    for &i in &cx.order {
+        let Some(a) = &cx.owner[i] else { continue };
+        let f = &cx.facts[i];
+        let s = &cx.spans[i];
+        let e = by.entry(a.clone()).or_insert_with(|| AgentSummary {
+            agent_name: a.clone(),
+            first_seen_ns: s.start_time_unix_nano,
+            ..Default::default()
+        });
+        e.span_count += 1;
+        e.first_seen_ns = e.first_seen_ns.min(s.start_time_unix_nano);
+        e.last_seen_ns = e.last_seen_ns.max(s.end_time_unix_nano);
+        if f.is_error {
+            e.errors += 1;
+        }
+        if e.framework.is_none() {
+            e.framework = f.framework.clone();
+        }
+        if f.agent_name.as_ref() == Some(a) {
+            if e.role.is_none() {
+                e.role = f.agent_role.clone();
+            }
+            if e.agent_id.is_none() {
+                e.agent_id = f.agent_id.clone();
+            }
+        }
+        let dup_of_parent = cx.parent[i].is_some_and(|p| cx.facts[p].category == f.category);
+        match f.category {
+            SpanCategory::Llm if !dup_of_parent => {
+                e.llm_calls += 1;
+                e.input_tokens += f.input_tokens.unwrap_or(0).max(0);
+                e.output_tokens += f.output_tokens.unwrap_or(0).max(0);
+            }
+            SpanCategory::Tool if !(dup_of_parent && cx.parent[i].is_some_and(|p| cx.facts[p].tool_name == f.tool_name)) => {
+                e.tool_calls += 1
+            }
+            SpanCategory::Agent | SpanCategory::Chain if f.agent_name.as_ref() == Some(a) => {
+                let t = agent_tokens.entry(a.clone()).or_default();
+                t.0 += f.input_tokens.unwrap_or(0).max(0);
+                t.1 += f.output_tokens.unwrap_or(0).max(0);
+            }
+            _ => {}
+        }
+    }
+    let mut out: Vec<AgentSummary> = by.into_values().collect();
+    for a in &mut out {
+        if a.llm_calls == 0 {
+            // No model spans (uninstrumented client): fall back to usage reported on agent spans.
+            if let Some((i, o)) = agent_tokens.get(&a.agent_name) {
+                a.input_tokens = *i;
+                a.output_tokens = *o;
+            }
+        }
+    }
+    out.sort_by(|a, b| a.first_seen_ns.cmp(&b.first_seen_ns).then_with(|| a.agent_name.cmp(&b.agent_name)));
+    out
+}
+
+fn run_framework(facts: &[SpanFacts]) -> Option<String> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for f in facts {
+        let Some(fw) = f.framework.as_deref() else { continue };
+        match counts.iter_mut().find(|(n, _)| *n == fw) {
+            Some(c) => c.1 += 1,
+            None => counts.push((fw, 1)),
+        }
+    }
+    counts.iter().max_by_key(|(_, c)| *c).map(|(n, _)| n.to_string())
+}
+
+fn reason_of(f: &SpanFacts) -> Option<String> {
+    let msg = f.error_message.as_deref().map(super::util::first_line).filter(|m| !m.is_empty());
+    match (&f.error_type, msg) {
+        (Some(t), Some(m)) if *t != m => Some(format!("{t}: {m}")),
+        (_, Some(m)) => Some(m),
+        (Some(t), None) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+fn last_turn_before(turns: &[Turn], t: u64) -> Option<String> {
+    let k = turns.partition_point(|x| x.start <= t);
+    turns[..k].last().map(|x| x.agent.clone())
+}
+
+fn outcome(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage]) -> RunOutcome {
+    let span_ref = |i: usize| Some((cx.spans[i].trace_id, cx.spans[i].span_id));
+    // 1. Limits.
+    let stops: Vec<usize> = cx.order.iter().copied().filter(|&i| cx.facts[i].stop_reason.is_some()).collect();
+    if !stops.is_empty() {
+        let i = stops.iter().copied().find(|&i| cx.owner[i].is_some()).unwrap_or(stops[0]);
+        let agent = cx.owner[i].clone().or_else(|| last_turn_before(turns, cx.spans[i].end_time_unix_nano));
+        return RunOutcome { status: OutcomeStatus::StoppedEarly, reason: cx.facts[i].stop_reason.clone(), failing_agent: agent, failing_span: span_ref(i) };
+    }
+    // 2. Errors.
+    let errors: Vec<usize> = cx.order.iter().copied().filter(|&i| cx.facts[i].is_error).collect();
+    // Latest start of healthy agent / model work: errors that end before it were recovered from.
+    let last_healthy = cx
+        .order
+        .iter()
+        .filter(|&&i| !cx.facts[i].is_error && matches!(cx.facts[i].category, SpanCategory::Agent | SpanCategory::Llm))
+        .map(|&i| cx.spans[i].start_time_unix_nano)
+        .max();
+    let unrecovered = |i: usize| match last_healthy {
+        Some(h) => h < cx.spans[i].end_time_unix_nano,
+        None => true,
+    };
+    let completed = cx.facts.iter().any(|f| f.control.as_deref() == Some("workflow_completed"));
+    let mut fail_roots: Vec<usize> = Vec::new();
+    for &i in &errors {
+        let f = &cx.facts[i];
+        let is_root = cx.parent[i].is_none();
+        let counts = !matches!(f.category, SpanCategory::Other | SpanCategory::Messaging);
+        if is_root || f.control.as_deref() == Some("workflow_failed") || (counts && unrecovered(i) && !completed) {
+            fail_roots.push(i);
+        }
+    }
+    if fail_roots.is_empty() {
+        // AutoGen group chats stopped by max_turns record no reason at all.
+        let terminated = cx.order.iter().copied().find(|&i| cx.facts[i].control.as_deref() == Some("termination"));
+        let last_msg = messages.iter().rev().find(|m| m.from_agent.is_some()).and_then(|m| m.content.as_deref());
+        if let Some(t) = terminated {
+            if let Some(reason) = autogen::group_chat_stopped(last_msg, true) {
+                let agent = last_turn_before(turns, cx.spans[t].end_time_unix_nano);
+                return RunOutcome { status: OutcomeStatus::StoppedEarly, reason: Some(reason), failing_agent: agent, failing_span: span_ref(t) };
+            }
+        }
+        return RunOutcome::default();
+    }
+    // Decisive span: the earliest error without error descendants under a failure root,
+    // preferring ones nothing recovered from.
+    let mut has_err_child = vec![false; cx.spans.len()];
+    for &i in &errors {
+        let mut cur = cx.parent[i];
+        let mut steps = 0;
+        while let Some(p) = cur {
+            if has_err_child[p] || steps > cx.spans.len() {
+                break;
+            }
+            has_err_child[p] = true;
+            steps += 1;
+            cur = cx.parent[p];
+        }
+    }
+    let mut is_root = vec![false; cx.spans.len()];
+    for &r in &fail_roots {
+        is_root[r] = true;
+    }
+    let under_root = |i: usize| is_root[i] || ancestor(cx, i, |p| is_root[p]).is_some();
+    let leaves: Vec<usize> = errors.iter().copied().filter(|&i| !has_err_child[i] && under_root(i)).collect();
+    let decisive = leaves
+        .iter()
+        .copied()
+        .find(|&i| unrecovered(i))
+        .or_else(|| leaves.first().copied())
+        .unwrap_or(fail_roots[0]);
+    let agent = cx.owner[decisive].clone().or_else(|| last_turn_before(turns, cx.spans[decisive].end_time_unix_nano));
+    let reason = reason_of(&cx.facts[decisive]).or_else(|| fail_roots.iter().find_map(|&r| reason_of(&cx.facts[r])));
+    RunOutcome { status: OutcomeStatus::Failure, reason, failing_agent: agent, failing_span: span_ref(decisive) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::{at, exception, span};
+    use super::super::{analyze_run, MessageKind, OutcomeStatus};
+    use serde_json::json;
+
+    fn agent(name: &str) -> crate::model::SpanRecord {
+        span(&format!("invoke_agent {name}"), &[("gen_ai.operation.name", json!("invoke_agent")), ("gen_ai.agent.name", json!(name))])
+    }
+    fn tool(name: &str) -> crate::model::SpanRecord {
+        span(&format!("execute_tool {name}"), &[("gen_ai.operation.name", json!("execute_tool")), ("gen_ai.tool.name", json!(name))])
+    }
+    fn chat() -> crate::model::SpanRecord {
+        span("chat m", &[("gen_ai.operation.name", json!("chat")), ("gen_ai.usage.input_tokens", json!(10)), ("gen_ai.usage.output_tokens", json!(2))])
+    }
+    fn err(mut s: crate::model::SpanRecord, msg: &str) -> crate::model::SpanRecord {
+        s.status_code = 2;
+        s.status_message = msg.into();
+        s
+    }
+
+    #[test]
+    fn empty_cyclic_and_orphaned_input() {
+        assert_eq!(analyze_run(&[]).outcome.status, OutcomeStatus::Success);
+        // a -> b -> a cycle, c's parent missing, d is its own parent.
+        let spans = vec![at(agent("A"), 1, Some(2), 0, 10), at(chat(), 2, Some(1), 1, 2), at(tool("t"), 3, Some(99), 3, 4), at(chat(), 4, Some(4), 5, 6)];
+        let a = analyze_run(&spans);
+        assert_eq!(a.facts.len(), 4);
+        assert_eq!(a.agents.len(), 1);
+        assert_eq!(a.agents[0].llm_calls, 1);
+    }
+
+    #[test]
+    fn recovered_tool_error_is_success_unrecovered_is_failure() {
+        let ok = vec![
+            at(span("wf", &[]), 1, None, 0, 100),
+            at(agent("R"), 2, Some(1), 1, 50),
+            at(err(tool("t"), "boom"), 3, Some(2), 2, 3),
+            at(chat(), 4, Some(2), 4, 5),
+            at(agent("W"), 5, Some(1), 51, 90),
+        ];
+        assert_eq!(analyze_run(&ok).outcome.status, OutcomeStatus::Success);
+
+        // OpenAI Agents style: agent span ERROR, root OK, nothing after.
+        let bad = vec![
+            at(span("wf", &[]), 1, None, 0, 100),
+            at(agent("T"), 2, Some(1), 1, 10),
+            at(err(agent("R"), "Error in agent run"), 3, Some(1), 11, 50),
+            at(chat(), 4, Some(3), 12, 13),
+            at(err(tool("t"), "TimeoutError('kb down')"), 5, Some(3), 14, 15),
+        ];
+        let o = analyze_run(&bad).outcome;
+        assert_eq!(o.status, OutcomeStatus::Failure);
+        assert_eq!(o.failing_agent.as_deref(), Some("R"));
+        assert_eq!(o.failing_span.map(|s| s.1[7]), Some(5));
+        assert_eq!(o.reason.as_deref(), Some("TimeoutError: kb down"));
+    }
+
+    #[test]
+    fn limits_stop_early() {
+        let mut root = at(span("graph", &[]), 1, None, 0, 100);
+        root.status_code = 2;
+        root.events.push(exception("GraphRecursionError", "Recursion limit of 25 reached without hitting a stop condition."));
+        let spans = vec![root, at(agent("A"), 2, Some(1), 1, 10)];
+        let o = analyze_run(&spans).outcome;
+        assert_eq!(o.status, OutcomeStatus::StoppedEarly);
+        assert!(o.reason.unwrap().contains("Recursion limit"));
+    }
+
+    #[test]
+    fn handoffs_delegations_and_turns() {
+        let mut h = span("agent_handoff", &[("gen_ai.operation.name", json!("agent_handoff")), ("gen_ai.handoff.from_agent", json!("A"))]);
+        h = at(h, 3, Some(2), 5, 6);
+        let spans = vec![
+            at(span("wf", &[]), 1, None, 0, 100),
+            at(agent("A"), 2, Some(1), 1, 10),
+            h,
+            at(agent("B"), 4, Some(1), 11, 50),
+            at(agent("C"), 5, Some(4), 12, 20), // called by B
+        ];
+        let a = analyze_run(&spans);
+        let got: Vec<_> = a.messages.iter().map(|m| (m.from_agent.clone(), m.to_agent.clone(), m.kind)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (None, "A".to_string(), MessageKind::Message),
+                (Some("A".into()), "B".into(), MessageKind::Handoff),
+                (Some("B".into()), "C".into(), MessageKind::Delegation),
+            ]
+        );
+        assert_eq!(a.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn ten_thousand_spans_are_fast() {
+        let mut spans = vec![at(span("wf", &[]), 0, None, 0, u64::MAX)];
+        for i in 1..10_000u32 {
+            let mut s = if i % 3 == 0 { agent(&format!("agent{}", i % 7)) } else if i % 3 == 1 { chat() } else { tool("t") };
+            s.span_id = (i as u64 + 1).to_be_bytes();
+            s.parent_span_id = Some(if i % 3 == 0 { [0; 8] } else { ((i - i % 3) as u64 + 1).to_be_bytes() });
+            s.start_time_unix_nano = i as u64 * 10;
+            s.end_time_unix_nano = i as u64 * 10 + 5;
+            spans.push(s);
+        }
+        // Deep chain too.
+        for i in 0..2_000u64 {
+            let mut s = chat();
+            s.trace_id = [9; 16];
+            s.span_id = (i + 1).to_be_bytes();
+            s.parent_span_id = Some((i + 2).to_be_bytes());
+            spans.push(s);
+        }
+        let t = std::time::Instant::now();
+        let a = analyze_run(&spans);
+        let took = t.elapsed();
+        assert_eq!(a.agents.len(), 7);
+        eprintln!("analyze_run over {} spans took {took:?}", spans.len());
+        assert!(took.as_millis() < 2_000, "took {took:?}");
+    }
+
+    #[test]
+    fn garbage_attributes_never_panic() {
+        let vals = [json!(null), json!(""), json!("{"), json!("[[[["), json!(-1), json!(1e300), json!([1, "a", {}]), json!({"a": [null]}), json!("x".repeat(100_000))];
+        let keys = [
+            "gen_ai.operation.name", "gen_ai.agent.name", "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.usage.input_tokens",
+            "openinference.span.kind", "input.value", "output.value", "metadata", "llm.input_messages.0.message.content",
+            "traceloop.span.kind", "traceloop.entity.output", "langsmith.span.kind", "gen_ai.prompt", "message", "message_context",
+            "sender_agent_type", "recipient_agent_type", "messaging.operation", "executor.id", "executor.type", "ag2.span.type",
+            "crewai.agent.role", "gen_ai.handoff.to_agent", "error.type", "gen_ai.conversation.max_turns",
+        ];
+        let mut spans = Vec::new();
+        let mut id = 1u8;
+        for k in keys {
+            for v in &vals {
+                let mut s = span("autogen process x", &[(k, v.clone()), ("messaging.operation", json!("process"))]);
+                s.status_code = (id % 3) as i32;
+                s.status_message = "Traceback (most recent call last):\n".into();
+                spans.push(at(s, id, Some(id.wrapping_sub(1)), id as u64, 0));
+                id = id.wrapping_add(1);
+            }
+        }
+        let _ = analyze_run(&spans);
+    }
+}
