@@ -257,7 +257,8 @@ fn spans_is_a_hypertable_when_timescaledb_is_present() {
     let present: bool = plain.query_one("SELECT agenttrace.timescaledb_present()", &[]).unwrap().get(0);
     assert!(!present);
     let err = plain.query_one("SELECT agenttrace.enable_timescaledb()", &[]).unwrap_err();
-    assert!(err.to_string().contains("TimescaleDB is not installed"), "{err}");
+    let msg = err.as_db_error().map(|e| e.message().to_string()).unwrap_or_default();
+    assert!(msg.contains("TimescaleDB is not installed"), "{err:?}");
 }
 
 #[test]
