@@ -103,6 +103,9 @@ CREATE TABLE traces (
     trace_id        uuid PRIMARY KEY,
     run_id          uuid NOT NULL,
     service_name    text,
+    resource_hash   bigint,
+    -- only setup spans (agent creation, workflow build): attached to the run that follows
+    is_setup        boolean NOT NULL DEFAULT false,
     root_span_id    bigint,
     root_name       text,
     start_time      timestamptz NOT NULL,
@@ -114,6 +117,7 @@ CREATE TABLE traces (
 COMMENT ON TABLE traces IS 'One row per trace with its run, root span and aggregates, maintained at ingest (a root that arrives later is picked up).';
 CREATE INDEX traces_run_idx ON traces (run_id);
 CREATE INDEX traces_start_idx ON traces (start_time DESC);
+CREATE INDEX traces_resource_start_idx ON traces (resource_hash, start_time);
 
 CREATE TABLE run_summaries (
     run_id          uuid PRIMARY KEY,
@@ -297,3 +301,50 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION enable_timescaledb() IS 'Turns agenttrace.spans into a TimescaleDB hypertable (migrating existing rows) when TimescaleDB was installed after pg_agenttrace.';
+
+CREATE VIEW runs AS
+SELECT r.run_id,
+       r.framework,
+       r.service_name,
+       r.root_name,
+       r.status,
+       r.status_reason,
+       r.failing_agent,
+       r.failing_trace_id,
+       span_id_hex(r.failing_span_id) AS failing_span_id,
+       r.start_time,
+       r.end_time,
+       round(extract(epoch FROM (r.end_time - r.start_time)) * 1000, 3) AS duration_ms,
+       r.trace_count,
+       r.span_count,
+       r.agent_count,
+       r.error_span_count,
+       r.llm_calls,
+       r.tool_calls,
+       r.input_tokens,
+       r.output_tokens,
+       ARRAY(SELECT a.agent_name FROM agents a WHERE a.run_id = r.run_id ORDER BY a.first_seen, a.agent_name) AS agents
+  FROM run_summaries r;
+COMMENT ON VIEW runs IS 'One row per agent run (linked traces stitched together): framework, outcome (success, failure, stopped_early) with reason and failing agent/span, size, tokens and the agents in order of appearance. Example: SELECT run_id, framework, status, failing_agent FROM agenttrace.runs ORDER BY start_time DESC LIMIT 20;';
+
+CREATE VIEW agent_activity AS
+SELECT a.run_id,
+       a.agent_name,
+       a.role,
+       a.framework,
+       a.span_count,
+       a.llm_calls,
+       a.tool_calls,
+       (SELECT count(*) FROM tool_calls t WHERE t.run_id = a.run_id AND t.agent_name = a.agent_name AND t.is_error) AS tool_errors,
+       a.input_tokens,
+       a.output_tokens,
+       a.errors,
+       (SELECT count(*) FROM agent_messages m WHERE m.run_id = a.run_id AND m.from_agent = a.agent_name) AS messages_sent,
+       (SELECT count(*) FROM agent_messages m WHERE m.run_id = a.run_id AND m.to_agent = a.agent_name) AS messages_received,
+       a.first_seen,
+       a.last_seen,
+       round(extract(epoch FROM (a.last_seen - a.first_seen)) * 1000, 3) AS active_ms,
+       (r.failing_agent = a.agent_name) AS is_failing_agent
+  FROM agents a
+  LEFT JOIN run_summaries r ON r.run_id = a.run_id;
+COMMENT ON VIEW agent_activity IS 'Per agent per run: LLM and tool calls, tool errors, tokens, errors, messages sent and received, active time, and whether the run failed in this agent. Example: SELECT * FROM agenttrace.agent_activity WHERE run_id = ''...'';';

@@ -7,6 +7,48 @@
 use std::collections::HashMap;
 
 use crate::ids::TraceId;
+use crate::model::SpanRecord;
+
+/// Setup work that frameworks trace separately from the run it prepares: agent creation
+/// (`create_agent`, GenAI semconv) and workflow construction (`workflow.build`, Agent Framework).
+/// A trace made only of such spans is attached to the run that follows it from the same process.
+pub fn is_setup_span(span: &SpanRecord) -> bool {
+    let op = span.attributes.get("gen_ai.operation.name").and_then(|v| v.as_str());
+    matches!(op, Some("create_agent"))
+        || span.name == "workflow.build"
+        || span.name.starts_with("create_agent ")
+        || span.attributes.contains_key("workflow_builder.name") && !span.attributes.contains_key("executor.id")
+}
+
+/// How long after a setup trace its run may start and still be attached to it.
+pub const SETUP_ATTACH_WINDOW_NS: u64 = 10 * 60 * 1_000_000_000;
+
+/// A trace as the setup-attachment rule sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct TraceShape {
+    pub trace_id: TraceId,
+    pub resource_hash: i64,
+    pub start_ns: u64,
+    pub setup_only: bool,
+}
+
+/// Pairs each setup-only trace with the earliest run trace of the same resource that starts at or
+/// after it (within [`SETUP_ATTACH_WINDOW_NS`]). Returns (setup trace, run trace) pairs.
+pub fn attach_setup_traces(traces: &[TraceShape]) -> Vec<(TraceId, TraceId)> {
+    let mut runs: Vec<&TraceShape> = traces.iter().filter(|t| !t.setup_only).collect();
+    runs.sort_by_key(|t| (t.resource_hash, t.start_ns));
+    let mut out = Vec::new();
+    for s in traces.iter().filter(|t| t.setup_only) {
+        // First run trace of this resource starting no earlier than the setup (binary search).
+        let i = runs.partition_point(|r| (r.resource_hash, r.start_ns) < (s.resource_hash, s.start_ns));
+        if let Some(r) = runs.get(i) {
+            if r.resource_hash == s.resource_hash && r.start_ns - s.start_ns <= SETUP_ATTACH_WINDOW_NS {
+                out.push((s.trace_id, r.trace_id));
+            }
+        }
+    }
+    out
+}
 
 /// Union-find over trace ids.
 #[derive(Default)]
@@ -80,6 +122,22 @@ mod tests {
             assert_eq!(a[&t(n)], t(3));
         }
         assert_eq!(a[&t(7)], t(7));
+    }
+
+    #[test]
+    fn setup_traces_attach_to_the_next_run_of_the_same_process() {
+        let shape = |n: u8, res: i64, start: u64, setup: bool| TraceShape { trace_id: t(n), resource_hash: res, start_ns: start, setup_only: setup };
+        let traces = [
+            shape(1, 10, 100, true),  // build
+            shape(2, 10, 150, false), // its run
+            shape(3, 10, 900, false), // a later run
+            shape(4, 20, 100, true),  // other process: no run -> stays alone
+            shape(5, 10, 120, true),  // second setup trace of the first run
+            shape(6, 10, 100 + SETUP_ATTACH_WINDOW_NS + 1000, true), // no run follows within the window
+        ];
+        let mut pairs = attach_setup_traces(&traces);
+        pairs.sort();
+        assert_eq!(pairs, vec![(t(1), t(2)), (t(5), t(2))]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use agenttrace_core::ids::{i64_to_span_id, span_id_to_i64, SpanId, TraceId};
 use agenttrace_core::model::{Attributes, Resource, SpanEvent, SpanLink, SpanRecord};
 use agenttrace_core::normalize::{analyze_run, RunAnalysis};
 use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, SpanRow, EXCERPT_BYTES};
-use agenttrace_core::runs::RunStitcher;
+use agenttrace_core::runs::{attach_setup_traces, is_setup_span, RunStitcher, TraceShape, SETUP_ATTACH_WINDOW_NS};
 use pgrx::spi::{SpiClient, SpiResult};
 
 use crate::columns::{timestamptz, trace_id, uuid, Columns};
@@ -142,6 +142,73 @@ mod uuid_text {
     }
 }
 
+/// Per batch trace: its process (resource), start, and whether it holds only setup spans.
+fn trace_shapes(spans: &[SpanRecord]) -> Vec<TraceShape> {
+    let mut by_trace: HashMap<TraceId, TraceShape> = HashMap::new();
+    for s in spans {
+        let setup = is_setup_span(s);
+        let e = by_trace.entry(s.trace_id).or_insert(TraceShape {
+            trace_id: s.trace_id,
+            resource_hash: s.resource.hash,
+            start_ns: s.start_time_unix_nano,
+            setup_only: setup,
+        });
+        e.start_ns = e.start_ns.min(s.start_time_unix_nano);
+        e.setup_only &= setup;
+    }
+    by_trace.into_values().collect()
+}
+
+/// Setup partners already stored: for a setup trace, the first stored run trace of its process
+/// after it; for a run trace, stored setup traces of its process before it that no run has yet.
+fn stored_setup_partners(
+    client: &SpiClient<'_>,
+    shapes: &[TraceShape],
+    paired_here: &[(TraceId, TraceId)],
+) -> SpiResult<Vec<(TraceId, TraceId)>> {
+    let paired: HashSet<TraceId> = paired_here.iter().map(|(s, _)| *s).collect();
+    let todo: Vec<&TraceShape> = shapes.iter().filter(|t| !(t.setup_only && paired.contains(&t.trace_id))).collect();
+    if todo.is_empty() {
+        return Ok(Vec::new());
+    }
+    let window = format!("{} microseconds", SETUP_ATTACH_WINDOW_NS / 1000);
+    let sql = format!(
+        "SELECT u.trace_id, c.trace_id
+           FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
+           CROSS JOIN LATERAL (
+                SELECT t.trace_id FROM agenttrace.traces t
+                 WHERE u.setup_only AND t.resource_hash = u.resource_hash AND NOT t.is_setup
+                   AND t.start_time >= u.start_time AND t.start_time <= u.start_time + interval '{window}'
+                 ORDER BY t.start_time LIMIT 1) c
+         UNION ALL
+         SELECT c.trace_id, u.trace_id
+           FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
+           CROSS JOIN LATERAL (
+                SELECT t.trace_id FROM agenttrace.traces t
+                 WHERE NOT u.setup_only AND t.resource_hash = u.resource_hash AND t.is_setup
+                   AND t.start_time <= u.start_time AND t.start_time >= u.start_time - interval '{window}'
+                   AND NOT EXISTS (SELECT 1 FROM agenttrace.traces o WHERE o.run_id = t.run_id AND NOT o.is_setup)
+                 LIMIT 64) c"
+    );
+    let mut out = Vec::new();
+    let t = client.select(
+        sql.as_str(),
+        None,
+        &[
+            todo.iter().map(|t| uuid(&t.trace_id)).collect::<Vec<_>>().into(),
+            todo.iter().map(|t| t.resource_hash).collect::<Vec<_>>().into(),
+            todo.iter().map(|t| timestamptz(pg_micros(t.start_ns))).collect::<Vec<_>>().into(),
+            todo.iter().map(|t| t.setup_only).collect::<Vec<_>>().into(),
+        ],
+    )?;
+    for row in t {
+        if let (Some(a), Some(b)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
+            out.push((trace_id(&a), trace_id(&b)));
+        }
+    }
+    Ok(out)
+}
+
 /// Stores new spans (any mix of traces and runs) and refreshes everything derived from them.
 pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>) -> SpiResult<()> {
     if new_spans.is_empty() {
@@ -151,8 +218,14 @@ pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>) -> Sp
     let mut batch_traces: Vec<TraceId> = new_spans.iter().map(|s| s.trace_id).collect();
     batch_traces.sort_unstable();
     batch_traces.dedup();
+    // Setup-only traces (agent creation, workflow build) join the run that follows them.
+    let shapes = trace_shapes(&new_spans);
+    let mut setup_pairs = attach_setup_traces(&shapes);
+    setup_pairs.extend(stored_setup_partners(client, &shapes, &setup_pairs)?);
+
     let mut lookup: Vec<TraceId> = batch_traces.clone();
     lookup.extend(new_spans.iter().flat_map(|s| s.links.iter().map(|l| l.trace_id)));
+    lookup.extend(setup_pairs.iter().flat_map(|(a, b)| [*a, *b]));
     lookup.sort_unstable();
     lookup.dedup();
     let stored = stored_run_members(client, &lookup)?;
@@ -168,6 +241,9 @@ pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>) -> Sp
     }
     for (t, run) in &stored {
         stitcher.join(*t, *run);
+    }
+    for (setup, run_trace) in &setup_pairs {
+        stitcher.join(*setup, *run_trace);
     }
     let assignment = stitcher.assignments();
     let run_of = |t: &TraceId| assignment.get(t).copied().unwrap_or(*t);
@@ -258,7 +334,13 @@ fn write_runs(
         refresh_span_facts(client, &refreshed_rows)?;
     }
     drop(inserted_rows);
-    upsert_traces(client, touched_traces, run_of)?;
+    let mut setup_only: HashMap<TraceId, bool> = HashMap::new();
+    for (_, spans, _) in &runs {
+        for s in spans {
+            *setup_only.entry(s.trace_id).or_insert(true) &= is_setup_span(s);
+        }
+    }
+    upsert_traces(client, touched_traces, run_of, &setup_only)?;
 
     let mut derived_runs: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();
     derived_runs.extend(retired_runs);
@@ -427,22 +509,29 @@ fn insert_events_links<'a>(client: &mut SpiClient<'_>, spans: impl Iterator<Item
 }
 
 /// Trace rows recomputed from the stored spans (a root that arrives late becomes the root).
-fn upsert_traces(client: &mut SpiClient<'_>, traces: &[TraceId], run_of: &dyn Fn(&TraceId) -> TraceId) -> SpiResult<()> {
+fn upsert_traces(
+    client: &mut SpiClient<'_>,
+    traces: &[TraceId],
+    run_of: &dyn Fn(&TraceId) -> TraceId,
+    setup_only: &HashMap<TraceId, bool>,
+) -> SpiResult<()> {
     let runs: Vec<pgrx::Uuid> = traces.iter().map(|t| uuid(&run_of(t))).collect();
-    Columns::new().col("trace_id", "uuid", uuids(traces)).col("run_id", "uuid", runs).run(
+    let setup: Vec<bool> = traces.iter().map(|t| setup_only.get(t).copied().unwrap_or(false)).collect();
+    Columns::new().col("trace_id", "uuid", uuids(traces)).col("run_id", "uuid", runs).col("is_setup", "bool", setup).run(
         client,
         "INSERT INTO agenttrace.traces AS t
-              (trace_id, run_id, service_name, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
-         SELECT u.trace_id, u.run_id, r.service_name, r.span_id, r.name, a.start_time, a.end_time, a.n, a.errors, now()
+              (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
+         SELECT u.trace_id, u.run_id, r.service_name, r.resource_hash, u.is_setup, r.span_id, r.name, a.start_time, a.end_time, a.n, a.errors, now()
            FROM {unnest}
            CROSS JOIN LATERAL (SELECT min(s.start_time) AS start_time, max(s.end_time) AS end_time, count(*)::int AS n,
                                       count(*) FILTER (WHERE s.status_code = 2 OR s.is_error)::int AS errors
                                  FROM agenttrace.spans s WHERE s.trace_id = u.trace_id) a
-           LEFT JOIN LATERAL (SELECT s.span_id, s.name, s.service_name FROM agenttrace.spans s
+           LEFT JOIN LATERAL (SELECT s.span_id, s.name, s.service_name, s.resource_hash FROM agenttrace.spans s
                                WHERE s.trace_id = u.trace_id
                                ORDER BY (s.parent_span_id IS NULL) DESC, s.start_time, s.duration_ns DESC LIMIT 1) r ON true
           WHERE a.n > 0
          ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
+              resource_hash = EXCLUDED.resource_hash, is_setup = EXCLUDED.is_setup,
               root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
               end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
               updated_at = now()",
@@ -475,8 +564,10 @@ fn write_derived(
     let (mut r_run, mut r_fw, mut r_status, mut r_reason, mut r_fagent, mut r_ftrace, mut r_fspan, mut r_agents) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
 
-    for (run, _spans, an) in runs {
+    for (run, spans, an) in runs {
         let run_uuid = uuid(run);
+        // Setup traces still waiting for their run are not a run of their own.
+        let setup_only = spans.iter().all(is_setup_span);
         for a in &an.agents {
             a_run.push(run_uuid);
             a_name.push(a.agent_name.clone());
@@ -516,6 +607,9 @@ fn write_derived(
             t_emsg.push(t.error_message.as_deref().map(|s| excerpt(s, EXCERPT_BYTES)));
             t_start.push(timestamptz(pg_micros(t.start_ns)));
             t_dur.push(nanos_i64(t.duration_ns));
+        }
+        if setup_only {
+            continue;
         }
         r_run.push(run_uuid);
         r_fw.push(an.framework.clone());

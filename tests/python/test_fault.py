@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+import requests
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace.export import SpanExportResult
 
@@ -21,32 +22,47 @@ pytestmark = pytest.mark.skipif(os.environ.get("AGENTTRACE_SKIP_FAULT") == "1", 
 def test_database_restart_under_load(make_ingress, db):
     svc = unique_service("fault")
     ing = make_ingress("--pool-size", "4", "--retry-after-secs", "1")
-    spans = make_spans(svc, 12_000)
-    batches = [spans[i:i + 100] for i in range(0, len(spans), 100)]
-    acked, failed, lock = [], [], threading.Lock()
+    acked, failed, generated_spans, lock = [], [], [], threading.Lock()
+    stop = threading.Event()
     start = time.time()
 
-    def worker(part):
+    def worker(k):
         # timeout 30 s: enough for the exporter's own retries (it honours Retry-After) to outlast the restart
         exp = OTLPSpanExporter(endpoint=ing.url + "/v1/traces", timeout=30)
-        for b in part:
-            ok = exp.export(b) == SpanExportResult.SUCCESS
+        n = 0
+        while not stop.is_set():
+            batch = make_spans(svc, 100, first=n, worker=k)
+            n += 100
             with lock:
-                (acked if ok else failed).extend(b)
-            time.sleep(0.01)  # keep the stream going across the whole restart
+                generated_spans.extend(batch)
+            ok = exp.export(batch) == SpanExportResult.SUCCESS
+            with lock:
+                (acked if ok else failed).extend(batch)
+            time.sleep(0.005)
 
-    threads = [threading.Thread(target=worker, args=(batches[k::6],)) for k in range(6)]
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
     for t in threads:
         t.start()
-    time.sleep(1.5)
+    time.sleep(2.0)
     with lock:
         before = len(acked)
     assert before > 0, "load did not get going before the restart"
     restart = subprocess.run([str(ROOT / "scripts" / "db.sh"), "restart"], capture_output=True, text=True, timeout=120)
     assert restart.returncode == 0, restart.stderr
+    restarted_at = time.time() - start
+    time.sleep(4.0)  # keep the stream going while the writers reconnect
+    stop.set()
     for t in threads:
         t.join()
-    print(f"acked {len(acked)} spans ({before} before the restart), failed {len(failed)}, {time.time() - start:.1f}s")
+    with lock:
+        during = len(acked)
+    print(f"acked {len(acked)} spans ({before} before the restart at {restarted_at:.1f}s), failed {len(failed)}, "
+          f"generated {len(generated_spans)}, {time.time() - start:.1f}s")
+    spans = generated_spans
+    metrics = requests.get(ing.url + "/metrics", timeout=5).text
+    print("\n".join(l for l in metrics.splitlines()
+                    if l.startswith(("agenttrace_http_responses_total", "agenttrace_batches_total", "agenttrace_db_reconnects_total"))))
+    assert len(acked) > before, "nothing acknowledged after the restart"
 
     import psycopg
     from conftest import DATABASE_URL

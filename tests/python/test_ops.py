@@ -94,13 +94,15 @@ def test_dual_export_forwards_accepted_bodies_unchanged(make_ingress, db):
     assert db.execute("SELECT count(*) FROM agenttrace.spans WHERE service_name = %s", (svc,)).fetchone()[0] == 2
 
 
-def make_spans(svc, n):
+def make_spans(svc, n, first=0, worker=0):
+    """n finished SDK spans (ReadableSpan) of service svc, for feeding an exporter directly."""
     provider = TracerProvider(resource=Resource.create({"service.name": svc}))
     mem = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(mem))
     tracer = provider.get_tracer("agenttrace.tests.load")
-    for i in range(n):
-        with tracer.start_as_current_span(f"invoke_agent worker-{i % 7}", attributes={"gen_ai.agent.name": f"worker-{i % 7}", "i": i}):
+    for i in range(first, first + n):
+        with tracer.start_as_current_span(f"invoke_agent worker-{i % 7}",
+                                          attributes={"gen_ai.agent.name": f"worker-{i % 7}", "i": i, "w": worker}):
             pass
     return list(mem.get_finished_spans())
 

@@ -53,7 +53,8 @@ pub fn fresh_salt() -> [u8; 8] {
     (nanos ^ (n << 48) ^ (std::process::id() as u64) << 20).to_be_bytes()
 }
 
-/// XORs the salt into every trace id (spans and links) so the request is new data with the same shape.
+/// XORs the salt into every trace id (spans and links) and tags the resource, so the request is
+/// new data with the same shape.
 pub fn salt_request(req: &mut ExportTraceServiceRequest, salt: [u8; 8]) {
     let apply = |id: &mut Vec<u8>| {
         if id.len() == 16 {
@@ -63,6 +64,15 @@ pub fn salt_request(req: &mut ExportTraceServiceRequest, salt: [u8; 8]) {
         }
     };
     for rs in &mut req.resource_spans {
+        // A distinct process too: run stitching pairs setup traces with runs of the same resource.
+        if let Some(r) = rs.resource.as_mut() {
+            r.attributes.push(opentelemetry_proto::tonic::common::v1::KeyValue {
+                key: "test.salt".into(),
+                value: Some(opentelemetry_proto::tonic::common::v1::AnyValue {
+                    value: Some(opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(agenttrace_core::ids::to_hex(&salt))),
+                }),
+            });
+        }
         for ss in &mut rs.scope_spans {
             for s in &mut ss.spans {
                 apply(&mut s.trace_id);
