@@ -1,1 +1,131 @@
-fn main() {}
+//! `agenttrace-bench`: agenttrace.ingest throughput against a plain COPY of the same span rows.
+//!
+//!   cargo run --release -p agenttrace-bench -- [--spans N] [--batch N] [--database-url URL]
+//!
+//! Creates a scratch database `agenttrace_bench` (TimescaleDB + pg_agenttrace), generates N
+//! realistic agent spans in export requests of `batch` spans, then measures on the same tables:
+//!   1. COPY (text) of the exact span rows ingest would store: the physical limit here;
+//!   2. agenttrace.ingest with `agenttrace.normalize = off` (decode + store only);
+//!   3. agenttrace.ingest with the framework normalizers (the default);
+//!   4. the same with two sessions in parallel (this machine has two cores).
+//! Prints spans/s; asserts nothing.
+use std::collections::HashMap;
+use std::time::Instant;
+
+use agenttrace_bench::copy_text::{span_line, SPAN_COLUMNS};
+use agenttrace_bench::workload::requests;
+use agenttrace_core::normalize::analyze_run;
+use agenttrace_core::otlp::{request_to_records, Limits};
+use agenttrace_core::rows::SpanRow;
+use postgres::{Client, NoTls};
+use prost::Message;
+
+fn arg(name: &str, default: &str) -> String {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned()).unwrap_or_else(|| default.to_string())
+}
+
+const TABLES: &str = "agenttrace.spans, agenttrace.span_events, agenttrace.span_links, agenttrace.traces, agenttrace.run_summaries, \
+                      agenttrace.agents, agenttrace.agent_messages, agenttrace.tool_calls, agenttrace.resources";
+
+fn main() {
+    let spans: usize = arg("--spans", "100000").parse().expect("--spans");
+    let batch: usize = arg("--batch", "512").parse().expect("--batch");
+    let admin_url = arg("--database-url", "postgres://postgres@127.0.0.1:5433/postgres");
+    let bench_url = admin_url.rsplit_once('/').map(|(a, _)| format!("{a}/agenttrace_bench")).expect("url");
+
+    let mut admin = Client::connect(&admin_url, NoTls).expect("connect");
+    admin.batch_execute("DROP DATABASE IF EXISTS agenttrace_bench WITH (FORCE)").expect("drop db");
+    admin.batch_execute("CREATE DATABASE agenttrace_bench").expect("create db");
+    let mut db = Client::connect(&bench_url, NoTls).expect("connect bench db");
+    db.batch_execute("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS timescaledb; CREATE EXTENSION pg_agenttrace")
+        .expect("extensions");
+    let version: String = db.query_one("SELECT agenttrace.version()", &[]).unwrap().get(0);
+    let hyper: i64 = db
+        .query_one("SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_name = 'spans'", &[])
+        .unwrap()
+        .get(0);
+
+    println!("pg_agenttrace {version} ingest benchmark: {spans} spans in requests of {batch} spans (spans hypertable: {})", hyper == 1);
+    let reqs = requests(spans, batch, 50, 1);
+    let bodies: Vec<Vec<u8>> = reqs.iter().map(|r| r.encode_to_vec()).collect();
+    let body_bytes: usize = bodies.iter().map(Vec::len).sum();
+    println!("  workload: {} requests, {:.1} MiB protobuf, ~50 spans per run", bodies.len(), body_bytes as f64 / (1 << 20) as f64);
+
+    // 1. COPY baseline: the same rows (facts included), precomputed outside the timing.
+    let mut records = Vec::new();
+    for r in reqs.clone() {
+        records.extend(request_to_records(r, &Limits::default()).expect("decode").spans);
+    }
+    let mut by_trace: HashMap<[u8; 16], Vec<_>> = HashMap::new();
+    for s in records {
+        by_trace.entry(s.trace_id).or_default().push(s);
+    }
+    let mut text = String::new();
+    for (trace, run_spans) in &by_trace {
+        let a = analyze_run(run_spans);
+        for (s, f) in run_spans.iter().zip(&a.facts) {
+            span_line(&mut text, &SpanRow::new(s, f, *trace));
+        }
+    }
+    let copy_rate = {
+        let t = Instant::now();
+        let mut w = db.copy_in(&format!("COPY agenttrace.spans ({SPAN_COLUMNS}) FROM STDIN")).expect("copy");
+        std::io::Write::write_all(&mut w, text.as_bytes()).expect("copy write");
+        let n = w.finish().expect("copy finish");
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!(n as usize, spans);
+        spans as f64 / secs
+    };
+    println!("  COPY span rows into agenttrace.spans        {:>9.0} spans/s  (physical limit)", copy_rate);
+    db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
+
+    let ingest_all = |db: &mut Client, bodies: &[Vec<u8>]| {
+        for b in bodies {
+            let r = db.query_one("SELECT accepted_spans, error_message FROM agenttrace.ingest($1)", &[b]).expect("ingest");
+            let err: Option<String> = r.get(1);
+            assert!(err.is_none(), "{err:?}");
+        }
+    };
+    let stored = |db: &mut Client| -> i64 { db.query_one("SELECT count(*) FROM agenttrace.spans", &[]).unwrap().get(0) };
+
+    // 2. Raw ingest.
+    db.batch_execute("SET agenttrace.normalize = off").unwrap();
+    let t = Instant::now();
+    ingest_all(&mut db, &bodies);
+    let raw_rate = spans as f64 / t.elapsed().as_secs_f64();
+    assert_eq!(stored(&mut db) as usize, spans);
+    println!("  agenttrace.ingest, normalize = off          {:>9.0} spans/s  ({:.0}% of COPY)", raw_rate, 100.0 * raw_rate / copy_rate);
+    db.batch_execute(&format!("TRUNCATE {TABLES}; RESET agenttrace.normalize")).unwrap();
+
+    // 3. Full ingest with normalizers.
+    let t = Instant::now();
+    ingest_all(&mut db, &bodies);
+    let full_rate = spans as f64 / t.elapsed().as_secs_f64();
+    assert_eq!(stored(&mut db) as usize, spans);
+    let runs: i64 = db.query_one("SELECT count(*) FROM agenttrace.run_summaries", &[]).unwrap().get(0);
+    let agents: i64 = db.query_one("SELECT count(*) FROM agenttrace.agents", &[]).unwrap().get(0);
+    println!(
+        "  agenttrace.ingest, normalized               {:>9.0} spans/s  ({:.0}% of COPY, {:.0}% of raw; {runs} runs, {agents} agent rows)",
+        full_rate,
+        100.0 * full_rate / copy_rate,
+        100.0 * full_rate / raw_rate
+    );
+    db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
+
+    // 4. Two sessions in parallel, each half of the requests.
+    let t = Instant::now();
+    let (a, b) = bodies.split_at(bodies.len() / 2);
+    std::thread::scope(|scope| {
+        for part in [a, b] {
+            let url = bench_url.clone();
+            scope.spawn(move || {
+                let mut c = Client::connect(&url, NoTls).expect("connect");
+                ingest_all(&mut c, part);
+            });
+        }
+    });
+    let par_rate = spans as f64 / t.elapsed().as_secs_f64();
+    assert_eq!(stored(&mut db) as usize, spans);
+    println!("  agenttrace.ingest, normalized, 2 sessions   {:>9.0} spans/s  ({:.0}% of COPY)", par_rate, 100.0 * par_rate / copy_rate);
+}

@@ -35,6 +35,16 @@ pub fn nanos_i64(unix_nano: u64) -> i64 {
     i64::try_from(unix_nano).unwrap_or(i64::MAX)
 }
 
+/// Facts from the OTLP status alone, for raw ingest without the framework normalizers.
+pub fn status_facts(span: &SpanRecord) -> SpanFacts {
+    let is_error = span.status_code == crate::model::status_code::ERROR;
+    SpanFacts {
+        is_error,
+        error_message: (is_error && !span.status_message.is_empty()).then(|| span.status_message.clone()),
+        ..SpanFacts::default()
+    }
+}
+
 /// One `agenttrace.spans` row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpanRow {

@@ -52,7 +52,13 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
             }
         }
     }
-    store_spans(client, spans)?;
+    // `SET agenttrace.normalize = off` stores spans raw (fastest); agenttrace.renormalize() catches up.
+    let normalize = client
+        .select("SELECT current_setting('agenttrace.normalize', true)", None, &[])?
+        .first()
+        .get_one::<String>()?
+        .is_none_or(|v| !matches!(v.to_ascii_lowercase().as_str(), "off" | "false" | "0" | "no"));
+    store_spans(client, spans, normalize)?;
     Ok(results)
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use agenttrace_core::ids::{i64_to_span_id, span_id_to_i64, SpanId, TraceId};
 use agenttrace_core::model::{Attributes, Resource, SpanEvent, SpanLink, SpanRecord};
 use agenttrace_core::normalize::{analyze_run, RunAnalysis};
-use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, SpanRow, EXCERPT_BYTES};
+use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, status_facts, SpanRow, EXCERPT_BYTES};
 use agenttrace_core::runs::{attach_setup_traces, is_setup_span, RunStitcher, TraceShape, SETUP_ATTACH_WINDOW_NS};
 use pgrx::spi::{SpiClient, SpiResult};
 
@@ -210,7 +210,7 @@ fn stored_setup_partners(
 }
 
 /// Stores new spans (any mix of traces and runs) and refreshes everything derived from them.
-pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>) -> SpiResult<()> {
+pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, normalize: bool) -> SpiResult<()> {
     if new_spans.is_empty() {
         return Ok(());
     }
@@ -274,7 +274,7 @@ pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>) -> Sp
     touched_traces.extend(stored_traces.iter().copied());
     touched_traces.sort_unstable();
     touched_traces.dedup();
-    write_runs(client, by_run, &new_keys, &prior_keys, &touched_traces, &run_of, retired_runs)
+    write_runs(client, by_run, &new_keys, &prior_keys, &touched_traces, &run_of, retired_runs, normalize)
 }
 
 /// Re-analyses stored runs as they are (after a normalizer upgrade).
@@ -293,7 +293,7 @@ pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResul
     for s in spans {
         by_run.entry(run_of(&s.trace_id)).or_default().push(s);
     }
-    write_runs(client, by_run, &HashSet::new(), &prior_keys, &traces, &run_of, Vec::new())
+    write_runs(client, by_run, &HashSet::new(), &prior_keys, &traces, &run_of, Vec::new(), true)
 }
 
 /// Analyses each run whole, inserts new spans, refreshes facts of stored ones, then rebuilds
@@ -306,11 +306,16 @@ fn write_runs(
     touched_traces: &[TraceId],
     run_of: &dyn Fn(&TraceId) -> TraceId,
     retired_runs: Vec<TraceId>,
+    normalize: bool,
 ) -> SpiResult<()> {
     let mut runs: Vec<(TraceId, Vec<SpanRecord>, RunAnalysis)> = Vec::with_capacity(by_run.len());
     for (run, spans) in by_run {
         pgrx::check_for_interrupts!();
-        let analysis = analyze_run(&spans);
+        let analysis = if normalize {
+            analyze_run(&spans)
+        } else {
+            RunAnalysis { facts: spans.iter().map(status_facts).collect(), ..Default::default() }
+        };
         runs.push((run, spans, analysis));
     }
 
@@ -342,6 +347,10 @@ fn write_runs(
     }
     upsert_traces(client, touched_traces, run_of, &setup_only)?;
 
+    if !normalize {
+        // Raw mode: agenttrace.renormalize() derives agents, messages and outcomes later.
+        return Ok(());
+    }
     let mut derived_runs: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();
     derived_runs.extend(retired_runs);
     write_derived(client, &derived_runs, &runs)

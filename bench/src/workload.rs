@@ -1,0 +1,192 @@
+//! Realistic generated agent runs: GenAI-semconv spans of a supervisor and worker agents with
+//! model calls (chat messages as JSON, token usage), tool calls and handoffs, grouped into
+//! export requests the way an SDK's BatchSpanProcessor sends them.
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{span, status, ResourceSpans, ScopeSpans, Span, Status};
+
+fn kv(key: &str, v: any_value::Value) -> KeyValue {
+    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(v) }) }
+}
+fn s(key: &str, v: impl Into<String>) -> KeyValue {
+    kv(key, any_value::Value::StringValue(v.into()))
+}
+fn i(key: &str, v: i64) -> KeyValue {
+    kv(key, any_value::Value::IntValue(v))
+}
+
+/// Small deterministic PRNG (xorshift) so runs are reproducible without a dependency.
+pub struct Rng(u64);
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const AGENTS: &[&str] = &["supervisor", "researcher", "analyst", "coder", "reviewer", "writer"];
+const TOOLS: &[&str] = &["web_search", "lookup_fact", "run_python", "read_file", "sql_query"];
+
+/// One run of about `spans_per_run` spans; ids derived from `run_no` and `seed` so every run is new.
+pub fn run_spans(rng: &mut Rng, run_no: u64, seed: u64, spans_per_run: usize, start_ns: u64) -> Vec<Span> {
+    let mut trace_id = [0u8; 16];
+    trace_id[..8].copy_from_slice(&seed.to_be_bytes());
+    trace_id[8..].copy_from_slice(&run_no.to_be_bytes());
+    let mut next_span = 0u64;
+    let mut new_id = || {
+        next_span += 1;
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&(((run_no & 0xffff_ffff) << 24) | next_span | 1 << 63).to_be_bytes());
+        id.to_vec()
+    };
+    let mut spans = Vec::with_capacity(spans_per_run);
+    let root_id = new_id();
+    let mut t = start_ns;
+    let mut turns = 0usize;
+    let mut children = Vec::new();
+    while spans.len() + children.len() + 1 < spans_per_run {
+        let agent = AGENTS[(turns % AGENTS.len()).max(usize::from(turns > 0))];
+        turns += 1;
+        let agent_id = new_id();
+        let agent_start = t;
+        let mut inner = Vec::new();
+        for call in 0..3u64 {
+            let llm_start = t + 1_000_000;
+            let dur = 200_000_000 + rng.below(800_000_000);
+            let prompt = format!(
+                r#"[{{"role":"system","parts":[{{"type":"text","content":"You are the {agent}. Work on step {call} of the task."}}]}},{{"role":"user","parts":[{{"type":"text","content":"Summarise finding {} about OpenTelemetry tracing for agent systems and cite the source."}}]}}]"#,
+                rng.below(1000)
+            );
+            let answer = format!(
+                r#"[{{"role":"assistant","parts":[{{"type":"text","content":"Finding {}: spans, links and events describe agent coordination; tokens used {}."}}],"finish_reason":"stop"}}]"#,
+                rng.below(1000),
+                rng.below(5000)
+            );
+            inner.push(Span {
+                trace_id: trace_id.to_vec(),
+                span_id: new_id(),
+                parent_span_id: agent_id.clone(),
+                name: "chat gpt-4o-mini".into(),
+                kind: span::SpanKind::Client as i32,
+                start_time_unix_nano: llm_start,
+                end_time_unix_nano: llm_start + dur,
+                attributes: vec![
+                    s("gen_ai.operation.name", "chat"),
+                    s("gen_ai.provider.name", "openai"),
+                    s("gen_ai.request.model", "gpt-4o-mini"),
+                    s("gen_ai.response.model", "gpt-4o-mini-2024-07-18"),
+                    i("gen_ai.usage.input_tokens", 200 + rng.below(3000) as i64),
+                    i("gen_ai.usage.output_tokens", 20 + rng.below(600) as i64),
+                    s("gen_ai.input.messages", prompt),
+                    s("gen_ai.output.messages", answer),
+                    s("server.address", "api.openai.com"),
+                ],
+                status: Some(Status { code: status::StatusCode::Unset as i32, message: String::new() }),
+                ..Default::default()
+            });
+            t = llm_start + dur;
+            if inner.len() + spans.len() + children.len() + 3 < spans_per_run && call < 2 {
+                let tool = TOOLS[rng.below(TOOLS.len() as u64) as usize];
+                let tdur = 5_000_000 + rng.below(300_000_000);
+                let failed = rng.below(50) == 0;
+                inner.push(Span {
+                    trace_id: trace_id.to_vec(),
+                    span_id: new_id(),
+                    parent_span_id: agent_id.clone(),
+                    name: format!("execute_tool {tool}"),
+                    kind: span::SpanKind::Internal as i32,
+                    start_time_unix_nano: t + 100_000,
+                    end_time_unix_nano: t + 100_000 + tdur,
+                    attributes: vec![
+                        s("gen_ai.operation.name", "execute_tool"),
+                        s("gen_ai.tool.name", tool),
+                        s("gen_ai.tool.call.id", format!("call_{}", rng.next())),
+                        s("gen_ai.tool.call.arguments", format!(r#"{{"query":"opentelemetry agents {}"}}"#, rng.below(100))),
+                        s("gen_ai.tool.call.result", format!("result text {}", rng.below(100_000))),
+                    ],
+                    status: Some(if failed {
+                        Status { code: status::StatusCode::Error as i32, message: "TimeoutError: tool timed out".into() }
+                    } else {
+                        Status::default()
+                    }),
+                    ..Default::default()
+                });
+                t += tdur + 200_000;
+            }
+        }
+        let mut agent_attrs = vec![
+            s("gen_ai.operation.name", "invoke_agent"),
+            s("gen_ai.agent.name", agent),
+            s("gen_ai.agent.id", format!("{agent}-{run_no}")),
+            s("gen_ai.agent.description", format!("The {agent} of the team.")),
+            s("gen_ai.provider.name", "openai"),
+        ];
+        if turns > 1 {
+            agent_attrs.push(s("gen_ai.handoff.from_agent", "supervisor"));
+        }
+        children.push(Span {
+            trace_id: trace_id.to_vec(),
+            span_id: agent_id,
+            parent_span_id: root_id.clone(),
+            name: format!("invoke_agent {agent}"),
+            kind: span::SpanKind::Internal as i32,
+            start_time_unix_nano: agent_start,
+            end_time_unix_nano: t + 500_000,
+            attributes: agent_attrs,
+            ..Default::default()
+        });
+        spans.extend(inner);
+        t += 1_000_000;
+    }
+    spans.extend(children);
+    spans.push(Span {
+        trace_id: trace_id.to_vec(),
+        span_id: root_id,
+        name: "invoke_agent team".into(),
+        kind: span::SpanKind::Server as i32,
+        start_time_unix_nano: start_ns,
+        end_time_unix_nano: t + 1_000_000,
+        attributes: vec![s("gen_ai.operation.name", "invoke_workflow"), s("gen_ai.agent.name", "team")],
+        ..Default::default()
+    });
+    spans
+}
+
+/// Export requests of `batch` spans each (the BatchSpanProcessor default is 512), `total` spans in all.
+pub fn requests(total: usize, batch: usize, spans_per_run: usize, seed: u64) -> Vec<ExportTraceServiceRequest> {
+    let mut rng = Rng::new(seed ^ 0x9e37_79b9_7f4a_7c15);
+    let mut all = Vec::with_capacity(total);
+    let base = 1_790_000_000_000_000_000u64 + (seed % 1000) * 3_600_000_000_000;
+    let mut run = 0u64;
+    while all.len() < total {
+        all.extend(run_spans(&mut rng, run, seed, spans_per_run, base + run * 5_000_000_000));
+        run += 1;
+    }
+    all.truncate(total);
+    let resource = Resource {
+        attributes: vec![s("service.name", "bench-agents"), s("service.instance.id", format!("bench-{seed}")), s("telemetry.sdk.language", "rust")],
+        ..Default::default()
+    };
+    all.chunks(batch)
+        .map(|chunk| ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                resource: Some(resource.clone()),
+                scope_spans: vec![ScopeSpans {
+                    scope: Some(InstrumentationScope { name: "agenttrace.bench".into(), version: "1".into(), ..Default::default() }),
+                    spans: chunk.to_vec(),
+                    schema_url: String::new(),
+                }],
+                schema_url: String::new(),
+            }],
+        })
+        .collect()
+}
