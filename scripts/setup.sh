@@ -11,7 +11,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/env.sh"
 
 PGRX_VERSION="0.18.0"
-TSDB_DEB_VERSION="2.19.3+dfsg-1+deb13u1"
 step() { printf '\n==> [setup %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 SUDO=""
@@ -35,28 +34,8 @@ fi
 
 # ---------------------------------------------------------------- TimescaleDB
 if [ ! -f "$PG_SHAREDIR/extension/timescaledb.control" ]; then
-  step "building TimescaleDB $TSDB_DEB_VERSION from Debian trixie source (about a minute)"
-  W=/var/tmp/timescaledb-build
-  mkdir -p "$W/lists/partial"
-  cat > "$W/trixie.sources" <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  A=(-o "Dir::Etc::sourcelist=$W/trixie.sources" -o Dir::Etc::sourceparts=/nonexistent -o "Dir::State::Lists=$W/lists")
-  (cd "$W" && $SUDO apt-get "${A[@]}" update -q)
-  if ! (cd "$W" && $SUDO apt-get "${A[@]}" source --download-only "timescaledb=$TSDB_DEB_VERSION"); then
-    echo "pinned timescaledb $TSDB_DEB_VERSION is gone from trixie; trying the current one" >&2
-    (cd "$W" && $SUDO apt-get "${A[@]}" source --download-only timescaledb) || {
-      echo "ERROR: no timescaledb source package available from Debian trixie" >&2; exit 1; }
-  fi
-  orig=$(ls "$W"/timescaledb_*.orig.tar.* | sort | tail -n1)
-  rm -rf "$W/src" && mkdir -p "$W/src"
-  tar xf "$orig" -C "$W/src" --strip-components=1
-  (cd "$W/src" && ./bootstrap -DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF -DAPACHE_ONLY=ON -DWARNINGS_AS_ERRORS=OFF \
-      -DUSE_TELEMETRY=OFF -DPG_CONFIG="$PG_CONFIG" >/dev/null && make -C build -j"$(nproc)" >/dev/null && $SUDO make -C build install >/dev/null)
+  step "building TimescaleDB from Debian trixie's source package (about a minute)"
+  $SUDO "$ROOT/scripts/install-timescaledb.sh" "$PG_CONFIG"
 else
   step "TimescaleDB present"
 fi
