@@ -9,5 +9,6 @@ pub mod ids;
 pub mod model;
 pub mod normalize;
 pub mod otlp;
+pub mod redact;
 pub mod rows;
 pub mod runs;

@@ -6,6 +6,7 @@
 use agenttrace_core::ids::TraceId;
 use agenttrace_core::model::SpanRecord;
 use agenttrace_core::otlp::{decode_body, DecodeError, Limits};
+use agenttrace_core::redact::Redactor;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult};
 
@@ -31,12 +32,14 @@ pub struct BodyResult {
 /// A bad body never fails the others: decoding errors are results, not SQL errors.
 fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec<BodyResult>> {
     let limits = Limits::default();
+    let mut redactor = crate::redact::current_redactor(client)?;
     let mut results = Vec::with_capacity(bodies.len());
     let mut spans: Vec<SpanRecord> = Vec::new();
     for body in bodies {
         pgrx::check_for_interrupts!();
         match decode_body(&body.bytes, body.content_type.as_deref(), body.content_encoding.as_deref(), &limits) {
-            Ok(decoded) => {
+            Ok(mut decoded) => {
+                redactor.redact_request(&mut decoded);
                 let rejected = decoded.rejected.len() as i64;
                 results.push(BodyResult {
                     accepted: decoded.spans.len() as i64,
@@ -47,7 +50,7 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
                 spans.extend(decoded.spans);
             }
             Err(e) => {
-                dead_letter(client, &body, &e)?;
+                dead_letter(client, &body, &e, &redactor)?;
                 results.push(BodyResult { accepted: 0, rejected: 0, error: Some(e.to_string()), status: "invalid" });
             }
         }
@@ -62,9 +65,11 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
     Ok(results)
 }
 
-fn dead_letter(client: &mut SpiClient<'_>, body: &Body, e: &DecodeError) -> SpiResult<()> {
+fn dead_letter(client: &mut SpiClient<'_>, body: &Body, e: &DecodeError, redactor: &Redactor) -> SpiResult<()> {
     // Keep at most the body limit; an oversized body is recorded truncated, with its real size.
+    // Secrets are redacted here too: a rejected body must not leak what an accepted one would not.
     let keep = body.bytes.len().min(Limits::default().max_body_bytes);
+    let kept = redactor.redact_bytes(&body.bytes[..keep]);
     client.update(
         "INSERT INTO agenttrace.dead_letters (content_type, content_encoding, body, body_bytes, error_message, sqlstate)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -72,7 +77,7 @@ fn dead_letter(client: &mut SpiClient<'_>, body: &Body, e: &DecodeError) -> SpiR
         &[
             body.content_type.clone().into(),
             body.content_encoding.clone().into(),
-            body.bytes[..keep].to_vec().into(),
+            kept.into(),
             (body.bytes.len().min(i32::MAX as usize) as i32).into(),
             e.to_string().into(),
             e.sqlstate().to_string().into(),

@@ -6,6 +6,7 @@ use pgrx::prelude::*;
 
 mod columns;
 mod ingest;
+mod redact;
 mod store;
 
 ::pgrx::pg_module_magic!(name, version);
@@ -20,7 +21,10 @@ fn version() -> &'static str {
 }
 
 extension_sql!(
-    r#"COMMENT ON FUNCTION version() IS 'Version of the installed pg_agenttrace library. Example: SELECT agenttrace.version();';"#,
+    r#"COMMENT ON FUNCTION agenttrace.version() IS 'Version of the installed pg_agenttrace library. Example: SELECT agenttrace.version();';"#,
     name = "comment_version",
     requires = [version]
 );
+
+// Roles and grants: last, once every table and function exists.
+extension_sql_file!("../../sql/roles.sql", name = "roles", finalize);
