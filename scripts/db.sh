@@ -56,8 +56,19 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS timescaledb;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 SQL
-    # Rebuilt extension with the same version: replace it so the new code's SQL is in place.
+    # A rebuilt extension with an unchanged version number has a new install script but the
+    # database still has the old objects: recreate it in this development database (releases
+    # bump the version and ship an upgrade script instead).
+    script=$(ls "$PG_SHAREDIR"/extension/pg_agenttrace--*.sql 2>/dev/null | grep -v -- '--.*--' | sort -V | tail -n1)
+    sum=$(sha256sum "$script" | cut -d' ' -f1)
+    marker="$AGENTTRACE_PGDATA/pg_agenttrace.$PGDATABASE.sha256"
+    installed=$(psql -qAt -d "$PGDATABASE" -c "SELECT 1 FROM pg_extension WHERE extname = 'pg_agenttrace'")
+    if [ "$installed" = "1" ] && [ "$(cat "$marker" 2>/dev/null)" != "$sum" ]; then
+      echo "pg_agenttrace's install script changed at the same version: recreating it in $PGDATABASE (its agenttrace.* data is dropped)"
+      psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" -c "SET client_min_messages = warning; DROP EXTENSION pg_agenttrace CASCADE"
+    fi
     psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS pg_agenttrace"
+    echo "$sum" > "$marker"
     ;;
   psql) shift; exec psql "$@" ;;
   *) echo "usage: $0 start|stop|restart|status|create-db|psql" >&2; exit 2 ;;

@@ -63,3 +63,4 @@ GRANT agenttrace_reader, agenttrace_ingest TO agenttrace_admin;
 GRANT ALL ON ALL TABLES IN SCHEMA agenttrace TO agenttrace_admin;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA agenttrace TO agenttrace_admin;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA agenttrace TO agenttrace_admin;
+GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA agenttrace TO agenttrace_admin;

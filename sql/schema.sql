@@ -139,6 +139,9 @@ CREATE TABLE run_summaries (
     failing_agent   text,
     failing_trace_id uuid,
     failing_span_id bigint,
+    -- a replay names its original run and checkpoint (agenttrace.replay.of_run / .of_checkpoint)
+    replay_of_run   uuid,
+    replay_of_checkpoint bigint,
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE run_summaries IS 'Per-run derived state (outcome, counts), rebuilt whenever spans of the run arrive. Read it through the agenttrace.runs view.';
@@ -206,7 +209,19 @@ CREATE TABLE checkpoints (
     state           jsonb NOT NULL,
     PRIMARY KEY (run_id, checkpoint_id)
 );
+CREATE INDEX checkpoints_span_idx ON checkpoints (trace_id, span_id);
 COMMENT ON TABLE checkpoints IS 'States an agent run passed through (LangGraph steps, agent inputs per turn, explicit agenttrace.checkpoint events), for replay.';
+
+CREATE TABLE run_search (
+    run_id          uuid PRIMARY KEY,
+    service_name    text,
+    framework       text,
+    start_time      timestamptz,
+    document        text NOT NULL,
+    tsv             tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, document)) STORED
+);
+CREATE INDEX run_search_tsv_idx ON run_search USING gin (tsv);
+COMMENT ON TABLE run_search IS 'Per-run search document (span, agent and tool names, errors, messages), maintained at ingest, with a full-text GIN index (and a trigram index when pg_trgm is installed). Add a pgvector column `embedding` to rank by meaning too; see agenttrace.search_runs.';
 
 CREATE TABLE failure_annotations (
     run_id          uuid NOT NULL,

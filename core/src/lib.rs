@@ -5,10 +5,13 @@
 //! * [`normalize`] reads framework vocabularies (GenAI semconv, OpenInference, Traceloop, ...) into
 //!   per-span facts and per-run agents, messages, tool calls and outcome.
 pub mod corpus;
+pub mod graph;
 pub mod ids;
+pub mod mast;
 pub mod model;
 pub mod normalize;
 pub mod otlp;
 pub mod redact;
+pub mod replay;
 pub mod rows;
 pub mod runs;

@@ -97,7 +97,7 @@ fn ts(unix_ns: u64) -> TimestampWithTimeZone {
 }
 
 /// The agent communication graph of a run: nodes, edges and metrics as jsonb.
-#[pg_extern(stable)]
+#[pg_extern(stable, strict)]
 fn agent_graph(run_id: pgrx::Uuid, include_tools: default!(Option<bool>, "false")) -> Result<pgrx::JsonB, pgrx::spi::Error> {
     let (run, g) = build(run_id, include_tools)?;
     let mut v = g.to_json();
@@ -108,7 +108,8 @@ fn agent_graph(run_id: pgrx::Uuid, include_tools: default!(Option<bool>, "false"
 }
 
 /// Nodes frame of Grafana's Node Graph panel for a run.
-#[pg_extern(stable)]
+#[allow(clippy::type_complexity)] // pgrx wants the row tuple spelled out
+#[pg_extern(stable, strict)]
 fn graph_nodes(
     run_id: pgrx::Uuid,
     include_tools: default!(Option<bool>, "false"),
@@ -170,7 +171,8 @@ fn graph_nodes(
 }
 
 /// Edges frame of Grafana's Node Graph panel for a run.
-#[pg_extern(stable)]
+#[allow(clippy::type_complexity)] // pgrx wants the row tuple spelled out
+#[pg_extern(stable, strict)]
 fn graph_edges(
     run_id: pgrx::Uuid,
     include_tools: default!(Option<bool>, "false"),
@@ -226,6 +228,7 @@ fn ms(ns: u64) -> f64 {
 }
 
 /// The span hierarchy of a trace, or of every trace of a run, in waterfall order.
+#[allow(clippy::type_complexity)] // pgrx wants the row tuple spelled out
 #[pg_extern(stable)]
 fn span_tree(trace_or_run_id: pgrx::Uuid) -> Result<TableIterator<'static, (
         name!(trace_id, String),

@@ -61,7 +61,11 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
         .first()
         .get_one::<String>()?
         .is_none_or(|v| !matches!(v.to_ascii_lowercase().as_str(), "off" | "false" | "0" | "no"));
-    store_spans(client, spans, normalize)?;
+    let runs = store_spans(client, spans, normalize)?;
+    // Optional: MAST classification right after ingest (mast_settings.auto_classify).
+    if !runs.is_empty() && crate::mast::auto_classify_enabled(client)? {
+        crate::mast::classify_runs(client, &runs)?;
+    }
     Ok(results)
 }
 
@@ -164,7 +168,10 @@ fn renormalize(run_id: default!(Option<pgrx::Uuid>, "NULL")) -> Result<i64, pgrx
         // Bounded chunks keep memory flat when renormalizing everything.
         for chunk in runs.chunks(256) {
             pgrx::check_for_interrupts!();
-            crate::store::refresh_runs(client, chunk)?;
+            let refreshed = crate::store::refresh_runs(client, chunk)?;
+            if crate::mast::auto_classify_enabled(client)? {
+                crate::mast::classify_runs(client, &refreshed)?;
+            }
         }
         Ok(n)
     })

@@ -5,8 +5,12 @@
 use pgrx::prelude::*;
 
 mod columns;
+mod graph;
 mod ingest;
+mod mast;
 mod redact;
+mod replay;
+mod search;
 mod store;
 
 ::pgrx::pg_module_magic!(name, version);
@@ -25,6 +29,12 @@ extension_sql!(
     name = "comment_version",
     requires = [version]
 );
+
+// Time-series functions and views for dashboards (time_bucket or date_bin, chosen at install).
+extension_sql_file!("../../sql/analytics.sql", name = "analytics", requires = ["schema"]);
+
+// Read-only role for Grafana: exactly what the shipped dashboards query.
+extension_sql_file!("../../sql/grafana_role.sql", name = "grafana_role", requires = ["schema", "mast", "comment_graph"]);
 
 // Roles and grants: last, once every table and function exists.
 extension_sql_file!("../../sql/roles.sql", name = "roles", finalize);

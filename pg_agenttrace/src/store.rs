@@ -10,6 +10,7 @@ use agenttrace_core::ids::{i64_to_span_id, span_id_to_i64, SpanId, TraceId};
 use agenttrace_core::model::{Attributes, Resource, SpanEvent, SpanLink, SpanRecord};
 use agenttrace_core::normalize::{analyze_run, RunAnalysis};
 use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, status_facts, SpanRow, EXCERPT_BYTES};
+use agenttrace_core::replay::{extract_checkpoints, is_replay_link, replay_origin};
 use agenttrace_core::runs::{attach_setup_traces, is_setup_span, RunStitcher, TraceShape, SETUP_ATTACH_WINDOW_NS};
 use pgrx::spi::{SpiClient, SpiResult};
 
@@ -41,7 +42,7 @@ fn stored_run_members(client: &SpiClient<'_>, ids: &[TraceId]) -> SpiResult<Vec<
 }
 
 /// Stored spans of the given traces, rebuilt as records so a grown run is analysed whole.
-fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<Vec<SpanRecord>> {
+pub(crate) fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<Vec<SpanRecord>> {
     let mut resources: HashMap<i64, Arc<Resource>> = HashMap::new();
     let t = client.select(
         "SELECT r.resource_hash, r.attributes::text, r.schema_url FROM agenttrace.resources r
@@ -210,9 +211,10 @@ fn stored_setup_partners(
 }
 
 /// Stores new spans (any mix of traces and runs) and refreshes everything derived from them.
-pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, normalize: bool) -> SpiResult<()> {
+/// Returns the ids of the runs whose derived rows were rebuilt.
+pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, normalize: bool) -> SpiResult<Vec<TraceId>> {
     if new_spans.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     // 1. Stitch: batch traces, their links, and the runs already stored for any of them.
     let mut batch_traces: Vec<TraceId> = new_spans.iter().map(|s| s.trace_id).collect();
@@ -224,7 +226,7 @@ pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, norma
     setup_pairs.extend(stored_setup_partners(client, &shapes, &setup_pairs)?);
 
     let mut lookup: Vec<TraceId> = batch_traces.clone();
-    lookup.extend(new_spans.iter().flat_map(|s| s.links.iter().map(|l| l.trace_id)));
+    lookup.extend(new_spans.iter().flat_map(|s| s.links.iter().filter(|l| !is_replay_link(&l.attributes)).map(|l| l.trace_id)));
     lookup.extend(setup_pairs.iter().flat_map(|(a, b)| [*a, *b]));
     lookup.sort_unstable();
     lookup.dedup();
@@ -235,7 +237,8 @@ pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, norma
         stitcher.add(*t);
     }
     for s in &new_spans {
-        for l in &s.links {
+        // A replay links to its original run but is a run of its own.
+        for l in s.links.iter().filter(|l| !is_replay_link(&l.attributes)) {
             stitcher.join(s.trace_id, l.trace_id);
         }
     }
@@ -278,7 +281,7 @@ pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, norma
 }
 
 /// Re-analyses stored runs as they are (after a normalizer upgrade).
-pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResult<()> {
+pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResult<Vec<TraceId>> {
     let mut run_by_trace: HashMap<TraceId, TraceId> = HashMap::new();
     for row in client.select("SELECT trace_id, run_id FROM agenttrace.traces WHERE run_id = ANY($1)", None, &[uuids(run_ids).into()])? {
         if let (Some(t), Some(r)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
@@ -307,7 +310,7 @@ fn write_runs(
     run_of: &dyn Fn(&TraceId) -> TraceId,
     retired_runs: Vec<TraceId>,
     normalize: bool,
-) -> SpiResult<()> {
+) -> SpiResult<Vec<TraceId>> {
     let mut runs: Vec<(TraceId, Vec<SpanRecord>, RunAnalysis)> = Vec::with_capacity(by_run.len());
     for (run, spans) in by_run {
         pgrx::check_for_interrupts!();
@@ -349,11 +352,13 @@ fn write_runs(
 
     if !normalize {
         // Raw mode: agenttrace.renormalize() derives agents, messages and outcomes later.
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let mut derived_runs: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();
+    let written: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();
+    let mut derived_runs = written.clone();
     derived_runs.extend(retired_runs);
-    write_derived(client, &derived_runs, &runs)
+    write_derived(client, &derived_runs, &runs)?;
+    Ok(written)
 }
 
 fn insert_resources<'a>(client: &mut SpiClient<'_>, resources: impl Iterator<Item = &'a Arc<Resource>>) -> SpiResult<()> {
@@ -555,7 +560,7 @@ fn write_derived(
     runs: &[(TraceId, Vec<SpanRecord>, RunAnalysis)],
 ) -> SpiResult<()> {
     let ids: Vec<pgrx::Uuid> = uuids(run_ids);
-    for table in ["agents", "agent_messages", "tool_calls", "run_summaries"] {
+    for table in ["agents", "agent_messages", "tool_calls", "run_summaries", "checkpoints", "run_search"] {
         client.update(&format!("DELETE FROM agenttrace.{table} WHERE run_id = ANY($1)"), None, &[ids.clone().into()])?;
     }
 
@@ -569,6 +574,12 @@ fn write_derived(
     // tool calls
     let (mut t_trace, mut t_span, mut t_run, mut t_agent, mut t_name, mut t_call, mut t_args, mut t_res, mut t_err, mut t_emsg, mut t_start, mut t_dur) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    // checkpoints
+    let (mut c_run, mut c_id, mut c_trace, mut c_span, mut c_time, mut c_agent, mut c_kind, mut c_step, mut c_state) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    // search documents
+    let (mut d_run, mut d_doc) = (vec![], vec![]);
+    let (mut r_replay_run, mut r_replay_cp) = (vec![], vec![]);
     // run summaries
     let (mut r_run, mut r_fw, mut r_status, mut r_reason, mut r_fagent, mut r_ftrace, mut r_fspan, mut r_agents) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
@@ -620,6 +631,22 @@ fn write_derived(
         if setup_only {
             continue;
         }
+        for c in extract_checkpoints(spans, &an.facts) {
+            c_run.push(run_uuid);
+            c_id.push(c.seq);
+            c_trace.push(uuid(&c.trace_id));
+            c_span.push(span_id_to_i64(&c.span_id));
+            c_time.push(timestamptz(pg_micros(c.time_ns)));
+            c_agent.push(c.agent_name);
+            c_kind.push(c.kind.to_string());
+            c_step.push(c.step.and_then(|s| i32::try_from(s).ok()));
+            c_state.push(c.state.to_string());
+        }
+        d_run.push(run_uuid);
+        d_doc.push(search_document(spans, an));
+        let origin = replay_origin(spans);
+        r_replay_run.push(origin.as_ref().and_then(|(run, _)| agenttrace_core::ids::from_hex::<16>(run)).map(|t| uuid(&t)));
+        r_replay_cp.push(origin.and_then(|(_, cp)| cp));
         r_run.push(run_uuid);
         r_fw.push(an.framework.clone());
         r_status.push(an.outcome.status.as_str().to_string());
@@ -685,15 +712,19 @@ fn write_derived(
             .col("failing_trace_id", "uuid", r_ftrace)
             .col("failing_span_id", "int8", r_fspan)
             .col("agent_count", "int4", r_agents)
+            .col("replay_of_run", "uuid", r_replay_run)
+            .col("replay_of_checkpoint", "int8", r_replay_cp)
             .run(
                 client,
                 "INSERT INTO agenttrace.run_summaries
                       (run_id, framework, service_name, root_name, start_time, end_time, trace_count, span_count,
                        agent_count, error_span_count, llm_calls, tool_calls, input_tokens, output_tokens,
-                       status, status_reason, failing_agent, failing_trace_id, failing_span_id, updated_at)
+                       status, status_reason, failing_agent, failing_trace_id, failing_span_id,
+                       replay_of_run, replay_of_checkpoint, updated_at)
                  SELECT u.run_id, u.framework, root.service_name, root.name, a.start_time, a.end_time, a.traces, a.spans,
                         u.agent_count, a.errors, a.llm, a.tools, a.tin, a.tout,
-                        u.status, u.status_reason, u.failing_agent, u.failing_trace_id, u.failing_span_id, now()
+                        u.status, u.status_reason, u.failing_agent, u.failing_trace_id, u.failing_span_id,
+                        u.replay_of_run, u.replay_of_checkpoint, now()
                    FROM {unnest}
                    CROSS JOIN LATERAL (
                         SELECT min(s.start_time) AS start_time, max(s.end_time) AS end_time,
@@ -711,5 +742,72 @@ fn write_derived(
                   WHERE a.spans > 0",
             )?;
     }
+    if !c_run.is_empty() {
+        Columns::new()
+            .col("run_id", "uuid", c_run)
+            .col("checkpoint_id", "int8", c_id)
+            .col("trace_id", "uuid", c_trace)
+            .col("span_id", "int8", c_span)
+            .col("time", "timestamptz", c_time)
+            .col("agent_name", "text", c_agent)
+            .col("kind", "text", c_kind)
+            .col("step", "int4", c_step)
+            .cast("state", "text", "jsonb", c_state)
+            .insert(client, "agenttrace.checkpoints", "ON CONFLICT DO NOTHING")?;
+    }
+    if !d_run.is_empty() {
+        Columns::new().col("run_id", "uuid", d_run).col("document", "text", d_doc).run(
+            client,
+            "INSERT INTO agenttrace.run_search (run_id, service_name, framework, start_time, document)
+             SELECT u.run_id, r.service_name, r.framework, r.start_time, u.document
+               FROM {unnest} JOIN agenttrace.run_summaries r ON r.run_id = u.run_id
+             ON CONFLICT (run_id) DO UPDATE SET document = EXCLUDED.document, service_name = EXCLUDED.service_name,
+                  framework = EXCLUDED.framework, start_time = EXCLUDED.start_time",
+        )?;
+    }
     Ok(())
+}
+
+/// Text a person would search a run by: names of spans, agents and tools, errors, and the
+/// messages exchanged. Bounded so one huge run cannot make the index entry enormous.
+fn search_document(spans: &[SpanRecord], an: &RunAnalysis) -> String {
+    const MAX: usize = 64 * 1024;
+    let mut seen = HashSet::new();
+    let mut doc = String::new();
+    let mut add = |doc: &mut String, s: &str| {
+        if doc.len() < MAX && !s.is_empty() && seen.insert(s.to_string()) {
+            doc.push_str(&excerpt(s, 2048));
+            doc.push('\n');
+        }
+    };
+    if let Some(fw) = &an.framework {
+        add(&mut doc, fw);
+    }
+    if let Some(r) = &an.outcome.reason {
+        add(&mut doc, r);
+    }
+    for a in &an.agents {
+        add(&mut doc, &a.agent_name);
+    }
+    for (s, f) in spans.iter().zip(&an.facts) {
+        add(&mut doc, &s.name);
+        for v in [&f.tool_name, &f.error_message, &f.error_type, &f.model] {
+            if let Some(v) = v {
+                add(&mut doc, v);
+            }
+        }
+    }
+    for m in &an.messages {
+        if let Some(c) = &m.content {
+            add(&mut doc, c);
+        }
+    }
+    for f in &an.facts {
+        for v in [&f.input_text, &f.output_text] {
+            if let Some(v) = v {
+                add(&mut doc, v);
+            }
+        }
+    }
+    excerpt(&doc, MAX)
 }

@@ -1,9 +1,8 @@
 //! AG2 (the AutoGen 0.2 line): `ag2.span.type` (`conversation`, `agent`, `tool`, `llm`,
 //! `handoff`, `speaker_selection`, ...) on GenAI-semconv spans, plus
 //! `gen_ai.conversation.max_turns` / `gen_ai.conversation.turns`.
-use super::util::{int, s};
+use super::ctx::{k, Sp};
 use super::{SpanCategory, SpanFacts, Vocabulary};
-use crate::model::SpanRecord;
 
 pub struct Ag2;
 
@@ -12,16 +11,16 @@ impl Vocabulary for Ag2 {
         "ag2"
     }
 
-    fn detect(&self, span: &SpanRecord) -> bool {
-        span.attributes.contains_key("ag2.span.type") || span.scope_name.contains("instrumentation.ag2")
+    fn detect(&self, sp: &Sp) -> bool {
+        sp.has(k!("ag2.span.type")) || sp.span.scope_name.contains("instrumentation.ag2")
     }
 
-    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
+    fn apply(&self, sp: &Sp, f: &mut SpanFacts) {
         f.framework = Some("ag2".into());
         if f.instrumentation.is_none() || f.instrumentation.as_deref() == Some("genai_semconv") {
             f.instrumentation = Some("ag2".into());
         }
-        match s(span, "ag2.span.type").unwrap_or_default().as_str() {
+        match sp.s(k!("ag2.span.type")).as_deref().unwrap_or_default() {
             "conversation" => f.category = SpanCategory::Chain,
             "agent" => f.category = if f.agent_name.is_some() { SpanCategory::Agent } else { SpanCategory::Chain },
             "tool" | "code_execution" => f.category = SpanCategory::Tool,
@@ -33,7 +32,7 @@ impl Vocabulary for Ag2 {
             }
             _ => {}
         }
-        if let (Some(max), Some(turns)) = (int(span, "gen_ai.conversation.max_turns"), int(span, "gen_ai.conversation.turns")) {
+        if let (Some(max), Some(turns)) = (sp.int(k!("gen_ai.conversation.max_turns")), sp.int(k!("gen_ai.conversation.turns"))) {
             if max > 0 && turns >= max {
                 f.stop_reason = Some(format!("maximum number of turns {max} reached"));
             }

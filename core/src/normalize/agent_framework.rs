@@ -2,9 +2,9 @@
 //! `workflow.completed`, `workflow.error` events), `executor.process <id>` (linked to the
 //! `message.send` that delivered its input), `edge_group.process`, `message.send`, and GenAI
 //! `invoke_agent` / `chat` / `execute_tool` spans.
-use super::util::{s, truncate, value_str, MAX_TEXT};
+use super::ctx::{k, Sp};
+use super::util::{truncate_owned, value_str, MAX_TEXT};
 use super::{MessageKind, SpanCategory, SpanFacts, Vocabulary};
-use crate::model::SpanRecord;
 
 pub struct AgentFramework;
 
@@ -13,17 +13,18 @@ impl Vocabulary for AgentFramework {
         "agent_framework"
     }
 
-    fn detect(&self, span: &SpanRecord) -> bool {
-        let a = &span.attributes;
+    fn detect(&self, sp: &Sp) -> bool {
+        let span = sp.span;
         span.scope_name == "agent_framework"
             || span.scope_name.starts_with("agent_framework.")
-            || s(span, "gen_ai.provider.name").as_deref() == Some("microsoft.agent_framework")
-            || a.contains_key("executor.id")
-            || a.contains_key("edge_group.id")
-            || (a.contains_key("workflow.id") && span.name.starts_with("workflow."))
+            || sp.is(k!("gen_ai.provider.name"), "microsoft.agent_framework")
+            || sp.has(k!("executor.id"))
+            || sp.has(k!("edge_group.id"))
+            || (span.name.starts_with("workflow.") && sp.has(k!("workflow.id")))
     }
 
-    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
+    fn apply(&self, sp: &Sp, f: &mut SpanFacts) {
+        let span = sp.span;
         f.framework = Some("microsoft_agent_framework".into());
         if f.instrumentation.is_none() || f.instrumentation.as_deref() == Some("genai_semconv") {
             f.instrumentation = Some("agent_framework".into());
@@ -41,16 +42,16 @@ impl Vocabulary for AgentFramework {
                             f.error_type = get("error.type").or_else(|| get("exception.type"));
                         }
                         if f.error_message.is_none() {
-                            f.error_message = get("error.message").or_else(|| get("exception.message")).map(|m| truncate(&m, MAX_TEXT));
+                            f.error_message = get("error.message").or_else(|| get("exception.message")).map(|m| truncate_owned(m, MAX_TEXT));
                         }
                     }
                     "workflow.started" if f.control.is_none() => f.control = Some("workflow_started".into()),
                     _ => {}
                 }
             }
-        } else if let Some(id) = s(span, "executor.id") {
+        } else if let Some(id) = sp.string(k!("executor.id")) {
             f.category = SpanCategory::Chain;
-            let is_agent = s(span, "executor.type").is_some_and(|t| t.contains("Agent"));
+            let is_agent = sp.s(k!("executor.type")).is_some_and(|t| t.contains("Agent"));
             if is_agent {
                 f.agent_name = Some(id.clone());
                 if !span.links.is_empty() {

@@ -3,17 +3,18 @@
 //! into many traces joined by links), its GenAI spans (`invoke_agent`, `create_agent`,
 //! `execute_tool`), and the OpenInference AgentChat instrumentation (`<agent>.on_messages_stream`,
 //! `<Team>.run_stream` with the team's `stop_reason` in its output).
-use serde_json::Value;
+use std::borrow::Cow;
 
+use super::ctx::{k, JKey, JRef, Sp};
 use super::errors::limit_phrase;
-use super::util::{json, parse_json, s, strip_uuid_suffix, truncate, MAX_EXCERPT};
+use super::json::Jv;
+use super::util::{strip_uuid_suffix, truncate, MAX_EXCERPT};
 use super::{MessageKind, SpanCategory, SpanFacts, Vocabulary};
-use crate::model::SpanRecord;
 
 pub struct AutoGen;
 
-fn is_runtime_span(span: &SpanRecord) -> bool {
-    span.name.starts_with("autogen ") && span.attributes.contains_key("messaging.operation")
+fn is_runtime_span(sp: &Sp) -> bool {
+    sp.span.name.starts_with("autogen ") && sp.has(k!("messaging.operation"))
 }
 
 fn is_manager(agent_type: &str, class: Option<&str>) -> bool {
@@ -21,19 +22,27 @@ fn is_manager(agent_type: &str, class: Option<&str>) -> bool {
 }
 
 /// Text of an AgentChat message inside the runtime's `message` JSON.
-fn message_text(v: &Value) -> Option<(String, Option<String>)> {
-    let obj = v.as_object()?;
-    let msg = obj
+fn message_text<'v, J: Jv<'v>>(v: J) -> Option<(String, Option<String>)> {
+    if !v.is_object() {
+        return None;
+    }
+    let msg = v
         .get("message")
-        .or_else(|| obj.get("response").and_then(|r| r.get("chat_message")))
-        .or_else(|| obj.get("messages").and_then(Value::as_array).and_then(|a| a.last()))
-        .or_else(|| obj.get("agent_response").and_then(|r| r.get("chat_message")))?;
-    let ty = msg.get("type").and_then(Value::as_str).map(str::to_string);
-    let content = match msg.get("content")? {
-        Value::String(t) => t.clone(),
-        other => other.to_string(),
+        .or_else(|| v.get("response").and_then(|r| r.get("chat_message")))
+        .or_else(|| v.get("messages").and_then(J::items).and_then(Iterator::last))
+        .or_else(|| v.get("agent_response").and_then(|r| r.get("chat_message")))?;
+    let ty = msg.get("type").and_then(J::as_str).map(str::to_string);
+    let c = msg.get("content")?;
+    let content = match c.as_str() {
+        Some(t) => truncate(t, MAX_EXCERPT),
+        None => truncate(&c.render(), MAX_EXCERPT),
     };
-    Some((truncate(&content, MAX_EXCERPT), ty))
+    Some((content, ty))
+}
+
+fn stop_reason<'v, J: Jv<'v>>(out: J) -> Option<String> {
+    let r = out.get("stop_reason").and_then(J::as_str)?;
+    limit_phrase(r).then(|| r.to_string())
 }
 
 impl Vocabulary for AutoGen {
@@ -41,30 +50,31 @@ impl Vocabulary for AutoGen {
         "autogen"
     }
 
-    fn detect(&self, span: &SpanRecord) -> bool {
-        let sc = span.scope_name.as_str();
+    fn detect(&self, sp: &Sp) -> bool {
+        let sc = sp.span.scope_name.as_str();
         sc == "autogen-core"
             || sc.starts_with("autogen ")
             || sc.starts_with("openinference.instrumentation.autogen")
-            || is_runtime_span(span)
-            || s(span, "gen_ai.system").as_deref() == Some("autogen")
+            || is_runtime_span(sp)
+            || sp.is(k!("gen_ai.system"), "autogen")
     }
 
-    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
+    fn apply(&self, sp: &Sp, f: &mut SpanFacts) {
+        let span = sp.span;
         f.framework = Some("autogen".into());
-        if is_runtime_span(span) {
+        if is_runtime_span(sp) {
             f.instrumentation = Some("autogen_core".into());
             f.category = SpanCategory::Messaging;
             f.agent_name = None;
-            let op = s(span, "messaging.operation").unwrap_or_default();
-            if op == "create" && s(span, "messaging.message.type").as_deref() == Some("GroupChatTermination") {
+            let op = sp.s(k!("messaging.operation")).unwrap_or_default();
+            if op == "create" && sp.is(k!("messaging.message.type"), "GroupChatTermination") {
                 f.control = Some("termination".into());
             }
-            let sender_t = s(span, "sender_agent_type");
-            let recip_t = s(span, "recipient_agent_type");
-            let sender_c = s(span, "sender_agent_class");
-            let recip_c = s(span, "recipient_agent_class");
-            let side = |t: &Option<String>, c: &Option<String>| -> (Option<String>, bool) {
+            let sender_t = sp.s(k!("sender_agent_type"));
+            let recip_t = sp.s(k!("recipient_agent_type"));
+            let sender_c = sp.s(k!("sender_agent_class"));
+            let recip_c = sp.s(k!("recipient_agent_class"));
+            let side = |t: &Option<Cow<str>>, c: &Option<Cow<str>>| -> (Option<String>, bool) {
                 match t {
                     Some(t) if is_manager(t, c.as_deref()) => (None, true),
                     Some(t) => (Some(strip_uuid_suffix(t)).filter(|n| !n.is_empty() && n != "None"), false),
@@ -75,15 +85,19 @@ impl Vocabulary for AutoGen {
             let (to, to_mgr) = side(&recip_t, &recip_c);
             f.orchestrator = from_mgr || to_mgr;
             if op == "process" {
-                let parsed = json(span, "message");
-                let (content, ty) = parsed.as_ref().and_then(message_text).map(|(c, t)| (Some(c), t)).unwrap_or((None, None));
+                let parsed = match sp.json_any(JKey::Message) {
+                    Some(JRef::V(v)) => message_text(v),
+                    Some(JRef::L(v)) => message_text(v),
+                    None => None,
+                };
+                let (content, ty) = parsed.map(|(c, t)| (Some(c), t)).unwrap_or((None, None));
                 f.message_content = content.clone();
                 f.input_text = content;
                 if let (Some(a), Some(b)) = (&from, &to) {
                     if a != b {
-                        let rpc = s(span, "message_context")
-                            .and_then(|c| parse_json(&c))
-                            .and_then(|c| c.get("is_rpc").and_then(Value::as_bool))
+                        let rpc = sp
+                            .json_text(JKey::MessageContext)
+                            .and_then(|c| c.get("is_rpc").and_then(Jv::as_bool))
                             .unwrap_or(false);
                         f.message_kind = Some(if rpc { MessageKind::Message } else { MessageKind::Broadcast });
                         if ty.as_deref() == Some("HandoffMessage") {
@@ -96,17 +110,18 @@ impl Vocabulary for AutoGen {
             }
             return;
         }
-        if s(span, "gen_ai.operation.name").as_deref() == Some("create_agent") {
+        if sp.is(k!("gen_ai.operation.name"), "create_agent") {
             f.category = SpanCategory::Other;
         }
         // OpenInference AgentChat: `<Team>.run_stream` output carries the stop reason.
         if f.category == SpanCategory::Chain || span.name.ends_with(".run_stream") || span.name.ends_with(".run") {
-            if let Some(out) = json(span, "output.value") {
-                if let Some(r) = out.get("stop_reason").and_then(Value::as_str) {
-                    if limit_phrase(r) {
-                        f.stop_reason = Some(r.to_string());
-                    }
-                }
+            let r = match sp.json_any(JKey::OutputValue) {
+                Some(JRef::V(v)) => stop_reason(v),
+                Some(JRef::L(v)) => stop_reason(v),
+                None => None,
+            };
+            if r.is_some() {
+                f.stop_reason = r;
             }
         }
         if f.category == SpanCategory::Tool && f.agent_name.is_none() {

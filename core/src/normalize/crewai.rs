@@ -2,9 +2,10 @@
 //! `tool.agent_role`, `<model>.llm_call`), OpenInference wrapper mode (`<Role>.<task>._execute_core`,
 //! `<crew>.kickoff`), and Traceloop (`crewai.workflow`, `<description>.task`, `<Role>.agent`,
 //! `crewai.*` attributes).
-use super::util::{contains_ci, first, parse_json, s};
+use super::ctx::{k, JKey, Sp};
+use super::json::Jv;
+use super::util::contains_ci;
 use super::{SpanCategory, SpanFacts, Vocabulary};
-use crate::model::SpanRecord;
 
 pub struct CrewAi;
 
@@ -16,51 +17,51 @@ impl Vocabulary for CrewAi {
         "crewai"
     }
 
-    fn detect(&self, span: &SpanRecord) -> bool {
-        let a = &span.attributes;
-        span.scope_name.contains("crewai")
-            || a.contains_key("crew_key")
-            || a.contains_key("crewai.crew.id")
-            || a.contains_key("crewai.agent.role")
-            || a.contains_key("crewai.task.id")
-            || s(span, "gen_ai.provider.name").as_deref() == Some("crewai")
+    fn detect(&self, sp: &Sp) -> bool {
+        sp.span.scope_name.contains("crewai")
+            || sp.has(k!("crew_key"))
+            || sp.has(k!("crewai.crew.id"))
+            || sp.has(k!("crewai.agent.role"))
+            || sp.has(k!("crewai.task.id"))
+            || sp.is(k!("gen_ai.provider.name"), "crewai")
     }
 
-    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
+    fn apply(&self, sp: &Sp, f: &mut SpanFacts) {
+        let span = sp.span;
         f.framework = Some("crewai".into());
-        if let Some(role) = s(span, "crewai.agent.role") {
+        if let Some(role) = sp.string(k!("crewai.agent.role")) {
             f.category = SpanCategory::Agent;
             f.agent_name = Some(role);
-            f.agent_id = s(span, "crewai.agent.id").or(f.agent_id.take());
-            f.agent_role = first(span, &["crewai.agent.goal", "crewai.agent.backstory"]);
+            f.agent_id = sp.string(k!("crewai.agent.id")).or(f.agent_id.take());
+            f.agent_role = sp.first(&[k!("crewai.agent.goal"), k!("crewai.agent.backstory")]);
             if f.model.is_none() {
-                f.model = s(span, "crewai.agent.llm");
+                f.model = sp.string(k!("crewai.agent.llm"));
             }
-        } else if let Some(agent) = s(span, "crewai.task.agent") {
+        } else if let Some(agent) = sp.string(k!("crewai.task.agent")) {
             f.category = SpanCategory::Chain;
             f.agent_name = Some(agent);
-            f.input_text = s(span, "crewai.task.description").or(f.input_text.take());
-        } else if span.attributes.contains_key("crewai.crew.id") || span.name.ends_with(".kickoff") || span.name == "crewai.workflow" {
+            f.input_text = sp.string(k!("crewai.task.description")).or(f.input_text.take());
+        } else if sp.has(k!("crewai.crew.id")) || span.name.ends_with(".kickoff") || span.name == "crewai.workflow" {
             f.category = SpanCategory::Chain;
             f.agent_name = None;
-            if let Some(r) = s(span, "crewai.crew.result") {
+            if let Some(r) = sp.string(k!("crewai.crew.result")) {
                 f.output_text = Some(r);
             }
         }
         if f.category == SpanCategory::Agent {
-            if let Some(id) = s(span, "agent_id") {
+            if let Some(id) = sp.string(k!("agent_id")) {
                 f.agent_id = Some(id);
             }
             if f.agent_role.is_none() {
-                f.agent_role = first(span, &["agent.goal", "agent.backstory"]);
+                f.agent_role = sp.first(&[k!("agent.goal"), k!("agent.backstory")]);
             }
         }
         // Task outputs are serialized TaskOutput objects: keep their `raw` text.
-        if let Some(raw) = s(span, "output.value").as_deref().and_then(parse_json).and_then(|v| v.get("raw").and_then(|r| r.as_str().map(str::to_string))) {
-            f.output_text = Some(raw);
+        if let Some(raw) = sp.json_text(JKey::OutputValue).and_then(|v| v.get("raw")).and_then(Jv::as_str) {
+            f.output_text = Some(raw.to_string());
         }
         if f.category == SpanCategory::Tool {
-            if let Some(role) = s(span, "tool.agent_role") {
+            if let Some(role) = sp.string(k!("tool.agent_role")) {
                 f.agent_name = Some(role);
             }
         }

@@ -1,24 +1,26 @@
 //! Error state of a span, whatever the convention: span status (OpenInference puts the Python
 //! traceback into `status.message`, LangSmith leaves it empty), `exception` span events,
 //! `error.type`, and task status attributes. Also the turn/iteration/recursion-limit detector.
-use super::util::{contains_ci, first_line, s, truncate, MAX_TEXT};
+use super::ctx::{k, Sp};
+use super::util::{contains_ci, first_line, truncate, truncate_owned, MAX_TEXT};
 use super::SpanFacts;
 use crate::model::{status_code, SpanRecord};
 
-pub fn apply(span: &SpanRecord, f: &mut SpanFacts) {
+pub fn apply(sp: &Sp, f: &mut SpanFacts) {
+    let span = sp.span;
     if span.status_code == status_code::ERROR {
         f.is_error = true;
     }
-    if let Some(t) = s(span, "error.type") {
+    if let Some(t) = sp.s(k!("error.type")) {
         if t != "_OTHER" || f.is_error {
             f.is_error = true;
             if f.error_type.is_none() {
-                f.error_type = Some(t);
+                f.error_type = Some(t.into_owned());
             }
         }
     }
-    if let Some(st) = s(span, "gen_ai.task.status") {
-        if matches!(st.to_ascii_lowercase().as_str(), "failure" | "failed" | "error") {
+    if let Some(st) = sp.s(k!("gen_ai.task.status")) {
+        if ["failure", "failed", "error"].iter().any(|x| st.eq_ignore_ascii_case(x)) {
             f.is_error = true;
         }
     }
@@ -31,7 +33,7 @@ pub fn apply(span: &SpanRecord, f: &mut SpanFacts) {
             }
         }
         if f.error_message.is_none() {
-            f.error_message = get("exception.message").map(|m| truncate(&m, MAX_TEXT));
+            f.error_message = get("exception.message").map(|m| truncate_owned(m, MAX_TEXT));
         }
         // Exceptions on a span with ERROR status, or recorded by instrumentations that leave the
         // status unset on failure, count; an exception event on an OK span was handled.
@@ -116,7 +118,12 @@ const LIMIT_PHRASES: &[&str] = &[
 ];
 
 pub fn limit_phrase(t: &str) -> bool {
-    LIMIT_PHRASES.iter().any(|p| contains_ci(t, p))
+    // Phrases are lower-case ASCII: match them in the ASCII-lowered text (same bytes, same length).
+    if t.len() < 8 {
+        return LIMIT_PHRASES.iter().any(|p| contains_ci(t, p));
+    }
+    let lower = t.to_ascii_lowercase();
+    LIMIT_PHRASES.iter().any(|p| lower.contains(p))
 }
 
 /// Bounded view of a possibly huge text: its head and tail.

@@ -1,10 +1,10 @@
 //! OpenTelemetry GenAI semantic conventions, current and deprecated names
 //! (`gen_ai.system` -> `gen_ai.provider.name`, `gen_ai.usage.prompt_tokens` -> `input_tokens`,
 //! `completion_tokens` -> `output_tokens`, flattened `gen_ai.prompt.N.*`, ...).
+use super::ctx::{k, JKey, Sp};
 use super::messages;
-use super::util::{first, first_int, s, s_any, truncate, MAX_TEXT};
+use super::util::{s_any_v, truncate, MAX_TEXT};
 use super::{SpanCategory, SpanFacts, Vocabulary};
-use crate::model::SpanRecord;
 
 pub struct GenAi;
 
@@ -28,74 +28,87 @@ impl Vocabulary for GenAi {
         "genai"
     }
 
-    fn detect(&self, span: &SpanRecord) -> bool {
-        span.attributes.keys().any(|k| k.starts_with("gen_ai."))
+    fn detect(&self, sp: &Sp) -> bool {
+        sp.has_gen_ai
     }
 
-    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
+    fn apply(&self, sp: &Sp, f: &mut SpanFacts) {
+        let span = sp.span;
         f.instrumentation = Some("genai_semconv".into());
-        let op = s(span, "gen_ai.operation.name");
+        let op = sp.s(k!("gen_ai.operation.name"));
         let span_op = span.name.split_whitespace().next().unwrap_or("");
         let cat = op
             .as_deref()
             .and_then(category_of_operation)
             .or_else(|| category_of_operation(span_op));
+        let tool_name = sp.string(k!("gen_ai.tool.name"));
         if let Some(c) = cat {
             f.category = c;
-        } else if s(span, "gen_ai.tool.name").is_some() {
+        } else if tool_name.is_some() {
             f.category = SpanCategory::Tool;
-        } else if s(span, "gen_ai.request.model").is_some() || s(span, "gen_ai.usage.input_tokens").is_some() {
+        } else if sp.s(k!("gen_ai.request.model")).is_some() || sp.s(k!("gen_ai.usage.input_tokens")).is_some() {
             f.category = SpanCategory::Llm;
         }
 
-        f.agent_name = s(span, "gen_ai.agent.name");
+        f.agent_name = sp.string(k!("gen_ai.agent.name"));
         if f.agent_name.is_none() && matches!(span_op, "invoke_agent" | "create_agent") {
             f.agent_name = name_suffix(&span.name);
         }
-        f.agent_id = s(span, "gen_ai.agent.id");
-        f.agent_role = s(span, "gen_ai.agent.description");
+        f.agent_id = sp.string(k!("gen_ai.agent.id"));
+        f.agent_role = sp.string(k!("gen_ai.agent.description"));
         if f.category == SpanCategory::Agent && f.agent_name.is_none() {
             // An agent invocation without an agent is a workflow / run wrapper.
             f.category = SpanCategory::Chain;
         }
 
-        f.model = first(span, &["gen_ai.response.model", "gen_ai.request.model"]).filter(|m| m != "unknown");
-        f.provider = first(span, &["gen_ai.provider.name", "gen_ai.system"]);
-        f.input_tokens = first_int(span, &["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"]);
-        f.output_tokens = first_int(span, &["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"]);
-        f.cached_tokens = first_int(
-            span,
-            &["gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.cached_tokens"],
-        );
-        f.reasoning_tokens = first_int(span, &["gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens"]);
-        f.total_tokens = first_int(span, &["gen_ai.usage.total_tokens", "llm.usage.total_tokens"]);
+        f.model = sp.first(&[k!("gen_ai.response.model"), k!("gen_ai.request.model")]).filter(|m| m != "unknown");
+        f.provider = sp.first(&[k!("gen_ai.provider.name"), k!("gen_ai.system")]);
+        f.input_tokens = sp.first_int(&[k!("gen_ai.usage.input_tokens"), k!("gen_ai.usage.prompt_tokens")]);
+        f.output_tokens = sp.first_int(&[k!("gen_ai.usage.output_tokens"), k!("gen_ai.usage.completion_tokens")]);
+        f.cached_tokens = sp.first_int(&[
+            k!("gen_ai.usage.cache_read.input_tokens"),
+            k!("gen_ai.usage.cache_read_input_tokens"),
+            k!("gen_ai.usage.cached_tokens"),
+        ]);
+        f.reasoning_tokens = sp.first_int(&[k!("gen_ai.usage.reasoning.output_tokens"), k!("gen_ai.usage.reasoning_tokens")]);
+        f.total_tokens = sp.first_int(&[k!("gen_ai.usage.total_tokens"), k!("llm.usage.total_tokens")]);
 
-        f.tool_name = s(span, "gen_ai.tool.name");
+        f.tool_name = tool_name;
         if f.tool_name.is_none() && f.category == SpanCategory::Tool {
             f.tool_name = name_suffix(&span.name);
         }
-        f.tool_call_id = s(span, "gen_ai.tool.call.id");
-        f.tool_arguments = s_any(span, "gen_ai.tool.call.arguments");
-        f.tool_result = s_any(span, "gen_ai.tool.call.result");
+        f.tool_call_id = sp.string(k!("gen_ai.tool.call.id"));
+        f.tool_arguments = s_any_v(sp.get(k!("gen_ai.tool.call.arguments")));
+        f.tool_result = s_any_v(sp.get(k!("gen_ai.tool.call.result")));
 
-        f.handoff_from = s(span, "gen_ai.handoff.from_agent");
-        f.handoff_to = s(span, "gen_ai.handoff.to_agent");
+        f.handoff_from = sp.string(k!("gen_ai.handoff.from_agent"));
+        f.handoff_to = sp.string(k!("gen_ai.handoff.to_agent"));
 
         // Messages: JSON blobs (current), then legacy JSON gen_ai.prompt/completion, then flattened.
-        for (key, is_input) in [("gen_ai.input.messages", true), ("gen_ai.prompt", true), ("gen_ai.output.messages", false), ("gen_ai.completion", false)] {
-            let Some(text) = s(span, key) else { continue };
+        for (jk, is_input) in [
+            (JKey::GenAiInputMessages, true),
+            (JKey::GenAiPrompt, true),
+            (JKey::GenAiOutputMessages, false),
+            (JKey::GenAiCompletion, false),
+        ] {
             let (msgs, txt) = if is_input { (&mut f.input_messages, &mut f.input_text) } else { (&mut f.output_messages, &mut f.output_text) };
+            if !msgs.is_empty() && txt.is_some() {
+                continue;
+            }
+            let Some(text) = sp.s(jk.key()) else { continue };
             if msgs.is_empty() {
-                *msgs = messages::from_json_text(&text);
+                if let Some(j) = sp.json_text(jk) {
+                    *msgs = messages::from_j(j);
+                }
             }
             if txt.is_none() {
                 *txt = Some(messages::last_text(msgs).unwrap_or_else(|| truncate(&text, MAX_TEXT)));
             }
         }
-        if f.input_messages.is_empty() {
+        if f.input_messages.is_empty() && sp.flat.gen_ai_prompt {
             f.input_messages = messages::flattened(&span.attributes, "gen_ai.prompt");
         }
-        if f.output_messages.is_empty() {
+        if f.output_messages.is_empty() && sp.flat.gen_ai_completion {
             f.output_messages = messages::flattened(&span.attributes, "gen_ai.completion");
         }
         if f.output_text.is_none() {

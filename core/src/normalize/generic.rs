@@ -1,8 +1,8 @@
 //! Fallback for any OpenTelemetry span: service, span kind, HTTP / database / RPC / messaging
 //! attributes. Sets only what nothing more specific will set.
-use super::util::{first, s};
+use super::ctx::{k, Sp};
 use super::{SpanCategory, SpanFacts, Vocabulary};
-use crate::model::{span_kind, SpanRecord};
+use crate::model::span_kind;
 
 pub struct Generic;
 
@@ -11,23 +11,23 @@ impl Vocabulary for Generic {
         "generic"
     }
 
-    fn detect(&self, _span: &SpanRecord) -> bool {
+    fn detect(&self, _sp: &Sp) -> bool {
         true
     }
 
-    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
-        let has = |k: &str| span.attributes.contains_key(k);
-        if has("db.system") || has("db.system.name") || has("db.query.text") || has("db.statement") {
+    fn apply(&self, sp: &Sp, f: &mut SpanFacts) {
+        let span = sp.span;
+        if sp.has(k!("db.system")) || sp.has(k!("db.system.name")) || sp.has(k!("db.query.text")) || sp.has(k!("db.statement")) {
             // A database read is the closest thing to retrieval a generic service does.
             f.category = SpanCategory::Retrieval;
-            f.input_text = first(span, &["db.query.text", "db.statement"]);
-        } else if s(span, "messaging.system").is_some() && matches!(span.kind, span_kind::PRODUCER | span_kind::CONSUMER) {
+            f.input_text = sp.first(&[k!("db.query.text"), k!("db.statement")]);
+        } else if matches!(span.kind, span_kind::PRODUCER | span_kind::CONSUMER) && sp.s(k!("messaging.system")).is_some() {
             f.category = SpanCategory::Messaging;
         } else {
             f.category = SpanCategory::Other;
         }
-        if has("http.request.method") || has("http.method") || has("rpc.system") {
-            f.input_text = first(span, &["url.full", "http.url", "url.path", "http.target", "rpc.method"]);
+        if sp.has(k!("http.request.method")) || sp.has(k!("http.method")) || sp.has(k!("rpc.system")) {
+            f.input_text = sp.first(&[k!("url.full"), k!("http.url"), k!("url.path"), k!("http.target"), k!("rpc.method")]);
         }
     }
 }

@@ -7,13 +7,34 @@
 //! (subgraph / supervisor patterns) the outermost node in the checkpoint namespace is the agent.
 use serde_json::Value;
 
-use super::util::{json, s, value_int, value_str};
+use super::ctx::{k, JKey, JRef, Key, Sp};
+use super::json::Jv;
 use super::{SpanCategory, SpanFacts, Vocabulary};
-use crate::model::SpanRecord;
 
 pub struct LangGraph;
 
-const PREFIXES: [&str; 2] = ["traceloop.association.properties.", "langsmith.metadata."];
+/// Keys under `traceloop.association.properties.` and `langsmith.metadata.`.
+struct Prefixed {
+    node: &'static Key,
+    step: &'static Key,
+    checkpoint_ns: &'static Key,
+    integration: &'static Key,
+}
+
+const PREFIXES: [Prefixed; 2] = [
+    Prefixed {
+        node: k!("traceloop.association.properties.langgraph_node"),
+        step: k!("traceloop.association.properties.langgraph_step"),
+        checkpoint_ns: k!("traceloop.association.properties.langgraph_checkpoint_ns"),
+        integration: k!("traceloop.association.properties.ls_integration"),
+    },
+    Prefixed {
+        node: k!("langsmith.metadata.langgraph_node"),
+        step: k!("langsmith.metadata.langgraph_step"),
+        checkpoint_ns: k!("langsmith.metadata.langgraph_checkpoint_ns"),
+        integration: k!("langsmith.metadata.ls_integration"),
+    },
+];
 
 struct Meta {
     node: Option<String>,
@@ -22,21 +43,47 @@ struct Meta {
     integration: Option<String>,
 }
 
-fn meta(span: &SpanRecord) -> Meta {
+fn meta(sp: &Sp) -> Meta {
     let mut m = Meta { node: None, step: None, checkpoint_ns: None, integration: None };
-    for p in PREFIXES {
-        let k = |name: &str| format!("{p}{name}");
-        super::util::fill(&mut m.node, s(span, &k("langgraph_node")));
-        super::util::fill(&mut m.step, super::util::int(span, &k("langgraph_step")));
-        super::util::fill(&mut m.checkpoint_ns, s(span, &k("langgraph_checkpoint_ns")));
-        super::util::fill(&mut m.integration, s(span, &k("ls_integration")));
+    for p in &PREFIXES {
+        if m.node.is_none() {
+            m.node = sp.string(p.node);
+        }
+        if m.step.is_none() {
+            m.step = sp.int(p.step);
+        }
+        if m.checkpoint_ns.is_none() {
+            m.checkpoint_ns = sp.string(p.checkpoint_ns);
+        }
+        if m.integration.is_none() {
+            m.integration = sp.string(p.integration);
+        }
     }
-    if let Some(Value::Object(md)) = json(span, "metadata") {
-        let g = |name: &str| md.get(name).and_then(value_str);
-        super::util::fill(&mut m.node, g("langgraph_node"));
-        super::util::fill(&mut m.step, md.get("langgraph_step").and_then(value_int));
-        super::util::fill(&mut m.checkpoint_ns, g("langgraph_checkpoint_ns"));
-        super::util::fill(&mut m.integration, g("ls_integration"));
+    fn from_md<'v, J: Jv<'v>>(md: J, m: &mut Meta) {
+        if !md.is_object() {
+            return;
+        }
+        let g = |name: &str| md.get(name).and_then(J::str_val);
+        if m.node.is_none() {
+            m.node = g("langgraph_node");
+        }
+        if m.step.is_none() {
+            m.step = md.get("langgraph_step").and_then(J::int);
+        }
+        if m.checkpoint_ns.is_none() {
+            m.checkpoint_ns = g("langgraph_checkpoint_ns");
+        }
+        if m.integration.is_none() {
+            m.integration = g("ls_integration");
+        }
+    }
+    let complete = m.node.is_some() && m.step.is_some() && m.checkpoint_ns.is_some() && m.integration.is_some();
+    if !complete {
+        match sp.json_any(JKey::Metadata) {
+            Some(JRef::V(md)) => from_md(md, &mut m),
+            Some(JRef::L(md)) => from_md(md, &mut m),
+            None => {}
+        }
     }
     m
 }
@@ -56,20 +103,20 @@ impl Vocabulary for LangGraph {
         "langgraph"
     }
 
-    fn detect(&self, span: &SpanRecord) -> bool {
-        let a = &span.attributes;
-        a.contains_key("gen_ai.workflow.nodes")
-            || s(span, "gen_ai.provider.name").as_deref() == Some("langgraph")
-            || PREFIXES.iter().any(|p| a.contains_key(&format!("{p}langgraph_node")) || s(span, &format!("{p}ls_integration")).as_deref() == Some("langgraph"))
-            || a.get("metadata").and_then(Value::as_str).is_some_and(|m| m.contains("langgraph"))
+    fn detect(&self, sp: &Sp) -> bool {
+        sp.has(k!("gen_ai.workflow.nodes"))
+            || sp.is(k!("gen_ai.provider.name"), "langgraph")
+            || PREFIXES.iter().any(|p| sp.has(p.node) || sp.is(p.integration, "langgraph"))
+            || sp.get(JKey::Metadata.key()).and_then(Value::as_str).is_some_and(|m| m.contains("langgraph"))
     }
 
-    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
-        let m = meta(span);
+    fn apply(&self, sp: &Sp, f: &mut SpanFacts) {
+        let span = sp.span;
+        let m = meta(sp);
         let is_graph = m.node.is_some()
             || m.integration.as_deref() == Some("langgraph")
-            || span.attributes.contains_key("gen_ai.workflow.nodes")
-            || s(span, "gen_ai.provider.name").as_deref() == Some("langgraph");
+            || sp.has(k!("gen_ai.workflow.nodes"))
+            || sp.is(k!("gen_ai.provider.name"), "langgraph");
         if !is_graph {
             return;
         }
@@ -94,8 +141,8 @@ impl Vocabulary for LangGraph {
         let own_names = [
             Some(span.name.as_str()),
             span.name.strip_prefix("execute_task "),
-            span.attributes.get("traceloop.entity.name").and_then(Value::as_str),
-            span.attributes.get("gen_ai.task.name").and_then(Value::as_str),
+            sp.get(k!("traceloop.entity.name")).and_then(Value::as_str),
+            sp.get(k!("gen_ai.task.name")).and_then(Value::as_str),
         ];
         let is_node_span = own_names.iter().flatten().any(|n| Some(*n) == inner.as_deref());
         let is_outer = inner.as_deref() == Some(agent.as_str());

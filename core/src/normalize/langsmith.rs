@@ -1,9 +1,10 @@
 //! LangSmith OTel export (`LANGSMITH_TRACING_MODE=otel`): `langsmith.span.kind`,
 //! `langsmith.trace.name`, `langsmith.metadata.*` (LangGraph keys read by `langgraph.rs`),
 //! `gen_ai.prompt` / `gen_ai.completion` JSON blobs (parsed by `genai.rs`).
-use super::util::{json, s};
+use super::ctx::{k, JKey, JRef, Sp};
+use super::json::Jv;
+use super::util::fill;
 use super::{SpanCategory, SpanFacts, Vocabulary};
-use crate::model::SpanRecord;
 
 pub struct LangSmith;
 
@@ -12,22 +13,28 @@ impl Vocabulary for LangSmith {
         "langsmith"
     }
 
-    fn detect(&self, span: &SpanRecord) -> bool {
-        span.attributes.contains_key("langsmith.span.kind") || span.scope_name == "langsmith"
+    fn detect(&self, sp: &Sp) -> bool {
+        sp.has(k!("langsmith.span.kind")) || sp.span.scope_name == "langsmith"
     }
 
-    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
+    fn apply(&self, sp: &Sp, f: &mut SpanFacts) {
+        let span = sp.span;
         f.instrumentation = Some("langsmith".into());
-        match s(span, "langsmith.span.kind").unwrap_or_default().to_ascii_lowercase().as_str() {
-            "llm" => f.category = SpanCategory::Llm,
-            "tool" => f.category = SpanCategory::Tool,
-            "chain" => f.category = SpanCategory::Chain,
-            "retriever" | "embedding" => f.category = SpanCategory::Retrieval,
-            "prompt" | "parser" => f.category = SpanCategory::Other,
-            _ => {}
+        let kind = sp.s(k!("langsmith.span.kind")).unwrap_or_default();
+        let is = |lit: &str| kind.eq_ignore_ascii_case(lit);
+        if is("llm") {
+            f.category = SpanCategory::Llm;
+        } else if is("tool") {
+            f.category = SpanCategory::Tool;
+        } else if is("chain") {
+            f.category = SpanCategory::Chain;
+        } else if is("retriever") || is("embedding") {
+            f.category = SpanCategory::Retrieval;
+        } else if is("prompt") || is("parser") {
+            f.category = SpanCategory::Other;
         }
         if f.category == SpanCategory::Tool && f.tool_name.is_none() {
-            f.tool_name = s(span, "langsmith.trace.name").or_else(|| Some(span.name.clone()));
+            f.tool_name = sp.string(k!("langsmith.trace.name")).or_else(|| Some(span.name.clone()));
         }
         if f.category == SpanCategory::Tool {
             if f.tool_arguments.is_none() {
@@ -37,19 +44,24 @@ impl Vocabulary for LangSmith {
                 f.tool_result = f.output_text.clone();
             }
         }
-        if let Some(u) = json(span, "langsmith.metadata.usage_metadata") {
-            let get = |k: &str| u.get(k).and_then(super::util::value_int);
-            super::util::fill(&mut f.input_tokens, get("input_tokens"));
-            super::util::fill(&mut f.output_tokens, get("output_tokens"));
-            super::util::fill(&mut f.total_tokens, get("total_tokens"));
+        fn usage<'v, J: Jv<'v>>(u: J, f: &mut SpanFacts) {
+            let get = |k: &str| u.get(k).and_then(J::int);
+            fill(&mut f.input_tokens, get("input_tokens"));
+            fill(&mut f.output_tokens, get("output_tokens"));
+            fill(&mut f.total_tokens, get("total_tokens"));
+        }
+        match sp.json_any(JKey::UsageMetadata) {
+            Some(JRef::V(u)) => usage(u, f),
+            Some(JRef::L(u)) => usage(u, f),
+            None => {}
         }
         if f.provider.as_deref() == Some("langchain") {
-            if let Some(p) = s(span, "langsmith.metadata.ls_provider") {
+            if let Some(p) = sp.string(k!("langsmith.metadata.ls_provider")) {
                 f.provider = Some(p);
             }
         }
         if f.model.is_none() {
-            f.model = s(span, "langsmith.metadata.ls_model_name");
+            f.model = sp.string(k!("langsmith.metadata.ls_model_name"));
         }
     }
 }

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::util::{parse_json, truncate, value_str, MAX_TEXT};
+use super::json::{self, Jv, Kind};
+use super::util::{truncate, truncate_owned, value_str, MAX_TEXT};
 use super::{ChatMessage, ToolCallRef};
 use crate::model::Attributes;
 
@@ -21,10 +22,9 @@ const MAX_DEPTH: usize = 8;
 /// Flattened indexed messages under `prefix` (e.g. `llm.input_messages`). Works for both the
 /// OpenInference `N.message.field` layout and the legacy `N.field` layout.
 pub fn flattened(attrs: &Attributes, prefix: &str) -> Vec<ChatMessage> {
-    let lead = format!("{prefix}.");
     let mut by_index: BTreeMap<usize, ChatMessage> = BTreeMap::new();
     for (k, v) in attrs.iter() {
-        let Some(rest) = k.strip_prefix(&lead) else { continue };
+        let Some(rest) = k.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) else { continue };
         let Some((idx, field)) = rest.split_once('.') else { continue };
         let Ok(idx) = idx.parse::<usize>() else { continue };
         if idx > MAX_INDEX || (by_index.len() >= MAX_MESSAGES && !by_index.contains_key(&idx)) {
@@ -73,39 +73,44 @@ pub fn flattened(attrs: &Attributes, prefix: &str) -> Vec<ChatMessage> {
 
 /// Messages from a JSON text of any of the supported shapes. Invalid JSON gives no messages.
 pub fn from_json_text(t: &str) -> Vec<ChatMessage> {
-    match parse_json(t) {
-        Some(v) => from_json(&v),
+    match json::parse(t) {
+        Some(v) => from_j(v.root()),
         None => Vec::new(),
     }
 }
 
 pub fn from_json(v: &Value) -> Vec<ChatMessage> {
+    from_j(v)
+}
+
+/// [`from_json`] for either JSON representation.
+pub(crate) fn from_j<'v, J: Jv<'v>>(v: J) -> Vec<ChatMessage> {
     let mut out = Vec::new();
     collect(v, &mut out, 0);
     out
 }
 
-fn collect(v: &Value, out: &mut Vec<ChatMessage>, depth: usize) {
+fn collect<'v, J: Jv<'v>>(v: J, out: &mut Vec<ChatMessage>, depth: usize) {
     if depth > MAX_DEPTH || out.len() >= MAX_MESSAGES {
         return;
     }
-    match v {
-        Value::Array(items) => {
-            for it in items {
+    match v.kind() {
+        Kind::Arr => {
+            for it in v.items().into_iter().flatten() {
                 collect(it, out, depth + 1);
                 if out.len() >= MAX_MESSAGES {
                     break;
                 }
             }
         }
-        Value::Object(o) => {
-            if let Some(m) = one_message(o) {
+        Kind::Obj => {
+            if let Some(m) = one_message(v) {
                 out.push(m);
                 return;
             }
             // Wrappers.
             for key in ["messages", "generations", "inputs", "outputs", "output", "input", "message", "chat_message", "response"] {
-                if let Some(inner) = o.get(key) {
+                if let Some(inner) = v.get(key) {
                     collect(inner, out, depth + 1);
                     if !out.is_empty() {
                         return;
@@ -127,70 +132,68 @@ fn role_of_type(t: &str) -> Option<&'static str> {
     })
 }
 
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::String(t) => truncate(t, MAX_TEXT),
-        Value::Array(parts) => {
+fn text_of<'v, J: Jv<'v>>(v: J) -> String {
+    match v.kind() {
+        Kind::Str(t) => truncate(t, MAX_TEXT),
+        Kind::Arr => {
             let mut s = String::new();
-            for p in parts.iter().take(64) {
-                let piece = match p {
-                    Value::String(t) => t.clone(),
-                    Value::Object(o) => o
-                        .get("text")
-                        .or_else(|| o.get("content"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string(),
-                    _ => String::new(),
+            for p in v.items().into_iter().flatten().take(64) {
+                let piece: &str = match p.kind() {
+                    Kind::Str(t) => t,
+                    Kind::Obj => p.get("text").or_else(|| p.get("content")).and_then(J::as_str).unwrap_or(""),
+                    _ => "",
                 };
                 if !piece.is_empty() {
                     if !s.is_empty() {
                         s.push('\n');
                     }
-                    s.push_str(&piece);
+                    s.push_str(piece);
                 }
                 if s.len() > MAX_TEXT {
                     break;
                 }
             }
-            truncate(&s, MAX_TEXT)
+            truncate_owned(s, MAX_TEXT)
         }
-        Value::Null => String::new(),
-        other => truncate(&other.to_string(), MAX_TEXT),
+        Kind::Null => String::new(),
+        _ => truncate_owned(v.render(), MAX_TEXT),
     }
 }
 
-fn args_text(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(t)) => truncate(t, MAX_TEXT),
-        Some(other) => truncate(&other.to_string(), MAX_TEXT),
+fn args_text<'v, J: Jv<'v>>(v: Option<J>) -> String {
+    match v.map(J::kind) {
+        None | Some(Kind::Null) => String::new(),
+        Some(Kind::Str(t)) => truncate(t, MAX_TEXT),
+        Some(_) => truncate_owned(v.map(J::render).unwrap_or_default(), MAX_TEXT),
     }
 }
 
-fn tool_call_of(o: &serde_json::Map<String, Value>) -> Option<ToolCallRef> {
-    let func = o.get("function").and_then(Value::as_object);
+fn tool_call_of<'v, J: Jv<'v>>(o: J) -> Option<ToolCallRef> {
+    let func = o.get("function").filter(|f| f.is_object());
     let name = func
         .and_then(|f| f.get("name"))
         .or_else(|| o.get("name"))
-        .and_then(Value::as_str)?
+        .and_then(J::as_str)?
         .to_string();
     let arguments = args_text(func.and_then(|f| f.get("arguments")).or_else(|| o.get("arguments")).or_else(|| o.get("args")));
-    let id = o.get("id").and_then(Value::as_str).map(str::to_string);
+    let id = o.get("id").and_then(J::as_str).map(str::to_string);
     Some(ToolCallRef { id, name, arguments })
 }
 
-fn one_message(o: &serde_json::Map<String, Value>) -> Option<ChatMessage> {
+/// `o` is an object.
+fn one_message<'v, J: Jv<'v>>(o: J) -> Option<ChatMessage> {
     // LangChain serialized constructor: {"lc":1,"type":"constructor","id":[...,"AIMessage"],"kwargs":{...}}
-    if let (Some(Value::Array(id)), Some(Value::Object(kw))) = (o.get("id"), o.get("kwargs")) {
-        let cls = id.last().and_then(Value::as_str).unwrap_or("");
-        let role = role_of_type(cls).or_else(|| kw.get("type").and_then(Value::as_str).and_then(role_of_type))?;
-        let mut m = from_parts_object(kw, role);
-        m.role = role.to_string();
-        return Some(m);
+    if let Some(id) = o.get("id").and_then(J::items) {
+        if let Some(kw) = o.get("kwargs").filter(|k| k.is_object()) {
+            let cls = id.last().and_then(J::as_str).unwrap_or("");
+            let role = role_of_type(cls).or_else(|| kw.get("type").and_then(J::as_str).and_then(role_of_type))?;
+            let mut m = from_parts_object(kw, role);
+            m.role = role.to_string();
+            return Some(m);
+        }
     }
     // LangChain generation: {"text": "...", "message": {...}}
-    if let (Some(Value::Object(msg)), true) = (o.get("message"), o.contains_key("text") || o.contains_key("generation_info")) {
+    if let Some(msg) = o.get("message").filter(|m| m.is_object() && (o.get("text").is_some() || o.get("generation_info").is_some())) {
         if let Some(m) = one_message(msg) {
             return Some(m);
         }
@@ -199,26 +202,28 @@ fn one_message(o: &serde_json::Map<String, Value>) -> Option<ChatMessage> {
         return Some(m);
     }
     // LangChain dict message: {"type":"ai","data":{...}} or {"type":"human","content":...}
-    if let Some(role) = o.get("type").and_then(Value::as_str).and_then(role_of_type) {
-        if !o.contains_key("role") {
-            let body = o.get("data").and_then(Value::as_object).unwrap_or(o);
+    if let Some(role) = o.get("type").and_then(J::as_str).and_then(role_of_type) {
+        if o.get("role").is_none() {
+            let body = o.get("data").filter(|d| d.is_object()).unwrap_or(o);
             let mut m = from_parts_object(body, role);
             m.role = role.to_string();
             return Some(m);
         }
     }
-    let role = o.get("role").and_then(Value::as_str)?;
+    let role = o.get("role").and_then(J::as_str)?;
     Some(from_parts_object(o, role))
 }
 
-fn from_parts_object(o: &serde_json::Map<String, Value>, role: &str) -> ChatMessage {
+fn from_parts_object<'v, J: Jv<'v>>(o: J, role: &str) -> ChatMessage {
     let mut m = ChatMessage { role: role.to_string(), ..Default::default() };
-    if let Some(Value::Array(parts)) = o.get("parts") {
+    if let Some(parts) = o.get("parts").and_then(J::items) {
         // GenAI semconv parts.
-        let mut texts = Vec::new();
-        for p in parts.iter().take(64) {
-            let Some(p) = p.as_object() else { continue };
-            match p.get("type").and_then(Value::as_str).unwrap_or("text") {
+        let mut texts: Vec<String> = Vec::new();
+        for p in parts.take(64) {
+            if !p.is_object() {
+                continue;
+            }
+            match p.get("type").and_then(J::as_str).unwrap_or("text") {
                 "tool_call" => {
                     if let Some(tc) = tool_call_of(p) {
                         m.tool_calls.push(tc);
@@ -226,26 +231,29 @@ fn from_parts_object(o: &serde_json::Map<String, Value>, role: &str) -> ChatMess
                 }
                 "tool_call_response" => {
                     fill_id(&mut m.tool_call_id, p.get("id"));
-                    let r = text_of(p.get("response").or_else(|| p.get("result")).unwrap_or(&Value::Null));
+                    let r = p.get("response").or_else(|| p.get("result")).map(text_of).unwrap_or_default();
                     if !r.is_empty() {
                         texts.push(r);
                     }
                 }
                 _ => {
-                    let t = text_of(p.get("content").or_else(|| p.get("text")).unwrap_or(&Value::Null));
+                    let t = p.get("content").or_else(|| p.get("text")).map(text_of).unwrap_or_default();
                     if !t.is_empty() {
                         texts.push(t);
                     }
                 }
             }
         }
-        m.content = truncate(&texts.join("\n"), MAX_TEXT);
+        m.content = if texts.len() == 1 { truncate_owned(texts.pop().unwrap_or_default(), MAX_TEXT) } else { truncate_owned(texts.join("\n"), MAX_TEXT) };
     } else if let Some(c) = o.get("content") {
         m.content = text_of(c);
     }
-    if let Some(Value::Array(calls)) = o.get("tool_calls") {
-        for c in calls.iter().take(64) {
-            if let Some(tc) = c.as_object().and_then(tool_call_of) {
+    if let Some(calls) = o.get("tool_calls").and_then(J::items) {
+        for c in calls.take(64) {
+            if !c.is_object() {
+                continue;
+            }
+            if let Some(tc) = tool_call_of(c) {
                 m.tool_calls.push(tc);
             }
         }
@@ -253,13 +261,13 @@ fn from_parts_object(o: &serde_json::Map<String, Value>, role: &str) -> ChatMess
     if m.tool_call_id.is_none() {
         fill_id(&mut m.tool_call_id, o.get("tool_call_id"));
     }
-    m.name = o.get("name").and_then(Value::as_str).filter(|n| !n.is_empty()).map(str::to_string);
+    m.name = o.get("name").and_then(J::as_str).filter(|n| !n.is_empty()).map(str::to_string);
     m
 }
 
-fn fill_id(slot: &mut Option<String>, v: Option<&Value>) {
+fn fill_id<'v, J: Jv<'v>>(slot: &mut Option<String>, v: Option<J>) {
     if slot.is_none() {
-        *slot = v.and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_string);
+        *slot = v.and_then(J::as_str).filter(|t| !t.is_empty()).map(str::to_string);
     }
 }
 
@@ -269,6 +277,11 @@ pub fn last_text(msgs: &[ChatMessage]) -> Option<String> {
         .rev()
         .find(|m| !m.content.is_empty())
         .map(|m| m.content.clone())
+}
+
+/// [`last_text`] consuming the messages.
+pub(crate) fn last_text_owned(msgs: Vec<ChatMessage>) -> Option<String> {
+    msgs.into_iter().rev().find(|m| !m.content.is_empty()).map(|m| m.content)
 }
 
 #[cfg(test)]

@@ -12,9 +12,11 @@ mod ag2;
 mod agent_framework;
 mod autogen;
 mod crewai;
+pub(crate) mod ctx;
 mod errors;
 mod genai;
 mod generic;
+mod json;
 mod langgraph;
 mod langsmith;
 pub mod messages;
@@ -30,10 +32,13 @@ mod util;
 /// order: base vocabularies first (generic OTel, GenAI semconv, OpenInference, Traceloop,
 /// LangSmith), then framework overlays that refine what the base ones found. Adding a framework
 /// is one file implementing this trait plus one line in [`REGISTRY`].
+///
+/// Both methods get the span as a [`ctx::Sp`]: attribute lookups by compile-time hashed key and
+/// JSON text attributes parsed at most once per span, shared by all vocabularies.
 pub(crate) trait Vocabulary: Sync {
     fn name(&self) -> &'static str;
-    fn detect(&self, span: &SpanRecord) -> bool;
-    fn apply(&self, span: &SpanRecord, facts: &mut SpanFacts);
+    fn detect(&self, sp: &ctx::Sp) -> bool;
+    fn apply(&self, sp: &ctx::Sp, facts: &mut SpanFacts);
 }
 
 static REGISTRY: &[&dyn Vocabulary] = &[
@@ -281,13 +286,14 @@ pub struct RunAnalysis {
 
 /// Facts of a single span. Never panics, whatever the attribute values.
 pub fn span_facts(span: &SpanRecord) -> SpanFacts {
+    let sp = ctx::Sp::new(span);
     let mut f = SpanFacts::default();
     for v in REGISTRY {
-        if v.detect(span) {
-            v.apply(span, &mut f);
+        if v.detect(&sp) {
+            v.apply(&sp, &mut f);
         }
     }
-    errors::apply(span, &mut f);
+    errors::apply(&sp, &mut f);
     f
 }
 

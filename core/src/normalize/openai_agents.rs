@@ -5,28 +5,49 @@
 //!   `OpenAI Agent` / `OpenAI Agents instrumentation`, workflow and turn spans are named `unknown`,
 //!   handoffs are `agent_handoff` with `gen_ai.handoff.from_agent|to_agent`.
 //! * Traceloop: `<Agent>.agent`, `<Agent> → unknown.handoff`, `<tool>.tool`, `openai.response`.
-use super::util::{boolean, s};
+use serde_json::Value;
+
+use super::ctx::{k, Sp};
 use super::{SpanCategory, SpanFacts, Vocabulary};
-use crate::model::SpanRecord;
 
 pub struct OpenAiAgents;
 
 const PLACEHOLDER_DESCRIPTION: &str = "OpenAI Agents instrumentation";
 const PLACEHOLDER_NAME: &str = "OpenAI Agent";
 
+/// `util::boolean`.
+fn boolean(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(t) => {
+            let t = t.trim();
+            if ["true", "1", "yes"].iter().any(|x| t.eq_ignore_ascii_case(x)) {
+                Some(true)
+            } else if ["false", "0", "no"].iter().any(|x| t.eq_ignore_ascii_case(x)) {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        Value::Number(n) => n.as_i64().map(|i| i != 0),
+        _ => None,
+    }
+}
+
 impl Vocabulary for OpenAiAgents {
     fn name(&self) -> &'static str {
         "openai_agents"
     }
 
-    fn detect(&self, span: &SpanRecord) -> bool {
-        span.scope_name.contains("openai_agents") || s(span, "gen_ai.agent.description").as_deref() == Some(PLACEHOLDER_DESCRIPTION)
+    fn detect(&self, sp: &Sp) -> bool {
+        sp.span.scope_name.contains("openai_agents") || sp.is(k!("gen_ai.agent.description"), PLACEHOLDER_DESCRIPTION)
     }
 
-    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
+    fn apply(&self, sp: &Sp, f: &mut SpanFacts) {
+        let span = sp.span;
         f.framework = Some("openai_agents".into());
         // Placeholder agent identity of the contrib instrumentation.
-        if s(span, "gen_ai.agent.description").as_deref() == Some(PLACEHOLDER_DESCRIPTION) {
+        if sp.is(k!("gen_ai.agent.description"), PLACEHOLDER_DESCRIPTION) {
             f.agent_role = None;
             if f.agent_id.as_deref() == Some("agent") {
                 f.agent_id = None;
@@ -40,11 +61,15 @@ impl Vocabulary for OpenAiAgents {
                 }
             }
         }
-        if span.name == "unknown" || s(span, "gen_ai.operation.name").as_deref() == Some("unknown") {
+        if span.name == "unknown" || sp.is(k!("gen_ai.operation.name"), "unknown") {
             f.category = SpanCategory::Chain;
         }
         // OpenInference: the trace root is an AGENT span without an agent.
-        if f.category == SpanCategory::Agent && f.instrumentation.as_deref() == Some("openinference") && s(span, "agent.name").is_none() && s(span, "graph.node.id").is_none() {
+        if f.category == SpanCategory::Agent
+            && f.instrumentation.as_deref() == Some("openinference")
+            && sp.s(k!("agent.name")).is_none()
+            && sp.s(k!("graph.node.id")).is_none()
+        {
             f.category = SpanCategory::Chain;
             f.agent_name = None;
         }
@@ -53,18 +78,19 @@ impl Vocabulary for OpenAiAgents {
             f.tool_name = None;
             f.tool_arguments = None;
             f.tool_result = None;
-            f.handoff_from = s(span, "input.value").or(f.handoff_from.take());
-            f.handoff_to = s(span, "output.value").or_else(|| Some(to.trim().to_string()).filter(|t| !t.is_empty()));
+            f.handoff_from = sp.string(k!("input.value")).or(f.handoff_from.take());
+            f.handoff_to = sp.string(k!("output.value")).or_else(|| Some(to.trim().to_string()).filter(|t| !t.is_empty()));
         }
         if f.category == SpanCategory::Handoff && f.agent_name.is_none() {
             f.agent_name = f.handoff_from.clone();
         }
-        if f.category == SpanCategory::Guardrail || s(span, "gen_ai.guardrail.name").is_some() {
+        let guardrail = sp.string(k!("gen_ai.guardrail.name"));
+        if f.category == SpanCategory::Guardrail || guardrail.is_some() {
             f.category = SpanCategory::Guardrail;
             if f.tool_name.is_none() {
-                f.tool_name = s(span, "gen_ai.guardrail.name").or_else(|| Some(span.name.clone()));
+                f.tool_name = guardrail.or_else(|| Some(span.name.clone()));
             }
-            if boolean(span, "gen_ai.guardrail.triggered") == Some(true) {
+            if sp.get(k!("gen_ai.guardrail.triggered")).and_then(boolean) == Some(true) {
                 f.is_error = true;
                 f.error_type.get_or_insert_with(|| "GuardrailTripwireTriggered".into());
             }

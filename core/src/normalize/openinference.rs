@@ -1,9 +1,9 @@
 //! OpenInference (Arize): `openinference.span.kind`, `llm.*`, `tool.*`, `agent.name`,
 //! `graph.node.*`, `input.value` / `output.value`, flattened `llm.input_messages.N.message.*`.
+use super::ctx::{k, JKey, Sp};
 use super::messages;
-use super::util::{first, first_int, s, truncate, MAX_TEXT};
+use super::util::{truncate, MAX_TEXT};
 use super::{SpanCategory, SpanFacts, Vocabulary};
-use crate::model::SpanRecord;
 
 pub struct OpenInference;
 
@@ -12,37 +12,45 @@ impl Vocabulary for OpenInference {
         "openinference"
     }
 
-    fn detect(&self, span: &SpanRecord) -> bool {
-        span.attributes.contains_key("openinference.span.kind") || span.scope_name.starts_with("openinference.")
+    fn detect(&self, sp: &Sp) -> bool {
+        sp.has(k!("openinference.span.kind")) || sp.span.scope_name.starts_with("openinference.")
     }
 
-    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
+    fn apply(&self, sp: &Sp, f: &mut SpanFacts) {
+        let span = sp.span;
         f.instrumentation = Some("openinference".into());
-        let kind = s(span, "openinference.span.kind").unwrap_or_default().to_ascii_uppercase();
-        f.category = match kind.as_str() {
-            "LLM" => SpanCategory::Llm,
-            "TOOL" => SpanCategory::Tool,
-            "AGENT" => SpanCategory::Agent,
-            "CHAIN" => SpanCategory::Chain,
-            "RETRIEVER" | "EMBEDDING" | "RERANKER" => SpanCategory::Retrieval,
-            "GUARDRAIL" => SpanCategory::Guardrail,
-            _ => f.category,
+        let kind = sp.s(k!("openinference.span.kind")).unwrap_or_default();
+        let is = |lit: &str| kind.eq_ignore_ascii_case(lit);
+        f.category = if is("LLM") {
+            SpanCategory::Llm
+        } else if is("TOOL") {
+            SpanCategory::Tool
+        } else if is("AGENT") {
+            SpanCategory::Agent
+        } else if is("CHAIN") {
+            SpanCategory::Chain
+        } else if is("RETRIEVER") || is("EMBEDDING") || is("RERANKER") {
+            SpanCategory::Retrieval
+        } else if is("GUARDRAIL") {
+            SpanCategory::Guardrail
+        } else {
+            f.category
         };
-        let node = s(span, "graph.node.id");
+        let node = sp.string(k!("graph.node.id"));
         if node.is_some() {
             f.graph_node = node.clone();
         }
-        if let Some(a) = s(span, "agent.name") {
+        if let Some(a) = sp.string(k!("agent.name")) {
             f.agent_name = Some(a);
         } else if f.category == SpanCategory::Agent {
             f.agent_name = node.or_else(|| Some(span.name.split('.').next().unwrap_or(&span.name).trim().to_string()))
                 .filter(|n| !n.is_empty());
         }
 
-        if let Some(m) = first(span, &["llm.model_name", "embedding.model_name"]) {
+        if let Some(m) = sp.first(&[k!("llm.model_name"), k!("embedding.model_name")]) {
             f.model = Some(m);
         }
-        if let Some(p) = first(span, &["llm.provider", "llm.system"]) {
+        if let Some(p) = sp.first(&[k!("llm.provider"), k!("llm.system")]) {
             f.provider = Some(p);
         }
         let set = |slot: &mut Option<i64>, v: Option<i64>| {
@@ -50,52 +58,67 @@ impl Vocabulary for OpenInference {
                 *slot = v;
             }
         };
-        set(&mut f.input_tokens, first_int(span, &["llm.token_count.prompt"]));
-        set(&mut f.output_tokens, first_int(span, &["llm.token_count.completion"]));
-        set(&mut f.total_tokens, first_int(span, &["llm.token_count.total"]));
-        set(&mut f.cached_tokens, first_int(span, &["llm.token_count.prompt_details.cache_read"]));
-        set(&mut f.reasoning_tokens, first_int(span, &["llm.token_count.completion_details.reasoning"]));
+        set(&mut f.input_tokens, sp.int(k!("llm.token_count.prompt")));
+        set(&mut f.output_tokens, sp.int(k!("llm.token_count.completion")));
+        set(&mut f.total_tokens, sp.int(k!("llm.token_count.total")));
+        set(&mut f.cached_tokens, sp.int(k!("llm.token_count.prompt_details.cache_read")));
+        set(&mut f.reasoning_tokens, sp.int(k!("llm.token_count.completion_details.reasoning")));
 
-        let input = s(span, "input.value").map(|t| truncate(&t, MAX_TEXT));
-        let output = s(span, "output.value").map(|t| truncate(&t, MAX_TEXT));
+        let input_raw = sp.s(k!("input.value"));
+        let output_raw = sp.s(k!("output.value"));
+        let input = input_raw.as_deref().map(|t| truncate(t, MAX_TEXT));
+        let output = output_raw.as_deref().map(|t| truncate(t, MAX_TEXT));
         if f.category == SpanCategory::Tool {
-            if let Some(t) = s(span, "tool.name") {
+            if let Some(t) = sp.string(k!("tool.name")) {
                 f.tool_name = Some(t);
             } else if f.tool_name.is_none() {
                 f.tool_name = Some(span.name.clone());
             }
-            if let Some(id) = first(span, &["tool_call.id", "tool.call_id", "tool.id"]) {
+            if let Some(id) = sp.first(&[k!("tool_call.id"), k!("tool.call_id"), k!("tool.id")]) {
                 f.tool_call_id = Some(id);
             }
-            f.tool_arguments = input.clone().or_else(|| s(span, "tool_call.function.arguments"));
+            f.tool_arguments = input.clone().or_else(|| sp.string(k!("tool_call.function.arguments")));
             f.tool_result = output.clone();
         }
-        let inm = messages::flattened(&span.attributes, "llm.input_messages");
-        if !inm.is_empty() {
-            f.input_messages = inm;
+        if sp.flat.llm_input {
+            let inm = messages::flattened(&span.attributes, "llm.input_messages");
+            if !inm.is_empty() {
+                f.input_messages = inm;
+            }
         }
-        let outm = messages::flattened(&span.attributes, "llm.output_messages");
-        if !outm.is_empty() {
-            f.output_messages = outm;
+        if sp.flat.llm_output {
+            let outm = messages::flattened(&span.attributes, "llm.output_messages");
+            if !outm.is_empty() {
+                f.output_messages = outm;
+            }
         }
-        if let Some(i) = input {
+        if let (Some(i), Some(raw)) = (input, input_raw.as_deref()) {
             f.input_text = Some(match f.category {
                 SpanCategory::Tool | SpanCategory::Llm => i,
-                _ => messages::last_text(&messages::from_json_text(&i)).unwrap_or(i),
+                _ => last_text_of(sp, JKey::InputValue, raw).unwrap_or(i),
             });
         }
-        if let Some(o) = output {
+        if let (Some(o), Some(raw)) = (output, output_raw.as_deref()) {
             // JSON outputs carry messages (LLM generations, LangGraph node state updates);
             // prefer the readable text of the last one.
-            f.output_text = Some(match messages::last_text(&f.output_messages) {
-                Some(t) if f.category == SpanCategory::Llm => t,
-                _ if f.category == SpanCategory::Tool => o,
-                _ => messages::last_text(&messages::from_json_text(&o)).unwrap_or(o),
+            let llm_text = if f.category == SpanCategory::Llm { messages::last_text(&f.output_messages) } else { None };
+            f.output_text = Some(match llm_text {
+                Some(t) => t,
+                None if f.category == SpanCategory::Tool => o,
+                None => last_text_of(sp, JKey::OutputValue, raw).unwrap_or(o),
             });
         } else if f.output_text.is_none() {
             f.output_text = messages::last_text(&f.output_messages);
         }
     }
+}
+
+/// `last_text(from_json_text(truncate(raw, MAX_TEXT)))`: a truncated text is never valid JSON.
+fn last_text_of(sp: &Sp, jk: JKey, raw: &str) -> Option<String> {
+    if raw.len() > MAX_TEXT {
+        return None;
+    }
+    messages::last_text_owned(messages::from_j(sp.json_text(jk)?))
 }
 
 #[cfg(test)]

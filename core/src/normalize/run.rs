@@ -2,7 +2,8 @@
 //!
 //! Everything here is O(n log n) in the number of spans, iterative (parent chains may be cyclic
 //! or dangling in hostile input) and panic-free.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::util::{truncate, MAX_EXCERPT};
 use super::{
@@ -11,6 +12,48 @@ use super::{
 };
 use crate::ids::{SpanId, TraceId};
 use crate::model::SpanRecord;
+
+/// FxHash-style hasher for the run-local maps (span ids, agent names): no DoS exposure across
+/// requests, and much cheaper than SipHash for 24-byte ids.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(b as u64);
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+type FxSet<K> = HashSet<K, BuildHasherDefault<Fx>>;
 
 struct Ctx<'a> {
     spans: &'a [SpanRecord],
@@ -29,7 +72,7 @@ fn excerpt(t: Option<&String>) -> Option<String> {
 pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let n = spans.len();
     let facts: Vec<SpanFacts> = spans.iter().map(span_facts).collect();
-    let mut index: HashMap<(TraceId, SpanId), usize> = HashMap::with_capacity(n);
+    let mut index: FxMap<(TraceId, SpanId), usize> = FxMap::with_capacity_and_hasher(n, Default::default());
     for (i, s) in spans.iter().enumerate() {
         index.entry((s.trace_id, s.span_id)).or_insert(i);
     }
@@ -50,7 +93,15 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let agents = agents(&cx);
     let framework = run_framework(&cx.facts);
     let outcome = outcome(&cx, &turns, &messages);
-    RunAnalysis { facts: cx.facts, framework, agents, messages, tool_calls, outcome }
+    // Every span names the agent it worked for (its own, else the nearest agent ancestor's), so
+    // per-span queries (tokens per agent, an LLM call's agent) need no tree walk.
+    let Ctx { mut facts, owner, .. } = cx;
+    for (f, o) in facts.iter_mut().zip(owner) {
+        if o.is_some() {
+            f.agent_name = o;
+        }
+    }
+    RunAnalysis { facts, framework, agents, messages, tool_calls, outcome }
 }
 
 /// Own agent, else the nearest ancestor's; memoised, iterative, cycle-safe.
@@ -120,7 +171,7 @@ fn demote_tool_nodes(cx: &mut Ctx) {
         node_spans: usize,
         agent_spans: usize,
     }
-    let mut counts: HashMap<&str, C> = HashMap::new();
+    let mut counts: FxMap<&str, C> = FxMap::default();
     for (i, f) in cx.facts.iter().enumerate() {
         let Some(a) = cx.owner[i].as_deref() else { continue };
         let c = counts.entry(a).or_default();
@@ -136,7 +187,7 @@ fn demote_tool_nodes(cx: &mut Ctx) {
             _ => {}
         }
     }
-    let tool_nodes: Vec<String> = counts
+    let tool_nodes: FxSet<String> = counts
         .iter()
         .filter(|(_, c)| c.llm == 0 && c.tool > 0 && c.node_spans > 0 && c.node_spans == c.agent_spans)
         .map(|(a, _)| a.to_string())
@@ -222,13 +273,18 @@ fn message_kind_for(framework: Option<&str>) -> MessageKind {
     }
 }
 
-fn messages(cx: &Ctx, turns: &[Turn], index: &HashMap<(TraceId, SpanId), usize>) -> Vec<AgentMessage> {
+fn messages(cx: &Ctx, turns: &[Turn], index: &FxMap<(TraceId, SpanId), usize>) -> Vec<AgentMessage> {
     let mut out: Vec<AgentMessage> = Vec::new();
     let mk = |i: usize, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| {
         let s = &cx.spans[i];
         AgentMessage { seq: 0, trace_id: s.trace_id, span_id: s.span_id, time_ns: s.start_time_unix_nano, from_agent: from, to_agent: to, kind, content }
     };
     let top: Vec<&Turn> = turns.iter().filter(|t| t.caller.is_none()).collect();
+    // Each agent's turns, in time order (`turns` is sorted by start).
+    let mut by_agent: FxMap<&str, Vec<&Turn>> = FxMap::default();
+    for t in turns {
+        by_agent.entry(t.agent.as_str()).or_default().push(t);
+    }
     // 1. Explicit evidence: handoff spans and runtime/workflow messages.
     for &i in &cx.order {
         let f = &cx.facts[i];
@@ -256,13 +312,15 @@ fn messages(cx: &Ctx, turns: &[Turn], index: &HashMap<(TraceId, SpanId), usize>)
             let content = excerpt(f.message_content.as_ref()).or_else(|| match from.as_ref() {
                 // Workflow edges carry the sender's last output ...
                 Some(from) => {
-                    let t = turns.iter().rev().find(|t| &t.agent == from && t.start <= at)?;
-                    excerpt(cx.facts[t.idx].output_text.as_ref())
+                    let ts = by_agent.get(from.as_str())?;
+                    let k = ts.partition_point(|t| t.start <= at);
+                    excerpt(cx.facts[ts[..k].last()?.idx].output_text.as_ref())
                 }
                 // ... or, from the entry point, what the recipient was given.
                 None => {
-                    let t = turns.iter().find(|t| &t.agent == to && t.start >= at)?;
-                    excerpt(cx.facts[t.idx].input_text.as_ref())
+                    let ts = by_agent.get(to.as_str())?;
+                    let k = ts.partition_point(|t| t.start < at);
+                    excerpt(cx.facts[ts.get(k)?.idx].input_text.as_ref())
                 }
             });
             out.push(mk(i, from, to.clone(), kind, content));
@@ -314,13 +372,13 @@ fn messages(cx: &Ctx, turns: &[Turn], index: &HashMap<(TraceId, SpanId), usize>)
 }
 
 fn agents(cx: &Ctx) -> Vec<AgentSummary> {
-    let mut by: HashMap<String, AgentSummary> = HashMap::new();
-    let mut agent_tokens: HashMap<String, (i64, i64)> = HashMap::new();
+    let mut by: FxMap<&str, AgentSummary> = FxMap::default();
+    let mut agent_tokens: FxMap<&str, (i64, i64)> = FxMap::default();
     for &i in &cx.order {
         let Some(a) = &cx.owner[i] else { continue };
         let f = &cx.facts[i];
         let s = &cx.spans[i];
-        let e = by.entry(a.clone()).or_insert_with(|| AgentSummary {
+        let e = by.entry(a.as_str()).or_insert_with(|| AgentSummary {
             agent_name: a.clone(),
             first_seen_ns: s.start_time_unix_nano,
             ..Default::default()
@@ -346,16 +404,18 @@ fn agents(cx: &Ctx) -> Vec<AgentSummary> {
         match f.category {
             SpanCategory::Llm if !dup_of_parent => {
                 e.llm_calls += 1;
-                e.input_tokens += f.input_tokens.unwrap_or(0).max(0);
-                e.output_tokens += f.output_tokens.unwrap_or(0).max(0);
+                // Saturating: token counts are sender-controlled (i64::MAX twice overflowed,
+                // a panic with overflow checks on; issue #8, fuzz target normalize_structured).
+                e.input_tokens = e.input_tokens.saturating_add(f.input_tokens.unwrap_or(0).max(0));
+                e.output_tokens = e.output_tokens.saturating_add(f.output_tokens.unwrap_or(0).max(0));
             }
             SpanCategory::Tool if !(dup_of_parent && cx.parent[i].is_some_and(|p| cx.facts[p].tool_name == f.tool_name)) => {
                 e.tool_calls += 1
             }
             SpanCategory::Agent | SpanCategory::Chain if f.agent_name.as_ref() == Some(a) => {
-                let t = agent_tokens.entry(a.clone()).or_default();
-                t.0 += f.input_tokens.unwrap_or(0).max(0);
-                t.1 += f.output_tokens.unwrap_or(0).max(0);
+                let t = agent_tokens.entry(a.as_str()).or_default();
+                t.0 = t.0.saturating_add(f.input_tokens.unwrap_or(0).max(0));
+                t.1 = t.1.saturating_add(f.output_tokens.unwrap_or(0).max(0));
             }
             _ => {}
         }
@@ -364,7 +424,7 @@ fn agents(cx: &Ctx) -> Vec<AgentSummary> {
     for a in &mut out {
         if a.llm_calls == 0 {
             // No model spans (uninstrumented client): fall back to usage reported on agent spans.
-            if let Some((i, o)) = agent_tokens.get(&a.agent_name) {
+            if let Some((i, o)) = agent_tokens.get(a.agent_name.as_str()) {
                 a.input_tokens = *i;
                 a.output_tokens = *o;
             }

@@ -1,10 +1,10 @@
 //! Traceloop / OpenLLMetry: `traceloop.span.kind`, `traceloop.entity.*`, `traceloop.workflow.name`,
 //! `traceloop.association.properties.*` (the LangGraph metadata is read by `langgraph.rs`),
 //! legacy `llm.request.type` / `llm.usage.*`.
+use super::ctx::{k, JKey, Sp};
 use super::messages;
-use super::util::{first, first_int, s, truncate, MAX_TEXT};
+use super::util::{truncate, MAX_TEXT};
 use super::{SpanCategory, SpanFacts, Vocabulary};
-use crate::model::SpanRecord;
 
 pub struct Traceloop;
 
@@ -13,79 +13,80 @@ impl Vocabulary for Traceloop {
         "traceloop"
     }
 
-    fn detect(&self, span: &SpanRecord) -> bool {
-        let a = &span.attributes;
-        a.contains_key("traceloop.span.kind")
-            || a.contains_key("traceloop.entity.name")
-            || a.contains_key("traceloop.workflow.name")
-            || a.contains_key("llm.request.type")
+    fn detect(&self, sp: &Sp) -> bool {
+        sp.has(k!("traceloop.span.kind"))
+            || sp.has(k!("traceloop.entity.name"))
+            || sp.has(k!("traceloop.workflow.name"))
+            || sp.has(k!("llm.request.type"))
     }
 
-    fn apply(&self, span: &SpanRecord, f: &mut SpanFacts) {
+    fn apply(&self, sp: &Sp, f: &mut SpanFacts) {
+        let span = sp.span;
         f.instrumentation = Some("traceloop".into());
-        let kind = s(span, "traceloop.span.kind").unwrap_or_default().to_ascii_lowercase();
-        let entity = s(span, "traceloop.entity.name");
-        match kind.as_str() {
-            "workflow" | "task" => f.category = SpanCategory::Chain,
-            "agent" => {
-                f.category = SpanCategory::Agent;
-                if f.agent_name.is_none() {
-                    f.agent_name = entity.clone().or_else(|| strip_suffix(&span.name, ".agent"));
-                }
+        let kind = sp.s(k!("traceloop.span.kind")).unwrap_or_default();
+        let is = |lit: &str| kind.eq_ignore_ascii_case(lit);
+        if is("workflow") || is("task") {
+            f.category = SpanCategory::Chain;
+        } else if is("agent") {
+            f.category = SpanCategory::Agent;
+            if f.agent_name.is_none() {
+                f.agent_name = sp.string(k!("traceloop.entity.name")).or_else(|| strip_suffix(&span.name, ".agent"));
             }
-            "tool" => {
-                f.category = SpanCategory::Tool;
-                if f.tool_name.is_none() {
-                    f.tool_name = entity.clone().or_else(|| strip_suffix(&span.name, ".tool")).or_else(|| Some(span.name.clone()));
-                }
+        } else if is("tool") {
+            f.category = SpanCategory::Tool;
+            if f.tool_name.is_none() {
+                f.tool_name = sp
+                    .string(k!("traceloop.entity.name"))
+                    .or_else(|| strip_suffix(&span.name, ".tool"))
+                    .or_else(|| Some(span.name.clone()));
             }
-            "handoff" => {
-                f.category = SpanCategory::Handoff;
-                // `Triage → Writer.handoff` (older versions write `unknown` for the target).
-                if let Some(body) = span.name.strip_suffix(".handoff") {
-                    if let Some((from, to)) = body.split_once('→') {
-                        let (from, to) = (from.trim(), to.trim());
-                        if f.handoff_from.is_none() && !from.is_empty() {
-                            f.handoff_from = Some(from.to_string());
-                        }
-                        if f.handoff_to.is_none() && !to.is_empty() && to != "unknown" {
-                            f.handoff_to = Some(to.to_string());
-                        }
+        } else if is("handoff") {
+            f.category = SpanCategory::Handoff;
+            // `Triage → Writer.handoff` (older versions write `unknown` for the target).
+            if let Some(body) = span.name.strip_suffix(".handoff") {
+                if let Some((from, to)) = body.split_once('→') {
+                    let (from, to) = (from.trim(), to.trim());
+                    if f.handoff_from.is_none() && !from.is_empty() {
+                        f.handoff_from = Some(from.to_string());
+                    }
+                    if f.handoff_to.is_none() && !to.is_empty() && to != "unknown" {
+                        f.handoff_to = Some(to.to_string());
                     }
                 }
             }
-            _ => {}
         }
-        if let Some(t) = s(span, "llm.request.type") {
-            if matches!(t.as_str(), "chat" | "completion") {
+        if let Some(t) = sp.s(k!("llm.request.type")) {
+            if matches!(&*t, "chat" | "completion") {
                 f.category = SpanCategory::Llm;
             } else if t == "embedding" {
                 f.category = SpanCategory::Retrieval;
             }
         }
         if f.model.is_none() {
-            f.model = first(span, &["llm.response.model", "llm.request.model"]);
+            f.model = sp.first(&[k!("llm.response.model"), k!("llm.request.model")]);
         }
         if f.total_tokens.is_none() {
-            f.total_tokens = first_int(span, &["llm.usage.total_tokens"]);
+            f.total_tokens = sp.int(k!("llm.usage.total_tokens"));
         }
-        if let Some(t) = s(span, "traceloop.entity.input") {
+        if let Some(t) = sp.s(JKey::EntityInput.key()) {
             if f.input_messages.is_empty() {
-                f.input_messages = messages::from_json_text(&t);
+                if let Some(j) = sp.json_text(JKey::EntityInput) {
+                    f.input_messages = messages::from_j(j);
+                }
             }
             if f.input_text.is_none() {
                 f.input_text = Some(truncate(&t, MAX_TEXT));
             }
         }
-        if let Some(t) = s(span, "traceloop.entity.output") {
+        if let Some(t) = sp.s(JKey::EntityOutput.key()) {
             if f.output_messages.is_empty() {
-                f.output_messages = messages::from_json_text(&t);
+                if let Some(j) = sp.json_text(JKey::EntityOutput) {
+                    f.output_messages = messages::from_j(j);
+                }
             }
             if f.output_text.is_none() || f.category != SpanCategory::Llm {
-                f.output_text = Some(match messages::last_text(&f.output_messages) {
-                    Some(x) if f.category != SpanCategory::Tool => x,
-                    _ => truncate(&t, MAX_TEXT),
-                });
+                let last = if f.category != SpanCategory::Tool { messages::last_text(&f.output_messages) } else { None };
+                f.output_text = Some(last.unwrap_or_else(|| truncate(&t, MAX_TEXT)));
             }
             if f.category == SpanCategory::Tool && f.tool_result.is_none() {
                 f.tool_result = Some(truncate(&t, MAX_TEXT));

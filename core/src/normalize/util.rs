@@ -1,8 +1,6 @@
 //! Small, panic-free helpers shared by the vocabulary files.
 use serde_json::Value;
 
-use crate::model::SpanRecord;
-
 /// Longest text kept in a [`super::SpanFacts`] text field.
 pub const MAX_TEXT: usize = 16 * 1024;
 /// Longest excerpt kept in an [`super::AgentMessage`].
@@ -10,12 +8,7 @@ pub const MAX_EXCERPT: usize = 500;
 /// Largest attribute string we try to parse as JSON.
 pub const MAX_JSON: usize = 4 << 20;
 
-/// Non-empty trimmed string attribute (numbers and booleans rendered).
-pub fn s(span: &SpanRecord, key: &str) -> Option<String> {
-    let v = span.attributes.get(key)?;
-    value_str(v)
-}
-
+/// Non-empty trimmed string value (numbers and booleans rendered).
 pub fn value_str(v: &Value) -> Option<String> {
     let out = match v {
         Value::String(x) => x.trim().to_string(),
@@ -26,68 +19,46 @@ pub fn value_str(v: &Value) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
-/// Like [`s`] but also renders arrays/objects as JSON text (for arguments, results).
-pub fn s_any(span: &SpanRecord, key: &str) -> Option<String> {
-    match span.attributes.get(key)? {
-        v @ (Value::Array(_) | Value::Object(_)) => Some(truncate(&v.to_string(), MAX_TEXT)),
-        v => value_str(v).map(|t| truncate(&t, MAX_TEXT)),
+/// Attribute value as text: like [`value_str`] but also renders arrays/objects as JSON text
+/// (for arguments, results), bounded to [`MAX_TEXT`].
+pub fn s_any_v(v: Option<&Value>) -> Option<String> {
+    match v? {
+        v @ (Value::Array(_) | Value::Object(_)) => Some(truncate_owned(v.to_string(), MAX_TEXT)),
+        Value::String(x) => {
+            let t = x.trim();
+            (!t.is_empty()).then(|| truncate(t, MAX_TEXT))
+        }
+        v => value_str(v).map(|t| truncate_owned(t, MAX_TEXT)),
     }
 }
 
-/// First of several keys that has a usable string.
-pub fn first(span: &SpanRecord, keys: &[&str]) -> Option<String> {
-    keys.iter().find_map(|k| s(span, k))
-}
-
-/// Integer attribute: JSON integers, integral floats and numeric strings.
-pub fn int(span: &SpanRecord, key: &str) -> Option<i64> {
-    value_int(span.attributes.get(key)?)
-}
-
+/// Integer value: JSON integers, integral floats and numeric strings.
 pub fn value_int(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            let f = n.as_f64()?;
-            (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
-        }),
-        Value::String(t) => {
-            let t = t.trim();
-            t.parse::<i64>().ok().or_else(|| {
-                let f: f64 = t.parse().ok()?;
-                (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
-            })
-        }
+        Value::Number(n) => number_int(n),
+        Value::String(t) => str_int(t),
         _ => None,
     }
 }
 
-pub fn first_int(span: &SpanRecord, keys: &[&str]) -> Option<i64> {
-    keys.iter().find_map(|k| int(span, k))
+pub fn number_int(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        let f = n.as_f64()?;
+        (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
+    })
 }
 
-pub fn boolean(span: &SpanRecord, key: &str) -> Option<bool> {
-    match span.attributes.get(key)? {
-        Value::Bool(b) => Some(*b),
-        Value::String(t) => match t.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Some(true),
-            "false" | "0" | "no" => Some(false),
-            _ => None,
-        },
-        Value::Number(n) => n.as_i64().map(|i| i != 0),
-        _ => None,
-    }
-}
-
-/// Attribute as JSON: objects/arrays as they are, strings parsed when they look like JSON.
-pub fn json(span: &SpanRecord, key: &str) -> Option<Value> {
-    match span.attributes.get(key)? {
-        v @ (Value::Array(_) | Value::Object(_)) => Some(v.clone()),
-        Value::String(t) => parse_json(t),
-        _ => None,
-    }
+pub fn str_int(t: &str) -> Option<i64> {
+    let t = t.trim();
+    t.parse::<i64>().ok().or_else(|| {
+        let f: f64 = t.parse().ok()?;
+        (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
+    })
 }
 
 /// Parses text that looks like a JSON object or array; `None` for anything else.
+/// The reference for `json::parse` (which is what the normalizers use).
+#[cfg(test)]
 pub fn parse_json(t: &str) -> Option<Value> {
     let t = t.trim();
     if t.len() > MAX_JSON || !(t.starts_with('{') || t.starts_with('[')) {
@@ -111,6 +82,15 @@ pub fn truncate(t: &str, max: usize) -> String {
     out
 }
 
+/// [`truncate`] of an owned string, without copying it when it is short enough.
+pub fn truncate_owned(t: String, max: usize) -> String {
+    if t.len() <= max {
+        t
+    } else {
+        truncate(&t, max)
+    }
+}
+
 /// Sets `slot` when it is still empty.
 pub fn fill<T>(slot: &mut Option<T>, v: Option<T>) {
     if slot.is_none() {
@@ -128,7 +108,20 @@ pub fn contains_ci(hay: &str, needle_lower: &str) -> bool {
     if h.len() < n.len() {
         return false;
     }
-    h.windows(n.len()).any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
+    let first = n[0];
+    let last_start = h.len() - n.len();
+    let mut i = 0;
+    while i <= last_start {
+        match h[i..=last_start].iter().position(|c| c.to_ascii_lowercase() == first) {
+            None => return false,
+            Some(p) => i += p,
+        }
+        if h[i + 1..i + n.len()].iter().zip(&n[1..]).all(|(a, b)| a.to_ascii_lowercase() == *b) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 fn is_uuid(t: &str) -> bool {

@@ -1,0 +1,337 @@
+//! Load generator for agenttrace-ingress: many concurrent OTLP/HTTP protobuf exporters sending
+//! realistic agent spans (GenAI semconv + OpenInference attributes) in batches of 512, like the
+//! SDK's BatchSpanProcessor. Prints numbers only, no assertions:
+//!   * end-to-end committed spans/s, counted in the database (count(*) of its own service name),
+//!   * p50/p99/max request latency, non-200 answers,
+//!   * a plain COPY of the same span rows into a scratch copy of agenttrace.spans (the physical limit).
+//!
+//! Usage: cargo run --release -p agenttrace-bench --bin ingress_load -- [flags]
+//!   --url URL            ingress traces endpoint (default: start target/release/agenttrace-ingress on a free port)
+//!   --ingress-bin PATH   binary to start when --url is not given
+//!   --database-url URL   (env DATABASE_URL, default postgres://postgres@127.0.0.1:5433/agenttrace)
+//!   --duration SECS      (default 30)   --connections N (default 32)   --batch SPANS (default 512)
+//!   --pool-size N        writer connections of the started ingress (default 8)
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{pin_mut, StreamExt};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode, ResourceSpans, ScopeSpans, Span, Status};
+use prost::Message;
+use tokio_postgres::NoTls;
+
+struct Args {
+    url: Option<String>,
+    ingress_bin: String,
+    database_url: String,
+    duration: Duration,
+    connections: usize,
+    batch: usize,
+    pool_size: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        url: None,
+        ingress_bin: concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/agenttrace-ingress").to_string(),
+        database_url: std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/agenttrace".into()),
+        duration: Duration::from_secs(30),
+        connections: 32,
+        batch: 512,
+        pool_size: 8,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--url" => a.url = Some(val()),
+            "--ingress-bin" => a.ingress_bin = val(),
+            "--database-url" => a.database_url = val(),
+            "--duration" => a.duration = Duration::from_secs_f64(val().parse().expect("--duration SECS")),
+            "--connections" => a.connections = val().parse().expect("--connections N"),
+            "--batch" => a.batch = val().parse().expect("--batch N"),
+            "--pool-size" => a.pool_size = val().parse().expect("--pool-size N"),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    a
+}
+
+/// xorshift64*: ids and variety without a rand dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn bytes<const N: usize>(&mut self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(N);
+        while v.len() < N {
+            v.extend_from_slice(&self.next().to_be_bytes());
+        }
+        v.truncate(N);
+        v
+    }
+}
+
+fn kv(k: &str, v: Value) -> KeyValue {
+    KeyValue { key: k.into(), value: Some(AnyValue { value: Some(v) }) }
+}
+fn s(k: &str, v: impl Into<String>) -> KeyValue {
+    kv(k, Value::StringValue(v.into()))
+}
+fn i(k: &str, v: i64) -> KeyValue {
+    kv(k, Value::IntValue(v))
+}
+
+const AGENTS: [&str; 4] = ["planner", "researcher", "writer", "critic"];
+const TOOLS: [&str; 3] = ["web_search", "lookup_fact", "calculator"];
+
+/// One agent run of 16 spans: workflow root, 4 agents each with chat + tool calls.
+fn trace(rng: &mut Rng, now: u64, out: &mut Vec<Span>) {
+    let trace_id = rng.bytes::<16>();
+    let root_id = rng.bytes::<8>();
+    let mut t = now - 20_000_000_000;
+    let root_start = t;
+    let push = |out: &mut Vec<Span>, id: Vec<u8>, parent: Vec<u8>, name: String, kind: SpanKind, start: u64, dur: u64, attributes: Vec<KeyValue>, err: bool| {
+        out.push(Span {
+            trace_id: trace_id.clone(),
+            span_id: id,
+            parent_span_id: parent,
+            name,
+            kind: kind as i32,
+            start_time_unix_nano: start,
+            end_time_unix_nano: start + dur,
+            attributes,
+            status: Some(Status { code: if err { StatusCode::Error } else { StatusCode::Ok } as i32, message: if err { "tool failed: timeout".into() } else { String::new() } }),
+            ..Default::default()
+        });
+    };
+    let mut children = Vec::new();
+    for (n, agent) in AGENTS.iter().enumerate() {
+        let agent_id = rng.bytes::<8>();
+        let a_start = t;
+        let q = format!("Step {n}: research OpenTelemetry part {} and summarise the findings for the team.", rng.next() % 1000);
+        for turn in 0..2 {
+            let chat_id = rng.bytes::<8>();
+            let (inp, outp) = (900 + rng.next() % 400, 120 + rng.next() % 200);
+            push(&mut children, chat_id, agent_id.clone(), "chat gpt-4o-mini".into(), SpanKind::Client, t, 800_000_000, vec![
+                s("gen_ai.operation.name", "chat"),
+                s("gen_ai.provider.name", "openai"),
+                s("gen_ai.request.model", "gpt-4o-mini"),
+                s("gen_ai.response.model", "gpt-4o-mini-2024-07-18"),
+                i("gen_ai.usage.input_tokens", inp as i64),
+                i("gen_ai.usage.output_tokens", outp as i64),
+                kv("gen_ai.request.temperature", Value::DoubleValue(0.2)),
+                s("gen_ai.input.messages", format!(r#"[{{"role":"system","parts":[{{"type":"text","content":"You are the {agent} of a research team."}}]}},{{"role":"user","parts":[{{"type":"text","content":"{q}"}}]}}]"#)),
+                s("gen_ai.output.messages", format!(r#"[{{"role":"assistant","parts":[{{"type":"text","content":"Turn {turn}: OpenTelemetry is a CNCF observability framework for traces, metrics and logs."}}],"finish_reason":"stop"}}]"#)),
+                s("openinference.span.kind", "LLM"),
+                s("llm.model_name", "gpt-4o-mini"),
+                s("llm.input_messages.0.message.role", "user"),
+                s("llm.input_messages.0.message.content", q.clone()),
+                i("llm.token_count.prompt", inp as i64),
+                i("llm.token_count.completion", outp as i64),
+            ], false);
+            t += 900_000_000;
+        }
+        let tool = TOOLS[(rng.next() % 3) as usize];
+        let err = rng.next().is_multiple_of(50);
+        push(&mut children, rng.bytes::<8>(), agent_id.clone(), format!("execute_tool {tool}"), SpanKind::Internal, t, 300_000_000, vec![
+            s("gen_ai.operation.name", "execute_tool"),
+            s("gen_ai.tool.name", tool),
+            s("gen_ai.tool.call.id", format!("call_{:016x}", rng.next())),
+            s("gen_ai.tool.call.arguments", format!(r#"{{"query":"OpenTelemetry part {}"}}"#, rng.next() % 100)),
+            s("gen_ai.tool.call.result", "OpenTelemetry is a CNCF project providing traces, metrics and logs."),
+            s("openinference.span.kind", "TOOL"),
+            s("tool.name", tool),
+        ], err);
+        t += 400_000_000;
+        push(&mut children, agent_id, root_id.clone(), format!("invoke_agent {agent}"), SpanKind::Internal, a_start, t - a_start, vec![
+            s("gen_ai.operation.name", "invoke_agent"),
+            s("gen_ai.agent.name", *agent),
+            s("gen_ai.agent.id", format!("{agent}-{:08x}", rng.next() as u32)),
+            s("openinference.span.kind", "AGENT"),
+            s("graph.node.id", *agent),
+        ], false);
+    }
+    push(out, root_id, Vec::new(), "invoke_agent research_team".into(), SpanKind::Internal, root_start, t - root_start, vec![
+        s("gen_ai.operation.name", "invoke_agent"),
+        s("gen_ai.agent.name", "research_team"),
+        s("openinference.span.kind", "CHAIN"),
+        s("input.value", "Write a short report on OpenTelemetry."),
+        s("output.value", "FINAL: OpenTelemetry is a CNCF observability framework."),
+    ], false);
+    out.append(&mut children);
+}
+
+fn request(rng: &mut Rng, service: &str, spans_per_request: usize) -> Vec<u8> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let mut spans = Vec::with_capacity(spans_per_request + 16);
+    while spans.len() < spans_per_request {
+        trace(rng, now, &mut spans);
+    }
+    spans.truncate(spans_per_request);
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![s("service.name", service), s("telemetry.sdk.language", "python"), s("telemetry.sdk.version", "1.45.2")],
+                ..Default::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                scope: Some(InstrumentationScope { name: "agenttrace.bench.ingress_load".into(), version: "1".into(), ..Default::default() }),
+                spans,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    }
+    .encode_to_vec()
+}
+
+async fn count(db: &tokio_postgres::Client, service: &str) -> i64 {
+    db.query_one("SELECT count(*) FROM agenttrace.spans WHERE service_name = $1", &[&service]).await.expect("count").get(0)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx].as_secs_f64() * 1000.0
+}
+
+struct Child(std::process::Child);
+impl Drop for Child {
+    fn drop(&mut self) {
+        // SIGTERM so the ingress drains; then wait for it.
+        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let service = format!("ingress-load-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs());
+    let (db, conn) = tokio_postgres::connect(&a.database_url, NoTls).await.expect("database");
+    tokio::spawn(conn);
+
+    let http = reqwest::Client::builder().pool_max_idle_per_host(a.connections).build().unwrap();
+    let mut _child = None;
+    let url = match &a.url {
+        Some(u) => u.clone(),
+        None => {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let c = std::process::Command::new(&a.ingress_bin)
+                .args(["--http-addr", &format!("127.0.0.1:{port}"), "--pool-size", &a.pool_size.to_string()])
+                .env("DATABASE_URL", &a.database_url)
+                .env("RUST_LOG", "warn")
+                .spawn()
+                .unwrap_or_else(|e| panic!("starting {}: {e} (build it: cargo build --release -p agenttrace-ingress)", a.ingress_bin));
+            _child = Some(Child(c));
+            let base = format!("http://127.0.0.1:{port}");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let ok = http.get(format!("{base}/ready")).send().await.map(|r| r.status().is_success()).unwrap_or(false);
+                if ok {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "ingress not ready");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await; // let every writer connect
+            format!("{base}/v1/traces")
+        }
+    };
+    println!("ingress_load: {url}, {} connections, {} spans/request, {:?}, service {service}", a.connections, a.batch, a.duration);
+
+    let before = count(&db, &service).await;
+    let sent_spans = Arc::new(AtomicU64::new(0));
+    let non_ok = Arc::new(AtomicU64::new(0));
+    let body_bytes = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let stop_at = start + a.duration;
+    let mut tasks = Vec::new();
+    for k in 0..a.connections {
+        let (http, url, service) = (http.clone(), url.clone(), service.clone());
+        let (sent_spans, non_ok, body_bytes) = (sent_spans.clone(), non_ok.clone(), body_bytes.clone());
+        let batch = a.batch;
+        tasks.push(tokio::spawn(async move {
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((k as u64 + 1) << 32) ^ std::process::id() as u64);
+            let mut lat = Vec::new();
+            while Instant::now() < stop_at {
+                let body = request(&mut rng, &service, batch);
+                body_bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+                let t = Instant::now();
+                let r = http.post(&url).header("content-type", "application/x-protobuf").body(body).send().await;
+                match r {
+                    Ok(resp) if resp.status().is_success() => {
+                        let _ = resp.bytes().await;
+                        lat.push(t.elapsed());
+                        sent_spans.fetch_add(batch as u64, Ordering::Relaxed);
+                    }
+                    Ok(resp) => {
+                        non_ok.fetch_add(1, Ordering::Relaxed);
+                        let wait = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<u64>().ok()).unwrap_or(0);
+                        tokio::time::sleep(Duration::from_millis(100).max(Duration::from_secs(wait))).await;
+                    }
+                    Err(_) => {
+                        non_ok.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+            }
+            lat
+        }));
+    }
+    let mut lat: Vec<Duration> = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    let elapsed = start.elapsed();
+    let committed = count(&db, &service).await - before;
+    lat.sort();
+    let secs = elapsed.as_secs_f64();
+    println!("requests ok           {:>12}   non-200/errors {}", lat.len(), non_ok.load(Ordering::Relaxed));
+    println!("acknowledged spans    {:>12}", sent_spans.load(Ordering::Relaxed));
+    println!("committed spans (db)  {:>12}   in {secs:.1} s", committed);
+    println!("end-to-end            {:>12.0} spans/s committed   ({:.1} MB/s protobuf)", committed as f64 / secs, body_bytes.load(Ordering::Relaxed) as f64 / secs / 1e6);
+    println!("request latency       p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms", pct(&lat, 0.5), pct(&lat, 0.99), pct(&lat, 1.0));
+
+    // Physical limit: COPY the very rows just stored into a scratch copy of the spans table.
+    let scratch = format!("agenttrace_bench_copy_{}", std::process::id());
+    db.batch_execute(&format!("DROP TABLE IF EXISTS public.{scratch}; CREATE TABLE public.{scratch} (LIKE agenttrace.spans INCLUDING ALL)")).await.expect("scratch table");
+    let out = db
+        .copy_out(&format!("COPY (SELECT * FROM agenttrace.spans WHERE service_name = '{service}') TO STDOUT (FORMAT binary)"))
+        .await
+        .expect("copy out");
+    pin_mut!(out);
+    let mut chunks = Vec::new();
+    let mut copy_bytes = 0usize;
+    while let Some(c) = out.next().await {
+        let c = c.expect("copy out chunk");
+        copy_bytes += c.len();
+        chunks.push(c);
+    }
+    let t = Instant::now();
+    let sink = db.copy_in(&format!("COPY public.{scratch} FROM STDIN (FORMAT binary)")).await.expect("copy in");
+    pin_mut!(sink);
+    use futures_util::SinkExt;
+    for c in chunks {
+        sink.feed(c).await.expect("copy chunk");
+    }
+    let rows = sink.as_mut().finish().await.expect("copy finish");
+    let copy_secs = t.elapsed().as_secs_f64();
+    db.batch_execute(&format!("DROP TABLE public.{scratch}")).await.expect("drop scratch");
+    println!(
+        "plain COPY of rows    {:>12.0} rows/s ({rows} span rows, {:.1} MB binary, {copy_secs:.2} s, one connection, table with the same indexes)",
+        rows as f64 / copy_secs,
+        copy_bytes as f64 / 1e6
+    );
+    println!("ingress / COPY        {:>12.1} %", 100.0 * (committed as f64 / secs) / (rows as f64 / copy_secs));
+}

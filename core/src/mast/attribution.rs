@@ -1,0 +1,257 @@
+//! Failure attribution: the agent responsible for a failed or stopped run and the decisive
+//! step, following errors back along the span tree and the agent graph to the first cause.
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::text::{coverage, quote, word_set};
+use super::{Finding, MastConfig, RunView};
+use crate::ids::{span_id_to_i64, to_hex};
+use crate::normalize::OutcomeStatus;
+
+/// A span as reported to users: hex ids plus the stored bigint span id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpanLoc {
+    pub trace_id: String,
+    pub span_id: String,
+    /// The span id as stored in `agenttrace.spans.span_id`.
+    pub span_id_int: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub agent: String,
+    pub score: f32,
+    pub span: Option<SpanLoc>,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribution {
+    pub status: &'static str,
+    pub reason: Option<String>,
+    pub responsible_agent: Option<String>,
+    pub decisive_span: Option<SpanLoc>,
+    /// Why the responsible agent was chosen (reasons of the top candidate).
+    pub explanation: String,
+    /// Ranked, best first.
+    pub candidates: Vec<Candidate>,
+}
+
+impl Attribution {
+    pub fn decisive_ref(&self) -> Option<(String, i64)> {
+        self.decisive_span
+            .as_ref()
+            .map(|s| (s.trace_id.clone(), s.span_id_int))
+    }
+}
+
+fn loc(run: &RunView, i: usize) -> SpanLoc {
+    let s = &run.spans[i];
+    SpanLoc {
+        trace_id: to_hex(&s.trace_id),
+        span_id: to_hex(&s.span_id),
+        span_id_int: span_id_to_i64(&s.span_id),
+        name: s.name.clone(),
+    }
+}
+
+struct Acc {
+    score: f32,
+    span: Option<usize>,
+    span_weight: f32,
+    reasons: Vec<String>,
+    first_seen: u64,
+}
+
+pub fn attribute_failure(run: &RunView, findings: &[Finding], _cfg: &MastConfig) -> Attribution {
+    let o = &run.analysis.outcome;
+    let facts = &run.analysis.facts;
+    let mut acc: HashMap<String, Acc> = HashMap::new();
+    let first_seen: HashMap<&str, u64> = run
+        .analysis
+        .agents
+        .iter()
+        .map(|a| (a.agent_name.as_str(), a.first_seen_ns))
+        .collect();
+    let mut add = |agent: &str, score: f32, span: Option<usize>, reason: String| {
+        let e = acc.entry(agent.to_string()).or_insert_with(|| Acc {
+            score: 0.0,
+            span: None,
+            span_weight: 0.0,
+            reasons: Vec::new(),
+            first_seen: first_seen.get(agent).copied().unwrap_or(u64::MAX),
+        });
+        e.score += score;
+        if span.is_some() && score > e.span_weight {
+            e.span = span;
+            e.span_weight = score;
+        }
+        e.reasons.push(reason);
+    };
+    let agent_at = |i: usize| -> Option<String> {
+        run.owner[i].clone().or_else(|| {
+            let t = run.start(i);
+            run.turns
+                .iter()
+                .rev()
+                .find(|x| x.start <= t)
+                .map(|x| x.agent.clone())
+        })
+    };
+    let outcome_span = o.failing_span.and_then(|r| run.index.get(&r).copied());
+
+    if o.status == OutcomeStatus::Failure {
+        // 1. First cause in the span tree: the outcome's decisive error, else the earliest error
+        //    without failing descendants.
+        let errors: Vec<usize> = run
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| facts[i].is_error)
+            .collect();
+        let mut has_err_child = vec![false; run.spans.len()];
+        for &i in &errors {
+            if let Some(p) = run.parent[i] {
+                has_err_child[p] = true;
+            }
+        }
+        let leaf = outcome_span
+            .filter(|&i| !has_err_child[i])
+            .or_else(|| errors.iter().copied().find(|&i| !has_err_child[i]))
+            .or(outcome_span);
+        if let Some(i) = leaf {
+            if let Some(a) = agent_at(i) {
+                let what = facts[i]
+                    .tool_name
+                    .clone()
+                    .unwrap_or_else(|| run.spans[i].name.clone());
+                add(
+                    &a,
+                    1.0,
+                    Some(i),
+                    format!(
+                        "first error in the span tree: {a}'s {what} failed («{}»)",
+                        quote(&run.error_text(i), 100)
+                    ),
+                );
+                // 2. Back along the agent graph: an earlier error of another agent whose text
+                //    reached this agent's input is the first cause.
+                if let Some(k) = run.turn_of[i] {
+                    let input = run.input_words(&run.turns[k]);
+                    for &e in errors
+                        .iter()
+                        .filter(|&&e| run.end(e) <= run.start(i) && e != i)
+                    {
+                        let Some(b) = agent_at(e) else { continue };
+                        if b == a {
+                            continue;
+                        }
+                        let ew = word_set(&run.error_text(e), 4096);
+                        if ew.len() >= 2 && coverage(&ew, input) >= 0.6 {
+                            add(&b, 1.5, Some(e), format!("its earlier error («{}») reached {a}'s input and caused the failure", quote(&run.error_text(e), 80)));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(a) = &o.failing_agent {
+            add(
+                a,
+                0.4,
+                outcome_span,
+                format!(
+                    "the run outcome names it: {}",
+                    quote(o.reason.as_deref().unwrap_or("failure"), 100)
+                ),
+            );
+        }
+    } else if o.status == OutcomeStatus::StoppedEarly {
+        if let Some(a) = &o.failing_agent {
+            add(
+                a,
+                0.6,
+                outcome_span,
+                format!(
+                    "last agent to act before the run was stopped («{}»)",
+                    quote(o.reason.as_deref().unwrap_or("limit"), 100)
+                ),
+            );
+        }
+        for f in findings.iter().filter(|f| f.mode_id == "FM-1.3") {
+            if let Some(a) = &f.agent_name {
+                // Decisive step: the first repetition.
+                let span = f
+                    .spans
+                    .get(1)
+                    .or(f.spans.first())
+                    .and_then(|r| run.index.get(r).copied());
+                add(
+                    a,
+                    1.0 * f.confidence,
+                    span,
+                    format!("looped: {}", f.explanation),
+                );
+            }
+        }
+    }
+    // Findings of every mode add evidence against their agent.
+    for f in findings
+        .iter()
+        .filter(|f| !(o.status == OutcomeStatus::StoppedEarly && f.mode_id == "FM-1.3"))
+    {
+        if let Some(a) = &f.agent_name {
+            let span = f.spans.first().and_then(|r| run.index.get(r).copied());
+            add(
+                a,
+                0.3 * f.severity.weight() * f.confidence,
+                span,
+                format!("{}: {}", f.mode_id, f.explanation),
+            );
+        }
+    }
+    if let Some(t) = run.turns.iter().max_by_key(|t| (t.end, t.start)) {
+        add(
+            &t.agent.clone(),
+            0.05,
+            Some(t.idx),
+            "last agent to act in the run".to_string(),
+        );
+    }
+
+    let mut cands: Vec<(String, Acc)> = acc.into_iter().collect();
+    cands.sort_by(|a, b| {
+        b.1.score
+            .total_cmp(&a.1.score)
+            .then(a.1.first_seen.cmp(&b.1.first_seen))
+            .then(a.0.cmp(&b.0))
+    });
+    let candidates: Vec<Candidate> = cands
+        .iter()
+        .map(|(a, c)| Candidate {
+            agent: a.clone(),
+            score: (c.score * 1000.0).round() / 1000.0,
+            span: c.span.map(|i| loc(run, i)),
+            reasons: c.reasons.clone(),
+        })
+        .collect();
+    let top = cands.first();
+    let decisive = top.and_then(|(_, c)| c.span).or(outcome_span);
+    let explanation = match top {
+        Some((a, c)) => format!(
+            "{a} is responsible: {}",
+            c.reasons.first().cloned().unwrap_or_default()
+        ),
+        None => "no agent could be identified from the recorded spans".into(),
+    };
+    Attribution {
+        status: o.status.as_str(),
+        reason: o.reason.clone(),
+        responsible_agent: top.map(|(a, _)| a.clone()),
+        decisive_span: decisive.map(|i| loc(run, i)),
+        explanation,
+        candidates,
+    }
+}

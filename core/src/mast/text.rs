@@ -1,0 +1,504 @@
+//! Small, bounded, allocation-light text helpers for the rules.
+use std::collections::HashSet;
+
+use crate::normalize::messages;
+
+const STOPWORDS: &[&str] = &[
+    "the",
+    "and",
+    "for",
+    "are",
+    "but",
+    "not",
+    "you",
+    "all",
+    "any",
+    "can",
+    "had",
+    "her",
+    "was",
+    "one",
+    "our",
+    "out",
+    "has",
+    "his",
+    "how",
+    "its",
+    "may",
+    "new",
+    "now",
+    "old",
+    "see",
+    "two",
+    "way",
+    "who",
+    "did",
+    "get",
+    "let",
+    "put",
+    "say",
+    "she",
+    "too",
+    "use",
+    "with",
+    "that",
+    "this",
+    "from",
+    "they",
+    "will",
+    "would",
+    "there",
+    "their",
+    "what",
+    "about",
+    "which",
+    "when",
+    "make",
+    "like",
+    "into",
+    "than",
+    "then",
+    "them",
+    "these",
+    "some",
+    "could",
+    "other",
+    "been",
+    "have",
+    "were",
+    "your",
+    "also",
+    "only",
+    "such",
+    "more",
+    "most",
+    "very",
+    "just",
+    "over",
+    "each",
+    "does",
+    "done",
+    "here",
+    "where",
+    "while",
+    "should",
+    "must",
+    "being",
+    "itself",
+    "is",
+    "it",
+    "of",
+    "to",
+    "in",
+    "a",
+    "an",
+    "on",
+    "or",
+    "by",
+    "as",
+    "at",
+    "be",
+    "if",
+    "no",
+    "so",
+    "up",
+    "we",
+    "do",
+    "content",
+    "role",
+    "type",
+    "name",
+    "text",
+    "user",
+    "assistant",
+    "system",
+    "tool",
+    "null",
+    "none",
+    "true",
+    "false",
+    "data",
+    "additional_kwargs",
+    "response_metadata",
+    "kwargs",
+    "messages",
+    "message",
+    "args",
+    "arguments",
+    "function",
+    "call",
+    "calls",
+];
+
+/// Bounded prefix at a char boundary.
+pub fn head(t: &str, max: usize) -> &str {
+    if t.len() <= max {
+        return t;
+    }
+    let mut e = max;
+    while e > 0 && !t.is_char_boundary(e) {
+        e -= 1;
+    }
+    &t[..e]
+}
+
+/// Lower-case content words: alphabetic runs of 3+ letters that are not stop words.
+pub fn words(t: &str, max_bytes: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in head(t, max_bytes).split(|c: char| !c.is_alphanumeric()) {
+        if w.len() < 3 || w.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let w = w.to_lowercase();
+        if STOPWORDS.contains(&w.as_str()) {
+            continue;
+        }
+        out.push(w);
+    }
+    out
+}
+
+/// Content words as hashes (no allocation per word): the unit of every overlap measure.
+pub type Words = HashSet<u64>;
+
+pub fn word_set(t: &str, max_bytes: usize) -> Words {
+    let mut out = HashSet::new();
+    for w in head(t, max_bytes).split(|c: char| !c.is_alphanumeric()) {
+        if w.len() < 3 || w.bytes().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let mut h: u64 = 0xcbf29ce484222325;
+        if w.is_ascii() {
+            for b in w.bytes() {
+                h ^= b.to_ascii_lowercase() as u64;
+                h = h.wrapping_mul(0x100000001b3);
+            }
+            if w.len() <= 20
+                && STOPWORDS
+                    .iter()
+                    .any(|s| s.len() == w.len() && s.eq_ignore_ascii_case(w))
+            {
+                continue;
+            }
+        } else {
+            let l = w.to_lowercase();
+            if STOPWORDS.contains(&l.as_str()) {
+                continue;
+            }
+            for b in l.bytes() {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x100000001b3);
+            }
+        }
+        out.insert(h);
+    }
+    out
+}
+
+/// Share of `src`'s words present in `target` (0 when `src` is empty).
+pub fn coverage(src: &Words, target: &Words) -> f32 {
+    if src.is_empty() {
+        return 0.0;
+    }
+    src.iter().filter(|w| target.contains(*w)).count() as f32 / src.len() as f32
+}
+
+/// Digit- and case-insensitive key for "the same turn again" (Draft 1 == Draft 2).
+pub fn repeat_key(t: &str) -> String {
+    let mut out = String::with_capacity(t.len().min(512));
+    let mut space = false;
+    for c in head(t.trim(), 512).chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        if c.is_ascii_digit() {
+            if !out.ends_with('#') {
+                out.push('#');
+            }
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// Hash of [`repeat_key`] without allocating (FNV-1a over the normalized characters).
+pub fn repeat_hash(t: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    let t = head(t.trim(), 512);
+    let (mut space, mut started, mut last_hash) = (false, false, false);
+    let push = |h: &mut u64, b: u8| {
+        *h ^= b as u64;
+        *h = h.wrapping_mul(0x100000001b3);
+    };
+    if t.is_ascii() {
+        for b in t.bytes() {
+            if b.is_ascii_whitespace() {
+                space = true;
+                continue;
+            }
+            if space && started {
+                push(&mut h, b' ');
+                last_hash = false;
+            }
+            space = false;
+            started = true;
+            if b.is_ascii_digit() {
+                if !last_hash {
+                    push(&mut h, b'#');
+                    last_hash = true;
+                }
+            } else {
+                last_hash = false;
+                push(&mut h, b.to_ascii_lowercase());
+            }
+        }
+        return h;
+    }
+    for b in repeat_key(t).bytes() {
+        push(&mut h, b);
+    }
+    h
+}
+
+/// Case-insensitive substring test (needle any case).
+pub fn contains_ci(hay: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let n = needle.to_lowercase();
+    if hay.is_ascii() && n.is_ascii() {
+        let h = hay.as_bytes();
+        let nb = n.as_bytes();
+        return h.len() >= nb.len()
+            && h.windows(nb.len())
+                .any(|w| w.iter().zip(nb).all(|(a, b)| a.to_ascii_lowercase() == *b));
+    }
+    hay.to_lowercase().contains(&n)
+}
+
+/// First keyword of `list` contained in `t`.
+pub fn find_keyword<'a>(t: &str, list: &'a [String]) -> Option<&'a str> {
+    list.iter().find(|k| contains_ci(t, k)).map(String::as_str)
+}
+
+/// Readable text of a recorded input/output: chat-message JSON becomes its message contents
+/// (`last_only`: the last non-empty one), other JSON its string leaves, plain text stays.
+pub fn readable(t: &str, last_only: bool) -> Option<String> {
+    let tt = t.trim();
+    if tt.is_empty() {
+        return None;
+    }
+    if !(tt.starts_with('{') || tt.starts_with('[')) {
+        return Some(tt.to_string());
+    }
+    let msgs = messages::from_json_text(tt);
+    if !msgs.is_empty() {
+        let text = if last_only {
+            messages::last_text(&msgs).unwrap_or_default()
+        } else {
+            msgs.iter()
+                .map(|m| m.content.as_str())
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        return (!text.trim().is_empty()).then(|| text.trim().to_string());
+    }
+    let v: serde_json::Value = serde_json::from_str(head(tt, 1 << 20)).ok()?;
+    let contents = message_like(&v);
+    if !contents.is_empty() {
+        let text = if last_only {
+            contents.last().cloned().unwrap_or_default()
+        } else {
+            contents.join("\n")
+        };
+        return (!text.trim().is_empty()).then(|| text.trim().to_string());
+    }
+    let mut leaves = Vec::new();
+    collect_strings(&v, &mut leaves, 0);
+    let text = if last_only {
+        leaves.last().cloned().unwrap_or_default()
+    } else {
+        leaves.join("\n")
+    };
+    (!text.trim().is_empty()).then(|| text.trim().to_string())
+}
+
+/// Contents of `{"messages": [...]}` lists whose items are objects with a `content` string
+/// (AutoGen-style `source`/`content`) or Python reprs with `content='...'`.
+fn message_like(v: &serde_json::Value) -> Vec<String> {
+    let Some(items) = v.get("messages").and_then(|m| m.as_array()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for it in items.iter().take(256) {
+        let c = match it {
+            serde_json::Value::Object(o) => o
+                .get("content")
+                .and_then(|c| c.as_str())
+                .map(str::to_string),
+            serde_json::Value::String(s) => repr_content(s),
+            _ => None,
+        };
+        if let Some(c) = c.filter(|c| !c.trim().is_empty()) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn repr_content(s: &str) -> Option<String> {
+    let p = s.find("content='")? + "content='".len();
+    let rest = &s[p..];
+    let end = rest.find("' type=").or_else(|| rest.rfind('\''))?;
+    Some(rest[..end].to_string())
+}
+
+/// The task in a recorded run input: a `task`/`input`/`query`/... field, the first user
+/// message, or the readable text.
+pub fn task_text(t: &str) -> Option<String> {
+    let tt = t.trim();
+    if tt.starts_with('{') || tt.starts_with('[') {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(head(tt, 1 << 20)) {
+            for k in [
+                "task",
+                "input",
+                "query",
+                "question",
+                "prompt",
+                "topic",
+                "objective",
+            ] {
+                if let Some(s) = v
+                    .get(k)
+                    .and_then(|x| x.as_str())
+                    .filter(|s| !s.trim().is_empty())
+                {
+                    return Some(s.trim().to_string());
+                }
+            }
+            let msgs = messages::from_json(&v);
+            if let Some(m) = msgs
+                .iter()
+                .find(|m| m.role == "user" && !m.content.trim().is_empty())
+            {
+                return Some(m.content.trim().to_string());
+            }
+            if let Some(first) = message_like(&v).into_iter().next() {
+                return Some(first);
+            }
+        }
+    }
+    readable(tt, false)
+}
+
+fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>, depth: usize) {
+    if depth > 8 || out.len() > 64 {
+        return;
+    }
+    match v {
+        serde_json::Value::String(s) if !s.trim().is_empty() => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out, depth + 1)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| collect_strings(x, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// Short quote for explanations: first line, at most `n` chars, with an ellipsis when cut.
+pub fn quote(t: &str, n: usize) -> String {
+    let line = t
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let mut q: String = line.chars().take(n).collect();
+    if line.chars().count() > n || t.trim().lines().count() > 1 {
+        q.push('…');
+    }
+    q
+}
+
+/// Sentences in a text (terminal punctuation followed by space or end).
+pub fn sentence_count(t: &str) -> usize {
+    let b: Vec<char> = t.trim().chars().collect();
+    let mut n = 0;
+    for i in 0..b.len() {
+        if matches!(b[i], '.' | '!' | '?') && (i + 1 == b.len() || b[i + 1].is_whitespace()) {
+            // "e.g. " / "etc. " style abbreviations: a short lowercase token before the dot.
+            let start = b[..i]
+                .iter()
+                .rposition(|c| c.is_whitespace())
+                .map(|p| p + 1)
+                .unwrap_or(0);
+            let tok: String = b[start..i].iter().collect();
+            if tok.contains('.')
+                || (tok.len() <= 3 && tok.chars().all(|c| c.is_lowercase()) && i + 1 < b.len())
+            {
+                continue;
+            }
+            n += 1;
+        }
+    }
+    if n == 0 && !t.trim().is_empty() {
+        1
+    } else {
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert_eq!(
+            repeat_key("Draft 12: needs  more research."),
+            repeat_key("draft 3: needs more research.")
+        );
+        assert_ne!(repeat_key("Draft 1"), repeat_key("Final 1"));
+        assert_eq!(
+            words("The OpenTelemetry project, v2 0x12 CNCF!", 100),
+            vec!["opentelemetry", "project", "cncf"]
+        );
+        assert_eq!(
+            word_set("The OpenTelemetry project", 100),
+            word_set("opentelemetry PROJECT the", 100)
+        );
+        assert_eq!(word_set("The OpenTelemetry project", 100).len(), 2);
+        assert_eq!(
+            repeat_hash("Draft 1:  needs more"),
+            repeat_hash("draft 22: needs more")
+        );
+        assert_ne!(repeat_hash("Draft 1"), repeat_hash("Drafts 1"));
+        assert!(contains_ci("Hello TERMINATE", "terminate"));
+        assert!(contains_ci("Ünïcode ABC", "abc"));
+        assert_eq!(
+            readable(
+                r#"{"messages":[{"type":"ai","data":{"content":"plan"}}]}"#,
+                true
+            )
+            .as_deref(),
+            Some("plan")
+        );
+        assert_eq!(
+            readable(r#"{"topic": "x y"}"#, false).as_deref(),
+            Some("x y")
+        );
+        assert_eq!(readable("  ", false), None);
+        assert_eq!(sentence_count("One. Two! Three?"), 3);
+        assert_eq!(
+            sentence_count("OpenTelemetry is a CNCF framework for traces, metrics and logs."),
+            1
+        );
+        assert_eq!(sentence_count("Use e.g. this one."), 1);
+        assert_eq!(quote("abcdef\nx", 3), "abc…");
+        assert_eq!(head("héllo", 2), "h");
+    }
+}

@@ -1,0 +1,134 @@
+//! Prometheus metrics (prometheus-client). Counter names are registered without `_total`; the
+//! library appends it in the exposition, as OpenMetrics requires.
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::{Registry, Unit};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabel {
+    pub result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CodeLabel {
+    pub code: u16,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    /// OTLP trace export requests received on /v1/traces (the "traces" signal requests).
+    pub traces_received: Counter,
+    /// Spans in committed requests, by result=accepted|rejected (counts come from the database).
+    pub spans_received: Family<ResultLabel, Counter>,
+    pub bytes_received: Counter,
+    pub ingestion_errors: Family<ReasonLabel, Counter>,
+    pub ingestion_duration: Histogram,
+    pub http_responses: Family<CodeLabel, Counter>,
+    pub batch_bodies: Histogram,
+    pub batch_bytes: Histogram,
+    pub batches: Family<ResultLabel, Counter>,
+    pub queue_requests: Gauge,
+    pub queue_bytes: Gauge,
+    pub db_roundtrip: Histogram,
+    pub db_connections: Gauge,
+    pub db_reconnects: Counter,
+    pub forward: Family<ResultLabel, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut r = Registry::default();
+        let m = Metrics {
+            traces_received: Counter::default(),
+            spans_received: Family::default(),
+            bytes_received: Counter::default(),
+            ingestion_errors: Family::default(),
+            // 100 µs .. ~52 s
+            ingestion_duration: Histogram::new(exponential_buckets(0.0001, 2.0, 20)),
+            http_responses: Family::default(),
+            batch_bodies: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
+            batch_bytes: Histogram::new(exponential_buckets(256.0, 4.0, 12)),
+            batches: Family::default(),
+            queue_requests: Gauge::default(),
+            queue_bytes: Gauge::default(),
+            db_roundtrip: Histogram::new(exponential_buckets(0.0001, 2.0, 20)),
+            db_connections: Gauge::default(),
+            db_reconnects: Counter::default(),
+            forward: Family::default(),
+            registry: Registry::default(),
+        };
+        r.register("agenttrace_traces_received", "OTLP trace export requests received on /v1/traces", m.traces_received.clone());
+        r.register("agenttrace_spans_received", "Spans of committed requests, by result (accepted or rejected)", m.spans_received.clone());
+        r.register_with_unit("agenttrace_received", "Request body bytes received (as sent, before decompression)", Unit::Bytes, m.bytes_received.clone());
+        r.register("agenttrace_ingestion_errors", "Requests not stored, by reason", m.ingestion_errors.clone());
+        r.register_with_unit("agenttrace_ingestion_duration", "Time from request receipt to response on /v1/traces", Unit::Seconds, m.ingestion_duration.clone());
+        r.register("agenttrace_http_responses", "Responses on /v1/traces by HTTP status code", m.http_responses.clone());
+        r.register("agenttrace_batch_bodies", "Request bodies per database batch", m.batch_bodies.clone());
+        r.register_with_unit("agenttrace_batch", "Body bytes per database batch", Unit::Bytes, m.batch_bytes.clone());
+        r.register("agenttrace_batches", "Database batches by result (committed or failed)", m.batches.clone());
+        r.register("agenttrace_queue_depth", "Requests queued or being written (bounded by the queue limit)", m.queue_requests.clone());
+        r.register_with_unit("agenttrace_queue", "Body bytes queued or being written", Unit::Bytes, m.queue_bytes.clone());
+        r.register_with_unit("agenttrace_db_roundtrip", "Database time of one batch: nextval + COPY + ingest_staged + COMMIT", Unit::Seconds, m.db_roundtrip.clone());
+        r.register("agenttrace_db_connections", "Writer connections currently up", m.db_connections.clone());
+        r.register("agenttrace_db_reconnects", "Writer (re)connection attempts that failed", m.db_reconnects.clone());
+        r.register("agenttrace_forward", "Bodies for the dual-export endpoint, by result (sent, failed, dropped)", m.forward.clone());
+        Metrics { registry: r, ..m }
+    }
+
+    pub fn error(&self, reason: &'static str) {
+        self.ingestion_errors.get_or_create(&ReasonLabel { reason }).inc();
+    }
+
+    /// Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut s = String::with_capacity(8 << 10);
+        prometheus_client::encoding::text::encode(&mut s, &self.registry).expect("formatting into a String cannot fail");
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_series_are_exposed() {
+        let m = Metrics::new();
+        m.traces_received.inc();
+        m.spans_received.get_or_create(&ResultLabel { result: "accepted" }).inc_by(5);
+        m.error("bad_request");
+        m.ingestion_duration.observe(0.01);
+        m.batch_bodies.observe(3.0);
+        m.queue_requests.set(2);
+        m.db_roundtrip.observe(0.002);
+        let text = m.render();
+        for needle in [
+            "agenttrace_traces_received_total 1",
+            "agenttrace_spans_received_total{result=\"accepted\"} 5",
+            "agenttrace_ingestion_errors_total{reason=\"bad_request\"} 1",
+            "agenttrace_ingestion_duration_seconds_bucket",
+            "agenttrace_ingestion_duration_seconds_count 1",
+            "agenttrace_batch_bodies_bucket",
+            "agenttrace_batch_bytes_bucket",
+            "agenttrace_queue_depth 2",
+            "agenttrace_queue_bytes",
+            "agenttrace_db_roundtrip_seconds_bucket",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+        }
+    }
+}
