@@ -6,7 +6,8 @@ RETURNS TABLE (checkpoint_id bigint, "time" timestamptz, kind text, agent_name t
 LANGUAGE sql STABLE
 SET search_path = agenttrace, pg_catalog, pg_temp
 AS $$
-    SELECT c.checkpoint_id, c.time, c.kind, c.agent_name, c.step, c.trace_id, agenttrace.span_id_hex(c.span_id), c.state
+    SELECT c.checkpoint_id, c.time, c.kind, c.agent_name, c.step, c.trace_id, agenttrace.span_id_hex(c.span_id),
+           coalesce(c.state, agenttrace.checkpoint_state(c.trace_id, c.span_id, c.kind, c.agent_name))
       FROM agenttrace.checkpoints c
      WHERE c.run_id = $1
      ORDER BY c.checkpoint_id
@@ -46,9 +47,11 @@ AS $$
         'at', (SELECT t FROM point),
         'agent', coalesce((SELECT agent FROM point), (SELECT agent_name FROM last_checkpoint)),
         'checkpoint', (SELECT jsonb_build_object('checkpoint_id', checkpoint_id, 'kind', kind, 'step', step,
-                                                 'span_id', agenttrace.span_id_hex(span_id), 'time', time, 'state', state)
+                                                 'span_id', agenttrace.span_id_hex(span_id), 'time', time,
+                                                 'state', coalesce(state, agenttrace.checkpoint_state(trace_id, span_id, kind, agent_name)))
                          FROM last_checkpoint),
-        'conversation', (SELECT state -> 'messages' FROM agent_conversation),
+        'conversation', (SELECT coalesce(state, agenttrace.checkpoint_state(trace_id, span_id, kind, agent_name)) -> 'messages'
+                           FROM agent_conversation),
         'messages_so_far', (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', m.seq, 'from', m.from_agent, 'to', m.to_agent,
                                                                          'kind', m.kind, 'content', m.content) ORDER BY m.seq), '[]'::jsonb)
                               FROM agenttrace.agent_messages m, point p WHERE m.run_id = $1 AND m.time <= p.t),

@@ -206,7 +206,8 @@ CREATE TABLE checkpoints (
     agent_name      text,
     kind            text NOT NULL,
     step            integer,
-    state           jsonb NOT NULL,
+    -- NULL for agent_turn / llm_input: rebuilt from the span's attributes on read
+    state           jsonb,
     PRIMARY KEY (run_id, checkpoint_id)
 );
 CREATE INDEX checkpoints_span_idx ON checkpoints (trace_id, span_id);
@@ -217,11 +218,13 @@ CREATE TABLE run_search (
     service_name    text,
     framework       text,
     start_time      timestamptz,
+    keywords        text NOT NULL,
     document        text NOT NULL,
-    tsv             tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, document)) STORED
+    -- identifiers like research_crew.kickoff or lookup_fact become words
+    tsv             tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, translate(document, '._/:', '    '))) STORED
 );
 CREATE INDEX run_search_tsv_idx ON run_search USING gin (tsv);
-COMMENT ON TABLE run_search IS 'Per-run search document (span, agent and tool names, errors, messages), maintained at ingest, with a full-text GIN index (and a trigram index when pg_trgm is installed). Add a pgvector column `embedding` to rank by meaning too; see agenttrace.search_runs.';
+COMMENT ON TABLE run_search IS 'Per-run search text maintained at ingest: keywords (framework, agent, tool and span names, errors, outcome; trigram-indexed when pg_trgm is installed) and a document that adds messages, inputs and outputs (full-text GIN index). Add a pgvector column `embedding` to rank by meaning too; see agenttrace.search_runs.';
 
 CREATE TABLE failure_annotations (
     run_id          uuid NOT NULL,

@@ -6,7 +6,7 @@ DO $$
 DECLARE trgm name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'pg_trgm');
 BEGIN
     IF trgm IS NOT NULL THEN
-        EXECUTE format('CREATE INDEX run_search_trgm_idx ON agenttrace.run_search USING gin (document %I.gin_trgm_ops)', trgm);
+        EXECUTE format('CREATE INDEX run_search_trgm_idx ON agenttrace.run_search USING gin (keywords %I.gin_trgm_ops)', trgm);
     END IF;
 END
 $$;
@@ -17,6 +17,7 @@ RETURNS TABLE (run_id uuid, score real, snippet text, start_time timestamptz, se
                framework text, status text)
 LANGUAGE plpgsql STABLE
 SET search_path = agenttrace, pg_catalog, pg_temp
+SET pg_trgm.word_similarity_threshold = 0.45
 AS $fn$
 DECLARE
     trgm name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'pg_trgm');
@@ -31,9 +32,10 @@ BEGIN
         RAISE EXCEPTION 'search_runs: query must not be empty' USING ERRCODE = '22023';
     END IF;
     IF trgm IS NOT NULL THEN
-        -- Typos and partial words: word similarity of the query within the document.
-        text_score := format('(0.7 * ts_rank_cd(s.tsv, q.tsq, 32) + 0.3 * %I.word_similarity(q.raw, s.document))', trgm);
-        text_match := format('(s.tsv @@ q.tsq OR %I.word_similarity(q.raw, s.document) > 0.45)', trgm);
+        -- Typos and partial words: trigram word similarity of the query within the run's keywords
+        -- (the <% operator uses the trigram index; threshold set on this function).
+        text_score := format('(0.7 * ts_rank_cd(s.tsv, q.tsq, 32) + 0.3 * %I.word_similarity(q.raw, s.keywords))', trgm);
+        text_match := format('(s.tsv @@ q.tsq OR q.raw OPERATOR(%I.<%%) s.keywords)', trgm);
     END IF;
     IF query_embedding IS NOT NULL THEN
         IF vec IS NULL OR NOT has_embedding THEN
@@ -45,7 +47,7 @@ BEGIN
         text_match := format('(%s OR s.embedding IS NOT NULL)', text_match);
     END IF;
     sql := format($q$
-        WITH q AS (SELECT websearch_to_tsquery('english', coalesce($1, '')) AS tsq, coalesce($1, '') AS raw),
+        WITH q AS (SELECT websearch_to_tsquery('english', translate(coalesce($1, ''), '._/:', '    ')) AS tsq, coalesce($1, '') AS raw),
         ranked AS (
             SELECT s.run_id, (%s)::real AS score, s.start_time, s.service_name, s.framework, s.document
               FROM agenttrace.run_search s, q

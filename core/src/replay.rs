@@ -41,6 +41,7 @@ pub struct Checkpoint {
     pub agent_name: Option<String>,
     /// `explicit`, `graph_step`, `agent_turn` or `llm_input`.
     pub kind: &'static str,
+    /// Null for `agent_turn` and `llm_input`: rebuilt from the span by [`span_state`] on read.
     pub step: Option<i64>,
     pub state: Value,
 }
@@ -132,23 +133,12 @@ pub fn extract_checkpoints(spans: &[SpanRecord], facts: &[SpanFacts]) -> Vec<Che
             }
         }
         match f.category {
-            SpanCategory::Agent => {
-                let input = if !f.input_messages.is_empty() {
-                    messages_json(&f.input_messages)
-                } else {
-                    f.input_text.as_deref().map(|t| state_value(&Value::String(t.to_string()))).unwrap_or(Value::Null)
-                };
-                if !input.is_null() {
-                    out.push(base(s.start_time_unix_nano, "agent_turn", f.graph_step, json!({"agent": f.agent_name, "input": input})));
-                }
-            }
+            // Agent inputs and model conversations are already in the span's attributes: the
+            // checkpoint only points at the span, and `span_state` rebuilds the state on read.
+            SpanCategory::Agent if f.input_messages.is_empty() && f.input_text.is_none() => {}
+            SpanCategory::Agent => out.push(base(s.start_time_unix_nano, "agent_turn", f.graph_step, Value::Null)),
             SpanCategory::Llm if !f.input_messages.is_empty() => {
-                out.push(base(
-                    s.start_time_unix_nano,
-                    "llm_input",
-                    f.graph_step,
-                    json!({"agent": f.agent_name, "model": f.model, "messages": messages_json(&f.input_messages)}),
-                ));
+                out.push(base(s.start_time_unix_nano, "llm_input", f.graph_step, Value::Null))
             }
             _ => {}
         }
@@ -158,6 +148,21 @@ pub fn extract_checkpoints(spans: &[SpanRecord], facts: &[SpanFacts]) -> Vec<Che
         c.seq = i as i64;
     }
     out
+}
+
+/// The state of a lazily stored checkpoint (`agent_turn`, `llm_input`), rebuilt from its span.
+pub fn span_state(kind: &str, agent: Option<&str>, f: &SpanFacts) -> Value {
+    match kind {
+        "llm_input" => json!({"agent": agent, "model": f.model, "messages": messages_json(&f.input_messages)}),
+        _ => {
+            let input = if !f.input_messages.is_empty() {
+                messages_json(&f.input_messages)
+            } else {
+                f.input_text.as_deref().map(|t| state_value(&Value::String(t.to_string()))).unwrap_or(Value::Null)
+            };
+            json!({"agent": agent, "input": input})
+        }
+    }
 }
 
 /// What a replay says about its origin, from resource/span attributes or a typed link.

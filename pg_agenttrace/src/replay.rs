@@ -8,7 +8,22 @@ use agenttrace_core::replay::{diff_steps, Step};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
-extension_sql_file!("../../sql/replay.sql", name = "replay_sql", requires = ["schema"]);
+extension_sql_file!("../../sql/replay.sql", name = "replay_sql", requires = ["schema", checkpoint_state]);
+
+/// The state of a checkpoint that points at its span (agent turns, model calls), rebuilt from
+/// the span's stored attributes with the same normalizers that ran at ingest.
+#[pg_extern(stable, parallel_safe)]
+fn checkpoint_state(trace_id: pgrx::Uuid, span_id: i64, kind: &str, agent_name: Option<&str>) -> Result<Option<pgrx::JsonB>, pgrx::spi::Error> {
+    let span = Spi::connect(|client| crate::store::load_span(&client, crate::columns::trace_id(&trace_id), span_id))?;
+    Ok(span.map(|s| pgrx::JsonB(agenttrace_core::replay::span_state(kind, agent_name, &agenttrace_core::normalize::span_facts(&s)))))
+}
+
+extension_sql!(
+    r#"COMMENT ON FUNCTION checkpoint_state(uuid, bigint, text, text) IS
+'Rebuilds the state of an agent_turn or llm_input checkpoint (the agent''s input, the conversation sent to the model) from its span''s stored attributes; agenttrace.checkpoints() and agenttrace.state_at() call it.';"#,
+    name = "comment_checkpoint_state",
+    requires = [checkpoint_state]
+);
 
 /// Steps compared per run: enough for long runs, bounded so the O(n·m) alignment stays small.
 const MAX_STEPS: i64 = 4000;

@@ -43,12 +43,22 @@ fn stored_run_members(client: &SpiClient<'_>, ids: &[TraceId]) -> SpiResult<Vec<
 
 /// Stored spans of the given traces, rebuilt as records so a grown run is analysed whole.
 pub(crate) fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<Vec<SpanRecord>> {
+    load_spans_where(client, traces, None)
+}
+
+/// One stored span, rebuilt (None when it does not exist).
+pub(crate) fn load_span(client: &SpiClient<'_>, trace: TraceId, span_id: i64) -> SpiResult<Option<SpanRecord>> {
+    Ok(load_spans_where(client, &[trace], Some(span_id))?.pop())
+}
+
+fn load_spans_where(client: &SpiClient<'_>, traces: &[TraceId], only_span: Option<i64>) -> SpiResult<Vec<SpanRecord>> {
     let mut resources: HashMap<i64, Arc<Resource>> = HashMap::new();
     let t = client.select(
         "SELECT r.resource_hash, r.attributes::text, r.schema_url FROM agenttrace.resources r
-          WHERE r.resource_hash IN (SELECT DISTINCT resource_hash FROM agenttrace.spans WHERE trace_id = ANY($1))",
+          WHERE r.resource_hash IN (SELECT DISTINCT resource_hash FROM agenttrace.spans
+                                     WHERE trace_id = ANY($1) AND ($2::bigint IS NULL OR span_id = $2))",
         None,
-        &[uuids(traces).into()],
+        &[uuids(traces).into(), only_span.into()],
     )?;
     for row in t {
         let hash: i64 = row.get(1)?.unwrap_or_default();
@@ -68,9 +78,9 @@ pub(crate) fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResul
                    FROM agenttrace.span_events e WHERE e.trace_id = s.trace_id AND e.span_id = s.span_id)::text,
                 (SELECT json_agg(json_build_array(l.linked_trace_id, l.linked_span_id, l.trace_state, l.attributes, l.flags) ORDER BY l.link_index)
                    FROM agenttrace.span_links l WHERE l.trace_id = s.trace_id AND l.span_id = s.span_id)::text
-           FROM agenttrace.spans s WHERE s.trace_id = ANY($1)",
+           FROM agenttrace.spans s WHERE s.trace_id = ANY($1) AND ($2::bigint IS NULL OR s.span_id = $2)",
         None,
-        &[uuids(traces).into()],
+        &[uuids(traces).into(), only_span.into()],
     )?;
     let mut out = Vec::with_capacity(t.len());
     for row in t {
@@ -578,7 +588,7 @@ fn write_derived(
     let (mut c_run, mut c_id, mut c_trace, mut c_span, mut c_time, mut c_agent, mut c_kind, mut c_step, mut c_state) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     // search documents
-    let (mut d_run, mut d_doc) = (vec![], vec![]);
+    let (mut d_run, mut d_doc, mut d_keys) = (vec![], vec![], vec![]);
     let (mut r_replay_run, mut r_replay_cp) = (vec![], vec![]);
     // run summaries
     let (mut r_run, mut r_fw, mut r_status, mut r_reason, mut r_fagent, mut r_ftrace, mut r_fspan, mut r_agents) =
@@ -640,10 +650,12 @@ fn write_derived(
             c_agent.push(c.agent_name);
             c_kind.push(c.kind.to_string());
             c_step.push(c.step.and_then(|s| i32::try_from(s).ok()));
-            c_state.push(c.state.to_string());
+            c_state.push((!c.state.is_null()).then(|| c.state.to_string()));
         }
         d_run.push(run_uuid);
-        d_doc.push(search_document(spans, an));
+        let (keywords, document) = search_document(spans, an);
+        d_keys.push(keywords);
+        d_doc.push(document);
         let origin = replay_origin(spans);
         r_replay_run.push(origin.as_ref().and_then(|(run, _)| agenttrace_core::ids::from_hex::<16>(run)).map(|t| uuid(&t)));
         r_replay_cp.push(origin.and_then(|(_, cp)| cp));
@@ -756,58 +768,50 @@ fn write_derived(
             .insert(client, "agenttrace.checkpoints", "ON CONFLICT DO NOTHING")?;
     }
     if !d_run.is_empty() {
-        Columns::new().col("run_id", "uuid", d_run).col("document", "text", d_doc).run(
+        Columns::new().col("run_id", "uuid", d_run).col("keywords", "text", d_keys).col("document", "text", d_doc).run(
             client,
-            "INSERT INTO agenttrace.run_search (run_id, service_name, framework, start_time, document)
-             SELECT u.run_id, r.service_name, r.framework, r.start_time, u.document
+            "INSERT INTO agenttrace.run_search (run_id, service_name, framework, start_time, keywords, document)
+             SELECT u.run_id, r.service_name, r.framework, r.start_time, u.keywords, u.document
                FROM {unnest} JOIN agenttrace.run_summaries r ON r.run_id = u.run_id
-             ON CONFLICT (run_id) DO UPDATE SET document = EXCLUDED.document, service_name = EXCLUDED.service_name,
+             ON CONFLICT (run_id) DO UPDATE SET keywords = EXCLUDED.keywords, document = EXCLUDED.document, service_name = EXCLUDED.service_name,
                   framework = EXCLUDED.framework, start_time = EXCLUDED.start_time",
         )?;
     }
     Ok(())
 }
 
-/// Text a person would search a run by: names of spans, agents and tools, errors, and the
-/// messages exchanged. Bounded so one huge run cannot make the index entry enormous.
-fn search_document(spans: &[SpanRecord], an: &RunAnalysis) -> String {
-    const MAX: usize = 64 * 1024;
+/// What a person would search a run by. `keywords` (names of the framework, agents, tools and
+/// spans, errors, the outcome) is short and trigram-indexed for typo-tolerant matching;
+/// `document` adds the messages and inputs/outputs for full-text search. Both bounded, so a
+/// huge run cannot make its index entries enormous (they are rebuilt whenever the run grows).
+fn search_document(spans: &[SpanRecord], an: &RunAnalysis) -> (String, String) {
+    const KEYWORDS_MAX: usize = 2 * 1024;
+    const DOCUMENT_MAX: usize = 16 * 1024;
     let mut seen = HashSet::new();
-    let mut doc = String::new();
-    let mut add = |doc: &mut String, s: &str| {
-        if doc.len() < MAX && !s.is_empty() && seen.insert(s.to_string()) {
-            doc.push_str(&excerpt(s, 2048));
-            doc.push('\n');
+    let mut keywords = String::new();
+    let mut add = |out: &mut String, s: &str, max: usize| {
+        if out.len() < max && !s.is_empty() && seen.insert(s.to_string()) {
+            out.push_str(&excerpt(s, 256));
+            out.push('\n');
         }
     };
-    if let Some(fw) = &an.framework {
-        add(&mut doc, fw);
-    }
-    if let Some(r) = &an.outcome.reason {
-        add(&mut doc, r);
+    for v in an.framework.iter().chain(an.outcome.reason.iter()) {
+        add(&mut keywords, v, KEYWORDS_MAX);
     }
     for a in &an.agents {
-        add(&mut doc, &a.agent_name);
+        add(&mut keywords, &a.agent_name, KEYWORDS_MAX);
     }
     for (s, f) in spans.iter().zip(&an.facts) {
-        add(&mut doc, &s.name);
-        for v in [&f.tool_name, &f.error_message, &f.error_type, &f.model] {
-            if let Some(v) = v {
-                add(&mut doc, v);
-            }
+        for v in [&f.tool_name, &f.error_type, &f.error_message, &f.model].into_iter().flatten() {
+            add(&mut keywords, v, KEYWORDS_MAX);
         }
+        add(&mut keywords, &s.name, KEYWORDS_MAX);
     }
-    for m in &an.messages {
-        if let Some(c) = &m.content {
-            add(&mut doc, c);
-        }
+    let keywords = excerpt(&keywords, KEYWORDS_MAX);
+    let mut document = keywords.clone();
+    let texts = an.messages.iter().filter_map(|m| m.content.as_ref()).chain(an.facts.iter().flat_map(|f| [&f.input_text, &f.output_text].into_iter().flatten()));
+    for t in texts {
+        add(&mut document, t, DOCUMENT_MAX);
     }
-    for f in &an.facts {
-        for v in [&f.input_text, &f.output_text] {
-            if let Some(v) = v {
-                add(&mut doc, v);
-            }
-        }
-    }
-    excerpt(&doc, MAX)
+    (keywords, excerpt(&document, DOCUMENT_MAX))
 }

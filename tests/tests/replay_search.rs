@@ -141,7 +141,7 @@ fn search_finds_runs_by_what_happened_in_them() {
     let typo: i64 = db.query_one("SELECT count(*) FROM agenttrace.search_runs('backend unreachabel', 3) WHERE framework = 'langgraph'", &[]).unwrap().get(0);
     assert!(typo > 0);
     // Agent names and tools are searchable too; the service filter narrows.
-    let crew: i64 = db.query_one("SELECT count(*) FROM agenttrace.search_runs('Lookup Fact Researcher', 10) WHERE framework = 'crewai'", &[]).unwrap().get(0);
+    let crew: i64 = db.query_one("SELECT count(*) FROM agenttrace.search_runs('crew kickoff Lookup Fact', 10) WHERE framework = 'crewai'", &[]).unwrap().get(0);
     assert!(crew > 0);
     let none: i64 = db.query_one("SELECT count(*) FROM agenttrace.search_runs('unreachable', 10, service => 'no-such-service')", &[]).unwrap().get(0);
     assert_eq!(none, 0);
