@@ -786,7 +786,7 @@ fn write_derived(
 /// huge run cannot make its index entries enormous (they are rebuilt whenever the run grows).
 fn search_document(spans: &[SpanRecord], an: &RunAnalysis) -> (String, String) {
     const KEYWORDS_MAX: usize = 2 * 1024;
-    const DOCUMENT_MAX: usize = 16 * 1024;
+    const DOCUMENT_MAX: usize = 4 * 1024;
     let mut seen = HashSet::new();
     let mut keywords = String::new();
     let mut add = |out: &mut String, s: &str, max: usize| {
