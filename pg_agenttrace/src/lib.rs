@@ -33,6 +33,9 @@ extension_sql!(
 // Time-series functions and views for dashboards (time_bucket or date_bin, chosen at install).
 extension_sql_file!("../../sql/analytics.sql", name = "analytics", requires = ["schema"]);
 
+// Retention (set_retention, apply_retention) and the settings table.
+extension_sql_file!("../../sql/retention.sql", name = "retention", requires = ["schema"]);
+
 // Read-only role for Grafana: exactly what the shipped dashboards query.
 extension_sql_file!("../../sql/grafana_role.sql", name = "grafana_role", requires = ["schema", "mast", "comment_graph"]);
 
