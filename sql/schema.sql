@@ -224,7 +224,7 @@ CREATE TABLE run_search (
     tsv             tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, translate(document, '._/:', '    '))) STORED
 );
 CREATE INDEX run_search_tsv_idx ON run_search USING gin (tsv);
-COMMENT ON TABLE run_search IS 'Per-run search text maintained at ingest: keywords (framework, agent, tool and span names, errors, outcome; trigram-indexed when pg_trgm is installed) and a document that adds messages, inputs and outputs (full-text GIN index). Add a pgvector column `embedding` to rank by meaning too; see agenttrace.search_runs.';
+COMMENT ON TABLE run_search IS 'Per-run search text maintained at ingest: keywords (framework, agent, tool and span names, errors, outcome; trigram-indexed when pg_trgm is installed) and a document that adds the agents'' messages and the run''s final output (full-text GIN index). Add a pgvector column `embedding` to rank by meaning too; see agenttrace.search_runs.';
 
 CREATE TABLE failure_annotations (
     run_id          uuid NOT NULL,

@@ -20,6 +20,16 @@ use agenttrace_core::rows::SpanRow;
 use postgres::{Client, NoTls};
 use prost::Message;
 
+/// CPU seconds (user + system) the backend serving `db` has used so far: a measure that other
+/// load on the machine does not distort the way wall time is.
+fn backend_cpu(db: &mut Client) -> f64 {
+    let pid: i32 = db.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit_once(") ").map(|(_, r)| r.split(' ').collect()).unwrap_or_default();
+    let ticks: f64 = fields.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0) + fields.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / 100.0 // USER_HZ
+}
+
 fn arg(name: &str, default: &str) -> String {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned()).unwrap_or_else(|| default.to_string())
@@ -68,6 +78,7 @@ fn main() {
             span_line(&mut text, &SpanRow::new(s, f, *trace));
         }
     }
+    let cpu0 = backend_cpu(&mut db);
     let copy_rate = {
         let t = Instant::now();
         let mut w = db.copy_in(&format!("COPY agenttrace.spans ({SPAN_COLUMNS}) FROM STDIN")).expect("copy");
@@ -77,7 +88,8 @@ fn main() {
         assert_eq!(n as usize, spans);
         spans as f64 / secs
     };
-    println!("  COPY span rows into agenttrace.spans        {:>9.0} spans/s  (physical limit)", copy_rate);
+    let copy_cpu = (backend_cpu(&mut db) - cpu0) * 1e6 / spans as f64;
+    println!("  COPY span rows into agenttrace.spans        {:>9.0} spans/s  (physical limit)   backend CPU {copy_cpu:>5.1} µs/span", copy_rate);
     db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
 
     let ingest_all = |db: &mut Client, bodies: &[Vec<u8>]| {
@@ -91,26 +103,37 @@ fn main() {
 
     // 2. Raw ingest.
     db.batch_execute("SET agenttrace.normalize = off").unwrap();
+    let cpu0 = backend_cpu(&mut db);
     let t = Instant::now();
     ingest_all(&mut db, &bodies);
     let raw_rate = spans as f64 / t.elapsed().as_secs_f64();
+    let raw_cpu = (backend_cpu(&mut db) - cpu0) * 1e6 / spans as f64;
     assert_eq!(stored(&mut db) as usize, spans);
-    println!("  agenttrace.ingest, normalize = off          {:>9.0} spans/s  ({:.0}% of COPY)", raw_rate, 100.0 * raw_rate / copy_rate);
+    println!(
+        "  agenttrace.ingest, normalize = off          {:>9.0} spans/s  ({:.0}% of COPY)      backend CPU {raw_cpu:>5.1} µs/span ({:.0}% of COPY's speed by CPU)",
+        raw_rate,
+        100.0 * raw_rate / copy_rate,
+        100.0 * copy_cpu / raw_cpu
+    );
     db.batch_execute(&format!("TRUNCATE {TABLES}; RESET agenttrace.normalize")).unwrap();
 
     // 3. Full ingest with normalizers.
+    let cpu0 = backend_cpu(&mut db);
     let t = Instant::now();
     ingest_all(&mut db, &bodies);
     let full_rate = spans as f64 / t.elapsed().as_secs_f64();
+    let full_cpu = (backend_cpu(&mut db) - cpu0) * 1e6 / spans as f64;
     assert_eq!(stored(&mut db) as usize, spans);
     let runs: i64 = db.query_one("SELECT count(*) FROM agenttrace.run_summaries", &[]).unwrap().get(0);
     let agents: i64 = db.query_one("SELECT count(*) FROM agenttrace.agents", &[]).unwrap().get(0);
     println!(
-        "  agenttrace.ingest, normalized               {:>9.0} spans/s  ({:.0}% of COPY, {:.0}% of raw; {runs} runs, {agents} agent rows)",
+        "  agenttrace.ingest, normalized               {:>9.0} spans/s  ({:.0}% of COPY)      backend CPU {full_cpu:>5.1} µs/span ({:.0}% of COPY's speed by CPU, {:.0}% of raw's)",
         full_rate,
         100.0 * full_rate / copy_rate,
-        100.0 * full_rate / raw_rate
+        100.0 * copy_cpu / full_cpu,
+        100.0 * raw_cpu / full_cpu
     );
+    println!("    ({runs} runs, {agents} agent rows derived)");
     db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
 
     // 4. Two sessions in parallel, each half of the requests.

@@ -782,7 +782,7 @@ fn write_derived(
 
 /// What a person would search a run by. `keywords` (names of the framework, agents, tools and
 /// spans, errors, the outcome) is short and trigram-indexed for typo-tolerant matching;
-/// `document` adds the messages and inputs/outputs for full-text search. Both bounded, so a
+/// `document` adds the agents' messages and the final output for full-text search. Both bounded, so a
 /// huge run cannot make its index entries enormous (they are rebuilt whenever the run grows).
 fn search_document(spans: &[SpanRecord], an: &RunAnalysis) -> (String, String) {
     const KEYWORDS_MAX: usize = 2 * 1024;
@@ -808,9 +808,18 @@ fn search_document(spans: &[SpanRecord], an: &RunAnalysis) -> (String, String) {
         add(&mut keywords, &s.name, KEYWORDS_MAX);
     }
     let keywords = excerpt(&keywords, KEYWORDS_MAX);
+    // The document adds what agents said to each other and the run's final output (the last
+    // output of a root or agent span); every prompt of every model call would cost more to
+    // index than the rest of ingest together.
     let mut document = keywords.clone();
-    let texts = an.messages.iter().filter_map(|m| m.content.as_ref()).chain(an.facts.iter().flat_map(|f| [&f.input_text, &f.output_text].into_iter().flatten()));
-    for t in texts {
+    let final_output = spans
+        .iter()
+        .zip(&an.facts)
+        .filter(|(s, f)| s.parent_span_id.is_none() || f.category == agenttrace_core::normalize::SpanCategory::Agent)
+        .filter_map(|(s, f)| f.output_text.as_ref().map(|o| (s.end_time_unix_nano, o)))
+        .max_by_key(|(end, _)| *end)
+        .map(|(_, o)| o);
+    for t in an.messages.iter().filter_map(|m| m.content.as_ref()).chain(final_output) {
         add(&mut document, t, DOCUMENT_MAX);
     }
     (keywords, excerpt(&document, DOCUMENT_MAX))

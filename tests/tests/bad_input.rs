@@ -66,6 +66,8 @@ fn malformed_bodies_are_rejected_with_reasons_and_kept() {
         ("JSON nested 50000 deep", deep_json.into_bytes(), "application/json", None, "recursion limit"),
         ("JSON with wrong types", br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":{}}]}]}]}"#.to_vec(), "application/json", None, "span kind"),
         ("gzip bomb", gzip(&vec![0u8; 80 << 20]), "application/x-protobuf", Some("gzip"), "exceeds"),
+        // 2-byte empty spans that would each become a ~250-byte record: refused before allocating.
+        ("empty-span amplification", gzip(&len_field(1, &len_field(2, &[0x12, 0x00].repeat(16 << 20)))), "application/x-protobuf", Some("gzip"), "decod"),
         ("corrupt gzip", [vec![0x1f, 0x8b, 8, 0], vec![0xaa; 64]].concat(), "application/x-protobuf", Some("gzip"), "invalid gzip"),
         ("unknown content type", b"hello".to_vec(), "text/plain", None, "unsupported content type"),
         ("unknown content encoding", b"hello".to_vec(), "application/x-protobuf", Some("br"), "unsupported content encoding"),

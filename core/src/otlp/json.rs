@@ -232,8 +232,17 @@ pub fn parse_json_request(bytes: &[u8], limits: &Limits) -> R<ExportTraceService
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(ExportTraceServiceRequest::default());
     }
+    // Memory amplification bounds (issue #8, see budget.rs): of the `Value` tree, before parsing,
+    // and of the prost request built from it, before converting.
+    let too_large = DecodeError::DecodedTooLarge { limit: limits.max_decoded_bytes };
+    if super::budget::json_text_within(bytes, limits.max_decoded_bytes).is_none() {
+        return Err(too_large);
+    }
     // serde_json stops at 128 levels of nesting, so parsing itself cannot overflow the stack.
     let root: Value = serde_json::from_slice(bytes).map_err(|e| DecodeError::Json(e.to_string()))?;
+    if super::budget::json_within(&root, limits.max_decoded_bytes).is_none() {
+        return Err(too_large);
+    }
     let root = as_object(&root, "request")?;
     let mut request = ExportTraceServiceRequest::default();
     for rs in as_array(field(root, "resourceSpans", "resource_spans"), "resourceSpans")? {

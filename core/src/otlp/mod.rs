@@ -1,6 +1,7 @@
 //! OTLP trace export requests: body handling (encoding, size limits) and decoding into
 //! [`crate::model`] spans. Both wire formats decode into the same `opentelemetry-proto` message
 //! first, so protobuf and OTLP/JSON share one conversion into the flat model.
+mod budget;
 mod convert;
 mod json;
 
@@ -21,11 +22,14 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Deepest AnyValue/kvlist/JSON nesting accepted.
     pub max_nesting: usize,
+    /// Most bytes a protobuf body may decode into (prost structs plus strings), estimated on the
+    /// wire before decoding: two bytes of protobuf can be a whole `Span` (see `budget.rs`).
+    pub max_decoded_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 64 << 20, max_nesting: 64 }
+        Limits { max_body_bytes: 64 << 20, max_nesting: 64, max_decoded_bytes: 256 << 20 }
     }
 }
 
@@ -51,6 +55,8 @@ pub enum DecodeError {
     Json(String),
     #[error("attribute values nested deeper than {limit} levels")]
     TooDeep { limit: usize },
+    #[error("request would decode into more than {limit} bytes")]
+    DecodedTooLarge { limit: usize },
 }
 
 impl DecodeError {
@@ -58,7 +64,7 @@ impl DecodeError {
     pub fn sqlstate(&self) -> &'static str {
         match self {
             DecodeError::UnsupportedContentType(_) | DecodeError::UnsupportedContentEncoding(_) => "22023", // invalid_parameter_value
-            DecodeError::TooLarge { .. } => "54000", // program_limit_exceeded
+            DecodeError::TooLarge { .. } | DecodeError::DecodedTooLarge { .. } => "54000", // program_limit_exceeded
             DecodeError::TooDeep { .. } => "54001", // statement_too_complex
             DecodeError::Gzip(_) | DecodeError::Protobuf(_) => "22P03", // invalid_binary_representation
             DecodeError::Json(_) => "22P02", // invalid_text_representation
@@ -111,7 +117,13 @@ pub fn decompress<'a>(
 pub fn parse_request(bytes: &[u8], format: Format, limits: &Limits) -> Result<ExportTraceServiceRequest, DecodeError> {
     match format {
         // prost bounds message recursion (100 levels) so a deep kvlist cannot overflow the stack.
-        Format::Protobuf => ExportTraceServiceRequest::decode(bytes).map_err(|e| DecodeError::Protobuf(e.to_string())),
+        Format::Protobuf => {
+            // Memory amplification bound, checked before prost allocates (issue #8).
+            if budget::within(bytes, limits.max_decoded_bytes).is_none() {
+                return Err(DecodeError::DecodedTooLarge { limit: limits.max_decoded_bytes });
+            }
+            ExportTraceServiceRequest::decode(bytes).map_err(|e| DecodeError::Protobuf(e.to_string()))
+        }
         Format::Json => parse_json_request(bytes, limits),
     }
 }
