@@ -210,7 +210,6 @@ CREATE TABLE checkpoints (
     state           jsonb,
     PRIMARY KEY (run_id, checkpoint_id)
 );
-CREATE INDEX checkpoints_span_idx ON checkpoints (trace_id, span_id);
 COMMENT ON TABLE checkpoints IS 'States an agent run passed through (LangGraph steps, agent inputs per turn, explicit agenttrace.checkpoint events), for replay.';
 
 CREATE TABLE run_search (

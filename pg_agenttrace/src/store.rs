@@ -14,7 +14,7 @@ use agenttrace_core::replay::{extract_checkpoints, is_replay_link, replay_origin
 use agenttrace_core::runs::{attach_setup_traces, is_setup_span, RunStitcher, TraceShape, SETUP_ATTACH_WINDOW_NS};
 use pgrx::spi::{SpiClient, SpiResult};
 
-use crate::columns::{timestamptz, trace_id, uuid, Columns};
+use crate::columns::{execute_cached, timestamptz, trace_id, uuid, Columns};
 
 type SpanKey = (TraceId, SpanId);
 
@@ -25,12 +25,12 @@ fn uuids<'a>(ids: impl IntoIterator<Item = &'a TraceId>) -> Vec<pgrx::Uuid> {
 
 /// trace -> run for stored traces whose trace id or run id is in `ids`, plus all traces of
 /// those runs (a run can only grow, so its other members must follow a merge).
-fn stored_run_members(client: &SpiClient<'_>, ids: &[TraceId]) -> SpiResult<Vec<(TraceId, TraceId)>> {
+fn stored_run_members(client: &mut SpiClient<'_>, ids: &[TraceId]) -> SpiResult<Vec<(TraceId, TraceId)>> {
     let mut out = Vec::new();
-    let t = client.select(
+    let t = execute_cached(
+        client,
         "SELECT trace_id, run_id FROM agenttrace.traces
           WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1) OR run_id = ANY($1))",
-        None,
         &[uuids(ids).into()],
     )?;
     for row in t {
@@ -173,7 +173,7 @@ fn trace_shapes(spans: &[SpanRecord]) -> Vec<TraceShape> {
 /// Setup partners already stored: for a setup trace, the first stored run trace of its process
 /// after it; for a run trace, stored setup traces of its process before it that no run has yet.
 fn stored_setup_partners(
-    client: &SpiClient<'_>,
+    client: &mut SpiClient<'_>,
     shapes: &[TraceShape],
     paired_here: &[(TraceId, TraceId)],
 ) -> SpiResult<Vec<(TraceId, TraceId)>> {
@@ -202,9 +202,9 @@ fn stored_setup_partners(
                  LIMIT 64) c"
     );
     let mut out = Vec::new();
-    let t = client.select(
+    let t = execute_cached(
+        client,
         sql.as_str(),
-        None,
         &[
             todo.iter().map(|t| uuid(&t.trace_id)).collect::<Vec<_>>().into(),
             todo.iter().map(|t| t.resource_hash).collect::<Vec<_>>().into(),
@@ -570,9 +570,17 @@ fn write_derived(
     runs: &[(TraceId, Vec<SpanRecord>, RunAnalysis)],
 ) -> SpiResult<()> {
     let ids: Vec<pgrx::Uuid> = uuids(run_ids);
-    for table in ["agents", "agent_messages", "tool_calls", "run_summaries", "checkpoints", "run_search"] {
-        client.update(&format!("DELETE FROM agenttrace.{table} WHERE run_id = ANY($1)"), None, &[ids.clone().into()])?;
-    }
+    // One statement (one parse and plan) clears every derived table of these runs.
+    execute_cached(
+        client,
+        "WITH a AS (DELETE FROM agenttrace.agents WHERE run_id = ANY($1)),
+              m AS (DELETE FROM agenttrace.agent_messages WHERE run_id = ANY($1)),
+              t AS (DELETE FROM agenttrace.tool_calls WHERE run_id = ANY($1)),
+              c AS (DELETE FROM agenttrace.checkpoints WHERE run_id = ANY($1)),
+              s AS (DELETE FROM agenttrace.run_search WHERE run_id = ANY($1))
+         DELETE FROM agenttrace.run_summaries WHERE run_id = ANY($1)",
+        &[ids.clone().into()],
+    )?;
 
     // agents
     let (mut a_run, mut a_name, mut a_id, mut a_role, mut a_fw) = (vec![], vec![], vec![], vec![], vec![]);
