@@ -67,6 +67,15 @@ CREATE TABLE spans (
     PRIMARY KEY (trace_id, span_id, start_time)
 );
 COMMENT ON TABLE spans IS 'One row per OTLP span, with the facts the framework normalizers read from it. A TimescaleDB hypertable on start_time when TimescaleDB is installed.';
+-- lz4 compresses and decompresses large attribute values several times faster than pglz
+-- (PostgreSQL 14+ built with lz4, as Debian's and most packages are).
+DO $$
+BEGIN
+    ALTER TABLE agenttrace.spans ALTER COLUMN attributes SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN
+    NULL;
+END
+$$;
 CREATE INDEX spans_run_idx ON spans (run_id, start_time);
 CREATE INDEX spans_service_time_idx ON spans (service_name, start_time DESC);
 CREATE INDEX spans_agent_idx ON spans (agent_name, start_time DESC) WHERE agent_name IS NOT NULL;

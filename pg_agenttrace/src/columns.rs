@@ -64,13 +64,34 @@ impl<'a> Columns<'a> {
         Columns { cols: Vec::new() }
     }
 
-    pub fn col<T: IntoDatum>(mut self, name: &'static str, pg_type: &'static str, values: Vec<T>) -> Self {
-        self.cols.push(Column { name, pg_type, cast: None, datum: values.into() });
+    pub fn col<T: IntoDatum>(
+        mut self,
+        name: &'static str,
+        pg_type: &'static str,
+        values: Vec<T>,
+    ) -> Self {
+        self.cols.push(Column {
+            name,
+            pg_type,
+            cast: None,
+            datum: values.into(),
+        });
         self
     }
 
-    pub fn cast<T: IntoDatum>(mut self, name: &'static str, pg_type: &'static str, cast: &'static str, values: Vec<T>) -> Self {
-        self.cols.push(Column { name, pg_type, cast: Some(cast), datum: values.into() });
+    pub fn cast<T: IntoDatum>(
+        mut self,
+        name: &'static str,
+        pg_type: &'static str,
+        cast: &'static str,
+        values: Vec<T>,
+    ) -> Self {
+        self.cols.push(Column {
+            name,
+            pg_type,
+            cast: Some(cast),
+            datum: values.into(),
+        });
         self
     }
 
@@ -84,7 +105,12 @@ impl<'a> Columns<'a> {
                 None => format!("u.{}", c.name),
             })
             .collect();
-        let params: Vec<String> = self.cols.iter().enumerate().map(|(i, c)| format!("${}::{}[]", i + 1, c.pg_type)).collect();
+        let params: Vec<String> = self
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("${}::{}[]", i + 1, c.pg_type))
+            .collect();
         format!(
             "INSERT INTO {table} ({}) SELECT {} FROM unnest({}) AS u({}) {suffix}",
             names.join(", "),
@@ -106,7 +132,12 @@ impl<'a> Columns<'a> {
     /// `{unnest}` in `template` is replaced by `unnest(...) AS u(cols)`.
     pub fn run(self, client: &mut SpiClient<'_>, template: &str) -> SpiResult<usize> {
         let names: Vec<&str> = self.cols.iter().map(|c| c.name).collect();
-        let params: Vec<String> = self.cols.iter().enumerate().map(|(i, c)| format!("${}::{}[]", i + 1, c.pg_type)).collect();
+        let params: Vec<String> = self
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("${}::{}[]", i + 1, c.pg_type))
+            .collect();
         let unnest = format!("unnest({}) AS u({})", params.join(", "), names.join(", "));
         let sql = template.replace("{unnest}", &unnest);
         let args: Vec<DatumWithOid<'a>> = self.cols.into_iter().map(|c| c.datum).collect();
@@ -121,7 +152,8 @@ pub fn uuid(id: &[u8; 16]) -> pgrx::Uuid {
 
 pub fn timestamptz(pg_micros: i64) -> TimestampWithTimeZone {
     // Out-of-range values cannot come from u64 nanoseconds; fall back to the epoch, not a panic.
-    TimestampWithTimeZone::try_from(pg_micros).unwrap_or_else(|_| TimestampWithTimeZone::positive_infinity())
+    TimestampWithTimeZone::try_from(pg_micros)
+        .unwrap_or_else(|_| TimestampWithTimeZone::positive_infinity())
 }
 
 pub fn trace_id(u: &pgrx::Uuid) -> [u8; 16] {

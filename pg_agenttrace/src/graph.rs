@@ -26,7 +26,9 @@ fn load_spans(client: &SpiClient<'_>, filter: &str, id: TraceId) -> SpiResult<Ve
     let t = client.select(sql.as_str(), None, &[uuid(&id).into()])?;
     let mut out = Vec::with_capacity(t.len());
     for row in t {
-        let (Some(tr), Some(sid)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) else { continue };
+        let (Some(tr), Some(sid)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) else {
+            continue;
+        };
         out.push(GraphSpan {
             trace_id: trace_id(&tr),
             span_id: i64_to_span_id(sid),
@@ -54,10 +56,15 @@ fn load_messages(client: &SpiClient<'_>, run: TraceId) -> SpiResult<Vec<AgentMes
     )?;
     let mut out = Vec::with_capacity(t.len());
     for row in t {
-        let Some(to) = row.get::<String>(6)? else { continue };
+        let Some(to) = row.get::<String>(6)? else {
+            continue;
+        };
         out.push(AgentMessage {
             seq: row.get::<i32>(1)?.unwrap_or(0),
-            trace_id: row.get::<pgrx::Uuid>(2)?.map(|u| trace_id(&u)).unwrap_or_default(),
+            trace_id: row
+                .get::<pgrx::Uuid>(2)?
+                .map(|u| trace_id(&u))
+                .unwrap_or_default(),
             span_id: i64_to_span_id(row.get::<i64>(3)?.unwrap_or(0)),
             time_ns: (row.get::<i64>(4)?.unwrap_or(0).max(0) as u64).saturating_mul(1_000),
             from_agent: row.get::<String>(5)?,
@@ -71,7 +78,11 @@ fn load_messages(client: &SpiClient<'_>, run: TraceId) -> SpiResult<Vec<AgentMes
 
 /// The run a trace belongs to (a run id is also the id of its first trace); unknown ids pass through.
 fn resolve_run(client: &SpiClient<'_>, id: TraceId) -> SpiResult<TraceId> {
-    let t = client.select("SELECT run_id FROM agenttrace.traces WHERE trace_id = $1", Some(1), &[uuid(&id).into()])?;
+    let t = client.select(
+        "SELECT run_id FROM agenttrace.traces WHERE trace_id = $1",
+        Some(1),
+        &[uuid(&id).into()],
+    )?;
     for row in t {
         if let Some(r) = row.get::<pgrx::Uuid>(1)? {
             return Ok(trace_id(&r));
@@ -80,7 +91,10 @@ fn resolve_run(client: &SpiClient<'_>, id: TraceId) -> SpiResult<TraceId> {
     Ok(id)
 }
 
-fn build(run_id: pgrx::Uuid, include_tools: Option<bool>) -> Result<(TraceId, AgentGraph), pgrx::spi::Error> {
+fn build(
+    run_id: pgrx::Uuid,
+    include_tools: Option<bool>,
+) -> Result<(TraceId, AgentGraph), pgrx::spi::Error> {
     let (run, spans, messages) = Spi::connect(|client| {
         let run = resolve_run(client, trace_id(&run_id))?;
         let spans = load_spans(client, "run_id = $1", run)?;
@@ -88,7 +102,9 @@ fn build(run_id: pgrx::Uuid, include_tools: Option<bool>) -> Result<(TraceId, Ag
         Ok::<_, pgrx::spi::Error>((run, spans, messages))
     })?;
     pgrx::check_for_interrupts!();
-    let opts = GraphOptions { include_tools: include_tools.unwrap_or(false) };
+    let opts = GraphOptions {
+        include_tools: include_tools.unwrap_or(false),
+    };
     Ok((run, graph::agent_graph(&spans, &messages, &opts)))
 }
 
@@ -98,7 +114,10 @@ fn ts(unix_ns: u64) -> TimestampWithTimeZone {
 
 /// The agent communication graph of a run: nodes, edges and metrics as jsonb.
 #[pg_extern(stable, strict)]
-fn agent_graph(run_id: pgrx::Uuid, include_tools: default!(Option<bool>, "false")) -> Result<pgrx::JsonB, pgrx::spi::Error> {
+fn agent_graph(
+    run_id: pgrx::Uuid,
+    include_tools: default!(Option<bool>, "false"),
+) -> Result<pgrx::JsonB, pgrx::spi::Error> {
     let (run, g) = build(run_id, include_tools)?;
     let mut v = g.to_json();
     if let Some(o) = v.as_object_mut() {
@@ -113,30 +132,36 @@ fn agent_graph(run_id: pgrx::Uuid, include_tools: default!(Option<bool>, "false"
 fn graph_nodes(
     run_id: pgrx::Uuid,
     include_tools: default!(Option<bool>, "false"),
-) -> Result<TableIterator<'static, (
-        name!(id, String),
-        name!(title, String),
-        name!(subtitle, String),
-        name!(mainstat, String),
-        name!(secondarystat, String),
-        name!(arc__ok, f64),
-        name!(arc__error, f64),
-        name!(detail__kind, String),
-        name!(detail__span_count, i64),
-        name!(detail__llm_calls, i64),
-        name!(detail__tool_calls, i64),
-        name!(detail__input_tokens, i64),
-        name!(detail__output_tokens, i64),
-        name!(detail__errors, i64),
-        name!(detail__total_time_ms, f64),
-        name!(detail__self_time_ms, f64),
-        name!(detail__critical_path_ms, f64),
-        name!(detail__in_degree, i64),
-        name!(detail__out_degree, i64),
-        name!(detail__betweenness, f64),
-        name!(detail__on_cycle, bool),
-        name!(highlighted, bool),
-    )>, pgrx::spi::Error> {
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(id, String),
+            name!(title, String),
+            name!(subtitle, String),
+            name!(mainstat, String),
+            name!(secondarystat, String),
+            name!(arc__ok, f64),
+            name!(arc__error, f64),
+            name!(detail__kind, String),
+            name!(detail__span_count, i64),
+            name!(detail__llm_calls, i64),
+            name!(detail__tool_calls, i64),
+            name!(detail__input_tokens, i64),
+            name!(detail__output_tokens, i64),
+            name!(detail__errors, i64),
+            name!(detail__total_time_ms, f64),
+            name!(detail__self_time_ms, f64),
+            name!(detail__critical_path_ms, f64),
+            name!(detail__in_degree, i64),
+            name!(detail__out_degree, i64),
+            name!(detail__betweenness, f64),
+            name!(detail__on_cycle, bool),
+            name!(highlighted, bool),
+        ),
+    >,
+    pgrx::spi::Error,
+> {
     let (_, g) = build(run_id, include_tools)?;
     let rows: Vec<_> = grafana::node_rows(&g)
         .into_iter()
@@ -176,25 +201,31 @@ fn graph_nodes(
 fn graph_edges(
     run_id: pgrx::Uuid,
     include_tools: default!(Option<bool>, "false"),
-) -> Result<TableIterator<'static, (
-        name!(id, String),
-        name!(source, String),
-        name!(target, String),
-        name!(mainstat, String),
-        name!(secondarystat, String),
-        name!(detail__kind, String),
-        name!(detail__count, i64),
-        name!(detail__messages, i64),
-        name!(detail__handoffs, i64),
-        name!(detail__delegations, i64),
-        name!(detail__tool_results, i64),
-        name!(detail__broadcasts, i64),
-        name!(detail__errors, i64),
-        name!(detail__first_time, TimestampWithTimeZone),
-        name!(detail__last_time, TimestampWithTimeZone),
-        name!(detail__mean_latency_ms, Option<f64>),
-        name!(highlighted, bool),
-    )>, pgrx::spi::Error> {
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(id, String),
+            name!(source, String),
+            name!(target, String),
+            name!(mainstat, String),
+            name!(secondarystat, String),
+            name!(detail__kind, String),
+            name!(detail__count, i64),
+            name!(detail__messages, i64),
+            name!(detail__handoffs, i64),
+            name!(detail__delegations, i64),
+            name!(detail__tool_results, i64),
+            name!(detail__broadcasts, i64),
+            name!(detail__errors, i64),
+            name!(detail__first_time, TimestampWithTimeZone),
+            name!(detail__last_time, TimestampWithTimeZone),
+            name!(detail__mean_latency_ms, Option<f64>),
+            name!(highlighted, bool),
+        ),
+    >,
+    pgrx::spi::Error,
+> {
     let (_, g) = build(run_id, include_tools)?;
     let rows: Vec<_> = grafana::edge_rows(&g)
         .into_iter()
@@ -230,22 +261,30 @@ fn ms(ns: u64) -> f64 {
 /// The span hierarchy of a trace, or of every trace of a run, in waterfall order.
 #[allow(clippy::type_complexity)] // pgrx wants the row tuple spelled out
 #[pg_extern(stable)]
-fn span_tree(trace_or_run_id: pgrx::Uuid) -> Result<TableIterator<'static, (
-        name!(trace_id, String),
-        name!(span_id, String),
-        name!(parent_span_id, Option<String>),
-        name!(name, String),
-        name!(agent_name, Option<String>),
-        name!(category, String),
-        name!(start_time, TimestampWithTimeZone),
-        name!(end_time, TimestampWithTimeZone),
-        name!(duration_ms, f64),
-        name!(self_time_ms, f64),
-        name!(depth, i32),
-        name!(on_critical_path, bool),
-        name!(critical_path_ms, f64),
-        name!(is_error, bool),
-    )>, pgrx::spi::Error> {
+fn span_tree(
+    trace_or_run_id: pgrx::Uuid,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(trace_id, String),
+            name!(span_id, String),
+            name!(parent_span_id, Option<String>),
+            name!(name, String),
+            name!(agent_name, Option<String>),
+            name!(category, String),
+            name!(start_time, TimestampWithTimeZone),
+            name!(end_time, TimestampWithTimeZone),
+            name!(duration_ms, f64),
+            name!(self_time_ms, f64),
+            name!(depth, i32),
+            name!(on_critical_path, bool),
+            name!(critical_path_ms, f64),
+            name!(is_error, bool),
+        ),
+    >,
+    pgrx::spi::Error,
+> {
     let id = trace_id(&trace_or_run_id);
     let spans = Spi::connect(|client| load_spans(client, "run_id = $1 OR trace_id = $1", id))?;
     pgrx::check_for_interrupts!();

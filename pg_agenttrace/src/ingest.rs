@@ -37,7 +37,12 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
     let mut spans: Vec<SpanRecord> = Vec::new();
     for body in bodies {
         pgrx::check_for_interrupts!();
-        match decode_body(&body.bytes, body.content_type.as_deref(), body.content_encoding.as_deref(), &limits) {
+        match decode_body(
+            &body.bytes,
+            body.content_type.as_deref(),
+            body.content_encoding.as_deref(),
+            &limits,
+        ) {
             Ok(mut decoded) => {
                 redactor.redact_request(&mut decoded);
                 let rejected = decoded.rejected.len() as i64;
@@ -51,16 +56,30 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
             }
             Err(e) => {
                 dead_letter(client, &body, &e, &redactor)?;
-                results.push(BodyResult { accepted: 0, rejected: 0, error: Some(e.to_string()), status: "invalid" });
+                results.push(BodyResult {
+                    accepted: 0,
+                    rejected: 0,
+                    error: Some(e.to_string()),
+                    status: "invalid",
+                });
             }
         }
     }
     // `SET agenttrace.normalize = off` stores spans raw (fastest); agenttrace.renormalize() catches up.
     let normalize = client
-        .select("SELECT current_setting('agenttrace.normalize', true)", None, &[])?
+        .select(
+            "SELECT current_setting('agenttrace.normalize', true)",
+            None,
+            &[],
+        )?
         .first()
         .get_one::<String>()?
-        .is_none_or(|v| !matches!(v.to_ascii_lowercase().as_str(), "off" | "false" | "0" | "no"));
+        .is_none_or(|v| {
+            !matches!(
+                v.to_ascii_lowercase().as_str(),
+                "off" | "false" | "0" | "no"
+            )
+        });
     let runs = store_spans(client, spans, normalize)?;
     // Optional: MAST classification right after ingest (mast_settings.auto_classify).
     if !runs.is_empty() && crate::mast::auto_classify_enabled(client)? {
@@ -69,7 +88,12 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
     Ok(results)
 }
 
-fn dead_letter(client: &mut SpiClient<'_>, body: &Body, e: &DecodeError, redactor: &Redactor) -> SpiResult<()> {
+fn dead_letter(
+    client: &mut SpiClient<'_>,
+    body: &Body,
+    e: &DecodeError,
+    redactor: &Redactor,
+) -> SpiResult<()> {
     // Keep at most the body limit; an oversized body is recorded truncated, with its real size.
     // Secrets are redacted here too: a rejected body must not leak what an accepted one would not.
     let keep = body.bytes.len().min(Limits::default().max_body_bytes);
@@ -96,7 +120,17 @@ fn ingest(
     body: &[u8],
     content_type: default!(Option<&str>, "'application/x-protobuf'"),
     content_encoding: default!(Option<&str>, "NULL"),
-) -> Result<TableIterator<'static, (name!(accepted_spans, i64), name!(rejected_spans, i64), name!(error_message, Option<String>))>, pgrx::spi::Error> {
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(accepted_spans, i64),
+            name!(rejected_spans, i64),
+            name!(error_message, Option<String>),
+        ),
+    >,
+    pgrx::spi::Error,
+> {
     let body = Body {
         bytes: body.to_vec(),
         content_type: content_type.map(str::to_string),
@@ -112,7 +146,16 @@ fn ingest(
 fn ingest_staged(
     batch_id: i64,
 ) -> Result<
-    TableIterator<'static, (name!(seq, i32), name!(accepted_spans, i64), name!(rejected_spans, i64), name!(error_message, Option<String>), name!(status, String))>,
+    TableIterator<
+        'static,
+        (
+            name!(seq, i32),
+            name!(accepted_spans, i64),
+            name!(rejected_spans, i64),
+            name!(error_message, Option<String>),
+            name!(status, String),
+        ),
+    >,
     pgrx::spi::Error,
 > {
     let rows = Spi::connect_mut(|client| {
@@ -135,13 +178,24 @@ fn ingest_staged(
         let mut order: Vec<usize> = (0..seqs.len()).collect();
         order.sort_by_key(|i| seqs[*i]);
         let mut sorted_bodies: Vec<Option<Body>> = bodies.into_iter().map(Some).collect();
-        let ordered: Vec<Body> = order.iter().filter_map(|i| sorted_bodies[*i].take()).collect();
+        let ordered: Vec<Body> = order
+            .iter()
+            .filter_map(|i| sorted_bodies[*i].take())
+            .collect();
         let results = ingest_bodies(client, ordered)?;
         Ok::<_, pgrx::spi::Error>(
             order
                 .into_iter()
                 .zip(results)
-                .map(|(i, r)| (seqs[i], r.accepted, r.rejected, r.error, r.status.to_string()))
+                .map(|(i, r)| {
+                    (
+                        seqs[i],
+                        r.accepted,
+                        r.rejected,
+                        r.error,
+                        r.status.to_string(),
+                    )
+                })
                 .collect::<Vec<_>>(),
         )
     })?;
@@ -156,7 +210,9 @@ fn renormalize(run_id: default!(Option<pgrx::Uuid>, "NULL")) -> Result<i64, pgrx
             Some(r) => vec![crate::columns::trace_id(&r)],
             None => {
                 let mut v = Vec::new();
-                for row in client.select("SELECT DISTINCT run_id FROM agenttrace.traces", None, &[])? {
+                for row in
+                    client.select("SELECT DISTINCT run_id FROM agenttrace.traces", None, &[])?
+                {
                     if let Some(u) = row.get::<pgrx::Uuid>(1)? {
                         v.push(crate::columns::trace_id(&u));
                     }

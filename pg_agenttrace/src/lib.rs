@@ -31,13 +31,25 @@ extension_sql!(
 );
 
 // Time-series functions and views for dashboards (time_bucket or date_bin, chosen at install).
-extension_sql_file!("../../sql/analytics.sql", name = "analytics", requires = ["schema"]);
+extension_sql_file!(
+    "../../sql/analytics.sql",
+    name = "analytics",
+    requires = ["schema"]
+);
 
 // Retention (set_retention, apply_retention) and the settings table.
-extension_sql_file!("../../sql/retention.sql", name = "retention", requires = ["schema"]);
+extension_sql_file!(
+    "../../sql/retention.sql",
+    name = "retention",
+    requires = ["schema"]
+);
 
 // Read-only role for Grafana: exactly what the shipped dashboards query.
-extension_sql_file!("../../sql/grafana_role.sql", name = "grafana_role", requires = ["schema", "mast", "comment_graph"]);
+extension_sql_file!(
+    "../../sql/grafana_role.sql",
+    name = "grafana_role",
+    requires = ["schema", "mast", "comment_graph"]
+);
 
 // Roles and grants: last, once every table and function exists.
 extension_sql_file!("../../sql/roles.sql", name = "roles", finalize);

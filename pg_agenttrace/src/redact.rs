@@ -15,15 +15,26 @@ thread_local! {
 pub fn current_redactor(client: &SpiClient<'_>) -> SpiResult<Redactor> {
     let mut rules = Vec::new();
     let mut key = String::new();
-    for row in client.select("SELECT name, pattern FROM agenttrace.redaction_patterns WHERE enabled ORDER BY name", None, &[])? {
-        let (Some(name), Some(pattern)) = (row.get::<String>(1)?, row.get::<String>(2)?) else { continue };
+    for row in client.select(
+        "SELECT name, pattern FROM agenttrace.redaction_patterns WHERE enabled ORDER BY name",
+        None,
+        &[],
+    )? {
+        let (Some(name), Some(pattern)) = (row.get::<String>(1)?, row.get::<String>(2)?) else {
+            continue;
+        };
         key.push_str(&name);
         key.push('\0');
         key.push_str(&pattern);
         key.push('\0');
         rules.push(Rule { name, pattern });
     }
-    let cached = CACHE.with(|c| c.borrow().as_ref().filter(|(k, _)| *k == key).map(|(_, r)| r.clone()));
+    let cached = CACHE.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, r)| r.clone())
+    });
     if let Some(r) = cached {
         return Ok(r);
     }
@@ -35,14 +46,19 @@ pub fn current_redactor(client: &SpiClient<'_>) -> SpiResult<Redactor> {
 
 /// The patterns pg_agenttrace ships with (seed of agenttrace.redaction_patterns).
 #[pg_extern(immutable, parallel_safe)]
-fn default_redaction_patterns() -> TableIterator<'static, (name!(name, String), name!(pattern, String))> {
+fn default_redaction_patterns(
+) -> TableIterator<'static, (name!(name, String), name!(pattern, String))> {
     TableIterator::new(default_rules().into_iter().map(|r| (r.name, r.pattern)))
 }
 
 /// True when `pattern` is a valid redaction regex (used by the table's CHECK constraint).
 #[pg_extern(immutable, parallel_safe, strict)]
 fn redaction_pattern_is_valid(pattern: &str) -> bool {
-    Redactor::new(&[Rule { name: "check".into(), pattern: pattern.into() }]).is_ok()
+    Redactor::new(&[Rule {
+        name: "check".into(),
+        pattern: pattern.into(),
+    }])
+    .is_ok()
 }
 
 extension_sql!(

@@ -9,9 +9,11 @@ use std::sync::Arc;
 use agenttrace_core::ids::{i64_to_span_id, span_id_to_i64, SpanId, TraceId};
 use agenttrace_core::model::{Attributes, Resource, SpanEvent, SpanLink, SpanRecord};
 use agenttrace_core::normalize::{analyze_run, RunAnalysis};
-use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, status_facts, SpanRow, EXCERPT_BYTES};
 use agenttrace_core::replay::{extract_checkpoints, is_replay_link, replay_origin};
-use agenttrace_core::runs::{attach_setup_traces, is_setup_span, RunStitcher, TraceShape, SETUP_ATTACH_WINDOW_NS};
+use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, status_facts, SpanRow, EXCERPT_BYTES};
+use agenttrace_core::runs::{
+    attach_setup_traces, is_setup_span, RunStitcher, TraceShape, SETUP_ATTACH_WINDOW_NS,
+};
 use pgrx::spi::{SpiClient, SpiResult};
 
 use crate::columns::{execute_cached, timestamptz, trace_id, uuid, Columns};
@@ -22,10 +24,12 @@ fn uuids<'a>(ids: impl IntoIterator<Item = &'a TraceId>) -> Vec<pgrx::Uuid> {
     ids.into_iter().map(uuid).collect()
 }
 
-
 /// trace -> run for stored traces whose trace id or run id is in `ids`, plus all traces of
 /// those runs (a run can only grow, so its other members must follow a merge).
-fn stored_run_members(client: &mut SpiClient<'_>, ids: &[TraceId]) -> SpiResult<Vec<(TraceId, TraceId)>> {
+fn stored_run_members(
+    client: &mut SpiClient<'_>,
+    ids: &[TraceId],
+) -> SpiResult<Vec<(TraceId, TraceId)>> {
     let mut out = Vec::new();
     let t = execute_cached(
         client,
@@ -47,11 +51,19 @@ pub(crate) fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResul
 }
 
 /// One stored span, rebuilt (None when it does not exist).
-pub(crate) fn load_span(client: &SpiClient<'_>, trace: TraceId, span_id: i64) -> SpiResult<Option<SpanRecord>> {
+pub(crate) fn load_span(
+    client: &SpiClient<'_>,
+    trace: TraceId,
+    span_id: i64,
+) -> SpiResult<Option<SpanRecord>> {
     Ok(load_spans_where(client, &[trace], Some(span_id))?.pop())
 }
 
-fn load_spans_where(client: &SpiClient<'_>, traces: &[TraceId], only_span: Option<i64>) -> SpiResult<Vec<SpanRecord>> {
+fn load_spans_where(
+    client: &SpiClient<'_>,
+    traces: &[TraceId],
+    only_span: Option<i64>,
+) -> SpiResult<Vec<SpanRecord>> {
     let mut resources: HashMap<i64, Arc<Resource>> = HashMap::new();
     let t = client.select(
         "SELECT r.resource_hash, r.attributes::text, r.schema_url FROM agenttrace.resources r
@@ -62,7 +74,10 @@ fn load_spans_where(client: &SpiClient<'_>, traces: &[TraceId], only_span: Optio
     )?;
     for row in t {
         let hash: i64 = row.get(1)?.unwrap_or_default();
-        let attrs: Attributes = row.get::<String>(2)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+        let attrs: Attributes = row
+            .get::<String>(2)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
         let mut r = Resource::new(attrs, row.get::<String>(3)?.unwrap_or_default());
         r.hash = hash; // keep the stored key even if hashing ever changes
         resources.insert(hash, Arc::new(r));
@@ -84,7 +99,9 @@ fn load_spans_where(client: &SpiClient<'_>, traces: &[TraceId], only_span: Optio
     )?;
     let mut out = Vec::with_capacity(t.len());
     for row in t {
-        let (Some(tr), Some(sid)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) else { continue };
+        let (Some(tr), Some(sid)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) else {
+            continue;
+        };
         let events = row
             .get::<String>(19)?
             .and_then(|s| serde_json::from_str::<Vec<serde_json::Value>>(&s).ok())
@@ -125,7 +142,10 @@ fn load_spans_where(client: &SpiClient<'_>, traces: &[TraceId], only_span: Optio
             kind: row.get::<i16>(7)?.unwrap_or(0) as i32,
             start_time_unix_nano: row.get::<i64>(8)?.unwrap_or(0).max(0) as u64,
             end_time_unix_nano: row.get::<i64>(9)?.unwrap_or(0).max(0) as u64,
-            attributes: row.get::<String>(10)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+            attributes: row
+                .get::<String>(10)?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
             dropped_attributes_count: row.get::<i32>(11)?.unwrap_or(0) as u32,
             events,
             dropped_events_count: row.get::<i32>(12)?.unwrap_or(0) as u32,
@@ -133,7 +153,10 @@ fn load_spans_where(client: &SpiClient<'_>, traces: &[TraceId], only_span: Optio
             dropped_links_count: row.get::<i32>(13)?.unwrap_or(0) as u32,
             status_code: row.get::<i16>(14)?.unwrap_or(0) as i32,
             status_message: row.get::<String>(15)?.unwrap_or_default(),
-            resource: resources.get(&hash).cloned().unwrap_or_else(|| unknown.clone()),
+            resource: resources
+                .get(&hash)
+                .cloned()
+                .unwrap_or_else(|| unknown.clone()),
             scope_name: row.get::<String>(17)?.unwrap_or_default(),
             scope_version: row.get::<String>(18)?.unwrap_or_default(),
         });
@@ -148,7 +171,9 @@ mod uuid_text {
         type Err = ();
         fn from_str(s: &str) -> Result<Self, ()> {
             let hex: String = s.chars().filter(|c| *c != '-').collect();
-            agenttrace_core::ids::from_hex::<16>(&hex).map(|b| UuidText(pgrx::Uuid::from_bytes(b))).ok_or(())
+            agenttrace_core::ids::from_hex::<16>(&hex)
+                .map(|b| UuidText(pgrx::Uuid::from_bytes(b)))
+                .ok_or(())
         }
     }
 }
@@ -178,7 +203,10 @@ fn stored_setup_partners(
     paired_here: &[(TraceId, TraceId)],
 ) -> SpiResult<Vec<(TraceId, TraceId)>> {
     let paired: HashSet<TraceId> = paired_here.iter().map(|(s, _)| *s).collect();
-    let todo: Vec<&TraceShape> = shapes.iter().filter(|t| !(t.setup_only && paired.contains(&t.trace_id))).collect();
+    let todo: Vec<&TraceShape> = shapes
+        .iter()
+        .filter(|t| !(t.setup_only && paired.contains(&t.trace_id)))
+        .collect();
     if todo.is_empty() {
         return Ok(Vec::new());
     }
@@ -206,9 +234,18 @@ fn stored_setup_partners(
         client,
         sql.as_str(),
         &[
-            todo.iter().map(|t| uuid(&t.trace_id)).collect::<Vec<_>>().into(),
-            todo.iter().map(|t| t.resource_hash).collect::<Vec<_>>().into(),
-            todo.iter().map(|t| timestamptz(pg_micros(t.start_ns))).collect::<Vec<_>>().into(),
+            todo.iter()
+                .map(|t| uuid(&t.trace_id))
+                .collect::<Vec<_>>()
+                .into(),
+            todo.iter()
+                .map(|t| t.resource_hash)
+                .collect::<Vec<_>>()
+                .into(),
+            todo.iter()
+                .map(|t| timestamptz(pg_micros(t.start_ns)))
+                .collect::<Vec<_>>()
+                .into(),
             todo.iter().map(|t| t.setup_only).collect::<Vec<_>>().into(),
         ],
     )?;
@@ -222,7 +259,11 @@ fn stored_setup_partners(
 
 /// Stores new spans (any mix of traces and runs) and refreshes everything derived from them.
 /// Returns the ids of the runs whose derived rows were rebuilt.
-pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, normalize: bool) -> SpiResult<Vec<TraceId>> {
+pub fn store_spans(
+    client: &mut SpiClient<'_>,
+    new_spans: Vec<SpanRecord>,
+    normalize: bool,
+) -> SpiResult<Vec<TraceId>> {
     if new_spans.is_empty() {
         return Ok(Vec::new());
     }
@@ -236,7 +277,12 @@ pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, norma
     setup_pairs.extend(stored_setup_partners(client, &shapes, &setup_pairs)?);
 
     let mut lookup: Vec<TraceId> = batch_traces.clone();
-    lookup.extend(new_spans.iter().flat_map(|s| s.links.iter().filter(|l| !is_replay_link(&l.attributes)).map(|l| l.trace_id)));
+    lookup.extend(new_spans.iter().flat_map(|s| {
+        s.links
+            .iter()
+            .filter(|l| !is_replay_link(&l.attributes))
+            .map(|l| l.trace_id)
+    }));
     lookup.extend(setup_pairs.iter().flat_map(|(a, b)| [*a, *b]));
     lookup.sort_unstable();
     lookup.dedup();
@@ -263,7 +309,11 @@ pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, norma
 
     // Runs whose id changes (merged into another run) lose their derived rows.
     let old_runs: HashSet<TraceId> = stored.iter().map(|(_, r)| *r).collect();
-    let retired_runs: Vec<TraceId> = old_runs.iter().filter(|r| run_of(r) != **r).copied().collect();
+    let retired_runs: Vec<TraceId> = old_runs
+        .iter()
+        .filter(|r| run_of(r) != **r)
+        .copied()
+        .collect();
     let stored_traces: Vec<TraceId> = {
         let mut v: Vec<TraceId> = stored.iter().map(|(t, _)| *t).collect();
         v.sort_unstable();
@@ -273,7 +323,11 @@ pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, norma
 
     // 2. Whole runs: new spans plus what is stored for their runs (deduplicated, new first).
     let new_keys: HashSet<SpanKey> = new_spans.iter().map(|s| (s.trace_id, s.span_id)).collect();
-    let prior = if stored_traces.is_empty() { Vec::new() } else { load_spans(client, &stored_traces)? };
+    let prior = if stored_traces.is_empty() {
+        Vec::new()
+    } else {
+        load_spans(client, &stored_traces)?
+    };
     let prior_keys: HashSet<SpanKey> = prior.iter().map(|s| (s.trace_id, s.span_id)).collect();
     let mut by_run: HashMap<TraceId, Vec<SpanRecord>> = HashMap::new();
     let mut seen: HashSet<SpanKey> = HashSet::with_capacity(new_spans.len() + prior.len());
@@ -287,13 +341,32 @@ pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, norma
     touched_traces.extend(stored_traces.iter().copied());
     touched_traces.sort_unstable();
     touched_traces.dedup();
-    write_runs(client, by_run, &new_keys, &prior_keys, &touched_traces, &run_of, retired_runs, normalize)
+    // Derived rows exist only for runs that had stored traces (or were merged away): only those
+    // need clearing before the rewrite; brand-new runs skip the deletes.
+    let mut clear_runs: Vec<TraceId> = stored_traces.iter().map(|t| run_of(t)).collect();
+    clear_runs.extend(retired_runs);
+    clear_runs.sort_unstable();
+    clear_runs.dedup();
+    write_runs(
+        client,
+        by_run,
+        &new_keys,
+        &prior_keys,
+        &touched_traces,
+        &run_of,
+        clear_runs,
+        normalize,
+    )
 }
 
 /// Re-analyses stored runs as they are (after a normalizer upgrade).
 pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResult<Vec<TraceId>> {
     let mut run_by_trace: HashMap<TraceId, TraceId> = HashMap::new();
-    for row in client.select("SELECT trace_id, run_id FROM agenttrace.traces WHERE run_id = ANY($1)", None, &[uuids(run_ids).into()])? {
+    for row in client.select(
+        "SELECT trace_id, run_id FROM agenttrace.traces WHERE run_id = ANY($1)",
+        None,
+        &[uuids(run_ids).into()],
+    )? {
         if let (Some(t), Some(r)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
             run_by_trace.insert(trace_id(&t), trace_id(&r));
         }
@@ -306,7 +379,17 @@ pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResul
     for s in spans {
         by_run.entry(run_of(&s.trace_id)).or_default().push(s);
     }
-    write_runs(client, by_run, &HashSet::new(), &prior_keys, &traces, &run_of, Vec::new(), true)
+    let clear_runs = run_ids.to_vec();
+    write_runs(
+        client,
+        by_run,
+        &HashSet::new(),
+        &prior_keys,
+        &traces,
+        &run_of,
+        clear_runs,
+        true,
+    )
 }
 
 /// Analyses each run whole, inserts new spans, refreshes facts of stored ones, then rebuilds
@@ -318,7 +401,7 @@ fn write_runs(
     prior_keys: &HashSet<SpanKey>,
     touched_traces: &[TraceId],
     run_of: &dyn Fn(&TraceId) -> TraceId,
-    retired_runs: Vec<TraceId>,
+    clear_runs: Vec<TraceId>,
     normalize: bool,
 ) -> SpiResult<Vec<TraceId>> {
     let mut runs: Vec<(TraceId, Vec<SpanRecord>, RunAnalysis)> = Vec::with_capacity(by_run.len());
@@ -327,7 +410,10 @@ fn write_runs(
         let analysis = if normalize {
             analyze_run(&spans)
         } else {
-            RunAnalysis { facts: spans.iter().map(status_facts).collect(), ..Default::default() }
+            RunAnalysis {
+                facts: spans.iter().map(status_facts).collect(),
+                ..Default::default()
+            }
         };
         runs.push((run, spans, analysis));
     }
@@ -365,13 +451,14 @@ fn write_runs(
         return Ok(Vec::new());
     }
     let written: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();
-    let mut derived_runs = written.clone();
-    derived_runs.extend(retired_runs);
-    write_derived(client, &derived_runs, &runs)?;
+    write_derived(client, &clear_runs, &runs)?;
     Ok(written)
 }
 
-fn insert_resources<'a>(client: &mut SpiClient<'_>, resources: impl Iterator<Item = &'a Arc<Resource>>) -> SpiResult<()> {
+fn insert_resources<'a>(
+    client: &mut SpiClient<'_>,
+    resources: impl Iterator<Item = &'a Arc<Resource>>,
+) -> SpiResult<()> {
     let mut seen = HashSet::new();
     let (mut hash, mut service, mut attrs, mut schema) = (vec![], vec![], vec![], vec![]);
     for r in resources {
@@ -395,63 +482,301 @@ fn insert_resources<'a>(client: &mut SpiClient<'_>, resources: impl Iterator<Ite
 }
 
 fn fact_columns<'a>(cols: Columns<'a>, rows: &[&SpanRow]) -> Columns<'a> {
-    cols.col("run_id", "uuid", rows.iter().map(|r| uuid(&r.run_id)).collect::<Vec<_>>())
-        .col("framework", "text", rows.iter().map(|r| r.framework.clone()).collect::<Vec<_>>())
-        .col("instrumentation", "text", rows.iter().map(|r| r.instrumentation.clone()).collect::<Vec<_>>())
-        .col("category", "text", rows.iter().map(|r| r.category.to_string()).collect::<Vec<_>>())
-        .col("agent_name", "text", rows.iter().map(|r| r.agent_name.clone()).collect::<Vec<_>>())
-        .col("agent_id", "text", rows.iter().map(|r| r.agent_id.clone()).collect::<Vec<_>>())
-        .col("agent_role", "text", rows.iter().map(|r| r.agent_role.clone()).collect::<Vec<_>>())
-        .col("model", "text", rows.iter().map(|r| r.model.clone()).collect::<Vec<_>>())
-        .col("provider", "text", rows.iter().map(|r| r.provider.clone()).collect::<Vec<_>>())
-        .col("input_tokens", "int8", rows.iter().map(|r| r.input_tokens).collect::<Vec<_>>())
-        .col("output_tokens", "int8", rows.iter().map(|r| r.output_tokens).collect::<Vec<_>>())
-        .col("cached_tokens", "int8", rows.iter().map(|r| r.cached_tokens).collect::<Vec<_>>())
-        .col("reasoning_tokens", "int8", rows.iter().map(|r| r.reasoning_tokens).collect::<Vec<_>>())
-        .col("total_tokens", "int8", rows.iter().map(|r| r.total_tokens).collect::<Vec<_>>())
-        .col("tool_name", "text", rows.iter().map(|r| r.tool_name.clone()).collect::<Vec<_>>())
-        .col("tool_call_id", "text", rows.iter().map(|r| r.tool_call_id.clone()).collect::<Vec<_>>())
-        .col("is_error", "bool", rows.iter().map(|r| r.is_error).collect::<Vec<_>>())
-        .col("error_type", "text", rows.iter().map(|r| r.error_type.clone()).collect::<Vec<_>>())
-        .col("error_message", "text", rows.iter().map(|r| r.error_message.clone()).collect::<Vec<_>>())
-        .col("input_text", "text", rows.iter().map(|r| r.input_text.clone()).collect::<Vec<_>>())
-        .col("output_text", "text", rows.iter().map(|r| r.output_text.clone()).collect::<Vec<_>>())
+    cols.col(
+        "run_id",
+        "uuid",
+        rows.iter().map(|r| uuid(&r.run_id)).collect::<Vec<_>>(),
+    )
+    .col(
+        "framework",
+        "text",
+        rows.iter().map(|r| r.framework.clone()).collect::<Vec<_>>(),
+    )
+    .col(
+        "instrumentation",
+        "text",
+        rows.iter()
+            .map(|r| r.instrumentation.clone())
+            .collect::<Vec<_>>(),
+    )
+    .col(
+        "category",
+        "text",
+        rows.iter()
+            .map(|r| r.category.to_string())
+            .collect::<Vec<_>>(),
+    )
+    .col(
+        "agent_name",
+        "text",
+        rows.iter()
+            .map(|r| r.agent_name.clone())
+            .collect::<Vec<_>>(),
+    )
+    .col(
+        "agent_id",
+        "text",
+        rows.iter().map(|r| r.agent_id.clone()).collect::<Vec<_>>(),
+    )
+    .col(
+        "agent_role",
+        "text",
+        rows.iter()
+            .map(|r| r.agent_role.clone())
+            .collect::<Vec<_>>(),
+    )
+    .col(
+        "model",
+        "text",
+        rows.iter().map(|r| r.model.clone()).collect::<Vec<_>>(),
+    )
+    .col(
+        "provider",
+        "text",
+        rows.iter().map(|r| r.provider.clone()).collect::<Vec<_>>(),
+    )
+    .col(
+        "input_tokens",
+        "int8",
+        rows.iter().map(|r| r.input_tokens).collect::<Vec<_>>(),
+    )
+    .col(
+        "output_tokens",
+        "int8",
+        rows.iter().map(|r| r.output_tokens).collect::<Vec<_>>(),
+    )
+    .col(
+        "cached_tokens",
+        "int8",
+        rows.iter().map(|r| r.cached_tokens).collect::<Vec<_>>(),
+    )
+    .col(
+        "reasoning_tokens",
+        "int8",
+        rows.iter().map(|r| r.reasoning_tokens).collect::<Vec<_>>(),
+    )
+    .col(
+        "total_tokens",
+        "int8",
+        rows.iter().map(|r| r.total_tokens).collect::<Vec<_>>(),
+    )
+    .col(
+        "tool_name",
+        "text",
+        rows.iter().map(|r| r.tool_name.clone()).collect::<Vec<_>>(),
+    )
+    .col(
+        "tool_call_id",
+        "text",
+        rows.iter()
+            .map(|r| r.tool_call_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .col(
+        "is_error",
+        "bool",
+        rows.iter().map(|r| r.is_error).collect::<Vec<_>>(),
+    )
+    .col(
+        "error_type",
+        "text",
+        rows.iter()
+            .map(|r| r.error_type.clone())
+            .collect::<Vec<_>>(),
+    )
+    .col(
+        "error_message",
+        "text",
+        rows.iter()
+            .map(|r| r.error_message.clone())
+            .collect::<Vec<_>>(),
+    )
+    .col(
+        "input_text",
+        "text",
+        rows.iter()
+            .map(|r| r.input_text.clone())
+            .collect::<Vec<_>>(),
+    )
+    .col(
+        "output_text",
+        "text",
+        rows.iter()
+            .map(|r| r.output_text.clone())
+            .collect::<Vec<_>>(),
+    )
 }
 
 const FACT_COLUMNS: &[&str] = &[
-    "run_id", "framework", "instrumentation", "category", "agent_name", "agent_id", "agent_role", "model", "provider",
-    "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "total_tokens", "tool_name", "tool_call_id",
-    "is_error", "error_type", "error_message", "input_text", "output_text",
+    "run_id",
+    "framework",
+    "instrumentation",
+    "category",
+    "agent_name",
+    "agent_id",
+    "agent_role",
+    "model",
+    "provider",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "reasoning_tokens",
+    "total_tokens",
+    "tool_name",
+    "tool_call_id",
+    "is_error",
+    "error_type",
+    "error_message",
+    "input_text",
+    "output_text",
 ];
 
-fn insert_span_rows<'a>(client: &mut SpiClient<'_>, rows: impl Iterator<Item = &'a SpanRow>) -> SpiResult<()> {
+fn insert_span_rows<'a>(
+    client: &mut SpiClient<'_>,
+    rows: impl Iterator<Item = &'a SpanRow>,
+) -> SpiResult<()> {
     let rows: Vec<&SpanRow> = rows.collect();
     if rows.is_empty() {
         return Ok(());
     }
     let cols = Columns::new()
-        .col("trace_id", "uuid", rows.iter().map(|r| uuid(&r.trace_id)).collect::<Vec<_>>())
-        .col("span_id", "int8", rows.iter().map(|r| r.span_id).collect::<Vec<_>>())
-        .col("parent_span_id", "int8", rows.iter().map(|r| r.parent_span_id).collect::<Vec<_>>())
-        .col("start_time", "timestamptz", rows.iter().map(|r| timestamptz(r.start_time_pg_micros)).collect::<Vec<_>>())
-        .col("end_time", "timestamptz", rows.iter().map(|r| timestamptz(r.end_time_pg_micros)).collect::<Vec<_>>())
-        .col("start_time_unix_nano", "int8", rows.iter().map(|r| r.start_time_unix_nano).collect::<Vec<_>>())
-        .col("end_time_unix_nano", "int8", rows.iter().map(|r| r.end_time_unix_nano).collect::<Vec<_>>())
-        .col("duration_ns", "int8", rows.iter().map(|r| r.duration_ns).collect::<Vec<_>>())
-        .col("name", "text", rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>())
-        .col("kind", "int2", rows.iter().map(|r| r.kind).collect::<Vec<_>>())
-        .col("status_code", "int2", rows.iter().map(|r| r.status_code).collect::<Vec<_>>())
-        .col("status_message", "text", rows.iter().map(|r| r.status_message.clone()).collect::<Vec<_>>())
-        .col("service_name", "text", rows.iter().map(|r| r.service_name.clone()).collect::<Vec<_>>())
-        .col("resource_hash", "int8", rows.iter().map(|r| r.resource_hash).collect::<Vec<_>>())
-        .col("scope_name", "text", rows.iter().map(|r| r.scope_name.clone()).collect::<Vec<_>>())
-        .col("scope_version", "text", rows.iter().map(|r| r.scope_version.clone()).collect::<Vec<_>>())
-        .col("trace_state", "text", rows.iter().map(|r| r.trace_state.clone()).collect::<Vec<_>>())
-        .col("flags", "int4", rows.iter().map(|r| r.flags).collect::<Vec<_>>())
-        .cast("attributes", "text", "jsonb", rows.iter().map(|r| r.attributes_json.clone()).collect::<Vec<_>>())
-        .col("dropped_attributes_count", "int4", rows.iter().map(|r| r.dropped_attributes_count).collect::<Vec<_>>())
-        .col("dropped_events_count", "int4", rows.iter().map(|r| r.dropped_events_count).collect::<Vec<_>>())
-        .col("dropped_links_count", "int4", rows.iter().map(|r| r.dropped_links_count).collect::<Vec<_>>());
+        .col(
+            "trace_id",
+            "uuid",
+            rows.iter().map(|r| uuid(&r.trace_id)).collect::<Vec<_>>(),
+        )
+        .col(
+            "span_id",
+            "int8",
+            rows.iter().map(|r| r.span_id).collect::<Vec<_>>(),
+        )
+        .col(
+            "parent_span_id",
+            "int8",
+            rows.iter().map(|r| r.parent_span_id).collect::<Vec<_>>(),
+        )
+        .col(
+            "start_time",
+            "timestamptz",
+            rows.iter()
+                .map(|r| timestamptz(r.start_time_pg_micros))
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "end_time",
+            "timestamptz",
+            rows.iter()
+                .map(|r| timestamptz(r.end_time_pg_micros))
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "start_time_unix_nano",
+            "int8",
+            rows.iter()
+                .map(|r| r.start_time_unix_nano)
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "end_time_unix_nano",
+            "int8",
+            rows.iter()
+                .map(|r| r.end_time_unix_nano)
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "duration_ns",
+            "int8",
+            rows.iter().map(|r| r.duration_ns).collect::<Vec<_>>(),
+        )
+        .col(
+            "name",
+            "text",
+            rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+        )
+        .col(
+            "kind",
+            "int2",
+            rows.iter().map(|r| r.kind).collect::<Vec<_>>(),
+        )
+        .col(
+            "status_code",
+            "int2",
+            rows.iter().map(|r| r.status_code).collect::<Vec<_>>(),
+        )
+        .col(
+            "status_message",
+            "text",
+            rows.iter()
+                .map(|r| r.status_message.clone())
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "service_name",
+            "text",
+            rows.iter()
+                .map(|r| r.service_name.clone())
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "resource_hash",
+            "int8",
+            rows.iter().map(|r| r.resource_hash).collect::<Vec<_>>(),
+        )
+        .col(
+            "scope_name",
+            "text",
+            rows.iter()
+                .map(|r| r.scope_name.clone())
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "scope_version",
+            "text",
+            rows.iter()
+                .map(|r| r.scope_version.clone())
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "trace_state",
+            "text",
+            rows.iter()
+                .map(|r| r.trace_state.clone())
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "flags",
+            "int4",
+            rows.iter().map(|r| r.flags).collect::<Vec<_>>(),
+        )
+        .cast(
+            "attributes",
+            "text",
+            "jsonb",
+            rows.iter()
+                .map(|r| r.attributes_json.clone())
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "dropped_attributes_count",
+            "int4",
+            rows.iter()
+                .map(|r| r.dropped_attributes_count)
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "dropped_events_count",
+            "int4",
+            rows.iter()
+                .map(|r| r.dropped_events_count)
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "dropped_links_count",
+            "int4",
+            rows.iter()
+                .map(|r| r.dropped_links_count)
+                .collect::<Vec<_>>(),
+        );
     fact_columns(cols, &rows).insert(client, "agenttrace.spans", "ON CONFLICT DO NOTHING")?;
     Ok(())
 }
@@ -460,11 +785,28 @@ fn insert_span_rows<'a>(client: &mut SpiClient<'_>, rows: impl Iterator<Item = &
 fn refresh_span_facts(client: &mut SpiClient<'_>, rows: &[SpanRow]) -> SpiResult<()> {
     let rows: Vec<&SpanRow> = rows.iter().collect();
     let cols = Columns::new()
-        .col("trace_id", "uuid", rows.iter().map(|r| uuid(&r.trace_id)).collect::<Vec<_>>())
-        .col("span_id", "int8", rows.iter().map(|r| r.span_id).collect::<Vec<_>>())
-        .col("start_time", "timestamptz", rows.iter().map(|r| timestamptz(r.start_time_pg_micros)).collect::<Vec<_>>());
+        .col(
+            "trace_id",
+            "uuid",
+            rows.iter().map(|r| uuid(&r.trace_id)).collect::<Vec<_>>(),
+        )
+        .col(
+            "span_id",
+            "int8",
+            rows.iter().map(|r| r.span_id).collect::<Vec<_>>(),
+        )
+        .col(
+            "start_time",
+            "timestamptz",
+            rows.iter()
+                .map(|r| timestamptz(r.start_time_pg_micros))
+                .collect::<Vec<_>>(),
+        );
     let cols = fact_columns(cols, &rows);
-    let set: Vec<String> = FACT_COLUMNS.iter().map(|c| format!("{c} = u.{c}")).collect();
+    let set: Vec<String> = FACT_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = u.{c}"))
+        .collect();
     let lhs: Vec<String> = FACT_COLUMNS.iter().map(|c| format!("s.{c}")).collect();
     let rhs: Vec<String> = FACT_COLUMNS.iter().map(|c| format!("u.{c}")).collect();
     let sql = format!(
@@ -479,9 +821,30 @@ fn refresh_span_facts(client: &mut SpiClient<'_>, rows: &[SpanRow]) -> SpiResult
     Ok(())
 }
 
-fn insert_events_links<'a>(client: &mut SpiClient<'_>, spans: impl Iterator<Item = &'a SpanRecord>) -> SpiResult<()> {
-    let (mut et, mut es, mut ei, mut etime, mut ens, mut ename, mut eattr, mut edrop) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    let (mut lt, mut ls, mut li, mut ltt, mut lts, mut lstate, mut lattr, mut lflags) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+fn insert_events_links<'a>(
+    client: &mut SpiClient<'_>,
+    spans: impl Iterator<Item = &'a SpanRecord>,
+) -> SpiResult<()> {
+    let (mut et, mut es, mut ei, mut etime, mut ens, mut ename, mut eattr, mut edrop) = (
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+    );
+    let (mut lt, mut ls, mut li, mut ltt, mut lts, mut lstate, mut lattr, mut lflags) = (
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+    );
     for s in spans {
         let sid = span_id_to_i64(&s.span_id);
         for (i, e) in s.events.iter().enumerate() {
@@ -540,7 +903,10 @@ fn upsert_traces(
     setup_only: &HashMap<TraceId, bool>,
 ) -> SpiResult<()> {
     let runs: Vec<pgrx::Uuid> = traces.iter().map(|t| uuid(&run_of(t))).collect();
-    let setup: Vec<bool> = traces.iter().map(|t| setup_only.get(t).copied().unwrap_or(false)).collect();
+    let setup: Vec<bool> = traces
+        .iter()
+        .map(|t| setup_only.get(t).copied().unwrap_or(false))
+        .collect();
     Columns::new().col("trace_id", "uuid", uuids(traces)).col("run_id", "uuid", runs).col("is_setup", "bool", setup).run(
         client,
         "INSERT INTO agenttrace.traces AS t
@@ -566,41 +932,141 @@ fn upsert_traces(
 /// Agents, messages, tool calls and run summaries of the given runs, replaced as a whole.
 fn write_derived(
     client: &mut SpiClient<'_>,
-    run_ids: &[TraceId],
+    clear_runs: &[TraceId],
     runs: &[(TraceId, Vec<SpanRecord>, RunAnalysis)],
 ) -> SpiResult<()> {
-    let ids: Vec<pgrx::Uuid> = uuids(run_ids);
+    let ids: Vec<pgrx::Uuid> = uuids(clear_runs);
     // One statement (one parse and plan) clears every derived table of these runs.
-    execute_cached(
-        client,
-        "WITH a AS (DELETE FROM agenttrace.agents WHERE run_id = ANY($1)),
+    if !ids.is_empty() {
+        execute_cached(
+            client,
+            "WITH a AS (DELETE FROM agenttrace.agents WHERE run_id = ANY($1)),
               m AS (DELETE FROM agenttrace.agent_messages WHERE run_id = ANY($1)),
               t AS (DELETE FROM agenttrace.tool_calls WHERE run_id = ANY($1)),
               c AS (DELETE FROM agenttrace.checkpoints WHERE run_id = ANY($1)),
               s AS (DELETE FROM agenttrace.run_search WHERE run_id = ANY($1))
          DELETE FROM agenttrace.run_summaries WHERE run_id = ANY($1)",
-        &[ids.clone().into()],
-    )?;
+            &[ids.clone().into()],
+        )?;
+    }
 
     // agents
-    let (mut a_run, mut a_name, mut a_id, mut a_role, mut a_fw) = (vec![], vec![], vec![], vec![], vec![]);
-    let (mut a_spans, mut a_llm, mut a_tools, mut a_in, mut a_out, mut a_err, mut a_first, mut a_last) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut a_run, mut a_name, mut a_id, mut a_role, mut a_fw) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let (
+        mut a_spans,
+        mut a_llm,
+        mut a_tools,
+        mut a_in,
+        mut a_out,
+        mut a_err,
+        mut a_first,
+        mut a_last,
+    ) = (
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+    );
     // messages
-    let (mut m_run, mut m_seq, mut m_trace, mut m_span, mut m_time, mut m_from, mut m_to, mut m_kind, mut m_content) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (
+        mut m_run,
+        mut m_seq,
+        mut m_trace,
+        mut m_span,
+        mut m_time,
+        mut m_from,
+        mut m_to,
+        mut m_kind,
+        mut m_content,
+    ) = (
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+    );
     // tool calls
-    let (mut t_trace, mut t_span, mut t_run, mut t_agent, mut t_name, mut t_call, mut t_args, mut t_res, mut t_err, mut t_emsg, mut t_start, mut t_dur) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (
+        mut t_trace,
+        mut t_span,
+        mut t_run,
+        mut t_agent,
+        mut t_name,
+        mut t_call,
+        mut t_args,
+        mut t_res,
+        mut t_err,
+        mut t_emsg,
+        mut t_start,
+        mut t_dur,
+    ) = (
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+    );
     // checkpoints
-    let (mut c_run, mut c_id, mut c_trace, mut c_span, mut c_time, mut c_agent, mut c_kind, mut c_step, mut c_state) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (
+        mut c_run,
+        mut c_id,
+        mut c_trace,
+        mut c_span,
+        mut c_time,
+        mut c_agent,
+        mut c_kind,
+        mut c_step,
+        mut c_state,
+    ) = (
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+    );
     // search documents
     let (mut d_run, mut d_doc, mut d_keys) = (vec![], vec![], vec![]);
     let (mut r_replay_run, mut r_replay_cp) = (vec![], vec![]);
     // run summaries
-    let (mut r_run, mut r_fw, mut r_status, mut r_reason, mut r_fagent, mut r_ftrace, mut r_fspan, mut r_agents) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (
+        mut r_run,
+        mut r_fw,
+        mut r_status,
+        mut r_reason,
+        mut r_fagent,
+        mut r_ftrace,
+        mut r_fspan,
+        mut r_agents,
+    ) = (
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+    );
 
     for (run, spans, an) in runs {
         let run_uuid = uuid(run);
@@ -642,7 +1108,11 @@ fn write_derived(
             t_args.push(t.arguments.as_deref().map(|s| excerpt(s, EXCERPT_BYTES)));
             t_res.push(t.result.as_deref().map(|s| excerpt(s, EXCERPT_BYTES)));
             t_err.push(t.is_error);
-            t_emsg.push(t.error_message.as_deref().map(|s| excerpt(s, EXCERPT_BYTES)));
+            t_emsg.push(
+                t.error_message
+                    .as_deref()
+                    .map(|s| excerpt(s, EXCERPT_BYTES)),
+            );
             t_start.push(timestamptz(pg_micros(t.start_ns)));
             t_dur.push(nanos_i64(t.duration_ns));
         }
@@ -665,12 +1135,22 @@ fn write_derived(
         d_keys.push(keywords);
         d_doc.push(document);
         let origin = replay_origin(spans);
-        r_replay_run.push(origin.as_ref().and_then(|(run, _)| agenttrace_core::ids::from_hex::<16>(run)).map(|t| uuid(&t)));
+        r_replay_run.push(
+            origin
+                .as_ref()
+                .and_then(|(run, _)| agenttrace_core::ids::from_hex::<16>(run))
+                .map(|t| uuid(&t)),
+        );
         r_replay_cp.push(origin.and_then(|(_, cp)| cp));
         r_run.push(run_uuid);
         r_fw.push(an.framework.clone());
         r_status.push(an.outcome.status.as_str().to_string());
-        r_reason.push(an.outcome.reason.as_deref().map(|s| excerpt(s, EXCERPT_BYTES)));
+        r_reason.push(
+            an.outcome
+                .reason
+                .as_deref()
+                .map(|s| excerpt(s, EXCERPT_BYTES)),
+        );
         r_fagent.push(an.outcome.failing_agent.clone());
         r_ftrace.push(an.outcome.failing_span.map(|(t, _)| uuid(&t)));
         r_fspan.push(an.outcome.failing_span.map(|(_, s)| span_id_to_i64(&s)));
@@ -704,7 +1184,11 @@ fn write_derived(
             .col("to_agent", "text", m_to)
             .col("kind", "text", m_kind)
             .col("content", "text", m_content)
-            .insert(client, "agenttrace.agent_messages", "ON CONFLICT DO NOTHING")?;
+            .insert(
+                client,
+                "agenttrace.agent_messages",
+                "ON CONFLICT DO NOTHING",
+            )?;
     }
     if !t_run.is_empty() {
         Columns::new()
@@ -810,7 +1294,10 @@ fn search_document(spans: &[SpanRecord], an: &RunAnalysis) -> (String, String) {
         add(&mut keywords, &a.agent_name, KEYWORDS_MAX);
     }
     for (s, f) in spans.iter().zip(&an.facts) {
-        for v in [&f.tool_name, &f.error_type, &f.error_message, &f.model].into_iter().flatten() {
+        for v in [&f.tool_name, &f.error_type, &f.error_message, &f.model]
+            .into_iter()
+            .flatten()
+        {
             add(&mut keywords, v, KEYWORDS_MAX);
         }
         add(&mut keywords, &s.name, KEYWORDS_MAX);
@@ -823,11 +1310,19 @@ fn search_document(spans: &[SpanRecord], an: &RunAnalysis) -> (String, String) {
     let final_output = spans
         .iter()
         .zip(&an.facts)
-        .filter(|(s, f)| s.parent_span_id.is_none() || f.category == agenttrace_core::normalize::SpanCategory::Agent)
+        .filter(|(s, f)| {
+            s.parent_span_id.is_none()
+                || f.category == agenttrace_core::normalize::SpanCategory::Agent
+        })
         .filter_map(|(s, f)| f.output_text.as_ref().map(|o| (s.end_time_unix_nano, o)))
         .max_by_key(|(end, _)| *end)
         .map(|(_, o)| o);
-    for t in an.messages.iter().filter_map(|m| m.content.as_ref()).chain(final_output) {
+    for t in an
+        .messages
+        .iter()
+        .filter_map(|m| m.content.as_ref())
+        .chain(final_output)
+    {
         add(&mut document, t, DOCUMENT_MAX);
     }
     (keywords, excerpt(&document, DOCUMENT_MAX))
