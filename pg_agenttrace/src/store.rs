@@ -24,8 +24,47 @@ fn uuids<'a>(ids: impl IntoIterator<Item = &'a TraceId>) -> Vec<pgrx::Uuid> {
     ids.into_iter().map(uuid).collect()
 }
 
-/// trace -> run for stored traces whose trace id or run id is in `ids`, plus all traces of
-/// those runs (a run can only grow, so its other members must follow a merge).
+/// Stored run membership of `lookup`, widened to a fixed point over stored span links (a link
+/// whose two ends arrived in different requests joins their runs whichever side comes later).
+/// Returns (trace, run) pairs and (trace, linked trace) pairs: both mean "same run".
+fn stored_closure(client: &mut SpiClient<'_>, lookup: &mut Vec<TraceId>) -> SpiResult<Vec<(TraceId, TraceId)>> {
+    let mut pairs = Vec::new();
+    for _round in 0..4 {
+        pairs = stored_run_members(client, lookup)?;
+        let members: Vec<TraceId> = pairs.iter().map(|(t, _)| *t).collect();
+        let mut edges = Vec::new();
+        let mut grew = false;
+        let known: HashSet<TraceId> = lookup.iter().copied().chain(members.iter().copied()).collect();
+        for row in execute_cached(
+            client,
+            "SELECT l.trace_id, l.linked_trace_id FROM agenttrace.span_links l
+              WHERE (l.trace_id = ANY($1) OR l.linked_trace_id = ANY($1))
+                AND NOT l.attributes @> '{\"agenttrace.link.type\": \"replay_of\"}'",
+            &[uuids(&members).into()],
+        )? {
+            if let (Some(a), Some(b)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
+                let (a, b) = (trace_id(&a), trace_id(&b));
+                for t in [a, b] {
+                    if !known.contains(&t) && !lookup.contains(&t) {
+                        lookup.push(t);
+                        grew = true;
+                    }
+                }
+                edges.push((a, b));
+            }
+        }
+        pairs.extend(edges);
+        if !grew {
+            break;
+        }
+    }
+    lookup.sort_unstable();
+    lookup.dedup();
+    Ok(pairs)
+}
+
+/// trace -> run for stored traces whose trace id or run id is in `ids`, or that link to one of
+/// them, plus all traces of those runs (a run can only grow, so its members follow a merge).
 fn stored_run_members(
     client: &mut SpiClient<'_>,
     ids: &[TraceId],
@@ -34,7 +73,12 @@ fn stored_run_members(
     let t = execute_cached(
         client,
         "SELECT trace_id, run_id FROM agenttrace.traces
-          WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1) OR run_id = ANY($1))",
+          WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1) OR run_id = ANY($1)
+                           UNION
+                           -- stored spans that link to these traces (the link arrived before its target)
+                           SELECT t.run_id FROM agenttrace.span_links l JOIN agenttrace.traces t ON t.trace_id = l.trace_id
+                            WHERE l.linked_trace_id = ANY($1)
+                              AND NOT l.attributes @> '{\"agenttrace.link.type\": \"replay_of\"}')",
         &[uuids(ids).into()],
     )?;
     for row in t {
@@ -273,6 +317,26 @@ pub fn store_spans(
     batch_traces.dedup();
     // Setup-only traces (agent creation, workflow build) join the run that follows them.
     let shapes = trace_shapes(&new_spans);
+    // Set-up traces pair with runs of the same process by time, possibly across concurrent
+    // sessions: batches with set-up-only traces lock their process exclusively, others share
+    // the lock, so a set-up trace and its run never miss each other's uncommitted rows.
+    let mut shared: Vec<i32> = Vec::new();
+    let mut exclusive: Vec<i32> = Vec::new();
+    for t in &shapes {
+        let key = (t.resource_hash ^ (t.resource_hash >> 32)) as i32;
+        if t.setup_only { exclusive.push(key) } else { shared.push(key) }
+    }
+    exclusive.sort_unstable();
+    exclusive.dedup();
+    shared.sort_unstable();
+    shared.dedup();
+    shared.retain(|k| exclusive.binary_search(k).is_err());
+    execute_cached(
+        client,
+        "SELECT count(CASE WHEN x THEN pg_advisory_xact_lock(1635021938, k) ELSE pg_advisory_xact_lock_shared(1635021938, k) END)
+           FROM (SELECT k, x FROM (SELECT unnest($1::int4[]) AS k, true AS x UNION ALL SELECT unnest($2::int4[]), false) AS u ORDER BY k) AS locks",
+        &[exclusive.into(), shared.into()],
+    )?;
     let mut setup_pairs = attach_setup_traces(&shapes);
     setup_pairs.extend(stored_setup_partners(client, &shapes, &setup_pairs)?);
 
@@ -286,25 +350,43 @@ pub fn store_spans(
     lookup.extend(setup_pairs.iter().flat_map(|(a, b)| [*a, *b]));
     lookup.sort_unstable();
     lookup.dedup();
-    let stored = stored_run_members(client, &lookup)?;
-
-    let mut stitcher = RunStitcher::new();
-    for t in &batch_traces {
-        stitcher.add(*t);
-    }
-    for s in &new_spans {
-        // A replay links to its original run but is a run of its own.
-        for l in s.links.iter().filter(|l| !is_replay_link(&l.attributes)) {
-            stitcher.join(s.trace_id, l.trace_id);
+    let stitch = |stored: &[(TraceId, TraceId)]| {
+        let mut stitcher = RunStitcher::new();
+        for t in &batch_traces {
+            stitcher.add(*t);
         }
-    }
-    for (t, run) in &stored {
-        stitcher.join(*t, *run);
-    }
-    for (setup, run_trace) in &setup_pairs {
-        stitcher.join(*setup, *run_trace);
-    }
-    let assignment = stitcher.assignments();
+        for s in &new_spans {
+            // A replay links to its original run but is a run of its own.
+            for l in s.links.iter().filter(|l| !is_replay_link(&l.attributes)) {
+                stitcher.join(s.trace_id, l.trace_id);
+            }
+        }
+        for (t, run) in stored {
+            stitcher.join(*t, *run);
+        }
+        for (setup, run_trace) in &setup_pairs {
+            stitcher.join(*setup, *run_trace);
+        }
+        stitcher.assignments()
+    };
+    // Concurrent sessions (several ingress writers) may carry spans of the same run: each run
+    // is serialised by a transaction-level advisory lock, taken in a global order (no
+    // deadlocks), and the stored state is read again once the locks are held, so every
+    // session analyses the run with everything committed before it.
+    // Keys: every trace this batch touches or links to, and every run those belong to now —
+    // two batches that share a trace or a run wait for each other.
+    let first = stitch(&stored_closure(client, &mut lookup)?);
+    let key = |r: &TraceId| i64::from_be_bytes([r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]]) ^ i64::from_be_bytes([r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]]);
+    let mut lock_keys: Vec<i64> = first.values().chain(lookup.iter()).map(key).collect();
+    lock_keys.sort_unstable();
+    lock_keys.dedup();
+    execute_cached(
+        client,
+        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest($1::int8[]) AS k ORDER BY k) AS locks",
+        &[lock_keys.into()],
+    )?;
+    let stored = stored_closure(client, &mut lookup)?;
+    let assignment = stitch(&stored);
     let run_of = |t: &TraceId| assignment.get(t).copied().unwrap_or(*t);
 
     // Runs whose id changes (merged into another run) lose their derived rows.
@@ -1243,7 +1325,15 @@ fn write_derived(
                         SELECT s.service_name, s.name FROM agenttrace.spans s
                          WHERE s.run_id = u.run_id AND s.parent_span_id IS NULL
                          ORDER BY s.duration_ns DESC, s.start_time LIMIT 1) root ON true
-                  WHERE a.spans > 0",
+                  WHERE a.spans > 0
+                 ON CONFLICT (run_id) DO UPDATE SET framework = EXCLUDED.framework, service_name = EXCLUDED.service_name,
+                      root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time,
+                      trace_count = EXCLUDED.trace_count, span_count = EXCLUDED.span_count, agent_count = EXCLUDED.agent_count,
+                      error_span_count = EXCLUDED.error_span_count, llm_calls = EXCLUDED.llm_calls, tool_calls = EXCLUDED.tool_calls,
+                      input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens, status = EXCLUDED.status,
+                      status_reason = EXCLUDED.status_reason, failing_agent = EXCLUDED.failing_agent,
+                      failing_trace_id = EXCLUDED.failing_trace_id, failing_span_id = EXCLUDED.failing_span_id,
+                      replay_of_run = EXCLUDED.replay_of_run, replay_of_checkpoint = EXCLUDED.replay_of_checkpoint, updated_at = now()",
             )?;
     }
     if !c_run.is_empty() {

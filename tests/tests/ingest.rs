@@ -295,3 +295,84 @@ fn staged_batches_answer_per_body_and_isolate_bad_bodies() {
     assert_eq!(left, 0, "staging rows are consumed");
     assert_eq!(count(&mut db, SPANS_IN, &trace_ids_hex(&req)), n);
 }
+
+#[test]
+fn concurrent_sessions_ingesting_parts_of_one_run_agree_with_a_single_ingest() {
+    // Several ingress writers can carry spans of the same run at once; the result must equal
+    // ingesting it in one piece (runs are serialised by advisory locks inside ingest).
+    let cap = capture("ag_native_success");
+    let req = request_of(&cap.bodies[0]);
+    let summary = |db: &mut postgres::Client, traces: &[String]| -> (i64, String, i64, String) {
+        let ids: Vec<uuid_text::Uuid> = traces.iter().map(|t| uuid_text::Uuid(t.clone())).collect();
+        let row = db
+            .query_one(
+                "SELECT count(DISTINCT t.run_id),
+                        (SELECT string_agg(agent_name, ',' ORDER BY agent_name) FROM agenttrace.agents WHERE run_id = min(t.run_id::text)::uuid),
+                        (SELECT count(*) FROM agenttrace.agent_messages WHERE run_id = min(t.run_id::text)::uuid),
+                        (SELECT status FROM agenttrace.run_summaries WHERE run_id = min(t.run_id::text)::uuid)
+                   FROM agenttrace.traces t WHERE t.trace_id = ANY($1)",
+                &[&ids],
+            )
+            .unwrap();
+        (row.get(0), row.get::<_, Option<String>>(1).unwrap_or_default(), row.get(2), row.get::<_, Option<String>>(3).unwrap_or_default())
+    };
+    let mut db = connect();
+    let mut whole = req.clone();
+    salt_request(&mut whole, fresh_salt());
+    ingest(&mut db, &encode(&whole), "application/x-protobuf", None);
+    let reference = summary(&mut db, &trace_ids_hex(&whole));
+
+    let mut parts_req = req.clone();
+    salt_request(&mut parts_req, fresh_salt());
+    let parts = split_reversed(&parts_req, 4);
+    std::thread::scope(|scope| {
+        for part in &parts {
+            scope.spawn(move || {
+                let mut c = connect();
+                assert_eq!(ingest(&mut c, part, "application/x-protobuf", None).error, None);
+            });
+        }
+    });
+    let concurrent = summary(&mut db, &trace_ids_hex(&parts_req));
+    assert_eq!(reference.0, 1, "one run, set-up traces included: {reference:?}");
+    let ids: Vec<uuid_text::Uuid> = trace_ids_hex(&parts_req).into_iter().map(uuid_text::Uuid).collect();
+    let layout: Vec<String> = db
+        .query("SELECT run_id::text || ' ' || trace_id::text || ' setup=' || is_setup || ' ' || coalesce(root_name, '') FROM agenttrace.traces WHERE trace_id = ANY($1) ORDER BY 1", &[&ids])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(concurrent, reference, "{layout:#?}");
+}
+
+#[test]
+fn any_arrival_order_of_a_linked_run_gives_one_run() {
+    // Children before parents, links before their targets, set-up traces last: all 24 orders of
+    // four parts of an AutoGen run (29 traces joined by links) stitch into the same single run.
+    let cap = capture("ag_native_max_turns");
+    let req = request_of(&cap.bodies[0]);
+    let mut db = connect();
+    let mut failures = Vec::new();
+    let orders: Vec<[usize; 4]> = (0..4)
+        .flat_map(|a| (0..4).flat_map(move |b| (0..4).flat_map(move |c| (0..4).map(move |d| [a, b, c, d]))))
+        .filter(|o| {
+            let mut s = o.to_vec();
+            s.sort();
+            s == [0, 1, 2, 3]
+        })
+        .collect();
+    for order in orders {
+        let mut salted = req.clone();
+        salt_request(&mut salted, fresh_salt());
+        let parts = split_reversed(&salted, 4);
+        for i in order {
+            assert_eq!(ingest(&mut db, &parts[i], "application/x-protobuf", None).error, None);
+        }
+        let ids: Vec<uuid_text::Uuid> = trace_ids_hex(&salted).into_iter().map(uuid_text::Uuid).collect();
+        let runs: i64 = db.query_one("SELECT count(DISTINCT run_id) FROM agenttrace.traces WHERE trace_id = ANY($1)", &[&ids]).unwrap().get(0);
+        if runs != 1 {
+            failures.push(format!("{order:?}: {runs} runs"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+}
