@@ -1,5 +1,28 @@
 -- Checkpoints and the state at a point of a run, for resuming (replays).
 
+CREATE FUNCTION checkpoint_rows(run_id uuid)
+RETURNS TABLE (checkpoint_id bigint, "time" timestamptz, kind text, agent_name text, step integer,
+               trace_id uuid, span_id bigint, state jsonb)
+LANGUAGE sql STABLE
+SET search_path = agenttrace, pg_catalog, pg_temp
+AS $$
+    -- Stored checkpoints (explicit ones, LangGraph steps) and, read straight from the spans, each
+    -- agent turn and model call (their state is rebuilt from the span on demand).
+    SELECT (row_number() OVER (ORDER BY x.time, x.trace_id, x.span_id, x.kind) - 1)::bigint,
+           x.time, x.kind, x.agent_name, x.step, x.trace_id, x.span_id, x.state
+      FROM (SELECT c.time, c.kind, c.agent_name, c.step, c.trace_id, c.span_id, c.state
+              FROM agenttrace.checkpoints c WHERE c.run_id = $1
+            UNION ALL
+            SELECT s.start_time, CASE s.category WHEN 'agent' THEN 'agent_turn' ELSE 'llm_input' END,
+                   s.agent_name, NULL::integer, s.trace_id, s.span_id, NULL::jsonb
+              FROM agenttrace.spans s
+             WHERE s.run_id = $1 AND s.category IN ('agent', 'llm') AND s.input_text IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM agenttrace.checkpoints c
+                                WHERE c.run_id = $1 AND c.trace_id = s.trace_id AND c.span_id = s.span_id)) x
+$$;
+COMMENT ON FUNCTION checkpoint_rows(uuid) IS
+'The checkpoints of a run with unresolved state (NULL for agent turns and model calls, whose state agenttrace.checkpoint_state rebuilds from the span). Used by agenttrace.checkpoints and agenttrace.state_at.';
+
 CREATE FUNCTION checkpoints(run_id uuid)
 RETURNS TABLE (checkpoint_id bigint, "time" timestamptz, kind text, agent_name text, step integer,
                trace_id uuid, span_id text, state jsonb)
@@ -8,8 +31,7 @@ SET search_path = agenttrace, pg_catalog, pg_temp
 AS $$
     SELECT c.checkpoint_id, c.time, c.kind, c.agent_name, c.step, c.trace_id, agenttrace.span_id_hex(c.span_id),
            coalesce(c.state, agenttrace.checkpoint_state(c.trace_id, c.span_id, c.kind, c.agent_name))
-      FROM agenttrace.checkpoints c
-     WHERE c.run_id = $1
+      FROM agenttrace.checkpoint_rows($1) c
      ORDER BY c.checkpoint_id
 $$;
 COMMENT ON FUNCTION checkpoints(uuid) IS
@@ -29,15 +51,16 @@ AS $$
                  (SELECT max(s.end_time) FROM agenttrace.spans s WHERE s.run_id = $1)) AS t,
                (SELECT s.agent_name FROM agenttrace.spans s WHERE s.run_id = $1 AND s.span_id = agenttrace.span_id($2) LIMIT 1) AS agent
     ),
+    cps AS (SELECT * FROM agenttrace.checkpoint_rows($1)),
     last_checkpoint AS (
-        SELECT c.* FROM agenttrace.checkpoints c, point p
-         WHERE c.run_id = $1 AND c.time <= p.t
+        SELECT c.* FROM cps c, point p
+         WHERE c.time <= p.t
          ORDER BY c.time DESC, c.checkpoint_id DESC LIMIT 1
     ),
     agent_conversation AS (
         -- The last conversation the agent (of the span, else of the checkpoint) had with a model.
-        SELECT c.* FROM agenttrace.checkpoints c, point p
-         WHERE c.run_id = $1 AND c.kind = 'llm_input' AND c.time <= p.t
+        SELECT c.* FROM cps c, point p
+         WHERE c.kind = 'llm_input' AND c.time <= p.t
            AND c.agent_name IS NOT DISTINCT FROM coalesce(p.agent, (SELECT agent_name FROM last_checkpoint))
          ORDER BY c.time DESC, c.checkpoint_id DESC LIMIT 1
     )

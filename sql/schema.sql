@@ -215,11 +215,10 @@ CREATE TABLE checkpoints (
     agent_name      text,
     kind            text NOT NULL,
     step            integer,
-    -- NULL for agent_turn / llm_input: rebuilt from the span's attributes on read
     state           jsonb,
     PRIMARY KEY (run_id, checkpoint_id)
 );
-COMMENT ON TABLE checkpoints IS 'States an agent run passed through (LangGraph steps, agent inputs per turn, explicit agenttrace.checkpoint events), for replay.';
+COMMENT ON TABLE checkpoints IS 'Stored checkpoints of runs: explicit agenttrace.checkpoint events and LangGraph steps with their state. Agent turns and model calls are checkpoints too, read from agenttrace.spans by agenttrace.checkpoints().';
 
 CREATE TABLE run_search (
     run_id          uuid PRIMARY KEY,

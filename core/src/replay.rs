@@ -5,8 +5,9 @@
 //! * explicit `agenttrace.checkpoint` span events, or spans with an `agenttrace.checkpoint.state`
 //!   attribute (any SDK can emit them; see the README's convention);
 //! * LangGraph steps (the normalizers' graph node/step facts) with the node's input state;
-//! * agent turns: the input an agent received when it was invoked;
-//! * model calls: the conversation an agent sent to the model.
+//! * agent turns (the input an agent received) and model calls (the conversation sent to the
+//!   model): these are already in the stored spans, so `agenttrace.checkpoints()` lists them
+//!   from the spans table at read time and [`span_state`] rebuilds their state.
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -129,18 +130,7 @@ pub fn extract_checkpoints(spans: &[SpanRecord], facts: &[SpanFacts]) -> Vec<Che
             if matches!(f.category, SpanCategory::Chain | SpanCategory::Agent) {
                 let input = f.input_text.as_deref().map(|t| state_value(&Value::String(t.to_string()))).unwrap_or(Value::Null);
                 out.push(base(s.start_time_unix_nano, "graph_step", Some(step), json!({"node": node, "step": step, "input": input})));
-                continue;
             }
-        }
-        match f.category {
-            // Agent inputs and model conversations are already in the span's attributes: the
-            // checkpoint only points at the span, and `span_state` rebuilds the state on read.
-            SpanCategory::Agent if f.input_messages.is_empty() && f.input_text.is_none() => {}
-            SpanCategory::Agent => out.push(base(s.start_time_unix_nano, "agent_turn", f.graph_step, Value::Null)),
-            SpanCategory::Llm if !f.input_messages.is_empty() => {
-                out.push(base(s.start_time_unix_nano, "llm_input", f.graph_step, Value::Null))
-            }
-            _ => {}
         }
     }
     out.sort_by(|a, b| (a.time_ns, a.trace_id, a.span_id).cmp(&(b.time_ns, b.trace_id, b.span_id)));
