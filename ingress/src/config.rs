@@ -41,6 +41,17 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     n.checked_mul(mult).ok_or_else(|| format!("size {s:?} overflows"))
 }
 
+/// A listen address that can be switched off ("off", "none", "disabled" or empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionalAddr(pub Option<SocketAddr>);
+
+pub fn parse_optional_addr(s: &str) -> Result<OptionalAddr, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "" | "off" | "none" | "disabled" | "false" | "0" => Ok(OptionalAddr(None)),
+        _ => s.trim().parse().map(|a| OptionalAddr(Some(a))).map_err(|e| format!("invalid address {s:?}: {e}")),
+    }
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(name = "agenttrace-ingress", version, about = "OTLP/HTTP trace receiver that writes to PostgreSQL (pg_agenttrace) in COPY batches")]
 pub struct Config {
@@ -51,6 +62,42 @@ pub struct Config {
     /// Address the OTLP/HTTP server listens on.
     #[arg(long = "http-addr", env = "AGENTTRACE_HTTP_ADDR", default_value = "0.0.0.0:4318")]
     pub http_addr: SocketAddr,
+
+    /// Address the OTLP/gRPC server listens on ("off" disables it).
+    #[arg(long = "grpc-addr", env = "AGENTTRACE_GRPC_ADDR", value_parser = parse_optional_addr, default_value = "0.0.0.0:4317")]
+    pub grpc_addr: OptionalAddr,
+
+    /// PEM certificate chain: serve HTTP and gRPC over TLS (needs --tls-key too).
+    #[arg(long, env = "AGENTTRACE_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "AGENTTRACE_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Most client connections open at once, HTTP and gRPC together; more wait in the accept backlog.
+    #[arg(long, env = "AGENTTRACE_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Largest request header block (HTTP/1 head, HTTP/2 header list); 431 above it. HTTP/1 rounds up to 8KiB.
+    #[arg(long, env = "AGENTTRACE_MAX_HEADER_BYTES", value_parser = parse_size, default_value = "32KiB")]
+    pub max_header_bytes: usize,
+
+    /// Time to send a complete HTTP/1 request head; also how long an idle HTTP/1 keep-alive connection stays open.
+    #[arg(long, env = "AGENTTRACE_HEADER_READ_TIMEOUT", value_parser = parse_duration, default_value = "30s")]
+    pub header_read_timeout: Duration,
+
+    /// Export requests per second allowed per client IP (token bucket; 0 = no limit). Over it: 429 + Retry-After / RESOURCE_EXHAUSTED + RetryInfo.
+    #[arg(long, env = "AGENTTRACE_RATE_LIMIT", default_value_t = 0.0)]
+    pub rate_limit: f64,
+
+    /// Burst size of the per-client bucket (default: one second's worth, at least 1).
+    #[arg(long, env = "AGENTTRACE_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<f64>,
+
+    /// Most client IPs tracked by the rate limiter (fully refilled, then least recently seen, are evicted).
+    #[arg(long, env = "AGENTTRACE_RATE_LIMIT_CLIENTS", default_value_t = 65536)]
+    pub rate_limit_clients: usize,
 
     /// Flush a batch once it holds this many request bodies.
     #[arg(long, env = "AGENTTRACE_BATCH_MAX_BODIES", default_value_t = 64)]
@@ -136,6 +183,24 @@ impl Config {
         if matches!(&self.auth_token, Some(t) if t.is_empty()) {
             return Err("the auth token is empty".into());
         }
+        if self.max_connections == 0 {
+            return Err("max-connections must be at least 1".into());
+        }
+        if self.max_header_bytes < 1024 {
+            return Err("max-header-bytes must be at least 1KiB".into());
+        }
+        if !self.rate_limit.is_finite() || self.rate_limit < 0.0 {
+            return Err("rate-limit must be a non-negative number of requests per second".into());
+        }
+        if self.rate_limit_burst.is_some_and(|b| !b.is_finite() || b < 1.0) {
+            return Err("rate-limit-burst must be at least 1".into());
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err("TLS needs both --tls-cert and --tls-key (AGENTTRACE_TLS_CERT / AGENTTRACE_TLS_KEY)".into());
+        }
+        if self.grpc_addr.0.is_some_and(|g| g == self.http_addr) {
+            return Err("grpc-addr must differ from http-addr".into());
+        }
         if let Some(ep) = &self.forward_endpoint {
             let u = url::Url::parse(ep).map_err(|e| format!("forward endpoint {ep:?}: {e}"))?;
             if !matches!(u.scheme(), "http" | "https") {
@@ -145,13 +210,26 @@ impl Config {
         Ok(self)
     }
 
+    /// Burst of the per-client rate limiter (None: rate limiting off).
+    pub fn rate_limit_burst(&self) -> Option<f64> {
+        (self.rate_limit > 0.0).then(|| self.rate_limit_burst.unwrap_or(self.rate_limit.max(1.0)))
+    }
+
     /// A one-line summary safe to log: the database password and the token are hidden.
     pub fn redacted(&self) -> String {
         format!(
-            "database_url={} http_addr={} batch_max_bodies={} batch_max_bytes={} flush_interval={:?} pool_size={} \
+            "database_url={} http_addr={} grpc_addr={} tls={} max_connections={} max_header_bytes={} rate_limit={} batch_max_bodies={} batch_max_bytes={} flush_interval={:?} pool_size={} \
              queue_max_requests={} queue_max_bytes={} max_body_bytes={} request_timeout={:?} forward_endpoint={} auth={}",
             redact_url(&self.database_url),
             self.http_addr,
+            self.grpc_addr.0.map(|a| a.to_string()).unwrap_or_else(|| "off".into()),
+            if self.tls_cert.is_some() { "on" } else { "off" },
+            self.max_connections,
+            self.max_header_bytes,
+            match self.rate_limit_burst() {
+                Some(b) => format!("{}/s burst {b}", self.rate_limit),
+                None => "off".into(),
+            },
             self.batch_max_bodies,
             self.batch_max_bytes,
             self.flush_interval,
@@ -230,6 +308,25 @@ mod tests {
         assert!(parse(&["--max-body-bytes", "2MiB", "--queue-max-bytes", "1MiB"]).is_err());
         assert!(parse(&["--forward-endpoint", "ftp://x/v1/traces"]).is_err());
         assert!(parse(&["--auth-token", ""]).is_err());
+        assert!(parse(&["--tls-cert", "/x.pem"]).is_err(), "cert without key");
+        assert!(parse(&["--max-connections", "0"]).is_err());
+        assert!(parse(&["--rate-limit", "-1"]).is_err());
+    }
+
+    #[test]
+    fn grpc_and_hardening_flags() {
+        let c = parse(&[]).unwrap();
+        assert_eq!(c.grpc_addr.0, Some("0.0.0.0:4317".parse().unwrap()));
+        assert_eq!((c.max_connections, c.max_header_bytes, c.rate_limit_burst()), (1024, 32 << 10, None));
+        let c = parse(&["--grpc-addr", "off"]).unwrap();
+        assert_eq!(c.grpc_addr.0, None);
+        let c = parse(&["--grpc-addr", "127.0.0.1:5317", "--rate-limit", "20"]).unwrap();
+        assert_eq!(c.grpc_addr.0.unwrap().port(), 5317);
+        assert_eq!(c.rate_limit_burst(), Some(20.0));
+        let c = parse(&["--rate-limit", "0.5", "--rate-limit-burst", "3"]).unwrap();
+        assert_eq!(c.rate_limit_burst(), Some(3.0));
+        assert!(parse(&["--grpc-addr", "nonsense"]).is_err());
+        assert!(parse(&["--grpc-addr", "0.0.0.0:4318"]).is_err(), "same as http-addr");
     }
 
     #[test]

@@ -22,10 +22,26 @@ pub struct CodeLabel {
     pub code: u16,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct GrpcCodeLabel {
+    pub code: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ProtocolLabel {
+    pub protocol: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
-    /// OTLP trace export requests received on /v1/traces (the "traces" signal requests).
+    /// OTLP trace export requests received, HTTP and gRPC together (the "traces" signal requests).
     pub traces_received: Counter,
+    /// The same requests by front door (protocol=http|grpc).
+    pub export_requests: Family<ProtocolLabel, Counter>,
+    pub grpc_responses: Family<GrpcCodeLabel, Counter>,
+    pub connections_open: Gauge,
+    /// Accepts that had to wait because --max-connections were open.
+    pub connection_limit_waits: Counter,
     /// Spans in committed requests, by result=accepted|rejected (counts come from the database).
     pub spans_received: Family<ResultLabel, Counter>,
     pub bytes_received: Counter,
@@ -54,6 +70,10 @@ impl Metrics {
         let mut r = Registry::default();
         let m = Metrics {
             traces_received: Counter::default(),
+            export_requests: Family::default(),
+            grpc_responses: Family::default(),
+            connections_open: Gauge::default(),
+            connection_limit_waits: Counter::default(),
             spans_received: Family::default(),
             bytes_received: Counter::default(),
             ingestion_errors: Family::default(),
@@ -71,11 +91,15 @@ impl Metrics {
             forward: Family::default(),
             registry: Registry::default(),
         };
-        r.register("agenttrace_traces_received", "OTLP trace export requests received on /v1/traces", m.traces_received.clone());
+        r.register("agenttrace_traces_received", "OTLP trace export requests received (OTLP/HTTP and OTLP/gRPC)", m.traces_received.clone());
+        r.register("agenttrace_export_requests", "OTLP trace export requests by protocol (http or grpc)", m.export_requests.clone());
+        r.register("agenttrace_grpc_responses", "Answers of TraceService/Export by gRPC status code", m.grpc_responses.clone());
+        r.register("agenttrace_connections_open", "Client connections open (HTTP and gRPC listeners)", m.connections_open.clone());
+        r.register("agenttrace_connection_limit_waits", "Times a new connection waited because --max-connections were open", m.connection_limit_waits.clone());
         r.register("agenttrace_spans_received", "Spans of committed requests, by result (accepted or rejected)", m.spans_received.clone());
         r.register_with_unit("agenttrace_received", "Request body bytes received (as sent, before decompression)", Unit::Bytes, m.bytes_received.clone());
         r.register("agenttrace_ingestion_errors", "Requests not stored, by reason", m.ingestion_errors.clone());
-        r.register_with_unit("agenttrace_ingestion_duration", "Time from request receipt to response on /v1/traces", Unit::Seconds, m.ingestion_duration.clone());
+        r.register_with_unit("agenttrace_ingestion_duration", "Time from request receipt to response of an export request (HTTP or gRPC)", Unit::Seconds, m.ingestion_duration.clone());
         r.register("agenttrace_http_responses", "Responses on /v1/traces by HTTP status code", m.http_responses.clone());
         r.register("agenttrace_batch_bodies", "Request bodies per database batch", m.batch_bodies.clone());
         r.register_with_unit("agenttrace_batch", "Body bytes per database batch", Unit::Bytes, m.batch_bytes.clone());

@@ -1,47 +1,30 @@
 //! HTTP routes: `POST /v1/traces` (OTLP/HTTP), `GET /health`, `GET /ready`, `GET /metrics`.
 //!
 //! Everything that can be refused without the database is refused here, before a body takes
-//! room in the queue: auth (401), content type/encoding (415), size after decompression (413),
-//! database down (503) and queue full (429).
-use std::borrow::Cow;
+//! room in the queue: rate limit (429), auth (401), content type/encoding (415), size after
+//! decompression (413); the rest (database down 503, queue full 429, the commit) is
+//! [`Ingest::submit`], shared with the gRPC front door.
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use agenttrace_core::otlp::{decompress, format_of, Format, Limits};
+use agenttrace_core::otlp::format_of;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use bytes::Bytes;
+use axum::{Extension, Json, Router};
 use http_body_util::BodyExt;
-use tokio::sync::oneshot;
 
-use crate::auth;
-use crate::db::{Health, Probe};
-use crate::metrics::{CodeLabel, Metrics};
-use crate::protocol::{self, Outcome, CT_JSON, CT_PROTOBUF};
-use crate::queue::{Job, Original, Queue};
+use crate::ingest::{Ingest, PeerAddr, Protocol};
+use crate::metrics::CodeLabel;
+use crate::protocol::{self, Outcome};
+use crate::queue::Original;
 
-/// Bodies compressed to more than this are inflated on the blocking pool, so a large gzip body
-/// does not stall the other requests of its runtime worker.
-const INLINE_INFLATE_MAX: usize = 64 << 10;
+/// The router state (kept under its old name for the HTTP side).
+pub type AppState = Ingest;
 
-pub struct AppState {
-    pub queue: Queue,
-    pub health: Arc<Health>,
-    pub metrics: Arc<Metrics>,
-    pub probe: Arc<Probe>,
-    pub auth_token: Option<String>,
-    pub limits: Limits,
-    pub request_timeout: Duration,
-    pub retry_after_secs: u64,
-    /// Keep the original bytes for dual export.
-    pub keep_original: bool,
-}
-
-pub fn router(state: Arc<AppState>) -> Router {
+pub fn router(state: Arc<Ingest>) -> Router {
     Router::new()
         .route("/v1/traces", post(export))
         .route("/health", get(health))
@@ -52,22 +35,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn export(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+async fn export(State(app): State<Arc<Ingest>>, peer: Option<Extension<PeerAddr>>, headers: HeaderMap, body: Body) -> Response {
     let start = Instant::now();
-    app.metrics.traces_received.inc();
     let format = protocol::response_format(protocol::content_type(&headers));
-    let outcome = app.handle_export(&headers, body).await;
-    if !matches!(outcome, Outcome::Accepted { .. }) {
-        app.metrics.error(outcome.reason());
-        if matches!(outcome, Outcome::Internal(_)) {
-            tracing::error!(?outcome, "export failed");
-        } else {
-            tracing::debug!(?outcome, "export refused");
-        }
-    }
+    let outcome = handle_export(&app, peer.map(|p| p.0 .0.ip()), &headers, body).await;
+    app.record(Protocol::Http, &outcome, start);
     let resp = outcome.into_http(format, app.retry_after_secs);
     app.metrics.http_responses.get_or_create(&CodeLabel { code: resp.status().as_u16() }).inc();
-    app.metrics.ingestion_duration.observe(start.elapsed().as_secs_f64());
     resp
 }
 
@@ -77,101 +51,49 @@ fn raw_limit(max_body: usize) -> usize {
     max_body.saturating_add(max_body / 64).saturating_add(4096)
 }
 
-impl AppState {
-    async fn handle_export(&self, headers: &HeaderMap, body: Body) -> Outcome {
-        if !auth::authorized(self.auth_token.as_deref(), headers) {
-            return Outcome::Unauthorized;
-        }
-        let format = match format_of(protocol::content_type(headers)) {
-            Ok(f) => f,
-            Err(e) => return Outcome::from_decode_error(&e),
-        };
-        let encoding = protocol::content_encoding(headers).map(str::to_owned);
-        let limit = raw_limit(self.limits.max_body_bytes);
-        let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
-            return Outcome::TooLarge(format!("body exceeds {} bytes", self.limits.max_body_bytes));
-        }
-        let raw = match http_body_util::Limited::new(body, limit).collect().await {
-            Ok(c) => c.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                return Outcome::TooLarge(format!("body exceeds {} bytes", self.limits.max_body_bytes))
-            }
-            Err(e) => return Outcome::BadRequest(format!("reading the request body: {e}")),
-        };
-        self.metrics.bytes_received.inc_by(raw.len() as u64);
-
-        // Inflate here, with the cap, so an oversized or bomb body never reaches the queue. The
-        // inflated body is what gets queued (content_encoding NULL): the bytes are paid for
-        // already, the queue's byte limit then measures real memory, and the database backend,
-        // the bottleneck, does not inflate a second time.
-        let (payload, payload_encoding) = match self.inflate(raw.clone(), encoding.clone()).await {
-            Ok(Some(inflated)) => (inflated, None),
-            Ok(None) => (raw.clone(), encoding.clone().filter(|e| !e.eq_ignore_ascii_case("identity"))),
-            Err(o) => return o,
-        };
-        if payload.is_empty() {
-            return Outcome::Accepted { rejected: 0, message: None }; // empty request: nothing to store
-        }
-        if !self.health.is_up() {
-            return Outcome::Unavailable("database unavailable".into());
-        }
-        let reservation = match self.queue.state.try_reserve(payload.len()) {
-            Ok(r) => r,
-            Err(full) => return Outcome::Overloaded(full.to_string()),
-        };
-        let content_type = match format {
-            Format::Protobuf => CT_PROTOBUF,
-            Format::Json => CT_JSON,
-        };
-        let original = self.keep_original.then(|| Original {
-            body: raw,
-            content_type: Some(content_type.to_string()),
-            content_encoding: encoding,
-        });
-        let (tx, rx) = oneshot::channel();
-        let job = Job {
-            body: payload,
-            content_type: Some(content_type.to_string()),
-            content_encoding: payload_encoding,
-            original,
-            enqueued_at: Instant::now(),
-            reply: tx,
-            _reservation: reservation,
-        };
-        if !self.queue.push(job) {
-            return Outcome::Unavailable("shutting down".into());
-        }
-        match tokio::time::timeout(self.request_timeout, rx).await {
-            Ok(Ok(outcome)) => outcome,
-            // Never acknowledge what was not committed: the retry is safe, the database dedupes.
-            Ok(Err(_)) => Outcome::Unavailable("batch abandoned before commit".into()),
-            Err(_) => Outcome::Unavailable("timed out waiting for the database".into()),
-        }
+async fn handle_export(app: &Ingest, peer: Option<std::net::IpAddr>, headers: &HeaderMap, body: Body) -> Outcome {
+    if let Err(o) = app.admit(peer, headers.get(header::AUTHORIZATION).map(|v| v.as_bytes())) {
+        return o;
     }
-
-    /// Some(inflated) for a gzip body, None when the body is stored as sent.
-    async fn inflate(&self, raw: Bytes, encoding: Option<String>) -> Result<Option<Bytes>, Outcome> {
-        let limits = self.limits;
-        let big = raw.len() > INLINE_INFLATE_MAX;
-        let run = move || match decompress(&raw, encoding.as_deref(), &limits) {
-            Ok(Cow::Borrowed(_)) => Ok(None),
-            Ok(Cow::Owned(v)) => Ok(Some(Bytes::from(v))),
-            Err(e) => Err(Outcome::from_decode_error(&e)),
-        };
-        if big {
-            tokio::task::spawn_blocking(run).await.unwrap_or_else(|e| Err(Outcome::Internal(format!("inflate task: {e}"))))
-        } else {
-            run()
-        }
+    let format = match format_of(protocol::content_type(headers)) {
+        Ok(f) => f,
+        Err(e) => return Outcome::from_decode_error(&e),
+    };
+    let encoding = protocol::content_encoding(headers).map(str::to_owned);
+    let limit = raw_limit(app.limits.max_body_bytes);
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Outcome::TooLarge(format!("body exceeds {} bytes", app.limits.max_body_bytes));
     }
+    let raw = match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            return Outcome::TooLarge(format!("body exceeds {} bytes", app.limits.max_body_bytes))
+        }
+        Err(e) => return Outcome::BadRequest(format!("reading the request body: {e}")),
+    };
+    app.metrics.bytes_received.inc_by(raw.len() as u64);
+
+    // Inflate here, with the cap, so an oversized or bomb body never reaches the queue.
+    let payload = match app.inflate(raw.clone(), encoding.clone()).await {
+        Ok(Some(inflated)) => inflated,
+        Ok(None) => raw.clone(),
+        Err(o) => return o,
+    };
+    // Dual export forwards the request as it came (same bytes, type and encoding).
+    let original = app.keep_original.then(|| Original {
+        body: raw,
+        content_type: Some(protocol::content_type_of(format).to_string()),
+        content_encoding: encoding,
+    });
+    app.submit(payload, format, original).await
 }
 
 async fn health() -> impl IntoResponse {
     Json(serde_json::json!({"status": "alive"}))
 }
 
-async fn ready(State(app): State<Arc<AppState>>) -> Response {
+async fn ready(State(app): State<Arc<Ingest>>) -> Response {
     match app.probe.version().await {
         Ok(version) => Json(serde_json::json!({
             "status": "healthy",
@@ -188,7 +110,7 @@ async fn ready(State(app): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn metrics(State(app): State<Arc<AppState>>) -> Response {
+async fn metrics(State(app): State<Arc<Ingest>>) -> Response {
     app.metrics.queue_requests.set(app.queue.state.requests() as i64);
     app.metrics.queue_bytes.set(app.queue.state.bytes() as i64);
     (
@@ -202,7 +124,13 @@ async fn metrics(State(app): State<Arc<AppState>>) -> Response {
 mod tests {
     //! The refusals that need no database, through the real router.
     use super::*;
+    use crate::db::{Health, Probe};
+    use crate::metrics::Metrics;
+    use crate::protocol::{CT_JSON, CT_PROTOBUF};
     use crate::queue::{channel, BatchLimits, QueueLimits};
+    use agenttrace_core::otlp::Limits;
+    use bytes::Bytes;
+    use std::time::Duration;
     use axum::http::Request;
     use prost::Message;
     use tower::ServiceExt;
@@ -227,6 +155,7 @@ mod tests {
             request_timeout: Duration::from_millis(200),
             retry_after_secs: 3,
             keep_original: false,
+            rate_limiter: None,
         });
         (router(state), batcher)
     }

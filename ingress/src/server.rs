@@ -1,18 +1,26 @@
-//! Wiring and lifecycle: writers, HTTP server, and graceful shutdown (stop accepting, answer
-//! in-flight requests, drain and commit the queue, exit).
+//! Wiring and lifecycle: writers, the HTTP and gRPC listeners (two front doors, one pipeline),
+//! and graceful shutdown (stop accepting, answer in-flight requests, drain and commit the queue,
+//! exit).
 use std::sync::Arc;
 
 use agenttrace_core::otlp::Limits;
 use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
 
 use crate::config::Config;
 use crate::db::{Health, Probe, Writer};
 use crate::forward::Forwarder;
+use crate::ingest::Ingest;
+use crate::listen::{self, Listener};
 use crate::metrics::Metrics;
 use crate::queue::{self, BatchLimits, QueueLimits};
-use crate::routes::{router, AppState};
+use crate::ratelimit::RateLimiter;
 
 pub async fn run(cfg: Config) -> std::io::Result<()> {
+    let tls = match (&cfg.tls_cert, &cfg.tls_key) {
+        (Some(cert), Some(key)) => Some(listen::tls_acceptor(cert, key).map_err(std::io::Error::other)?),
+        _ => None,
+    };
     let metrics = Arc::new(Metrics::new());
     let health = Arc::new(Health::default());
     let forwarder = cfg.forward_endpoint.clone().map(|ep| Forwarder::start(ep, cfg.forward_queue, metrics.clone()));
@@ -36,24 +44,59 @@ pub async fn run(cfg: Config) -> std::io::Result<()> {
     }
     drop(forwarder); // the writers hold it now; it stops when they do
 
-    let state = Arc::new(AppState {
+    let ingest = Arc::new(Ingest {
         queue,
         health,
-        metrics,
+        metrics: metrics.clone(),
         probe: Arc::new(Probe::new(cfg.database_url.clone())),
         auth_token: cfg.auth_token.clone(),
         limits: Limits { max_body_bytes: cfg.max_body_bytes, ..Limits::default() },
         request_timeout: cfg.request_timeout,
         retry_after_secs: cfg.retry_after_secs,
         keep_original: cfg.forward_endpoint.is_some(),
+        rate_limiter: cfg.rate_limit_burst().map(|burst| RateLimiter::new(cfg.rate_limit, burst, cfg.rate_limit_clients)),
     });
-    let listener = TcpListener::bind(cfg.http_addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, "listening for OTLP/HTTP on /v1/traces");
-    // Serving ends once the signal came and every open request was answered; the router (and
-    // with it the last queue sender) is dropped then, which tells the writers to drain and stop.
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let base = Listener {
+        name: "http",
+        max_header_bytes: cfg.max_header_bytes,
+        header_read_timeout: cfg.header_read_timeout,
+        http2_only: false,
+        tls,
+        slots: Arc::new(Semaphore::new(cfg.max_connections)),
+        metrics,
+    };
+    let scheme = if base.tls.is_some() { "https" } else { "http" };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut servers = tokio::task::JoinSet::new();
 
-    tracing::info!("HTTP server stopped; draining the queue");
+    let http = TcpListener::bind(cfg.http_addr).await?;
+    tracing::info!(addr = %listen::local_addr(&http), scheme, "listening for OTLP/HTTP on /v1/traces");
+    servers.spawn(base.clone().serve(http, crate::routes::router(ingest.clone()), stop_rx.clone()));
+    if let Some(addr) = cfg.grpc_addr.0 {
+        let grpc = TcpListener::bind(addr).await?;
+        tracing::info!(addr = %listen::local_addr(&grpc), tls = scheme == "https", "listening for OTLP/gRPC (TraceService/Export)");
+        let l = Listener { name: "grpc", http2_only: true, ..base.clone() };
+        servers.spawn(l.serve(grpc, crate::grpc::router(ingest.clone()), stop_rx.clone()));
+    }
+    // From here on only the routers (inside the servers) hold the queue sender: once both servers
+    // stopped and every open request was answered, it is dropped, which tells the writers to
+    // drain and stop.
+    drop((ingest, base, stop_rx));
+
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        // a server ending on its own is not expected; stop the rest too
+        _ = servers.join_next() => tracing::error!("a listener stopped unexpectedly"),
+    }
+    let _ = stop_tx.send(true);
+    let closed = tokio::time::timeout(cfg.shutdown_timeout, async { while servers.join_next().await.is_some() {} }).await;
+    if closed.is_err() {
+        tracing::warn!(timeout = ?cfg.shutdown_timeout, "connections still open after the shutdown timeout; closing them");
+        servers.abort_all();
+        while servers.join_next().await.is_some() {}
+    }
+
+    tracing::info!("servers stopped; draining the queue");
     let drained = tokio::time::timeout(cfg.shutdown_timeout, async {
         while writers.join_next().await.is_some() {}
     })

@@ -50,18 +50,27 @@ def unique_service(prefix: str) -> str:
 
 
 class Ingress:
-    """The agenttrace-ingress binary on a free loopback port, logging to a temp file."""
+    """The agenttrace-ingress binary on free loopback ports (OTLP/HTTP and OTLP/gRPC), logging to a
+    temp file. `tls=(cert, key)` serves both over TLS (then `verify` is the CA file for clients)."""
 
-    def __init__(self, *args: str, env: dict | None = None, wait_ready: bool = True):
+    def __init__(self, *args: str, env: dict | None = None, wait_ready: bool = True, grpc: bool = True,
+                 tls: tuple | None = None):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.grpc_port = free_port() if grpc else None
+        self.verify = str(tls[0]) if tls else True
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        # host:port for grpc channels / the OTLP gRPC exporter
+        self.grpc_target = f"127.0.0.1:{self.grpc_port}" if grpc else None
         self.log = tempfile.NamedTemporaryFile(prefix="agenttrace-ingress-", suffix=".log", delete=False)
         full_env = dict(os.environ)
         full_env.setdefault("RUST_LOG", "info")
         full_env.update(env or {})
         full_env["DATABASE_URL"] = DATABASE_URL
+        if tls:
+            full_env["AGENTTRACE_TLS_CERT"], full_env["AGENTTRACE_TLS_KEY"] = str(tls[0]), str(tls[1])
+        grpc_args = ["--grpc-addr", f"127.0.0.1:{self.grpc_port}" if grpc else "off"]
         self.proc = subprocess.Popen(
-            [ingress_bin(), "--http-addr", f"127.0.0.1:{self.port}", *args],
+            [ingress_bin(), "--http-addr", f"127.0.0.1:{self.port}", *grpc_args, *args],
             stdout=self.log,
             stderr=subprocess.STDOUT,
             env=full_env,
@@ -75,7 +84,7 @@ class Ingress:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"ingress exited with {self.proc.returncode}:\n{self.logs()}")
             try:
-                if requests.get(self.url + path, timeout=2).status_code == 200:
+                if requests.get(self.url + path, timeout=2, verify=self.verify).status_code == 200:
                     # /ready uses its own probe connection; wait for a writer too.
                     if not ready or self.writers_connected() > 0:
                         return
@@ -86,7 +95,7 @@ class Ingress:
 
     def writers_connected(self) -> int:
         try:
-            return int(requests.get(self.url + "/ready", timeout=3).json().get("writers_connected", 0))
+            return int(requests.get(self.url + "/ready", timeout=3, verify=self.verify).json().get("writers_connected", 0))
         except (requests.RequestException, ValueError):
             return 0
 
@@ -102,6 +111,26 @@ class Ingress:
                 self.proc.kill()
                 self.proc.wait()
         return self.proc.returncode
+
+
+EXPORT_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+
+def grpc_export_raw(target: str, body: bytes, metadata=(), compression=None, timeout: float = 60.0,
+                    credentials=None):
+    """Sends `body` (serialized ExportTraceServiceRequest bytes, sent as they are) to
+    TraceService/Export with grpcio. Returns (status code, response bytes or None, error details,
+    trailing metadata dict)."""
+    import grpc
+    opts = [("grpc.max_send_message_length", 512 << 20), ("grpc.max_receive_message_length", 64 << 20)]
+    ch = grpc.secure_channel(target, credentials, options=opts) if credentials else grpc.insecure_channel(target, options=opts)
+    with ch:
+        call = ch.unary_unary(EXPORT_METHOD)  # no serializers: bytes in, bytes out
+        try:
+            resp, c = call.with_call(body, metadata=metadata, compression=compression, timeout=timeout)
+            return c.code(), resp, "", dict(c.trailing_metadata() or ())
+        except grpc.RpcError as e:
+            return e.code(), None, e.details(), dict(e.trailing_metadata() or ())
 
 
 @pytest.fixture(scope="session")

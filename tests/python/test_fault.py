@@ -1,4 +1,5 @@
-"""PostgreSQL restarts under continuous load from the real OTLP exporter (with its retries).
+"""PostgreSQL restarts under continuous load from the real OTLP exporter (with its retries), over
+OTLP/HTTP and over OTLP/gRPC.
 
 Afterwards every span whose export was acknowledged is stored exactly once; nothing
 unacknowledged is required, nothing is duplicated, nothing foreign appears.
@@ -10,6 +11,7 @@ import time
 
 import pytest
 import requests
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcSpanExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace.export import SpanExportResult
 
@@ -19,8 +21,9 @@ from test_ops import make_spans
 pytestmark = pytest.mark.skipif(os.environ.get("AGENTTRACE_SKIP_FAULT") == "1", reason="AGENTTRACE_SKIP_FAULT=1")
 
 
-def test_database_restart_under_load(make_ingress, db):
-    svc = unique_service("fault")
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_database_restart_under_load(make_ingress, db, protocol):
+    svc = unique_service(f"fault-{protocol}")
     ing = make_ingress("--pool-size", "4", "--retry-after-secs", "1")
     acked, failed, generated_spans, lock = [], [], [], threading.Lock()
     stop = threading.Event()
@@ -28,7 +31,11 @@ def test_database_restart_under_load(make_ingress, db):
 
     def worker(k):
         # timeout 30 s: enough for the exporter's own retries (it honours Retry-After) to outlast the restart
-        exp = OTLPSpanExporter(endpoint=ing.url + "/v1/traces", timeout=30)
+        if protocol == "grpc":
+            # UNAVAILABLE + RetryInfo (1 s) while the database is down; the exporter retries
+            exp = GrpcSpanExporter(endpoint=ing.grpc_target, insecure=True, timeout=30)
+        else:
+            exp = OTLPSpanExporter(endpoint=ing.url + "/v1/traces", timeout=30)
         n = 0
         while not stop.is_set():
             batch = make_spans(svc, 100, first=n, worker=k)
@@ -61,7 +68,7 @@ def test_database_restart_under_load(make_ingress, db):
     spans = generated_spans
     metrics = requests.get(ing.url + "/metrics", timeout=5).text
     print("\n".join(l for l in metrics.splitlines()
-                    if l.startswith(("agenttrace_http_responses_total", "agenttrace_batches_total", "agenttrace_db_reconnects_total"))))
+                    if l.startswith(("agenttrace_http_responses_total", "agenttrace_grpc_responses_total", "agenttrace_batches_total", "agenttrace_db_reconnects_total"))))
     assert len(acked) > before, "nothing acknowledged after the restart"
 
     import psycopg

@@ -1,12 +1,15 @@
-//! Load generator for agenttrace-ingress: many concurrent OTLP/HTTP protobuf exporters sending
-//! realistic agent spans (GenAI semconv + OpenInference attributes) in batches of 512, like the
-//! SDK's BatchSpanProcessor. Prints numbers only, no assertions:
+//! Load generator for agenttrace-ingress: many concurrent OTLP exporters (OTLP/HTTP protobuf via
+//! reqwest, OTLP/gRPC via the tonic client generated in opentelemetry-proto) sending realistic
+//! agent spans (GenAI semconv + OpenInference attributes) in batches of 512, like the SDK's
+//! BatchSpanProcessor. Prints numbers only, no assertions, per protocol:
 //!   * end-to-end committed spans/s, counted in the database (count(*) of its own service name),
 //!   * p50/p99/max request latency, non-200 answers,
 //!   * a plain COPY of the same span rows into a scratch copy of agenttrace.spans (the physical limit).
 //!
 //! Usage: cargo run --release -p agenttrace-bench --bin ingress_load -- [flags]
-//!   --url URL            ingress traces endpoint (default: start target/release/agenttrace-ingress on a free port)
+//!   --protocol P         http, grpc or both (default both: one run after the other, same ingress)
+//!   --url URL            ingress traces endpoint (default: start target/release/agenttrace-ingress on free ports)
+//!   --grpc-url URL       ingress gRPC endpoint, e.g. http://127.0.0.1:4317 (with --url)
 //!   --ingress-bin PATH   binary to start when --url is not given
 //!   --database-url URL   (env DATABASE_URL, default postgres://postgres@127.0.0.1:5433/agenttrace)
 //!   --duration SECS      (default 30)   --connections N (default 32)   --batch SPANS (default 512)
@@ -16,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{pin_mut, StreamExt};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
@@ -24,7 +28,9 @@ use prost::Message;
 use tokio_postgres::NoTls;
 
 struct Args {
+    protocol: String,
     url: Option<String>,
+    grpc_url: Option<String>,
     ingress_bin: String,
     database_url: String,
     duration: Duration,
@@ -35,7 +41,9 @@ struct Args {
 
 fn args() -> Args {
     let mut a = Args {
+        protocol: "both".into(),
         url: None,
+        grpc_url: None,
         ingress_bin: concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/agenttrace-ingress").to_string(),
         database_url: std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/agenttrace".into()),
         duration: Duration::from_secs(30),
@@ -48,6 +56,8 @@ fn args() -> Args {
         let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
             "--url" => a.url = Some(val()),
+            "--grpc-url" => a.grpc_url = Some(val()),
+            "--protocol" => a.protocol = val(),
             "--ingress-bin" => a.ingress_bin = val(),
             "--database-url" => a.database_url = val(),
             "--duration" => a.duration = Duration::from_secs_f64(val().parse().expect("--duration SECS")),
@@ -169,7 +179,7 @@ fn trace(rng: &mut Rng, now: u64, out: &mut Vec<Span>) {
     out.append(&mut children);
 }
 
-fn request(rng: &mut Rng, service: &str, spans_per_request: usize) -> Vec<u8> {
+fn request(rng: &mut Rng, service: &str, spans_per_request: usize) -> ExportTraceServiceRequest {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
     let mut spans = Vec::with_capacity(spans_per_request + 16);
     while spans.len() < spans_per_request {
@@ -190,7 +200,6 @@ fn request(rng: &mut Rng, service: &str, spans_per_request: usize) -> Vec<u8> {
             ..Default::default()
         }],
     }
-    .encode_to_vec()
 }
 
 async fn count(db: &tokio_postgres::Client, service: &str) -> i64 {
@@ -214,21 +223,116 @@ impl Drop for Child {
     }
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Proto {
+    Http,
+    Grpc,
+}
+
+struct RunResult {
+    service: String,
+    committed: i64,
+    secs: f64,
+}
+
+/// One load run of `a.duration` against one front door; prints its numbers.
+async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str, http: &reqwest::Client) -> RunResult {
+    let name = if proto == Proto::Http { "http" } else { "grpc" };
+    let service = format!("ingress-load-{name}-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs());
+    println!("\n== OTLP/{} {url}: {} connections, {} spans/request, {:?}, service {service}", name.to_uppercase(), a.connections, a.batch, a.duration);
+    let before = count(db, &service).await;
+    let sent_spans = Arc::new(AtomicU64::new(0));
+    let non_ok = Arc::new(AtomicU64::new(0));
+    let body_bytes = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let stop_at = start + a.duration;
+    let mut tasks = Vec::new();
+    for k in 0..a.connections {
+        let (http, url, service) = (http.clone(), url.to_string(), service.clone());
+        let (sent_spans, non_ok, body_bytes) = (sent_spans.clone(), non_ok.clone(), body_bytes.clone());
+        let batch = a.batch;
+        tasks.push(tokio::spawn(async move {
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((k as u64 + 1) << 32) ^ std::process::id() as u64 ^ (proto as u64) << 60);
+            let mut lat = Vec::new();
+            // one HTTP/2 connection per task, like one exporter per process
+            let mut grpc = if proto == Proto::Grpc {
+                Some(TraceServiceClient::connect(url.clone()).await.expect("grpc connect").max_encoding_message_size(64 << 20))
+            } else {
+                None
+            };
+            while Instant::now() < stop_at {
+                let msg = request(&mut rng, &service, batch);
+                body_bytes.fetch_add(msg.encoded_len() as u64, Ordering::Relaxed);
+                let t = Instant::now();
+                // Ok: acknowledged; Err(wait): refused, wait before the next
+                let result: Result<(), Duration> = match &mut grpc {
+                    Some(c) => match c.export(msg).await {
+                        Ok(_) => Ok(()),
+                        Err(_) => Err(Duration::from_millis(100)),
+                    },
+                    None => match http.post(&url).header("content-type", "application/x-protobuf").body(msg.encode_to_vec()).send().await {
+                        Ok(resp) if resp.status().is_success() => {
+                            let _ = resp.bytes().await;
+                            Ok(())
+                        }
+                        Ok(resp) => {
+                            let wait = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<u64>().ok()).unwrap_or(0);
+                            Err(Duration::from_millis(100).max(Duration::from_secs(wait)))
+                        }
+                        Err(_) => Err(Duration::from_millis(100)),
+                    },
+                };
+                match result {
+                    Ok(()) => {
+                        lat.push(t.elapsed());
+                        sent_spans.fetch_add(batch as u64, Ordering::Relaxed);
+                    }
+                    Err(wait) => {
+                        non_ok.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            }
+            lat
+        }));
+    }
+    let mut lat: Vec<Duration> = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    let elapsed = start.elapsed();
+    let committed = count(db, &service).await - before;
+    lat.sort();
+    let secs = elapsed.as_secs_f64();
+    println!("requests ok           {:>12}   refused/errors {}", lat.len(), non_ok.load(Ordering::Relaxed));
+    println!("acknowledged spans    {:>12}", sent_spans.load(Ordering::Relaxed));
+    println!("committed spans (db)  {:>12}   in {secs:.1} s", committed);
+    println!("end-to-end            {:>12.0} spans/s committed   ({:.1} MB/s protobuf)", committed as f64 / secs, body_bytes.load(Ordering::Relaxed) as f64 / secs / 1e6);
+    println!("request latency       p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms", pct(&lat, 0.5), pct(&lat, 0.99), pct(&lat, 1.0));
+    RunResult { service, committed, secs }
+}
+
 #[tokio::main]
 async fn main() {
     let a = args();
-    let service = format!("ingress-load-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs());
+    let protos: Vec<Proto> = match a.protocol.as_str() {
+        "http" => vec![Proto::Http],
+        "grpc" => vec![Proto::Grpc],
+        "both" => vec![Proto::Http, Proto::Grpc],
+        other => panic!("--protocol {other}: use http, grpc or both"),
+    };
     let (db, conn) = tokio_postgres::connect(&a.database_url, NoTls).await.expect("database");
     tokio::spawn(conn);
 
     let http = reqwest::Client::builder().pool_max_idle_per_host(a.connections).build().unwrap();
     let mut _child = None;
-    let url = match &a.url {
-        Some(u) => u.clone(),
+    let (url, grpc_url) = match &a.url {
+        Some(u) => (u.clone(), a.grpc_url.clone().unwrap_or_else(|| "http://127.0.0.1:4317".into())),
         None => {
-            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let (port, gport) = (free(), free());
             let c = std::process::Command::new(&a.ingress_bin)
-                .args(["--http-addr", &format!("127.0.0.1:{port}"), "--pool-size", &a.pool_size.to_string()])
+                .args(["--http-addr", &format!("127.0.0.1:{port}"), "--grpc-addr", &format!("127.0.0.1:{gport}"), "--pool-size", &a.pool_size.to_string()])
                 .env("DATABASE_URL", &a.database_url)
                 .env("RUST_LOG", "warn")
                 .spawn()
@@ -245,69 +349,23 @@ async fn main() {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             tokio::time::sleep(Duration::from_millis(500)).await; // let every writer connect
-            format!("{base}/v1/traces")
+            (format!("{base}/v1/traces"), format!("http://127.0.0.1:{gport}"))
         }
     };
-    println!("ingress_load: {url}, {} connections, {} spans/request, {:?}, service {service}", a.connections, a.batch, a.duration);
 
-    let before = count(&db, &service).await;
-    let sent_spans = Arc::new(AtomicU64::new(0));
-    let non_ok = Arc::new(AtomicU64::new(0));
-    let body_bytes = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let stop_at = start + a.duration;
-    let mut tasks = Vec::new();
-    for k in 0..a.connections {
-        let (http, url, service) = (http.clone(), url.clone(), service.clone());
-        let (sent_spans, non_ok, body_bytes) = (sent_spans.clone(), non_ok.clone(), body_bytes.clone());
-        let batch = a.batch;
-        tasks.push(tokio::spawn(async move {
-            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((k as u64 + 1) << 32) ^ std::process::id() as u64);
-            let mut lat = Vec::new();
-            while Instant::now() < stop_at {
-                let body = request(&mut rng, &service, batch);
-                body_bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
-                let t = Instant::now();
-                let r = http.post(&url).header("content-type", "application/x-protobuf").body(body).send().await;
-                match r {
-                    Ok(resp) if resp.status().is_success() => {
-                        let _ = resp.bytes().await;
-                        lat.push(t.elapsed());
-                        sent_spans.fetch_add(batch as u64, Ordering::Relaxed);
-                    }
-                    Ok(resp) => {
-                        non_ok.fetch_add(1, Ordering::Relaxed);
-                        let wait = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<u64>().ok()).unwrap_or(0);
-                        tokio::time::sleep(Duration::from_millis(100).max(Duration::from_secs(wait))).await;
-                    }
-                    Err(_) => {
-                        non_ok.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                    }
-                }
-            }
-            lat
-        }));
+    let mut results = Vec::new();
+    for p in &protos {
+        let u = if *p == Proto::Http { &url } else { &grpc_url };
+        results.push((*p, run_load(&a, &db, *p, u, &http).await));
     }
-    let mut lat: Vec<Duration> = Vec::new();
-    for t in tasks {
-        lat.extend(t.await.unwrap());
-    }
-    let elapsed = start.elapsed();
-    let committed = count(&db, &service).await - before;
-    lat.sort();
-    let secs = elapsed.as_secs_f64();
-    println!("requests ok           {:>12}   non-200/errors {}", lat.len(), non_ok.load(Ordering::Relaxed));
-    println!("acknowledged spans    {:>12}", sent_spans.load(Ordering::Relaxed));
-    println!("committed spans (db)  {:>12}   in {secs:.1} s", committed);
-    println!("end-to-end            {:>12.0} spans/s committed   ({:.1} MB/s protobuf)", committed as f64 / secs, body_bytes.load(Ordering::Relaxed) as f64 / secs / 1e6);
-    println!("request latency       p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms", pct(&lat, 0.5), pct(&lat, 0.99), pct(&lat, 1.0));
 
     // Physical limit: COPY the very rows just stored into a scratch copy of the spans table.
+    let services: Vec<String> = results.iter().map(|(_, r)| r.service.clone()).collect();
     let scratch = format!("agenttrace_bench_copy_{}", std::process::id());
     db.batch_execute(&format!("DROP TABLE IF EXISTS public.{scratch}; CREATE TABLE public.{scratch} (LIKE agenttrace.spans INCLUDING ALL)")).await.expect("scratch table");
+    let list = services.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",");
     let out = db
-        .copy_out(&format!("COPY (SELECT * FROM agenttrace.spans WHERE service_name = '{service}') TO STDOUT (FORMAT binary)"))
+        .copy_out(&format!("COPY (SELECT * FROM agenttrace.spans WHERE service_name IN ({list})) TO STDOUT (FORMAT binary)"))
         .await
         .expect("copy out");
     pin_mut!(out);
@@ -328,10 +386,15 @@ async fn main() {
     let rows = sink.as_mut().finish().await.expect("copy finish");
     let copy_secs = t.elapsed().as_secs_f64();
     db.batch_execute(&format!("DROP TABLE public.{scratch}")).await.expect("drop scratch");
+    let copy_rate = rows as f64 / copy_secs;
+    println!("\n== summary");
     println!(
-        "plain COPY of rows    {:>12.0} rows/s ({rows} span rows, {:.1} MB binary, {copy_secs:.2} s, one connection, table with the same indexes)",
-        rows as f64 / copy_secs,
+        "plain COPY of rows    {copy_rate:>12.0} rows/s ({rows} span rows, {:.1} MB binary, {copy_secs:.2} s, one connection, table with the same indexes)",
         copy_bytes as f64 / 1e6
     );
-    println!("ingress / COPY        {:>12.1} %", 100.0 * (committed as f64 / secs) / (rows as f64 / copy_secs));
+    for (p, r) in &results {
+        let rate = r.committed as f64 / r.secs;
+        let name = if *p == Proto::Http { "OTLP/HTTP" } else { "OTLP/gRPC" };
+        println!("{name:<10} committed {rate:>12.0} spans/s   = {:>5.1} % of COPY", 100.0 * rate / copy_rate);
+    }
 }
