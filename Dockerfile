@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # pg_agenttrace images. Two targets:
 #   docker build --target db      -t pg_agenttrace-db .       PostgreSQL 15 + TimescaleDB + pg_agenttrace
-#   docker build --target ingress -t pg_agenttrace-ingress .  the OTLP receiver (:4318)
+#   docker build --target ingress -t pg_agenttrace-ingress .  the OTLP receiver (HTTP :4318, gRPC :4317)
 # Everything comes from Debian's and crates.io's package registries; TimescaleDB is built from
 # Debian trixie's source package exactly as scripts/setup.sh does on a bare machine.
 
@@ -53,7 +53,8 @@ ENTRYPOINT ["/usr/local/bin/db-entrypoint.sh"]
 FROM debian:${DEBIAN}-slim AS ingress
 RUN apt-get update -q && apt-get install -y -q --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/agenttrace-ingress /usr/local/bin/agenttrace-ingress
-ENV AGENTTRACE_HTTP_ADDR=0.0.0.0:4318
-EXPOSE 4318
+ENV AGENTTRACE_HTTP_ADDR=0.0.0.0:4318 \
+    AGENTTRACE_GRPC_ADDR=0.0.0.0:4317
+EXPOSE 4318 4317
 USER nobody
 ENTRYPOINT ["/usr/local/bin/agenttrace-ingress"]
