@@ -127,6 +127,9 @@ COMMENT ON TABLE traces IS 'One row per trace with its run, root span and aggreg
 CREATE INDEX traces_run_idx ON traces (run_id);
 CREATE INDEX traces_start_idx ON traces (start_time DESC);
 CREATE INDEX traces_resource_start_idx ON traces (resource_hash, start_time);
+-- Run traces look for set-up traces of their process; those are few, so a partial index keeps
+-- the look-up from scanning every trace of a busy service in the time window.
+CREATE INDEX traces_setup_resource_start_idx ON traces (resource_hash, start_time) WHERE is_setup;
 
 CREATE TABLE run_summaries (
     run_id          uuid PRIMARY KEY,
