@@ -79,6 +79,17 @@ impl<'a> Columns<'a> {
         self
     }
 
+    /// A column taken from each row: `rows.iter().map(f)` as one array.
+    pub fn map<R, T: IntoDatum>(
+        self,
+        name: &'static str,
+        pg_type: &'static str,
+        rows: &[R],
+        f: impl Fn(&R) -> T,
+    ) -> Self {
+        self.col(name, pg_type, rows.iter().map(f).collect::<Vec<T>>())
+    }
+
     pub fn cast<T: IntoDatum>(
         mut self,
         name: &'static str,

@@ -27,14 +27,21 @@ fn uuids<'a>(ids: impl IntoIterator<Item = &'a TraceId>) -> Vec<pgrx::Uuid> {
 /// Stored run membership of `lookup`, widened to a fixed point over stored span links (a link
 /// whose two ends arrived in different requests joins their runs whichever side comes later).
 /// Returns (trace, run) pairs and (trace, linked trace) pairs: both mean "same run".
-fn stored_closure(client: &mut SpiClient<'_>, lookup: &mut Vec<TraceId>) -> SpiResult<Vec<(TraceId, TraceId)>> {
+fn stored_closure(
+    client: &mut SpiClient<'_>,
+    lookup: &mut Vec<TraceId>,
+) -> SpiResult<Vec<(TraceId, TraceId)>> {
     let mut pairs = Vec::new();
     for _round in 0..4 {
         pairs = stored_run_members(client, lookup)?;
         let members: Vec<TraceId> = pairs.iter().map(|(t, _)| *t).collect();
         let mut edges = Vec::new();
         let mut grew = false;
-        let known: HashSet<TraceId> = lookup.iter().copied().chain(members.iter().copied()).collect();
+        let known: HashSet<TraceId> = lookup
+            .iter()
+            .copied()
+            .chain(members.iter().copied())
+            .collect();
         for row in execute_cached(
             client,
             "SELECT l.trace_id, l.linked_trace_id FROM agenttrace.span_links l
@@ -324,7 +331,11 @@ pub fn store_spans(
     let mut exclusive: Vec<i32> = Vec::new();
     for t in &shapes {
         let key = (t.resource_hash ^ (t.resource_hash >> 32)) as i32;
-        if t.setup_only { exclusive.push(key) } else { shared.push(key) }
+        if t.setup_only {
+            exclusive.push(key)
+        } else {
+            shared.push(key)
+        }
     }
     exclusive.sort_unstable();
     exclusive.dedup();
@@ -376,7 +387,10 @@ pub fn store_spans(
     // Keys: every trace this batch touches or links to, and every run those belong to now —
     // two batches that share a trace or a run wait for each other.
     let first = stitch(&stored_closure(client, &mut lookup)?);
-    let key = |r: &TraceId| i64::from_be_bytes([r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]]) ^ i64::from_be_bytes([r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]]);
+    let key = |r: &TraceId| {
+        i64::from_be_bytes([r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]])
+            ^ i64::from_be_bytes([r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]])
+    };
     let mut lock_keys: Vec<i64> = first.values().chain(lookup.iter()).map(key).collect();
     lock_keys.sort_unstable();
     lock_keys.dedup();
@@ -533,7 +547,7 @@ fn write_runs(
         return Ok(Vec::new());
     }
     let written: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();
-    write_derived(client, &clear_runs, &runs)?;
+    write_derived(client, &clear_runs, &runs, &setup_only)?;
     Ok(written)
 }
 
@@ -564,129 +578,29 @@ fn insert_resources<'a>(
 }
 
 fn fact_columns<'a>(cols: Columns<'a>, rows: &[&SpanRow]) -> Columns<'a> {
-    cols.col(
-        "run_id",
-        "uuid",
-        rows.iter().map(|r| uuid(&r.run_id)).collect::<Vec<_>>(),
-    )
-    .col(
-        "framework",
-        "text",
-        rows.iter().map(|r| r.framework.clone()).collect::<Vec<_>>(),
-    )
-    .col(
-        "instrumentation",
-        "text",
-        rows.iter()
-            .map(|r| r.instrumentation.clone())
-            .collect::<Vec<_>>(),
-    )
-    .col(
-        "category",
-        "text",
-        rows.iter()
-            .map(|r| r.category.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .col(
-        "agent_name",
-        "text",
-        rows.iter()
-            .map(|r| r.agent_name.clone())
-            .collect::<Vec<_>>(),
-    )
-    .col(
-        "agent_id",
-        "text",
-        rows.iter().map(|r| r.agent_id.clone()).collect::<Vec<_>>(),
-    )
-    .col(
-        "agent_role",
-        "text",
-        rows.iter()
-            .map(|r| r.agent_role.clone())
-            .collect::<Vec<_>>(),
-    )
-    .col(
-        "model",
-        "text",
-        rows.iter().map(|r| r.model.clone()).collect::<Vec<_>>(),
-    )
-    .col(
-        "provider",
-        "text",
-        rows.iter().map(|r| r.provider.clone()).collect::<Vec<_>>(),
-    )
-    .col(
-        "input_tokens",
-        "int8",
-        rows.iter().map(|r| r.input_tokens).collect::<Vec<_>>(),
-    )
-    .col(
-        "output_tokens",
-        "int8",
-        rows.iter().map(|r| r.output_tokens).collect::<Vec<_>>(),
-    )
-    .col(
-        "cached_tokens",
-        "int8",
-        rows.iter().map(|r| r.cached_tokens).collect::<Vec<_>>(),
-    )
-    .col(
-        "reasoning_tokens",
-        "int8",
-        rows.iter().map(|r| r.reasoning_tokens).collect::<Vec<_>>(),
-    )
-    .col(
-        "total_tokens",
-        "int8",
-        rows.iter().map(|r| r.total_tokens).collect::<Vec<_>>(),
-    )
-    .col(
-        "tool_name",
-        "text",
-        rows.iter().map(|r| r.tool_name.clone()).collect::<Vec<_>>(),
-    )
-    .col(
-        "tool_call_id",
-        "text",
-        rows.iter()
-            .map(|r| r.tool_call_id.clone())
-            .collect::<Vec<_>>(),
-    )
-    .col(
-        "is_error",
-        "bool",
-        rows.iter().map(|r| r.is_error).collect::<Vec<_>>(),
-    )
-    .col(
-        "error_type",
-        "text",
-        rows.iter()
-            .map(|r| r.error_type.clone())
-            .collect::<Vec<_>>(),
-    )
-    .col(
-        "error_message",
-        "text",
-        rows.iter()
-            .map(|r| r.error_message.clone())
-            .collect::<Vec<_>>(),
-    )
-    .col(
-        "input_text",
-        "text",
-        rows.iter()
-            .map(|r| r.input_text.clone())
-            .collect::<Vec<_>>(),
-    )
-    .col(
-        "output_text",
-        "text",
-        rows.iter()
-            .map(|r| r.output_text.clone())
-            .collect::<Vec<_>>(),
-    )
+    cols.map("run_id", "uuid", rows, |r| uuid(&r.run_id))
+        .map("framework", "text", rows, |r| r.framework.clone())
+        .map("instrumentation", "text", rows, |r| {
+            r.instrumentation.clone()
+        })
+        .map("category", "text", rows, |r| r.category.to_string())
+        .map("agent_name", "text", rows, |r| r.agent_name.clone())
+        .map("agent_id", "text", rows, |r| r.agent_id.clone())
+        .map("agent_role", "text", rows, |r| r.agent_role.clone())
+        .map("model", "text", rows, |r| r.model.clone())
+        .map("provider", "text", rows, |r| r.provider.clone())
+        .map("input_tokens", "int8", rows, |r| r.input_tokens)
+        .map("output_tokens", "int8", rows, |r| r.output_tokens)
+        .map("cached_tokens", "int8", rows, |r| r.cached_tokens)
+        .map("reasoning_tokens", "int8", rows, |r| r.reasoning_tokens)
+        .map("total_tokens", "int8", rows, |r| r.total_tokens)
+        .map("tool_name", "text", rows, |r| r.tool_name.clone())
+        .map("tool_call_id", "text", rows, |r| r.tool_call_id.clone())
+        .map("is_error", "bool", rows, |r| r.is_error)
+        .map("error_type", "text", rows, |r| r.error_type.clone())
+        .map("error_message", "text", rows, |r| r.error_message.clone())
+        .map("input_text", "text", rows, |r| r.input_text.clone())
+        .map("output_text", "text", rows, |r| r.output_text.clone())
 }
 
 const FACT_COLUMNS: &[&str] = &[
@@ -722,114 +636,34 @@ fn insert_span_rows<'a>(
         return Ok(());
     }
     let cols = Columns::new()
-        .col(
-            "trace_id",
-            "uuid",
-            rows.iter().map(|r| uuid(&r.trace_id)).collect::<Vec<_>>(),
-        )
-        .col(
-            "span_id",
-            "int8",
-            rows.iter().map(|r| r.span_id).collect::<Vec<_>>(),
-        )
-        .col(
-            "parent_span_id",
-            "int8",
-            rows.iter().map(|r| r.parent_span_id).collect::<Vec<_>>(),
-        )
-        .col(
-            "start_time",
-            "timestamptz",
-            rows.iter()
-                .map(|r| timestamptz(r.start_time_pg_micros))
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "end_time",
-            "timestamptz",
-            rows.iter()
-                .map(|r| timestamptz(r.end_time_pg_micros))
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "start_time_unix_nano",
-            "int8",
-            rows.iter()
-                .map(|r| r.start_time_unix_nano)
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "end_time_unix_nano",
-            "int8",
-            rows.iter()
-                .map(|r| r.end_time_unix_nano)
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "duration_ns",
-            "int8",
-            rows.iter().map(|r| r.duration_ns).collect::<Vec<_>>(),
-        )
-        .col(
-            "name",
-            "text",
-            rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
-        )
-        .col(
-            "kind",
-            "int2",
-            rows.iter().map(|r| r.kind).collect::<Vec<_>>(),
-        )
-        .col(
-            "status_code",
-            "int2",
-            rows.iter().map(|r| r.status_code).collect::<Vec<_>>(),
-        )
-        .col(
-            "status_message",
-            "text",
-            rows.iter()
-                .map(|r| r.status_message.clone())
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "service_name",
-            "text",
-            rows.iter()
-                .map(|r| r.service_name.clone())
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "resource_hash",
-            "int8",
-            rows.iter().map(|r| r.resource_hash).collect::<Vec<_>>(),
-        )
-        .col(
-            "scope_name",
-            "text",
-            rows.iter()
-                .map(|r| r.scope_name.clone())
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "scope_version",
-            "text",
-            rows.iter()
-                .map(|r| r.scope_version.clone())
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "trace_state",
-            "text",
-            rows.iter()
-                .map(|r| r.trace_state.clone())
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "flags",
-            "int4",
-            rows.iter().map(|r| r.flags).collect::<Vec<_>>(),
-        )
+        .map("trace_id", "uuid", &rows, |r| uuid(&r.trace_id))
+        .map("span_id", "int8", &rows, |r| r.span_id)
+        .map("parent_span_id", "int8", &rows, |r| r.parent_span_id)
+        .map("start_time", "timestamptz", &rows, |r| {
+            timestamptz(r.start_time_pg_micros)
+        })
+        .map("end_time", "timestamptz", &rows, |r| {
+            timestamptz(r.end_time_pg_micros)
+        })
+        .map("start_time_unix_nano", "int8", &rows, |r| {
+            r.start_time_unix_nano
+        })
+        .map("end_time_unix_nano", "int8", &rows, |r| {
+            r.end_time_unix_nano
+        })
+        .map("duration_ns", "int8", &rows, |r| r.duration_ns)
+        .map("name", "text", &rows, |r| r.name.clone())
+        .map("kind", "int2", &rows, |r| r.kind)
+        .map("status_code", "int2", &rows, |r| r.status_code)
+        .map("status_message", "text", &rows, |r| {
+            r.status_message.clone()
+        })
+        .map("service_name", "text", &rows, |r| r.service_name.clone())
+        .map("resource_hash", "int8", &rows, |r| r.resource_hash)
+        .map("scope_name", "text", &rows, |r| r.scope_name.clone())
+        .map("scope_version", "text", &rows, |r| r.scope_version.clone())
+        .map("trace_state", "text", &rows, |r| r.trace_state.clone())
+        .map("flags", "int4", &rows, |r| r.flags)
         .cast(
             "attributes",
             "text",
@@ -838,27 +672,15 @@ fn insert_span_rows<'a>(
                 .map(|r| r.attributes_json.clone())
                 .collect::<Vec<_>>(),
         )
-        .col(
-            "dropped_attributes_count",
-            "int4",
-            rows.iter()
-                .map(|r| r.dropped_attributes_count)
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "dropped_events_count",
-            "int4",
-            rows.iter()
-                .map(|r| r.dropped_events_count)
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "dropped_links_count",
-            "int4",
-            rows.iter()
-                .map(|r| r.dropped_links_count)
-                .collect::<Vec<_>>(),
-        );
+        .map("dropped_attributes_count", "int4", &rows, |r| {
+            r.dropped_attributes_count
+        })
+        .map("dropped_events_count", "int4", &rows, |r| {
+            r.dropped_events_count
+        })
+        .map("dropped_links_count", "int4", &rows, |r| {
+            r.dropped_links_count
+        });
     fact_columns(cols, &rows).insert(client, "agenttrace.spans", "ON CONFLICT DO NOTHING")?;
     Ok(())
 }
@@ -867,23 +689,11 @@ fn insert_span_rows<'a>(
 fn refresh_span_facts(client: &mut SpiClient<'_>, rows: &[SpanRow]) -> SpiResult<()> {
     let rows: Vec<&SpanRow> = rows.iter().collect();
     let cols = Columns::new()
-        .col(
-            "trace_id",
-            "uuid",
-            rows.iter().map(|r| uuid(&r.trace_id)).collect::<Vec<_>>(),
-        )
-        .col(
-            "span_id",
-            "int8",
-            rows.iter().map(|r| r.span_id).collect::<Vec<_>>(),
-        )
-        .col(
-            "start_time",
-            "timestamptz",
-            rows.iter()
-                .map(|r| timestamptz(r.start_time_pg_micros))
-                .collect::<Vec<_>>(),
-        );
+        .map("trace_id", "uuid", &rows, |r| uuid(&r.trace_id))
+        .map("span_id", "int8", &rows, |r| r.span_id)
+        .map("start_time", "timestamptz", &rows, |r| {
+            timestamptz(r.start_time_pg_micros)
+        });
     let cols = fact_columns(cols, &rows);
     let set: Vec<String> = FACT_COLUMNS
         .iter()
@@ -1016,6 +826,7 @@ fn write_derived(
     client: &mut SpiClient<'_>,
     clear_runs: &[TraceId],
     runs: &[(TraceId, Vec<SpanRecord>, RunAnalysis)],
+    setup_only_traces: &HashMap<TraceId, bool>,
 ) -> SpiResult<()> {
     let ids: Vec<pgrx::Uuid> = uuids(clear_runs);
     // One statement (one parse and plan) clears every derived table of these runs.
@@ -1153,7 +964,9 @@ fn write_derived(
     for (run, spans, an) in runs {
         let run_uuid = uuid(run);
         // Setup traces still waiting for their run are not a run of their own.
-        let setup_only = spans.iter().all(is_setup_span);
+        let setup_only = spans
+            .iter()
+            .all(|s| setup_only_traces.get(&s.trace_id).copied().unwrap_or(false));
         for a in &an.agents {
             a_run.push(run_uuid);
             a_name.push(a.agent_name.clone());
