@@ -56,14 +56,20 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS timescaledb;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 SQL
+    # An installed older version is updated in place (ALTER EXTENSION ... UPDATE keeps the data).
     # A rebuilt extension with an unchanged version number has a new install script but the
     # database still has the old objects: recreate it in this development database (releases
     # bump the version and ship an upgrade script instead).
-    script=$(ls "$PG_SHAREDIR"/extension/pg_agenttrace--*.sql 2>/dev/null | grep -v -- '--.*--' | sort -V | tail -n1)
+    control="$PG_SHAREDIR/extension/pg_agenttrace.control"
+    default=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$control")
+    script="$PG_SHAREDIR/extension/pg_agenttrace--$default.sql"
     sum=$(sha256sum "$script" | cut -d' ' -f1)
     marker="$AGENTTRACE_PGDATA/pg_agenttrace.$PGDATABASE.sha256"
-    installed=$(psql -qAt -d "$PGDATABASE" -c "SELECT 1 FROM pg_extension WHERE extname = 'pg_agenttrace'")
-    if [ "$installed" = "1" ] && [ "$(cat "$marker" 2>/dev/null)" != "$sum" ]; then
+    current=$(psql -qAt -d "$PGDATABASE" -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_agenttrace'")
+    if [ -n "$current" ] && [ "$current" != "$default" ]; then
+      echo "updating pg_agenttrace $current -> $default in $PGDATABASE"
+      psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" -c "SET client_min_messages = warning; ALTER EXTENSION pg_agenttrace UPDATE TO '$default'"
+    elif [ -n "$current" ] && [ "$(cat "$marker" 2>/dev/null)" != "$sum" ]; then
       echo "pg_agenttrace's install script changed at the same version: recreating it in $PGDATABASE (its agenttrace.* data is dropped)"
       psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" -c "SET client_min_messages = warning; DROP EXTENSION pg_agenttrace CASCADE"
     fi

@@ -1,0 +1,7 @@
+-- pg_agenttrace 0.1.0 -> 0.2.0, run by ALTER EXTENSION pg_agenttrace UPDATE (search_path is the
+-- extension schema, agenttrace). Keeps every stored row. tests/tests/upgrade.rs installs 0.1.0
+-- (sql/releases/pg_agenttrace--0.1.0.sql), stores data, updates, and checks that the data is
+-- still there and that the updated catalog equals a fresh 0.2.0 install object by object.
+--
+-- Functions implemented in the library need nothing here unless their SQL signature changed:
+-- the new library replaces the old one under the same symbols.

@@ -1,0 +1,262 @@
+//! Upgrade path (issue #8): every released version installs from its frozen script
+//! (`sql/releases/`), stores real data, and `ALTER EXTENSION pg_agenttrace UPDATE` then
+//! (1) keeps every stored row, (2) leaves a catalog identical to a fresh install of the current
+//! version, object by object, and (3) serves old and new data. With and without TimescaleDB.
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use agenttrace_tests::*;
+use postgres::Client;
+
+/// Every released version; each needs `sql/releases/pg_agenttrace--V.sql` and an upgrade path.
+const RELEASED: &[&str] = &["0.1.0"];
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// PostgreSQL only installs versions whose script is in its extension directory: put the frozen
+/// script of a released version there (the current version and upgrade scripts come from
+/// `cargo pgrx install`).
+fn install_released_script(version: &str) {
+    let name = format!("pg_agenttrace--{version}.sql");
+    let frozen = std::fs::read(repo_root().join("sql/releases").join(&name)).expect("frozen release script");
+    let pg_config = std::env::var("PG_CONFIG").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin/pg_config".into());
+    let out = std::process::Command::new(&pg_config).arg("--sharedir").output().expect("pg_config --sharedir");
+    let target = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("extension").join(&name);
+    if std::fs::read(&target).ok().as_deref() != Some(&frozen[..]) {
+        std::fs::write(&target, &frozen).unwrap_or_else(|e| panic!("cannot install {}: {e} (run as the user that installed the extension)", target.display()));
+    }
+}
+
+fn scratch_db(tag: &str, with_timescaledb: bool, version: Option<&str>) -> (String, Client) {
+    let name = format!("agenttrace_test_upgrade_{tag}_{}", agenttrace_core::ids::to_hex(&fresh_salt()));
+    connect().batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let url = database_url().rsplit_once('/').map(|(a, _)| format!("{a}/{name}")).unwrap();
+    let mut db = connect_to(&url);
+    let tsdb = if with_timescaledb { "CREATE EXTENSION timescaledb; CREATE EXTENSION pg_trgm;" } else { "" };
+    let version = version.map(|v| format!(" VERSION '{v}'")).unwrap_or_default();
+    db.batch_execute(&format!("SET client_min_messages = warning; {tsdb} CREATE EXTENSION pg_agenttrace{version}")).unwrap();
+    (name, db)
+}
+
+fn drop_db(name: &str) {
+    let _ = connect().batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
+
+fn extversion(db: &mut Client) -> String {
+    db.query_one("SELECT extversion FROM pg_extension WHERE extname = 'pg_agenttrace'", &[]).unwrap().get(0)
+}
+
+/// Every table of the schema with its columns at this point, so the same rows can be compared
+/// after the update even where the update added columns.
+fn tables_and_columns(db: &mut Client) -> Vec<(String, Vec<String>)> {
+    db.query(
+        "SELECT c.relname::text, array_agg(quote_ident(a.attname) ORDER BY a.attnum)
+           FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+          WHERE c.relnamespace = 'agenttrace'::regnamespace AND c.relkind IN ('r', 'p')
+          GROUP BY 1 ORDER BY 1",
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect()
+}
+
+/// (table, row count, md5 of all rows' text in a stable order) over the given columns.
+fn data_fingerprint(db: &mut Client, tables: &[(String, Vec<String>)]) -> Vec<(String, i64, String)> {
+    tables
+        .iter()
+        .map(|(t, cols)| {
+            let row = db
+                .query_one(
+                    &format!(
+                        "SELECT count(*), coalesce(md5(string_agg(r, E'\\n' ORDER BY r)), '') FROM (SELECT row({})::text AS r FROM agenttrace.{t}) x",
+                        cols.join(", ")
+                    ),
+                    &[],
+                )
+                .unwrap();
+            (t.clone(), row.get(0), row.get(1))
+        })
+        .collect()
+}
+
+/// One line per object of the extension's schema and membership: functions (signature, result,
+/// body, volatility, security, settings, grants, comment), tables and views (kind, options,
+/// grants, comment, definition), columns in order (type, default, nullability, compression,
+/// grants, comment), constraints, indexes, triggers, types, extension members, dumped
+/// configuration tables and TimescaleDB dimensions.
+const CATALOG_SQL: &str = r#"
+WITH ns AS (SELECT 'agenttrace'::regnamespace AS oid)
+SELECT 'function ' || p.oid::regprocedure::text || ' -> ' || coalesce(pg_get_function_result(p.oid), 'procedure')
+       || ' kind=' || p.prokind::text || ' vol=' || p.provolatile::text || ' par=' || p.proparallel::text
+       || ' secdef=' || p.prosecdef || ' strict=' || p.proisstrict || ' lang=' || l.lanname
+       || ' cost=' || p.procost || ' rows=' || p.prorows
+       || ' args=' || pg_get_function_arguments(p.oid)
+       || ' config=' || coalesce(array_to_string(p.proconfig, ','), '')
+       || ' bin=' || coalesce(p.probin, '') || ' src=' || md5(p.prosrc)
+       || ' acl=' || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(p.proacl) a), '')
+       || ' comment=' || coalesce(md5(obj_description(p.oid, 'pg_proc')), '')
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang, ns WHERE p.pronamespace = ns.oid
+UNION ALL
+SELECT 'relation ' || c.relname || ' kind=' || c.relkind::text || ' persistence=' || c.relpersistence::text
+       || ' options=' || coalesce(array_to_string(c.reloptions, ','), '')
+       || ' rls=' || c.relrowsecurity
+       || ' acl=' || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(c.relacl) a), '')
+       || ' comment=' || coalesce(md5(obj_description(c.oid, 'pg_class')), '')
+       || CASE WHEN c.relkind IN ('v', 'm') THEN ' view=' || md5(pg_get_viewdef(c.oid)) ELSE '' END
+  FROM pg_class c, ns WHERE c.relnamespace = ns.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+UNION ALL
+SELECT 'column ' || c.relname || '#' || row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum) || ' ' || a.attname
+       || ' ' || format_type(a.atttypid, a.atttypmod) || ' notnull=' || a.attnotnull
+       || ' default=' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') || ' generated=' || a.attgenerated::text
+       || ' identity=' || a.attidentity::text || ' compression=' || a.attcompression::text || ' storage=' || a.attstorage::text
+       || ' acl=' || coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(a.attacl) x), '')
+       || ' comment=' || coalesce(md5(col_description(c.oid, a.attnum)), '')
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum, ns
+ WHERE c.relnamespace = ns.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+UNION ALL
+SELECT 'constraint ' || c.relname || '.' || k.conname || ' ' || pg_get_constraintdef(k.oid)
+  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid, ns WHERE c.relnamespace = ns.oid
+UNION ALL
+SELECT 'index ' || i.relname || ' ' || pg_get_indexdef(i.oid)
+  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid, ns WHERE i.relnamespace = ns.oid
+UNION ALL
+SELECT 'trigger ' || c.relname || '.' || t.tgname || ' ' || pg_get_triggerdef(t.oid)
+  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid, ns WHERE c.relnamespace = ns.oid AND NOT t.tgisinternal
+UNION ALL
+SELECT 'type ' || t.typname || ' ' || t.typtype::text
+       || coalesce(' labels=' || (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '')
+  FROM pg_type t, ns WHERE t.typnamespace = ns.oid AND t.typtype IN ('e', 'd', 'r')
+UNION ALL
+SELECT 'schema acl=' || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(n.nspacl) a), '')
+       || ' comment=' || coalesce(md5(obj_description(n.oid, 'pg_namespace')), '')
+  FROM pg_namespace n, ns WHERE n.oid = ns.oid
+UNION ALL
+SELECT 'member ' || pg_describe_object(d.classid, d.objid, d.objsubid)
+  FROM pg_depend d JOIN pg_extension e ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid
+ WHERE e.extname = 'pg_agenttrace' AND d.deptype = 'e'
+UNION ALL
+SELECT 'config ' || t.cfg::regclass::text || ' where=' || coalesce(e.extcondition[t.n], '')
+  FROM pg_extension e, unnest(e.extconfig) WITH ORDINALITY t(cfg, n) WHERE e.extname = 'pg_agenttrace'
+"#;
+
+const TIMESCALEDB_CATALOG_SQL: &str = "
+SELECT 'hypertable ' || hypertable_name || ' ' || column_name || ' ' || coalesce(time_interval::text, integer_interval::text)
+  FROM timescaledb_information.dimensions WHERE hypertable_schema = 'agenttrace'";
+
+fn catalog(db: &mut Client) -> BTreeSet<String> {
+    let mut lines: BTreeSet<String> = db.query(CATALOG_SQL, &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    let tsdb: bool = db.query_one("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')", &[]).unwrap().get(0);
+    if tsdb {
+        lines.extend(db.query(TIMESCALEDB_CATALOG_SQL, &[]).unwrap().iter().map(|r| r.get::<_, String>(0)));
+    }
+    lines
+}
+
+/// Real data and user configuration in every kind of table: the whole corpus, MAST
+/// classifications, a tuned rule setting, an extra redaction pattern, a retention setting and a
+/// dead letter.
+fn store_everything(db: &mut Client) {
+    for c in all_captures() {
+        for b in &c.bodies {
+            let body = std::fs::read(&b.bin).unwrap();
+            let r = ingest(db, &body, &b.content_type, b.content_encoding.as_deref());
+            assert_eq!(r.error, None, "{}", c.name);
+        }
+    }
+    assert!(ingest(db, b"not a protobuf body", "application/x-protobuf", None).error.is_some());
+    db.batch_execute(
+        "UPDATE agenttrace.mast_settings SET value = '0' WHERE key = 'pending_quiet_seconds';
+         SELECT agenttrace.classify_pending();
+         UPDATE agenttrace.mast_settings SET value = '4' WHERE key = 'repeat_min';
+         INSERT INTO agenttrace.redaction_patterns (name, pattern, description) VALUES ('ticket', 'TICKET-[0-9]{6}', 'upgrade test');
+         SELECT agenttrace.set_retention(interval '3650 days');",
+    )
+    .unwrap();
+}
+
+fn check_upgrade(from: &str, with_timescaledb: bool) {
+    install_released_script(from);
+    let tag = if with_timescaledb { "tsdb" } else { "plain" };
+    let (old_name, mut old) = scratch_db(&format!("from_{}_{tag}", from.replace('.', "_")), with_timescaledb, Some(from));
+    let (fresh_name, mut fresh) = scratch_db(&format!("fresh_{tag}"), with_timescaledb, None);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        assert_eq!(extversion(&mut old), from);
+        store_everything(&mut old);
+        let tables = tables_and_columns(&mut old);
+        let before = data_fingerprint(&mut old, &tables);
+        let runs_before: i64 = old.query_one("SELECT count(*) FROM agenttrace.runs", &[]).unwrap().get(0);
+        for table in ["spans", "agents", "agent_messages", "mast_runs", "failure_annotations", "dead_letters", "settings"] {
+            assert!(before.iter().any(|(t, n, _)| t == table && *n > 0), "nothing stored in {table}: {before:?}");
+        }
+
+        old.batch_execute("ALTER EXTENSION pg_agenttrace UPDATE").unwrap();
+        let current: String = old.query_one("SELECT agenttrace.version()", &[]).unwrap().get(0);
+        assert_eq!(extversion(&mut old), current, "UPDATE did not reach the library's version");
+        assert_ne!(from, current, "the current version must be newer than every released one");
+
+        // (1) every row is still there, unchanged.
+        assert_eq!(data_fingerprint(&mut old, &tables), before, "rows changed across the update");
+
+        // (2) the catalog equals a fresh install of the current version.
+        let (upgraded, installed) = (catalog(&mut old), catalog(&mut fresh));
+        let missing: Vec<_> = installed.difference(&upgraded).collect();
+        let extra: Vec<_> = upgraded.difference(&installed).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "updated catalog differs from a fresh install of {current}\nonly in fresh install: {missing:#?}\nonly after update: {extra:#?}"
+        );
+
+        // (3) old runs still analyse, renormalize over them works, and new data goes in.
+        let runs_after: i64 = old.query_one("SELECT count(*) FROM agenttrace.runs", &[]).unwrap().get(0);
+        assert_eq!(runs_after, runs_before);
+        let renormalized: i64 = old.query_one("SELECT agenttrace.renormalize()", &[]).unwrap().get(0);
+        assert!(renormalized > 0);
+        let graphs: i64 = old
+            .query_one("SELECT count(agenttrace.agent_graph(run_id)) FROM (SELECT DISTINCT run_id FROM agenttrace.agents) r", &[])
+            .unwrap()
+            .get(0);
+        assert!(graphs > 0);
+        let c = capture("crew_wr_success");
+        let mut req = request_of(&c.bodies[0]);
+        salt_request(&mut req, fresh_salt());
+        let r = ingest(&mut old, &encode(&req), "application/x-protobuf", None);
+        assert_eq!((r.error, r.rejected), (None, 0));
+        assert!(r.accepted > 0);
+    }));
+    drop_db(&old_name);
+    drop_db(&fresh_name);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+#[test]
+fn update_from_every_release_keeps_data_and_matches_a_fresh_install_with_timescaledb() {
+    for v in RELEASED {
+        check_upgrade(v, true);
+    }
+}
+
+#[test]
+fn update_from_every_release_keeps_data_and_matches_a_fresh_install_without_timescaledb() {
+    for v in RELEASED {
+        check_upgrade(v, false);
+    }
+}
+
+#[test]
+fn every_released_version_has_a_frozen_script_and_an_update_path() {
+    let upgrades: Vec<String> = std::fs::read_dir(repo_root().join("sql/upgrades"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for v in RELEASED {
+        assert!(repo_root().join(format!("sql/releases/pg_agenttrace--{v}.sql")).exists(), "no frozen script for {v}");
+        assert!(upgrades.iter().any(|u| u.starts_with(&format!("pg_agenttrace--{v}--"))), "no upgrade script from {v}");
+    }
+}
