@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # First start: initdb with TimescaleDB preloaded, a database with both extensions.
+# Later starts with a newer image: ALTER EXTENSION pg_agenttrace UPDATE in every database that has
+# an older version (each as the first statement of its own session), data kept.
 # Every start: run PostgreSQL in the foreground. Set POSTGRES_PASSWORD to require passwords
 # from the network (trust only on the local socket).
 set -euo pipefail
@@ -17,6 +19,16 @@ CONF
        -c "CREATE DATABASE \"$POSTGRES_DB\""
   psql -v ON_ERROR_STOP=1 -d "$POSTGRES_DB" -c "CREATE EXTENSION timescaledb" -c "CREATE EXTENSION pg_trgm" \
        -c "CREATE EXTENSION pg_agenttrace"
+  "$BIN/pg_ctl" -D "$PGDATA" -w stop >/dev/null
+else
+  "$BIN/pg_ctl" -D "$PGDATA" -w -o "-c listen_addresses=''" start >/dev/null
+  for db in $(psql -qAt -d postgres -c "SELECT datname FROM pg_database WHERE datallowconn"); do
+    if psql -qAt -d "$db" -c "SELECT 1 FROM pg_extension e JOIN pg_available_extensions a ON a.name = e.extname
+                               WHERE e.extname = 'pg_agenttrace' AND e.extversion <> a.default_version" | grep -q 1; then
+      echo "updating pg_agenttrace in $db"
+      psql -v ON_ERROR_STOP=1 -d "$db" -c "ALTER EXTENSION pg_agenttrace UPDATE"
+    fi
+  done
   "$BIN/pg_ctl" -D "$PGDATA" -w stop >/dev/null
 fi
 exec "$BIN/postgres" -D "$PGDATA"

@@ -15,6 +15,9 @@ step() { printf '\n==> [test %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 step "unit tests (core, ingress)"
 cargo test --release -p agenttrace-core -p agenttrace-ingress
 
+step "released versions (for the upgrade test)"
+"$ROOT/scripts/install-release.sh"
+
 step "fresh test databases"
 for db in agenttrace_test agenttrace_test_plain; do
   psql -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"

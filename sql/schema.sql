@@ -78,7 +78,6 @@ END
 $$;
 CREATE INDEX spans_run_idx ON spans (run_id, start_time);
 CREATE INDEX spans_service_time_idx ON spans (service_name, start_time DESC);
-CREATE INDEX spans_agent_idx ON spans (agent_name, start_time DESC) WHERE agent_name IS NOT NULL;
 CREATE INDEX spans_error_idx ON spans (start_time DESC) WHERE is_error;
 
 CREATE TABLE span_events (
@@ -204,10 +203,10 @@ CREATE TABLE tool_calls (
     error_message   text,
     start_time      timestamptz NOT NULL,
     duration_ns     bigint NOT NULL,
-    PRIMARY KEY (trace_id, span_id)
+    -- run first: every read and every rewrite is by run (one index instead of two)
+    PRIMARY KEY (run_id, trace_id, span_id)
 );
 COMMENT ON TABLE tool_calls IS 'Tool executions with arguments, result and error, attributed to the calling agent.';
-CREATE INDEX tool_calls_run_idx ON tool_calls (run_id);
 
 CREATE TABLE checkpoints (
     run_id          uuid NOT NULL,
@@ -230,8 +229,9 @@ CREATE TABLE run_search (
     start_time      timestamptz,
     keywords        text NOT NULL,
     document        text NOT NULL,
-    -- identifiers like research_crew.kickoff or lookup_fact become words
-    tsv             tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, translate(document, '._/:', '    '))) STORED
+    -- to_tsvector('english') of the document's distinct words (ingest computes it: identifiers
+    -- like research_crew.kickoff become words, repeats are read once)
+    tsv             tsvector
 );
 CREATE INDEX run_search_tsv_idx ON run_search USING gin (tsv);
 COMMENT ON TABLE run_search IS 'Per-run search text maintained at ingest: keywords (framework, agent, tool and span names, errors, outcome; trigram-indexed when pg_trgm is installed) and a document that adds the agents'' messages and the run''s final output (full-text GIN index). Add a pgvector column `embedding` to rank by meaning too; see agenttrace.search_runs.';

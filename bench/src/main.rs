@@ -1,6 +1,6 @@
 //! `agenttrace-bench`: agenttrace.ingest throughput against a plain COPY of the same span rows.
 //!
-//!   cargo run --release -p agenttrace-bench -- [--spans N] [--batch N] [--database-url URL]
+//!   cargo run --release -p agenttrace-bench -- [--spans N] [--batch N] [--database-url URL] [--profile ROUNDS [--profile-raw]]
 //!
 //! Creates a scratch database `agenttrace_bench` (TimescaleDB + pg_agenttrace), generates N
 //! realistic agent spans in export requests of `batch` spans, then measures on the same tables:
@@ -135,6 +135,19 @@ fn main() {
     );
     println!("    ({runs} runs, {agents} agent rows derived)");
     db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
+
+    // --profile N: repeat the normalized phase N more times, for `perf record -a` or
+    // pg_stat_statements to look at (the numbers above are unaffected).
+    // --profile-raw: those rounds with `agenttrace.normalize = off`.
+    let profile_rounds: usize = arg("--profile", "0").parse().expect("--profile");
+    if std::env::args().any(|a| a == "--profile-raw") {
+        db.batch_execute("SET agenttrace.normalize = off").unwrap();
+    }
+    for _ in 0..profile_rounds {
+        ingest_all(&mut db, &bodies);
+        db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
+    }
+    db.batch_execute("RESET agenttrace.normalize").unwrap();
 
     // 4. Two sessions in parallel, each half of the requests.
     let t = Instant::now();

@@ -152,6 +152,78 @@ impl SpanRow {
     }
 }
 
+/// The distinct words of a search document, in first-seen order, for its full-text vector.
+/// Identifiers like `research_crew.kickoff` or `tools/lookup:fact` become words; repeats (every
+/// `execute_tool lookup_fact` after `lookup_fact`) are dropped, which gives PostgreSQL's text
+/// parser a third of the text to read for the same lexemes. Rank by position changes a little:
+/// a word counts once per run.
+pub fn search_words(document: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::with_capacity(document.len() / 2);
+    for word in document.split(|c: char| c.is_whitespace() || matches!(c, '.' | '_' | '/' | ':')) {
+        if !word.is_empty() && seen.insert(word.to_lowercase()) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// Totals of one run over all its spans, for `run_summaries`. Ingest has every span of a run in
+/// memory (new ones and those stored before), so it sums them here instead of reading the run's
+/// spans back from the table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunTotals {
+    pub start_pg_micros: Option<i64>,
+    pub end_pg_micros: Option<i64>,
+    pub trace_count: i32,
+    pub span_count: i32,
+    pub error_spans: i32,
+    pub llm_calls: i32,
+    pub tool_calls: i32,
+    /// Token sums over LLM spans only (agent and chain spans often repeat their children's).
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// Service and name of the root span (no parent) that lasted longest, earliest on ties.
+    pub root_service: Option<String>,
+    pub root_name: Option<String>,
+    root_rank: Option<(i64, i64)>,
+    traces: Vec<TraceId>,
+}
+
+impl RunTotals {
+    pub fn add(&mut self, row: &SpanRow) {
+        self.start_pg_micros = Some(self.start_pg_micros.map_or(row.start_time_pg_micros, |t| t.min(row.start_time_pg_micros)));
+        self.end_pg_micros = Some(self.end_pg_micros.map_or(row.end_time_pg_micros, |t| t.max(row.end_time_pg_micros)));
+        if !self.traces.contains(&row.trace_id) {
+            self.traces.push(row.trace_id);
+            self.trace_count = self.traces.len() as i32;
+        }
+        self.span_count = self.span_count.saturating_add(1);
+        self.error_spans = self.error_spans.saturating_add(row.is_error as i32);
+        match row.category {
+            "llm" => {
+                self.llm_calls = self.llm_calls.saturating_add(1);
+                self.input_tokens = self.input_tokens.saturating_add(row.input_tokens.unwrap_or(0));
+                self.output_tokens = self.output_tokens.saturating_add(row.output_tokens.unwrap_or(0));
+            }
+            "tool" => self.tool_calls = self.tool_calls.saturating_add(1),
+            _ => {}
+        }
+        if row.parent_span_id.is_none() {
+            // Longest first, then earliest: rank by (duration, -start).
+            let rank = (row.duration_ns, row.start_time_pg_micros.saturating_neg());
+            if self.root_rank.is_none_or(|r| rank > r) {
+                self.root_rank = Some(rank);
+                self.root_service = Some(row.service_name.clone());
+                self.root_name = Some(row.name.clone());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +240,82 @@ mod tests {
         assert_eq!(pg_micros(946_684_800_000_000_000), 0);
         assert_eq!(pg_micros(946_684_800_000_001_999), 1);
         assert_eq!(nanos_i64(u64::MAX), i64::MAX);
+    }
+
+    fn row(trace: u8, parent: Option<i64>, start: i64, dur: i64, category: &'static str) -> SpanRow {
+        SpanRow {
+            trace_id: [trace; 16],
+            span_id: start,
+            parent_span_id: parent,
+            run_id: [1; 16],
+            start_time_pg_micros: start,
+            end_time_pg_micros: start + dur / 1000,
+            start_time_unix_nano: 0,
+            end_time_unix_nano: 0,
+            duration_ns: dur,
+            name: format!("span{start}"),
+            kind: 0,
+            status_code: 0,
+            status_message: None,
+            service_name: format!("svc{trace}"),
+            resource_hash: 0,
+            scope_name: None,
+            scope_version: None,
+            trace_state: None,
+            flags: 0,
+            attributes_json: "{}".into(),
+            dropped_attributes_count: 0,
+            dropped_events_count: 0,
+            dropped_links_count: 0,
+            framework: None,
+            instrumentation: None,
+            category,
+            agent_name: None,
+            agent_id: None,
+            agent_role: None,
+            model: None,
+            provider: None,
+            input_tokens: Some(10),
+            output_tokens: Some(5),
+            cached_tokens: None,
+            reasoning_tokens: None,
+            total_tokens: None,
+            tool_name: None,
+            tool_call_id: None,
+            is_error: category == "tool",
+            error_type: None,
+            error_message: None,
+            input_text: None,
+            output_text: None,
+        }
+    }
+
+    #[test]
+    fn search_words_split_identifiers_and_drop_repeats() {
+        let doc = "research_crew.kickoff\nexecute_tool lookup_fact\nlookup_fact\nLookup tools/web:search\n\n  ";
+        assert_eq!(search_words(doc), "research crew kickoff execute tool lookup fact tools web search");
+        assert_eq!(search_words(""), "");
+        assert_eq!(search_words("Grüße grüße ÉCOLE école"), "Grüße ÉCOLE");
+    }
+
+    #[test]
+    fn run_totals_count_like_the_summary_sql() {
+        use crate::normalize::SpanCategory;
+        let mut t = RunTotals::default();
+        assert_eq!(t.start_pg_micros, None);
+        for r in [
+            row(1, None, 100, 50_000, SpanCategory::Agent.as_str()),
+            row(1, Some(100), 120, 10_000, SpanCategory::Llm.as_str()),
+            row(2, None, 90, 50_000, SpanCategory::Chain.as_str()), // same length, earlier: the root
+            row(2, Some(90), 130, 80_000, SpanCategory::Tool.as_str()), // longer but not a root
+            row(2, Some(90), 140, 1_000, SpanCategory::Llm.as_str()),
+        ] {
+            t.add(&r);
+        }
+        assert_eq!((t.start_pg_micros, t.end_pg_micros), (Some(90), Some(210)));
+        assert_eq!((t.trace_count, t.span_count, t.error_spans, t.llm_calls, t.tool_calls), (2, 5, 1, 2, 1));
+        // Only LLM spans' tokens count: agent spans repeat their children's.
+        assert_eq!((t.input_tokens, t.output_tokens), (20, 10));
+        assert_eq!((t.root_service.as_deref(), t.root_name.as_deref()), (Some("svc2"), Some("span90")));
     }
 }

@@ -44,6 +44,30 @@ pub fn execute_cached<'conn>(
     })
 }
 
+/// While alive, the planner does not use sequential scans. Ingest's keyed deletes plan under it:
+/// their plans are cached for the backend's lifetime, and a plan made while the derived tables
+/// were still small would keep scanning whole tables on every batch until the next ANALYZE.
+/// Restored on drop, also when an error unwinds through it.
+pub struct NoSeqScanPlanning {
+    previous: bool,
+}
+
+impl NoSeqScanPlanning {
+    pub fn start() -> Self {
+        // SAFETY: a plain bool GUC of this backend's planner, read and written on its one thread.
+        let previous = unsafe { pgrx::pg_sys::enable_seqscan };
+        unsafe { pgrx::pg_sys::enable_seqscan = false };
+        NoSeqScanPlanning { previous }
+    }
+}
+
+impl Drop for NoSeqScanPlanning {
+    fn drop(&mut self) {
+        // SAFETY: as in start().
+        unsafe { pgrx::pg_sys::enable_seqscan = self.previous };
+    }
+}
+
 pub struct Column<'a> {
     name: &'static str,
     /// Array element type as passed (`uuid`, `int8`, `text`, ...).

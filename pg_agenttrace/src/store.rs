@@ -10,13 +10,13 @@ use agenttrace_core::ids::{i64_to_span_id, span_id_to_i64, SpanId, TraceId};
 use agenttrace_core::model::{Attributes, Resource, SpanEvent, SpanLink, SpanRecord};
 use agenttrace_core::normalize::{analyze_run, RunAnalysis};
 use agenttrace_core::replay::{extract_checkpoints, is_replay_link, replay_origin};
-use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, status_facts, SpanRow, EXCERPT_BYTES};
+use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, search_words, status_facts, RunTotals, SpanRow, EXCERPT_BYTES};
 use agenttrace_core::runs::{
     attach_setup_traces, is_setup_span, RunStitcher, TraceShape, SETUP_ATTACH_WINDOW_NS,
 };
 use pgrx::spi::{SpiClient, SpiResult};
 
-use crate::columns::{execute_cached, timestamptz, trace_id, uuid, Columns};
+use crate::columns::{execute_cached, timestamptz, trace_id, uuid, Columns, NoSeqScanPlanning};
 
 type SpanKey = (TraceId, SpanId);
 
@@ -516,10 +516,13 @@ fn write_runs(
 
     let mut inserted_rows = Vec::new();
     let mut refreshed_rows = Vec::new();
+    let mut totals: HashMap<TraceId, RunTotals> = HashMap::with_capacity(runs.len());
     for (run, spans, analysis) in &runs {
+        let run_totals = totals.entry(*run).or_default();
         for (s, f) in spans.iter().zip(&analysis.facts) {
             let key = (s.trace_id, s.span_id);
             let row = SpanRow::new(s, f, *run);
+            run_totals.add(&row);
             if prior_keys.contains(&key) {
                 refreshed_rows.push(row);
             } else if new_keys.contains(&key) {
@@ -547,7 +550,7 @@ fn write_runs(
         return Ok(Vec::new());
     }
     let written: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();
-    write_derived(client, &clear_runs, &runs, &setup_only)?;
+    write_derived(client, &clear_runs, &runs, &totals, &setup_only)?;
     Ok(written)
 }
 
@@ -826,11 +829,16 @@ fn write_derived(
     client: &mut SpiClient<'_>,
     clear_runs: &[TraceId],
     runs: &[(TraceId, Vec<SpanRecord>, RunAnalysis)],
+    totals: &HashMap<TraceId, RunTotals>,
     setup_only_traces: &HashMap<TraceId, bool>,
 ) -> SpiResult<()> {
     let ids: Vec<pgrx::Uuid> = uuids(clear_runs);
-    // One statement (one parse and plan) clears every derived table of these runs.
+    // One statement (one parse and plan) clears every derived table of these runs. After it no
+    // derived row of any run written below exists (brand-new runs never had any), and the
+    // analysis gives one row per agent name, message seq and tool span: agents, messages and
+    // tool calls are plain INSERTs, without the cost of ON CONFLICT checks.
     if !ids.is_empty() {
+        let _plan = NoSeqScanPlanning::start();
         execute_cached(
             client,
             "WITH a AS (DELETE FROM agenttrace.agents WHERE run_id = ANY($1)),
@@ -961,6 +969,10 @@ fn write_derived(
         vec![],
     );
 
+    let no_totals = RunTotals::default();
+    let mut run_totals: Vec<&RunTotals> = Vec::with_capacity(runs.len());
+    let mut d_totals: Vec<&RunTotals> = Vec::with_capacity(runs.len());
+    let mut d_fw: Vec<Option<String>> = Vec::with_capacity(runs.len());
     for (run, spans, an) in runs {
         let run_uuid = uuid(run);
         // Setup traces still waiting for their run are not a run of their own.
@@ -1026,6 +1038,8 @@ fn write_derived(
             c_state.push((!c.state.is_null()).then(|| c.state.to_string()));
         }
         d_run.push(run_uuid);
+        d_fw.push(an.framework.clone());
+        d_totals.push(totals.get(run).unwrap_or(&no_totals));
         let (keywords, document) = search_document(spans, an);
         d_keys.push(keywords);
         d_doc.push(document);
@@ -1038,6 +1052,7 @@ fn write_derived(
         );
         r_replay_cp.push(origin.and_then(|(_, cp)| cp));
         r_run.push(run_uuid);
+        run_totals.push(totals.get(run).unwrap_or(&no_totals));
         r_fw.push(an.framework.clone());
         r_status.push(an.outcome.status.as_str().to_string());
         r_reason.push(
@@ -1066,7 +1081,7 @@ fn write_derived(
             .col("errors", "int4", a_err)
             .col("first_seen", "timestamptz", a_first)
             .col("last_seen", "timestamptz", a_last)
-            .insert(client, "agenttrace.agents", "ON CONFLICT DO NOTHING")?;
+            .insert(client, "agenttrace.agents", "")?;
     }
     if !m_run.is_empty() {
         Columns::new()
@@ -1099,47 +1114,36 @@ fn write_derived(
             .col("error_message", "text", t_emsg)
             .col("start_time", "timestamptz", t_start)
             .col("duration_ns", "int8", t_dur)
-            .insert(client, "agenttrace.tool_calls", "ON CONFLICT DO NOTHING")?;
+            .insert(client, "agenttrace.tool_calls", "")?;
     }
     if !r_run.is_empty() {
+        let time = |t: Option<i64>| t.map(timestamptz);
         Columns::new()
             .col("run_id", "uuid", r_run)
             .col("framework", "text", r_fw)
+            .map("service_name", "text", &run_totals, |t| t.root_service.clone())
+            .map("root_name", "text", &run_totals, |t| t.root_name.clone())
+            .map("start_time", "timestamptz", &run_totals, |t| time(t.start_pg_micros))
+            .map("end_time", "timestamptz", &run_totals, |t| time(t.end_pg_micros))
+            .map("trace_count", "int4", &run_totals, |t| t.trace_count)
+            .map("span_count", "int4", &run_totals, |t| t.span_count)
+            .col("agent_count", "int4", r_agents)
+            .map("error_span_count", "int4", &run_totals, |t| t.error_spans)
+            .map("llm_calls", "int4", &run_totals, |t| t.llm_calls)
+            .map("tool_calls", "int4", &run_totals, |t| t.tool_calls)
+            .map("input_tokens", "int8", &run_totals, |t| t.input_tokens)
+            .map("output_tokens", "int8", &run_totals, |t| t.output_tokens)
             .col("status", "text", r_status)
             .col("status_reason", "text", r_reason)
             .col("failing_agent", "text", r_fagent)
             .col("failing_trace_id", "uuid", r_ftrace)
             .col("failing_span_id", "int8", r_fspan)
-            .col("agent_count", "int4", r_agents)
             .col("replay_of_run", "uuid", r_replay_run)
             .col("replay_of_checkpoint", "int8", r_replay_cp)
-            .run(
+            .insert(
                 client,
-                "INSERT INTO agenttrace.run_summaries
-                      (run_id, framework, service_name, root_name, start_time, end_time, trace_count, span_count,
-                       agent_count, error_span_count, llm_calls, tool_calls, input_tokens, output_tokens,
-                       status, status_reason, failing_agent, failing_trace_id, failing_span_id,
-                       replay_of_run, replay_of_checkpoint, updated_at)
-                 SELECT u.run_id, u.framework, root.service_name, root.name, a.start_time, a.end_time, a.traces, a.spans,
-                        u.agent_count, a.errors, a.llm, a.tools, a.tin, a.tout,
-                        u.status, u.status_reason, u.failing_agent, u.failing_trace_id, u.failing_span_id,
-                        u.replay_of_run, u.replay_of_checkpoint, now()
-                   FROM {unnest}
-                   CROSS JOIN LATERAL (
-                        SELECT min(s.start_time) AS start_time, max(s.end_time) AS end_time,
-                               count(DISTINCT s.trace_id)::int AS traces, count(*)::int AS spans,
-                               count(*) FILTER (WHERE s.is_error)::int AS errors,
-                               count(*) FILTER (WHERE s.category = 'llm')::int AS llm,
-                               count(*) FILTER (WHERE s.category = 'tool')::int AS tools,
-                               coalesce(sum(s.input_tokens) FILTER (WHERE s.category = 'llm'), 0)::bigint AS tin,
-                               coalesce(sum(s.output_tokens) FILTER (WHERE s.category = 'llm'), 0)::bigint AS tout
-                          FROM agenttrace.spans s WHERE s.run_id = u.run_id) a
-                   LEFT JOIN LATERAL (
-                        SELECT s.service_name, s.name FROM agenttrace.spans s
-                         WHERE s.run_id = u.run_id AND s.parent_span_id IS NULL
-                         ORDER BY s.duration_ns DESC, s.start_time LIMIT 1) root ON true
-                  WHERE a.spans > 0
-                 ON CONFLICT (run_id) DO UPDATE SET framework = EXCLUDED.framework, service_name = EXCLUDED.service_name,
+                "agenttrace.run_summaries",
+                "ON CONFLICT (run_id) DO UPDATE SET framework = EXCLUDED.framework, service_name = EXCLUDED.service_name,
                       root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time,
                       trace_count = EXCLUDED.trace_count, span_count = EXCLUDED.span_count, agent_count = EXCLUDED.agent_count,
                       error_span_count = EXCLUDED.error_span_count, llm_calls = EXCLUDED.llm_calls, tool_calls = EXCLUDED.tool_calls,
@@ -1163,14 +1167,25 @@ fn write_derived(
             .insert(client, "agenttrace.checkpoints", "ON CONFLICT DO NOTHING")?;
     }
     if !d_run.is_empty() {
-        Columns::new().col("run_id", "uuid", d_run).col("keywords", "text", d_keys).col("document", "text", d_doc).run(
-            client,
-            "INSERT INTO agenttrace.run_search (run_id, service_name, framework, start_time, keywords, document)
-             SELECT u.run_id, r.service_name, r.framework, r.start_time, u.keywords, u.document
-               FROM {unnest} JOIN agenttrace.run_summaries r ON r.run_id = u.run_id
-             ON CONFLICT (run_id) DO UPDATE SET keywords = EXCLUDED.keywords, document = EXCLUDED.document, service_name = EXCLUDED.service_name,
-                  framework = EXCLUDED.framework, start_time = EXCLUDED.start_time",
-        )?;
+        let time = |t: Option<i64>| t.map(timestamptz);
+        Columns::new()
+            .col("run_id", "uuid", d_run)
+            .map("service_name", "text", &d_totals, |t| t.root_service.clone())
+            .col("framework", "text", d_fw)
+            .map("start_time", "timestamptz", &d_totals, |t| time(t.start_pg_micros))
+            .map("words", "text", &d_doc, |d| search_words(d))
+            .col("keywords", "text", d_keys)
+            .col("document", "text", d_doc)
+            .run(
+                client,
+                "INSERT INTO agenttrace.run_search (run_id, service_name, framework, start_time, keywords, document, tsv)
+                 SELECT u.run_id, u.service_name, u.framework, u.start_time, u.keywords, u.document,
+                        to_tsvector('english'::regconfig, u.words)
+                   FROM {unnest}
+                 ON CONFLICT (run_id) DO UPDATE SET keywords = EXCLUDED.keywords, document = EXCLUDED.document,
+                      tsv = EXCLUDED.tsv, service_name = EXCLUDED.service_name, framework = EXCLUDED.framework,
+                      start_time = EXCLUDED.start_time",
+            )?;
     }
     Ok(())
 }

@@ -15,21 +15,17 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// PostgreSQL only installs versions whose script is in its extension directory: put the frozen
-/// script of a released version there (the current version and upgrade scripts come from
-/// `cargo pgrx install`).
-fn install_released_script(version: &str) {
-    let name = format!("pg_agenttrace--{version}.sql");
-    let frozen = std::fs::read(repo_root().join("sql/releases").join(&name)).expect("frozen release script");
-    let pg_config = std::env::var("PG_CONFIG").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin/pg_config".into());
-    let out = std::process::Command::new(&pg_config).arg("--sharedir").output().expect("pg_config --sharedir");
-    let target = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("extension").join(&name);
-    if std::fs::read(&target).ok().as_deref() != Some(&frozen[..]) {
-        std::fs::write(&target, &frozen).unwrap_or_else(|e| panic!("cannot install {}: {e} (run as the user that installed the extension)", target.display()));
-    }
+/// Released versions come from `scripts/install-release.sh` (their own library build, frozen
+/// install script and control file), which `scripts/test.sh` runs.
+fn require_released(db: &mut Client, version: &str) {
+    let available: bool = db
+        .query_one("SELECT EXISTS (SELECT 1 FROM pg_available_extension_versions WHERE name = 'pg_agenttrace' AND version = $1)", &[&version])
+        .unwrap()
+        .get(0);
+    assert!(available, "pg_agenttrace {version} is not installed: run scripts/install-release.sh {version}");
 }
 
-fn scratch_db(tag: &str, with_timescaledb: bool, version: Option<&str>) -> (String, Client) {
+fn scratch_db(tag: &str, with_timescaledb: bool, version: Option<&str>) -> (String, String, Client) {
     let name = format!("agenttrace_test_upgrade_{tag}_{}", agenttrace_core::ids::to_hex(&fresh_salt()));
     connect().batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
     let url = database_url().rsplit_once('/').map(|(a, _)| format!("{a}/{name}")).unwrap();
@@ -37,7 +33,7 @@ fn scratch_db(tag: &str, with_timescaledb: bool, version: Option<&str>) -> (Stri
     let tsdb = if with_timescaledb { "CREATE EXTENSION timescaledb; CREATE EXTENSION pg_trgm;" } else { "" };
     let version = version.map(|v| format!(" VERSION '{v}'")).unwrap_or_default();
     db.batch_execute(&format!("SET client_min_messages = warning; {tsdb} CREATE EXTENSION pg_agenttrace{version}")).unwrap();
-    (name, db)
+    (name, url, db)
 }
 
 fn drop_db(name: &str) {
@@ -180,12 +176,15 @@ fn store_everything(db: &mut Client) {
 }
 
 fn check_upgrade(from: &str, with_timescaledb: bool) {
-    install_released_script(from);
+    require_released(&mut connect(), from);
     let tag = if with_timescaledb { "tsdb" } else { "plain" };
-    let (old_name, mut old) = scratch_db(&format!("from_{}_{tag}", from.replace('.', "_")), with_timescaledb, Some(from));
-    let (fresh_name, mut fresh) = scratch_db(&format!("fresh_{tag}"), with_timescaledb, None);
+    let (old_name, old_url, mut old) = scratch_db(&format!("from_{}_{tag}", from.replace('.', "_")), with_timescaledb, Some(from));
+    let (fresh_name, _, mut fresh) = scratch_db(&format!("fresh_{tag}"), with_timescaledb, None);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // Data written by the released version's own library.
         assert_eq!(extversion(&mut old), from);
+        let library: String = old.query_one("SELECT agenttrace.version()", &[]).unwrap().get(0);
+        assert_eq!(library, from, "the {from} database must run {from}'s library");
         store_everything(&mut old);
         let tables = tables_and_columns(&mut old);
         let before = data_fingerprint(&mut old, &tables);
@@ -193,8 +192,11 @@ fn check_upgrade(from: &str, with_timescaledb: bool) {
         for table in ["spans", "agents", "agent_messages", "mast_runs", "failure_annotations", "dead_letters", "settings"] {
             assert!(before.iter().any(|(t, n, _)| t == table && *n > 0), "nothing stored in {table}: {before:?}");
         }
+        drop(old);
 
-        old.batch_execute("ALTER EXTENSION pg_agenttrace UPDATE").unwrap();
+        // The update, as the first statement of a new session (the documented procedure).
+        connect_to(&old_url).batch_execute("ALTER EXTENSION pg_agenttrace UPDATE").unwrap();
+        let mut old = connect_to(&old_url);
         let current: String = old.query_one("SELECT agenttrace.version()", &[]).unwrap().get(0);
         assert_eq!(extversion(&mut old), current, "UPDATE did not reach the library's version");
         assert_ne!(from, current, "the current version must be newer than every released one");
@@ -227,6 +229,8 @@ fn check_upgrade(from: &str, with_timescaledb: bool) {
         let r = ingest(&mut old, &encode(&req), "application/x-protobuf", None);
         assert_eq!((r.error, r.rejected), (None, 0));
         assert!(r.accepted > 0);
+        let found: i64 = old.query_one("SELECT count(*) FROM agenttrace.search_runs('crew')", &[]).unwrap().get(0);
+        assert!(found > 0, "search finds nothing after the update");
     }));
     drop_db(&old_name);
     drop_db(&fresh_name);
@@ -255,7 +259,9 @@ fn every_released_version_has_a_frozen_script_and_an_update_path() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
+    let listed = std::fs::read_to_string(repo_root().join("sql/releases/versions")).unwrap();
     for v in RELEASED {
+        assert!(listed.lines().any(|l| l.split_whitespace().next() == Some(*v)), "{v} not in sql/releases/versions");
         assert!(repo_root().join(format!("sql/releases/pg_agenttrace--{v}.sql")).exists(), "no frozen script for {v}");
         assert!(upgrades.iter().any(|u| u.starts_with(&format!("pg_agenttrace--{v}--"))), "no upgrade script from {v}");
     }
