@@ -134,6 +134,13 @@ fn main() {
         100.0 * raw_cpu / full_cpu
     );
     println!("    ({runs} runs, {agents} agent rows derived)");
+    println!(
+        "  normalization cost: throughput {:.0}% of raw (cut {:.0}%), backend CPU +{:.1} µs/span (cut {:.0}%)",
+        100.0 * full_rate / raw_rate,
+        100.0 - 100.0 * full_rate / raw_rate,
+        full_cpu - raw_cpu,
+        100.0 - 100.0 * raw_cpu / full_cpu
+    );
     db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
 
     // --profile N: repeat the normalized phase N more times, for `perf record -a` or

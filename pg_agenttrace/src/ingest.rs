@@ -66,12 +66,11 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
         }
     }
     // `SET agenttrace.normalize = off` stores spans raw (fastest); agenttrace.renormalize() catches up.
-    let normalize = client
-        .select(
-            "SELECT current_setting('agenttrace.normalize', true)",
-            None,
-            &[],
-        )?
+    let normalize = crate::columns::select_cached(
+        client,
+        "SELECT current_setting('agenttrace.normalize', true)",
+        &[],
+    )?
         .first()
         .get_one::<String>()?
         .is_none_or(|v| {

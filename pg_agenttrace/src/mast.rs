@@ -34,11 +34,16 @@ pub(crate) fn load_config(client: &SpiClient<'_>) -> SpiResult<MastConfig> {
     Ok(MastConfig::from_settings(&settings))
 }
 
-/// True when `agenttrace.mast_settings.auto_classify` is on: the ingest path then calls
-/// [`classify_runs`] for the runs it touched.
-#[allow(dead_code)] // called from the ingest path once it is wired
-pub(crate) fn auto_classify_enabled(client: &SpiClient<'_>) -> SpiResult<bool> {
-    Ok(load_config(client)?.auto_classify)
+/// True when `agenttrace.mast_settings.auto_classify` is the JSON `true` (anything else is the
+/// default, off): the ingest path then calls [`classify_runs`] for the runs it touched. Asked on
+/// every ingest, so it reads the one key through a cached plan instead of loading every setting.
+pub(crate) fn auto_classify_enabled(client: &mut SpiClient<'_>) -> SpiResult<bool> {
+    let t = crate::columns::execute_cached(
+        client,
+        "SELECT coalesce((SELECT value = 'true'::jsonb FROM agenttrace.mast_settings WHERE key = 'auto_classify'), false)",
+        &[],
+    )?;
+    Ok(t.first().get_one::<bool>()?.unwrap_or(false))
 }
 
 /// Stored spans of the given runs, grouped by run (every requested run present, maybe empty).

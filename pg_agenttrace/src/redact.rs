@@ -15,9 +15,9 @@ thread_local! {
 pub fn current_redactor(client: &SpiClient<'_>) -> SpiResult<Redactor> {
     let mut rules = Vec::new();
     let mut key = String::new();
-    for row in client.select(
+    for row in crate::columns::select_cached(
+        client,
         "SELECT name, pattern FROM agenttrace.redaction_patterns WHERE enabled ORDER BY name",
-        None,
         &[],
     )? {
         let (Some(name), Some(pattern)) = (row.get::<String>(1)?, row.get::<String>(2)?) else {

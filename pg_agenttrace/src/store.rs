@@ -16,7 +16,7 @@ use agenttrace_core::runs::{
 };
 use pgrx::spi::{SpiClient, SpiResult};
 
-use crate::columns::{execute_cached, timestamptz, trace_id, uuid, Columns, NoSeqScanPlanning};
+use crate::columns::{execute_cached, select_cached, timestamptz, trace_id, uuid, Columns, IngestPlanning};
 
 type SpanKey = (TraceId, SpanId);
 
@@ -116,11 +116,11 @@ fn load_spans_where(
     only_span: Option<i64>,
 ) -> SpiResult<Vec<SpanRecord>> {
     let mut resources: HashMap<i64, Arc<Resource>> = HashMap::new();
-    let t = client.select(
+    let t = select_cached(
+        client,
         "SELECT r.resource_hash, r.attributes::text, r.schema_url FROM agenttrace.resources r
           WHERE r.resource_hash IN (SELECT DISTINCT resource_hash FROM agenttrace.spans
                                      WHERE trace_id = ANY($1) AND ($2::bigint IS NULL OR span_id = $2))",
-        None,
         &[uuids(traces).into(), only_span.into()],
     )?;
     for row in t {
@@ -135,7 +135,8 @@ fn load_spans_where(
     }
     let unknown = Arc::new(Resource::new(Attributes::new(), String::new()));
 
-    let t = client.select(
+    let t = select_cached(
+        client,
         "SELECT s.trace_id, s.span_id, s.parent_span_id, s.trace_state, s.flags, s.name, s.kind,
                 s.start_time_unix_nano, s.end_time_unix_nano, s.attributes::text, s.dropped_attributes_count,
                 s.dropped_events_count, s.dropped_links_count, s.status_code, s.status_message,
@@ -145,7 +146,6 @@ fn load_spans_where(
                 (SELECT json_agg(json_build_array(l.linked_trace_id, l.linked_span_id, l.trace_state, l.attributes, l.flags) ORDER BY l.link_index)
                    FROM agenttrace.span_links l WHERE l.trace_id = s.trace_id AND l.span_id = s.span_id)::text
            FROM agenttrace.spans s WHERE s.trace_id = ANY($1) AND ($2::bigint IS NULL OR s.span_id = $2)",
-        None,
         &[uuids(traces).into(), only_span.into()],
     )?;
     let mut out = Vec::with_capacity(t.len());
@@ -318,6 +318,8 @@ pub fn store_spans(
     if new_spans.is_empty() {
         return Ok(Vec::new());
     }
+    // Every statement below is a keyed look-up or write of this batch: plan them as such.
+    let _plan = IngestPlanning::start();
     // 1. Stitch: batch traces, their links, and the runs already stored for any of them.
     let mut batch_traces: Vec<TraceId> = new_spans.iter().map(|s| s.trace_id).collect();
     batch_traces.sort_unstable();
@@ -457,6 +459,7 @@ pub fn store_spans(
 
 /// Re-analyses stored runs as they are (after a normalizer upgrade).
 pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResult<Vec<TraceId>> {
+    let _plan = IngestPlanning::start();
     let mut run_by_trace: HashMap<TraceId, TraceId> = HashMap::new();
     for row in client.select(
         "SELECT trace_id, run_id FROM agenttrace.traces WHERE run_id = ANY($1)",
@@ -838,7 +841,6 @@ fn write_derived(
     // analysis gives one row per agent name, message seq and tool span: agents, messages and
     // tool calls are plain INSERTs, without the cost of ON CONFLICT checks.
     if !ids.is_empty() {
-        let _plan = NoSeqScanPlanning::start();
         execute_cached(
             client,
             "WITH a AS (DELETE FROM agenttrace.agents WHERE run_id = ANY($1)),
