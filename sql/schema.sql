@@ -287,7 +287,9 @@ DO $$
 DECLARE
     tsdb_schema name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'timescaledb');
 BEGIN
-    IF tsdb_schema IS NOT NULL THEN
+    -- During a pg_restore (timescaledb.restoring = on) the restored TimescaleDB catalog brings
+    -- the hypertable and its chunks back.
+    IF tsdb_schema IS NOT NULL AND coalesce(current_setting('timescaledb.restoring', true), 'off') <> 'on' THEN
         EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.spans', 'start_time',
                     chunk_time_interval => interval '1 day', if_not_exists => true)$q$, tsdb_schema);
     END IF;

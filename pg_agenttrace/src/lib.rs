@@ -51,5 +51,12 @@ extension_sql_file!(
     requires = ["schema", "mast", "comment_graph"]
 );
 
+// Which tables pg_dump includes (configuration tables of the extension).
+extension_sql_file!(
+    "../../sql/dump.sql",
+    name = "dump",
+    requires = ["schema", "retention", "mast", "redaction_patterns"]
+);
+
 // Roles and grants: last, once every table and function exists.
 extension_sql_file!("../../sql/roles.sql", name = "roles", finalize);

@@ -25,58 +25,8 @@ fn require_released(db: &mut Client, version: &str) {
     assert!(available, "pg_agenttrace {version} is not installed: run scripts/install-release.sh {version}");
 }
 
-fn scratch_db(tag: &str, with_timescaledb: bool, version: Option<&str>) -> (String, String, Client) {
-    let name = format!("agenttrace_test_upgrade_{tag}_{}", agenttrace_core::ids::to_hex(&fresh_salt()));
-    connect().batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let url = database_url().rsplit_once('/').map(|(a, _)| format!("{a}/{name}")).unwrap();
-    let mut db = connect_to(&url);
-    let tsdb = if with_timescaledb { "CREATE EXTENSION timescaledb; CREATE EXTENSION pg_trgm;" } else { "" };
-    let version = version.map(|v| format!(" VERSION '{v}'")).unwrap_or_default();
-    db.batch_execute(&format!("SET client_min_messages = warning; {tsdb} CREATE EXTENSION pg_agenttrace{version}")).unwrap();
-    (name, url, db)
-}
-
-fn drop_db(name: &str) {
-    let _ = connect().batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-}
-
 fn extversion(db: &mut Client) -> String {
     db.query_one("SELECT extversion FROM pg_extension WHERE extname = 'pg_agenttrace'", &[]).unwrap().get(0)
-}
-
-/// Every table of the schema with its columns at this point, so the same rows can be compared
-/// after the update even where the update added columns.
-fn tables_and_columns(db: &mut Client) -> Vec<(String, Vec<String>)> {
-    db.query(
-        "SELECT c.relname::text, array_agg(quote_ident(a.attname) ORDER BY a.attnum)
-           FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-          WHERE c.relnamespace = 'agenttrace'::regnamespace AND c.relkind IN ('r', 'p')
-          GROUP BY 1 ORDER BY 1",
-        &[],
-    )
-    .unwrap()
-    .iter()
-    .map(|r| (r.get(0), r.get(1)))
-    .collect()
-}
-
-/// (table, row count, md5 of all rows' text in a stable order) over the given columns.
-fn data_fingerprint(db: &mut Client, tables: &[(String, Vec<String>)]) -> Vec<(String, i64, String)> {
-    tables
-        .iter()
-        .map(|(t, cols)| {
-            let row = db
-                .query_one(
-                    &format!(
-                        "SELECT count(*), coalesce(md5(string_agg(r, E'\\n' ORDER BY r)), '') FROM (SELECT row({})::text AS r FROM agenttrace.{t}) x",
-                        cols.join(", ")
-                    ),
-                    &[],
-                )
-                .unwrap();
-            (t.clone(), row.get(0), row.get(1))
-        })
-        .collect()
 }
 
 /// One line per object of the extension's schema and membership: functions (signature, result,
@@ -153,33 +103,11 @@ fn catalog(db: &mut Client) -> BTreeSet<String> {
     lines
 }
 
-/// Real data and user configuration in every kind of table: the whole corpus, MAST
-/// classifications, a tuned rule setting, an extra redaction pattern, a retention setting and a
-/// dead letter.
-fn store_everything(db: &mut Client) {
-    for c in all_captures() {
-        for b in &c.bodies {
-            let body = std::fs::read(&b.bin).unwrap();
-            let r = ingest(db, &body, &b.content_type, b.content_encoding.as_deref());
-            assert_eq!(r.error, None, "{}", c.name);
-        }
-    }
-    assert!(ingest(db, b"not a protobuf body", "application/x-protobuf", None).error.is_some());
-    db.batch_execute(
-        "UPDATE agenttrace.mast_settings SET value = '0' WHERE key = 'pending_quiet_seconds';
-         SELECT agenttrace.classify_pending();
-         UPDATE agenttrace.mast_settings SET value = '4' WHERE key = 'repeat_min';
-         INSERT INTO agenttrace.redaction_patterns (name, pattern, description) VALUES ('ticket', 'TICKET-[0-9]{6}', 'upgrade test');
-         SELECT agenttrace.set_retention(interval '3650 days');",
-    )
-    .unwrap();
-}
-
 fn check_upgrade(from: &str, with_timescaledb: bool) {
     require_released(&mut connect(), from);
     let tag = if with_timescaledb { "tsdb" } else { "plain" };
-    let (old_name, old_url, mut old) = scratch_db(&format!("from_{}_{tag}", from.replace('.', "_")), with_timescaledb, Some(from));
-    let (fresh_name, _, mut fresh) = scratch_db(&format!("fresh_{tag}"), with_timescaledb, None);
+    let (old_name, old_url, mut old) = scratch_db(&format!("upgrade_from_{}_{tag}", from.replace('.', "_")), with_timescaledb, Some(from));
+    let (fresh_name, _, mut fresh) = scratch_db(&format!("upgrade_fresh_{tag}"), with_timescaledb, None);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // Data written by the released version's own library.
         assert_eq!(extversion(&mut old), from);
