@@ -219,6 +219,18 @@ impl MastConfig {
     /// to the defaults of their key, never an error.
     pub fn from_settings(settings: &serde_json::Map<String, Value>) -> Self {
         let mut base = serde_json::to_value(MastConfig::default()).unwrap_or(Value::Null);
+        // Usual case, every value well typed: one deserialization instead of one per key.
+        if let Value::Object(b) = &base {
+            let mut merged = b.clone();
+            for (k, v) in settings {
+                if let Some(slot) = merged.get_mut(k) {
+                    *slot = v.clone();
+                }
+            }
+            if let Ok(c) = serde_json::from_value::<MastConfig>(Value::Object(merged)) {
+                return c;
+            }
+        }
         if let Value::Object(b) = &mut base {
             for (k, v) in settings {
                 if let Some(slot) = b.get_mut(k) {
