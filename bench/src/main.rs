@@ -1,6 +1,6 @@
 //! `agenttrace-bench`: agenttrace.ingest throughput against a plain COPY of the same span rows.
 //!
-//!   cargo run --release -p agenttrace-bench -- [--spans N] [--batch N] [--database-url URL] [--profile ROUNDS [--profile-raw]]
+//!   cargo run --release -p agenttrace-bench -- [--spans N] [--batch N] [--run-spans N] [--database-url URL] [--profile ROUNDS [--profile-raw]]
 //!
 //! Creates a scratch database `agenttrace_bench` (TimescaleDB + pg_agenttrace), generates N
 //! realistic agent spans in export requests of `batch` spans, then measures on the same tables:
@@ -57,10 +57,11 @@ fn main() {
         .get(0);
 
     println!("pg_agenttrace {version} ingest benchmark: {spans} spans in requests of {batch} spans (spans hypertable: {})", hyper == 1);
-    let reqs = requests(spans, batch, 50, 1);
+    let run_spans: usize = arg("--run-spans", "50").parse().expect("--run-spans");
+    let reqs = requests(spans, batch, run_spans, 1);
     let bodies: Vec<Vec<u8>> = reqs.iter().map(|r| r.encode_to_vec()).collect();
     let body_bytes: usize = bodies.iter().map(Vec::len).sum();
-    println!("  workload: {} requests, {:.1} MiB protobuf, ~50 spans per run", bodies.len(), body_bytes as f64 / (1 << 20) as f64);
+    println!("  workload: {} requests, {:.1} MiB protobuf, ~{run_spans} spans per run", bodies.len(), body_bytes as f64 / (1 << 20) as f64);
 
     // 1. COPY baseline: the same rows (facts included), precomputed outside the timing.
     let mut records = Vec::new();

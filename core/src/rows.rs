@@ -103,6 +103,16 @@ fn small(v: u32) -> i32 {
 
 impl SpanRow {
     pub fn new(span: &SpanRecord, facts: &SpanFacts, run_id: TraceId) -> Self {
+        Self::build(span, facts, run_id, true)
+    }
+
+    /// The row without its attributes JSON (left empty): for spans already stored, whose facts
+    /// are refreshed but whose attributes are not written again.
+    pub fn without_attributes(span: &SpanRecord, facts: &SpanFacts, run_id: TraceId) -> Self {
+        Self::build(span, facts, run_id, false)
+    }
+
+    fn build(span: &SpanRecord, facts: &SpanFacts, run_id: TraceId, with_attributes: bool) -> Self {
         let cut = |s: &Option<String>| s.as_deref().map(|s| excerpt(s, EXCERPT_BYTES));
         SpanRow {
             trace_id: span.trace_id,
@@ -124,7 +134,12 @@ impl SpanRow {
             scope_version: non_empty(&span.scope_version),
             trace_state: non_empty(&span.trace_state),
             flags: span.flags as i32,
-            attributes_json: serde_json::Value::Object(span.attributes.clone()).to_string(),
+            // Serializing a JSON map cannot fail; "{}" keeps the column valid if it ever did.
+            attributes_json: if with_attributes {
+                serde_json::to_string(&span.attributes).unwrap_or_else(|_| "{}".into())
+            } else {
+                String::new()
+            },
             dropped_attributes_count: small(span.dropped_attributes_count),
             dropped_events_count: small(span.dropped_events_count),
             dropped_links_count: small(span.dropped_links_count),

@@ -77,9 +77,13 @@ impl IngestPlanning {
         // SAFETY: plain GUC variables of this backend's planner, read and written on its one
         // thread; the values set are valid settings.
         unsafe {
-            let saved = IngestPlanning { seqscan: pgrx::pg_sys::enable_seqscan, cache_mode: pgrx::pg_sys::plan_cache_mode };
+            let saved = IngestPlanning {
+                seqscan: pgrx::pg_sys::enable_seqscan,
+                cache_mode: pgrx::pg_sys::plan_cache_mode,
+            };
             pgrx::pg_sys::enable_seqscan = false;
-            pgrx::pg_sys::plan_cache_mode = pgrx::pg_sys::PlanCacheMode::PLAN_CACHE_MODE_FORCE_GENERIC_PLAN as i32;
+            pgrx::pg_sys::plan_cache_mode =
+                pgrx::pg_sys::PlanCacheMode::PLAN_CACHE_MODE_FORCE_GENERIC_PLAN as i32;
             saved
         }
     }
@@ -157,7 +161,19 @@ impl<'a> Columns<'a> {
         self
     }
 
-    fn sql(&self, table: &str, suffix: &str) -> String {
+    /// `unnest($n::t[], ...) AS u(cols)` with parameters numbered after `offset`.
+    fn unnest(&self, offset: usize) -> String {
+        let names: Vec<&str> = self.cols.iter().map(|c| c.name).collect();
+        let params: Vec<String> = self
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("${}::{}[]", offset + i + 1, c.pg_type))
+            .collect();
+        format!("unnest({}) AS u({})", params.join(", "), names.join(", "))
+    }
+
+    fn insert_sql(&self, table: &str, suffix: &str, offset: usize) -> String {
         let names: Vec<&str> = self.cols.iter().map(|c| c.name).collect();
         let selects: Vec<String> = self
             .cols
@@ -167,44 +183,79 @@ impl<'a> Columns<'a> {
                 None => format!("u.{}", c.name),
             })
             .collect();
-        let params: Vec<String> = self
-            .cols
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("${}::{}[]", i + 1, c.pg_type))
-            .collect();
         format!(
-            "INSERT INTO {table} ({}) SELECT {} FROM unnest({}) AS u({}) {suffix}",
+            "INSERT INTO {table} ({}) SELECT {} FROM {} {suffix}",
             names.join(", "),
             selects.join(", "),
-            params.join(", "),
-            names.join(", ")
+            self.unnest(offset)
         )
+    }
+
+    fn into_args(self) -> Vec<DatumWithOid<'a>> {
+        self.cols.into_iter().map(|c| c.datum).collect()
     }
 
     /// Runs the insert (`suffix` is e.g. `ON CONFLICT DO NOTHING`). Returns rows written.
     pub fn insert(self, client: &mut SpiClient<'_>, table: &str, suffix: &str) -> SpiResult<usize> {
-        let sql = self.sql(table, suffix);
-        let args: Vec<DatumWithOid<'a>> = self.cols.into_iter().map(|c| c.datum).collect();
-        let t = execute_cached(client, &sql, &args)?;
+        let sql = self.insert_sql(table, suffix, 0);
+        let t = execute_cached(client, &sql, &self.into_args())?;
         Ok(t.len())
     }
 
     /// Like [`insert`](Self::insert) but with a custom statement over `u(...)`:
     /// `{unnest}` in `template` is replaced by `unnest(...) AS u(cols)`.
     pub fn run(self, client: &mut SpiClient<'_>, template: &str) -> SpiResult<usize> {
-        let names: Vec<&str> = self.cols.iter().map(|c| c.name).collect();
-        let params: Vec<String> = self
-            .cols
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("${}::{}[]", i + 1, c.pg_type))
-            .collect();
-        let unnest = format!("unnest({}) AS u({})", params.join(", "), names.join(", "));
-        let sql = template.replace("{unnest}", &unnest);
-        let args: Vec<DatumWithOid<'a>> = self.cols.into_iter().map(|c| c.datum).collect();
-        let t = execute_cached(client, &sql, &args)?;
+        let sql = template.replace("{unnest}", &self.unnest(0));
+        let t = execute_cached(client, &sql, &self.into_args())?;
         Ok(t.len())
+    }
+}
+
+/// Writes to several tables sent as one statement (data-modifying CTEs): one SPI call, one
+/// cached plan and one executor start for all of them instead of one per table. The writes
+/// must be independent (they share one snapshot and do not see each other's rows).
+#[derive(Default)]
+pub struct Writes<'a> {
+    statements: Vec<String>,
+    args: Vec<DatumWithOid<'a>>,
+}
+
+impl<'a> Writes<'a> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `INSERT INTO table (cols) SELECT ... FROM unnest(...) suffix` (skipped when empty).
+    pub fn insert(&mut self, cols: Columns<'a>, table: &str, suffix: &str, rows: usize) {
+        if rows > 0 {
+            self.statements
+                .push(cols.insert_sql(table, suffix, self.args.len()));
+            self.args.extend(cols.into_args());
+        }
+    }
+
+    /// Adds a custom write over `{unnest}` (skipped when empty).
+    pub fn run(&mut self, cols: Columns<'a>, template: &str, rows: usize) {
+        if rows > 0 {
+            self.statements
+                .push(template.replace("{unnest}", &cols.unnest(self.args.len())));
+            self.args.extend(cols.into_args());
+        }
+    }
+
+    pub fn execute(self, client: &mut SpiClient<'_>) -> SpiResult<()> {
+        let Some((last, first)) = self.statements.split_last() else {
+            return Ok(());
+        };
+        let mut sql = String::new();
+        for (i, s) in first.iter().enumerate() {
+            sql.push_str(if i == 0 { "WITH " } else { ", " });
+            sql.push_str(&format!("w{i} AS ({s})"));
+        }
+        sql.push(' ');
+        sql.push_str(last);
+        execute_cached(client, &sql, &self.args)?;
+        Ok(())
     }
 }
 

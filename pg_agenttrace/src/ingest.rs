@@ -71,14 +71,14 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
         "SELECT current_setting('agenttrace.normalize', true)",
         &[],
     )?
-        .first()
-        .get_one::<String>()?
-        .is_none_or(|v| {
-            !matches!(
-                v.to_ascii_lowercase().as_str(),
-                "off" | "false" | "0" | "no"
-            )
-        });
+    .first()
+    .get_one::<String>()?
+    .is_none_or(|v| {
+        !matches!(
+            v.to_ascii_lowercase().as_str(),
+            "off" | "false" | "0" | "no"
+        )
+    });
     let runs = store_spans(client, spans, normalize)?;
     // Optional: MAST classification right after ingest (mast_settings.auto_classify).
     if !runs.is_empty() && crate::mast::auto_classify_enabled(client)? {

@@ -10,13 +10,17 @@ use agenttrace_core::ids::{i64_to_span_id, span_id_to_i64, SpanId, TraceId};
 use agenttrace_core::model::{Attributes, Resource, SpanEvent, SpanLink, SpanRecord};
 use agenttrace_core::normalize::{analyze_run, RunAnalysis};
 use agenttrace_core::replay::{extract_checkpoints, is_replay_link, replay_origin};
-use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, search_words, status_facts, RunTotals, SpanRow, EXCERPT_BYTES};
+use agenttrace_core::rows::{
+    excerpt, nanos_i64, pg_micros, search_words, status_facts, RunTotals, SpanRow, EXCERPT_BYTES,
+};
 use agenttrace_core::runs::{
     attach_setup_traces, is_setup_span, RunStitcher, TraceShape, SETUP_ATTACH_WINDOW_NS,
 };
 use pgrx::spi::{SpiClient, SpiResult};
 
-use crate::columns::{execute_cached, select_cached, timestamptz, trace_id, uuid, Columns, IngestPlanning};
+use crate::columns::{
+    execute_cached, select_cached, timestamptz, trace_id, uuid, Columns, IngestPlanning, Writes,
+};
 
 type SpanKey = (TraceId, SpanId);
 
@@ -420,11 +424,32 @@ pub fn store_spans(
     };
 
     // 2. Whole runs: new spans plus what is stored for their runs (deduplicated, new first).
+    // Raw mode analyses nothing, so it does not read a run's earlier spans back (that made every
+    // request of a long run cost as much as the run so far); it only moves the spans of traces
+    // whose run changed (runs merged by a new link) to their new run.
     let new_keys: HashSet<SpanKey> = new_spans.iter().map(|s| (s.trace_id, s.span_id)).collect();
     let prior = if stored_traces.is_empty() {
         Vec::new()
-    } else {
+    } else if normalize {
         load_spans(client, &stored_traces)?
+    } else {
+        let moved: HashMap<TraceId, TraceId> = stored
+            .iter()
+            .filter(|(t, r)| run_of(t) != *r)
+            .map(|(t, _)| (*t, run_of(t)))
+            .collect();
+        if !moved.is_empty() {
+            let moved: Vec<(&TraceId, &TraceId)> = moved.iter().collect();
+            Columns::new()
+                .map("trace_id", "uuid", &moved, |(t, _)| uuid(t))
+                .map("run_id", "uuid", &moved, |(_, r)| uuid(r))
+                .run(
+                    client,
+                    "UPDATE agenttrace.spans s SET run_id = u.run_id FROM {unnest}
+                      WHERE s.trace_id = u.trace_id AND s.run_id IS DISTINCT FROM u.run_id",
+                )?;
+        }
+        Vec::new()
     };
     let prior_keys: HashSet<SpanKey> = prior.iter().map(|s| (s.trace_id, s.span_id)).collect();
     let mut by_run: HashMap<TraceId, Vec<SpanRecord>> = HashMap::new();
@@ -524,9 +549,15 @@ fn write_runs(
         let run_totals = totals.entry(*run).or_default();
         for (s, f) in spans.iter().zip(&analysis.facts) {
             let key = (s.trace_id, s.span_id);
-            let row = SpanRow::new(s, f, *run);
+            let stored = prior_keys.contains(&key);
+            // Stored spans only get their facts refreshed: no attributes JSON for them.
+            let row = if stored {
+                SpanRow::without_attributes(s, f, *run)
+            } else {
+                SpanRow::new(s, f, *run)
+            };
             run_totals.add(&row);
-            if prior_keys.contains(&key) {
+            if stored {
                 refreshed_rows.push(row);
             } else if new_keys.contains(&key) {
                 inserted_rows.push((row, s));
@@ -546,7 +577,9 @@ fn write_runs(
             *setup_only.entry(s.trace_id).or_insert(true) &= is_setup_span(s);
         }
     }
-    upsert_traces(client, touched_traces, run_of, &setup_only)?;
+    // Raw mode saw only this batch's spans of a trace: a trace stays set-up-only if it was and
+    // these spans are too.
+    upsert_traces(client, touched_traces, run_of, &setup_only, !normalize)?;
 
     if !normalize {
         // Raw mode: agenttrace.renormalize() derives agents, messages and outcomes later.
@@ -799,18 +832,23 @@ fn upsert_traces(
     traces: &[TraceId],
     run_of: &dyn Fn(&TraceId) -> TraceId,
     setup_only: &HashMap<TraceId, bool>,
+    merge_setup: bool,
 ) -> SpiResult<()> {
     let runs: Vec<pgrx::Uuid> = traces.iter().map(|t| uuid(&run_of(t))).collect();
     let setup: Vec<bool> = traces
         .iter()
         .map(|t| setup_only.get(t).copied().unwrap_or(false))
         .collect();
-    Columns::new().col("trace_id", "uuid", uuids(traces)).col("run_id", "uuid", runs).col("is_setup", "bool", setup).run(
-        client,
+    let setup_update = if merge_setup {
+        "t.is_setup AND EXCLUDED.is_setup"
+    } else {
+        "EXCLUDED.is_setup"
+    };
+    let sql = format!(
         "INSERT INTO agenttrace.traces AS t
               (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
          SELECT u.trace_id, u.run_id, r.service_name, r.resource_hash, u.is_setup, r.span_id, r.name, a.start_time, a.end_time, a.n, a.errors, now()
-           FROM {unnest}
+           FROM {{unnest}}
            CROSS JOIN LATERAL (SELECT min(s.start_time) AS start_time, max(s.end_time) AS end_time, count(*)::int AS n,
                                       count(*) FILTER (WHERE s.status_code = 2 OR s.is_error)::int AS errors
                                  FROM agenttrace.spans s WHERE s.trace_id = u.trace_id) a
@@ -819,11 +857,16 @@ fn upsert_traces(
                                ORDER BY (s.parent_span_id IS NULL) DESC, s.start_time, s.duration_ns DESC LIMIT 1) r ON true
           WHERE a.n > 0
          ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
-              resource_hash = EXCLUDED.resource_hash, is_setup = EXCLUDED.is_setup,
+              resource_hash = EXCLUDED.resource_hash, is_setup = {setup_update},
               root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
               end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
-              updated_at = now()",
-    )?;
+              updated_at = now()"
+    );
+    Columns::new()
+        .col("trace_id", "uuid", uuids(traces))
+        .col("run_id", "uuid", runs)
+        .col("is_setup", "bool", setup)
+        .run(client, &sql)?;
     Ok(())
 }
 
@@ -1068,8 +1111,11 @@ fn write_derived(
         r_fspan.push(an.outcome.failing_span.map(|(_, s)| span_id_to_i64(&s)));
         r_agents.push(an.agents.len() as i32);
     }
-    if !a_run.is_empty() {
-        Columns::new()
+    // One statement for every table (they are independent; the deletes above ran first).
+    let mut writes = Writes::new();
+    {
+        let n = a_run.len();
+        let cols = Columns::new()
             .col("run_id", "uuid", a_run)
             .col("agent_name", "text", a_name)
             .col("agent_id", "text", a_id)
@@ -1082,11 +1128,12 @@ fn write_derived(
             .col("output_tokens", "int8", a_out)
             .col("errors", "int4", a_err)
             .col("first_seen", "timestamptz", a_first)
-            .col("last_seen", "timestamptz", a_last)
-            .insert(client, "agenttrace.agents", "")?;
+            .col("last_seen", "timestamptz", a_last);
+        writes.insert(cols, "agenttrace.agents", "", n);
     }
-    if !m_run.is_empty() {
-        Columns::new()
+    {
+        let n = m_run.len();
+        let cols = Columns::new()
             .col("run_id", "uuid", m_run)
             .col("seq", "int4", m_seq)
             .col("trace_id", "uuid", m_trace)
@@ -1095,15 +1142,12 @@ fn write_derived(
             .col("from_agent", "text", m_from)
             .col("to_agent", "text", m_to)
             .col("kind", "text", m_kind)
-            .col("content", "text", m_content)
-            .insert(
-                client,
-                "agenttrace.agent_messages",
-                "ON CONFLICT DO NOTHING",
-            )?;
+            .col("content", "text", m_content);
+        writes.insert(cols, "agenttrace.agent_messages", "", n);
     }
-    if !t_run.is_empty() {
-        Columns::new()
+    {
+        let n = t_run.len();
+        let cols = Columns::new()
             .col("trace_id", "uuid", t_trace)
             .col("span_id", "int8", t_span)
             .col("run_id", "uuid", t_run)
@@ -1115,18 +1159,25 @@ fn write_derived(
             .col("is_error", "bool", t_err)
             .col("error_message", "text", t_emsg)
             .col("start_time", "timestamptz", t_start)
-            .col("duration_ns", "int8", t_dur)
-            .insert(client, "agenttrace.tool_calls", "")?;
+            .col("duration_ns", "int8", t_dur);
+        writes.insert(cols, "agenttrace.tool_calls", "", n);
     }
-    if !r_run.is_empty() {
+    {
+        let n = r_run.len();
         let time = |t: Option<i64>| t.map(timestamptz);
-        Columns::new()
+        let cols = Columns::new()
             .col("run_id", "uuid", r_run)
             .col("framework", "text", r_fw)
-            .map("service_name", "text", &run_totals, |t| t.root_service.clone())
+            .map("service_name", "text", &run_totals, |t| {
+                t.root_service.clone()
+            })
             .map("root_name", "text", &run_totals, |t| t.root_name.clone())
-            .map("start_time", "timestamptz", &run_totals, |t| time(t.start_pg_micros))
-            .map("end_time", "timestamptz", &run_totals, |t| time(t.end_pg_micros))
+            .map("start_time", "timestamptz", &run_totals, |t| {
+                time(t.start_pg_micros)
+            })
+            .map("end_time", "timestamptz", &run_totals, |t| {
+                time(t.end_pg_micros)
+            })
             .map("trace_count", "int4", &run_totals, |t| t.trace_count)
             .map("span_count", "int4", &run_totals, |t| t.span_count)
             .col("agent_count", "int4", r_agents)
@@ -1141,9 +1192,9 @@ fn write_derived(
             .col("failing_trace_id", "uuid", r_ftrace)
             .col("failing_span_id", "int8", r_fspan)
             .col("replay_of_run", "uuid", r_replay_run)
-            .col("replay_of_checkpoint", "int8", r_replay_cp)
-            .insert(
-                client,
+            .col("replay_of_checkpoint", "int8", r_replay_cp);
+        writes.insert(
+                cols,
                 "agenttrace.run_summaries",
                 "ON CONFLICT (run_id) DO UPDATE SET framework = EXCLUDED.framework, service_name = EXCLUDED.service_name,
                       root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time,
@@ -1153,10 +1204,12 @@ fn write_derived(
                       status_reason = EXCLUDED.status_reason, failing_agent = EXCLUDED.failing_agent,
                       failing_trace_id = EXCLUDED.failing_trace_id, failing_span_id = EXCLUDED.failing_span_id,
                       replay_of_run = EXCLUDED.replay_of_run, replay_of_checkpoint = EXCLUDED.replay_of_checkpoint, updated_at = now()",
-            )?;
+                n,
+            );
     }
-    if !c_run.is_empty() {
-        Columns::new()
+    {
+        let n = c_run.len();
+        let cols = Columns::new()
             .col("run_id", "uuid", c_run)
             .col("checkpoint_id", "int8", c_id)
             .col("trace_id", "uuid", c_trace)
@@ -1165,21 +1218,26 @@ fn write_derived(
             .col("agent_name", "text", c_agent)
             .col("kind", "text", c_kind)
             .col("step", "int4", c_step)
-            .cast("state", "text", "jsonb", c_state)
-            .insert(client, "agenttrace.checkpoints", "ON CONFLICT DO NOTHING")?;
+            .cast("state", "text", "jsonb", c_state);
+        writes.insert(cols, "agenttrace.checkpoints", "ON CONFLICT DO NOTHING", n);
     }
-    if !d_run.is_empty() {
+    {
+        let n = d_run.len();
         let time = |t: Option<i64>| t.map(timestamptz);
-        Columns::new()
+        let cols = Columns::new()
             .col("run_id", "uuid", d_run)
-            .map("service_name", "text", &d_totals, |t| t.root_service.clone())
+            .map("service_name", "text", &d_totals, |t| {
+                t.root_service.clone()
+            })
             .col("framework", "text", d_fw)
-            .map("start_time", "timestamptz", &d_totals, |t| time(t.start_pg_micros))
+            .map("start_time", "timestamptz", &d_totals, |t| {
+                time(t.start_pg_micros)
+            })
             .map("words", "text", &d_doc, |d| search_words(d))
             .col("keywords", "text", d_keys)
-            .col("document", "text", d_doc)
-            .run(
-                client,
+            .col("document", "text", d_doc);
+        writes.run(
+                cols,
                 "INSERT INTO agenttrace.run_search (run_id, service_name, framework, start_time, keywords, document, tsv)
                  SELECT u.run_id, u.service_name, u.framework, u.start_time, u.keywords, u.document,
                         to_tsvector('english'::regconfig, u.words)
@@ -1187,9 +1245,10 @@ fn write_derived(
                  ON CONFLICT (run_id) DO UPDATE SET keywords = EXCLUDED.keywords, document = EXCLUDED.document,
                       tsv = EXCLUDED.tsv, service_name = EXCLUDED.service_name, framework = EXCLUDED.framework,
                       start_time = EXCLUDED.start_time",
-            )?;
+                n,
+            );
     }
-    Ok(())
+    writes.execute(client)
 }
 
 /// What a person would search a run by. `keywords` (names of the framework, agents, tools and

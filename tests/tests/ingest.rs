@@ -376,3 +376,50 @@ fn any_arrival_order_of_a_linked_run_gives_one_run() {
     }
     assert!(failures.is_empty(), "{failures:?}");
 }
+
+#[test]
+fn raw_mode_keeps_spans_with_their_run_and_renormalize_matches_normalized_ingest() {
+    // Raw mode does not read a run's earlier spans back; when a later part links traces into one
+    // run, it still moves the stored spans to that run. renormalize() then derives exactly what
+    // normalized ingest of the same parts derives.
+    let cap = capture("ag_native_max_turns");
+    let req = request_of(&cap.bodies[0]);
+    let mut db = connect();
+    let derived = |db: &mut postgres::Client, ids: &[uuid_text::Uuid]| -> (i64, i64, String) {
+        let r = db
+            .query_one(
+                "SELECT (SELECT count(DISTINCT run_id) FROM agenttrace.spans WHERE trace_id = ANY($1)),
+                        (SELECT count(*) FROM agenttrace.spans s JOIN agenttrace.traces t USING (trace_id)
+                          WHERE s.trace_id = ANY($1) AND s.run_id <> t.run_id),
+                        (SELECT string_agg(format('%s %s %s %s', a.agent_name, a.span_count, a.llm_calls, a.tool_calls), ';' ORDER BY a.agent_name)
+                           FROM agenttrace.agents a WHERE a.run_id = (SELECT run_id FROM agenttrace.traces WHERE trace_id = $1[1]))
+                        || ' | ' || (SELECT string_agg(format('%s>%s:%s', m.from_agent, m.to_agent, m.kind), ',' ORDER BY m.seq)
+                           FROM agenttrace.agent_messages m WHERE m.run_id = (SELECT run_id FROM agenttrace.traces WHERE trace_id = $1[1]))
+                        || ' | ' || (SELECT format('%s %s %s', r.status, r.span_count, r.agent_count)
+                           FROM agenttrace.run_summaries r WHERE r.run_id = (SELECT run_id FROM agenttrace.traces WHERE trace_id = $1[1]))",
+                &[&ids],
+            )
+            .unwrap();
+        (r.get(0), r.get(1), r.get::<_, Option<String>>(2).unwrap_or_default())
+    };
+    let mut results = Vec::new();
+    for raw in [true, false] {
+        let mut salted = req.clone();
+        salt_request(&mut salted, fresh_salt());
+        let ids: Vec<uuid_text::Uuid> = trace_ids_hex(&salted).into_iter().map(uuid_text::Uuid).collect();
+        db.batch_execute(if raw { "SET agenttrace.normalize = off" } else { "RESET agenttrace.normalize" }).unwrap();
+        for part in split_reversed(&salted, 4) {
+            assert_eq!(ingest(&mut db, &part, "application/x-protobuf", None).error, None);
+        }
+        db.batch_execute("RESET agenttrace.normalize").unwrap();
+        let (runs, misplaced, _) = derived(&mut db, &ids);
+        assert_eq!((runs, misplaced), (1, 0), "raw = {raw}: spans not all in the trace's run");
+        if raw {
+            let run: String = db.query_one("SELECT run_id::text FROM agenttrace.traces WHERE trace_id = $1", &[&ids[0]]).unwrap().get(0);
+            db.query_one("SELECT agenttrace.renormalize($1::text::uuid)", &[&run]).unwrap();
+        }
+        results.push(derived(&mut db, &ids).2);
+    }
+    assert!(!results[1].is_empty());
+    assert_eq!(results[0], results[1], "raw + renormalize differs from normalized ingest");
+}
