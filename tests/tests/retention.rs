@@ -3,21 +3,6 @@
 use agenttrace_tests::*;
 use postgres::Client;
 
-fn scratch_db(with_timescaledb: bool) -> (String, Client) {
-    let name = format!("agenttrace_test_retention_{}", agenttrace_core::ids::to_hex(&fresh_salt()));
-    let mut admin = connect();
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let url = database_url().rsplit_once('/').map(|(a, _)| format!("{a}/{name}")).unwrap();
-    let mut db = connect_to(&url);
-    let tsdb = if with_timescaledb { "CREATE EXTENSION timescaledb;" } else { "" };
-    db.batch_execute(&format!("SET client_min_messages = warning; {tsdb} CREATE EXTENSION pg_agenttrace")).unwrap();
-    (name, db)
-}
-
-fn drop_db(name: &str) {
-    let _ = connect().batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-}
-
 fn count(db: &mut Client, table: &str) -> i64 {
     db.query_one(&format!("SELECT count(*) FROM agenttrace.{table}"), &[]).unwrap().get(0)
 }
@@ -36,7 +21,7 @@ fn fresh_span_now(db: &mut Client) {
 }
 
 fn check(with_timescaledb: bool) {
-    let (name, mut db) = scratch_db(with_timescaledb);
+    let (name, _, mut db) = scratch_db("retention", with_timescaledb, None);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // The corpus runs are from 2026-11-22; move them two days into the past of "now" so the test
         // does not depend on today's date.
