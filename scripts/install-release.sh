@@ -22,6 +22,11 @@ grep -vE '^\s*(#|$)' "$ROOT/sql/releases/versions" | while read -r version commi
     echo "building pg_agenttrace $version (commit $commit) ..."
     src="$CACHE/$version/src"
     rm -rf "$src" && mkdir -p "$src"
+    if ! git -C "$ROOT" cat-file -e "$commit^{commit}" 2>/dev/null; then
+      # A shallow clone lacks the released commit: fetch the history.
+      git -C "$ROOT" fetch --quiet --unshallow 2>/dev/null || git -C "$ROOT" fetch --quiet origin "$commit" || true
+    fi
+    git -C "$ROOT" cat-file -e "$commit^{commit}" || { echo "commit $commit of $version is not in this clone" >&2; exit 1; }
     git -C "$ROOT" archive "$commit" | tar -x -C "$src"
     # One target directory for every release keeps the dependency builds shared.
     (cd "$src" && CARGO_TARGET_DIR="$CACHE/target" PGRX_PG_CONFIG_PATH="$PG_CONFIG" \
