@@ -1016,8 +1016,6 @@ fn write_derived(
 
     let no_totals = RunTotals::default();
     let mut run_totals: Vec<&RunTotals> = Vec::with_capacity(runs.len());
-    let mut d_totals: Vec<&RunTotals> = Vec::with_capacity(runs.len());
-    let mut d_fw: Vec<Option<String>> = Vec::with_capacity(runs.len());
     for (run, spans, an) in runs {
         let run_uuid = uuid(run);
         // Setup traces still waiting for their run are not a run of their own.
@@ -1083,8 +1081,6 @@ fn write_derived(
             c_state.push((!c.state.is_null()).then(|| c.state.to_string()));
         }
         d_run.push(run_uuid);
-        d_fw.push(an.framework.clone());
-        d_totals.push(totals.get(run).unwrap_or(&no_totals));
         let (keywords, document) = search_document(spans, an);
         d_keys.push(keywords);
         d_doc.push(document);
@@ -1167,7 +1163,7 @@ fn write_derived(
         let time = |t: Option<i64>| t.map(timestamptz);
         let cols = Columns::new()
             .col("run_id", "uuid", r_run)
-            .col("framework", "text", r_fw)
+            .col("framework", "text", r_fw.clone())
             .map("service_name", "text", &run_totals, |t| {
                 t.root_service.clone()
             })
@@ -1226,11 +1222,12 @@ fn write_derived(
         let time = |t: Option<i64>| t.map(timestamptz);
         let cols = Columns::new()
             .col("run_id", "uuid", d_run)
-            .map("service_name", "text", &d_totals, |t| {
+            // One row per run, in the order of run_summaries' rows.
+            .map("service_name", "text", &run_totals, |t| {
                 t.root_service.clone()
             })
-            .col("framework", "text", d_fw)
-            .map("start_time", "timestamptz", &d_totals, |t| {
+            .col("framework", "text", r_fw)
+            .map("start_time", "timestamptz", &run_totals, |t| {
                 time(t.start_pg_micros)
             })
             .map("words", "text", &d_doc, |d| search_words(d))
