@@ -62,6 +62,9 @@ CREATE TABLE spans (
     input_text               text,
     output_text              text,
     ingested_at              timestamptz NOT NULL DEFAULT now(),
+    -- agenttrace_core::rows::SpanRow::facts_hash of the facts above: ingest rewrites a stored
+    -- span's facts only when this changes (NULL: never compared yet)
+    facts_hash               bigint,
     -- start_time is part of the key because a hypertable's unique keys must hold its time column;
     -- re-ingesting a span gives the same start_time, so (trace_id, span_id) stays idempotent.
     PRIMARY KEY (trace_id, span_id, start_time)

@@ -112,6 +112,25 @@ impl SpanRow {
         Self::build(span, facts, run_id, false)
     }
 
+    /// A fingerprint of the normalized facts stored with the span (FNV-1a, stable across builds):
+    /// ingest compares it with the stored one and rewrites only spans whose facts changed.
+    pub fn facts_hash(&self) -> i64 {
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        h.bytes(&self.run_id);
+        for s in [&self.framework, &self.instrumentation, &self.agent_name, &self.agent_id, &self.agent_role, &self.model, &self.provider] {
+            h.text(s.as_deref());
+        }
+        h.text(Some(self.category));
+        for n in [self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens, self.total_tokens] {
+            h.number(n);
+        }
+        for s in [&self.tool_name, &self.tool_call_id, &self.error_type, &self.error_message, &self.input_text, &self.output_text] {
+            h.text(s.as_deref());
+        }
+        h.bytes(&[self.is_error as u8]);
+        h.0 as i64
+    }
+
     fn build(span: &SpanRecord, facts: &SpanFacts, run_id: TraceId, with_attributes: bool) -> Self {
         let cut = |s: &Option<String>| s.as_deref().map(|s| excerpt(s, EXCERPT_BYTES));
         SpanRow {
@@ -163,6 +182,35 @@ impl SpanRow {
             error_message: facts.error_message.as_deref().map(|s| excerpt(s, 2 * EXCERPT_BYTES)),
             input_text: cut(&facts.input_text),
             output_text: cut(&facts.output_text),
+        }
+    }
+}
+
+/// FNV-1a, with a marker per field so that (None, "a") and ("a", None) differ.
+struct Fnv(u64);
+
+impl Fnv {
+    fn bytes(&mut self, b: &[u8]) {
+        for x in b {
+            self.0 = (self.0 ^ *x as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn text(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.bytes(&(s.len() as u64).to_le_bytes());
+                self.bytes(s.as_bytes());
+            }
+            None => self.bytes(&[0xff; 9]),
+        }
+    }
+    fn number(&mut self, n: Option<i64>) {
+        match n {
+            Some(n) => {
+                self.bytes(&[1]);
+                self.bytes(&n.to_le_bytes());
+            }
+            None => self.bytes(&[0]),
         }
     }
 }
@@ -311,6 +359,29 @@ mod tests {
         assert_eq!(search_words(doc), "research crew kickoff execute tool lookup fact tools web search");
         assert_eq!(search_words(""), "");
         assert_eq!(search_words("Grüße grüße ÉCOLE école"), "Grüße ÉCOLE");
+    }
+
+    #[test]
+    fn facts_hash_changes_with_any_fact_and_only_with_facts() {
+        let a = row(1, None, 100, 50_000, "agent");
+        let same_facts_other_attributes = SpanRow { attributes_json: "{\"x\":1}".into(), name: "other".into(), ..row(1, None, 100, 50_000, "agent") };
+        assert_eq!(a.facts_hash(), same_facts_other_attributes.facts_hash());
+        let changes: Vec<SpanRow> = vec![
+            SpanRow { agent_name: Some("writer".into()), ..row(1, None, 100, 50_000, "agent") },
+            SpanRow { category: "llm", ..row(1, None, 100, 50_000, "agent") },
+            SpanRow { input_tokens: None, ..row(1, None, 100, 50_000, "agent") },
+            SpanRow { is_error: true, ..row(1, None, 100, 50_000, "agent") },
+            SpanRow { run_id: [2; 16], ..row(1, None, 100, 50_000, "agent") },
+            // the same text in a neighbouring field is a different fact
+            SpanRow { agent_id: Some("x".into()), ..row(1, None, 100, 50_000, "agent") },
+            SpanRow { agent_role: Some("x".into()), ..row(1, None, 100, 50_000, "agent") },
+        ];
+        let mut hashes: Vec<i64> = changes.iter().map(SpanRow::facts_hash).collect();
+        hashes.push(a.facts_hash());
+        let n = hashes.len();
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), n, "two different fact sets hashed alike");
     }
 
     #[test]

@@ -102,7 +102,17 @@ fn stored_run_members(
 
 /// Stored spans of the given traces, rebuilt as records so a grown run is analysed whole.
 pub(crate) fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<Vec<SpanRecord>> {
-    load_spans_where(client, traces, None)
+    load_spans_where(client, traces, None, None)
+}
+
+/// [`load_spans`], plus the stored facts fingerprint of each span that has one.
+fn load_spans_and_facts_hashes(
+    client: &SpiClient<'_>,
+    traces: &[TraceId],
+) -> SpiResult<(Vec<SpanRecord>, HashMap<SpanKey, i64>)> {
+    let mut hashes = HashMap::new();
+    let spans = load_spans_where(client, traces, None, Some(&mut hashes))?;
+    Ok((spans, hashes))
 }
 
 /// One stored span, rebuilt (None when it does not exist).
@@ -111,13 +121,14 @@ pub(crate) fn load_span(
     trace: TraceId,
     span_id: i64,
 ) -> SpiResult<Option<SpanRecord>> {
-    Ok(load_spans_where(client, &[trace], Some(span_id))?.pop())
+    Ok(load_spans_where(client, &[trace], Some(span_id), None)?.pop())
 }
 
 fn load_spans_where(
     client: &SpiClient<'_>,
     traces: &[TraceId],
     only_span: Option<i64>,
+    mut facts_hashes: Option<&mut HashMap<SpanKey, i64>>,
 ) -> SpiResult<Vec<SpanRecord>> {
     let mut resources: HashMap<i64, Arc<Resource>> = HashMap::new();
     let t = select_cached(
@@ -148,7 +159,8 @@ fn load_spans_where(
                 (SELECT json_agg(json_build_array(e.time_unix_nano, e.name, e.attributes, e.dropped_attributes_count) ORDER BY e.event_index)
                    FROM agenttrace.span_events e WHERE e.trace_id = s.trace_id AND e.span_id = s.span_id)::text,
                 (SELECT json_agg(json_build_array(l.linked_trace_id, l.linked_span_id, l.trace_state, l.attributes, l.flags) ORDER BY l.link_index)
-                   FROM agenttrace.span_links l WHERE l.trace_id = s.trace_id AND l.span_id = s.span_id)::text
+                   FROM agenttrace.span_links l WHERE l.trace_id = s.trace_id AND l.span_id = s.span_id)::text,
+                s.facts_hash
            FROM agenttrace.spans s WHERE s.trace_id = ANY($1) AND ($2::bigint IS NULL OR s.span_id = $2)",
         &[uuids(traces).into(), only_span.into()],
     )?;
@@ -187,6 +199,9 @@ fn load_spans_where(
             })
             .collect();
         let hash: i64 = row.get(16)?.unwrap_or_default();
+        if let (Some(map), Some(h)) = (facts_hashes.as_deref_mut(), row.get::<i64>(21)?) {
+            map.insert((trace_id(&tr), i64_to_span_id(sid)), h);
+        }
         out.push(SpanRecord {
             trace_id: trace_id(&tr),
             span_id: i64_to_span_id(sid),
@@ -428,10 +443,13 @@ pub fn store_spans(
     // request of a long run cost as much as the run so far); it only moves the spans of traces
     // whose run changed (runs merged by a new link) to their new run.
     let new_keys: HashSet<SpanKey> = new_spans.iter().map(|s| (s.trace_id, s.span_id)).collect();
+    let mut stored_facts: HashMap<SpanKey, i64> = HashMap::new();
     let prior = if stored_traces.is_empty() {
         Vec::new()
     } else if normalize {
-        load_spans(client, &stored_traces)?
+        let (spans, hashes) = load_spans_and_facts_hashes(client, &stored_traces)?;
+        stored_facts = hashes;
+        spans
     } else {
         let moved: HashMap<TraceId, TraceId> = stored
             .iter()
@@ -475,6 +493,7 @@ pub fn store_spans(
         by_run,
         &new_keys,
         &prior_keys,
+        &stored_facts,
         &touched_traces,
         &run_of,
         clear_runs,
@@ -498,6 +517,8 @@ pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResul
     let traces: Vec<TraceId> = run_by_trace.keys().copied().collect();
     let spans = load_spans(client, &traces)?;
     let prior_keys: HashSet<SpanKey> = spans.iter().map(|s| (s.trace_id, s.span_id)).collect();
+    // Repairs too: every span's facts are compared column by column, whatever its fingerprint.
+    let stored_facts = HashMap::new();
     let run_of = |t: &TraceId| run_by_trace.get(t).copied().unwrap_or(*t);
     let mut by_run: HashMap<TraceId, Vec<SpanRecord>> = HashMap::new();
     for s in spans {
@@ -509,6 +530,7 @@ pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResul
         by_run,
         &HashSet::new(),
         &prior_keys,
+        &stored_facts,
         &traces,
         &run_of,
         clear_runs,
@@ -523,6 +545,7 @@ fn write_runs(
     by_run: HashMap<TraceId, Vec<SpanRecord>>,
     new_keys: &HashSet<SpanKey>,
     prior_keys: &HashSet<SpanKey>,
+    stored_facts: &HashMap<SpanKey, i64>,
     touched_traces: &[TraceId],
     run_of: &dyn Fn(&TraceId) -> TraceId,
     clear_runs: Vec<TraceId>,
@@ -558,7 +581,10 @@ fn write_runs(
             };
             run_totals.add(&row);
             if stored {
-                refreshed_rows.push(row);
+                // Only spans whose facts changed are rewritten (most keep theirs).
+                if stored_facts.get(&key) != Some(&row.facts_hash()) {
+                    refreshed_rows.push(row);
+                }
             } else if new_keys.contains(&key) {
                 inserted_rows.push((row, s));
             }
@@ -640,6 +666,7 @@ fn fact_columns<'a>(cols: Columns<'a>, rows: &[&SpanRow]) -> Columns<'a> {
         .map("error_message", "text", rows, |r| r.error_message.clone())
         .map("input_text", "text", rows, |r| r.input_text.clone())
         .map("output_text", "text", rows, |r| r.output_text.clone())
+        .map("facts_hash", "int8", rows, |r| r.facts_hash())
 }
 
 const FACT_COLUMNS: &[&str] = &[
@@ -664,6 +691,7 @@ const FACT_COLUMNS: &[&str] = &[
     "error_message",
     "input_text",
     "output_text",
+    "facts_hash",
 ];
 
 fn insert_span_rows<'a>(

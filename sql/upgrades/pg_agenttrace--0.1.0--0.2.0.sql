@@ -25,6 +25,10 @@ ALTER TABLE tool_calls DROP CONSTRAINT tool_calls_pkey;
 DROP INDEX IF EXISTS tool_calls_run_idx;
 ALTER TABLE tool_calls ADD PRIMARY KEY (run_id, trace_id, span_id);
 
+-- Ingest rewrites a stored span's facts only when their fingerprint changes (NULL for spans
+-- stored by 0.1.0: compared, and so rewritten, once).
+ALTER TABLE spans ADD COLUMN facts_hash bigint;
+
 -- pg_dump: 0.1.0 did not mark its tables as configuration tables, so logical dumps carried no
 -- trace data. From sql/dump.sql:
 -- One call per statement: each updates the extension's catalog row.

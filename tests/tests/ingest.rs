@@ -423,3 +423,34 @@ fn raw_mode_keeps_spans_with_their_run_and_renormalize_matches_normalized_ingest
     assert!(!results[1].is_empty());
     assert_eq!(results[0], results[1], "raw + renormalize differs from normalized ingest");
 }
+
+#[test]
+fn span_facts_are_the_same_whether_a_run_arrives_whole_or_in_parts() {
+    // Children arrive before the agent spans that own them: the facts of stored spans are
+    // rewritten when a later part changes them (and only then, by their fingerprint).
+    for name in ["ag_native_max_turns", "lg_oi_tool_error", "oai_oi_success", "crew_ev_tool_error"] {
+        let cap = capture(name);
+        let req = request_of(&cap.bodies[0]);
+        let mut db = connect();
+        let mut facts = Vec::new();
+        for parts in [1usize, 5] {
+            let mut salted = req.clone();
+            salt_request(&mut salted, fresh_salt());
+            for part in split_reversed(&salted, parts) {
+                assert_eq!(ingest(&mut db, &part, "application/x-protobuf", None).error, None);
+            }
+            let ids: Vec<uuid_text::Uuid> = trace_ids_hex(&salted).into_iter().map(uuid_text::Uuid).collect();
+            let f: String = db
+                .query_one(
+                    "SELECT string_agg(format('%s %s %s %s %s %s', agenttrace.span_id_hex(span_id), coalesce(agent_name, '-'), category,
+                                              coalesce(tool_name, '-'), is_error, coalesce(model, '-')), ';' ORDER BY span_id)
+                       FROM agenttrace.spans WHERE trace_id = ANY($1)",
+                    &[&ids],
+                )
+                .unwrap()
+                .get(0);
+            facts.push(f);
+        }
+        assert_eq!(facts[0], facts[1], "{name}: facts differ when the run arrives in parts");
+    }
+}
