@@ -253,15 +253,15 @@ pub struct RunTotals {
     pub root_service: Option<String>,
     pub root_name: Option<String>,
     root_rank: Option<(i64, i64)>,
-    traces: Vec<TraceId>,
+    traces: std::collections::HashSet<TraceId>,
 }
 
 impl RunTotals {
     pub fn add(&mut self, row: &SpanRow) {
         self.start_pg_micros = Some(self.start_pg_micros.map_or(row.start_time_pg_micros, |t| t.min(row.start_time_pg_micros)));
         self.end_pg_micros = Some(self.end_pg_micros.map_or(row.end_time_pg_micros, |t| t.max(row.end_time_pg_micros)));
-        if !self.traces.contains(&row.trace_id) {
-            self.traces.push(row.trace_id);
+        // A set: a run of many traces (AutoGen splits one run into dozens) stays linear.
+        if self.traces.insert(row.trace_id) {
             self.trace_count = self.traces.len() as i32;
         }
         self.span_count = self.span_count.saturating_add(1);

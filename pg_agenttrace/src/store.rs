@@ -1019,7 +1019,7 @@ fn write_derived(
         vec![],
     );
     // search documents
-    let (mut d_run, mut d_doc, mut d_keys) = (vec![], vec![], vec![]);
+    let (mut d_doc, mut d_keys) = (vec![], vec![]);
     let (mut r_replay_run, mut r_replay_cp) = (vec![], vec![]);
     // run summaries
     let (
@@ -1108,7 +1108,6 @@ fn write_derived(
             c_step.push(c.step.and_then(|s| i32::try_from(s).ok()));
             c_state.push((!c.state.is_null()).then(|| c.state.to_string()));
         }
-        d_run.push(run_uuid);
         let (keywords, document) = search_document(spans, an);
         d_keys.push(keywords);
         d_doc.push(document);
@@ -1186,6 +1185,8 @@ fn write_derived(
             .col("duration_ns", "int8", t_dur);
         writes.insert(cols, "agenttrace.tool_calls", "", n);
     }
+    // run_search has one row per run_summaries row, same runs in the same order.
+    let search_runs = r_run.clone();
     {
         let n = r_run.len();
         let time = |t: Option<i64>| t.map(timestamptz);
@@ -1246,11 +1247,10 @@ fn write_derived(
         writes.insert(cols, "agenttrace.checkpoints", "ON CONFLICT DO NOTHING", n);
     }
     {
-        let n = d_run.len();
+        let n = d_doc.len();
         let time = |t: Option<i64>| t.map(timestamptz);
         let cols = Columns::new()
-            .col("run_id", "uuid", d_run)
-            // One row per run, in the order of run_summaries' rows.
+            .col("run_id", "uuid", search_runs)
             .map("service_name", "text", &run_totals, |t| {
                 t.root_service.clone()
             })
