@@ -19,7 +19,10 @@ RUN TSDB_WORKDIR=/tmp/tsdb install-timescaledb.sh "$PG_CONFIG" \
  && mkdir -p /out/tsdb/lib /out/tsdb/ext \
  && cp /usr/lib/postgresql/15/lib/timescaledb*.so /out/tsdb/lib/ \
  && cp /usr/share/postgresql/15/extension/timescaledb* /out/tsdb/ext/
+# cargo-pgrx with the vendored SQL generator: the same sources give the same install script (vendor/README.md)
+COPY vendor/pgrx-sql-entity-graph /opt/pgrx-sql-entity-graph
 RUN cargo install cargo-pgrx --version 0.18.0 --locked \
+      --config 'patch.crates-io.pgrx-sql-entity-graph.path="/opt/pgrx-sql-entity-graph"' \
  && cargo pgrx init --pg15 "$PG_CONFIG"
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Project-local PostgreSQL 15 cluster, owned by the `postgres` user (PostgreSQL refuses root).
 #   db.sh start | stop | restart | status | create-db | psql [args]
+#   db.sh reset-db --delete-all-data
+# Nothing here but reset-db deletes data: start, create-db (run by setup.sh, run.sh and test.sh)
+# keep every stored trace across re-runs, restarts, rebuilds and upgrades.
+# reset-db is for developers only: it drops pg_agenttrace (and with it every trace, run,
+# annotation and setting in schema agenttrace of $PGDATABASE) and creates it again from the
+# installed script; it refuses to run without --delete-all-data.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/env.sh"
@@ -37,6 +43,13 @@ CONF
 
 is_running() { pgctl status >/dev/null 2>&1; }
 
+# The installed install script of the default version, and which one each database was created from.
+control="$PG_SHAREDIR/extension/pg_agenttrace.control"
+default=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$control" 2>/dev/null || true)
+script="$PG_SHAREDIR/extension/pg_agenttrace--$default.sql"
+sum=$(sha256sum "$script" 2>/dev/null | cut -d' ' -f1 || true)
+marker="$AGENTTRACE_PGDATA/pg_agenttrace.$PGDATABASE.sha256"
+
 case "${1:-start}" in
   start)
     init_cluster
@@ -57,25 +70,32 @@ CREATE EXTENSION IF NOT EXISTS timescaledb;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 SQL
     # An installed older version is updated in place (ALTER EXTENSION ... UPDATE keeps the data).
-    # A rebuilt extension with an unchanged version number has a new install script but the
-    # database still has the old objects: recreate it in this development database (releases
-    # bump the version and ship an upgrade script instead).
-    control="$PG_SHAREDIR/extension/pg_agenttrace.control"
-    default=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$control")
-    script="$PG_SHAREDIR/extension/pg_agenttrace--$default.sql"
-    sum=$(sha256sum "$script" | cut -d' ' -f1)
-    marker="$AGENTTRACE_PGDATA/pg_agenttrace.$PGDATABASE.sha256"
+    # The same version with a different install script (a developer changed SQL without a new
+    # version and upgrade script) is left as it is, with a warning: data is never dropped here.
     current=$(psql -qAt -d "$PGDATABASE" -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_agenttrace'")
     if [ -n "$current" ] && [ "$current" != "$default" ]; then
-      echo "updating pg_agenttrace $current -> $default in $PGDATABASE"
+      echo "updating pg_agenttrace $current -> $default in $PGDATABASE (data kept)"
       psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" -c "SET client_min_messages = warning; ALTER EXTENSION pg_agenttrace UPDATE TO '$default'"
-    elif [ -n "$current" ] && [ "$(cat "$marker" 2>/dev/null)" != "$sum" ]; then
-      echo "pg_agenttrace's install script changed at the same version: recreating it in $PGDATABASE (its agenttrace.* data is dropped)"
-      psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" -c "SET client_min_messages = warning; DROP EXTENSION pg_agenttrace CASCADE"
+    elif [ -n "$current" ] && [ -f "$marker" ] && [ "$(cat "$marker")" != "$sum" ]; then
+      echo "WARNING: $PGDATABASE has pg_agenttrace $current from an earlier build of the same version whose install script differs from the one installed now."
+      echo "         Its objects and all of its data are kept as they are. A release ships the change as a new version with an upgrade script;"
+      echo "         to rebuild this development database from the new script instead, deleting its traces: scripts/db.sh reset-db --delete-all-data"
+      exit 0
     fi
     psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS pg_agenttrace"
     echo "$sum" > "$marker"
     ;;
+  reset-db)
+    if [ "${2:-}" != "--delete-all-data" ]; then
+      echo "reset-db drops pg_agenttrace in database $PGDATABASE with every trace, run, annotation and setting it stores," >&2
+      echo "then creates it again from the installed script. Run it as: $0 reset-db --delete-all-data" >&2
+      exit 2
+    fi
+    echo "deleting pg_agenttrace and all of its data in $PGDATABASE, then creating it again"
+    psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" -c "SET client_min_messages = warning" \
+      -c "DROP EXTENSION IF EXISTS pg_agenttrace CASCADE" -c "CREATE EXTENSION pg_agenttrace"
+    echo "$sum" > "$marker"
+    ;;
   psql) shift; exec psql "$@" ;;
-  *) echo "usage: $0 start|stop|restart|status|create-db|psql" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|status|create-db|psql [args]|reset-db --delete-all-data" >&2; exit 2 ;;
 esac

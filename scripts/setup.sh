@@ -41,12 +41,20 @@ else
 fi
 
 # ---------------------------------------------------------------- cargo-pgrx
+# Installed with vendor/pgrx-sql-entity-graph (pgrx's SQL generator, 0.18.0 + one patch), so the
+# same sources always give the same install script byte for byte (vendor/README.md). A stamp
+# records which patch the installed binary carries; a different one reinstalls it.
 export PATH="$HOME/.cargo/bin:$PATH"
-if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
-  step "installing cargo-pgrx $PGRX_VERSION (about 4 minutes the first time)"
-  cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
+PGRX_PATCH="$ROOT/vendor/pgrx-sql-entity-graph"
+patch_sum=$(cd "$PGRX_PATCH" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+PGRX_STAMP="$HOME/.cargo/cargo-pgrx.pg_agenttrace-patch"
+if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION" || [ "$(cat "$PGRX_STAMP" 2>/dev/null)" != "$patch_sum" ]; then
+  step "installing cargo-pgrx $PGRX_VERSION with the vendored SQL generator (about 4 minutes the first time)"
+  cargo install cargo-pgrx --version "$PGRX_VERSION" --locked --force \
+    --config "patch.crates-io.pgrx-sql-entity-graph.path=\"$PGRX_PATCH\""
+  echo "$patch_sum" > "$PGRX_STAMP"
 else
-  step "cargo-pgrx $PGRX_VERSION present"
+  step "cargo-pgrx $PGRX_VERSION (vendored SQL generator) present"
 fi
 if ! grep -q "pg15" "${PGRX_HOME:-$HOME/.pgrx}/config.toml" 2>/dev/null; then
   step "registering PostgreSQL 15 with pgrx"

@@ -4,6 +4,7 @@
 #   2. end-to-end tests against fresh databases with the installed extension
 #      (agenttrace_test with TimescaleDB, agenttrace_test_plain without)
 #   3. the ingress over real HTTP with the real OpenTelemetry Python exporter
+#   4. re-runs of setup.sh / run.sh and a rebuild keep every stored row (tests/setup_rerun.sh)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -37,4 +38,6 @@ if [ -x "$ROOT/tests/python/run.sh" ]; then
   cargo build --release -p agenttrace-ingress
   DATABASE_URL="$AGENTTRACE_TEST_DATABASE_URL" AGENTTRACE_INGRESS_BIN="$ROOT/target/release/agenttrace-ingress" "$ROOT/tests/python/run.sh"
 fi
+step "re-running the set-up and the main command keeps the data; the install script is deterministic"
+"$ROOT/tests/setup_rerun.sh"
 step "all tests passed"
