@@ -6,7 +6,8 @@
 //! within the limits and hand them to [`ingest`] (rate limit, auth, database up, queue room), the
 //! one pipeline: it queues the body in [`queue`]; [`db`] writers cut the queue into batches, COPY them into
 //! `agenttrace.ingest_staging`, call `agenttrace.ingest_staged` and COMMIT, and only then answer
-//! each request from its result row ([`protocol`] encodes it). [`forward`] optionally mirrors
+//! each request from its result row ([`protocol`] encodes it). [`judge`] is the optional LLM
+//! judge, a separate binary (`agenttrace-judge`) sharing the crate. [`forward`] optionally mirrors
 //! accepted bodies to a second endpoint; [`metrics`] is the Prometheus side.
 pub mod auth;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod db;
 pub mod forward;
 pub mod grpc;
 pub mod ingest;
+pub mod judge;
 pub mod listen;
 pub mod metrics;
 pub mod protocol;

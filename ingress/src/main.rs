@@ -1,4 +1,6 @@
 //! agenttrace-ingress: OTLP/HTTP receiver for pg_agenttrace. See the crate docs in lib.rs.
+use std::io::IsTerminal;
+
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -16,7 +18,8 @@ fn main() -> std::process::ExitCode {
     if cfg.log_json {
         tracing_subscriber::fmt().with_env_filter(filter).json().init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        // Colour only on a terminal: log files and collectors get plain text.
+        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stdout().is_terminal()).init();
     }
     tracing::info!(config = %cfg.redacted(), version = env!("CARGO_PKG_VERSION"), "starting agenttrace-ingress");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
