@@ -65,7 +65,7 @@ struct Acc {
     first_seen: u64,
 }
 
-pub fn attribute_failure(run: &RunView, findings: &[Finding], _cfg: &MastConfig) -> Attribution {
+pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) -> Attribution {
     let o = &run.analysis.outcome;
     let facts = &run.analysis.facts;
     let mut acc: HashMap<String, Acc> = HashMap::new();
@@ -197,19 +197,21 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], _cfg: &MastConfig)
             }
         }
     }
-    // Findings of every mode add evidence against their agent.
+    // Findings of every mode add evidence against their agent; content findings that reach the
+    // verdict threshold weigh most (on a run reported as successful they are the only evidence).
     for f in findings
         .iter()
         .filter(|f| !(o.status == OutcomeStatus::StoppedEarly && f.mode_id == "FM-1.3"))
     {
         if let Some(a) = &f.agent_name {
             let span = f.spans.first().and_then(|r| run.index.get(r).copied());
-            add(
-                a,
-                0.3 * f.severity.weight() * f.confidence,
-                span,
-                format!("{}: {}", f.mode_id, f.explanation),
-            );
+            let w = if f.semantic && f.confidence >= cfg.verdict_min_confidence {
+                let base = if o.status == OutcomeStatus::Success { 2.0 } else { 0.9 };
+                base * f.confidence
+            } else {
+                0.3 * f.severity.weight() * f.confidence
+            };
+            add(a, w, span, format!("{}: {}", f.mode_id, f.explanation));
         }
     }
     if let Some(t) = run.turns.iter().max_by_key(|t| (t.end, t.start)) {

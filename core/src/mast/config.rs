@@ -58,6 +58,8 @@ pub struct MastConfig {
     pub reset_min_history: usize,
     /// Tool arguments / results longer than this are compared on this many bytes only.
     pub max_text_bytes: usize,
+    /// A content finding at or above this confidence makes the run's analysed verdict "failure".
+    pub verdict_min_confidence: f32,
 }
 
 impl Default for MastConfig {
@@ -210,6 +212,7 @@ impl Default for MastConfig {
             reset_max_kept: 1,
             reset_min_history: 3,
             max_text_bytes: 4096,
+            verdict_min_confidence: 0.7,
         }
     }
 }
@@ -281,6 +284,7 @@ pub(crate) const DESCRIPTIONS: &[(&str, &str)] = &[
     ("reset_max_kept", "FM-2.1: an LLM input that keeps at most this many earlier non-system messages is a reset ..."),
     ("reset_min_history", "FM-2.1: ... of a conversation that had at least this many."),
     ("max_text_bytes", "Texts are compared on at most this many bytes."),
+    ("verdict_min_confidence", "A content finding at or above this confidence (0..1) makes a run the framework reported as successful a failed run in the analysed verdict."),
 ];
 
 #[cfg(test)]
