@@ -320,6 +320,17 @@ pub fn readable(t: &str, last_only: bool) -> Option<String> {
         };
         return (!text.trim().is_empty()).then(|| text.trim().to_string());
     }
+    // Serialized framework messages (LangChain `{"lc": 1, ..., "kwargs": {"content": ...}}`).
+    let mut contents = Vec::new();
+    content_strings(&v, &mut contents, 0);
+    if !contents.is_empty() {
+        let text = if last_only {
+            contents.last().cloned().unwrap_or_default()
+        } else {
+            contents.join("\n")
+        };
+        return Some(text.trim().to_string());
+    }
     let mut leaves = Vec::new();
     collect_strings(&v, &mut leaves, 0);
     let text = if last_only {
@@ -396,6 +407,43 @@ pub fn task_text(t: &str) -> Option<String> {
         }
     }
     readable(tt, false)
+}
+
+/// Non-empty string values of `content` keys, depth-first, bounded.
+pub fn content_strings(v: &serde_json::Value, out: &mut Vec<String>, depth: usize) {
+    if depth > 10 || out.len() > 64 {
+        return;
+    }
+    match v {
+        serde_json::Value::Array(a) => a.iter().for_each(|x| content_strings(x, out, depth + 1)),
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                match x {
+                    serde_json::Value::String(s) if k == "content" && !s.trim().is_empty() => {
+                        out.push(s.clone())
+                    }
+                    _ => content_strings(x, out, depth + 1),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A tool result as the tool returned it: framework wrappers (LangChain `ToolMessage`
+/// serializations with `content` and `tool_call_id`) unwrapped, other text unchanged.
+pub fn tool_result_text(t: &str) -> String {
+    let tt = t.trim();
+    if tt.starts_with('{') && tt.contains("tool_call_id") {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(head(tt, 1 << 20)) {
+            let mut c = Vec::new();
+            content_strings(&v, &mut c, 0);
+            if !c.is_empty() {
+                return c.join("\n");
+            }
+        }
+    }
+    tt.to_string()
 }
 
 fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>, depth: usize) {

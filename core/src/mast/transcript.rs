@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::text::readable;
+use super::text::{readable, tool_result_text};
 use super::RunView;
 use crate::ids::to_hex;
 use crate::normalize::SpanCategory;
@@ -185,7 +185,7 @@ impl Transcript {
                 .as_deref()
                 .or(t.error_message.as_deref())
                 .unwrap_or("");
-            let mut s = step(StepKind::ToolCall, i, t.agent_name.clone(), res.to_string());
+            let mut s = step(StepKind::ToolCall, i, t.agent_name.clone(), tool_result_text(res));
             s.tool = Some(t.tool_name.clone());
             s.arguments = t.arguments.as_deref().map(bound);
             s.is_error = t.is_error;

@@ -120,6 +120,12 @@ impl Vocabulary for GenAi {
         if f.output_messages.is_empty() && sp.flat.gen_ai_completion {
             f.output_messages = messages::flattened(&span.attributes, "gen_ai.completion");
         }
+        if f.output_messages.iter().any(|m| m.content.starts_with("{'content': ")) {
+            f.output_messages.iter_mut().for_each(messages::fix_python_repr);
+            if f.output_text.as_deref().is_some_and(|t| t.starts_with("{'content': ")) {
+                f.output_text = messages::last_text(&f.output_messages);
+            }
+        }
         if f.output_text.is_none() {
             f.output_text = messages::last_text(&f.output_messages);
         }

@@ -498,7 +498,8 @@ fn outcome(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage]) -> RunOutcome {
         let terminated = cx.order.iter().copied().find(|&i| cx.facts[i].control.as_deref() == Some("termination"));
         let last_msg = messages.iter().rev().find(|m| m.from_agent.is_some()).and_then(|m| m.content.as_deref());
         if let Some(t) = terminated {
-            if let Some(reason) = autogen::group_chat_stopped(last_msg, true) {
+            let first_msg = messages.iter().find(|m| m.from_agent.is_none()).and_then(|m| m.content.as_deref());
+            if let Some(reason) = autogen::group_chat_stopped(last_msg, first_msg, true) {
                 let agent = last_turn_before(turns, cx.spans[t].end_time_unix_nano);
                 return RunOutcome { status: OutcomeStatus::StoppedEarly, reason: Some(reason), failing_agent: agent, failing_span: span_ref(t) };
             }
