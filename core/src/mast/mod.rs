@@ -20,6 +20,7 @@ use crate::normalize::{analyze_run, OutcomeStatus, RunAnalysis};
 mod attribution;
 mod config;
 pub mod eval;
+pub mod facts;
 pub mod rules;
 pub mod semantic_eval;
 pub mod text;

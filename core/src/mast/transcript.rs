@@ -81,6 +81,11 @@ pub struct Transcript {
     pub steps: Vec<Step>,
     pub final_output: Option<String>,
     pub final_agent: Option<String>,
+    /// Indices of the steps where an agent says something (model answers with text, agent
+    /// outputs, messages it sent), in time order; a text repeated by the same agent in
+    /// consecutive such steps is listed once.
+    #[serde(skip)]
+    pub said: Vec<usize>,
     #[serde(skip)]
     pub final_span: Option<usize>,
 }
@@ -216,6 +221,20 @@ impl Transcript {
             }
         }
         steps.sort_by_key(|s| (s.time_ns, s.kind as u8));
+        let mut said: Vec<usize> = Vec::new();
+        let mut last_text: HashMap<&str, &str> = HashMap::new();
+        for (k, s) in steps.iter().enumerate() {
+            let speaks = matches!(s.kind, StepKind::LlmCall | StepKind::AgentOutput | StepKind::Message);
+            let Some(a) = s.agent.as_deref() else { continue };
+            if !speaks || s.text.is_empty() {
+                continue;
+            }
+            if last_text.get(a) == Some(&s.text.as_str()) {
+                continue;
+            }
+            last_text.insert(a, s.text.as_str());
+            said.push(k);
+        }
         Transcript {
             task: run.task.as_ref().map(|t| bound(&t.text)),
             task_span: run.task.as_ref().map(|t| t.span),
@@ -224,7 +243,18 @@ impl Transcript {
             final_output: run.final_output.as_ref().map(|f| bound(&f.text)),
             final_agent: run.final_output.as_ref().and_then(|f| f.agent.clone()),
             final_span: run.final_output.as_ref().map(|f| f.span),
+            said,
         }
+    }
+
+    /// Utterances (see [`Transcript::said`]) as steps.
+    pub fn utterances(&self) -> impl Iterator<Item = &Step> {
+        self.said.iter().map(|&k| &self.steps[k])
+    }
+
+    /// Tool executions, in time order.
+    pub fn tool_steps(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().filter(|s| s.kind == StepKind::ToolCall)
     }
 
     /// Instructions of one agent.
