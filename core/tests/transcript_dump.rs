@@ -22,3 +22,19 @@ fn dump_transcripts() {
         println!("{}", t.render(600));
     }
 }
+
+#[test]
+#[ignore]
+fn dump_messages() {
+    let only = std::env::var("MAST_DUMP").ok();
+    for c in captures() {
+        if only.as_deref().is_some_and(|o| !c.name.contains(o)) {
+            continue;
+        }
+        let spans = load_capture(&c);
+        let a = analyze_run(&spans);
+        for m in &a.messages {
+            println!("{:?} -> {} {:?}", m.from_agent, m.to_agent, m.content.as_deref().map(|c| (c.len(), c.chars().rev().take(40).collect::<String>())));
+        }
+    }
+}

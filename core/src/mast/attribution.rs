@@ -180,8 +180,15 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
                 ),
             );
         }
+        // A restart request (FM-2.1) explains the repetition that answers it.
+        let restarted = findings
+            .iter()
+            .any(|f| f.mode_id == "FM-2.1" && f.semantic && f.confidence >= cfg.verdict_min_confidence);
         for f in findings.iter().filter(|f| f.mode_id == "FM-1.3") {
             if let Some(a) = &f.agent_name {
+                if restarted && findings.iter().any(|g| g.mode_id == "FM-2.1" && g.agent_name.as_ref() != Some(a)) {
+                    continue;
+                }
                 // Decisive step: the first repetition.
                 let span = f
                     .spans
@@ -206,7 +213,7 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
         if let Some(a) = &f.agent_name {
             let span = f.spans.first().and_then(|r| run.index.get(r).copied());
             let w = if f.semantic && f.confidence >= cfg.verdict_min_confidence {
-                let base = if o.status == OutcomeStatus::Success { 2.0 } else { 0.9 };
+                let base = if o.status == OutcomeStatus::Success { 2.0 } else { 1.2 };
                 base * f.confidence
             } else {
                 0.3 * f.severity.weight() * f.confidence

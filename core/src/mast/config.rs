@@ -119,7 +119,7 @@ impl Default for MastConfig {
                 "internal server error",
             ]),
             require_verification_step: false,
-            derailment_min_overlap: 0.2,
+            derailment_min_overlap: 0.0,
             derailment_min_task_words: 1,
             instruction_words: s(&[
                 "write",
@@ -274,7 +274,7 @@ pub(crate) const DESCRIPTIONS: &[(&str, &str)] = &[
     ("rejection_keywords", "FM-3.3: verifier outputs that reject (take precedence over approval)."),
     ("error_markers", "FM-3.2/3.3: text in an output that shows an error leaked into it."),
     ("require_verification_step", "FM-3.2: also report runs that have no verification step at all, even when nothing visibly went wrong."),
-    ("derailment_min_overlap", "FM-2.3: fire when less than this share of the task's topic words reach the final output."),
+    ("derailment_min_overlap", "FM-2.3 final_output_off_task: fire when less than this share of the task's topic words reach the final output; 0 (default) disables it: word overlap with the task flagged too many clean runs whose final step is a short confirmation, tool_data_ignored judges derailment from content."),
     ("derailment_min_task_words", "FM-2.3: the task needs at least this many topic words to be judged."),
     ("instruction_words", "FM-2.3: instruction words that are not the task's topic."),
     ("info_min_overlap", "FM-2.4/2.5: share of a message's or tool result's content words that must reach the receiver."),

@@ -164,22 +164,29 @@ pub fn content_words(t: &str) -> Vec<String> {
 /// Items of enumerations of three or more: `A, B, C and D`, `A, B or C`, `(A, B, C)`; each
 /// item at most four words (the first item is cut to the length of the others).
 pub fn enumerations(t: &str) -> Vec<Vec<String>> {
+    enumerations_at(t).into_iter().map(|(_, v)| v).collect()
+}
+
+/// [`enumerations`] with the byte offset where each list starts.
+pub fn enumerations_at(t: &str) -> Vec<(usize, Vec<String>)> {
     static E: OnceLock<Regex> = OnceLock::new();
     static P: OnceLock<Regex> = OnceLock::new();
     let item = r"[A-Za-z0-9][A-Za-z0-9\-_/]*(?: [A-Za-z0-9][A-Za-z0-9\-_/]*){0,3}";
     let r = re(&E, &format!(r"{item}(?:, {item})+,? (?:and|or) {item}"));
     let paren = re(&P, r"\(([^()]{3,240})\)");
-    let mut out: Vec<Vec<String>> = Vec::new();
-    let mut push = |mut items: Vec<String>| {
+    let mut out: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut push = |at: usize, mut items: Vec<String>| {
         items.retain(|x| !x.is_empty());
         if items.len() < 3 {
             return;
         }
         let n = items[1..].iter().map(|x| x.split_whitespace().count()).max().unwrap_or(1);
         let first: Vec<&str> = items[0].split_whitespace().collect();
-        items[0] = first[first.len().saturating_sub(n)..].join(" ");
-        if !out.contains(&items) {
-            out.push(items);
+        let cut = first.len().saturating_sub(n);
+        let skipped: usize = first[..cut].iter().map(|w| w.len() + 1).sum();
+        items[0] = first[cut..].join(" ");
+        if !out.iter().any(|(_, v)| *v == items) {
+            out.push((at + skipped, items));
         }
     };
     for m in r.find_iter(t) {
@@ -193,16 +200,51 @@ pub fn enumerations(t: &str) -> Vec<Vec<String>> {
             .chain(std::iter::once(last))
             .map(|x| x.trim().to_string())
             .collect();
-        push(items);
+        push(m.start(), items);
     }
     for c in paren.captures_iter(t) {
         let inner = &c[1];
         let items: Vec<String> = inner.split(',').map(|x| x.trim().to_string()).collect();
         if items.iter().all(|x| x.split_whitespace().count() <= 4) {
-            push(items);
+            push(c.get(0).map_or(0, |m| m.start()), items);
         }
     }
     out
+}
+
+const COUNT_WORDS: &[(&str, usize)] = &[("three", 3), ("four", 4), ("five", 5), ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10)];
+
+/// Enumerations the text asks to handle completely: a list of identifiers, or a list that
+/// follows the noun of a count phrase of the same size ("all four integrations (a, b, c, d)",
+/// "all three depots" ... "depots A-1, A-2 and A-3").
+pub fn required_enumerations(t: &str) -> Vec<Vec<String>> {
+    let lower = t.to_lowercase();
+    let toks: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    // (count, noun stems) of "<count> [adj] <noun>".
+    let mut counted: Vec<(usize, String)> = Vec::new();
+    for (k, w) in toks.iter().enumerate() {
+        let n = COUNT_WORDS.iter().find(|(c, _)| c == w).map(|(_, n)| *n).or_else(|| w.parse().ok().filter(|n| (3..=20).contains(n)));
+        if let Some(n) = n {
+            for x in toks.iter().skip(k + 1).take(2) {
+                counted.push((n, x.trim_end_matches('s').to_string()));
+            }
+        }
+    }
+    enumerations_at(t)
+        .into_iter()
+        .filter(|(at, items)| {
+            let all_ids = items.iter().all(|i| i.chars().any(|c| c.is_ascii_digit()) && i.split_whitespace().count() == 1);
+            let before: Vec<String> = lower[..(*at).min(lower.len())]
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .rev()
+                .take(3)
+                .map(|w| w.trim_end_matches('s').to_string())
+                .collect();
+            all_ids || counted.iter().any(|(n, noun)| *n == items.len() && before.contains(noun))
+        })
+        .map(|(_, v)| v)
+        .collect()
 }
 
 /// Code-like identifiers: `snake_case` names with an underscore, file paths with an extension.
@@ -217,8 +259,11 @@ pub fn code_identifiers(t: &str) -> Vec<String> {
 
 /// Approval / rejection in an agent's text (rejection wins).
 pub fn verdict_words(t: &str, approve: &[String], reject: &[String]) -> Option<bool> {
-    let extra_reject = ["failed", "fail", "mismatch", "blocked", "do not approve", "not approved"];
-    if super::text::find_keyword(t, reject).is_some() || extra_reject.iter().any(|w| has_word(t, w)) {
+    let extra_reject = ["mismatch", "does not match", "blocked", "do not approve", "not approved", "cannot approve"];
+    if super::text::find_keyword(t, reject).is_some()
+        || extra_reject.iter().any(|w| has_word(t, w))
+        || t.contains("FAILED")
+    {
         Some(false)
     } else if super::text::find_keyword(t, approve).is_some() || has_word(t, "matched") || has_word(t, "looks right") {
         Some(true)
@@ -261,6 +306,8 @@ mod tests {
         assert_eq!(e.len(), 2);
         assert_eq!(e[0], vec!["A-1", "A-2", "A-3"]);
         assert_eq!(e[1], vec!["billing", "payouts", "fraud-check", "webhooks"]);
+        let r = required_enumerations("the keys of all four integrations (billing, payouts, fraud-check, webhooks); list them with depot, fridge and duration.");
+        assert_eq!(r, vec![vec!["billing", "payouts", "fraud-check", "webhooks"]]);
         let e = enumerations("keys of billing, payouts, fraud-check and webhooks");
         assert_eq!(e[0].len(), 4);
         let b = blocking_clauses("fuel 100% | brake pads 2 mm: not roadworthy | tyres ok");

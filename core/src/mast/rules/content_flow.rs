@@ -22,10 +22,15 @@ use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
 /// An answer (not an intermediate model call that requests tools).
 fn is_answer(s: &Step) -> bool {
     match s.kind {
-        StepKind::LlmCall => s.tool_requests.is_empty(),
+        StepKind::LlmCall => s.tool_requests.iter().all(|r| is_handoff_tool(&r.name)),
         StepKind::AgentOutput | StepKind::Message => true,
         _ => false,
     }
+}
+
+/// Tool calls that only pass control to another agent.
+pub(crate) fn is_handoff_tool(name: &str) -> bool {
+    name.starts_with("transfer_to") || name.contains("handoff") || name.starts_with("handoff")
 }
 
 /// For every tool result, the caller's next answer: (tool step, answer step), per agent in
@@ -82,14 +87,24 @@ impl Rule for ToolDataIgnored {
             }
             let mut nums = Vec::new();
             let mut idv = Vec::new();
+            let mut words = Vec::new();
             for &k in &tools {
                 nums.extend(significant_numbers(&t.steps[k].text));
                 idv.extend(ids(&t.steps[k].text));
+                words.extend(content_words(&t.steps[k].text));
             }
+            // Years are context, not data.
+            nums.retain(|n| !(n.len() == 4 && (n.starts_with("19") || n.starts_with("20"))));
             nums.sort();
             nums.dedup();
             if nums.len() < 2 {
                 continue;
+            }
+            words.sort();
+            words.dedup();
+            let reused = words.iter().filter(|w| has_word(&a.text, w)).count();
+            if reused * 3 >= words.len() {
+                continue; // it does talk about the result, in words
             }
             let said = significant_numbers(&a.text);
             let used_num = nums.iter().any(|n| said.contains(n));

@@ -10,10 +10,11 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::super::facts::{code_identifiers, enumerations, has_word, reports_error, verdict_words};
+use super::super::facts::{code_identifiers, has_word, reports_error, required_enumerations, verdict_words};
 use super::super::text::find_keyword;
 use super::super::transcript::{flat, Step, StepKind, Transcript};
 use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
+use super::content_flow::is_handoff_tool;
 
 /// Agents in a verifying role: by name, or by what their instructions ask of them.
 fn verifiers<'t>(t: &'t Transcript, run: &RunView, cfg: &MastConfig) -> Vec<&'t str> {
@@ -49,7 +50,7 @@ fn verifiers<'t>(t: &'t Transcript, run: &RunView, cfg: &MastConfig) -> Vec<&'t 
 /// The agent's answers (no intermediate tool-requesting model calls).
 fn answers<'t>(t: &'t Transcript, a: &str) -> Vec<&'t Step> {
     t.utterances()
-        .filter(|s| s.agent.as_deref() == Some(a) && s.kind != StepKind::Message && s.tool_requests.is_empty())
+        .filter(|s| s.agent.as_deref() == Some(a) && s.kind != StepKind::Message && s.tool_requests.iter().all(|r| is_handoff_tool(&r.name)))
         .collect()
 }
 
@@ -218,7 +219,7 @@ impl Rule for TaskItemsLeftOpen {
         let Some(task) = t.task.as_deref() else {
             return Verdict::NotJudgeable("no task recorded".into());
         };
-        let lists = enumerations(task);
+        let lists = required_enumerations(task);
         if lists.is_empty() {
             return Verdict::Judged(Vec::new());
         }
