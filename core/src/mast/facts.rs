@@ -225,7 +225,8 @@ pub fn required_enumerations(t: &str) -> Vec<Vec<String>> {
     for (k, w) in toks.iter().enumerate() {
         let n = COUNT_WORDS.iter().find(|(c, _)| c == w).map(|(_, n)| *n).or_else(|| w.parse().ok().filter(|n| (3..=20).contains(n)));
         if let Some(n) = n {
-            for x in toks.iter().skip(k + 1).take(2) {
+            const GLUE: &[&str] = &["with", "from", "that", "this", "into", "each", "were", "have", "will", "them", "they", "their", "your", "over", "than"];
+            for x in toks.iter().skip(k + 1).take(2).filter(|x| x.len() >= 4 && !GLUE.contains(x)) {
                 counted.push((n, x.trim_end_matches('s').to_string()));
             }
         }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use super::ctx::{k, JKey, JRef, Sp};
 use super::errors::limit_phrase;
 use super::json::Jv;
-use super::util::{strip_uuid_suffix, truncate, MAX_EXCERPT};
+use super::util::{strip_uuid_suffix, truncate, MAX_TEXT};
 use super::{MessageKind, SpanCategory, SpanFacts, Vocabulary};
 
 pub struct AutoGen;
@@ -33,9 +33,11 @@ fn message_text<'v, J: Jv<'v>>(v: J) -> Option<(String, Option<String>)> {
         .or_else(|| v.get("agent_response").and_then(|r| r.get("chat_message")))?;
     let ty = msg.get("type").and_then(J::as_str).map(str::to_string);
     let c = msg.get("content")?;
+    // The whole message (bounded like other texts): content rules and termination phrases
+    // need its end; message excerpts are cut separately.
     let content = match c.as_str() {
-        Some(t) => truncate(t, MAX_EXCERPT),
-        None => truncate(&c.render(), MAX_EXCERPT),
+        Some(t) => truncate(t, MAX_TEXT),
+        None => truncate(&c.render(), MAX_TEXT),
     };
     Some((content, ty))
 }
