@@ -21,6 +21,7 @@ mod attribution;
 mod config;
 pub mod eval;
 pub mod facts;
+pub mod judge;
 pub mod rules;
 pub mod semantic_eval;
 pub mod text;
@@ -30,6 +31,7 @@ mod view;
 
 pub use attribution::{attribute_failure, Attribution, Candidate, SpanLoc};
 pub use config::MastConfig;
+pub use judge::{judge_findings, judge_prompt, parse_judge_answer, JudgeError, JudgePrompt, JudgeVerdict};
 pub use transcript::Transcript;
 pub use verdict::{decisive_finding, verdict, DecisiveFinding, RunVerdict};
 pub use view::RunView;
@@ -284,6 +286,21 @@ pub fn classify(spans: &[SpanRecord], analysis: &RunAnalysis, cfg: &MastConfig) 
         attribution,
         verdict,
     }
+}
+
+/// The LLM-judge prompt of a run (`agenttrace.judge_prompt(run_id)`): analysis, transcript,
+/// then [`judge_prompt`] within `max_tokens`.
+pub fn run_judge_prompt(spans: &[SpanRecord], cfg: &MastConfig, max_tokens: usize) -> JudgePrompt {
+    let a = analyze_run(spans);
+    let view = RunView::new(spans, &a, cfg);
+    judge_prompt(view.transcript(), max_tokens)
+}
+
+/// The transcript of a run as jsonb-ready data (`agenttrace.transcript(run_id)`).
+pub fn run_transcript(spans: &[SpanRecord], cfg: &MastConfig) -> Transcript {
+    let a = analyze_run(spans);
+    let view = RunView::new(spans, &a, cfg);
+    view.transcript().clone()
 }
 
 /// Convenience: [`analyze_run`] then [`classify`].
