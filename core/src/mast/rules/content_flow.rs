@@ -239,7 +239,20 @@ fn excluded_re() -> &'static Regex {
 
 fn pair_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| Regex::new(r"\b([a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9])\s*=\s*([\w./:-]+)").expect("regex"))
+    R.get_or_init(|| Regex::new(r"\b([a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9])\s*(=|<=|>=|≤|≥|<|>)\s*([\w./:-]+)").expect("regex"))
+}
+
+/// A `key op value` setting violated by `got` (`=` equal, `<=` at most, ...).
+fn violates(op: &str, want: &str, got: &str) -> bool {
+    let num = |x: &str| x.trim().parse::<f64>().ok();
+    match (op, num(want), num(got)) {
+        ("=", _, _) => !same_value(got, want),
+        ("<=" | "≤", Some(w), Some(g)) => g > w,
+        ("<", Some(w), Some(g)) => g >= w,
+        (">=" | "≥", Some(w), Some(g)) => g < w,
+        (">", Some(w), Some(g)) => g <= w,
+        _ => false,
+    }
 }
 
 /// A value specific enough to compare: has a digit, or is a capitalised name (not a sentence start).
@@ -334,9 +347,9 @@ impl Rule for UpstreamConstraintContradicted {
                 .map(|c| c[1].trim_end_matches(['.', ',']).to_string())
                 .filter(|v| specific(v))
                 .collect();
-            let pairs: Vec<(String, String)> = pair_re()
+            let pairs: Vec<(String, String, String)> = pair_re()
                 .captures_iter(&u.text)
-                .map(|c| (c[1].to_string(), c[2].trim_end_matches(['.', ',', ')']).to_string()))
+                .map(|c| (c[1].to_string(), c[2].to_string(), c[3].trim_end_matches(['.', ',', ')']).to_string()))
                 .collect();
             if excluded.is_empty() && pairs.is_empty() {
                 continue;
@@ -354,11 +367,11 @@ impl Rule for UpstreamConstraintContradicted {
                             .find(|x| leaves.iter().any(|(_, v)| same_value(v, x)))
                             .map(|x| (format!("{}({}) uses {x}, which {author} excluded", s.tool.as_deref().unwrap_or("tool"), flat(s.arguments.as_deref().unwrap_or(""), 120)), 0.9))
                             .or_else(|| {
-                                pairs.iter().find_map(|(k, v)| {
+                                pairs.iter().find_map(|(k, op, v)| {
                                     leaves
                                         .iter()
-                                        .find(|(lk, lv)| lk == k && !same_value(lv, v))
-                                        .map(|(_, lv)| (format!("{}({}) sets {k}={lv} where {author} said {k}={v}", s.tool.as_deref().unwrap_or("tool"), flat(s.arguments.as_deref().unwrap_or(""), 120)), 0.85))
+                                        .find(|(lk, lv)| lk == k && violates(op, v, lv))
+                                        .map(|(_, lv)| (format!("{}({}) sets {k}={lv} where {author} said {k}{op}{v}", s.tool.as_deref().unwrap_or("tool"), flat(s.arguments.as_deref().unwrap_or(""), 120)), 0.85))
                                 })
                             })
                     }

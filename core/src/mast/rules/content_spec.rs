@@ -105,6 +105,18 @@ fn handoff_only(instr: &str) -> bool {
     h.is_match(instr) && l.is_match(instr)
 }
 
+/// Tool names in negated sentences of the instructions ("never call x_y", "do not use x_y").
+fn forbidden_tools(instr: &str) -> Vec<String> {
+    static N: OnceLock<Regex> = OnceLock::new();
+    let neg = re(&N, r"(?i)\b(never|do not|don't|must not|may not|not allowed to|are not to)\b");
+    instr
+        .split(['.', ';', '\n'])
+        .filter(|s| neg.is_match(s) && !s.to_lowercase().contains("unless") && !s.to_lowercase().contains("until") && !s.to_lowercase().contains("before"))
+        .flat_map(super::super::facts::code_identifiers)
+        .filter(|x| !x.contains('.'))
+        .collect()
+}
+
 /// Verdict words the instructions demand ("end with APPROVE or REJECT").
 fn demanded_words(instr: &str) -> Vec<String> {
     static D: OnceLock<Regex> = OnceLock::new();
@@ -166,6 +178,31 @@ impl Rule for RoleBoundaryCrossed {
                     continue;
                 }
             }
+            // Tools the instructions forbid this agent ("never call issue_refund yourself").
+            let forbidden = forbidden_tools(&ins.text);
+            if let Some(call) = t.tool_steps().find(|s| {
+                s.agent.as_deref() == Some(a) && s.tool.as_deref().is_some_and(|n| forbidden.iter().any(|f| f == n))
+            }) {
+                findings.push(
+                    Finding::new(
+                        "FM-1.2",
+                        self.name(),
+                        Severity::High,
+                        0.85,
+                        Some(a.to_string()),
+                        vec![run.span_ref(call.span), run.span_ref(ins.span)],
+                        format!(
+                            "{a}'s instructions forbid {} («{}»), yet it called {}({})",
+                            call.tool.as_deref().unwrap_or("it"),
+                            flat(&ins.text, 140),
+                            call.tool.as_deref().unwrap_or("tool"),
+                            flat(call.arguments.as_deref().unwrap_or(""), 100)
+                        ),
+                    )
+                    .with_quote(flat(&ins.text, 200)),
+                );
+                continue;
+            }
             let words = demanded_words(&ins.text);
             if !words.is_empty() && !answers.iter().any(|s| words.iter().any(|w| s.text.contains(w.as_str()))) {
                 findings.push(
@@ -191,17 +228,31 @@ impl Rule for RoleBoundaryCrossed {
     }
 }
 
-/// Numbers followed by a unit word in `text`: (number, unit).
+const CURRENCIES: &[&str] = &["eur", "usd", "gbp", "chf", "$", "€", "£"];
+
+/// Numbers with a unit in `text`: the word after (`90 days`), a currency before (`EUR 500`),
+/// or a percent sign (`30%`): (number, unit).
 fn numbers_with_units(text: &str) -> Vec<(String, String)> {
     numbers(text)
         .into_iter()
         .filter_map(|(n, pos)| {
             let rest = &text[pos..];
+            let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.')).unwrap_or(rest.len());
+            if rest[num_len..].starts_with('%') {
+                return Some((n, "percent".to_string()));
+            }
+            let before = text[..pos].split_whitespace().next_back().unwrap_or("").to_lowercase();
+            if CURRENCIES.iter().any(|c| before.ends_with(c)) {
+                return Some((n, "currency".to_string()));
+            }
             let unit = rest
                 .split_whitespace()
                 .nth(1)?
                 .trim_matches(|c: char| !c.is_alphabetic())
                 .to_lowercase();
+            if CURRENCIES.contains(&unit.as_str()) {
+                return Some((n, "currency".to_string()));
+            }
             (unit.len() >= 3).then_some((n, unit))
         })
         .collect()
@@ -209,8 +260,15 @@ fn numbers_with_units(text: &str) -> Vec<(String, String)> {
 
 fn unit_matches(key: &str, unit: &str) -> bool {
     let k = key.to_lowercase();
-    let u = unit.trim_end_matches('s');
-    u.len() >= 3 && k.split(|c: char| !c.is_alphanumeric()).any(|p| p.trim_end_matches('s') == u)
+    let parts: Vec<&str> = k.split(|c: char| !c.is_alphanumeric()).collect();
+    match unit {
+        "currency" => parts.iter().any(|p| ["amount", "eur", "usd", "gbp", "price", "total", "cost", "fee", "sum", "budget", "limit"].contains(p)),
+        "percent" => parts.iter().any(|p| ["pct", "percent", "percentage", "discount", "rate"].contains(p)),
+        _ => {
+            let u = unit.trim_end_matches('s');
+            u.len() >= 3 && parts.iter().any(|p| p.trim_end_matches('s') == u)
+        }
+    }
 }
 
 /// What a step says vs the arguments of the call it makes: a description of the mismatch.

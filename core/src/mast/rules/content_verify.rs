@@ -147,10 +147,10 @@ impl Rule for ApprovedDespiteEvidence {
             };
             let checks: Vec<&Step> = t.tool_steps().filter(|s| s.agent.as_deref() == Some(v) && s.time_ns <= ok.time_ns).collect();
             let Some(last) = checks.last() else { continue };
-            let failed = checks.iter().rev().find(|s| s.is_error || reports_error(&s.text));
-            let (why, span, conf) = if let Some(f) = failed.filter(|f| !checks.iter().any(|s| s.time_ns > f.time_ns && !s.is_error && !reports_error(&s.text))) {
+            let failed = checks.iter().rev().find(|s| s.is_error || reports_error(&s.text) || shows_failure(&s.text));
+            let (why, span, conf) = if let Some(f) = failed.filter(|f| !checks.iter().any(|s| s.time_ns > f.time_ns && !s.is_error && !reports_error(&s.text) && !shows_failure(&s.text))) {
                 (
-                    format!("its own check {} failed («{}»)", f.tool.as_deref().unwrap_or("tool"), flat(&f.text, 80)),
+                    format!("its own check {} failed («{}»)", f.tool.as_deref().unwrap_or("tool"), flat(failure_excerpt(&f.text), 120)),
                     f.span,
                     0.85,
                 )
@@ -220,6 +220,9 @@ impl Rule for TaskItemsLeftOpen {
             return Verdict::NotJudgeable("no task recorded".into());
         };
         let lists = required_enumerations(task);
+        if let Some(f) = idle_assignees(run, task, self.name()) {
+            return Verdict::Judged(vec![f]);
+        }
         if lists.is_empty() {
             return Verdict::Judged(Vec::new());
         }
@@ -276,5 +279,69 @@ impl Rule for TaskItemsLeftOpen {
             );
         }
         Verdict::Judged(findings.into_iter().take(1).collect())
+    }
+}
+
+/// Agents the task assigns work to ("report_writer: write the digest") that never acted,
+/// while the run ended normally: the agent that ended it stopped too early.
+fn idle_assignees(run: &RunView, task: &str, rule: &'static str) -> Option<Finding> {
+    static A: OnceLock<Regex> = OnceLock::new();
+    let re = A.get_or_init(|| Regex::new(r"(?m)(?:^|[.;:!?]\s+|\n)([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+):\s").expect("regex"));
+    if run.analysis.outcome.status != crate::normalize::OutcomeStatus::Success {
+        return None;
+    }
+    let t = run.transcript();
+    let acted: std::collections::HashSet<&str> = t.steps.iter().filter_map(|s| s.agent.as_deref()).collect();
+    let named: Vec<String> = re.captures_iter(task).map(|c| c[1].to_string()).collect();
+    if named.len() < 2 || !named.iter().any(|n| acted.contains(n.as_str())) {
+        return None;
+    }
+    let idle: Vec<&String> = named.iter().filter(|n| !acted.contains(n.as_str())).collect();
+    if idle.is_empty() {
+        return None;
+    }
+    let last = t.utterances().filter(|s| s.agent.is_some()).last()?;
+    let agent = last.agent.clone();
+    Some(
+        Finding::new(
+            "FM-3.1",
+            rule,
+            Severity::High,
+            0.8,
+            agent.clone(),
+            vec![run.span_ref(last.span)],
+            format!(
+                "the task assigns work to {}, which never acted: {} ended the run with «{}»",
+                idle.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                agent.as_deref().unwrap_or("?"),
+                flat(&last.text, 140)
+            ),
+        )
+        .with_quote(flat(&last.text, 200)),
+    )
+}
+
+fn failure_re() -> &'static Regex {
+    static F: OnceLock<Regex> = OnceLock::new();
+    F.get_or_init(|| {
+        Regex::new(r"\b[1-9]\d*\s+(?:failed|failures?|errors?|violations?)\b|\bFAIL(?:ED|URE)?\b|(?i:\bmismatch(?:es|ed)?\b|\bdiscrepanc(?:y|ies)\b|\bdoes not match\b|\bdo not match\b|\bviolat(?:es|ed|ion))").expect("regex")
+    })
+}
+
+/// A check result that reports a failure ("2 failed", "FAIL", "mismatch", "violation").
+fn shows_failure(t: &str) -> bool {
+    failure_re().is_match(t)
+}
+
+fn failure_excerpt(t: &str) -> &str {
+    match failure_re().find(t) {
+        Some(m) => {
+            let mut s = m.start().saturating_sub(60);
+            while !t.is_char_boundary(s) {
+                s -= 1;
+            }
+            &t[s..]
+        }
+        None => t,
     }
 }
