@@ -10,7 +10,7 @@
 //!   questions after the other side approved / agreed, instead of finishing.
 use std::collections::{HashMap, HashSet};
 
-use super::super::facts::has_word;
+use super::super::facts::{has_word, ids, significant_numbers};
 use super::super::text::{coverage, word_set};
 use super::super::transcript::{flat, Step, StepKind};
 use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
@@ -94,18 +94,18 @@ impl Rule for TaskMissingFromContext {
     }
 }
 
-const RESTART: &[&str] = &[
-    "from scratch",
-    "start over",
-    "starting over",
-    "restart",
-    "from the beginning",
-    "from the top",
-    "clean slate",
-    "begin again",
-    "start again",
-    "all over again",
-];
+/// Phrases that restart the work on their own.
+const RESTART: &[&str] = &["from scratch", "start over", "starting over", "clean slate", "all over again", "start this over", "begin anew"];
+
+/// Phrases that restart the work when the message also proposes to begin ("let's", "again",
+/// "step 1").
+const RESTART_WEAK: &[&str] = &["restart the", "from the beginning", "from the top", "begin again", "start again", "back to step 1"];
+
+fn restarts(t: &str) -> bool {
+    RESTART.iter().any(|p| has_word(t, p))
+        || (RESTART_WEAK.iter().any(|p| has_word(t, p))
+            && ["let's", "let us", "again", "step 1", "over"].iter().any(|w| has_word(t, w)))
+}
 
 const GREETING: &[&str] = &["hello", "hi", "hey", "welcome", "greetings", "good morning", "good afternoon"];
 
@@ -136,14 +136,18 @@ impl Rule for ConversationRestarted {
             let Some(a) = s.agent.as_deref() else { continue };
             let first_turn = spoke.insert(a);
             let others_progress = progress_by.iter().any(|x| *x != a);
-            if others_progress && RESTART.iter().any(|p| has_word(&s.text, p)) {
+            if others_progress && restarts(&s.text) {
                 count.entry(a).or_default().push(s);
             } else if !first_turn && others_progress && s.kind == StepKind::LlmCall {
                 let head: String = s.text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
                 let greets = GREETING.iter().any(|g| has_word(&head, g));
                 let asks = s.text.contains('?') || has_word(&s.text, "please tell me") || has_word(&s.text, "let me know");
-                let history = facts[s.span].input_messages.iter().filter(|m| m.role != "system").count();
-                if greets && asks && history >= 3 {
+                let inputs: Vec<&str> = facts[s.span].input_messages.iter().filter(|m| m.role != "system").map(|m| m.content.as_str()).collect();
+                let history = inputs.len();
+                // It uses nothing of the conversation: no identifier or figure it was given.
+                let known: Vec<String> = inputs.iter().flat_map(|m| ids(m).into_iter().chain(significant_numbers(m))).collect();
+                let uses_history = known.iter().any(|k| s.text.contains(k.as_str()));
+                if greets && asks && history >= 3 && !uses_history {
                     findings.push(
                         Finding::new(
                             "FM-2.1",

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::super::facts::{
-    blocking_clauses, content_words, has_word, ids, reports_error, significant_numbers, BLOCKING,
+    blocking_clauses, content_words, has_word, ids, numbers, reports_error, significant_numbers, BLOCKING,
 };
 use super::super::transcript::{flat, Step, StepKind};
 use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
@@ -195,8 +195,11 @@ impl Rule for BlockingFactWithheld {
             if passed < 3 {
                 continue;
             }
+            // Generic negations count when the clause names something (an id or a figure).
+            let weak = ["not", "never", "no longer", "cannot", "can't", "do not"];
             let Some((clause, word)) = blocking_clauses(&r.text)
                 .into_iter()
+                .filter(|(c, w)| !weak.contains(w) || !ids(c).is_empty() || !numbers(c).is_empty() || BLOCKING.iter().any(|b| !weak.contains(b) && has_word(c, b)))
                 .find(|(c, _)| !clause_covered(c, &a.text))
             else {
                 continue;

@@ -60,28 +60,13 @@ impl Rule for OutputFormatViolated {
         if fmt.is_none() && want_header.is_none() {
             return Verdict::Judged(Vec::new());
         }
-        let body = strip_fences(out);
-        let lines: Vec<&str> = body.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-        let mut broken = None;
-        match fmt.as_deref() {
-            Some("json") if serde_json::from_str::<serde_json::Value>(body).is_err() => {
-                broken = Some("the answer is not valid JSON".to_string());
-            }
-            Some("csv") => {
-                if let Some(l) = lines.iter().find(|l| !l.contains(',') || l.contains('|')) {
-                    broken = Some(format!("the answer is not CSV only (line «{}»)", flat(l, 80)));
-                }
-            }
-            _ => {}
+        let Some(why) = format_break(out, fmt.as_deref(), want_header.as_deref()) else {
+            return Verdict::Judged(Vec::new());
+        };
+        // Another agent's answer delivered the format (the last step is only a confirmation).
+        if t.utterances().any(|s| s.agent.is_some() && s.text.len() >= 8 && format_break(&s.text, fmt.as_deref(), want_header.as_deref()).is_none()) {
+            return Verdict::Judged(Vec::new());
         }
-        if broken.is_none() {
-            if let (Some(h), Some(first)) = (&want_header, lines.first()) {
-                if first.replace(' ', "").to_lowercase() != *h {
-                    broken = Some(format!("the first line is «{}», not the header {h}", flat(first, 80)));
-                }
-            }
-        }
-        let Some(why) = broken else { return Verdict::Judged(Vec::new()) };
         let span = t.final_span.unwrap_or(0);
         Verdict::Judged(vec![Finding::new(
             "FM-1.1",
@@ -94,6 +79,29 @@ impl Rule for OutputFormatViolated {
         )
         .with_quote(flat(out, 200))])
     }
+}
+
+/// Why `out` breaks the demanded format, if it does.
+fn format_break(out: &str, fmt: Option<&str>, header: Option<&str>) -> Option<String> {
+    let body = strip_fences(out);
+    let lines: Vec<&str> = body.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    match fmt {
+        Some("json") if serde_json::from_str::<serde_json::Value>(body).is_err() => {
+            return Some("the answer is not valid JSON".to_string());
+        }
+        Some("csv") => {
+            if let Some(l) = lines.iter().find(|l| !l.contains(',') || l.contains('|')) {
+                return Some(format!("the answer is not CSV only (line «{}»)", flat(l, 80)));
+            }
+        }
+        _ => {}
+    }
+    if let (Some(h), Some(first)) = (header, lines.first()) {
+        if first.replace(' ', "").to_lowercase() != h {
+            return Some(format!("the first line is «{}», not the header {h}", flat(first, 80)));
+        }
+    }
+    None
 }
 
 /// Instructions that restrict an agent to routing / handing off.
@@ -204,7 +212,7 @@ impl Rule for RoleBoundaryCrossed {
                 continue;
             }
             let words = demanded_words(&ins.text);
-            if !words.is_empty() && !answers.iter().any(|s| words.iter().any(|w| s.text.contains(w.as_str()))) {
+            if !words.is_empty() && !answers.iter().any(|s| words.iter().any(|w| s.text.to_lowercase().contains(&w.to_lowercase()))) {
                 findings.push(
                     Finding::new(
                         "FM-1.2",
@@ -272,7 +280,7 @@ fn unit_matches(key: &str, unit: &str) -> bool {
 }
 
 /// What a step says vs the arguments of the call it makes: a description of the mismatch.
-fn mismatch(text: &str, args: &str) -> Option<String> {
+fn mismatch(text: &str, args: &str, earlier: &str) -> Option<String> {
     let leaves = arg_leaves(args);
     if leaves.is_empty() {
         return None;
@@ -283,7 +291,9 @@ fn mismatch(text: &str, args: &str) -> Option<String> {
             continue;
         }
         for a in ids(v) {
-            if text.contains(a.as_str()) {
+            // An identifier the run showed before (a lookup result, a message) was derived, not
+            // confused.
+            if text.contains(a.as_str()) || earlier.contains(a.as_str()) {
                 continue;
             }
             if let Some(b) = said_ids.iter().find(|b| id_shape(b) == id_shape(&a) && !leaves.iter().any(|(_, lv)| lv.contains(b.as_str()))) {
@@ -319,7 +329,18 @@ impl Rule for SaidVersusDid {
         let t = run.transcript();
         let mut judged = false;
         let mut findings = Vec::new();
+        // Everything shown before each step (task, results, messages), grown as we go.
+        let mut earlier = t.task.clone().unwrap_or_default();
+        let mut shown = 0;
         for (k, s) in t.steps.iter().enumerate() {
+            while shown < k {
+                let x = &t.steps[shown];
+                if earlier.len() < 1 << 20 && matches!(x.kind, StepKind::ToolCall | StepKind::Message | StepKind::AgentOutput) {
+                    earlier.push('\n');
+                    earlier.push_str(&x.text);
+                }
+                shown += 1;
+            }
             if s.kind != StepKind::LlmCall || s.text.is_empty() {
                 continue;
             }
@@ -337,7 +358,7 @@ impl Rule for SaidVersusDid {
             };
             for (tool, args) in calls {
                 judged = true;
-                if let Some(m) = mismatch(&s.text, &args) {
+                if let Some(m) = mismatch(&s.text, &args, &earlier) {
                     findings.push(
                         Finding::new(
                             "FM-2.6",

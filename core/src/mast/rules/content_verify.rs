@@ -139,7 +139,17 @@ impl Rule for ApprovedDespiteEvidence {
         if vs.is_empty() {
             return Verdict::NotJudgeable("no reviewer / verifier role in the run".into());
         }
-        let artifacts: Vec<String> = t.task.as_deref().map(code_identifiers).unwrap_or_default();
+        // What the task is about in code: functions it calls (`name(`) and files it names.
+        let artifacts: Vec<String> = t
+            .task
+            .as_deref()
+            .map(|task| {
+                code_identifiers(task)
+                    .into_iter()
+                    .filter(|x| x.contains('.') || task.contains(&format!("{x}(")))
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut findings = Vec::new();
         for v in vs {
             let Some(ok) = answers(t, v).into_iter().find(|s| verdict_words(&s.text, &cfg.approval_keywords, &cfg.rejection_keywords) == Some(true)) else {
@@ -292,7 +302,16 @@ fn idle_assignees(run: &RunView, task: &str, rule: &'static str) -> Option<Findi
     }
     let t = run.transcript();
     let acted: std::collections::HashSet<&str> = t.steps.iter().filter_map(|s| s.agent.as_deref()).collect();
-    let named: Vec<String> = re.captures_iter(task).map(|c| c[1].to_string()).collect();
+    let named: Vec<String> = re
+        .captures_iter(task)
+        .filter(|c| {
+            // Conditional assignments ("escalation_agent: only if needed") may stay idle.
+            let rest = &task[c.get(0).map_or(0, |m| m.end())..];
+            let sentence = rest.split(['.', ';', '\n']).next().unwrap_or("").to_lowercase();
+            !["if ", "when needed", "optional", "in case", "unless"].iter().any(|w| sentence.contains(w))
+        })
+        .map(|c| c[1].to_string())
+        .collect();
     if named.len() < 2 || !named.iter().any(|n| acted.contains(n.as_str())) {
         return None;
     }
