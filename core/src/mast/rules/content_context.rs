@@ -87,6 +87,9 @@ impl Rule for TaskMissingFromContext {
                 .with_quote(flat(task, 200)),
             );
         }
+        if findings.is_empty() {
+            findings.extend(handoff_lost_messages(run, self.name()));
+        }
         if !judged && findings.is_empty() && seen_with_task.is_none() {
             return Verdict::NotJudgeable("no model input that holds the task".into());
         }
@@ -242,4 +245,46 @@ impl Rule for ApprovalNotActedOn {
         )
         .with_quote(flat(&b.text, 200))])
     }
+}
+
+/// After an explicit handoff A -> B: user messages in A's last model input that B's first model
+/// input no longer holds (a history filter dropped what the requester said).
+fn handoff_lost_messages(run: &RunView, rule: &'static str) -> Option<Finding> {
+    let t = run.transcript();
+    let facts = &run.analysis.facts;
+    for (k, h) in t.steps.iter().enumerate().filter(|(_, s)| s.kind == StepKind::Handoff) {
+        let (Some(from), Some(to)) = (h.agent.as_deref(), h.to.as_deref()) else { continue };
+        let Some(before) = t.steps[..k].iter().rev().find(|s| s.kind == StepKind::LlmCall && s.agent.as_deref() == Some(from)) else { continue };
+        let Some(after) = t.steps[k + 1..].iter().find(|s| s.kind == StepKind::LlmCall && s.agent.as_deref() == Some(to)) else { continue };
+        let user = |i: usize| -> Vec<&str> {
+            facts[i].input_messages.iter().filter(|m| m.role == "user" && m.content.split_whitespace().count() >= 3).map(|m| m.content.trim()).collect()
+        };
+        let had = user(before.span);
+        let has = user(after.span);
+        if has.is_empty() || had.len() < 2 {
+            continue;
+        }
+        let lost: Vec<&&str> = had.iter().filter(|m| !has.contains(m)).collect();
+        if lost.len() * 2 < had.len() {
+            continue;
+        }
+        return Some(
+            Finding::new(
+                "FM-1.4",
+                rule,
+                Severity::High,
+                0.8,
+                Some(to.to_string()),
+                vec![run.span_ref(after.span), run.span_ref(h.span)],
+                format!(
+                    "after the handoff {from} -> {to}, {to}'s model saw {} of the requester's {} messages; lost: «{}»",
+                    has.len(),
+                    had.len(),
+                    lost.iter().map(|m| flat(m, 60)).collect::<Vec<_>>().join(" / ")
+                ),
+            )
+            .with_quote(flat(lost[0], 200)),
+        );
+    }
+    None
 }

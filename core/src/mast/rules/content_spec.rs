@@ -58,7 +58,20 @@ impl Rule for OutputFormatViolated {
         });
         let want_header = header.captures(task).map(|c| c[1].replace(' ', "").to_lowercase());
         if fmt.is_none() && want_header.is_none() {
-            return Verdict::Judged(Vec::new());
+            let Some(why) = limit_or_language_break(task, out) else {
+                return Verdict::Judged(Vec::new());
+            };
+            let span = t.final_span.unwrap_or(0);
+            return Verdict::Judged(vec![Finding::new(
+                "FM-1.1",
+                self.name(),
+                Severity::High,
+                0.8,
+                t.final_agent.clone(),
+                vec![run.span_ref(span)],
+                format!("the task demands {why}"),
+            )
+            .with_quote(flat(out, 200))]);
         }
         let Some(why) = format_break(out, fmt.as_deref(), want_header.as_deref()) else {
             return Verdict::Judged(Vec::new());
@@ -79,6 +92,40 @@ impl Rule for OutputFormatViolated {
         )
         .with_quote(flat(out, 200))])
     }
+}
+
+const COUNTS: &[(&str, usize)] = &[("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10)];
+
+/// Item limits ("at most 3 bullet points") and answer languages ("reply in German") of the task
+/// broken by the final answer: what was demanded and what came.
+fn limit_or_language_break(task: &str, out: &str) -> Option<String> {
+    static L: OnceLock<Regex> = OnceLock::new();
+    static G: OnceLock<Regex> = OnceLock::new();
+    let lim = re(&L, r"(?i)\b(?:at most|no more than|max(?:imum)?|up to|exactly|only)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?(items|bullets|bullet points|points|options|suggestions|candidates|names|examples|entries)\b");
+    if let Some(c) = lim.captures(task) {
+        let n = c[1].parse::<usize>().ok().or_else(|| COUNTS.iter().find(|(w, _)| w.eq_ignore_ascii_case(&c[1])).map(|(_, n)| *n))?;
+        let items = out
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| l.starts_with("- ") || l.starts_with("* ") || l.starts_with("• ") || {
+                let d = l.chars().take_while(|c| c.is_ascii_digit()).count();
+                d > 0 && d < 3 && l[d..].starts_with(['.', ')'])
+            })
+            .count();
+        if items > n {
+            return Some(format!("at most {n} {} («{}»); the answer lists {items}", &c[2], flat(c.get(0).map_or("", |m| m.as_str()), 60)));
+        }
+    }
+    let lang = re(&G, r"(?i)\b(?:reply|respond|answer|write|written)\b[^.]{0,30}\bin (german|french|spanish|italian|dutch|portuguese|swedish|polish)\b");
+    if let Some(c) = lang.captures(task) {
+        // An answer in English: English function words make up much of it.
+        let words: Vec<String> = out.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase()).collect();
+        let english = words.iter().filter(|w| ["the", "and", "is", "are", "of", "to", "with", "for", "this", "that", "you", "your"].contains(&w.as_str())).count();
+        if words.len() >= 12 && english * 8 >= words.len() {
+            return Some(format!("an answer in {} («{}»); the answer is in English", &c[1], flat(c.get(0).map_or("", |m| m.as_str()), 60)));
+        }
+    }
+    None
 }
 
 /// Why `out` breaks the demanded format, if it does.
@@ -128,7 +175,7 @@ fn forbidden_tools(instr: &str) -> Vec<String> {
 /// Verdict words the instructions demand ("end with APPROVE or REJECT").
 fn demanded_words(instr: &str) -> Vec<String> {
     static D: OnceLock<Regex> = OnceLock::new();
-    let d = re(&D, r"\b([A-Z]{4,})\s+or\s+([A-Z]{4,})\b");
+    let d = re(&D, r"\b([A-Z]{4,})\s*(?:\bor\b|/|\|)\s*([A-Z]{4,})\b");
     d.captures_iter(instr)
         .flat_map(|c| [c[1].to_string(), c[2].to_string()])
         .collect()
