@@ -278,11 +278,19 @@ pub fn verdict_words(t: &str, approve: &[String], reject: &[String]) -> Option<b
 /// A short text that reports a failed tool call ("Tool not found", "Error: ...").
 pub fn reports_error(t: &str) -> bool {
     let w = t.split_whitespace().count();
+    if w > 25 {
+        return false;
+    }
     let l = t.to_lowercase();
-    w <= 25
-        && ["not found", "error", "exception", "traceback", "failed", "unavailable", "unknown tool", "invalid"]
-            .iter()
-            .any(|m| l.contains(m))
+    if ["not found", "exception", "traceback", "unavailable", "unknown tool", "invalid", "denied"].iter().any(|m| l.contains(m)) {
+        return true;
+    }
+    // "error" / "failed" unless counted as none ("0 failed", "no errors").
+    let toks: Vec<&str> = l.split(|c: char| !c.is_alphanumeric()).filter(|x| !x.is_empty()).collect();
+    toks.iter().enumerate().any(|(k, x)| {
+        matches!(*x, "error" | "errors" | "failed" | "failure")
+            && !(k > 0 && matches!(toks[k - 1], "0" | "no" | "zero" | "without"))
+    })
 }
 
 #[cfg(test)]
@@ -294,6 +302,14 @@ mod tests {
         let n: Vec<String> = numbers("EUR 18,934.50 and 412 orders, 984.0 vs 984.00, KX-204").into_iter().map(|x| x.0).collect();
         assert_eq!(n, vec!["18934.5", "412", "984", "984"]);
         assert_eq!(canonical_number("18934.5").as_deref(), Some("18934.5"));
+    }
+
+    #[test]
+    fn error_reports() {
+        assert!(reports_error("Tool not found"));
+        assert!(reports_error("Error: timeout after 30 s"));
+        assert!(!reports_error("42 passed, 0 failed"));
+        assert!(!reports_error("done, no errors"));
     }
 
     #[test]
