@@ -170,3 +170,80 @@ fn json_only_answers_are_checked() {
     let ok = run(r#"{"team": "Atlas", "open": ["INC-4", "INC-9"]}"#);
     assert!(ok.findings.is_empty(), "{:?}", ok.findings);
 }
+
+#[test]
+fn contradicting_an_upstream_exclusion() {
+    let run = |region: &str| {
+        let task = "Deploy build 7.3 of the billing API.";
+        let mut b = B::new(task);
+        b.turn("change_board", &[("system", "You are change_board. Approve deployments with their conditions."), ("user", task)], "Approved: deploy 7.3 only to eu-west-1, never to us-east-1 (data residency), with canary_pct=10.");
+        let d = b.turn("deployer", &[("system", "You are deployer. Deploy exactly as the change board approved."), ("user", "Approved: deploy 7.3 only to eu-west-1, never to us-east-1 (data residency), with canary_pct=10.")], "Deploying 7.3.");
+        b.tool(d, "deploy", &format!(r#"{{"build": "7.3", "region": "{region}", "canary_pct": 10}}"#), "deployment DEP-4 started");
+        b.report()
+    };
+    let r = run("us-east-1");
+    let f = finding(&r, "FM-2.5").expect("FM-2.5");
+    assert_eq!(f.agent_name.as_deref(), Some("deployer"));
+    let ok = run("eu-west-1");
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+}
+
+#[test]
+fn acting_on_one_of_several_matches_without_asking() {
+    let run = |asks: bool| {
+        let task = "Please add Alex to the on-call rotation for next week.";
+        let mut b = B::new(task);
+        let a = b.turn("roster_agent", &[("system", "You are roster_agent. Find the person with find_person; ask when the request could mean several people."), ("user", task)], "Looking up Alex.");
+        b.tool(a, "find_person", r#"{"name": "Alex"}"#, r#"{"people": [{"id": "u-alex.kim", "name": "Alex Kim", "team": "Payments"}, {"id": "u-alex.ruiz", "name": "Alexandra Ruiz", "team": "Search"}]}"#);
+        if asks {
+            b.turn("roster_agent", &[("system", "You are roster_agent."), ("user", task)], "There are two people called Alex: Alex Kim (Payments) and Alexandra Ruiz (Search). Which one do you mean?");
+        } else {
+            let c = b.turn("roster_agent", &[("system", "You are roster_agent."), ("user", task)], "Adding Alex now.");
+            b.tool(c, "add_to_rotation", r#"{"person_id": "u-alex.ruiz", "week": "next"}"#, "added");
+        }
+        b.report()
+    };
+    let r = run(false);
+    let f = finding(&r, "FM-2.2").expect("FM-2.2");
+    assert_eq!(f.agent_name.as_deref(), Some("roster_agent"));
+    assert!(run(true).findings.is_empty());
+}
+
+#[test]
+fn items_of_the_task_left_open() {
+    let run = |all: bool| {
+        let task = "Renew the TLS certificates of all three gateways (gw-north, gw-south, gw-east) before Friday.";
+        let mut b = B::new(task);
+        let a = b.turn("cert_agent", &[("system", "You are cert_agent."), ("user", task)], "Renewing.");
+        let gws: &[&str] = if all { &["gw-north", "gw-south", "gw-east"] } else { &["gw-north"] };
+        for g in gws {
+            b.tool(a, "renew_cert", &format!(r#"{{"gateway": "{g}"}}"#), "renewed, valid 90 days");
+        }
+        b.turn("cert_agent", &[("system", "You are cert_agent."), ("user", task)], "Certificate renewal done, all gateways are covered for the next 90 days.");
+        b.report()
+    };
+    let r = run(false);
+    let f = finding(&r, "FM-3.1").expect("FM-3.1");
+    assert!(f.explanation.contains("gw-south") && f.explanation.contains("gw-east"), "{}", f.explanation);
+    let ok = run(true);
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+}
+
+/// A clean run of ordinary shape and wording: triage hands off, a specialist uses tools and
+/// answers with the figures, a reviewer runs its check and approves. No finding at all.
+#[test]
+fn a_clean_run_gets_no_finding() {
+    let task = "Our Lisbon office printer PR-12 prints blank pages since yesterday. Can you fix it? Do not reinstall the driver on the print server.";
+    let mut b = B::new(task);
+    b.turn("triage", &[("system", "You are triage. Never fix anything yourself: hand every ticket to the right specialist."), ("user", task)], "Printer ticket, handing to print_specialist.");
+    let s = b.turn("print_specialist", &[("system", "You are print_specialist. Diagnose with printer_status and fix with the maintenance tools."), ("user", task)], "Checking PR-12.");
+    b.tool(s, "printer_status", r#"{"printer": "PR-12"}"#, r#"{"printer": "PR-12", "toner_black_pct": 0, "pages_today": 212, "last_error": "toner empty"}"#);
+    b.tool(s, "order_toner", r#"{"printer": "PR-12", "color": "black"}"#, "order TN-551 placed, delivery tomorrow 09:00");
+    b.turn("print_specialist", &[("system", "You are print_specialist."), ("user", task), ("tool", r#"{"printer": "PR-12", "toner_black_pct": 0, "pages_today": 212, "last_error": "toner empty"}"#), ("tool", "order TN-551 placed, delivery tomorrow 09:00")], "PR-12 ran out of black toner (0%, 212 pages today). I ordered toner TN-551, delivered tomorrow at 09:00; the driver was not touched.");
+    let r = b.turn("reviewer", &[("system", "You are reviewer. Check the fix with ticket_audit before closing; approve only if it passes."), ("user", "PR-12 ran out of black toner (0%, 212 pages today). I ordered toner TN-551, delivered tomorrow at 09:00; the driver was not touched.")], "Auditing.");
+    b.tool(r, "ticket_audit", r#"{"printer": "PR-12", "order": "TN-551"}"#, "audit passed: order TN-551 matches printer PR-12");
+    b.turn("reviewer", &[("system", "You are reviewer."), ("tool", "audit passed: order TN-551 matches printer PR-12")], "ticket_audit passed for PR-12 / TN-551. Approved, ticket can be closed once the toner is in.");
+    let rep = b.report();
+    assert!(rep.findings.is_empty(), "{:#?}", rep.findings.iter().map(|f| (f.mode_id, f.rule, &f.explanation)).collect::<Vec<_>>());
+    assert!(!rep.verdict.failed);
+}

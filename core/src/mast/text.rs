@@ -158,6 +158,9 @@ pub fn words(t: &str, max_bytes: usize) -> Vec<String> {
     out
 }
 
+/// Letters of a word that [`word_set`] compares.
+const STEM: usize = 6;
+
 /// Content words as hashes (no allocation per word): the unit of every overlap measure.
 pub type Words = HashSet<u64>;
 
@@ -167,9 +170,11 @@ pub fn word_set(t: &str, max_bytes: usize) -> Words {
         if w.len() < 3 || w.bytes().any(|c| c.is_ascii_digit()) {
             continue;
         }
+        // Words are compared on their first 6 letters: a crude stemmer that lets "ordered"
+        // meet "order" and "delivered" meet "delivery".
         let mut h: u64 = 0xcbf29ce484222325;
         if w.is_ascii() {
-            for b in w.bytes() {
+            for b in w.bytes().take(STEM) {
                 h ^= b.to_ascii_lowercase() as u64;
                 h = h.wrapping_mul(0x100000001b3);
             }
@@ -185,7 +190,7 @@ pub fn word_set(t: &str, max_bytes: usize) -> Words {
             if STOPWORDS.contains(&l.as_str()) {
                 continue;
             }
-            for b in l.bytes() {
+            for b in l.chars().take(STEM).collect::<String>().bytes() {
                 h ^= b as u64;
                 h = h.wrapping_mul(0x100000001b3);
             }
