@@ -73,7 +73,9 @@ fn every_capture_matches_its_fixture() {
     assert!(captures.len() >= 15, "shared OTLP corpus not found (set AGENTTRACE_CORPUS)");
     let mut missing = Vec::new();
     let mut failures = Vec::new();
-    for c in &captures {
+    // The semantic captures (issue #14) are scored by tests/semantic_eval.rs.
+    let semantic = agenttrace_core::mast::semantic_eval::labels().unwrap_or_default();
+    for c in captures.iter().filter(|c| !semantic.contains_key(&c.name)) {
         let path = fixture_dir().join(format!("{}.json", c.name));
         let Ok(text) = std::fs::read_to_string(&path) else {
             missing.push(c.name.clone());

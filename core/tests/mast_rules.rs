@@ -185,6 +185,40 @@ fn mast_revise_loop_until_recursion_limit() {
     assert!(!at.candidates.is_empty());
 }
 
+/// The LangGraph revise loop of the loud-failure corpus: planner -> researcher -> writer, the
+/// writer answers "REVISE" every round until the recursion limit; every agent repeats itself,
+/// and the writer's repeated verdict drives the loop.
+#[test]
+fn mast_revise_loop_blames_the_agent_that_sends_work_back() {
+    let mut b = B::new();
+    for _ in 0..4 {
+        b.turn("planner", &[("user", "Write a short summary of OpenTelemetry.")], "PLAN: research the topic, then write a summary");
+        b.turn("researcher", &[("user", "PLAN: research the topic")], "NOTES: OpenTelemetry is a CNCF observability framework.");
+        b.turn("writer", &[("user", "NOTES: OpenTelemetry is a CNCF observability framework.")], "REVISE");
+    }
+    b.spans[0].status_code = 2;
+    b.spans[0].events.push(SpanEvent {
+        time_unix_nano: 999,
+        name: "exception".into(),
+        attributes: json!({"exception.type": "GraphRecursionError", "exception.message": "Recursion limit of 12 reached without hitting a stop condition."})
+            .as_object()
+            .cloned()
+            .unwrap(),
+        dropped_attributes_count: 0,
+    });
+    let (a, r) = classify_spans(&b.spans, &MastConfig::default());
+    assert_eq!(a.outcome.status.as_str(), "stopped_early");
+    assert!(
+        r.findings.iter().any(|f| f.mode_id == "FM-1.3" && f.agent_name.as_deref() == Some("writer")),
+        "{:?}",
+        r.findings.iter().map(|f| (f.mode_id, f.agent_name.clone())).collect::<Vec<_>>()
+    );
+    let at = r.attribution.unwrap();
+    assert_eq!(at.responsible_agent.as_deref(), Some("writer"), "{:?}", at.candidates);
+    assert_eq!(r.verdict.responsible_agent.as_deref(), Some("writer"));
+    assert_eq!(r.verdict.verdict, "stopped_early");
+}
+
 #[test]
 fn mast_tool_error_inside_researcher_is_researchers() {
     let mut b = B::new();
@@ -354,9 +388,16 @@ fn mast_derailment_clarification_and_task_constraints() {
         &[("user", "Write a short summary of OpenTelemetry.")],
         "Here is a recipe for banana bread with walnuts and cinnamon.",
     );
-    assert!(b
+    // Word-overlap derailment is off by default (issue #14: too many clean runs end on a short
+    // confirmation); enabled by setting its threshold.
+    assert!(!b
         .modes(&MastConfig::default())
         .contains(&"FM-2.3".to_string()));
+    let on = MastConfig {
+        derailment_min_overlap: 0.2,
+        ..MastConfig::default()
+    };
+    assert!(b.modes(&on).contains(&"FM-2.3".to_string()));
 
     let mut b = B::new();
     b.turn(

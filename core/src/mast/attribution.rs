@@ -65,7 +65,7 @@ struct Acc {
     first_seen: u64,
 }
 
-pub fn attribute_failure(run: &RunView, findings: &[Finding], _cfg: &MastConfig) -> Attribution {
+pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) -> Attribution {
     let o = &run.analysis.outcome;
     let facts = &run.analysis.facts;
     let mut acc: HashMap<String, Acc> = HashMap::new();
@@ -180,8 +180,32 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], _cfg: &MastConfig)
                 ),
             );
         }
+        // A restart request (FM-2.1) explains the repetition that answers it.
+        let restarted = findings
+            .iter()
+            .any(|f| f.mode_id == "FM-2.1" && f.semantic && f.confidence >= cfg.verdict_min_confidence);
+        let loopers: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.mode_id == "FM-1.3")
+            .filter_map(|f| f.agent_name.as_deref())
+            .collect();
         for f in findings.iter().filter(|f| f.mode_id == "FM-1.3") {
             if let Some(a) = &f.agent_name {
+                if restarted && findings.iter().any(|g| g.mode_id == "FM-2.1" && g.agent_name.as_ref() != Some(a)) {
+                    continue;
+                }
+                // Several agents repeat in a cycle: the one whose repeated answer sends the
+                // work back (a rejection such as "REVISE", or the turn that closes the cycle)
+                // drives the loop.
+                if loopers.len() > 1 {
+                    let text = f.quote.as_deref().unwrap_or(&f.explanation);
+                    let rejects = super::text::find_keyword(text, &cfg.rejection_keywords).is_some();
+                    let closes = cycle_closer(run, &loopers) == Some(a.as_str());
+                    if rejects || closes {
+                        let why = if rejects { "its repeated answer rejects the work and sends it back" } else { "its repeated turn closes each cycle of the loop" };
+                        add(a, if rejects { 0.8 } else { 0.4 }, None, format!("drives the loop: {why}"));
+                    }
+                }
                 // Decisive step: the first repetition.
                 let span = f
                     .spans
@@ -197,19 +221,21 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], _cfg: &MastConfig)
             }
         }
     }
-    // Findings of every mode add evidence against their agent.
+    // Findings of every mode add evidence against their agent; content findings that reach the
+    // verdict threshold weigh most (on a run reported as successful they are the only evidence).
     for f in findings
         .iter()
         .filter(|f| !(o.status == OutcomeStatus::StoppedEarly && f.mode_id == "FM-1.3"))
     {
         if let Some(a) = &f.agent_name {
             let span = f.spans.first().and_then(|r| run.index.get(r).copied());
-            add(
-                a,
-                0.3 * f.severity.weight() * f.confidence,
-                span,
-                format!("{}: {}", f.mode_id, f.explanation),
-            );
+            let w = if f.semantic && f.confidence >= cfg.verdict_min_confidence {
+                let base = if o.status == OutcomeStatus::Success { 2.0 } else { 1.2 };
+                base * f.confidence
+            } else {
+                0.3 * f.severity.weight() * f.confidence
+            };
+            add(a, w, span, format!("{}: {}", f.mode_id, f.explanation));
         }
     }
     if let Some(t) = run.turns.iter().max_by_key(|t| (t.end, t.start)) {
@@ -254,4 +280,17 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], _cfg: &MastConfig)
         explanation,
         candidates,
     }
+}
+
+/// Among agents that repeat, the one whose turns are most often followed by the cycle's first
+/// agent (the turn that starts the next round).
+fn cycle_closer<'r>(run: &'r RunView, loopers: &[&str]) -> Option<&'r str> {
+    let first = run.turns.iter().find(|t| loopers.contains(&t.agent.as_str()))?.agent.as_str();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for w in run.turns.windows(2) {
+        if w[1].agent == first && w[0].agent != first && loopers.contains(&w[0].agent.as_str()) {
+            *counts.entry(w[0].agent.as_str()).or_default() += 1;
+        }
+    }
+    counts.into_iter().filter(|(_, n)| *n >= 2).max_by_key(|(a, n)| (*n, std::cmp::Reverse(*a))).map(|(a, _)| a)
 }

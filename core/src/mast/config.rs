@@ -58,6 +58,8 @@ pub struct MastConfig {
     pub reset_min_history: usize,
     /// Tool arguments / results longer than this are compared on this many bytes only.
     pub max_text_bytes: usize,
+    /// A content finding at or above this confidence makes the run's analysed verdict "failure".
+    pub verdict_min_confidence: f32,
 }
 
 impl Default for MastConfig {
@@ -117,7 +119,7 @@ impl Default for MastConfig {
                 "internal server error",
             ]),
             require_verification_step: false,
-            derailment_min_overlap: 0.2,
+            derailment_min_overlap: 0.0,
             derailment_min_task_words: 1,
             instruction_words: s(&[
                 "write",
@@ -210,6 +212,7 @@ impl Default for MastConfig {
             reset_max_kept: 1,
             reset_min_history: 3,
             max_text_bytes: 4096,
+            verdict_min_confidence: 0.7,
         }
     }
 }
@@ -271,7 +274,7 @@ pub(crate) const DESCRIPTIONS: &[(&str, &str)] = &[
     ("rejection_keywords", "FM-3.3: verifier outputs that reject (take precedence over approval)."),
     ("error_markers", "FM-3.2/3.3: text in an output that shows an error leaked into it."),
     ("require_verification_step", "FM-3.2: also report runs that have no verification step at all, even when nothing visibly went wrong."),
-    ("derailment_min_overlap", "FM-2.3: fire when less than this share of the task's topic words reach the final output."),
+    ("derailment_min_overlap", "FM-2.3 final_output_off_task: fire when less than this share of the task's topic words reach the final output; 0 (default) disables it: word overlap with the task flagged too many clean runs whose final step is a short confirmation, tool_data_ignored judges derailment from content."),
     ("derailment_min_task_words", "FM-2.3: the task needs at least this many topic words to be judged."),
     ("instruction_words", "FM-2.3: instruction words that are not the task's topic."),
     ("info_min_overlap", "FM-2.4/2.5: share of a message's or tool result's content words that must reach the receiver."),
@@ -281,6 +284,7 @@ pub(crate) const DESCRIPTIONS: &[(&str, &str)] = &[
     ("reset_max_kept", "FM-2.1: an LLM input that keeps at most this many earlier non-system messages is a reset ..."),
     ("reset_min_history", "FM-2.1: ... of a conversation that had at least this many."),
     ("max_text_bytes", "Texts are compared on at most this many bytes."),
+    ("verdict_min_confidence", "A content finding at or above this confidence (0..1) makes a run the framework reported as successful a failed run in the analysed verdict."),
 ];
 
 #[cfg(test)]

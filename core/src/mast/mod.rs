@@ -20,12 +20,20 @@ use crate::normalize::{analyze_run, OutcomeStatus, RunAnalysis};
 mod attribution;
 mod config;
 pub mod eval;
+pub mod facts;
+pub mod judge;
 pub mod rules;
+pub mod semantic_eval;
 pub mod text;
+pub mod transcript;
+mod verdict;
 mod view;
 
-pub use attribution::{attribute_failure, Attribution, Candidate};
+pub use attribution::{attribute_failure, Attribution, Candidate, SpanLoc};
 pub use config::MastConfig;
+pub use judge::{judge_findings, judge_prompt, parse_judge_answer, JudgeError, JudgePrompt, JudgeVerdict};
+pub use transcript::Transcript;
+pub use verdict::{decisive_finding, verdict, DecisiveFinding, RunVerdict};
 pub use view::RunView;
 
 /// One MAST failure-mode definition.
@@ -124,6 +132,13 @@ pub struct Finding {
     pub explanation: String,
     /// Name of the rule that produced it.
     pub rule: &'static str,
+    /// The text (from the transcript) that proves it, verbatim excerpt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    /// True for content (semantic) rules: a high-confidence one makes the analysed verdict
+    /// "failed" even when the framework reported success.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub semantic: bool,
 }
 
 impl Finding {
@@ -146,7 +161,16 @@ impl Finding {
             spans,
             explanation,
             rule,
+            quote: None,
+            semantic: false,
         }
+    }
+
+    /// A content finding: quotes the text that proves it.
+    pub fn with_quote(mut self, quote: impl Into<String>) -> Self {
+        self.quote = Some(quote.into());
+        self.semantic = true;
+        self
     }
 }
 
@@ -190,8 +214,10 @@ pub struct MastReport {
     pub findings: Vec<Finding>,
     /// One entry per MAST mode, in taxonomy order.
     pub modes: Vec<ModeStatus>,
-    /// Present for failed or stopped runs.
+    /// Present for failed or stopped runs, and for runs whose analysed verdict is failed.
     pub attribution: Option<Attribution>,
+    /// Operational status next to the analysed verdict.
+    pub verdict: RunVerdict,
 }
 
 /// Classifies an analysed run: all registered rules, then failure attribution.
@@ -248,14 +274,33 @@ pub fn classify(spans: &[SpanRecord], analysis: &RunAnalysis, cfg: &MastConfig) 
             .then(b.confidence.total_cmp(&a.confidence))
     });
     let failed = analysis.outcome.status != OutcomeStatus::Success;
-    let attribution = failed.then(|| attribute_failure(&view, &findings, cfg));
+    let silent = !failed && decisive_finding(&findings, cfg).is_some();
+    let attribution = (failed || silent).then(|| attribute_failure(&view, &findings, cfg));
+    let outcome = analysis.outcome.status.as_str();
+    let verdict = verdict::verdict_of(outcome, &findings, attribution.as_ref(), cfg);
     MastReport {
-        outcome: analysis.outcome.status.as_str(),
+        outcome,
         failed,
         findings,
         modes,
         attribution,
+        verdict,
     }
+}
+
+/// The LLM-judge prompt of a run (`agenttrace.judge_prompt(run_id)`): analysis, transcript,
+/// then [`judge_prompt`] within `max_tokens`.
+pub fn run_judge_prompt(spans: &[SpanRecord], cfg: &MastConfig, max_tokens: usize) -> JudgePrompt {
+    let a = analyze_run(spans);
+    let view = RunView::new(spans, &a, cfg);
+    judge_prompt(view.transcript(), max_tokens)
+}
+
+/// The transcript of a run as jsonb-ready data (`agenttrace.transcript(run_id)`).
+pub fn run_transcript(spans: &[SpanRecord], cfg: &MastConfig) -> Transcript {
+    let a = analyze_run(spans);
+    let view = RunView::new(spans, &a, cfg);
+    view.transcript().clone()
 }
 
 /// Convenience: [`analyze_run`] then [`classify`].

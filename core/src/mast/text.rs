@@ -158,6 +158,9 @@ pub fn words(t: &str, max_bytes: usize) -> Vec<String> {
     out
 }
 
+/// Letters of a word that [`word_set`] compares.
+const STEM: usize = 6;
+
 /// Content words as hashes (no allocation per word): the unit of every overlap measure.
 pub type Words = HashSet<u64>;
 
@@ -167,9 +170,11 @@ pub fn word_set(t: &str, max_bytes: usize) -> Words {
         if w.len() < 3 || w.bytes().any(|c| c.is_ascii_digit()) {
             continue;
         }
+        // Words are compared on their first 6 letters: a crude stemmer that lets "ordered"
+        // meet "order" and "delivered" meet "delivery".
         let mut h: u64 = 0xcbf29ce484222325;
         if w.is_ascii() {
-            for b in w.bytes() {
+            for b in w.bytes().take(STEM) {
                 h ^= b.to_ascii_lowercase() as u64;
                 h = h.wrapping_mul(0x100000001b3);
             }
@@ -185,7 +190,7 @@ pub fn word_set(t: &str, max_bytes: usize) -> Words {
             if STOPWORDS.contains(&l.as_str()) {
                 continue;
             }
-            for b in l.bytes() {
+            for b in l.chars().take(STEM).collect::<String>().bytes() {
                 h ^= b as u64;
                 h = h.wrapping_mul(0x100000001b3);
             }
@@ -320,6 +325,17 @@ pub fn readable(t: &str, last_only: bool) -> Option<String> {
         };
         return (!text.trim().is_empty()).then(|| text.trim().to_string());
     }
+    // Serialized framework messages (LangChain `{"lc": 1, ..., "kwargs": {"content": ...}}`).
+    let mut contents = Vec::new();
+    content_strings(&v, &mut contents, 0);
+    if !contents.is_empty() {
+        let text = if last_only {
+            contents.last().cloned().unwrap_or_default()
+        } else {
+            contents.join("\n")
+        };
+        return Some(text.trim().to_string());
+    }
     let mut leaves = Vec::new();
     collect_strings(&v, &mut leaves, 0);
     let text = if last_only {
@@ -396,6 +412,43 @@ pub fn task_text(t: &str) -> Option<String> {
         }
     }
     readable(tt, false)
+}
+
+/// Non-empty string values of `content` keys, depth-first, bounded.
+pub fn content_strings(v: &serde_json::Value, out: &mut Vec<String>, depth: usize) {
+    if depth > 10 || out.len() > 64 {
+        return;
+    }
+    match v {
+        serde_json::Value::Array(a) => a.iter().for_each(|x| content_strings(x, out, depth + 1)),
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                match x {
+                    serde_json::Value::String(s) if k == "content" && !s.trim().is_empty() => {
+                        out.push(s.clone())
+                    }
+                    _ => content_strings(x, out, depth + 1),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A tool result as the tool returned it: framework wrappers (LangChain `ToolMessage`
+/// serializations with `content` and `tool_call_id`) unwrapped, other text unchanged.
+pub fn tool_result_text(t: &str) -> String {
+    let tt = t.trim();
+    if tt.starts_with('{') && tt.contains("tool_call_id") {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(head(tt, 1 << 20)) {
+            let mut c = Vec::new();
+            content_strings(&v, &mut c, 0);
+            if !c.is_empty() {
+                return c.join("\n");
+            }
+        }
+    }
+    tt.to_string()
 }
 
 fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>, depth: usize) {

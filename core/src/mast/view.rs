@@ -78,6 +78,7 @@ pub struct RunView<'a> {
 pub(crate) struct Cache {
     pub history: OnceCell<(Vec<super::rules::HistoryDrop>, usize)>,
     pub flows: OnceCell<Vec<super::rules::ResultFlow>>,
+    pub transcript: OnceCell<super::Transcript>,
 }
 
 impl<'a> RunView<'a> {
@@ -481,6 +482,11 @@ impl<'a> RunView<'a> {
             }
             words
         })
+    }
+
+    /// The run as a transcript (built on first use).
+    pub fn transcript(&self) -> &super::Transcript {
+        self.cache.transcript.get_or_init(|| super::Transcript::new(self))
     }
 
     /// The first turn of `agent` that ends at or after `t` (the one receiving a message sent at `t`).

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use super::ctx::{k, JKey, JRef, Sp};
 use super::errors::limit_phrase;
 use super::json::Jv;
-use super::util::{strip_uuid_suffix, truncate, MAX_EXCERPT};
+use super::util::{strip_uuid_suffix, truncate, MAX_TEXT};
 use super::{MessageKind, SpanCategory, SpanFacts, Vocabulary};
 
 pub struct AutoGen;
@@ -33,9 +33,11 @@ fn message_text<'v, J: Jv<'v>>(v: J) -> Option<(String, Option<String>)> {
         .or_else(|| v.get("agent_response").and_then(|r| r.get("chat_message")))?;
     let ty = msg.get("type").and_then(J::as_str).map(str::to_string);
     let c = msg.get("content")?;
+    // The whole message (bounded like other texts): content rules and termination phrases
+    // need its end; message excerpts are cut separately.
     let content = match c.as_str() {
-        Some(t) => truncate(t, MAX_EXCERPT),
-        None => truncate(&c.render(), MAX_EXCERPT),
+        Some(t) => truncate(t, MAX_TEXT),
+        None => truncate(&c.render(), MAX_TEXT),
     };
     Some((content, ty))
 }
@@ -141,7 +143,9 @@ const DONE_WORDS: [&str; 3] = ["TERMINATE", "APPROVE", "FINISHED"];
 /// Run-level rule: a group chat the manager terminated although the last chat message carries no
 /// termination word (and is no handoff) ended on a limit (`max_turns`, `MaxMessageTermination`).
 /// AutoGen's built-in tracing records no stop reason, so this is an inference.
-pub fn group_chat_stopped(last_message: Option<&str>, terminated: bool) -> Option<String> {
+/// A last message that repeats an upper-case phrase of two or more words the task announced
+/// (`reply 'DEAL CLOSED at ...'`, `end with SCHEMA READY`) met a custom text termination.
+pub fn group_chat_stopped(last_message: Option<&str>, task: Option<&str>, terminated: bool) -> Option<String> {
     if !terminated {
         return None;
     }
@@ -149,7 +153,31 @@ pub fn group_chat_stopped(last_message: Option<&str>, terminated: bool) -> Optio
     if DONE_WORDS.iter().any(|w| last.contains(w)) {
         return None;
     }
+    if task.is_some_and(|t| caps_phrases(t).iter().any(|p| last.contains(p.as_str()))) {
+        return None;
+    }
     Some("group chat terminated by its manager without a termination message (turn or message limit reached)".into())
+}
+
+/// Runs of two or more upper-case words (`DEAL CLOSED`), at least 6 letters in all.
+fn caps_phrases(t: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur: Vec<&str> = Vec::new();
+    let flush = |cur: &mut Vec<&str>, out: &mut Vec<String>| {
+        if cur.len() >= 2 && cur.iter().map(|w| w.len()).sum::<usize>() >= 6 {
+            out.push(cur.join(" "));
+        }
+        cur.clear();
+    };
+    for w in t.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        if w.len() >= 2 && w.chars().all(|c| c.is_ascii_uppercase()) {
+            cur.push(w);
+        } else if !w.is_empty() || cur.is_empty() {
+            flush(&mut cur, &mut out);
+        }
+    }
+    flush(&mut cur, &mut out);
+    out
 }
 
 #[cfg(test)]
@@ -203,8 +231,11 @@ mod tests {
         sp.scope_name = "openinference.instrumentation.autogen_agentchat".into();
         let f = span_facts(&sp);
         assert_eq!(f.stop_reason.as_deref(), Some("Maximum number of turns 6 reached."));
-        assert!(super::group_chat_stopped(Some("Draft 2"), true).is_some());
-        assert!(super::group_chat_stopped(Some("ok TERMINATE"), true).is_none());
-        assert!(super::group_chat_stopped(None, true).is_none());
+        assert!(super::group_chat_stopped(Some("Draft 2"), None, true).is_some());
+        assert!(super::group_chat_stopped(Some("ok TERMINATE"), None, true).is_none());
+        assert!(super::group_chat_stopped(None, None, true).is_none());
+        let task = Some("as soon as they agree, reply exactly 'DEAL CLOSED at EUR <price>' and stop");
+        assert!(super::group_chat_stopped(Some("DEAL CLOSED at EUR 440"), task, true).is_none());
+        assert!(super::group_chat_stopped(Some("Would you take EUR 410?"), task, true).is_some());
     }
 }

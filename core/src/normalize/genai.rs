@@ -105,11 +105,26 @@ impl Vocabulary for GenAi {
                 *txt = Some(messages::last_text(msgs).unwrap_or_else(|| truncate(&text, MAX_TEXT)));
             }
         }
+        // System instructions recorded apart from the input messages (GenAI semconv).
+        if let Some(si) = sp.s(k!("gen_ai.system_instructions")) {
+            if !f.input_messages.iter().any(|m| m.role == "system") {
+                let text = instruction_text(&si);
+                if !text.trim().is_empty() {
+                    f.input_messages.insert(0, super::ChatMessage { role: "system".into(), content: text, ..Default::default() });
+                }
+            }
+        }
         if f.input_messages.is_empty() && sp.flat.gen_ai_prompt {
             f.input_messages = messages::flattened(&span.attributes, "gen_ai.prompt");
         }
         if f.output_messages.is_empty() && sp.flat.gen_ai_completion {
             f.output_messages = messages::flattened(&span.attributes, "gen_ai.completion");
+        }
+        if f.output_messages.iter().any(|m| m.content.starts_with("{'content': ")) {
+            f.output_messages.iter_mut().for_each(messages::fix_python_repr);
+            if f.output_text.as_deref().is_some_and(|t| t.starts_with("{'content': ")) {
+                f.output_text = messages::last_text(&f.output_messages);
+            }
         }
         if f.output_text.is_none() {
             f.output_text = messages::last_text(&f.output_messages);
@@ -130,4 +145,31 @@ pub fn name_suffix(name: &str) -> Option<String> {
     let (_, rest) = name.split_once(' ')?;
     let rest = rest.trim();
     (!rest.is_empty()).then(|| rest.to_string())
+}
+
+/// `gen_ai.system_instructions`: a JSON list of parts (`{"type":"text","content":...}`) or text.
+fn instruction_text(si: &str) -> String {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>, depth: usize) {
+        match v {
+            serde_json::Value::String(s) if depth > 0 => out.push(s.clone()),
+            serde_json::Value::Array(a) if depth < 4 => a.iter().for_each(|x| walk(x, out, depth + 1)),
+            serde_json::Value::Object(o) if depth < 4 => {
+                for k in ["content", "text"] {
+                    if let Some(x) = o.get(k) {
+                        walk(x, out, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(si) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(v) => {
+            let mut out = Vec::new();
+            walk(&v, &mut out, 0);
+            out.join("\n")
+        }
+        Err(_) => si.to_string(),
+    }
 }

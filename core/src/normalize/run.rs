@@ -496,9 +496,20 @@ fn outcome(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage]) -> RunOutcome {
     if fail_roots.is_empty() {
         // AutoGen group chats stopped by max_turns record no reason at all.
         let terminated = cx.order.iter().copied().find(|&i| cx.facts[i].control.as_deref() == Some("termination"));
-        let last_msg = messages.iter().rev().find(|m| m.from_agent.is_some()).and_then(|m| m.content.as_deref());
+        // The full text of the last message (message excerpts are cut).
+        let last = messages.iter().rev().find(|m| m.from_agent.is_some());
+        let full = last.and_then(|m| {
+            let i = cx.spans.iter().position(|s| s.trace_id == m.trace_id && s.span_id == m.span_id)?;
+            cx.facts[i].message_content.as_deref()
+        });
+        let last_msg = full.or(last.and_then(|m| m.content.as_deref()));
         if let Some(t) = terminated {
-            if let Some(reason) = autogen::group_chat_stopped(last_msg, true) {
+            let first_msg = messages
+                .iter()
+                .find(|m| m.from_agent.is_none() || m.from_agent.as_deref() == Some("user"))
+                .or(messages.first())
+                .and_then(|m| m.content.as_deref());
+            if let Some(reason) = autogen::group_chat_stopped(last_msg, first_msg, true) {
                 let agent = last_turn_before(turns, cx.spans[t].end_time_unix_nano);
                 return RunOutcome { status: OutcomeStatus::StoppedEarly, reason: Some(reason), failing_agent: agent, failing_span: span_ref(t) };
             }

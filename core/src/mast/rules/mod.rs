@@ -6,6 +6,10 @@ use super::text::word_set;
 use super::{MastConfig, Rule, RunView};
 use crate::normalize::ChatMessage;
 
+mod content_context;
+mod content_flow;
+mod content_spec;
+mod content_verify;
 mod inter_agent;
 mod system_design;
 mod verification;
@@ -29,6 +33,21 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &verification::EndedEarly,
     &verification::UnverifiedError,
     &verification::ApprovedThenFailed,
+    // Content rules (issue #14): what agents said and did against the task, instructions,
+    // tool results and each other.
+    &content_spec::OutputFormatViolated,
+    &content_spec::RoleBoundaryCrossed,
+    &content_context::TaskMissingFromContext,
+    &content_context::ApprovalNotActedOn,
+    &content_context::ConversationRestarted,
+    &content_spec::ActedOnAmbiguity,
+    &content_flow::ToolDataIgnored,
+    &content_flow::BlockingFactWithheld,
+    &content_flow::UpstreamConstraintContradicted,
+    &content_spec::SaidVersusDid,
+    &content_verify::TaskItemsLeftOpen,
+    &content_verify::ApprovedWithoutCheck,
+    &content_verify::ApprovedDespiteEvidence,
 ];
 
 /// Names of the registered rules with their mode, in order.

@@ -97,20 +97,22 @@ impl Rule for TaskConstraints {
             let s = sentence_count(text);
             let w = text.split_whitespace().count();
             let broken = match (sent, words) {
-                (Some(n), _) if s > n => {
-                    Some(format!("{s} sentences where the instruction asks for {n}"))
-                }
-                (_, Some(n)) if w as f32 > n as f32 * 1.2 => {
-                    Some(format!("{w} words where the instruction asks for {n}"))
-                }
+                (Some(n), _) if s > n => Some((
+                    format!("{s} sentences where the instruction asks for {n}"),
+                    s >= n + 2,
+                )),
+                (_, Some(n)) if w as f32 > n as f32 * 1.2 => Some((
+                    format!("{w} words where the instruction asks for {n}"),
+                    w as f32 >= n as f32 * 1.5,
+                )),
                 _ => None,
             };
-            if let Some(b) = broken {
-                findings.push(Finding::new(
+            if let Some((b, clear)) = broken {
+                let f = Finding::new(
                     "FM-1.1",
                     self.name(),
                     Severity::Medium,
-                    0.7,
+                    if clear { 0.8 } else { 0.7 },
                     out.agent.clone(),
                     vec![run.span_ref(out.span), run.span_ref(span)],
                     format!(
@@ -118,7 +120,9 @@ impl Rule for TaskConstraints {
                         quote(&task, 80),
                         quote(text, 100)
                     ),
-                ));
+                );
+                // A limit broken by half or more is a content failure the user sees.
+                findings.push(if clear { f.with_quote(quote(text, 200)) } else { f });
                 break;
             }
         }
@@ -238,7 +242,11 @@ impl Rule for RoleSpecification {
                 continue;
             };
             let key = tool_key(&t.tool_name);
-            if !tools.contains(&key) && seen.insert((a.to_string(), key)) {
+            // A call the framework refused ("Tool not found") did not run: nothing was done
+            // outside the role.
+            let refused = t.is_error
+                || t.result.as_deref().is_some_and(super::super::facts::reports_error);
+            if !refused && !tools.contains(&key) && seen.insert((a.to_string(), key)) {
                 findings.push(Finding::new(
                     "FM-1.2",
                     self.name(),
@@ -268,6 +276,14 @@ impl Rule for RoleSpecification {
             };
             outputs += 1;
             let head = o.trim_start();
+            // Addressing several agents ("developer: ... verifier: ...") is delegation.
+            let addressed = names
+                .iter()
+                .filter(|n| **n != turn.agent && o.contains(&format!("{n}:")))
+                .count();
+            if addressed >= 2 {
+                continue;
+            }
             for other in &names {
                 if *other == turn.agent {
                     continue;
@@ -312,10 +328,16 @@ impl Rule for RepeatedTurns {
     fn check(&self, run: &RunView, cfg: &MastConfig) -> Verdict {
         let mut groups: HashMap<(&str, String), Vec<usize>> = HashMap::new();
         let mut judged = 0;
+        // In a run stopped by a limit, short verdicts repeated ("REVISE") drive the loop.
+        let min_chars = if run.analysis.outcome.status == OutcomeStatus::StoppedEarly {
+            cfg.repeat_min_chars.min(4)
+        } else {
+            cfg.repeat_min_chars
+        };
         for (k, t) in run.turns.iter().enumerate() {
             let Some((o, _)) = &t.output else { continue };
             judged += 1;
-            if o.trim().chars().count() < cfg.repeat_min_chars {
+            if o.trim().chars().count() < min_chars {
                 continue;
             }
             groups
@@ -368,6 +390,7 @@ impl Rule for RepeatedTurns {
                         quote(texts.first().copied().unwrap_or(""), 80)
                     ),
                 )
+                .with_quote(quote(texts.first().copied().unwrap_or(""), 200))
             })
             .collect();
         Verdict::Judged(findings)
@@ -404,11 +427,15 @@ impl Rule for RepeatedToolCalls {
         let mut groups: HashMap<(Option<&str>, &str, String), Vec<usize>> = HashMap::new();
         let mut order = Vec::new();
         for (k, t) in run.analysis.tool_calls.iter().enumerate() {
-            let args = t
+            // Calls whose arguments were not recorded cannot be compared.
+            let Some(args) = t
                 .arguments
                 .as_deref()
+                .filter(|a| !a.trim().is_empty())
                 .map(|a| repeat_key(super::super::text::head(a, cfg.max_text_bytes)))
-                .unwrap_or_default();
+            else {
+                continue;
+            };
             let key = (t.agent_name.as_deref(), t.tool_name.as_str(), args);
             let g = groups.entry(key.clone()).or_default();
             if g.is_empty() {
@@ -449,7 +476,8 @@ impl Rule for RepeatedToolCalls {
                     repeats.len(),
                     quote(t.arguments.as_deref().unwrap_or(""), 60)
                 ),
-            ));
+            )
+            .with_quote(format!("{}({})", t.tool_name, quote(t.arguments.as_deref().unwrap_or(""), 160))));
         }
         Verdict::Judged(findings)
     }

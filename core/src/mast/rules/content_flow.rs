@@ -1,0 +1,406 @@
+//! Content rules on information flow (FC2): what an agent got from its tools or from another
+//! agent against what it then said or did.
+//!
+//! * FM-2.3 `tool_data_ignored`: a tool returned figures, the caller's next answer (a long one)
+//!   uses none of them: it talks about something else.
+//! * FM-2.4 `blocking_fact_withheld`: a tool result states something that blocks or negates
+//!   ("not roadworthy", "expired", "may not start"); the caller's summary of that result passes
+//!   on other facts of it but not this one.
+//! * FM-2.5 `upstream_constraint_contradicted`: another agent said "not X" / "never X" / `key=v`;
+//!   a later agent uses X (in a tool call or in its answer) or another value for `key`.
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::super::facts::{
+    blocking_clauses, content_words, has_word, ids, numbers, reports_error, significant_numbers, BLOCKING,
+};
+use super::super::transcript::{flat, Step, StepKind};
+use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
+
+/// An answer (not an intermediate model call that requests tools).
+fn is_answer(s: &Step) -> bool {
+    match s.kind {
+        StepKind::LlmCall => s.tool_requests.iter().all(|r| is_handoff_tool(&r.name)),
+        StepKind::AgentOutput | StepKind::Message => true,
+        _ => false,
+    }
+}
+
+/// Tool calls that only pass control to another agent.
+pub(crate) fn is_handoff_tool(name: &str) -> bool {
+    name.starts_with("transfer_to") || name.contains("handoff") || name.starts_with("handoff")
+}
+
+/// For every tool result, the caller's next answer: (tool step, answer step), per agent in
+/// time order. Results gathered before one answer are all paired with it.
+fn results_then_answers(steps: &[Step]) -> Vec<(usize, usize)> {
+    let mut pending: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut out = Vec::new();
+    for (k, s) in steps.iter().enumerate() {
+        let Some(a) = s.agent.as_deref() else { continue };
+        if s.kind == StepKind::ToolCall {
+            if !s.is_error && !s.text.is_empty() && !reports_error(&s.text) {
+                pending.entry(a).or_default().push(k);
+            }
+        } else if is_answer(s) && !s.text.is_empty() {
+            if let Some(v) = pending.remove(a) {
+                out.extend(v.into_iter().map(|t| (t, k)));
+            }
+        }
+    }
+    out
+}
+
+pub struct ToolDataIgnored;
+
+impl Rule for ToolDataIgnored {
+    fn name(&self) -> &'static str {
+        "tool_data_ignored"
+    }
+    fn mode_id(&self) -> &'static str {
+        "FM-2.3"
+    }
+    fn describes(&self) -> &'static str {
+        "figures of each tool result against the caller's next answer (at least 25 words)"
+    }
+    fn check(&self, run: &RunView, _cfg: &MastConfig) -> Verdict {
+        let t = run.transcript();
+        let pairs = results_then_answers(&t.steps);
+        if pairs.is_empty() {
+            return Verdict::NotJudgeable("no tool result followed by an answer of its caller".into());
+        }
+        // Group the results per answer.
+        let mut by_answer: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (tool, ans) in pairs {
+            match by_answer.last_mut() {
+                Some((a, v)) if *a == ans => v.push(tool),
+                _ => by_answer.push((ans, vec![tool])),
+            }
+        }
+        let mut findings = Vec::new();
+        for (ans, tools) in by_answer {
+            let a = &t.steps[ans];
+            if a.text.split_whitespace().count() < 25 {
+                continue;
+            }
+            let mut nums = Vec::new();
+            let mut idv = Vec::new();
+            let mut words = Vec::new();
+            for &k in &tools {
+                nums.extend(significant_numbers(&t.steps[k].text));
+                idv.extend(ids(&t.steps[k].text));
+                words.extend(content_words(&t.steps[k].text));
+            }
+            // Years are context, not data.
+            nums.retain(|n| !(n.len() == 4 && (n.starts_with("19") || n.starts_with("20"))));
+            nums.sort();
+            nums.dedup();
+            if nums.len() < 2 {
+                continue;
+            }
+            words.sort();
+            words.dedup();
+            let reused = words.iter().filter(|w| has_word(&a.text, w)).count();
+            if reused * 3 >= words.len() {
+                continue; // it does talk about the result, in words
+            }
+            let said = significant_numbers(&a.text);
+            let used_num = nums.iter().any(|n| said.contains(n));
+            let used_id = idv.iter().any(|i| a.text.contains(i.as_str()));
+            if used_num || used_id {
+                continue;
+            }
+            let agent = a.agent.clone();
+            let tool = &t.steps[tools[0]];
+            let shown: Vec<&str> = nums.iter().take(4).map(String::as_str).collect();
+            findings.push(
+                Finding::new(
+                    "FM-2.3",
+                    self.name(),
+                    Severity::High,
+                    0.8,
+                    agent.clone(),
+                    vec![run.span_ref(a.span), run.span_ref(tool.span)],
+                    format!(
+                        "{} got {} results with figures ({}) but its {}-word answer uses none of them and talks about something else",
+                        agent.as_deref().unwrap_or("an agent"),
+                        tool.tool.as_deref().unwrap_or("tool"),
+                        shown.join(", "),
+                        a.text.split_whitespace().count()
+                    ),
+                )
+                .with_quote(flat(&a.text, 240)),
+            );
+        }
+        Verdict::Judged(dedup_agents(findings))
+    }
+}
+
+/// At most one finding per agent (the first).
+fn dedup_agents(fs: Vec<Finding>) -> Vec<Finding> {
+    let mut seen = std::collections::HashSet::new();
+    fs.into_iter()
+        .filter(|f| seen.insert(f.agent_name.clone()))
+        .collect()
+}
+
+/// The clause is passed on: the answer shares an identifier / figure with it and carries a
+/// blocking word, or repeats most of its content words.
+fn clause_covered(clause: &str, answer: &str) -> bool {
+    let cw = content_words(clause);
+    let hit = cw.iter().filter(|w| has_word(answer, w)).count();
+    if !cw.is_empty() && hit * 5 >= cw.len() * 3 {
+        return true;
+    }
+    let blocking = BLOCKING.iter().any(|b| has_word(answer, b));
+    let shares = ids(clause).iter().any(|i| answer.contains(i.as_str()))
+        || significant_numbers(clause)
+            .iter()
+            .any(|n| significant_numbers(answer).contains(n))
+        || hit >= 2;
+    blocking && shares
+}
+
+pub struct BlockingFactWithheld;
+
+impl Rule for BlockingFactWithheld {
+    fn name(&self) -> &'static str {
+        "blocking_fact_withheld"
+    }
+    fn mode_id(&self) -> &'static str {
+        "FM-2.4"
+    }
+    fn describes(&self) -> &'static str {
+        "blocking / negating clauses of each tool result against the caller's summary of it"
+    }
+    fn check(&self, run: &RunView, _cfg: &MastConfig) -> Verdict {
+        let t = run.transcript();
+        let pairs = results_then_answers(&t.steps);
+        if pairs.is_empty() {
+            return Verdict::NotJudgeable("no tool result followed by an answer of its caller".into());
+        }
+        let mut findings = Vec::new();
+        for (tool, ans) in pairs {
+            let r = &t.steps[tool];
+            let a = &t.steps[ans];
+            if r.text.split_whitespace().count() < 8 || a.text.split_whitespace().count() < 8 {
+                continue;
+            }
+            // The answer summarises the result: it passes on other facts of it.
+            let rw = content_words(&r.text);
+            let passed = rw.iter().filter(|w| has_word(&a.text, w)).count()
+                + ids(&r.text).iter().filter(|i| a.text.contains(i.as_str())).count();
+            if passed < 3 {
+                continue;
+            }
+            // Generic negations count when the clause names something (an id or a figure).
+            let weak = ["not", "never", "no longer", "cannot", "can't", "do not"];
+            let Some((clause, word)) = blocking_clauses(&r.text)
+                .into_iter()
+                .filter(|(c, w)| !weak.contains(w) || !ids(c).is_empty() || !numbers(c).is_empty() || BLOCKING.iter().any(|b| !weak.contains(b) && has_word(c, b)))
+                .find(|(c, _)| !clause_covered(c, &a.text))
+            else {
+                continue;
+            };
+            // Somebody acted on the answer afterwards (another agent, or the run's end).
+            let acted_on = t.steps[ans + 1..]
+                .iter()
+                .any(|s| s.agent.is_some() && s.agent != a.agent);
+            let agent = a.agent.clone();
+            findings.push(
+                Finding::new(
+                    "FM-2.4",
+                    self.name(),
+                    Severity::High,
+                    if acted_on { 0.85 } else { 0.75 },
+                    agent.clone(),
+                    vec![run.span_ref(a.span), run.span_ref(r.span)],
+                    format!(
+                        "{}'s {} result says «{}» («{word}»), but its answer passes on other findings without it: «{}»",
+                        agent.as_deref().unwrap_or("an agent"),
+                        r.tool.as_deref().unwrap_or("tool"),
+                        flat(clause, 140),
+                        flat(&a.text, 160)
+                    ),
+                )
+                .with_quote(flat(clause, 200)),
+            );
+        }
+        Verdict::Judged(dedup_agents(findings))
+    }
+}
+
+fn excluded_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:not|never)\s+(?:from\s+|to\s+|use\s+|in\s+|on\s+|with\s+|via\s+|as\s+)?([A-Za-z0-9][\w./:-]*[\w/])")
+            .expect("regex")
+    })
+}
+
+fn pair_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"\b([a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9])\s*(=|<=|>=|≤|≥|<|>)\s*([\w./:-]+)").expect("regex"))
+}
+
+/// A `key op value` setting violated by `got` (`=` equal, `<=` at most, ...).
+fn violates(op: &str, want: &str, got: &str) -> bool {
+    let num = |x: &str| x.trim().parse::<f64>().ok();
+    match (op, num(want), num(got)) {
+        ("=", _, _) => !same_value(got, want),
+        ("<=" | "≤", Some(w), Some(g)) => g > w,
+        ("<", Some(w), Some(g)) => g >= w,
+        (">=" | "≥", Some(w), Some(g)) => g < w,
+        (">", Some(w), Some(g)) => g <= w,
+        _ => false,
+    }
+}
+
+/// A value specific enough to compare: has a digit, or is a capitalised name (not a sentence start).
+fn specific(v: &str) -> bool {
+    v.len() >= 3
+        && (v.chars().any(|c| c.is_ascii_digit())
+            || (v.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && v.chars().skip(1).any(|c| c.is_ascii_uppercase() || c.is_ascii_lowercase())
+                && !matches!(v.to_lowercase().as_str(), "the" | "this" | "that" | "yet" | "all" | "any" | "only" | "needed" | "now")))
+}
+
+/// `key -> value` leaves of a JSON arguments text (strings and numbers), bounded.
+pub(crate) fn arg_leaves(args: &str) -> Vec<(String, String)> {
+    fn walk(k: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>, d: usize) {
+        if d > 4 || out.len() > 64 {
+            return;
+        }
+        match v {
+            serde_json::Value::String(s) => out.push((k.to_string(), s.clone())),
+            serde_json::Value::Number(n) => out.push((k.to_string(), n.to_string())),
+            serde_json::Value::Bool(b) => out.push((k.to_string(), b.to_string())),
+            serde_json::Value::Object(o) => o.iter().for_each(|(kk, x)| walk(kk, x, out, d + 1)),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(k, x, out, d + 1)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(args.trim()) {
+        walk("", &v, &mut out, 0);
+    }
+    out
+}
+
+fn same_value(a: &str, b: &str) -> bool {
+    let (x, y) = (a.trim(), b.trim());
+    if x.eq_ignore_ascii_case(y) {
+        return true;
+    }
+    match (x.parse::<f64>(), y.parse::<f64>()) {
+        (Ok(p), Ok(q)) => (p - q).abs() < 1e-9,
+        _ => false,
+    }
+}
+
+/// `X` occurs in `text` without a negation in the three words before it.
+fn used_affirmatively(text: &str, x: &str) -> bool {
+    let mut from = 0;
+    while let Some(p) = text[from..].find(x) {
+        let s = from + p;
+        let before: Vec<String> = text[..s]
+            .split_whitespace()
+            .rev()
+            .take(3)
+            .map(|w| w.to_lowercase())
+            .collect();
+        let negated = before.iter().any(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+            matches!(w, "not" | "never" | "no" | "instead" | "than" | "without" | "avoid")
+        });
+        if !negated {
+            return true;
+        }
+        from = s + x.len();
+    }
+    false
+}
+
+pub struct UpstreamConstraintContradicted;
+
+impl Rule for UpstreamConstraintContradicted {
+    fn name(&self) -> &'static str {
+        "upstream_constraint_contradicted"
+    }
+    fn mode_id(&self) -> &'static str {
+        "FM-2.5"
+    }
+    fn describes(&self) -> &'static str {
+        "explicit exclusions (\"not X\", \"never X\") and key=value settings of one agent against later tool arguments and answers of other agents"
+    }
+    fn check(&self, run: &RunView, _cfg: &MastConfig) -> Verdict {
+        let t = run.transcript();
+        let utter: Vec<&Step> = t.utterances().filter(|s| s.kind != StepKind::Message || s.agent.is_some()).collect();
+        if utter.len() < 2 {
+            return Verdict::NotJudgeable("fewer than two agent messages recorded".into());
+        }
+        let mut findings = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for u in &utter {
+            let Some(author) = u.agent.as_deref() else { continue };
+            let excluded: Vec<String> = excluded_re()
+                .captures_iter(&u.text)
+                .map(|c| c[1].trim_end_matches(['.', ',']).to_string())
+                .filter(|v| specific(v))
+                .collect();
+            let pairs: Vec<(String, String, String)> = pair_re()
+                .captures_iter(&u.text)
+                .map(|c| (c[1].to_string(), c[2].to_string(), c[3].trim_end_matches(['.', ',', ')']).to_string()))
+                .collect();
+            if excluded.is_empty() && pairs.is_empty() {
+                continue;
+            }
+            for s in t.steps.iter().filter(|s| s.time_ns > u.time_ns).take(400) {
+                let Some(other) = s.agent.as_deref() else { continue };
+                if other == author || seen.contains(other) {
+                    continue;
+                }
+                let hit: Option<(String, f32)> = match s.kind {
+                    StepKind::ToolCall => {
+                        let leaves = arg_leaves(s.arguments.as_deref().unwrap_or(""));
+                        excluded
+                            .iter()
+                            .find(|x| leaves.iter().any(|(_, v)| same_value(v, x)))
+                            .map(|x| (format!("{}({}) uses {x}, which {author} excluded", s.tool.as_deref().unwrap_or("tool"), flat(s.arguments.as_deref().unwrap_or(""), 120)), 0.9))
+                            .or_else(|| {
+                                pairs.iter().find_map(|(k, op, v)| {
+                                    leaves
+                                        .iter()
+                                        .find(|(lk, lv)| lk == k && violates(op, v, lv))
+                                        .map(|(_, lv)| (format!("{}({}) sets {k}={lv} where {author} said {k}{op}{v}", s.tool.as_deref().unwrap_or("tool"), flat(s.arguments.as_deref().unwrap_or(""), 120)), 0.85))
+                                })
+                            })
+                    }
+                    _ if is_answer(s) => excluded
+                        .iter()
+                        .find(|x| used_affirmatively(&s.text, x))
+                        .map(|x| (format!("its answer uses {x}, which {author} excluded: «{}»", flat(&s.text, 140)), 0.8)),
+                    _ => None,
+                };
+                if let Some((what, conf)) = hit {
+                    seen.insert(other.to_string());
+                    findings.push(
+                        Finding::new(
+                            "FM-2.5",
+                            self.name(),
+                            Severity::High,
+                            conf,
+                            Some(other.to_string()),
+                            vec![run.span_ref(s.span), run.span_ref(u.span)],
+                            format!("{other} ignored {author}'s input «{}»: {what}", flat(&u.text, 160)),
+                        )
+                        .with_quote(flat(&u.text, 200)),
+                    );
+                }
+            }
+        }
+        Verdict::Judged(findings)
+    }
+}

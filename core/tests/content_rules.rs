@@ -1,0 +1,249 @@
+//! The content rules on small synthetic runs of domains the labelled captures do not have
+//! (GenAI semantic-convention spans): each failure shape is found with its agent and quote, and
+//! the same run done right gets no finding.
+use std::sync::Arc;
+
+use agenttrace_core::mast::{classify_spans, MastConfig, MastReport};
+use agenttrace_core::model::{Attributes, Resource, SpanRecord};
+use serde_json::{json, Value};
+
+struct B {
+    spans: Vec<SpanRecord>,
+    t: u64,
+}
+
+fn rec(id: u64, parent: Option<u64>, name: &str, attrs: Value, start: u64, end: u64) -> SpanRecord {
+    SpanRecord {
+        trace_id: [9; 16],
+        span_id: id.to_be_bytes(),
+        parent_span_id: parent.map(|p| p.to_be_bytes()),
+        trace_state: String::new(),
+        flags: 0,
+        name: name.into(),
+        kind: 1,
+        start_time_unix_nano: start,
+        end_time_unix_nano: end,
+        attributes: attrs.as_object().cloned().unwrap_or_else(Attributes::new),
+        dropped_attributes_count: 0,
+        events: Vec::new(),
+        dropped_events_count: 0,
+        links: Vec::new(),
+        dropped_links_count: 0,
+        status_code: 0,
+        status_message: String::new(),
+        resource: Arc::new(Resource::new(Attributes::new(), String::new())),
+        scope_name: "test".into(),
+        scope_version: String::new(),
+    }
+}
+
+fn msgs(v: &[(&str, &str)]) -> String {
+    Value::Array(v.iter().map(|(r, c)| json!({"role": r, "parts": [{"type": "text", "content": c}]})).collect()).to_string()
+}
+
+impl B {
+    fn new(task: &str) -> Self {
+        B { spans: vec![rec(1, None, "workflow", json!({"input.value": task}), 0, 1_000_000)], t: 10 }
+    }
+    fn next(&mut self) -> (u64, u64) {
+        self.t += 10;
+        (self.spans.len() as u64 + 1, self.t)
+    }
+    /// An agent turn: one model call seeing `input`, answering `output`; returns the agent span.
+    fn turn(&mut self, agent: &str, input: &[(&str, &str)], output: &str) -> u64 {
+        let (aid, s) = self.next();
+        self.spans.push(rec(aid, Some(1), &format!("invoke_agent {agent}"), json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent}), s, s + 8));
+        let (lid, _) = self.next();
+        self.spans.push(rec(lid, Some(aid), "chat m", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "m", "gen_ai.input.messages": msgs(input), "gen_ai.output.messages": msgs(&[("assistant", output)])}), s + 1, s + 2));
+        aid
+    }
+    fn tool(&mut self, parent: u64, name: &str, args: &str, result: &str) {
+        let (id, s) = self.next();
+        self.spans.push(rec(id, Some(parent), &format!("execute_tool {name}"), json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name, "gen_ai.tool.call.arguments": args, "gen_ai.tool.call.result": result}), s, s + 3));
+    }
+    fn report(&self) -> MastReport {
+        classify_spans(&self.spans, &MastConfig::default()).1
+    }
+}
+
+fn finding<'r>(r: &'r MastReport, mode: &str) -> Option<&'r agenttrace_core::mast::Finding> {
+    r.findings.iter().find(|f| f.mode_id == mode)
+}
+
+/// A clerk summarises an account lookup without the freeze; the payments agent then pays.
+fn account_run(summary: &str) -> B {
+    let task = "Pay supplier invoice SUP-88 of EUR 2,400 from account ACC-77 today.";
+    let mut b = B::new(task);
+    let c = b.turn("ledger_clerk", &[("system", "You are ledger_clerk. Look up the account and brief payments_agent."), ("user", task)], "Looking up ACC-77.");
+    b.tool(c, "account_status", r#"{"account": "ACC-77"}"#, "ACC-77 | balance EUR 15,300 | owner Nordic Tools AB | status: frozen by compliance, outgoing payments blocked until review CR-12 closes");
+    let c2 = b.turn("ledger_clerk", &[("system", "You are ledger_clerk."), ("user", task)], summary);
+    let _ = c2;
+    let p = b.turn("payments_agent", &[("system", "You are payments_agent. Pay invoices from the account the clerk cleared."), ("user", summary)], "Paying SUP-88.");
+    b.tool(p, "send_payment", r#"{"invoice": "SUP-88", "account": "ACC-77", "amount_eur": 2400}"#, "payment PM-5521 sent");
+    b
+}
+
+#[test]
+fn withheld_blocking_fact_is_found_and_its_relay_is_clean() {
+    let r = account_run("ACC-77 (Nordic Tools AB) has a balance of EUR 15,300, enough for SUP-88. Go ahead with the payment.").report();
+    let f = finding(&r, "FM-2.4").expect("FM-2.4");
+    assert_eq!(f.agent_name.as_deref(), Some("ledger_clerk"));
+    assert!(f.quote.as_deref().unwrap_or("").contains("frozen"), "{:?}", f.quote);
+    assert!(r.verdict.failed && r.verdict.silent_failure);
+    assert_eq!(r.verdict.responsible_agent.as_deref(), Some("ledger_clerk"));
+
+    let ok = account_run("ACC-77 (Nordic Tools AB) has EUR 15,300 but is frozen by compliance: outgoing payments are blocked until review CR-12 closes.").report();
+    assert!(finding(&ok, "FM-2.4").is_none(), "{:?}", ok.findings);
+}
+
+fn refund_run(args: &str) -> MastReport {
+    let task = "Customer asks for a refund of EUR 45 on order ORD-19 (damaged lamp).";
+    let mut b = B::new(task);
+    let a = b.turn("refund_agent", &[("system", "You are refund_agent. Refund orders with issue_refund."), ("user", task)], "Refunding EUR 45 on order ORD-19 now.");
+    b.tool(a, "issue_refund", args, "refund RF-3 booked");
+    b.report()
+}
+
+#[test]
+fn said_versus_did_compares_ids_and_amounts() {
+    let r = refund_run(r#"{"order_id": "ORD-91", "amount_eur": 45}"#);
+    let f = finding(&r, "FM-2.6").expect("id mismatch");
+    assert!(f.explanation.contains("ORD-19") && f.explanation.contains("ORD-91"), "{}", f.explanation);
+    let r = refund_run(r#"{"order_id": "ORD-19", "amount_eur": 450}"#);
+    assert!(finding(&r, "FM-2.6").is_some(), "amount mismatch: {:?}", r.findings);
+    let ok = refund_run(r#"{"order_id": "ORD-19", "amount_eur": 45}"#);
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+    assert!(!ok.verdict.failed);
+}
+
+fn release_run(check: bool) -> MastReport {
+    let task = "Ship release 4.2 of the mobile app after QA sign-off.";
+    let mut b = B::new(task);
+    b.turn("release_manager", &[("system", "You are release_manager."), ("user", task)], "Release 4.2 is built; qa_gate please sign off.");
+    let instr = "You are qa_gate. Before approving any release you must run smoke_suite on it and approve only if it passes.";
+    let q = b.turn("qa_gate", &[("system", instr), ("user", "Release 4.2 is built; qa_gate please sign off.")], if check { "Running the smoke suite." } else { "Looks fine to me. Approved for release." });
+    if check {
+        b.tool(q, "smoke_suite", r#"{"release": "4.2"}"#, "42 passed, 0 failed");
+        b.turn("qa_gate", &[("system", instr), ("user", "smoke_suite: 42 passed, 0 failed")], "smoke_suite on 4.2: 42 passed, 0 failed. Approved for release.");
+    }
+    b.report()
+}
+
+#[test]
+fn approval_without_the_required_check() {
+    let r = release_run(false);
+    let f = finding(&r, "FM-3.2").expect("FM-3.2");
+    assert_eq!(f.agent_name.as_deref(), Some("qa_gate"));
+    assert!(f.explanation.contains("smoke_suite"));
+    let ok = release_run(true);
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+}
+
+fn weather_run(answer: &str) -> MastReport {
+    let task = "What rainfall did station WX-4 record in March, and how does it compare with the long-term mean?";
+    let mut b = B::new(task);
+    let a = b.turn("climate_analyst", &[("system", "You are climate_analyst. Answer with the station data from station_series."), ("user", task)], "Fetching the series.");
+    b.tool(a, "station_series", r#"{"station": "WX-4", "month": "March"}"#, r#"{"station": "WX-4", "month": "March", "rain_mm": 83.4, "mean_mm": 61.0, "rank": 7}"#);
+    b.turn("climate_analyst", &[("system", "You are climate_analyst."), ("user", task)], answer);
+    b.report()
+}
+
+#[test]
+fn tool_data_ignored_is_derailment() {
+    let r = weather_run("Rainfall is a fascinating topic. Clouds form when warm air rises and cools, water vapour condenses around tiny particles, and droplets merge until they are heavy enough to fall. Many cultures have rain festivals and myths, and gardeners love a wet spring for their vegetables and flowers.");
+    let f = finding(&r, "FM-2.3").expect("FM-2.3");
+    assert_eq!(f.agent_name.as_deref(), Some("climate_analyst"));
+    let ok = weather_run("WX-4 recorded 83.4 mm of rain in March against a long-term mean of 61.0 mm, the 7th wettest March on record: clearly above normal, by roughly a third, which is in line with the wet pattern across the region this spring.");
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+}
+
+#[test]
+fn json_only_answers_are_checked() {
+    let run = |answer: &str| {
+        let task = "List the open incidents of team Atlas. Reply with JSON only, no other text.";
+        let mut b = B::new(task);
+        b.turn("ops_bot", &[("system", "You are ops_bot."), ("user", task)], answer);
+        b.report()
+    };
+    let r = run("Sure! Here are the open incidents: INC-4 and INC-9.");
+    assert!(finding(&r, "FM-1.1").is_some(), "{:?}", r.findings);
+    let ok = run(r#"{"team": "Atlas", "open": ["INC-4", "INC-9"]}"#);
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+}
+
+#[test]
+fn contradicting_an_upstream_exclusion() {
+    let run = |region: &str| {
+        let task = "Deploy build 7.3 of the billing API.";
+        let mut b = B::new(task);
+        b.turn("change_board", &[("system", "You are change_board. Approve deployments with their conditions."), ("user", task)], "Approved: deploy 7.3 only to eu-west-1, never to us-east-1 (data residency), with canary_pct=10.");
+        let d = b.turn("deployer", &[("system", "You are deployer. Deploy exactly as the change board approved."), ("user", "Approved: deploy 7.3 only to eu-west-1, never to us-east-1 (data residency), with canary_pct=10.")], "Deploying 7.3.");
+        b.tool(d, "deploy", &format!(r#"{{"build": "7.3", "region": "{region}", "canary_pct": 10}}"#), "deployment DEP-4 started");
+        b.report()
+    };
+    let r = run("us-east-1");
+    let f = finding(&r, "FM-2.5").expect("FM-2.5");
+    assert_eq!(f.agent_name.as_deref(), Some("deployer"));
+    let ok = run("eu-west-1");
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+}
+
+#[test]
+fn acting_on_one_of_several_matches_without_asking() {
+    let run = |asks: bool| {
+        let task = "Please add Alex to the on-call rotation for next week.";
+        let mut b = B::new(task);
+        let a = b.turn("roster_agent", &[("system", "You are roster_agent. Find the person with find_person; ask when the request could mean several people."), ("user", task)], "Looking up Alex.");
+        b.tool(a, "find_person", r#"{"name": "Alex"}"#, r#"{"people": [{"id": "u-alex.kim", "name": "Alex Kim", "team": "Payments"}, {"id": "u-alex.ruiz", "name": "Alexandra Ruiz", "team": "Search"}]}"#);
+        if asks {
+            b.turn("roster_agent", &[("system", "You are roster_agent."), ("user", task)], "There are two people called Alex: Alex Kim (Payments) and Alexandra Ruiz (Search). Which one do you mean?");
+        } else {
+            let c = b.turn("roster_agent", &[("system", "You are roster_agent."), ("user", task)], "Adding Alex now.");
+            b.tool(c, "add_to_rotation", r#"{"person_id": "u-alex.ruiz", "week": "next"}"#, "added");
+        }
+        b.report()
+    };
+    let r = run(false);
+    let f = finding(&r, "FM-2.2").expect("FM-2.2");
+    assert_eq!(f.agent_name.as_deref(), Some("roster_agent"));
+    assert!(run(true).findings.is_empty());
+}
+
+#[test]
+fn items_of_the_task_left_open() {
+    let run = |all: bool| {
+        let task = "Renew the TLS certificates of all three gateways (gw-north, gw-south, gw-east) before Friday.";
+        let mut b = B::new(task);
+        let a = b.turn("cert_agent", &[("system", "You are cert_agent."), ("user", task)], "Renewing.");
+        let gws: &[&str] = if all { &["gw-north", "gw-south", "gw-east"] } else { &["gw-north"] };
+        for g in gws {
+            b.tool(a, "renew_cert", &format!(r#"{{"gateway": "{g}"}}"#), "renewed, valid 90 days");
+        }
+        b.turn("cert_agent", &[("system", "You are cert_agent."), ("user", task)], "Certificate renewal done, all gateways are covered for the next 90 days.");
+        b.report()
+    };
+    let r = run(false);
+    let f = finding(&r, "FM-3.1").expect("FM-3.1");
+    assert!(f.explanation.contains("gw-south") && f.explanation.contains("gw-east"), "{}", f.explanation);
+    let ok = run(true);
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+}
+
+/// A clean run of ordinary shape and wording: triage hands off, a specialist uses tools and
+/// answers with the figures, a reviewer runs its check and approves. No finding at all.
+#[test]
+fn a_clean_run_gets_no_finding() {
+    let task = "Our Lisbon office printer PR-12 prints blank pages since yesterday. Can you fix it? Do not reinstall the driver on the print server.";
+    let mut b = B::new(task);
+    b.turn("triage", &[("system", "You are triage. Never fix anything yourself: hand every ticket to the right specialist."), ("user", task)], "Printer ticket, handing to print_specialist.");
+    let s = b.turn("print_specialist", &[("system", "You are print_specialist. Diagnose with printer_status and fix with the maintenance tools."), ("user", task)], "Checking PR-12.");
+    b.tool(s, "printer_status", r#"{"printer": "PR-12"}"#, r#"{"printer": "PR-12", "toner_black_pct": 0, "pages_today": 212, "last_error": "toner empty"}"#);
+    b.tool(s, "order_toner", r#"{"printer": "PR-12", "color": "black"}"#, "order TN-551 placed, delivery tomorrow 09:00");
+    b.turn("print_specialist", &[("system", "You are print_specialist."), ("user", task), ("tool", r#"{"printer": "PR-12", "toner_black_pct": 0, "pages_today": 212, "last_error": "toner empty"}"#), ("tool", "order TN-551 placed, delivery tomorrow 09:00")], "PR-12 ran out of black toner (0%, 212 pages today). I ordered toner TN-551, delivered tomorrow at 09:00; the driver was not touched.");
+    let r = b.turn("reviewer", &[("system", "You are reviewer. Check the fix with ticket_audit before closing; approve only if it passes."), ("user", "PR-12 ran out of black toner (0%, 212 pages today). I ordered toner TN-551, delivered tomorrow at 09:00; the driver was not touched.")], "Auditing.");
+    b.tool(r, "ticket_audit", r#"{"printer": "PR-12", "order": "TN-551"}"#, "audit passed: order TN-551 matches printer PR-12");
+    b.turn("reviewer", &[("system", "You are reviewer."), ("tool", "audit passed: order TN-551 matches printer PR-12")], "ticket_audit passed for PR-12 / TN-551. Approved, ticket can be closed once the toner is in.");
+    let rep = b.report();
+    assert!(rep.findings.is_empty(), "{:#?}", rep.findings.iter().map(|f| (f.mode_id, f.rule, &f.explanation)).collect::<Vec<_>>());
+    assert!(!rep.verdict.failed);
+}
