@@ -51,7 +51,7 @@ BEGIN
               WHERE p.pronamespace = 'agenttrace'::regnamespace
                 AND p.prokind = 'f'
                 AND p.proname NOT IN ('ingest', 'ingest_staged', 'renormalize', 'enable_timescaledb',
-                                      'classify', 'classify_pending', 'annotate',
+                                      'classify', 'classify_pending', 'annotate', 'judge_record', 'judge_failed',
                                       'set_retention', 'apply_retention') LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO agenttrace_reader', f);
     END LOOP;

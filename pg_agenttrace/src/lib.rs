@@ -7,6 +7,7 @@ use pgrx::prelude::*;
 mod columns;
 mod graph;
 mod ingest;
+mod judge;
 mod mast;
 mod redact;
 mod replay;
@@ -55,7 +56,7 @@ extension_sql_file!(
 extension_sql_file!(
     "../../sql/dump.sql",
     name = "dump",
-    requires = ["schema", "retention", "mast", "redaction_patterns"]
+    requires = ["schema", "retention", "mast", "judge_sql", "redaction_patterns"]
 );
 
 // Roles and grants: last, once every table and function exists.

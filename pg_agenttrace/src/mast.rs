@@ -47,7 +47,7 @@ pub(crate) fn auto_classify_enabled(client: &mut SpiClient<'_>) -> SpiResult<boo
 }
 
 /// Stored spans of the given runs, grouped by run (every requested run present, maybe empty).
-fn load_runs(
+pub(crate) fn load_runs(
     client: &SpiClient<'_>,
     run_ids: &[TraceId],
 ) -> SpiResult<Vec<(TraceId, Vec<SpanRecord>)>> {

@@ -47,6 +47,83 @@ BEGIN
 END
 $$;
 
+-- Run verdicts and the LLM judge (sql/judge.sql, new in 0.2.0):
+-- Run verdicts and the optional LLM judge (agenttrace-judge): what the judge saw and concluded
+-- per run, the runs waiting for it, and the verdict view that puts the framework's status, the
+-- rule engine's verdict and the judge's side by side.
+
+CREATE TABLE judge_runs (
+    run_id          uuid PRIMARY KEY,
+    -- run_summaries.updated_at the judge saw: a run that grew later is judged again.
+    run_updated_at  timestamptz,
+    judged_at       timestamptz NOT NULL DEFAULT now(),
+    model           text NOT NULL,
+    status          text NOT NULL CHECK (status IN ('judged', 'error')),
+    -- failed attempts at this run_updated_at (three at most)
+    attempts        integer NOT NULL DEFAULT 0,
+    error           text,
+    failed          boolean,
+    responsible_agent text,
+    verdict         jsonb,
+    total_tokens    bigint
+);
+COMMENT ON TABLE judge_runs IS 'One row per run seen by the LLM judge (agenttrace-judge): the model, whether it judged the run (its parsed verdict, responsible agent, tokens) or failed (the error, attempts). The judge''s modes are in agenttrace.failure_annotations with source ''llm-judge''.';
+
+CREATE FUNCTION judge_pending(idle_seconds double precision DEFAULT 120, max_runs integer DEFAULT 100)
+RETURNS TABLE (run_id uuid, updated_at timestamptz)
+    LANGUAGE sql STABLE AS $$
+SELECT s.run_id, s.updated_at
+  FROM agenttrace.run_summaries s
+  LEFT JOIN agenttrace.judge_runs j ON j.run_id = s.run_id
+ WHERE s.updated_at < now() - make_interval(secs => idle_seconds)
+   AND (j.run_id IS NULL
+        OR j.run_updated_at IS DISTINCT FROM s.updated_at
+        OR (j.status = 'error' AND j.attempts < 3))
+ ORDER BY s.updated_at
+ LIMIT max_runs
+$$;
+COMMENT ON FUNCTION judge_pending(double precision, integer) IS
+'Runs the LLM judge should look at: no new span for idle_seconds, and never judged, grown since, or failed fewer than three times at their current size; oldest first. agenttrace-judge polls it. Example: SELECT * FROM agenttrace.judge_pending(60, 10);';
+
+CREATE FUNCTION judge_failed(run_id uuid, model text, error text, run_updated_at timestamptz DEFAULT NULL)
+RETURNS void
+    LANGUAGE sql AS $$
+INSERT INTO agenttrace.judge_runs AS j (run_id, run_updated_at, model, status, attempts, error)
+VALUES (judge_failed.run_id, judge_failed.run_updated_at, judge_failed.model, 'error', 1, judge_failed.error)
+ON CONFLICT (run_id) DO UPDATE
+   SET judged_at = now(), model = EXCLUDED.model, status = 'error', error = EXCLUDED.error,
+       attempts = CASE WHEN j.status = 'error' AND j.run_updated_at IS NOT DISTINCT FROM EXCLUDED.run_updated_at
+                       THEN j.attempts + 1 ELSE 1 END,
+       run_updated_at = EXCLUDED.run_updated_at
+$$;
+COMMENT ON FUNCTION judge_failed(uuid, text, text, timestamptz) IS
+'Records that the LLM judge could not judge a run (endpoint errors after retries, malformed output): the error and the attempt count at this run size. A judged run keeps its earlier verdict annotations. Called by agenttrace-judge.';
+
+CREATE VIEW run_verdicts AS
+SELECT r.run_id,
+       r.framework,
+       r.service_name,
+       r.start_time,
+       r.status                                            AS operational_status,
+       r.status_reason                                     AS operational_reason,
+       m.report #>> '{verdict,verdict}'                    AS verdict,
+       (m.report #>> '{verdict,silent_failure}')::boolean  AS silent_failure,
+       m.report #>> '{verdict,responsible_agent}'          AS responsible_agent,
+       m.report #>> '{verdict,decisive_finding,mode_id}'   AS decisive_mode,
+       m.report #>> '{verdict,decisive_finding,quote}'     AS decisive_quote,
+       m.report #>> '{verdict,explanation}'                AS explanation,
+       m.classified_at,
+       j.status                                            AS judge_status,
+       j.model                                             AS judge_model,
+       j.failed                                            AS judge_failed,
+       j.responsible_agent                                 AS judge_responsible_agent,
+       j.error                                             AS judge_error
+  FROM run_summaries r
+  LEFT JOIN mast_runs m ON m.run_id = r.run_id
+  LEFT JOIN judge_runs j ON j.run_id = r.run_id;
+COMMENT ON VIEW run_verdicts IS 'Per run, side by side: the operational status the framework reported, the analysed verdict of the rule engine (from the last classify(): verdict, silent_failure when the two differ, responsible agent, decisive mode and the quote it rests on) and the LLM judge''s verdict when agenttrace-judge runs. Example: SELECT run_id, operational_status, verdict, responsible_agent, decisive_mode, decisive_quote FROM agenttrace.run_verdicts WHERE silent_failure;';
+SELECT pg_catalog.pg_extension_config_dump('agenttrace.judge_runs'::regclass, '');
+
 -- BEGIN generated by scripts/upgrade-functions.py: every library function, bound to the new library
 CREATE OR REPLACE FUNCTION "agent_graph"(
 	"run_id" uuid, /* pgrx :: Uuid */
@@ -188,6 +265,25 @@ STRICT VOLATILE PARALLEL UNSAFE
 LANGUAGE c /* Rust */
 AS 'pg_agenttrace-0.2.0', 'ingest_staged_wrapper';
 
+CREATE OR REPLACE FUNCTION "judge_prompt"(
+	"run_id" uuid, /* pgrx :: Uuid */
+	"max_tokens" INT DEFAULT 12000 /* i32 */
+) RETURNS jsonb /* Result < Option < JsonB > , pgrx :: spi :: Error > */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'pg_agenttrace-0.2.0', 'judge_prompt_wrapper';
+
+CREATE OR REPLACE FUNCTION "judge_record"(
+	"run_id" uuid, /* pgrx :: Uuid */
+	"model" TEXT, /* & str */
+	"answer" TEXT, /* & str */
+	"run_updated_at" timestamp with time zone DEFAULT NULL, /* Option < pgrx :: datum :: TimestampWithTimeZone > */
+	"total_tokens" bigint DEFAULT NULL /* Option < i64 > */
+) RETURNS INT /* Result < i32, pgrx :: spi :: Error > */
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'pg_agenttrace-0.2.0', 'judge_record_wrapper';
+
 CREATE OR REPLACE FUNCTION "mast_report"(
 	"run_id" uuid /* pgrx :: Uuid */
 ) RETURNS jsonb /* Result < Option < JsonB > , pgrx :: spi :: Error > */
@@ -257,6 +353,20 @@ STRICT STABLE
 LANGUAGE c /* Rust */
 AS 'pg_agenttrace-0.2.0', 'span_tree_wrapper';
 
+CREATE OR REPLACE FUNCTION "transcript"(
+	"run_id" uuid /* pgrx :: Uuid */
+) RETURNS jsonb /* Result < Option < JsonB > , pgrx :: spi :: Error > */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'pg_agenttrace-0.2.0', 'transcript_wrapper';
+
+CREATE OR REPLACE FUNCTION "verdict"(
+	"run_id" uuid /* pgrx :: Uuid */
+) RETURNS jsonb /* Result < Option < JsonB > , pgrx :: spi :: Error > */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'pg_agenttrace-0.2.0', 'verdict_wrapper';
+
 CREATE OR REPLACE FUNCTION "version"() RETURNS TEXT /* & '_ str */
 IMMUTABLE STRICT PARALLEL SAFE
 LANGUAGE c /* Rust */
@@ -274,3 +384,81 @@ BEGIN
 END
 $$;
 -- END generated by scripts/upgrade-functions.py
+
+-- Comments of the library functions new in 0.2.0 (pg_agenttrace/src/judge.rs):
+COMMENT ON FUNCTION verdict(uuid) IS
+'A run''s verdict as jsonb: operational_status (what the framework reported), verdict (what the analysis concludes: a run reported as success with a content finding of at least mast_settings.verdict_min_confidence is a failure), silent_failure, responsible_agent, decisive_span, the decisive finding with its quote, and one sentence. Computes, never writes (classify() stores it in mast_runs.report). Example: SELECT agenttrace.verdict(run_id) FROM agenttrace.runs WHERE status = ''success'' LIMIT 5;';
+COMMENT ON FUNCTION transcript(uuid) IS
+'The transcript the content rules read, as jsonb: the task, each agent''s instructions, every step (LLM calls with their input and output, messages and handoffs between agents, tool calls with arguments and results) in order, and the final output. Example: SELECT jsonb_pretty(agenttrace.transcript(run_id)) FROM agenttrace.runs LIMIT 1;';
+COMMENT ON FUNCTION judge_prompt(uuid, integer) IS
+'The LLM-judge prompt of a run as jsonb {system, user, approx_tokens, truncated, steps}: the 14 MAST mode definitions, the answer format, and the run''s numbered transcript cut to max_tokens (about 4 characters a token). For agenttrace-judge or your own pipeline; store answers with agenttrace.judge_record. Example: SELECT agenttrace.judge_prompt(run_id, 8000) ->> ''user'' FROM agenttrace.runs LIMIT 1;';
+COMMENT ON FUNCTION judge_record(uuid, text, text, timestamptz, bigint) IS
+'Parses an LLM judge''s answer (the JSON object judge_prompt asks for) for a run and stores it: each mode as an annotation with source ''llm-judge'' (replacing that run''s earlier judge annotations; rule findings stay), evidence spans from the step numbers, and the verdict in agenttrace.judge_runs. Returns the number of annotations. A malformed answer raises 22P02 naming the problem (no JSON, a missing field, an unknown mode, a step out of range) and stores nothing.';
+
+-- Grants of the objects new in 0.2.0: roles.sql again (idempotent), as a fresh install runs it.
+-- Least-privilege roles. Runs last in CREATE EXTENSION (finalize), when every function exists.
+--   agenttrace_ingest  may only call the ingest entry points (and stage batches for them)
+--   agenttrace_reader  may read tables/views and call the read-only analysis functions
+--   agenttrace_admin   everything: settings, classification, renormalize, retention
+-- Roles are NOLOGIN groups: GRANT them to your login roles. Nothing is granted to PUBLIC.
+DO $$
+DECLARE r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['agenttrace_ingest', 'agenttrace_reader', 'agenttrace_admin'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+        END IF;
+    END LOOP;
+END
+$$;
+
+REVOKE ALL ON SCHEMA agenttrace FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA agenttrace FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA agenttrace FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA agenttrace FROM PUBLIC;
+GRANT USAGE ON SCHEMA agenttrace TO agenttrace_ingest, agenttrace_reader, agenttrace_admin;
+
+-- Functions that write run as the extension owner with a pinned search_path, so a caller's
+-- objects can never be picked up in their place.
+DO $$
+DECLARE f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+              WHERE p.pronamespace = 'agenttrace'::regnamespace
+                AND p.proname IN ('ingest', 'ingest_staged') LOOP
+        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = agenttrace, pg_catalog, pg_temp', f);
+    END LOOP;
+END
+$$;
+
+-- ingest
+GRANT EXECUTE ON FUNCTION agenttrace.ingest(bytea, text, text), agenttrace.ingest_staged(bigint), agenttrace.version() TO agenttrace_ingest;
+GRANT INSERT ON agenttrace.ingest_staging TO agenttrace_ingest;
+GRANT USAGE ON SEQUENCE agenttrace.ingest_batch_id_seq TO agenttrace_ingest;
+
+-- reader: every table and view except the raw staging area and dead-letter bodies
+GRANT SELECT ON ALL TABLES IN SCHEMA agenttrace TO agenttrace_reader;
+REVOKE SELECT ON agenttrace.ingest_staging, agenttrace.dead_letters FROM agenttrace_reader;
+GRANT SELECT (dead_letter_id, received_at, content_type, content_encoding, body_bytes, error_message, sqlstate)
+    ON agenttrace.dead_letters TO agenttrace_reader;
+-- and every function that does not write (writers are listed here; new writers must be too)
+DO $$
+DECLARE f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+              WHERE p.pronamespace = 'agenttrace'::regnamespace
+                AND p.prokind = 'f'
+                AND p.proname NOT IN ('ingest', 'ingest_staged', 'renormalize', 'enable_timescaledb',
+                                      'classify', 'classify_pending', 'annotate', 'judge_record', 'judge_failed',
+                                      'set_retention', 'apply_retention') LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO agenttrace_reader', f);
+    END LOOP;
+END
+$$;
+
+-- admin
+GRANT agenttrace_reader, agenttrace_ingest TO agenttrace_admin;
+GRANT ALL ON ALL TABLES IN SCHEMA agenttrace TO agenttrace_admin;
+GRANT ALL ON ALL SEQUENCES IN SCHEMA agenttrace TO agenttrace_admin;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA agenttrace TO agenttrace_admin;
+GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA agenttrace TO agenttrace_admin;

@@ -63,15 +63,15 @@ impl JudgeClient {
         self.next_slot = Instant::now() + gap;
     }
 
-    /// Sends the prompt; returns the model's answer text.
-    pub async fn ask(&mut self, prompt: &str) -> Result<Answer, CallError> {
+    /// Sends the prompt (`agenttrace.judge_prompt`'s system and user texts); returns the answer.
+    pub async fn ask(&mut self, system: &str, user: &str) -> Result<Answer, CallError> {
         let body = json!({
             "model": self.cfg.model,
             "temperature": 0,
             "response_format": {"type": "json_object"},
             "messages": [
-                {"role": "system", "content": "You are an expert annotator of multi-agent LLM system traces. Answer with one JSON object only."},
-                {"role": "user", "content": prompt},
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
             ],
         });
         let body = body.to_string();

@@ -45,7 +45,7 @@ pub struct JudgeConfig {
     #[arg(long, env = "AGENTTRACE_JUDGE_RATE", default_value_t = 20.0)]
     pub rate_per_minute: f64,
     /// Spend cap: stop sending once the endpoint reported this many tokens in total (0 = no cap).
-    #[arg(long, env = "AGENTTRACE_JUDGE_MAX_TOKENS", default_value_t = 2_000_000)]
+    #[arg(long = "max-tokens", env = "AGENTTRACE_JUDGE_MAX_TOKENS", default_value_t = 2_000_000)]
     pub max_total_tokens: i64,
     /// Spend cap: judge at most this many runs per process (0 = no cap).
     #[arg(long, env = "AGENTTRACE_JUDGE_MAX_RUNS", default_value_t = 0)]

@@ -48,8 +48,9 @@ pub async fn run(cfg: JudgeConfig) -> Result<Summary, String> {
                 tracing::warn!(tokens = sum.tokens, judged = sum.judged, "spend cap reached: no more judge calls in this process");
                 return Ok(sum);
             }
-            let run_id: String = row.get(0); // run ids travel as text
-            let updated_at: std::time::SystemTime = row.get(1);
+            let (Ok(run_id), Ok(updated_at)) = (row.try_get::<_, String>(0), row.try_get::<_, std::time::SystemTime>(1)) else {
+                continue;
+            };
             judge_one(&db, &mut client, &cfg, &run_id, updated_at, &mut sum).await?;
         }
         if cfg.once {
@@ -72,12 +73,17 @@ async fn judge_one(
     updated_at: std::time::SystemTime,
     sum: &mut Summary,
 ) -> Result<(), String> {
-    let prompt: String = db
-        .query_one("SELECT agenttrace.judge_prompt($1::text::uuid, $2)", &[&run_id, &cfg.prompt_tokens])
+    let prompt: Option<String> = db
+        .query_one("SELECT agenttrace.judge_prompt($1::text::uuid, $2)::text", &[&run_id, &cfg.prompt_tokens])
         .await
-        .map_err(|e| format!("judge_prompt({run_id}): {e}"))?
-        .get(0);
-    let error = match client.ask(&prompt).await {
+        .and_then(|row| row.try_get(0))
+        .map_err(|e| format!("judge_prompt({run_id}): {e}"))?;
+    // {system, user, ...}; NULL when the run has no spans (nothing to judge)
+    let Some(prompt) = prompt.and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok()) else {
+        return Ok(());
+    };
+    let text = |k: &str| prompt.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let error = match client.ask(&text("system"), &text("user")).await {
         Ok(answer) => {
             sum.tokens += answer.total_tokens;
             match db
@@ -88,7 +94,7 @@ async fn judge_one(
                 .await
             {
                 Ok(row) => {
-                    let n: i32 = row.get(0);
+                    let n: i32 = row.try_get(0).unwrap_or(0);
                     sum.judged += 1;
                     sum.annotations += i64::from(n);
                     tracing::info!(run_id, annotations = n, tokens = answer.total_tokens, attempts = answer.attempts, "run judged");
