@@ -5,7 +5,8 @@
 -- functions they call, nothing else: no writes, no dead-letter bodies, no span attributes or
 -- prompt/completion text.
 --
--- Needs agenttrace.failures and agenttrace.mast_mode_status (sql/mast.sql) and
+-- Needs agenttrace.failures and agenttrace.mast_mode_status (sql/mast.sql), agenttrace.run_verdicts
+-- (sql/judge.sql) and
 -- agenttrace.graph_nodes/graph_edges/span_tree (pg_agenttrace/src/graph.rs) to exist.
 -- Idempotent: revokes what it does not grant, so re-running it leaves exactly these privileges.
 -- tests/python/test_grafana_dashboards.py runs every dashboard query as this role.
@@ -39,6 +40,12 @@ GRANT SELECT (trace_id, span_id, parent_span_id, run_id, start_time, end_time, s
               category, agent_name, model, input_tokens, output_tokens, tool_name, is_error, error_type,
               error_message)
     ON agenttrace.spans TO agenttrace_grafana;
+
+-- Verdicts (sql/judge.sql): everything but the quoted content the verdict rests on.
+GRANT SELECT (run_id, framework, service_name, start_time, operational_status, operational_reason, verdict,
+              silent_failure, responsible_agent, decisive_mode, explanation, classified_at, judge_status,
+              judge_model, judge_failed, judge_responsible_agent, judge_error)
+    ON agenttrace.run_verdicts TO agenttrace_grafana;
 
 -- Dead letters: everything but the body.
 GRANT SELECT (dead_letter_id, received_at, content_type, content_encoding, body_bytes, error_message, sqlstate)

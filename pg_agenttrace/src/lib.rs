@@ -49,7 +49,7 @@ extension_sql_file!(
 extension_sql_file!(
     "../../sql/grafana_role.sql",
     name = "grafana_role",
-    requires = ["schema", "mast", "comment_graph"]
+    requires = ["schema", "mast", "judge_sql", "comment_graph"]
 );
 
 // Which tables pg_dump includes (configuration tables of the extension).

@@ -462,3 +462,10 @@ GRANT ALL ON ALL TABLES IN SCHEMA agenttrace TO agenttrace_admin;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA agenttrace TO agenttrace_admin;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA agenttrace TO agenttrace_admin;
 GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA agenttrace TO agenttrace_admin;
+
+-- The Grafana role reads run_verdicts too (sql/grafana_role.sql).
+-- Verdicts (sql/judge.sql): everything but the quoted content the verdict rests on.
+GRANT SELECT (run_id, framework, service_name, start_time, operational_status, operational_reason, verdict,
+              silent_failure, responsible_agent, decisive_mode, explanation, classified_at, judge_status,
+              judge_model, judge_failed, judge_responsible_agent, judge_error)
+    ON agenttrace.run_verdicts TO agenttrace_grafana;

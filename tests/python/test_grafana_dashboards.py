@@ -43,6 +43,9 @@ ROLE_COLUMNS = {
               "end_time_unix_nano", "duration_ns", "name", "status_code", "status_message", "service_name",
               "framework", "category", "agent_name", "model", "input_tokens", "output_tokens", "tool_name",
               "is_error", "error_type", "error_message"},
+    "run_verdicts": {"run_id", "framework", "service_name", "start_time", "operational_status", "operational_reason",
+                     "verdict", "silent_failure", "responsible_agent", "decisive_mode", "explanation", "classified_at",
+                     "judge_status", "judge_model", "judge_failed", "judge_responsible_agent", "judge_error"},
 }
 ROLE_EXECUTE = {"graph_nodes", "graph_edges", "span_tree", "span_id_hex"}
 # Relations granted although no dashboard query names them: read by the graph functions with the
@@ -53,6 +56,8 @@ READ_BY_FUNCTIONS = {"traces"}
 # expanded like the panel's) that is true when the panel must have rows. Every other query must
 # return rows.
 DATA_EXISTS = {
+    ("agenttrace-failures", "Silent failures: reported success, analysed as failed"):
+        "SELECT EXISTS (SELECT 1 FROM agenttrace.run_verdicts WHERE silent_failure AND $__timeFilter(start_time))",
     ("agenttrace-run-detail", "Messages"):
         "SELECT EXISTS (SELECT 1 FROM agenttrace.agent_messages WHERE run_id = '$run'::uuid)",
     ("agenttrace-run-detail", "Tool calls"):
