@@ -10,13 +10,18 @@
 #      17 the whole end-to-end suite with TimescaleDB; 16 (with TimescaleDB) and 18 (plain tables:
 #      no TimescaleDB for 18) the corpus, upgrade and bad-input tests
 #   5. the corpus gives the same results on every version (tests/tests/versions.rs)
-# AGENTTRACE_TEST_PG="17" (say) limits step 4 to those versions; AGENTTRACE_TEST_PG="" skips 4 and 5.
+# AGENTTRACE_TEST_PG picks the versions (default "15 16 17 18"; steps 1-3 are the 15 in it, step 5
+# needs two or more), e.g. AGENTTRACE_TEST_PG="15 17".
 # Only the test databases this script creates (agenttrace_test, agenttrace_test_plain, and the
 # agenttrace_test_* scratch databases the tests create and drop) are ever dropped.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-"$ROOT/scripts/setup.sh"
+: "${AGENTTRACE_TEST_PG=15 16 17 18}"
+has15=""
+for v in $AGENTTRACE_TEST_PG; do [ "$v" = 15 ] && has15=yes; done
+export AGENTTRACE_PG=15   # steps 1-3; the other versions get their own settings below
+if [ -n "$has15" ]; then "$ROOT/scripts/setup.sh"; else "$ROOT/scripts/setup.sh" --deps-only; fi
 source "$ROOT/scripts/env.sh"
 export PATH="$HOME/.cargo/bin:$PATH"
 T0=$SECONDS
@@ -24,8 +29,7 @@ TIMES=()
 step() { printf '\n==> [test %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 timed() { TIMES+=("$(printf '%5ss  %s' "$1" "$2")"); }
 
-# The extra versions and the end-to-end tests each runs (`all`: the whole suite).
-: "${AGENTTRACE_TEST_PG=16 17 18}"
+# The end-to-end tests each version other than 15 runs (`all`: the whole suite).
 declare -A SUITE=([16]="ingest normalize bad_input upgrade" [17]="all" [18]="ingest normalize bad_input upgrade")
 
 # Fresh agenttrace_test (TimescaleDB where this version has it) and agenttrace_test_plain in the
@@ -48,6 +52,8 @@ describe() {
   echo "PostgreSQL $(psql -qAt -d agenttrace_test -c 'show server_version') with pg_agenttrace $(psql -qAt -d agenttrace_test -c 'select agenttrace.version()')$([ "$AGENTTRACE_TEST_TIMESCALEDB" = 1 ] && echo ' and TimescaleDB' || echo ', plain tables')"
 }
 
+VERSION_URLS=""
+if [ -n "$has15" ]; then
 s=$SECONDS
 step "unit tests (core, ingress)"
 cargo test --release -p agenttrace-core -p agenttrace-ingress
@@ -71,9 +77,11 @@ if [ -x "$ROOT/tests/python/run.sh" ]; then
   DATABASE_URL="$AGENTTRACE_TEST_DATABASE_URL" AGENTTRACE_INGRESS_BIN="$ROOT/target/release/agenttrace-ingress" "$ROOT/tests/python/run.sh"
   timed $((SECONDS - s)) "PostgreSQL 15: ingress tests (Python)"
 fi
-
 VERSION_URLS="15=postgres://$PGUSER@$PGHOST:$PGPORT/postgres"
+fi
+
 for v in $AGENTTRACE_TEST_PG; do
+  [ "$v" = 15 ] && continue
   s=$SECONDS
   step "PostgreSQL $v: set-up (wheel, TimescaleDB, extension build, cluster)"
   AGENTTRACE_PG=$v "$ROOT/scripts/setup.sh"
@@ -95,12 +103,12 @@ for v in $AGENTTRACE_TEST_PG; do
     fi
   )
   timed $((SECONDS - s)) "PostgreSQL $v: end-to-end tests (${SUITE[$v]:-all})"
-  VERSION_URLS+=" $v=$(AGENTTRACE_PG=$v bash -c 'source scripts/env.sh && echo "postgres://$PGUSER@$PGHOST:$PGPORT/postgres"')"
+  VERSION_URLS+="${VERSION_URLS:+ }$v=$(AGENTTRACE_PG=$v bash -c 'source scripts/env.sh && echo "postgres://$PGUSER@$PGHOST:$PGPORT/postgres"')"
 done
 
-if [ -n "$AGENTTRACE_TEST_PG" ]; then
+if [ "$(echo "$AGENTTRACE_TEST_PG" | wc -w)" -ge 2 ]; then
   s=$SECONDS
-  step "the corpus gives the same results on PostgreSQL 15 and $AGENTTRACE_TEST_PG"
+  step "the corpus gives the same results on PostgreSQL $(echo $AGENTTRACE_TEST_PG)"
   AGENTTRACE_TEST_VERSION_URLS="$VERSION_URLS" cargo test --release -p agenttrace-tests --test versions -- --include-ignored --nocapture
   timed $((SECONDS - s)) "corpus compared across versions"
 fi
