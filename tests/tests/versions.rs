@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use agenttrace_tests::*;
 use postgres::{Client, NoTls};
 
+static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn servers() -> Vec<(String, String)> {
     std::env::var("AGENTTRACE_TEST_VERSION_URLS")
         .unwrap_or_default()
@@ -34,16 +36,17 @@ fn with_db(url: &str, db: &str) -> String {
 
 fn text_rows(c: &mut Client, sql: &str) -> Vec<String> {
     c.query(&format!("SELECT x::text FROM ({sql}) x"), &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or_else(|e| panic!("{sql}: {}", e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string())))
         .iter()
         .map(|r| r.get::<_, String>(0))
         .collect()
 }
 
-/// Columns filled with the time of the insert or update (`DEFAULT now()`), which differ between
+/// Columns filled with the time of the insert or update (`DEFAULT now()`), and copies of them
+/// (`mast_runs.run_updated_at` is the `updated_at` of the run it classified), which differ between
 /// any two databases; everything else is data or derived from it.
 fn ingest_time_columns(c: &mut Client) -> Vec<String> {
-    c.query(
+    let defaults: Vec<String> = c.query(
         "SELECT DISTINCT a.attname::text FROM pg_attrdef d
            JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
            JOIN pg_class t ON t.oid = d.adrelid
@@ -53,7 +56,18 @@ fn ingest_time_columns(c: &mut Client) -> Vec<String> {
     .unwrap()
     .iter()
     .map(|r| r.get(0))
-    .collect()
+    .collect();
+    let columns: Vec<String> = c
+        .query(
+            "SELECT DISTINCT a.attname::text FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid
+              WHERE t.relnamespace = 'agenttrace'::regnamespace AND a.attnum > 0 AND a.atttypid = 'timestamptz'::regtype",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    columns.into_iter().filter(|col| defaults.iter().any(|d| col == d || col.ends_with(&format!("_{d}")))).collect()
 }
 
 /// Item -> text of its rows, for one database holding the ingested and classified corpus.
@@ -80,7 +94,8 @@ fn digest(c: &mut Client) -> BTreeMap<String, String> {
         d.insert(format!("{} {rel}", if kind == "v" { "view" } else { "table" }), rows.join("\n"));
     }
     // Analysis functions, per run.
-    let runs: Vec<String> = text_rows(c, "SELECT DISTINCT run_id FROM agenttrace.runs ORDER BY 1");
+    let runs: Vec<String> =
+        c.query("SELECT DISTINCT run_id::text FROM agenttrace.runs ORDER BY 1", &[]).unwrap().iter().map(|r| r.get(0)).collect();
     assert!(runs.len() >= 15, "only {} runs stored", runs.len());
     for run in &runs {
         for (name, sql) in [
@@ -116,7 +131,10 @@ fn corpus_digest(url: &str, timescaledb: bool) -> (String, String, Vec<String>, 
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut db = Client::connect(&with_db(url, &name), NoTls).unwrap();
         let tsdb = if timescaledb { "CREATE EXTENSION timescaledb;" } else { "" };
+        // One CREATE EXTENSION at a time: two in the same cluster would both create its roles.
+        let _one = CREATING.lock().unwrap_or_else(|e| e.into_inner());
         db.batch_execute(&format!("SET client_min_messages = warning; {tsdb} CREATE EXTENSION pg_trgm; CREATE EXTENSION pg_agenttrace;")).unwrap();
+        drop(_one);
         let mut results = Vec::new();
         let mut captures = all_captures();
         captures.sort_by(|a, b| a.name.cmp(&b.name));
