@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Project-local PostgreSQL 15 cluster, owned by the `postgres` user (PostgreSQL refuses root).
+# Project-local PostgreSQL cluster, owned by the `postgres` user (PostgreSQL refuses root).
 #   db.sh start | stop | restart | status | create-db | psql [args]
 #   db.sh reset-db --delete-all-data
 # Nothing here but reset-db deletes data: start, create-db (run by setup.sh, run.sh and test.sh)
@@ -7,6 +7,9 @@
 # reset-db is for developers only: it drops pg_agenttrace (and with it every trace, run,
 # annotation and setting in schema agenttrace of $PGDATABASE) and creates it again from the
 # installed script; it refuses to run without --delete-all-data.
+# AGENTTRACE_PG=16|17|18 works on that version's own cluster (port 54NN, see scripts/env.sh);
+# default 15, the project cluster on port 5433. TimescaleDB is preloaded and created where that
+# PostgreSQL has it (15, 16, 17), otherwise the extension runs on plain tables.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/env.sh"
@@ -16,9 +19,11 @@ as_pg() {
 }
 pgctl() { as_pg "$PG_BINDIR/pg_ctl" -D "$AGENTTRACE_PGDATA" "$@"; }
 
+has_timescaledb() { [ -f "$PG_SHAREDIR/extension/timescaledb.control" ]; }
+
 init_cluster() {
   [ -f "$AGENTTRACE_PGDATA/PG_VERSION" ] && return 0
-  echo "initialising cluster in $AGENTTRACE_PGDATA (port $PGPORT)"
+  echo "initialising PostgreSQL $AGENTTRACE_PG cluster in $AGENTTRACE_PGDATA (port $PGPORT)"
   mkdir -p "$(dirname "$AGENTTRACE_PGDATA")"
   chown postgres:postgres "$(dirname "$AGENTTRACE_PGDATA")"
   as_pg "$PG_BINDIR/initdb" -D "$AGENTTRACE_PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
@@ -27,10 +32,8 @@ init_cluster() {
 port = $PGPORT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '/tmp'
-shared_preload_libraries = 'timescaledb'
-timescaledb.telemetry_level = off
 max_connections = 200
-shared_buffers = 1GB
+shared_buffers = $([ "$AGENTTRACE_PG" = 15 ] && echo 1GB || echo 256MB)
 work_mem = 32MB
 maintenance_work_mem = 256MB
 max_wal_size = 4GB
@@ -39,6 +42,9 @@ wal_compression = on
 synchronous_commit = on
 log_min_messages = warning
 CONF
+  if has_timescaledb; then
+    printf "shared_preload_libraries = 'timescaledb'\ntimescaledb.telemetry_level = off\n" >> "$AGENTTRACE_PGDATA/postgresql.conf"
+  fi
 }
 
 is_running() { pgctl status >/dev/null 2>&1; }
@@ -55,7 +61,7 @@ case "${1:-start}" in
     init_cluster
     if is_running; then echo "cluster already running on port $PGPORT"; exit 0; fi
     pgctl -l "$AGENTTRACE_PGDATA/server.log" -w -t 60 start >/dev/null
-    echo "cluster started on port $PGPORT"
+    echo "PostgreSQL $AGENTTRACE_PG cluster started on port $PGPORT"
     ;;
   stop) is_running && pgctl -m fast -w stop >/dev/null; echo "cluster stopped" ;;
   restart) pgctl -m fast -w -l "$AGENTTRACE_PGDATA/server.log" restart >/dev/null; echo "cluster restarted" ;;
@@ -64,9 +70,11 @@ case "${1:-start}" in
     if ! psql -qAt -d postgres -c "select 1 from pg_database where datname='$PGDATABASE'" | grep -q 1; then
       psql -q -d postgres -c "CREATE DATABASE $PGDATABASE"
     fi
-    psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" <<'SQL'
+    tsdb=""
+    has_timescaledb && tsdb="CREATE EXTENSION IF NOT EXISTS timescaledb;"
+    psql -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" <<SQL
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS timescaledb;
+$tsdb
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 SQL
     # An installed older version is updated in place (ALTER EXTENSION ... UPDATE keeps the data).

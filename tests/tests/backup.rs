@@ -109,5 +109,8 @@ fn dump_and_restore_keep_every_row_without_timescaledb() {
 
 #[test]
 fn dump_and_restore_keep_every_row_with_timescaledb() {
+    if skip_without_timescaledb("dump_and_restore_keep_every_row_with_timescaledb") {
+        return;
+    }
     check_round_trip(true);
 }

@@ -242,6 +242,9 @@ fn protobuf_and_json_store_the_same_rows_with_and_without_timescaledb() {
 
 #[test]
 fn spans_is_a_hypertable_when_timescaledb_is_present() {
+    if skip_without_timescaledb("spans_is_a_hypertable_when_timescaledb_is_present") {
+        return;
+    }
     let mut db = connect();
     let n: i64 = db
         .query_one(

@@ -169,6 +169,9 @@ fn check_upgrade(from: &str, with_timescaledb: bool) {
 
 #[test]
 fn update_from_every_release_keeps_data_and_matches_a_fresh_install_with_timescaledb() {
+    if skip_without_timescaledb("update_from_every_release_keeps_data_and_matches_a_fresh_install_with_timescaledb") {
+        return;
+    }
     for v in RELEASED {
         check_upgrade(v, true);
     }
