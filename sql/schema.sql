@@ -264,10 +264,54 @@ CREATE TABLE dead_letters (
     body             bytea NOT NULL,
     body_bytes       integer NOT NULL,
     error_message    text NOT NULL,
-    sqlstate         text NOT NULL
+    sqlstate         text NOT NULL,
+    -- which OTLP export request the body was: traces (agenttrace.ingest) or logs (ingest_logs)
+    signal           text NOT NULL DEFAULT 'traces'
 );
-COMMENT ON TABLE dead_letters IS 'Request bodies that could not be decoded, with the reason, kept for inspection and replay.';
+COMMENT ON TABLE dead_letters IS 'Request bodies that could not be decoded, with the reason and the signal (traces or logs), kept for inspection and replay.';
 CREATE INDEX dead_letters_received_idx ON dead_letters (received_at DESC);
+
+-- OTLP log records (agenttrace.ingest_logs). Records without a trace context (application logs
+-- outside a span) have NULL trace_id/span_id, so this is the one table whose key does not start
+-- with trace_id: it is the record's content hash (agenttrace_core::logs::LogRecord::record_hash)
+-- plus its time, which makes re-delivery a no-op.
+CREATE TABLE log_records (
+    time                     timestamptz NOT NULL,
+    record_hash              bigint NOT NULL,
+    trace_id                 uuid,
+    span_id                  bigint,
+    time_unix_nano           bigint NOT NULL,
+    observed_time_unix_nano  bigint NOT NULL,
+    severity_number          smallint NOT NULL,
+    severity_text            text,
+    event_name               text,
+    body                     jsonb,
+    attributes               jsonb NOT NULL,
+    dropped_attributes_count integer NOT NULL DEFAULT 0,
+    flags                    integer NOT NULL DEFAULT 0,
+    service_name             text NOT NULL,
+    resource_hash            bigint NOT NULL,
+    scope_name               text,
+    scope_version            text,
+    -- position in its export request: orders records of equal time (per-message GenAI events)
+    record_index             integer NOT NULL,
+    -- GenAI content events: their content normalized (agenttrace_core::logs::genai_content),
+    -- laid over their span's attributes whenever the span's run is analysed
+    genai                    jsonb,
+    ingested_at              timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (record_hash, time)
+);
+COMMENT ON TABLE log_records IS 'One row per OTLP log record (agenttrace.ingest_logs): time, trace and span id (NULL without a trace context), severity, body (any value as jsonb), attributes, event name, resource (service_name, resource_hash -> agenttrace.resources) and scope. GenAI content events carry their normalized content in genai and join their span''s analysis. A TimescaleDB hypertable on time when TimescaleDB is installed.';
+DO $$
+BEGIN
+    ALTER TABLE agenttrace.log_records ALTER COLUMN body SET COMPRESSION lz4;
+    ALTER TABLE agenttrace.log_records ALTER COLUMN attributes SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN
+    NULL;
+END
+$$;
+CREATE INDEX log_records_span_idx ON log_records (trace_id, span_id, time) WHERE trace_id IS NOT NULL;
+CREATE INDEX log_records_service_time_idx ON log_records (service_name, time DESC);
 
 -- Staging for the ingress: COPY ... FROM STDIN (FORMAT binary) into this table, then
 -- agenttrace.ingest_staged(batch_id) in the same transaction. Unlogged: the rows live only
@@ -277,7 +321,9 @@ CREATE UNLOGGED TABLE ingest_staging (
     seq              integer NOT NULL,
     body             bytea NOT NULL,
     content_type     text,
-    content_encoding text
+    content_encoding text,
+    -- traces (default) or logs: which export request the body is
+    signal           text
 );
 CREATE INDEX ingest_staging_batch_idx ON ingest_staging (batch_id, seq);
 COMMENT ON TABLE ingest_staging IS 'Staging table for batched ingest: COPY bodies here, then call agenttrace.ingest_staged(batch_id) in the same transaction.';
@@ -294,6 +340,8 @@ BEGIN
     -- the hypertable and its chunks back.
     IF tsdb_schema IS NOT NULL AND coalesce(current_setting('timescaledb.restoring', true), 'off') <> 'on' THEN
         EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.spans', 'start_time',
+                    chunk_time_interval => interval '1 day', if_not_exists => true)$q$, tsdb_schema);
+        EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.log_records', 'time',
                     chunk_time_interval => interval '1 day', if_not_exists => true)$q$, tsdb_schema);
     END IF;
 END
@@ -330,10 +378,12 @@ BEGIN
     END IF;
     EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.spans', 'start_time',
                 chunk_time_interval => interval '1 day', if_not_exists => true, migrate_data => true)$q$, tsdb_schema);
-    RETURN 'agenttrace.spans is a hypertable';
+    EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.log_records', 'time',
+                chunk_time_interval => interval '1 day', if_not_exists => true, migrate_data => true)$q$, tsdb_schema);
+    RETURN 'agenttrace.spans and agenttrace.log_records are hypertables';
 END
 $$;
-COMMENT ON FUNCTION enable_timescaledb() IS 'Turns agenttrace.spans into a TimescaleDB hypertable (migrating existing rows) when TimescaleDB was installed after pg_agenttrace.';
+COMMENT ON FUNCTION enable_timescaledb() IS 'Turns agenttrace.spans and agenttrace.log_records into TimescaleDB hypertables (migrating existing rows) when TimescaleDB was installed after pg_agenttrace.';
 
 CREATE VIEW runs AS
 SELECT r.run_id,

@@ -7,6 +7,7 @@ use pgrx::prelude::*;
 mod columns;
 mod graph;
 mod ingest;
+mod logs;
 mod mast;
 mod redact;
 mod replay;
