@@ -44,6 +44,12 @@ pub struct LogRecord {
     pub record_hash: i64,
     /// Position in its request: orders records of equal time (per-message events).
     pub index: u32,
+    /// GenAI content attributes sent structured, as the JSON text a span-mode instrumentation
+    /// writes (keys in the order sent, compact, non-ASCII escaped: Python's `json.dumps`): the
+    /// attribute values above are JSON objects with sorted keys, which would give the normalizers'
+    /// raw-text fallbacks another text than the span would have had. Dropped when redaction
+    /// changed the record (the sorted form is redacted, this text might not be).
+    pub genai_text: Vec<(String, String)>,
 }
 
 impl LogRecord {
@@ -102,9 +108,13 @@ impl DecodedLogs {
             if let Some((_, new)) = redacted_resources.iter().find(|(h, _)| *h == rec.resource.hash) {
                 rec.resource = new.clone();
             }
+            let before = redactor.redacted;
             redactor.redact_value(&mut rec.body);
             redactor.redact_attributes(&mut rec.attributes);
             redactor.redact_str(&mut rec.severity_text);
+            if redactor.redacted != before {
+                rec.genai_text.clear();
+            }
         }
     }
 }
@@ -116,6 +126,11 @@ pub const INPUT_MESSAGES: &str = "gen_ai.input.messages";
 pub const OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
 pub const SYSTEM_INSTRUCTIONS: &str = "gen_ai.system_instructions";
 pub const TOOL_DEFINITIONS: &str = "gen_ai.tool.definitions";
+
+/// The attributes of a details event that carry content.
+pub fn is_content_key(k: &str) -> bool {
+    matches!(k, INPUT_MESSAGES | OUTPUT_MESSAGES | SYSTEM_INSTRUCTIONS | TOOL_DEFINITIONS)
+}
 
 /// A value that may arrive structured or as JSON text: structured either way.
 fn structured(v: &Value) -> Value {
@@ -169,6 +184,9 @@ pub fn genai_content(r: &LogRecord) -> Option<Value> {
             for (k, short) in [(INPUT_MESSAGES, "input"), (OUTPUT_MESSAGES, "output"), (SYSTEM_INSTRUCTIONS, "system"), (TOOL_DEFINITIONS, "tools")] {
                 if let Some(v) = get(k) {
                     o.insert(short.into(), v);
+                    if let Some((_, text)) = r.genai_text.iter().find(|(key, _)| key == k) {
+                        o.insert(format!("{short}_text"), Value::String(text.clone()));
+                    }
                 }
             }
             (o.len() > 1).then_some(Value::Object(o))
@@ -208,7 +226,8 @@ pub fn span_overlay<'a>(contents: impl IntoIterator<Item = &'a Value>) -> Attrib
         match c.get("kind").and_then(Value::as_str) {
             Some("details") => {
                 for (short, slot) in [("input", &mut input), ("output", &mut output), ("system", &mut system), ("tools", &mut tools)] {
-                    if let Some(v) = c.get(short) {
+                    // The text as sent when there is one (see LogRecord::genai_text).
+                    if let Some(v) = c.get(format!("{short}_text").as_str()).or_else(|| c.get(short)) {
                         *slot = Some(v.clone());
                     }
                 }
@@ -283,6 +302,7 @@ mod tests {
             scope_version: String::new(),
             record_hash: index as i64,
             index,
+            genai_text: Vec::new(),
         }
     }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope};
 use opentelemetry_proto::tonic::logs::v1::{LogRecord as PbLogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::resource::v1::Resource as PbResource;
 use prost::Message;
@@ -244,13 +244,106 @@ pub fn logs_request_to_records(request: ExportLogsServiceRequest, limits: &Limit
                     scope_version: scope_version.clone(),
                     record_hash: 0,
                     index: i,
+                    genai_text: Vec::new(),
                 };
+                if rec.event_name == crate::logs::OPERATION_DETAILS {
+                    for kv in &r.attributes {
+                        let structured = matches!(
+                            kv.value.as_ref().and_then(|v| v.value.as_ref()),
+                            Some(any_value::Value::ArrayValue(_) | any_value::Value::KvlistValue(_))
+                        );
+                        if structured && crate::logs::is_content_key(&kv.key) {
+                            if let Some(text) = kv.value.as_ref().and_then(python_json) {
+                                rec.genai_text.push((kv.key.clone(), text));
+                            }
+                        }
+                    }
+                }
                 rec.record_hash = record_hash(&rec);
                 out.records.push(rec);
             }
         }
     }
     Ok(out)
+}
+
+/// `value` as Python's `json.dumps(value, separators=(",", ":"))` prints it (what GenAI
+/// instrumentations write into span attributes): keys in the order sent, non-ASCII escaped.
+/// `None` where the two could print a value differently (non-integral or huge floats).
+pub fn python_json(value: &AnyValue) -> Option<String> {
+    fn string(s: &str, out: &mut String) {
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                    let mut buf = [0u16; 2];
+                    for u in c.encode_utf16(&mut buf) {
+                        out.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    fn render(v: &AnyValue, out: &mut String, depth: usize) -> Option<()> {
+        if depth > 64 {
+            return None;
+        }
+        match &v.value {
+            None => out.push_str("null"),
+            Some(any_value::Value::StringValue(s)) => string(s, out),
+            Some(any_value::Value::BoolValue(b)) => out.push_str(if *b { "true" } else { "false" }),
+            Some(any_value::Value::IntValue(i)) => out.push_str(&i.to_string()),
+            Some(any_value::Value::DoubleValue(d)) => {
+                if d.is_finite() && d.fract() == 0.0 && d.abs() < 1e16 {
+                    out.push_str(&format!("{d:.1}"));
+                } else {
+                    return None;
+                }
+            }
+            Some(any_value::Value::BytesValue(b)) => {
+                use base64::Engine;
+                string(&base64::engine::general_purpose::STANDARD.encode(b), out)
+            }
+            Some(any_value::Value::ArrayValue(a)) => {
+                out.push('[');
+                for (i, x) in a.values.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    render(x, out, depth + 1)?;
+                }
+                out.push(']');
+            }
+            Some(any_value::Value::KvlistValue(kv)) => {
+                out.push('{');
+                for (i, x) in kv.values.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    string(&x.key, out);
+                    out.push(':');
+                    match &x.value {
+                        Some(v) => render(v, out, depth + 1)?,
+                        None => out.push_str("null"),
+                    }
+                }
+                out.push('}');
+            }
+        }
+        Some(())
+    }
+    let mut out = String::new();
+    render(value, &mut out, 0)?;
+    Some(clean(out))
 }
 
 /// Natural key of a record (with its time): FNV-1a over everything it says, so a re-delivered
@@ -277,7 +370,7 @@ fn record_hash(r: &LogRecord) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+    use opentelemetry_proto::tonic::common::v1::KeyValue;
 
     fn kv(k: &str, v: &str) -> KeyValue {
         KeyValue { key: k.into(), value: Some(AnyValue { value: Some(any_value::Value::StringValue(v.into())) }) }
@@ -388,6 +481,40 @@ mod tests {
         let limits = Limits { max_decoded_bytes: 1 << 20, ..Limits::default() };
         assert_eq!(decode_logs_body(&body, None, None, &limits), Err(DecodeError::DecodedTooLarge { limit: 1 << 20 }));
         assert_eq!(decode_logs_body(&body, None, None, &Limits::default()).unwrap().records.len(), 100_000);
+    }
+
+    #[test]
+    fn content_text_keeps_the_order_sent_like_python_json_dumps() {
+        use opentelemetry_proto::tonic::common::v1::{ArrayValue, KeyValueList};
+        let kvl = |kvs: Vec<(&str, AnyValue)>| AnyValue {
+            value: Some(any_value::Value::KvlistValue(KeyValueList {
+                values: kvs.into_iter().map(|(k, v)| KeyValue { key: k.into(), value: Some(v) }).collect(),
+            })),
+        };
+        let s = |t: &str| AnyValue { value: Some(any_value::Value::StringValue(t.into())) };
+        let msg = kvl(vec![("role", s("assistant")), ("parts", AnyValue { value: Some(any_value::Value::ArrayValue(ArrayValue {
+            values: vec![kvl(vec![("type", s("text")), ("content", s("Grüße \"x\"\n"))])],
+        })) }), ("finish_reason", s("stop"))]);
+        let list = AnyValue { value: Some(any_value::Value::ArrayValue(ArrayValue { values: vec![msg] })) };
+        // python3 -c 'import json; print(json.dumps([{"role":"assistant","parts":[{"type":"text","content":"Grüße \"x\"\n"}],"finish_reason":"stop"}], separators=(",", ":")))'
+        assert_eq!(
+            python_json(&list).unwrap(),
+            r#"[{"role":"assistant","parts":[{"type":"text","content":"Gr\u00fc\u00dfe \"x\"\n"}],"finish_reason":"stop"}]"#
+        );
+        let rec = PbLogRecord {
+            event_name: crate::logs::OPERATION_DETAILS.into(),
+            attributes: vec![KeyValue { key: "gen_ai.output.messages".into(), value: Some(list) }],
+            ..Default::default()
+        };
+        let d = logs_request_to_records(request(vec![rec]), &Limits::default()).unwrap();
+        let c = crate::logs::genai_content(&d.records[0]).unwrap();
+        let overlay = crate::logs::span_overlay([&c]);
+        assert!(overlay["gen_ai.output.messages"].as_str().unwrap().starts_with(r#"[{"role":"assistant","parts""#));
+        // Redaction anywhere in the record drops the text (the sorted, redacted value is used).
+        let mut d = d;
+        d.records[0].attributes.insert("api_key".into(), Value::String("x".into()));
+        d.redact(&mut crate::redact::Redactor::with_defaults());
+        assert!(d.records[0].genai_text.is_empty());
     }
 
     fn push_len(o: &mut Vec<u8>, mut n: usize) {
