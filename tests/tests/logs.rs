@@ -414,3 +414,40 @@ fn staged_batches_mix_signals_and_log_records_are_a_hypertable() {
         .get(0);
     assert!(hyper, "log_records is a hypertable with TimescaleDB");
 }
+
+#[test]
+fn retention_removes_old_log_records_with_and_without_timescaledb() {
+    for tsdb in [true, false] {
+        let (name, _, mut db) = scratch_db("logs_retention", tsdb, None);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // events(): records of 2025-10 (old); one more from now.
+            assert_eq!(ingest_logs(&mut db, &events(fresh_salt()).encode_to_vec(), "application/x-protobuf", None).accepted, 4);
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+            let fresh = ExportLogsServiceRequest {
+                resource_logs: vec![ResourceLogs {
+                    scope_logs: vec![ScopeLogs {
+                        log_records: vec![LogRecord { time_unix_nano: now, body: Some(s("fresh")), ..Default::default() }],
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+            };
+            assert_eq!(ingest_logs(&mut db, &fresh.encode_to_vec(), "application/x-protobuf", None).accepted, 1);
+            let removed: Vec<(String, i64)> = db
+                .query("SELECT table_name, rows_removed FROM agenttrace.apply_retention(interval '1 day')", &[])
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            assert!(removed.iter().any(|(t, n)| t.starts_with("log_records") && *n > 0), "{removed:?}");
+            let left: Vec<String> =
+                db.query("SELECT body #>> '{}' FROM agenttrace.log_records", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+            assert_eq!(left, vec!["fresh".to_string()], "tsdb={tsdb}");
+        }));
+        drop(db);
+        drop_db(&name);
+        if let Err(e) = result {
+            std::panic::resume_unwind(e);
+        }
+    }
+}
