@@ -362,6 +362,19 @@ CREATE FUNCTION trace_id_hex(trace_id uuid) RETURNS text
     RETURN replace(trace_id::text, '-', '');
 COMMENT ON FUNCTION trace_id_hex(uuid) IS 'Prints a stored trace id as the 32-digit hex OTLP uses (the reverse is a plain ::uuid cast).';
 
+CREATE FUNCTION span_logs(trace_or_run_id uuid)
+RETURNS TABLE (trace_id text, span_id text, "time" timestamptz, severity_number smallint, severity_text text,
+               event_name text, body jsonb, attributes jsonb)
+    LANGUAGE sql STABLE
+AS $$
+    SELECT agenttrace.trace_id_hex(l.trace_id), agenttrace.span_id_hex(l.span_id), l.time, l.severity_number, l.severity_text, l.event_name, l.body, l.attributes
+      FROM agenttrace.log_records l
+     WHERE l.trace_id = $1
+        OR l.trace_id IN (SELECT t.trace_id FROM agenttrace.traces t WHERE t.run_id = $1)
+     ORDER BY l.time, l.record_index
+$$;
+COMMENT ON FUNCTION span_logs(uuid) IS 'The log records of a trace, or of every trace of a run, in time order, trace and span id as hex like agenttrace.span_tree (span_id NULL: the trace but no span): application logs and GenAI content events to read next to agenttrace.span_tree. Example: SELECT s.name, l.severity_text, l.event_name, l.body FROM agenttrace.span_logs(''61348dcbc539e7c239bcdd3f2a0d4497'') l LEFT JOIN agenttrace.span_tree(''61348dcbc539e7c239bcdd3f2a0d4497'') s USING (trace_id, span_id);';
+
 CREATE FUNCTION timescaledb_present() RETURNS boolean
     LANGUAGE sql STABLE
     RETURN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb');

@@ -187,6 +187,19 @@ $$;
 COMMENT ON FUNCTION apply_retention(interval) IS
 'Removes traces older than the retention period (agenttrace.set_retention, or keep): runs that ended before the cutoff with everything derived from them, spans and log records by dropping whole TimescaleDB chunks (plain DELETE without TimescaleDB), and dead letters older than their own period. Returns rows (or chunks) removed per table. Schedule it with pg_cron or any scheduler when TimescaleDB''s job scheduler is not available. Example: SELECT * FROM agenttrace.apply_retention();';
 
+CREATE FUNCTION span_logs(trace_or_run_id uuid)
+RETURNS TABLE (trace_id text, span_id text, "time" timestamptz, severity_number smallint, severity_text text,
+               event_name text, body jsonb, attributes jsonb)
+    LANGUAGE sql STABLE
+AS $$
+    SELECT agenttrace.trace_id_hex(l.trace_id), agenttrace.span_id_hex(l.span_id), l.time, l.severity_number, l.severity_text, l.event_name, l.body, l.attributes
+      FROM agenttrace.log_records l
+     WHERE l.trace_id = $1
+        OR l.trace_id IN (SELECT t.trace_id FROM agenttrace.traces t WHERE t.run_id = $1)
+     ORDER BY l.time, l.record_index
+$$;
+COMMENT ON FUNCTION span_logs(uuid) IS 'The log records of a trace, or of every trace of a run, in time order, trace and span id as hex like agenttrace.span_tree (span_id NULL: the trace but no span): application logs and GenAI content events to read next to agenttrace.span_tree. Example: SELECT s.name, l.severity_text, l.event_name, l.body FROM agenttrace.span_logs(''61348dcbc539e7c239bcdd3f2a0d4497'') l LEFT JOIN agenttrace.span_tree(''61348dcbc539e7c239bcdd3f2a0d4497'') s USING (trace_id, span_id);';
+
 -- pg_dump: 0.1.0 did not mark its tables as configuration tables, so logical dumps carried no
 -- trace data. From sql/dump.sql:
 -- One call per statement: each updates the extension's catalog row.
@@ -451,6 +464,8 @@ $$;
 REVOKE ALL ON FUNCTION ingest_logs(bytea, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ingest_logs(bytea, text, text) TO agenttrace_ingest, agenttrace_admin;
 GRANT SELECT ON log_records TO agenttrace_reader;
+REVOKE ALL ON FUNCTION span_logs(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION span_logs(uuid) TO agenttrace_reader, agenttrace_admin;
 GRANT ALL ON log_records TO agenttrace_admin;
 GRANT SELECT (signal) ON dead_letters TO agenttrace_reader;
 DO $$

@@ -226,6 +226,27 @@ fn genai_events_give_the_same_run_as_span_attributes_in_either_order() {
         let r = ingest_logs(&mut db, &events(b).encode_to_vec(), "application/x-protobuf", None);
         assert_eq!(r, IngestResult { accepted: 4, rejected: 0, error: None });
         assert_eq!(derived(&mut db, b), expected, "span first, events later ({url})");
+        // The records read next to the span tree: two content events on the chat spans, the
+        // application log on the agent span.
+        let tb = uuid_of(b);
+        let joined: Vec<(String, Option<String>)> = db
+            .query(
+                "SELECT s.name, l.event_name FROM agenttrace.span_logs($1::text::uuid) l
+                   JOIN agenttrace.span_tree($1::text::uuid) s USING (trace_id, span_id) ORDER BY l.time",
+                &[&tb],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        assert_eq!(
+            joined,
+            vec![
+                ("invoke_agent weather".to_string(), None),
+                ("chat gpt-4o-mini".to_string(), Some("gen_ai.client.inference.operation.details".to_string())),
+                ("chat gpt-4o-mini".to_string(), Some("gen_ai.client.inference.operation.details".to_string())),
+            ]
+        );
 
         // EVENT_ONLY, events first (OTLP/JSON this time is not needed: same decoder), then the span.
         let c = fresh_salt();
