@@ -67,6 +67,8 @@ DATA_EXISTS = {
         "SELECT EXISTS (SELECT 1 FROM agenttrace.mast_mode_status WHERE run_id = '$run'::uuid)",
     ("agenttrace-run-detail", "Error spans"):
         "SELECT EXISTS (SELECT 1 FROM agenttrace.spans WHERE run_id = '$run'::uuid AND is_error)",
+    ("agenttrace-run-detail", "Logs"):
+        "SELECT EXISTS (SELECT 1 FROM agenttrace.log_records l JOIN agenttrace.traces t USING (trace_id) WHERE t.run_id = '$run'::uuid)",
 }
 
 
