@@ -472,3 +472,36 @@ fn retention_removes_old_log_records_with_and_without_timescaledb() {
         }
     }
 }
+
+#[test]
+fn span_and_its_events_committed_concurrently_always_join() {
+    // Span ingest and log ingest of the same trace in two sessions at once: both take the trace's
+    // advisory lock, so whichever commits second sees the other (no lost content).
+    for round in 0..24 {
+        let salt = fresh_salt();
+        let (spans_body, logs_body) = (spans(salt, false).encode_to_vec(), events(salt).encode_to_vec());
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let b2 = barrier.clone();
+        let logs_first = round % 2 == 0;
+        let t = std::thread::spawn(move || {
+            let mut db = connect();
+            b2.wait();
+            if !logs_first {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            assert_eq!(ingest_logs(&mut db, &logs_body, "application/x-protobuf", None).error, None);
+        });
+        let mut db = connect();
+        barrier.wait();
+        if logs_first {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(ingest(&mut db, &spans_body, "application/x-protobuf", None).error, None);
+        t.join().unwrap();
+        let out: Option<String> = db
+            .query_one("SELECT output_text FROM agenttrace.spans WHERE trace_id = $1::text::uuid AND span_id = 4", &[&uuid_of(salt)])
+            .unwrap()
+            .get(0);
+        assert_eq!(out.as_deref(), Some("It rains in Paris, 12C."), "round {round}");
+    }
+}
