@@ -48,8 +48,15 @@ GRANT SELECT (run_id, framework, service_name, start_time, operational_status, o
     ON agenttrace.run_verdicts TO agenttrace_grafana;
 
 -- Dead letters: everything but the body.
-GRANT SELECT (dead_letter_id, received_at, content_type, content_encoding, body_bytes, error_message, sqlstate)
+GRANT SELECT (dead_letter_id, received_at, content_type, content_encoding, body_bytes, error_message, sqlstate, signal)
     ON agenttrace.dead_letters TO agenttrace_grafana;
+
+-- Log records: time, context, severity, event name, service and scope; not the content
+-- (body, attributes, genai).
+GRANT SELECT (time, record_hash, trace_id, span_id, time_unix_nano, observed_time_unix_nano, severity_number,
+              severity_text, event_name, dropped_attributes_count, flags, service_name, resource_hash, scope_name,
+              scope_version, record_index, ingested_at)
+    ON agenttrace.log_records TO agenttrace_grafana;
 
 -- Functions the dashboards call (every overload), including span_id_hex, which the runs view calls.
 DO $$

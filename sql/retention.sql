@@ -65,6 +65,20 @@ BEGIN
         GET DIAGNOSTICS n = ROW_COUNT; table_name := 'spans'; rows_removed := n; RETURN NEXT;
     END IF;
 
+    -- Log records: chunks on a hypertable, a DELETE otherwise.
+    is_hyper := false;
+    IF tsdb IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables
+                                 WHERE hypertable_schema = ''agenttrace'' AND hypertable_name = ''log_records'')' INTO is_hyper;
+    END IF;
+    IF is_hyper THEN
+        EXECUTE format('SELECT count(*) FROM %I.drop_chunks(''agenttrace.log_records'', older_than => $1)', tsdb) INTO n USING cutoff;
+        table_name := 'log_records (chunks dropped)'; rows_removed := n; RETURN NEXT;
+    ELSE
+        DELETE FROM agenttrace.log_records WHERE time < cutoff;
+        GET DIAGNOSTICS n = ROW_COUNT; table_name := 'log_records'; rows_removed := n; RETURN NEXT;
+    END IF;
+
     DELETE FROM agenttrace.dead_letters WHERE received_at < now() - dl;
     GET DIAGNOSTICS n = ROW_COUNT; table_name := 'dead_letters'; rows_removed := n; RETURN NEXT;
     INSERT INTO agenttrace.settings (key, value) VALUES ('retention_last_applied', to_jsonb(now()))
@@ -72,7 +86,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION apply_retention(interval) IS
-'Removes traces older than the retention period (agenttrace.set_retention, or keep): runs that ended before the cutoff with everything derived from them, spans by dropping whole TimescaleDB chunks (plain DELETE without TimescaleDB), and dead letters older than their own period. Returns rows (or chunks) removed per table. Schedule it with pg_cron or any scheduler when TimescaleDB''s job scheduler is not available. Example: SELECT * FROM agenttrace.apply_retention();';
+'Removes traces older than the retention period (agenttrace.set_retention, or keep): runs that ended before the cutoff with everything derived from them, spans and log records by dropping whole TimescaleDB chunks (plain DELETE without TimescaleDB), and dead letters older than their own period. Returns rows (or chunks) removed per table. Schedule it with pg_cron or any scheduler when TimescaleDB''s job scheduler is not available. Example: SELECT * FROM agenttrace.apply_retention();';
 
 CREATE PROCEDURE retention_job(job_id integer, config jsonb)
 LANGUAGE plpgsql

@@ -27,21 +27,21 @@ DECLARE f regprocedure;
 BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
               WHERE p.pronamespace = 'agenttrace'::regnamespace
-                AND p.proname IN ('ingest', 'ingest_staged') LOOP
+                AND p.proname IN ('ingest', 'ingest_staged', 'ingest_logs') LOOP
         EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = agenttrace, pg_catalog, pg_temp', f);
     END LOOP;
 END
 $$;
 
 -- ingest
-GRANT EXECUTE ON FUNCTION agenttrace.ingest(bytea, text, text), agenttrace.ingest_staged(bigint), agenttrace.version() TO agenttrace_ingest;
+GRANT EXECUTE ON FUNCTION agenttrace.ingest(bytea, text, text), agenttrace.ingest_logs(bytea, text, text), agenttrace.ingest_staged(bigint), agenttrace.version() TO agenttrace_ingest;
 GRANT INSERT ON agenttrace.ingest_staging TO agenttrace_ingest;
 GRANT USAGE ON SEQUENCE agenttrace.ingest_batch_id_seq TO agenttrace_ingest;
 
--- reader: every table and view except the raw staging area and dead-letter bodies
+-- reader: every table and view (log_records included) except the raw staging area and dead-letter bodies
 GRANT SELECT ON ALL TABLES IN SCHEMA agenttrace TO agenttrace_reader;
 REVOKE SELECT ON agenttrace.ingest_staging, agenttrace.dead_letters FROM agenttrace_reader;
-GRANT SELECT (dead_letter_id, received_at, content_type, content_encoding, body_bytes, error_message, sqlstate)
+GRANT SELECT (dead_letter_id, received_at, content_type, content_encoding, body_bytes, error_message, sqlstate, signal)
     ON agenttrace.dead_letters TO agenttrace_reader;
 -- and every function that does not write (writers are listed here; new writers must be too)
 DO $$
@@ -50,7 +50,7 @@ BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
               WHERE p.pronamespace = 'agenttrace'::regnamespace
                 AND p.prokind = 'f'
-                AND p.proname NOT IN ('ingest', 'ingest_staged', 'renormalize', 'enable_timescaledb',
+                AND p.proname NOT IN ('ingest', 'ingest_staged', 'ingest_logs', 'renormalize', 'enable_timescaledb',
                                       'classify', 'classify_pending', 'annotate', 'judge_record', 'judge_failed',
                                       'set_retention', 'apply_retention') LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO agenttrace_reader', f);

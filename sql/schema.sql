@@ -264,10 +264,54 @@ CREATE TABLE dead_letters (
     body             bytea NOT NULL,
     body_bytes       integer NOT NULL,
     error_message    text NOT NULL,
-    sqlstate         text NOT NULL
+    sqlstate         text NOT NULL,
+    -- which OTLP export request the body was: traces (agenttrace.ingest) or logs (ingest_logs)
+    signal           text NOT NULL DEFAULT 'traces'
 );
-COMMENT ON TABLE dead_letters IS 'Request bodies that could not be decoded, with the reason, kept for inspection and replay.';
+COMMENT ON TABLE dead_letters IS 'Request bodies that could not be decoded, with the reason and the signal (traces or logs), kept for inspection and replay.';
 CREATE INDEX dead_letters_received_idx ON dead_letters (received_at DESC);
+
+-- OTLP log records (agenttrace.ingest_logs). Records without a trace context (application logs
+-- outside a span) have NULL trace_id/span_id, so this is the one table whose key does not start
+-- with trace_id: it is the record's content hash (agenttrace_core::logs::LogRecord::record_hash)
+-- plus its time, which makes re-delivery a no-op.
+CREATE TABLE log_records (
+    time                     timestamptz NOT NULL,
+    record_hash              bigint NOT NULL,
+    trace_id                 uuid,
+    span_id                  bigint,
+    time_unix_nano           bigint NOT NULL,
+    observed_time_unix_nano  bigint NOT NULL,
+    severity_number          smallint NOT NULL,
+    severity_text            text,
+    event_name               text,
+    body                     jsonb,
+    attributes               jsonb NOT NULL,
+    dropped_attributes_count integer NOT NULL DEFAULT 0,
+    flags                    integer NOT NULL DEFAULT 0,
+    service_name             text NOT NULL,
+    resource_hash            bigint NOT NULL,
+    scope_name               text,
+    scope_version            text,
+    -- position in its export request: orders records of equal time (per-message GenAI events)
+    record_index             integer NOT NULL,
+    -- GenAI content events: their content normalized (agenttrace_core::logs::genai_content),
+    -- laid over their span's attributes whenever the span's run is analysed
+    genai                    jsonb,
+    ingested_at              timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (record_hash, time)
+);
+COMMENT ON TABLE log_records IS 'One row per OTLP log record (agenttrace.ingest_logs): time, trace and span id (NULL without a trace context), severity, body (any value as jsonb), attributes, event name, resource (service_name, resource_hash -> agenttrace.resources) and scope. GenAI content events carry their normalized content in genai and join their span''s analysis. A TimescaleDB hypertable on time when TimescaleDB is installed.';
+DO $$
+BEGIN
+    ALTER TABLE agenttrace.log_records ALTER COLUMN body SET COMPRESSION lz4;
+    ALTER TABLE agenttrace.log_records ALTER COLUMN attributes SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN
+    NULL;
+END
+$$;
+CREATE INDEX log_records_span_idx ON log_records (trace_id, span_id, time) WHERE trace_id IS NOT NULL;
+CREATE INDEX log_records_service_time_idx ON log_records (service_name, time DESC);
 
 -- Staging for the ingress: COPY ... FROM STDIN (FORMAT binary) into this table, then
 -- agenttrace.ingest_staged(batch_id) in the same transaction. Unlogged: the rows live only
@@ -277,7 +321,9 @@ CREATE UNLOGGED TABLE ingest_staging (
     seq              integer NOT NULL,
     body             bytea NOT NULL,
     content_type     text,
-    content_encoding text
+    content_encoding text,
+    -- traces (default) or logs: which export request the body is
+    signal           text
 );
 CREATE INDEX ingest_staging_batch_idx ON ingest_staging (batch_id, seq);
 COMMENT ON TABLE ingest_staging IS 'Staging table for batched ingest: COPY bodies here, then call agenttrace.ingest_staged(batch_id) in the same transaction.';
@@ -294,6 +340,8 @@ BEGIN
     -- the hypertable and its chunks back.
     IF tsdb_schema IS NOT NULL AND coalesce(current_setting('timescaledb.restoring', true), 'off') <> 'on' THEN
         EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.spans', 'start_time',
+                    chunk_time_interval => interval '1 day', if_not_exists => true)$q$, tsdb_schema);
+        EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.log_records', 'time',
                     chunk_time_interval => interval '1 day', if_not_exists => true)$q$, tsdb_schema);
     END IF;
 END
@@ -314,6 +362,19 @@ CREATE FUNCTION trace_id_hex(trace_id uuid) RETURNS text
     RETURN replace(trace_id::text, '-', '');
 COMMENT ON FUNCTION trace_id_hex(uuid) IS 'Prints a stored trace id as the 32-digit hex OTLP uses (the reverse is a plain ::uuid cast).';
 
+CREATE FUNCTION span_logs(trace_or_run_id uuid)
+RETURNS TABLE (trace_id text, span_id text, "time" timestamptz, severity_number smallint, severity_text text,
+               event_name text, body jsonb, attributes jsonb)
+    LANGUAGE sql STABLE
+AS $$
+    SELECT agenttrace.trace_id_hex(l.trace_id), agenttrace.span_id_hex(l.span_id), l.time, l.severity_number, l.severity_text, l.event_name, l.body, l.attributes
+      FROM agenttrace.log_records l
+     WHERE l.trace_id = $1
+        OR l.trace_id IN (SELECT t.trace_id FROM agenttrace.traces t WHERE t.run_id = $1)
+     ORDER BY l.time, l.record_index
+$$;
+COMMENT ON FUNCTION span_logs(uuid) IS 'The log records of a trace, or of every trace of a run, in time order, trace and span id as hex like agenttrace.span_tree (span_id NULL: the trace but no span): application logs and GenAI content events to read next to agenttrace.span_tree. Example: SELECT s.name, l.severity_text, l.event_name, l.body FROM agenttrace.span_logs(''61348dcbc539e7c239bcdd3f2a0d4497'') l LEFT JOIN agenttrace.span_tree(''61348dcbc539e7c239bcdd3f2a0d4497'') s USING (trace_id, span_id);';
+
 CREATE FUNCTION timescaledb_present() RETURNS boolean
     LANGUAGE sql STABLE
     RETURN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb');
@@ -330,10 +391,12 @@ BEGIN
     END IF;
     EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.spans', 'start_time',
                 chunk_time_interval => interval '1 day', if_not_exists => true, migrate_data => true)$q$, tsdb_schema);
-    RETURN 'agenttrace.spans is a hypertable';
+    EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.log_records', 'time',
+                chunk_time_interval => interval '1 day', if_not_exists => true, migrate_data => true)$q$, tsdb_schema);
+    RETURN 'agenttrace.spans and agenttrace.log_records are hypertables';
 END
 $$;
-COMMENT ON FUNCTION enable_timescaledb() IS 'Turns agenttrace.spans into a TimescaleDB hypertable (migrating existing rows) when TimescaleDB was installed after pg_agenttrace.';
+COMMENT ON FUNCTION enable_timescaledb() IS 'Turns agenttrace.spans and agenttrace.log_records into TimescaleDB hypertables (migrating existing rows) when TimescaleDB was installed after pg_agenttrace.';
 
 CREATE VIEW runs AS
 SELECT r.run_id,

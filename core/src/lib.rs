@@ -7,6 +7,7 @@
 pub mod corpus;
 pub mod graph;
 pub mod ids;
+pub mod logs;
 pub mod mast;
 pub mod model;
 pub mod normalize;

@@ -22,8 +22,8 @@ use crate::protocol::Outcome;
 use crate::queue::{Batcher, Job};
 
 const COPY_SQL: &str =
-    "COPY agenttrace.ingest_staging (batch_id, seq, body, content_type, content_encoding) FROM STDIN (FORMAT binary)";
-const COPY_TYPES: [Type; 5] = [Type::INT8, Type::INT4, Type::BYTEA, Type::TEXT, Type::TEXT];
+    "COPY agenttrace.ingest_staging (batch_id, seq, body, content_type, content_encoding, signal) FROM STDIN (FORMAT binary)";
+const COPY_TYPES: [Type; 6] = [Type::INT8, Type::INT4, Type::BYTEA, Type::TEXT, Type::TEXT, Type::TEXT];
 
 /// Whether any writer can reach the database; handlers fail fast with 503 when none can.
 #[derive(Debug, Default)]
@@ -115,7 +115,8 @@ async fn write_batch(c: &mut Conn, jobs: &[Job]) -> Result<Vec<Option<StagedRow>
     for (seq, job) in jobs.iter().enumerate() {
         let seq = seq as i32;
         let body: &[u8] = &job.body;
-        let row: [&(dyn ToSql + Sync); 5] = [&batch_id, &seq, &body, &job.content_type, &job.content_encoding];
+        let signal = job.signal.label();
+        let row: [&(dyn ToSql + Sync); 6] = [&batch_id, &seq, &body, &job.content_type, &job.content_encoding, &signal];
         writer.as_mut().write(&row).await?;
     }
     writer.finish().await?;
@@ -263,7 +264,10 @@ impl Writer {
         let outcome = match row {
             Some(r) => {
                 if r.status != "invalid" {
-                    let m = &self.metrics.spans_received;
+                    let m = match job.signal {
+                        crate::protocol::Signal::Traces => &self.metrics.spans_received,
+                        crate::protocol::Signal::Logs => &self.metrics.log_records_received,
+                    };
                     m.get_or_create(&ResultLabel { result: "accepted" }).inc_by(r.accepted.max(0) as u64);
                     m.get_or_create(&ResultLabel { result: "rejected" }).inc_by(r.rejected.max(0) as u64);
                 }

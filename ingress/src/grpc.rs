@@ -1,4 +1,5 @@
-//! OTLP/gRPC front door: `opentelemetry.proto.collector.trace.v1.TraceService/Export`.
+//! OTLP/gRPC front door: `opentelemetry.proto.collector.trace.v1.TraceService/Export` and
+//! `opentelemetry.proto.collector.logs.v1.LogsService/Export` (same pipeline, signal `logs`).
 //!
 //! tonic does the gRPC framing, `grpc-encoding: gzip` and the message size limit (checked on the
 //! frame *and* on the inflated message, so a gzip bomb stops at the limit); the request message is
@@ -29,16 +30,24 @@ use tonic::Status;
 
 use crate::ingest::{Ingest, PeerAddr, Protocol};
 use crate::metrics::GrpcCodeLabel;
-use crate::protocol::{Outcome, CT_PROTOBUF};
+use crate::protocol::{Outcome, Signal, CT_PROTOBUF};
 use crate::queue::Original;
 
 pub const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+pub const LOGS_EXPORT_PATH: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
 
-/// The gRPC server: the Export method, UNIMPLEMENTED for anything else.
+/// The gRPC server: TraceService/Export and LogsService/Export; UNIMPLEMENTED for anything else
+/// (MetricsService included: OTLP exporters treat UNIMPLEMENTED as not retryable).
 pub fn router(app: Arc<Ingest>) -> Router {
-    Router::new().route_service(EXPORT_PATH, ExportService { app }).fallback(|| async {
-        Status::unimplemented("only opentelemetry.proto.collector.trace.v1.TraceService/Export is served here").into_http::<Body>()
-    })
+    Router::new()
+        .route_service(EXPORT_PATH, ExportService { app: app.clone(), signal: Signal::Traces })
+        .route_service(LOGS_EXPORT_PATH, ExportService { app, signal: Signal::Logs })
+        .fallback(|| async {
+            Status::unimplemented(
+                "only opentelemetry.proto.collector.trace.v1.TraceService/Export and opentelemetry.proto.collector.logs.v1.LogsService/Export are served here",
+            )
+            .into_http::<Body>()
+        })
 }
 
 /// Request: the message bytes as received (after tonic inflated them). Response: prost.
@@ -79,9 +88,12 @@ impl Encoder for ResponseEncoder {
     }
 }
 
+/// ExportLogsServiceResponse has ExportTraceServiceResponse's protobuf layout (see
+/// `protocol::encode_success_for`), so one codec answers both services.
 #[derive(Clone)]
 pub struct ExportService {
     app: Arc<Ingest>,
+    signal: Signal,
 }
 
 impl tower_service::Service<Request<Body>> for ExportService {
@@ -94,8 +106,8 @@ impl tower_service::Service<Request<Body>> for ExportService {
     }
 
     fn call(&mut self, req: Request<Body>) -> Self::Future {
-        let app = self.app.clone();
-        Box::pin(async move { Ok(export(app, req).await) })
+        let (app, signal) = (self.app.clone(), self.signal);
+        Box::pin(async move { Ok(export(app, signal, req).await) })
     }
 }
 
@@ -103,6 +115,7 @@ impl tower_service::Service<Request<Body>> for ExportService {
 /// `slot` so the caller can tell its statuses from tonic's own decoding failures.
 struct Handler {
     app: Arc<Ingest>,
+    signal: Signal,
     slot: Arc<Mutex<Option<Outcome>>>,
 }
 
@@ -111,7 +124,7 @@ impl tonic::server::UnaryService<Bytes> for Handler {
     type Future = Pin<Box<dyn Future<Output = Result<tonic::Response<ExportTraceServiceResponse>, Status>> + Send>>;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-        let (app, slot) = (self.app.clone(), self.slot.clone());
+        let (app, slot, signal) = (self.app.clone(), self.slot.clone(), self.signal);
         Box::pin(async move {
             let payload = request.into_inner();
             app.metrics.bytes_received.inc_by(payload.len() as u64);
@@ -120,14 +133,14 @@ impl tonic::server::UnaryService<Bytes> for Handler {
                 content_type: Some(CT_PROTOBUF.to_string()),
                 content_encoding: None,
             });
-            let outcome = app.submit(payload, Format::Protobuf, original).await;
+            let outcome = app.submit(signal, payload, Format::Protobuf, original).await;
             *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome.clone());
             outcome.into_grpc(Duration::from_secs(app.retry_after_secs)).map(tonic::Response::new)
         })
     }
 }
 
-async fn export(app: Arc<Ingest>, req: Request<Body>) -> Response<tonic::body::Body> {
+async fn export(app: Arc<Ingest>, signal: Signal, req: Request<Body>) -> Response<tonic::body::Body> {
     let start = Instant::now();
     let retry = Duration::from_secs(app.retry_after_secs);
     let peer = req.extensions().get::<PeerAddr>().map(|p| p.0.ip());
@@ -135,16 +148,16 @@ async fn export(app: Arc<Ingest>, req: Request<Body>) -> Response<tonic::body::B
     if let Err(outcome) = app.admit(peer, authorization) {
         let code = outcome.grpc_code();
         let resp = outcome.clone().into_grpc(retry).err().map(Status::into_http);
-        return finish(&app, &outcome, code, resp, start);
+        return finish(&app, signal, &outcome, code, resp, start);
     }
     let slot = Arc::new(Mutex::new(None));
     let mut grpc = tonic::server::Grpc::new(RawCodec)
         .accept_compressed(CompressionEncoding::Gzip)
         .max_decoding_message_size(app.limits.max_body_bytes);
-    let resp = grpc.unary(Handler { app: app.clone(), slot: slot.clone() }, req).await;
+    let resp = grpc.unary(Handler { app: app.clone(), signal, slot: slot.clone() }, req).await;
     let handled = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
     match handled {
-        Some(outcome) => finish(&app, &outcome, outcome.grpc_code(), Some(resp), start),
+        Some(outcome) => finish(&app, signal, &outcome, outcome.grpc_code(), Some(resp), start),
         None => {
             // tonic refused the request before our handler ran: map its decoding failure onto
             // the OTLP codes (it says OUT_OF_RANGE for an oversized frame and INTERNAL for corrupt
@@ -153,16 +166,16 @@ async fn export(app: Arc<Ingest>, req: Request<Body>) -> Response<tonic::body::B
             let outcome = Outcome::from_grpc_decode(&tonic_status);
             if tonic_status.code() == tonic::Code::Unimplemented {
                 // unknown grpc-encoding: tonic's answer carries grpc-accept-encoding, keep it
-                return finish(&app, &outcome, tonic::Code::Unimplemented, Some(resp), start);
+                return finish(&app, signal, &outcome, tonic::Code::Unimplemented, Some(resp), start);
             }
             let resp = outcome.clone().into_grpc(retry).err().unwrap_or(tonic_status).into_http();
-            finish(&app, &outcome, outcome.grpc_code(), Some(resp), start)
+            finish(&app, signal, &outcome, outcome.grpc_code(), Some(resp), start)
         }
     }
 }
 
-fn finish(app: &Ingest, outcome: &Outcome, code: tonic::Code, resp: Option<Response<tonic::body::Body>>, start: Instant) -> Response<tonic::body::Body> {
-    app.record(Protocol::Grpc, outcome, start);
+fn finish(app: &Ingest, signal: Signal, outcome: &Outcome, code: tonic::Code, resp: Option<Response<tonic::body::Body>>, start: Instant) -> Response<tonic::body::Body> {
+    app.record(Protocol::Grpc, signal, outcome, start);
     app.metrics.grpc_responses.get_or_create(&GrpcCodeLabel { code: code_name(code) }).inc();
     resp.unwrap_or_else(|| Status::internal("no response").into_http())
 }

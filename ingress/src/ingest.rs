@@ -17,8 +17,8 @@ use tokio::sync::oneshot;
 
 use crate::auth;
 use crate::db::{Health, Probe};
-use crate::metrics::{Metrics, ProtocolLabel};
-use crate::protocol::Outcome;
+use crate::metrics::{Metrics, ProtocolLabel, SignalLabel};
+use crate::protocol::{Outcome, Signal};
 use crate::queue::{Job, Original, Queue};
 use crate::ratelimit::RateLimiter;
 
@@ -79,7 +79,7 @@ impl Ingest {
 
     /// Queues one uncompressed OTLP body (protobuf or JSON, as `format` says) and waits until the
     /// batch holding it committed. Never answers success for what was not committed.
-    pub async fn submit(&self, payload: Bytes, format: Format, original: Option<Original>) -> Outcome {
+    pub async fn submit(&self, signal: Signal, payload: Bytes, format: Format, original: Option<Original>) -> Outcome {
         if payload.is_empty() {
             return Outcome::Accepted { rejected: 0, message: None }; // empty request: nothing to store
         }
@@ -93,12 +93,14 @@ impl Ingest {
         let content_type = crate::protocol::content_type_of(format);
         let (tx, rx) = oneshot::channel();
         let job = Job {
+            signal,
             body: payload,
             content_type: Some(content_type.to_string()),
             // Front doors queue inflated bodies: the bytes are paid for already, the queue's byte
             // limit then measures real memory, and the database backend does not inflate again.
             content_encoding: None,
-            original: if self.keep_original { original } else { None },
+            // Dual export forwards trace requests (its endpoint is a traces endpoint).
+            original: if self.keep_original && signal == Signal::Traces { original } else { None },
             enqueued_at: Instant::now(),
             reply: tx,
             _reservation: reservation,
@@ -132,16 +134,24 @@ impl Ingest {
     }
 
     /// Metrics and logs every export request ends with, whichever door it came through.
-    pub fn record(&self, protocol: Protocol, outcome: &Outcome, start: Instant) {
+    pub fn record(&self, protocol: Protocol, signal: Signal, outcome: &Outcome, start: Instant) {
         let m = &self.metrics;
-        m.traces_received.inc();
-        m.export_requests.get_or_create(&ProtocolLabel { protocol: protocol.label() }).inc();
+        m.signal_requests.get_or_create(&SignalLabel { signal: signal.label(), protocol: protocol.label() }).inc();
+        match signal {
+            Signal::Traces => {
+                m.traces_received.inc();
+                m.export_requests.get_or_create(&ProtocolLabel { protocol: protocol.label() }).inc();
+            }
+            Signal::Logs => {
+                m.logs_received.inc();
+            }
+        }
         if !matches!(outcome, Outcome::Accepted { .. }) {
             m.error(outcome.reason());
             if matches!(outcome, Outcome::Internal(_)) {
-                tracing::error!(protocol = protocol.label(), ?outcome, "export failed");
+                tracing::error!(protocol = protocol.label(), signal = signal.label(), ?outcome, "export failed");
             } else {
-                tracing::debug!(protocol = protocol.label(), ?outcome, "export refused");
+                tracing::debug!(protocol = protocol.label(), signal = signal.label(), ?outcome, "export refused");
             }
         }
         m.ingestion_duration.observe(start.elapsed().as_secs_f64());

@@ -32,6 +32,12 @@ pub struct ProtocolLabel {
     pub protocol: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SignalLabel {
+    pub signal: &'static str,
+    pub protocol: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
     /// OTLP trace export requests received, HTTP and gRPC together (the "traces" signal requests).
@@ -44,6 +50,12 @@ pub struct Metrics {
     pub connection_limit_waits: Counter,
     /// Spans in committed requests, by result=accepted|rejected (counts come from the database).
     pub spans_received: Family<ResultLabel, Counter>,
+    /// OTLP logs export requests received (HTTP and gRPC).
+    pub logs_received: Counter,
+    /// Export requests of every signal by signal (traces|logs) and protocol (http|grpc).
+    pub signal_requests: Family<SignalLabel, Counter>,
+    /// Log records in committed requests, by result=accepted|rejected.
+    pub log_records_received: Family<ResultLabel, Counter>,
     pub bytes_received: Counter,
     pub ingestion_errors: Family<ReasonLabel, Counter>,
     pub ingestion_duration: Histogram,
@@ -75,6 +87,9 @@ impl Metrics {
             connections_open: Gauge::default(),
             connection_limit_waits: Counter::default(),
             spans_received: Family::default(),
+            logs_received: Counter::default(),
+            signal_requests: Family::default(),
+            log_records_received: Family::default(),
             bytes_received: Counter::default(),
             ingestion_errors: Family::default(),
             // 100 µs .. ~52 s
@@ -97,6 +112,9 @@ impl Metrics {
         r.register("agenttrace_connections_open", "Client connections open (HTTP and gRPC listeners)", m.connections_open.clone());
         r.register("agenttrace_connection_limit_waits", "Times a new connection waited because --max-connections were open", m.connection_limit_waits.clone());
         r.register("agenttrace_spans_received", "Spans of committed requests, by result (accepted or rejected)", m.spans_received.clone());
+        r.register("agenttrace_logs_received", "OTLP logs export requests received (OTLP/HTTP and OTLP/gRPC)", m.logs_received.clone());
+        r.register("agenttrace_signal_export_requests", "OTLP export requests by signal (traces or logs) and protocol (http or grpc)", m.signal_requests.clone());
+        r.register("agenttrace_log_records_received", "Log records of committed requests, by result (accepted or rejected)", m.log_records_received.clone());
         r.register_with_unit("agenttrace_received", "Request body bytes received (as sent, before decompression)", Unit::Bytes, m.bytes_received.clone());
         r.register("agenttrace_ingestion_errors", "Requests not stored, by reason", m.ingestion_errors.clone());
         r.register_with_unit("agenttrace_ingestion_duration", "Time from request receipt to response of an export request (HTTP or gRPC)", Unit::Seconds, m.ingestion_duration.clone());

@@ -11,6 +11,24 @@ use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess
 use prost::Message;
 
 pub const CT_PROTOBUF: &str = "application/x-protobuf";
+
+/// The OTLP signal of an export request: traces (`/v1/traces`, `TraceService`) or logs
+/// (`/v1/logs`, `LogsService`). Both go through the same pipeline; the database decodes each as
+/// its request type (`agenttrace.ingest_staging.signal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Signal {
+    Traces,
+    Logs,
+}
+
+impl Signal {
+    pub fn label(self) -> &'static str {
+        match self {
+            Signal::Traces => "traces",
+            Signal::Logs => "logs",
+        }
+    }
+}
 pub const CT_JSON: &str = "application/json";
 
 /// google.rpc.Status (google/rpc/status.proto).
@@ -98,7 +116,19 @@ pub fn export_response(rejected_spans: i64, error_message: Option<&str>) -> Expo
 
 /// Encodes ExportTraceServiceResponse in the request's format.
 pub fn encode_success(format: Format, rejected_spans: i64, error_message: Option<&str>) -> Vec<u8> {
+    encode_success_for(Signal::Traces, format, rejected_spans, error_message)
+}
+
+/// Export response of either signal in the request's format. ExportLogsServiceResponse has the
+/// same protobuf layout as ExportTraceServiceResponse (partial_success = 1 { int64 rejected = 1;
+/// string error_message = 2 }), so the bytes are the same; the JSON names the rejected field
+/// after the signal (`rejectedSpans`, `rejectedLogRecords`).
+pub fn encode_success_for(signal: Signal, format: Format, rejected_spans: i64, error_message: Option<&str>) -> Vec<u8> {
     let resp = export_response(rejected_spans, error_message);
+    let rejected_key = match signal {
+        Signal::Traces => "rejectedSpans",
+        Signal::Logs => "rejectedLogRecords",
+    };
     match format {
         Format::Protobuf => resp.encode_to_vec(),
         Format::Json => {
@@ -106,7 +136,7 @@ pub fn encode_success(format: Format, rejected_spans: i64, error_message: Option
             let v = match resp.partial_success {
                 None => serde_json::json!({}),
                 Some(p) => serde_json::json!({"partialSuccess": {
-                    "rejectedSpans": p.rejected_spans.to_string(),
+                    rejected_key: p.rejected_spans.to_string(),
                     "errorMessage": p.error_message,
                 }}),
             };
@@ -206,9 +236,13 @@ impl Outcome {
     }
 
     pub fn into_http(self, format: Format, retry_after_secs: u64) -> Response {
+        self.into_http_for(Signal::Traces, format, retry_after_secs)
+    }
+
+    pub fn into_http_for(self, signal: Signal, format: Format, retry_after_secs: u64) -> Response {
         let status = self.status();
         let body = match &self {
-            Outcome::Accepted { rejected, message } => encode_success(format, *rejected, message.as_deref()),
+            Outcome::Accepted { rejected, message } => encode_success_for(signal, format, *rejected, message.as_deref()),
             _ => {
                 let (c, m) = self.rpc();
                 encode_status(format, c, m)
@@ -318,6 +352,12 @@ mod tests {
         let r = ExportTraceServiceResponse::decode(pb.as_slice()).unwrap();
         let p = r.partial_success.unwrap();
         assert_eq!((p.rejected_spans, p.error_message.as_str()), (3, "bad span id"));
+        let logs: serde_json::Value = serde_json::from_slice(&encode_success_for(Signal::Logs, Format::Json, 2, Some("bad id"))).unwrap();
+        assert_eq!(logs["partialSuccess"]["rejectedLogRecords"], "2");
+        // protobuf: the logs response decodes as what it is
+        let pb = encode_success_for(Signal::Logs, Format::Protobuf, 2, Some("bad id"));
+        let r = opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse::decode(pb.as_slice()).unwrap();
+        assert_eq!(r.partial_success.unwrap().rejected_log_records, 2);
         let js: serde_json::Value = serde_json::from_slice(&encode_success(Format::Json, 3, Some("bad span id"))).unwrap();
         assert_eq!(js["partialSuccess"]["rejectedSpans"], "3");
         assert_eq!(js["partialSuccess"]["errorMessage"], "bad span id");

@@ -89,6 +89,7 @@ pub struct Original {
 /// One request body on its way to the database.
 #[derive(Debug)]
 pub struct Job {
+    pub signal: crate::protocol::Signal,
     pub body: Bytes,
     pub content_type: Option<String>,
     pub content_encoding: Option<String>,
@@ -194,6 +195,7 @@ mod tests {
         let r = q.state.try_reserve(n).unwrap();
         (
             Job {
+                signal: crate::protocol::Signal::Traces,
                 body: Bytes::from(vec![0u8; n]),
                 content_type: None,
                 content_encoding: None,

@@ -1,4 +1,6 @@
-//! HTTP routes: `POST /v1/traces` (OTLP/HTTP), `GET /health`, `GET /ready`, `GET /metrics`.
+//! HTTP routes: `POST /v1/traces` and `POST /v1/logs` (OTLP/HTTP), `GET /health`, `GET /ready`,
+//! `GET /metrics`. Other signals (`/v1/metrics`) are not served: 404, as for any unknown path
+//! (OTLP/HTTP clients treat it as a permanent failure and drop the data without retrying).
 //!
 //! Everything that can be refused without the database is refused here, before a body takes
 //! room in the queue: rate limit (429), auth (401), content type/encoding (415), size after
@@ -18,7 +20,7 @@ use http_body_util::BodyExt;
 
 use crate::ingest::{Ingest, PeerAddr, Protocol};
 use crate::metrics::CodeLabel;
-use crate::protocol::{self, Outcome};
+use crate::protocol::{self, Outcome, Signal};
 use crate::queue::Original;
 
 /// The router state (kept under its old name for the HTTP side).
@@ -26,7 +28,8 @@ pub type AppState = Ingest;
 
 pub fn router(state: Arc<Ingest>) -> Router {
     Router::new()
-        .route("/v1/traces", post(export))
+        .route("/v1/traces", post(export_traces))
+        .route("/v1/logs", post(export_logs))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
@@ -35,12 +38,20 @@ pub fn router(state: Arc<Ingest>) -> Router {
         .with_state(state)
 }
 
-async fn export(State(app): State<Arc<Ingest>>, peer: Option<Extension<PeerAddr>>, headers: HeaderMap, body: Body) -> Response {
+async fn export_traces(State(app): State<Arc<Ingest>>, peer: Option<Extension<PeerAddr>>, headers: HeaderMap, body: Body) -> Response {
+    export(app, Signal::Traces, peer, headers, body).await
+}
+
+async fn export_logs(State(app): State<Arc<Ingest>>, peer: Option<Extension<PeerAddr>>, headers: HeaderMap, body: Body) -> Response {
+    export(app, Signal::Logs, peer, headers, body).await
+}
+
+async fn export(app: Arc<Ingest>, signal: Signal, peer: Option<Extension<PeerAddr>>, headers: HeaderMap, body: Body) -> Response {
     let start = Instant::now();
     let format = protocol::response_format(protocol::content_type(&headers));
-    let outcome = handle_export(&app, peer.map(|p| p.0 .0.ip()), &headers, body).await;
-    app.record(Protocol::Http, &outcome, start);
-    let resp = outcome.into_http(format, app.retry_after_secs);
+    let outcome = handle_export(&app, signal, peer.map(|p| p.0 .0.ip()), &headers, body).await;
+    app.record(Protocol::Http, signal, &outcome, start);
+    let resp = outcome.into_http_for(signal, format, app.retry_after_secs);
     app.metrics.http_responses.get_or_create(&CodeLabel { code: resp.status().as_u16() }).inc();
     resp
 }
@@ -51,7 +62,7 @@ fn raw_limit(max_body: usize) -> usize {
     max_body.saturating_add(max_body / 64).saturating_add(4096)
 }
 
-async fn handle_export(app: &Ingest, peer: Option<std::net::IpAddr>, headers: &HeaderMap, body: Body) -> Outcome {
+async fn handle_export(app: &Ingest, signal: Signal, peer: Option<std::net::IpAddr>, headers: &HeaderMap, body: Body) -> Outcome {
     if let Err(o) = app.admit(peer, headers.get(header::AUTHORIZATION).map(|v| v.as_bytes())) {
         return o;
     }
@@ -86,7 +97,7 @@ async fn handle_export(app: &Ingest, peer: Option<std::net::IpAddr>, headers: &H
         content_type: Some(protocol::content_type_of(format).to_string()),
         content_encoding: encoding,
     });
-    app.submit(payload, format, original).await
+    app.submit(signal, payload, format, original).await
 }
 
 async fn health() -> impl IntoResponse {
@@ -226,6 +237,28 @@ mod tests {
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(text.contains("agenttrace_ingestion_errors_total{reason=\"too_large\"} 2"), "{text}");
         assert!(text.contains("agenttrace_http_responses_total{code=\"503\"} 1"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn logs_route_refuses_like_traces_and_metrics_is_not_served() {
+        let (app, _b) = app(None, false, 10);
+        let logs = |ct: &str, body: Vec<u8>| Request::post("/v1/logs").header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap();
+        let (s, _, _) = call(&app, logs("text/plain", b"hi".to_vec())).await;
+        assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let (s, _, _) = call(&app, logs(CT_PROTOBUF, vec![1u8; (1 << 16) + 1])).await;
+        assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+        let (s, _, body) = call(&app, logs(CT_JSON, vec![])).await;
+        assert_eq!((s, &body[..]), (StatusCode::OK, &b"{}"[..]), "an empty logs request is a success");
+        let (s, h, _) = call(&app, logs(CT_JSON, b"{\"resourceLogs\":[]}".to_vec())).await;
+        assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "database down: retry later");
+        assert_eq!(h[header::RETRY_AFTER], "3");
+        let metrics = Request::post("/v1/metrics").header(header::CONTENT_TYPE, CT_PROTOBUF).body(Body::from(vec![])).unwrap();
+        assert_eq!(call(&app, metrics).await.0, StatusCode::NOT_FOUND, "metrics: not a served signal");
+        let (_, _, body) = call(&app, Request::get("/metrics").body(Body::empty()).unwrap()).await;
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("agenttrace_logs_received_total 4"), "{text}");
+        assert!(text.contains("agenttrace_signal_export_requests_total{signal=\"logs\",protocol=\"http\"} 4"), "{text}");
+        assert!(text.contains("agenttrace_traces_received_total 0"), "{text}");
     }
 
     #[tokio::test]

@@ -285,3 +285,35 @@ async fn grpc_corrupt_gzip_is_invalid_argument_and_unknown_encoding_unimplemente
     let text = s.metrics.render();
     assert!(text.contains("agenttrace_grpc_responses_total{code=\"INVALID_ARGUMENT\"} 1"), "{text}");
 }
+
+#[tokio::test]
+async fn grpc_logs_service_shares_the_pipeline() {
+    use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+    let s = start(Opts { writer: Some(Outcome::Accepted { rejected: 1, message: Some("trace_id must be 16 bytes".into()) }), ..Opts::default() }).await;
+    let mut c = LogsServiceClient::connect(format!("http://{}", s.grpc)).await.unwrap().send_compressed(CompressionEncoding::Gzip);
+    let req = ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            scope_logs: vec![ScopeLogs { log_records: vec![LogRecord { event_name: "x".into(), ..Default::default() }], ..Default::default() }],
+            ..Default::default()
+        }],
+    };
+    let p = c.export(req).await.unwrap().into_inner().partial_success.expect("partial_success for rejected records");
+    assert_eq!((p.rejected_log_records, p.error_message.as_str()), (1, "trace_id must be 16 bytes"));
+    // the auth and refusal path is the traces one: database down -> UNAVAILABLE with RetryInfo
+    let down = start(Opts { db_up: false, ..Opts::default() }).await;
+    let mut c = LogsServiceClient::connect(format!("http://{}", down.grpc)).await.unwrap();
+    let e = c
+        .export(ExportLogsServiceRequest { resource_logs: vec![ResourceLogs::default()] })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::Unavailable);
+    assert!(grpc_retry_delay(&e).is_some());
+    // metrics: not served
+    let raw = raw_http(s.http, "POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+    assert!(raw.starts_with("HTTP/1.1 404"), "{raw}");
+    let text = s.metrics.render();
+    assert!(text.contains("agenttrace_signal_export_requests_total{signal=\"logs\",protocol=\"grpc\"} 1"), "{text}");
+    assert!(text.contains("agenttrace_logs_received_total 1"), "{text}");
+}

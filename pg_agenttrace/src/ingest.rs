@@ -55,7 +55,7 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
                 spans.extend(decoded.spans);
             }
             Err(e) => {
-                dead_letter(client, &body, &e, &redactor)?;
+                dead_letter(client, &body, &e, &redactor, "traces")?;
                 results.push(BodyResult {
                     accepted: 0,
                     rejected: 0,
@@ -66,7 +66,18 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
         }
     }
     // `SET agenttrace.normalize = off` stores spans raw (fastest); agenttrace.renormalize() catches up.
-    let normalize = crate::columns::select_cached(
+    let normalize = normalize_enabled(client)?;
+    let runs = store_spans(client, spans, normalize)?;
+    // Optional: MAST classification right after ingest (mast_settings.auto_classify).
+    if !runs.is_empty() && crate::mast::auto_classify_enabled(client)? {
+        crate::mast::classify_runs(client, &runs)?;
+    }
+    Ok(results)
+}
+
+/// `agenttrace.normalize` (default on; `off` stores raw and leaves derivation to renormalize()).
+pub(crate) fn normalize_enabled(client: &SpiClient<'_>) -> SpiResult<bool> {
+    Ok(crate::columns::select_cached(
         client,
         "SELECT current_setting('agenttrace.normalize', true)",
         &[],
@@ -78,28 +89,23 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
             v.to_ascii_lowercase().as_str(),
             "off" | "false" | "0" | "no"
         )
-    });
-    let runs = store_spans(client, spans, normalize)?;
-    // Optional: MAST classification right after ingest (mast_settings.auto_classify).
-    if !runs.is_empty() && crate::mast::auto_classify_enabled(client)? {
-        crate::mast::classify_runs(client, &runs)?;
-    }
-    Ok(results)
+    }))
 }
 
-fn dead_letter(
+pub(crate) fn dead_letter(
     client: &mut SpiClient<'_>,
     body: &Body,
     e: &DecodeError,
     redactor: &Redactor,
+    signal: &str,
 ) -> SpiResult<()> {
     // Keep at most the body limit; an oversized body is recorded truncated, with its real size.
     // Secrets are redacted here too: a rejected body must not leak what an accepted one would not.
     let keep = body.bytes.len().min(Limits::default().max_body_bytes);
     let kept = redactor.redact_bytes(&body.bytes[..keep]);
     client.update(
-        "INSERT INTO agenttrace.dead_letters (content_type, content_encoding, body, body_bytes, error_message, sqlstate)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO agenttrace.dead_letters (content_type, content_encoding, body, body_bytes, error_message, sqlstate, signal)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         None,
         &[
             body.content_type.clone().into(),
@@ -108,6 +114,7 @@ fn dead_letter(
             (body.bytes.len().min(i32::MAX as usize) as i32).into(),
             e.to_string().into(),
             e.sqlstate().to_string().into(),
+            signal.into(),
         ],
     )?;
     Ok(())
@@ -160,8 +167,9 @@ fn ingest_staged(
     let rows = Spi::connect_mut(|client| {
         let mut seqs = Vec::new();
         let mut bodies = Vec::new();
+        let mut signals = Vec::new();
         let t = client.select(
-            "DELETE FROM agenttrace.ingest_staging WHERE batch_id = $1 RETURNING seq, body, content_type, content_encoding",
+            "DELETE FROM agenttrace.ingest_staging WHERE batch_id = $1 RETURNING seq, body, content_type, content_encoding, signal",
             None,
             &[batch_id.into()],
         )?;
@@ -172,20 +180,37 @@ fn ingest_staged(
                 content_type: row.get::<String>(3)?,
                 content_encoding: row.get::<String>(4)?,
             });
+            signals.push(row.get::<String>(5)?.unwrap_or_default() == "logs");
         }
-        // Answer in staging order whatever order DELETE returned.
+        // Answer in staging order whatever order DELETE returned; traces first, then logs (a
+        // span and its content events in one batch: the events find the span stored).
         let mut order: Vec<usize> = (0..seqs.len()).collect();
         order.sort_by_key(|i| seqs[*i]);
         let mut sorted_bodies: Vec<Option<Body>> = bodies.into_iter().map(Some).collect();
-        let ordered: Vec<Body> = order
-            .iter()
-            .filter_map(|i| sorted_bodies[*i].take())
-            .collect();
-        let results = ingest_bodies(client, ordered)?;
+        let (mut trace_idx, mut log_idx) = (Vec::new(), Vec::new());
+        let (mut trace_bodies, mut log_bodies) = (Vec::new(), Vec::new());
+        for i in &order {
+            if let Some(b) = sorted_bodies[*i].take() {
+                if signals[*i] {
+                    log_idx.push(*i);
+                    log_bodies.push(b);
+                } else {
+                    trace_idx.push(*i);
+                    trace_bodies.push(b);
+                }
+            }
+        }
+        let mut by_index: std::collections::HashMap<usize, BodyResult> = std::collections::HashMap::new();
+        if !trace_bodies.is_empty() {
+            by_index.extend(trace_idx.into_iter().zip(ingest_bodies(client, trace_bodies)?));
+        }
+        if !log_bodies.is_empty() {
+            by_index.extend(log_idx.into_iter().zip(crate::logs::ingest_log_bodies(client, log_bodies)?));
+        }
+        let results: Vec<(usize, BodyResult)> = order.into_iter().filter_map(|i| by_index.remove(&i).map(|r| (i, r))).collect();
         Ok::<_, pgrx::spi::Error>(
-            order
+            results
                 .into_iter()
-                .zip(results)
                 .map(|(i, r)| {
                     (
                         seqs[i],
@@ -237,7 +262,7 @@ extension_sql!(
 COMMENT ON FUNCTION ingest(bytea, text, text) IS
 'Decodes an OTLP ExportTraceServiceRequest (protobuf or OTLP/JSON; gzip optional or detected) and stores its spans, events, links and everything the framework normalizers derive (agents, messages, tool calls, run outcome). Idempotent on (trace_id, span_id). Returns accepted and rejected span counts like OTLP partial success; an undecodable body returns its error and is kept in agenttrace.dead_letters. Example: SELECT * FROM agenttrace.ingest(pg_read_binary_file(''/tmp/export.bin''));';
 COMMENT ON FUNCTION ingest_staged(bigint) IS
-'Batch ingest for receivers: COPY bodies into agenttrace.ingest_staging under one batch_id (nextval(''agenttrace.ingest_batch_id_seq'')), then call this in the same transaction. One result row per body (status ok, partial or invalid); a bad body never fails the batch.';
+'Batch ingest for receivers: COPY bodies into agenttrace.ingest_staging under one batch_id (nextval(''agenttrace.ingest_batch_id_seq'')), then call this in the same transaction. Bodies with signal ''logs'' are OTLP log export requests (as agenttrace.ingest_logs; their counts are log records), the others trace export requests. One result row per body (status ok, partial or invalid); a bad body never fails the batch.';
 COMMENT ON FUNCTION renormalize(uuid) IS
 'Re-runs the framework normalizers over the stored spans of one run, or of every run when called without an argument (after an upgrade). Returns the number of runs processed. Example: SELECT agenttrace.renormalize();';
 "#,

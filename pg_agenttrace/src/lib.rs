@@ -8,6 +8,7 @@ mod columns;
 mod graph;
 mod ingest;
 mod judge;
+mod logs;
 mod mast;
 mod redact;
 mod replay;

@@ -101,8 +101,19 @@ fn stored_run_members(
 }
 
 /// Stored spans of the given traces, rebuilt as records so a grown run is analysed whole.
+/// The GenAI content of their stored log events is laid over the spans' attributes (see
+/// `crate::logs`): what analysis and MAST read.
 pub(crate) fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<Vec<SpanRecord>> {
-    load_spans_where(client, traces, None, None)
+    let mut spans = load_spans_where(client, traces, None, None)?;
+    let overlays = crate::logs::genai_overlays(client, traces)?;
+    if !overlays.is_empty() {
+        for s in &mut spans {
+            if let Some(o) = overlays.get(&(s.trace_id, s.span_id)) {
+                agenttrace_core::logs::apply_overlay(s, o);
+            }
+        }
+    }
+    Ok(spans)
 }
 
 /// [`load_spans`], plus the stored facts fingerprint of each span that has one.
@@ -482,6 +493,25 @@ pub fn store_spans(
     touched_traces.extend(stored_traces.iter().copied());
     touched_traces.sort_unstable();
     touched_traces.dedup();
+    // GenAI content that arrived as log events (before these spans, or for stored ones) joins
+    // the analysis; new spans are stored with their own attributes (kept in `originals`).
+    let mut originals: HashMap<SpanKey, Attributes> = HashMap::new();
+    if normalize {
+        let overlays = crate::logs::genai_overlays(client, &touched_traces)?;
+        if !overlays.is_empty() {
+            for s in by_run.values_mut().flatten() {
+                let key = (s.trace_id, s.span_id);
+                if let Some(o) = overlays.get(&key) {
+                    let before = (!prior_keys.contains(&key)).then(|| s.attributes.clone());
+                    if agenttrace_core::logs::apply_overlay(s, o) {
+                        if let Some(b) = before {
+                            originals.insert(key, b);
+                        }
+                    }
+                }
+            }
+        }
+    }
     // Derived rows exist only for runs that had stored traces (or were merged away): only those
     // need clearing before the rewrite; brand-new runs skip the deletes.
     let mut clear_runs: Vec<TraceId> = stored_traces.iter().map(|t| run_of(t)).collect();
@@ -498,6 +528,7 @@ pub fn store_spans(
         &run_of,
         clear_runs,
         normalize,
+        &originals,
     )
 }
 
@@ -535,6 +566,7 @@ pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResul
         &run_of,
         clear_runs,
         true,
+        &HashMap::new(),
     )
 }
 
@@ -550,6 +582,7 @@ fn write_runs(
     run_of: &dyn Fn(&TraceId) -> TraceId,
     clear_runs: Vec<TraceId>,
     normalize: bool,
+    originals: &HashMap<SpanKey, Attributes>,
 ) -> SpiResult<Vec<TraceId>> {
     let mut runs: Vec<(TraceId, Vec<SpanRecord>, RunAnalysis)> = Vec::with_capacity(by_run.len());
     for (run, spans) in by_run {
@@ -576,6 +609,11 @@ fn write_runs(
             // Stored spans only get their facts refreshed: no attributes JSON for them.
             let row = if stored {
                 SpanRow::without_attributes(s, f, *run)
+            } else if let Some(own) = originals.get(&key) {
+                // Stored with the attributes it came with, not the content of its log events.
+                let mut as_sent = s.clone();
+                as_sent.attributes = own.clone();
+                SpanRow::new(&as_sent, f, *run)
             } else {
                 SpanRow::new(s, f, *run)
             };
@@ -616,7 +654,7 @@ fn write_runs(
     Ok(written)
 }
 
-fn insert_resources<'a>(
+pub(crate) fn insert_resources<'a>(
     client: &mut SpiClient<'_>,
     resources: impl Iterator<Item = &'a Arc<Resource>>,
 ) -> SpiResult<()> {

@@ -29,6 +29,177 @@ ALTER TABLE tool_calls ADD PRIMARY KEY (run_id, trace_id, span_id);
 -- stored by 0.1.0: compared, and so rewritten, once).
 ALTER TABLE spans ADD COLUMN facts_hash bigint;
 
+-- OTLP logs (issue #17): log_records (a hypertable like spans when TimescaleDB is present),
+-- agenttrace.ingest_logs, a signal column on dead letters and on the ingress staging table,
+-- retention and enable_timescaledb() covering log_records. Same objects as sql/schema.sql,
+-- sql/retention.sql, sql/dump.sql, sql/roles.sql and sql/grafana_role.sql create on install.
+ALTER TABLE dead_letters ADD COLUMN signal text NOT NULL DEFAULT 'traces';
+COMMENT ON TABLE dead_letters IS 'Request bodies that could not be decoded, with the reason and the signal (traces or logs), kept for inspection and replay.';
+ALTER TABLE ingest_staging ADD COLUMN signal text;
+
+-- OTLP log records (agenttrace.ingest_logs). Records without a trace context (application logs
+-- outside a span) have NULL trace_id/span_id, so this is the one table whose key does not start
+-- with trace_id: it is the record's content hash (agenttrace_core::logs::LogRecord::record_hash)
+-- plus its time, which makes re-delivery a no-op.
+CREATE TABLE log_records (
+    time                     timestamptz NOT NULL,
+    record_hash              bigint NOT NULL,
+    trace_id                 uuid,
+    span_id                  bigint,
+    time_unix_nano           bigint NOT NULL,
+    observed_time_unix_nano  bigint NOT NULL,
+    severity_number          smallint NOT NULL,
+    severity_text            text,
+    event_name               text,
+    body                     jsonb,
+    attributes               jsonb NOT NULL,
+    dropped_attributes_count integer NOT NULL DEFAULT 0,
+    flags                    integer NOT NULL DEFAULT 0,
+    service_name             text NOT NULL,
+    resource_hash            bigint NOT NULL,
+    scope_name               text,
+    scope_version            text,
+    -- position in its export request: orders records of equal time (per-message GenAI events)
+    record_index             integer NOT NULL,
+    -- GenAI content events: their content normalized (agenttrace_core::logs::genai_content),
+    -- laid over their span's attributes whenever the span's run is analysed
+    genai                    jsonb,
+    ingested_at              timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (record_hash, time)
+);
+COMMENT ON TABLE log_records IS 'One row per OTLP log record (agenttrace.ingest_logs): time, trace and span id (NULL without a trace context), severity, body (any value as jsonb), attributes, event name, resource (service_name, resource_hash -> agenttrace.resources) and scope. GenAI content events carry their normalized content in genai and join their span''s analysis. A TimescaleDB hypertable on time when TimescaleDB is installed.';
+DO $$
+BEGIN
+    ALTER TABLE agenttrace.log_records ALTER COLUMN body SET COMPRESSION lz4;
+    ALTER TABLE agenttrace.log_records ALTER COLUMN attributes SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN
+    NULL;
+END
+$$;
+CREATE INDEX log_records_span_idx ON log_records (trace_id, span_id, time) WHERE trace_id IS NOT NULL;
+CREATE INDEX log_records_service_time_idx ON log_records (service_name, time DESC);
+
+DO $$
+DECLARE
+    tsdb_schema name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'timescaledb');
+BEGIN
+    IF tsdb_schema IS NOT NULL AND coalesce(current_setting('timescaledb.restoring', true), 'off') <> 'on' THEN
+        EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.log_records', 'time',
+                    chunk_time_interval => interval '1 day', if_not_exists => true)$q$, tsdb_schema);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION enable_timescaledb() RETURNS text
+    LANGUAGE plpgsql AS $$
+DECLARE
+    tsdb_schema name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'timescaledb');
+BEGIN
+    IF NOT agenttrace.timescaledb_present() THEN
+        RAISE EXCEPTION 'TimescaleDB is not installed in this database'
+            USING HINT = 'CREATE EXTENSION timescaledb first (it must be in shared_preload_libraries).';
+    END IF;
+    EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.spans', 'start_time',
+                chunk_time_interval => interval '1 day', if_not_exists => true, migrate_data => true)$q$, tsdb_schema);
+    EXECUTE format($q$SELECT %I.create_hypertable('agenttrace.log_records', 'time',
+                chunk_time_interval => interval '1 day', if_not_exists => true, migrate_data => true)$q$, tsdb_schema);
+    RETURN 'agenttrace.spans and agenttrace.log_records are hypertables';
+END
+$$;
+COMMENT ON FUNCTION enable_timescaledb() IS 'Turns agenttrace.spans and agenttrace.log_records into TimescaleDB hypertables (migrating existing rows) when TimescaleDB was installed after pg_agenttrace.';
+
+CREATE OR REPLACE FUNCTION apply_retention(keep interval DEFAULT NULL)
+RETURNS TABLE (table_name text, rows_removed bigint)
+LANGUAGE plpgsql
+SET search_path = agenttrace, pg_catalog, pg_temp
+AS $$
+DECLARE
+    cfg jsonb := (SELECT value FROM agenttrace.settings WHERE key = 'retention');
+    k interval := coalesce(keep, (cfg->>'keep')::interval);
+    dl interval := coalesce((cfg->>'dead_letters')::interval, k);
+    cutoff timestamptz;
+    tsdb name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'timescaledb');
+    is_hyper boolean := false;
+    n bigint;
+    t text;
+BEGIN
+    IF k IS NULL THEN
+        RAISE EXCEPTION 'no retention period set'
+            USING ERRCODE = '22023', HINT = 'SELECT agenttrace.set_retention(interval ''30 days''), or pass keep.';
+    END IF;
+    cutoff := now() - k;
+    -- Runs that ended before the cutoff go as a whole: derived rows first, keyed by run.
+    CREATE TEMP TABLE IF NOT EXISTS agenttrace_expired_runs (run_id uuid PRIMARY KEY) ON COMMIT DROP;
+    TRUNCATE agenttrace_expired_runs;
+    INSERT INTO agenttrace_expired_runs SELECT r.run_id FROM agenttrace.run_summaries r WHERE r.end_time < cutoff;
+    FOREACH t IN ARRAY ARRAY['agents', 'agent_messages', 'checkpoints', 'run_search', 'failure_annotations', 'mast_runs'] LOOP
+        IF to_regclass('agenttrace.' || t) IS NOT NULL THEN
+            EXECUTE format('DELETE FROM agenttrace.%I x USING agenttrace_expired_runs e WHERE x.run_id = e.run_id', t);
+            GET DIAGNOSTICS n = ROW_COUNT;
+            table_name := t; rows_removed := n; RETURN NEXT;
+        END IF;
+    END LOOP;
+    DELETE FROM agenttrace.run_summaries r USING agenttrace_expired_runs e WHERE r.run_id = e.run_id;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'run_summaries'; rows_removed := n; RETURN NEXT;
+
+    DELETE FROM agenttrace.tool_calls WHERE start_time < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'tool_calls'; rows_removed := n; RETURN NEXT;
+    DELETE FROM agenttrace.span_events WHERE time < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'span_events'; rows_removed := n; RETURN NEXT;
+    DELETE FROM agenttrace.span_links l USING agenttrace.traces tr WHERE l.trace_id = tr.trace_id AND tr.end_time < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'span_links'; rows_removed := n; RETURN NEXT;
+    DELETE FROM agenttrace.traces WHERE end_time < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'traces'; rows_removed := n; RETURN NEXT;
+
+    -- Spans: whole chunks on a hypertable (cheap, no dead tuples), a plain DELETE otherwise.
+    IF tsdb IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables
+                                 WHERE hypertable_schema = ''agenttrace'' AND hypertable_name = ''spans'')' INTO is_hyper;
+    END IF;
+    IF is_hyper THEN
+        EXECUTE format('SELECT count(*) FROM %I.drop_chunks(''agenttrace.spans'', older_than => $1)', tsdb) INTO n USING cutoff;
+        table_name := 'spans (chunks dropped)'; rows_removed := n; RETURN NEXT;
+    ELSE
+        DELETE FROM agenttrace.spans WHERE start_time < cutoff;
+        GET DIAGNOSTICS n = ROW_COUNT; table_name := 'spans'; rows_removed := n; RETURN NEXT;
+    END IF;
+
+    -- Log records: chunks on a hypertable, a DELETE otherwise.
+    is_hyper := false;
+    IF tsdb IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables
+                                 WHERE hypertable_schema = ''agenttrace'' AND hypertable_name = ''log_records'')' INTO is_hyper;
+    END IF;
+    IF is_hyper THEN
+        EXECUTE format('SELECT count(*) FROM %I.drop_chunks(''agenttrace.log_records'', older_than => $1)', tsdb) INTO n USING cutoff;
+        table_name := 'log_records (chunks dropped)'; rows_removed := n; RETURN NEXT;
+    ELSE
+        DELETE FROM agenttrace.log_records WHERE time < cutoff;
+        GET DIAGNOSTICS n = ROW_COUNT; table_name := 'log_records'; rows_removed := n; RETURN NEXT;
+    END IF;
+
+    DELETE FROM agenttrace.dead_letters WHERE received_at < now() - dl;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'dead_letters'; rows_removed := n; RETURN NEXT;
+    INSERT INTO agenttrace.settings (key, value) VALUES ('retention_last_applied', to_jsonb(now()))
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now();
+END
+$$;
+COMMENT ON FUNCTION apply_retention(interval) IS
+'Removes traces older than the retention period (agenttrace.set_retention, or keep): runs that ended before the cutoff with everything derived from them, spans and log records by dropping whole TimescaleDB chunks (plain DELETE without TimescaleDB), and dead letters older than their own period. Returns rows (or chunks) removed per table. Schedule it with pg_cron or any scheduler when TimescaleDB''s job scheduler is not available. Example: SELECT * FROM agenttrace.apply_retention();';
+
+CREATE FUNCTION span_logs(trace_or_run_id uuid)
+RETURNS TABLE (trace_id text, span_id text, "time" timestamptz, severity_number smallint, severity_text text,
+               event_name text, body jsonb, attributes jsonb)
+    LANGUAGE sql STABLE
+AS $$
+    SELECT agenttrace.trace_id_hex(l.trace_id), agenttrace.span_id_hex(l.span_id), l.time, l.severity_number, l.severity_text, l.event_name, l.body, l.attributes
+      FROM agenttrace.log_records l
+     WHERE l.trace_id = $1
+        OR l.trace_id IN (SELECT t.trace_id FROM agenttrace.traces t WHERE t.run_id = $1)
+     ORDER BY l.time, l.record_index
+$$;
+COMMENT ON FUNCTION span_logs(uuid) IS 'The log records of a trace, or of every trace of a run, in time order, trace and span id as hex like agenttrace.span_tree (span_id NULL: the trace but no span): application logs and GenAI content events to read next to agenttrace.span_tree. Example: SELECT s.name, l.severity_text, l.event_name, l.body FROM agenttrace.span_logs(''61348dcbc539e7c239bcdd3f2a0d4497'') l LEFT JOIN agenttrace.span_tree(''61348dcbc539e7c239bcdd3f2a0d4497'') s USING (trace_id, span_id);';
+
 -- pg_dump: 0.1.0 did not mark its tables as configuration tables, so logical dumps carried no
 -- trace data. From sql/dump.sql:
 -- One call per statement: each updates the extension's catalog row.
@@ -37,7 +208,7 @@ DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['resources', 'spans', 'span_events', 'span_links', 'traces', 'run_summaries',
                              'agents', 'agent_messages', 'tool_calls', 'checkpoints', 'run_search',
-                             'failure_annotations', 'dead_letters', 'mast_runs', 'settings'] LOOP
+                             'failure_annotations', 'dead_letters', 'mast_runs', 'settings', 'log_records'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('agenttrace.' || t)::regclass, '');
     END LOOP;
     PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('agenttrace.failure_annotations', 'annotation_id')::regclass, '');
@@ -252,6 +423,19 @@ VOLATILE PARALLEL UNSAFE
 LANGUAGE c /* Rust */
 AS 'pg_agenttrace-0.2.0', 'ingest_wrapper';
 
+CREATE OR REPLACE FUNCTION "ingest_logs"(
+	"body" bytea, /* & [u8] */
+	"content_type" TEXT DEFAULT 'application/x-protobuf', /* Option < & str > */
+	"content_encoding" TEXT DEFAULT NULL /* Option < & str > */
+) RETURNS TABLE (
+	"accepted_records" bigint,  /* i64 */
+	"rejected_records" bigint,  /* i64 */
+	"error_message" TEXT  /* Option < String > */
+)
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'pg_agenttrace-0.2.0', 'ingest_logs_wrapper';
+
 CREATE OR REPLACE FUNCTION "ingest_staged"(
 	"batch_id" bigint /* i64 */
 ) RETURNS TABLE (
@@ -378,7 +562,7 @@ DECLARE f regprocedure;
 BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
               WHERE p.pronamespace = 'agenttrace'::regnamespace
-                AND p.proname IN ('ingest', 'ingest_staged') LOOP
+                AND p.proname IN ('ingest', 'ingest_staged', 'ingest_logs') LOOP
         EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = agenttrace, pg_catalog, pg_temp', f);
     END LOOP;
 END
@@ -425,21 +609,21 @@ DECLARE f regprocedure;
 BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
               WHERE p.pronamespace = 'agenttrace'::regnamespace
-                AND p.proname IN ('ingest', 'ingest_staged') LOOP
+                AND p.proname IN ('ingest', 'ingest_staged', 'ingest_logs') LOOP
         EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = agenttrace, pg_catalog, pg_temp', f);
     END LOOP;
 END
 $$;
 
 -- ingest
-GRANT EXECUTE ON FUNCTION agenttrace.ingest(bytea, text, text), agenttrace.ingest_staged(bigint), agenttrace.version() TO agenttrace_ingest;
+GRANT EXECUTE ON FUNCTION agenttrace.ingest(bytea, text, text), agenttrace.ingest_logs(bytea, text, text), agenttrace.ingest_staged(bigint), agenttrace.version() TO agenttrace_ingest;
 GRANT INSERT ON agenttrace.ingest_staging TO agenttrace_ingest;
 GRANT USAGE ON SEQUENCE agenttrace.ingest_batch_id_seq TO agenttrace_ingest;
 
--- reader: every table and view except the raw staging area and dead-letter bodies
+-- reader: every table and view (log_records included) except the raw staging area and dead-letter bodies
 GRANT SELECT ON ALL TABLES IN SCHEMA agenttrace TO agenttrace_reader;
 REVOKE SELECT ON agenttrace.ingest_staging, agenttrace.dead_letters FROM agenttrace_reader;
-GRANT SELECT (dead_letter_id, received_at, content_type, content_encoding, body_bytes, error_message, sqlstate)
+GRANT SELECT (dead_letter_id, received_at, content_type, content_encoding, body_bytes, error_message, sqlstate, signal)
     ON agenttrace.dead_letters TO agenttrace_reader;
 -- and every function that does not write (writers are listed here; new writers must be too)
 DO $$
@@ -448,7 +632,7 @@ BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
               WHERE p.pronamespace = 'agenttrace'::regnamespace
                 AND p.prokind = 'f'
-                AND p.proname NOT IN ('ingest', 'ingest_staged', 'renormalize', 'enable_timescaledb',
+                AND p.proname NOT IN ('ingest', 'ingest_staged', 'ingest_logs', 'renormalize', 'enable_timescaledb',
                                       'classify', 'classify_pending', 'annotate', 'judge_record', 'judge_failed',
                                       'set_retention', 'apply_retention') LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO agenttrace_reader', f);
@@ -469,3 +653,28 @@ GRANT SELECT (run_id, framework, service_name, start_time, operational_status, o
               silent_failure, responsible_agent, decisive_mode, explanation, classified_at, judge_status,
               judge_model, judge_failed, judge_responsible_agent, judge_error)
     ON agenttrace.run_verdicts TO agenttrace_grafana;
+
+-- Privileges of the objects added for OTLP logs, as roles.sql and grafana_role.sql grant them
+-- on install (ingest_logs was created above: revoke PUBLIC's default EXECUTE).
+REVOKE ALL ON FUNCTION ingest_logs(bytea, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ingest_logs(bytea, text, text) TO agenttrace_ingest, agenttrace_admin;
+GRANT SELECT ON log_records TO agenttrace_reader;
+REVOKE ALL ON FUNCTION span_logs(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION span_logs(uuid) TO agenttrace_reader, agenttrace_admin;
+GRANT ALL ON log_records TO agenttrace_admin;
+GRANT SELECT (signal) ON dead_letters TO agenttrace_reader;
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'agenttrace_grafana') THEN
+        GRANT SELECT (signal) ON agenttrace.dead_letters TO agenttrace_grafana;
+        GRANT SELECT (time, record_hash, trace_id, span_id, time_unix_nano, observed_time_unix_nano, severity_number,
+                      severity_text, event_name, dropped_attributes_count, flags, service_name, resource_hash, scope_name,
+                      scope_version, record_index, ingested_at)
+            ON agenttrace.log_records TO agenttrace_grafana;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ingest_logs(bytea, text, text) IS
+'Decodes an OTLP ExportLogsServiceRequest (protobuf or OTLP/JSON; gzip optional or detected), redacts secrets and stores its log records in agenttrace.log_records (idempotent: a re-delivered record is not stored twice). GenAI content events (gen_ai.client.inference.operation.details, gen_ai.user/system/assistant/tool.message, gen_ai.choice) join their span whichever arrives first: the span''s run is re-derived with the content as if the span had carried it (messages, tool calls, search, MAST). Returns accepted and rejected record counts like OTLP partial success; an undecodable body returns its error and is kept in agenttrace.dead_letters (signal logs). Example: SELECT * FROM agenttrace.ingest_logs(pg_read_binary_file(''/tmp/logs.bin''));';
+COMMENT ON FUNCTION ingest_staged(bigint) IS
+'Batch ingest for receivers: COPY bodies into agenttrace.ingest_staging under one batch_id (nextval(''agenttrace.ingest_batch_id_seq'')), then call this in the same transaction. Bodies with signal ''logs'' are OTLP log export requests (as agenttrace.ingest_logs; their counts are log records), the others trace export requests. One result row per body (status ok, partial or invalid); a bad body never fails the batch.';

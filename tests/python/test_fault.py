@@ -84,3 +84,66 @@ def test_database_restart_under_load(make_ingress, db, protocol):
     assert not lost, f"{len(lost)} acknowledged spans lost"
     assert len(acked_ids) >= len(generated) * 0.9, f"only {len(acked_ids)}/{len(generated)} acknowledged: retries did not ride out the restart"
     assert ing.writers_connected() > 0, "writers reconnected"
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_database_restart_under_log_load(make_ingress, db, protocol):
+    """The same for OTLP logs (issue #17): every acknowledged log record stored exactly once."""
+    from opentelemetry._logs import LogRecord, SeverityNumber
+    from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter as GrpcLogExporter
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.sdk._logs import ReadableLogRecord
+    from opentelemetry.sdk._logs.export import LogRecordExportResult
+    from opentelemetry.sdk.resources import Resource
+
+    svc = unique_service(f"fault-logs-{protocol}")
+    resource = Resource.create({"service.name": svc})
+    ing = make_ingress("--pool-size", "4", "--retry-after-secs", "1")
+    acked, generated, lock = [], [], threading.Lock()
+    stop = threading.Event()
+
+    def worker(k):
+        if protocol == "grpc":
+            exp = GrpcLogExporter(endpoint=ing.grpc_target, insecure=True, timeout=30)
+        else:
+            exp = OTLPLogExporter(endpoint=ing.url + "/v1/logs", timeout=30)
+        n = 0
+        while not stop.is_set():
+            keys = [f"{k}-{n + i}" for i in range(100)]
+            n += 100
+            now = time.time_ns()
+            batch = [ReadableLogRecord(log_record=LogRecord(timestamp=now + i, observed_timestamp=now + i, body=f"record {key}",
+                                                            severity_number=SeverityNumber.INFO, attributes={"seq": key}),
+                                       resource=resource) for i, key in enumerate(keys)]
+            with lock:
+                generated.extend(keys)
+            ok = exp.export(batch) == LogRecordExportResult.SUCCESS
+            if ok:
+                with lock:
+                    acked.extend(keys)
+            time.sleep(0.005)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(2.0)
+    with lock:
+        before = len(acked)
+    assert before > 0, "load did not get going before the restart"
+    restart = subprocess.run([str(ROOT / "scripts" / "db.sh"), "restart"], capture_output=True, text=True, timeout=120)
+    assert restart.returncode == 0, restart.stderr
+    time.sleep(4.0)
+    stop.set()
+    for t in threads:
+        t.join()
+    print(f"acked {len(acked)} log records ({before} before the restart), generated {len(generated)}")
+    assert len(acked) > before, "nothing acknowledged after the restart"
+    import psycopg
+    from conftest import DATABASE_URL
+    with psycopg.connect(DATABASE_URL, autocommit=True) as c:
+        stored = [r[0] for r in c.execute("SELECT attributes->>'seq' FROM agenttrace.log_records WHERE service_name = %s", (svc,)).fetchall()]
+    assert len(stored) == len(set(stored)), "duplicated log records"
+    assert set(stored) <= set(generated), "records that were never generated"
+    lost = set(acked) - set(stored)
+    assert not lost, f"{len(lost)} acknowledged log records lost"
+    assert len(acked) >= len(generated) * 0.9, f"only {len(acked)}/{len(generated)} acknowledged"

@@ -38,7 +38,11 @@ DS_UID = "agenttrace"
 ROLE_SELECT = {"runs", "agent_activity", "failures", "mast_mode_status", "traces", "agent_messages", "tool_calls"}
 ROLE_COLUMNS = {
     "dead_letters": {"dead_letter_id", "received_at", "content_type", "content_encoding", "body_bytes",
-                     "error_message", "sqlstate"},
+                     "error_message", "sqlstate", "signal"},
+    # log records without their content (body, attributes, genai)
+    "log_records": {"time", "record_hash", "trace_id", "span_id", "time_unix_nano", "observed_time_unix_nano",
+                    "severity_number", "severity_text", "event_name", "dropped_attributes_count", "flags",
+                    "service_name", "resource_hash", "scope_name", "scope_version", "record_index", "ingested_at"},
     "spans": {"trace_id", "span_id", "parent_span_id", "run_id", "start_time", "end_time", "start_time_unix_nano",
               "end_time_unix_nano", "duration_ns", "name", "status_code", "status_message", "service_name",
               "framework", "category", "agent_name", "model", "input_tokens", "output_tokens", "tool_name",
@@ -68,6 +72,8 @@ DATA_EXISTS = {
         "SELECT EXISTS (SELECT 1 FROM agenttrace.mast_mode_status WHERE run_id = '$run'::uuid)",
     ("agenttrace-run-detail", "Error spans"):
         "SELECT EXISTS (SELECT 1 FROM agenttrace.spans WHERE run_id = '$run'::uuid AND is_error)",
+    ("agenttrace-run-detail", "Logs"):
+        "SELECT EXISTS (SELECT 1 FROM agenttrace.log_records l JOIN agenttrace.traces t USING (trace_id) WHERE t.run_id = '$run'::uuid)",
 }
 
 

@@ -111,6 +111,7 @@ fn each_role_can_do_exactly_its_job() {
     };
     let hex: String = body.iter().map(|b| format!("{b:02x}")).collect();
     let ingest_sql = format!("SELECT * FROM agenttrace.ingest('\\x{hex}'::bytea)");
+    let logs_sql = r#"SELECT * FROM agenttrace.ingest_logs(convert_to('{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"role test"}}]}]}]}', 'UTF8'), 'application/json')"#;
 
     let roles: Vec<TempRole> = vec![
         TempRole::new(&mut db, Some("agenttrace_ingest")),
@@ -128,6 +129,8 @@ fn each_role_can_do_exactly_its_job() {
              SELECT * FROM agenttrace.ingest_staged(currval('agenttrace.ingest_batch_id_seq')); COMMIT;",
         )
         .unwrap();
+        allowed(&mut ingest_c, logs_sql).unwrap();
+        denied(&mut ingest_c, "SELECT count(*) FROM agenttrace.log_records");
         denied(&mut ingest_c, "SELECT count(*) FROM agenttrace.spans");
         denied(&mut ingest_c, "DELETE FROM agenttrace.spans");
         denied(&mut ingest_c, "SELECT * FROM agenttrace.runs");
@@ -140,6 +143,9 @@ fn each_role_can_do_exactly_its_job() {
         allowed(&mut reader, "SELECT dead_letter_id, error_message FROM agenttrace.dead_letters LIMIT 1").unwrap();
         denied(&mut reader, "SELECT body FROM agenttrace.dead_letters LIMIT 1");
         denied(&mut reader, &ingest_sql);
+        denied(&mut reader, logs_sql);
+        allowed(&mut reader, "SELECT body, attributes, genai FROM agenttrace.log_records LIMIT 1").unwrap();
+        denied(&mut reader, "DELETE FROM agenttrace.log_records");
         denied(&mut reader, "INSERT INTO agenttrace.redaction_patterns (name, pattern) VALUES ('x', 'y')");
         denied(&mut reader, "UPDATE agenttrace.spans SET name = 'x'");
         denied(&mut reader, "SELECT agenttrace.renormalize()");
@@ -151,6 +157,8 @@ fn each_role_can_do_exactly_its_job() {
 
         let mut nobody = roles[3].connect();
         denied(&mut nobody, &ingest_sql);
+        denied(&mut nobody, logs_sql);
+        denied(&mut nobody, "SELECT count(*) FROM agenttrace.log_records");
         denied(&mut nobody, "SELECT count(*) FROM agenttrace.spans");
         denied(&mut nobody, "SELECT agenttrace.version()");
     });

@@ -12,7 +12,9 @@
 //! lets prost report it (prost rejects the same bytes, so nothing is decoded past that point).
 use std::mem::size_of;
 
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{span, ResourceSpans, ScopeSpans, Span, Status};
@@ -34,6 +36,10 @@ enum M {
     AnyValue,
     ArrayValue,
     KvList,
+    LogsRequest,
+    ResourceLogs,
+    ScopeLogs,
+    LogRecord,
 }
 
 /// What one field of a message is: a sub-message, a string/bytes payload, or a scalar.
@@ -73,6 +79,16 @@ fn field(m: M, num: u64) -> F {
         (M::AnyValue, 6) => Msg(M::KvList),
         (M::ArrayValue, 1) => Msg(M::AnyValue),
         (M::KvList, 1) => Msg(M::KeyValue),
+        (M::LogsRequest, 1) => Msg(M::ResourceLogs),
+        (M::ResourceLogs, 1) => Msg(M::Resource),
+        (M::ResourceLogs, 2) => Msg(M::ScopeLogs),
+        (M::ResourceLogs, 3) => Bytes,
+        (M::ScopeLogs, 1) => Msg(M::Scope),
+        (M::ScopeLogs, 2) => Msg(M::LogRecord),
+        (M::ScopeLogs, 3) => Bytes,
+        (M::LogRecord, 3 | 9 | 10 | 12) => Bytes,
+        (M::LogRecord, 5) => Msg(M::AnyValue),
+        (M::LogRecord, 6) => Msg(M::KeyValue),
         _ => Other,
     }
 }
@@ -93,6 +109,10 @@ fn cost(m: M) -> usize {
         M::AnyValue => size_of::<AnyValue>(),
         M::ArrayValue => size_of::<ArrayValue>(),
         M::KvList => size_of::<KeyValueList>(),
+        M::LogsRequest => size_of::<ExportLogsServiceRequest>(),
+        M::ResourceLogs => size_of::<ResourceLogs>(),
+        M::ScopeLogs => size_of::<ScopeLogs>(),
+        M::LogRecord => size_of::<LogRecord>(),
     }
 }
 
@@ -176,6 +196,12 @@ pub(crate) fn within(body: &[u8], limit: usize) -> Option<usize> {
     w.message(M::Request, body, 0).then_some(w.total)
 }
 
+/// [`within`] for an `ExportLogsServiceRequest` (same walk along the OTLP logs schema).
+pub(crate) fn logs_within(body: &[u8], limit: usize) -> Option<usize> {
+    let mut w = Walk { total: cost(M::LogsRequest), limit };
+    w.message(M::LogsRequest, body, 0).then_some(w.total)
+}
+
 /// OTLP/JSON, first pass, on the raw text: serde_json builds a `Value` per JSON value, 2-3 bytes
 /// of text each at worst (`{},`). Counts values (`{`, `[`, `,` and the first one, outside
 /// strings) times the size of a `Value`; `None` above `limit`.
@@ -207,7 +233,7 @@ pub(crate) fn json_text_within(text: &[u8], limit: usize) -> Option<usize> {
 /// OTLP/JSON, second pass, on the parsed tree: what converting it to the prost request will
 /// allocate (an empty `{}` span is 3 bytes of text but a whole `Span`: 15 MiB of them took
 /// 2 GB). Same schema and costs as the protobuf walk; `None` above `limit`.
-pub(crate) fn json_within(root: &serde_json::Value, limit: usize) -> Option<usize> {
+pub(crate) fn json_within(root: &serde_json::Value, limit: usize, logs: bool) -> Option<usize> {
     use serde_json::Value;
     fn get<'a>(v: &'a Value, camel: &str, snake: &str) -> &'a [Value] {
         match v.get(camel).or_else(|| v.get(snake)) {
@@ -263,6 +289,40 @@ pub(crate) fn json_within(root: &serde_json::Value, limit: usize) -> Option<usiz
             }
             true
         }
+    }
+    if logs {
+        let mut w = W { total: cost(M::LogsRequest), limit };
+        for rl in get(root, "resourceLogs", "resource_logs") {
+            if !w.add(cost(M::ResourceLogs)) {
+                return None;
+            }
+            if let Some(r) = rl.get("resource") {
+                if !w.kvs(get(r, "attributes", "attributes"), 0) {
+                    return None;
+                }
+            }
+            for sl in get(rl, "scopeLogs", "scope_logs") {
+                if !w.add(cost(M::ScopeLogs) + cost(M::Scope)) {
+                    return None;
+                }
+                if let Some(sc) = sl.get("scope") {
+                    if !w.kvs(get(sc, "attributes", "attributes"), 0) {
+                        return None;
+                    }
+                }
+                for lr in get(sl, "logRecords", "log_records") {
+                    if !w.add(cost(M::LogRecord) + strs(lr)) || !w.kvs(get(lr, "attributes", "attributes"), 0) {
+                        return None;
+                    }
+                    if let Some(b) = lr.get("body") {
+                        if !w.any(b, 0) {
+                            return None;
+                        }
+                    }
+                }
+            }
+        }
+        return Some(w.total);
     }
     let mut w = W { total: cost(M::Request), limit };
     for rs in get(root, "resourceSpans", "resource_spans") {

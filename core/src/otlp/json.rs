@@ -20,15 +20,15 @@ fn err<T>(msg: impl Into<String>) -> R<T> {
 }
 
 /// Field lookup by the spec's camelCase name or the proto's snake_case name.
-fn field<'a>(obj: &'a serde_json::Map<String, Value>, camel: &str, snake: &str) -> Option<&'a Value> {
+pub(super) fn field<'a>(obj: &'a serde_json::Map<String, Value>, camel: &str, snake: &str) -> Option<&'a Value> {
     obj.get(camel).or_else(|| obj.get(snake)).filter(|v| !v.is_null())
 }
 
-fn as_object<'a>(v: &'a Value, what: &str) -> R<&'a serde_json::Map<String, Value>> {
+pub(super) fn as_object<'a>(v: &'a Value, what: &str) -> R<&'a serde_json::Map<String, Value>> {
     v.as_object().map_or_else(|| err(format!("{what} must be an object")), Ok)
 }
 
-fn as_array<'a>(v: Option<&'a Value>, what: &str) -> R<&'a [Value]> {
+pub(super) fn as_array<'a>(v: Option<&'a Value>, what: &str) -> R<&'a [Value]> {
     match v {
         None => Ok(&[]),
         Some(Value::Array(a)) => Ok(a),
@@ -36,7 +36,7 @@ fn as_array<'a>(v: Option<&'a Value>, what: &str) -> R<&'a [Value]> {
     }
 }
 
-fn string(v: Option<&Value>, what: &str) -> R<String> {
+pub(super) fn string(v: Option<&Value>, what: &str) -> R<String> {
     match v {
         None => Ok(String::new()),
         Some(Value::String(s)) => Ok(s.clone()),
@@ -44,7 +44,7 @@ fn string(v: Option<&Value>, what: &str) -> R<String> {
     }
 }
 
-fn uint64(v: Option<&Value>, what: &str) -> R<u64> {
+pub(super) fn uint64(v: Option<&Value>, what: &str) -> R<u64> {
     match v {
         None => Ok(0),
         Some(Value::Number(n)) => n.as_u64().map_or_else(|| err(format!("{what} must be a non-negative integer")), Ok),
@@ -61,7 +61,7 @@ fn int64(v: &Value, what: &str) -> R<i64> {
     }
 }
 
-fn uint32(v: Option<&Value>, what: &str) -> R<u32> {
+pub(super) fn uint32(v: Option<&Value>, what: &str) -> R<u32> {
     let n = uint64(v, what)?;
     u32::try_from(n).or_else(|_| err(format!("{what} out of range")))
 }
@@ -80,7 +80,7 @@ fn double(v: &Value, what: &str) -> R<f64> {
 }
 
 /// Enums as integers (spec) or as their proto names (protobuf JSON mapping).
-fn enumeration(v: Option<&Value>, names: &[&str], what: &str) -> R<i32> {
+pub(super) fn enumeration(v: Option<&Value>, names: &[&str], what: &str) -> R<i32> {
     match v {
         None => Ok(0),
         Some(Value::Number(n)) => n.as_i64().and_then(|i| i32::try_from(i).ok()).map_or_else(|| err(format!("{what} out of range")), Ok),
@@ -94,7 +94,7 @@ fn enumeration(v: Option<&Value>, names: &[&str], what: &str) -> R<i32> {
 
 /// Ids: hex per the OTLP spec; base64 (protobuf JSON mapping) when the length says so.
 /// Wrong lengths are passed through so the span-level check rejects just that span.
-fn id_bytes(v: Option<&Value>, len: usize, what: &str) -> R<Vec<u8>> {
+pub(super) fn id_bytes(v: Option<&Value>, len: usize, what: &str) -> R<Vec<u8>> {
     let s = match v {
         None => return Ok(Vec::new()),
         Some(Value::String(s)) => s.trim(),
@@ -116,7 +116,7 @@ fn base64_len(n: usize) -> usize {
     n.div_ceil(3) * 4
 }
 
-fn any_value(v: &Value, depth: usize, limits: &Limits) -> R<AnyValue> {
+pub(super) fn any_value(v: &Value, depth: usize, limits: &Limits) -> R<AnyValue> {
     if depth > limits.max_nesting {
         return Err(DecodeError::TooDeep { limit: limits.max_nesting });
     }
@@ -152,7 +152,7 @@ fn any_value(v: &Value, depth: usize, limits: &Limits) -> R<AnyValue> {
     Ok(AnyValue { value })
 }
 
-fn key_values(v: Option<&Value>, depth: usize, limits: &Limits) -> R<Vec<KeyValue>> {
+pub(super) fn key_values(v: Option<&Value>, depth: usize, limits: &Limits) -> R<Vec<KeyValue>> {
     as_array(v, "attributes")?
         .iter()
         .map(|kv| {
@@ -240,7 +240,7 @@ pub fn parse_json_request(bytes: &[u8], limits: &Limits) -> R<ExportTraceService
     }
     // serde_json stops at 128 levels of nesting, so parsing itself cannot overflow the stack.
     let root: Value = serde_json::from_slice(bytes).map_err(|e| DecodeError::Json(e.to_string()))?;
-    if super::budget::json_within(&root, limits.max_decoded_bytes).is_none() {
+    if super::budget::json_within(&root, limits.max_decoded_bytes, false).is_none() {
         return Err(too_large);
     }
     let root = as_object(&root, "request")?;

@@ -1,9 +1,10 @@
-//! OTLP trace export requests: body handling (encoding, size limits) and decoding into
+//! OTLP trace (and, in `logs`, log) export requests: body handling (encoding, size limits) and decoding into
 //! [`crate::model`] spans. Both wire formats decode into the same `opentelemetry-proto` message
 //! first, so protobuf and OTLP/JSON share one conversion into the flat model.
 mod budget;
 mod convert;
 mod json;
+mod logs;
 
 use std::io::Read;
 
@@ -12,6 +13,7 @@ use prost::Message;
 
 pub use convert::request_to_records;
 pub use json::parse_json_request;
+pub use logs::{decode_logs_body, logs_request_to_records, parse_json_logs_request, parse_logs_request};
 
 use crate::model::DecodedRequest;
 
@@ -53,6 +55,10 @@ pub enum DecodeError {
     Protobuf(String),
     #[error("invalid OTLP/JSON ExportTraceServiceRequest: {0}")]
     Json(String),
+    #[error("invalid protobuf ExportLogsServiceRequest: {0}")]
+    LogsProtobuf(String),
+    #[error("invalid OTLP/JSON ExportLogsServiceRequest: {0}")]
+    LogsJson(String),
     #[error("attribute values nested deeper than {limit} levels")]
     TooDeep { limit: usize },
     #[error("request would decode into more than {limit} bytes")]
@@ -66,8 +72,8 @@ impl DecodeError {
             DecodeError::UnsupportedContentType(_) | DecodeError::UnsupportedContentEncoding(_) => "22023", // invalid_parameter_value
             DecodeError::TooLarge { .. } | DecodeError::DecodedTooLarge { .. } => "54000", // program_limit_exceeded
             DecodeError::TooDeep { .. } => "54001", // statement_too_complex
-            DecodeError::Gzip(_) | DecodeError::Protobuf(_) => "22P03", // invalid_binary_representation
-            DecodeError::Json(_) => "22P02", // invalid_text_representation
+            DecodeError::Gzip(_) | DecodeError::Protobuf(_) | DecodeError::LogsProtobuf(_) => "22P03", // invalid_binary_representation
+            DecodeError::Json(_) | DecodeError::LogsJson(_) => "22P02", // invalid_text_representation
         }
     }
 }
