@@ -28,7 +28,10 @@ fn stored_runs_match_the_fixtures() {
     let mut db = connect();
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures");
     let mut failures = Vec::new();
-    for cap in all_captures() {
+    // The semantic captures (issue #14) have labels instead of fixtures: scored by core's
+    // semantic_eval test; every other capture must have its fixture.
+    let semantic = agenttrace_core::mast::semantic_eval::labels().unwrap_or_default();
+    for cap in all_captures().into_iter().filter(|c| !semantic.contains_key(&c.name)) {
         let fx: Value = serde_json::from_str(&std::fs::read_to_string(fixtures.join(format!("{}.json", cap.name))).unwrap()).unwrap();
         let traces = ingest_salted(&mut db, &cap.name);
         let hex: Vec<&str> = traces.iter().map(String::as_str).collect();
