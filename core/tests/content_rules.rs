@@ -247,3 +247,26 @@ fn a_clean_run_gets_no_finding() {
     assert!(rep.findings.is_empty(), "{:#?}", rep.findings.iter().map(|f| (f.mode_id, f.rule, &f.explanation)).collect::<Vec<_>>());
     assert!(!rep.verdict.failed);
 }
+
+/// A clean group-chat-like run with lists, negations, approvals and a choice among candidates
+/// that the task delegates. No finding at all.
+#[test]
+fn a_clean_selection_run_gets_no_finding() {
+    let task = "Book a venue for the team offsite of 12 people in Porto on 12 May (budget EUR 6,000): venue_scout finds the cheapest suitable venue, budget_checker checks the cost, planner writes the plan and ends with PLAN READY.";
+    let mut b = B::new(task);
+    let v = b.turn("venue_scout", &[("system", "You are venue_scout."), ("user", task)], "Searching venues.");
+    let venues = r#"{"venues": [{"id": "V-1", "name": "Casa Azul", "city": "Porto", "price_eur": 4200, "note": "not available on 12 May"}, {"id": "V-2", "name": "Quinta Rio", "city": "Porto", "price_eur": 5400}, {"id": "V-3", "name": "Hotel Ribeira", "city": "Porto", "price_eur": 7100}]}"#;
+    b.tool(v, "search_venues", r#"{"city": "Porto", "date": "12 May", "people": 12}"#, venues);
+    b.tool(v, "hold_venue", r#"{"venue_id": "V-2", "date": "12 May"}"#, "hold H-77 on Quinta Rio until 5 May");
+    let summary = "Casa Azul (EUR 4,200) is not available on 12 May; Hotel Ribeira (EUR 7,100) is over budget. I put a hold H-77 on Quinta Rio (V-2) for EUR 5,400.";
+    b.turn("venue_scout", &[("system", "You are venue_scout."), ("user", task), ("tool", venues), ("tool", "hold H-77 on Quinta Rio until 5 May")], summary);
+    let instr = "You are budget_checker. Check the cost with cost_calc before approving; approve only if the total stays within the budget.";
+    let c = b.turn("budget_checker", &[("system", instr), ("user", summary)], "Checking the total.");
+    b.tool(c, "cost_calc", r#"{"venue_eur": 5400, "people": 12}"#, "total EUR 5,400 (EUR 450 per person), within budget EUR 6,000");
+    let ok = "cost_calc: EUR 5,400 in total, EUR 450 per person, within the EUR 6,000 budget. Approved.";
+    b.turn("budget_checker", &[("system", instr), ("user", summary), ("tool", "total EUR 5,400 (EUR 450 per person), within budget EUR 6,000")], ok);
+    b.turn("planner", &[("system", "You are planner."), ("user", task), ("user", summary), ("user", ok)], "Offsite plan: 12 people at Quinta Rio, Porto, on 12 May, EUR 5,400 (hold H-77 until 5 May). PLAN READY");
+    let rep = b.report();
+    assert!(rep.findings.is_empty(), "{:#?}", rep.findings.iter().map(|f| (f.mode_id, f.rule, &f.explanation)).collect::<Vec<_>>());
+    assert!(!rep.verdict.failed);
+}

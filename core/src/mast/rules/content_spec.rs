@@ -498,6 +498,12 @@ impl Rule for ActedOnAmbiguity {
         let Some(task) = t.task.as_deref() else {
             return Verdict::NotJudgeable("no task recorded".into());
         };
+        // A request to choose ("find the cheapest", "recommend", "pick any") delegates the choice.
+        static SEL: OnceLock<Regex> = OnceLock::new();
+        let selection = re(&SEL, r"(?i)\b(choose|pick|select|recommend|suggest|shortlist|compare|cheapest|best|options|any (?:one|of)|whichever|find (?:a|an|one|the best|suitable))\b");
+        if selection.is_match(task) {
+            return Verdict::Judged(Vec::new());
+        }
         let task_words: Vec<String> = words_of(task).into_iter().filter(|w| w.len() >= 3).collect();
         let task_l = task.to_lowercase();
         let mut findings = Vec::new();
