@@ -311,10 +311,19 @@ fn used_affirmatively(text: &str, x: &str) -> bool {
             .take(3)
             .map(|w| w.to_lowercase())
             .collect();
+        let after: Vec<String> = text[s + x.len()..]
+            .split_whitespace()
+            .take(3)
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+            .collect();
         let negated = before.iter().any(|w| {
             let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-            matches!(w, "not" | "never" | "no" | "instead" | "than" | "without" | "avoid")
-        });
+            matches!(
+                w,
+                "not" | "never" | "no" | "instead" | "than" | "without" | "avoid" | "over" | "rather" | "unlike"
+                    | "replacing" | "replaced" | "vs" | "versus" | "excluding" | "except"
+            )
+        }) || after.iter().any(|w| matches!(w.as_str(), "not" | "isn't" | "wasn't" | "excluded" | "rejected" | "avoided"));
         if !negated {
             return true;
         }

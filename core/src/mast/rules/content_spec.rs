@@ -157,7 +157,10 @@ fn handoff_only(instr: &str) -> bool {
     static L: OnceLock<Regex> = OnceLock::new();
     let h = re(&H, r"(?i)\b(hand(?:s|ing)?\s+(?:it\s+|them\s+|every\s+\w+\s+|the\s+\w+\s+)?(?:off|over|to)|route|transfer|forward|delegate|triage)\b");
     let l = re(&L, r"(?i)\b(only|never|do not|don't|must not)\b");
-    h.is_match(instr) && l.is_match(instr)
+    // "... answer general questions yourself" / "otherwise answer directly": not hand-off only.
+    static A: OnceLock<Regex> = OnceLock::new();
+    let own = re(&A, r"(?i)\b(answer|reply|respond|resolve)\b[^.]{0,40}\b(yourself|directly)\b|\botherwise\b");
+    h.is_match(instr) && l.is_match(instr) && !own.is_match(instr)
 }
 
 /// Tool names in negated sentences of the instructions ("never call x_y", "do not use x_y").
@@ -293,6 +296,11 @@ fn numbers_with_units(text: &str) -> Vec<(String, String)> {
         .filter_map(|(n, pos)| {
             let rest = &text[pos..];
             let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.')).unwrap_or(rest.len());
+            // Rates are not totals ("EUR 45 each", "EUR 12 per seat").
+            let next = rest[num_len..].split_whitespace().take(2).map(|w| w.to_lowercase()).collect::<Vec<_>>();
+            if next.iter().any(|w| matches!(w.trim_matches(|c: char| !c.is_alphanumeric()), "each" | "per" | "apiece" | "x")) || rest[num_len..].starts_with('/') {
+                return None;
+            }
             if rest[num_len..].starts_with('%') {
                 return Some((n, "percent".to_string()));
             }

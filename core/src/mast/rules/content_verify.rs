@@ -169,6 +169,8 @@ impl Rule for ApprovedDespiteEvidence {
                     let seen = format!("{} {}", s.arguments.as_deref().unwrap_or(""), s.text).to_lowercase();
                     artifacts.iter().any(|a| seen.contains(&a.to_lowercase()))
                 })
+                // ... while it names other code (it checked something else, not "12 passed").
+                && checks.iter().any(|s| !code_identifiers(&format!("{} {}", s.arguments.as_deref().unwrap_or(""), s.text)).is_empty())
             {
                 (
                     format!(
@@ -312,7 +314,8 @@ fn idle_assignees(run: &RunView, task: &str, rule: &'static str) -> Option<Findi
         })
         .map(|c| c[1].to_string())
         .collect();
-    if named.len() < 2 || !named.iter().any(|n| acted.contains(n.as_str())) {
+    // The task names agents the way the run does: every agent that acted is one it names.
+    if named.len() < 2 || !named.iter().any(|n| acted.contains(n.as_str())) || acted.iter().any(|a| !named.iter().any(|n| n == a)) {
         return None;
     }
     let idle: Vec<&String> = named.iter().filter(|n| !acted.contains(n.as_str())).collect();
