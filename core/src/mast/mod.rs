@@ -33,7 +33,7 @@ pub use attribution::{attribute_failure, Attribution, Candidate, SpanLoc};
 pub use config::MastConfig;
 pub use judge::{judge_findings, judge_prompt, parse_judge_answer, JudgeError, JudgePrompt, JudgeVerdict};
 pub use transcript::Transcript;
-pub use verdict::{decisive_finding, verdict, DecisiveFinding, RunVerdict};
+pub use verdict::{decisive_finding, verdict, DecisiveFinding, EvidenceRef, RunVerdict};
 pub use view::RunView;
 
 /// One MAST failure-mode definition.
