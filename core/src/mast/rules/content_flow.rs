@@ -69,7 +69,10 @@ impl Rule for ToolDataIgnored {
         let t = run.transcript();
         let pairs = results_then_answers(&t.steps);
         if pairs.is_empty() {
-            return Verdict::NotJudgeable("no tool result followed by an answer of its caller".into());
+            return match final_off_task(run, self.name()) {
+                Some(f) => Verdict::Judged(vec![f]),
+                None => Verdict::NotJudgeable("no tool result followed by an answer of its caller".into()),
+            };
         }
         // Group the results per answer.
         let mut by_answer: Vec<(usize, Vec<usize>)> = Vec::new();
@@ -80,6 +83,9 @@ impl Rule for ToolDataIgnored {
             }
         }
         let mut findings = Vec::new();
+        if let Some(f) = final_off_task(run, self.name()) {
+            findings.push(f);
+        }
         for (ans, tools) in by_answer {
             let a = &t.steps[ans];
             if a.text.split_whitespace().count() < 25 {
@@ -136,6 +142,45 @@ impl Rule for ToolDataIgnored {
         }
         Verdict::Judged(dedup_agents(findings))
     }
+}
+
+/// A long final answer that shares nothing with the task: no identifier, no figure, almost
+/// none of its words (compared on word stems).
+fn final_off_task(run: &RunView, rule: &'static str) -> Option<Finding> {
+    let t = run.transcript();
+    let (task, out) = (t.task.as_deref()?, t.final_output.as_deref()?);
+    if out.split_whitespace().count() < 40 {
+        return None;
+    }
+    let tw = super::super::text::word_set(task, 4096);
+    if tw.len() < 6 {
+        return None;
+    }
+    let ow = super::super::text::word_set(out, 4096);
+    let cov = super::super::text::coverage(&tw, &ow);
+    let shared = ids(task).iter().any(|i| out.contains(i.as_str()))
+        || significant_numbers(task).iter().any(|n| significant_numbers(out).contains(n));
+    if cov >= 0.1 || shared {
+        return None;
+    }
+    let span = t.final_span?;
+    Some(
+        Finding::new(
+            "FM-2.3",
+            rule,
+            Severity::High,
+            0.75,
+            t.final_agent.clone(),
+            vec![run.span_ref(span)],
+            format!(
+                "the final answer ({} words) shares {:.0}% of the task's words and none of its identifiers or figures: «{}»",
+                out.split_whitespace().count(),
+                cov * 100.0,
+                flat(out, 160)
+            ),
+        )
+        .with_quote(flat(out, 200)),
+    )
 }
 
 /// At most one finding per agent (the first).

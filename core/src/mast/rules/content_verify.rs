@@ -156,6 +156,33 @@ impl Rule for ApprovedDespiteEvidence {
                 continue;
             };
             let checks: Vec<&Step> = t.tool_steps().filter(|s| s.agent.as_deref() == Some(v) && s.time_ns <= ok.time_ns).collect();
+            // Another agent's latest run of a check tool failed, and the approval passes over it.
+            if checks.is_empty() {
+                let mut latest: std::collections::HashMap<&str, &Step> = std::collections::HashMap::new();
+                for s in t.tool_steps().filter(|s| s.time_ns <= ok.time_ns) {
+                    latest.insert(s.tool.as_deref().unwrap_or(""), s);
+                }
+                if let Some(f) = latest.values().filter(|s| shows_failure(&s.text)).min_by_key(|s| s.time_ns) {
+                    findings.push(
+                        Finding::new(
+                            "FM-3.3",
+                            self.name(),
+                            Severity::High,
+                            0.8,
+                            Some(v.to_string()),
+                            vec![run.span_ref(ok.span), run.span_ref(f.span)],
+                            format!(
+                                "{v} approved although the latest {} reported a failure («{}»): «{}»",
+                                f.tool.as_deref().unwrap_or("check"),
+                                flat(failure_excerpt(&f.text), 120),
+                                flat(&ok.text, 140)
+                            ),
+                        )
+                        .with_quote(flat(&ok.text, 200)),
+                    );
+                }
+                continue;
+            }
             let Some(last) = checks.last() else { continue };
             let failed = checks.iter().rev().find(|s| s.is_error || reports_error(&s.text) || shows_failure(&s.text));
             let (why, span, conf) = if let Some(f) = failed.filter(|f| !checks.iter().any(|s| s.time_ns > f.time_ns && !s.is_error && !reports_error(&s.text) && !shows_failure(&s.text))) {
