@@ -28,8 +28,16 @@ fn verifiers<'t>(t: &'t Transcript, run: &RunView, cfg: &MastConfig) -> Vec<&'t 
             out.push(a);
         }
     };
+    let mut agents: Vec<&'t str> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for s in &t.steps {
-        let Some(a) = s.agent.as_deref() else { continue };
+        if let Some(a) = s.agent.as_deref() {
+            if seen.insert(a) {
+                agents.push(a);
+            }
+        }
+    }
+    for a in agents {
         let extra = ["audit", "checker", "check", "qa"];
         let by_name = find_keyword(a, &cfg.verifier_keywords).is_some() || extra.iter().any(|w| has_word(&a.replace(['_', '-'], " "), w));
         let by_role = run
