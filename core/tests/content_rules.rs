@@ -270,3 +270,22 @@ fn a_clean_selection_run_gets_no_finding() {
     assert!(rep.findings.is_empty(), "{:#?}", rep.findings.iter().map(|f| (f.mode_id, f.rule, &f.explanation)).collect::<Vec<_>>());
     assert!(!rep.verdict.failed);
 }
+
+#[test]
+fn polling_is_not_repetition_but_repeated_bookings_are() {
+    let run = |tool: &str, results: [&str; 3]| {
+        let task = "Export the March ledger to the data warehouse and tell me when it is done.";
+        let mut b = B::new(task);
+        let a = b.turn("export_agent", &[("system", "You are export_agent."), ("user", task)], "Working on it.");
+        for r in results {
+            b.tool(a, tool, r#"{"job": "EXP-31"}"#, r);
+        }
+        b.turn("export_agent", &[("system", "You are export_agent."), ("user", task), ("tool", results[2])], "The March ledger export EXP-31 is done.");
+        b.report()
+    };
+    let poll = run("get_job_status", ["EXP-31 running", "EXP-31 running", "EXP-31 done"]);
+    assert!(finding(&poll, "FM-1.3").is_none(), "{:?}", poll.findings);
+    let dup = run("start_export", ["export EXP-31/1 started", "export EXP-31/2 started", "export EXP-31/3 started"]);
+    let f = finding(&dup, "FM-1.3").expect("FM-1.3");
+    assert!(f.semantic && dup.verdict.failed);
+}

@@ -390,7 +390,7 @@ impl Rule for RepeatedTurns {
                         quote(texts.first().copied().unwrap_or(""), 80)
                     ),
                 )
-                .with_quote(quote(texts.first().copied().unwrap_or(""), 200))
+                .pipe_if(exact || stopped, |f| f.with_quote(quote(texts.first().copied().unwrap_or(""), 200)))
             })
             .collect();
         Verdict::Judged(findings)
@@ -458,6 +458,17 @@ impl Rule for RepeatedToolCalls {
                 continue;
             }
             let t = &run.analysis.tool_calls[repeats[0]];
+            // Polling a read-only tool until its answer changes is not repetition.
+            let results: std::collections::HashSet<&str> = repeats
+                .iter()
+                .map(|&k| run.analysis.tool_calls[k].result.as_deref().unwrap_or(""))
+                .collect();
+            let read_only = ["get", "check", "status", "poll", "wait", "list", "read", "fetch", "search", "lookup", "query", "find"]
+                .iter()
+                .any(|w| t.tool_name.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|p| p == *w));
+            if read_only && results.len() > 1 {
+                continue;
+            }
             let spans = repeats
                 .iter()
                 .filter_map(|&k| run.tool_span.get(k).map(|&i| run.span_ref(i)))
@@ -657,3 +668,15 @@ impl Rule for ContinuedAfterTermination {
         )])
     }
 }
+
+trait PipeIf: Sized {
+    fn pipe_if(self, cond: bool, f: impl FnOnce(Self) -> Self) -> Self {
+        if cond {
+            f(self)
+        } else {
+            self
+        }
+    }
+}
+
+impl PipeIf for Finding {}
