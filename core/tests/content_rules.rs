@@ -289,3 +289,31 @@ fn polling_is_not_repetition_but_repeated_bookings_are() {
     let f = finding(&dup, "FM-1.3").expect("FM-1.3");
     assert!(f.semantic && dup.verdict.failed);
 }
+
+#[test]
+fn named_targets_left_open_and_excluded_versions_used() {
+    let run = |langs: &[&str]| {
+        let task = "Translate the store-closing notice into French, German and Italian for the three shops.";
+        let mut b = B::new(task);
+        let a = b.turn("translator", &[("system", "You are translator."), ("user", task)], "Translating.");
+        for l in langs {
+            b.tool(a, "translate", &format!(r#"{{"target": "{l}"}}"#), "done");
+        }
+        b.turn("translator", &[("system", "You are translator."), ("user", task)], "All translations of the notice are ready.");
+        b.report()
+    };
+    let r = run(&["French"]);
+    assert!(finding(&r, "FM-3.1").is_some(), "{:?}", r.findings);
+    assert!(run(&["French", "German", "Italian"]).findings.is_empty());
+
+    let run = |year: &str| {
+        let task = "Reprice the catalogue.";
+        let mut b = B::new(task);
+        b.turn("pricing_lead", &[("system", "You are pricing_lead."), ("user", task)], "Use the 2025 price list, not the 2024 one: it has the new supplier costs.");
+        let a = b.turn("catalog_agent", &[("system", "You are catalog_agent."), ("user", "Use the 2025 price list, not the 2024 one: it has the new supplier costs.")], "Repricing.");
+        b.tool(a, "apply_price_list", &format!(r#"{{"list": "{year}"}}"#), "1,240 items repriced");
+        b.report()
+    };
+    assert_eq!(finding(&run("2024"), "FM-2.5").and_then(|f| f.agent_name.clone()).as_deref(), Some("catalog_agent"));
+    assert!(run("2025").findings.is_empty());
+}

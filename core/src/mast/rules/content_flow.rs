@@ -280,7 +280,7 @@ impl Rule for BlockingFactWithheld {
 fn excluded_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:not|never)\s+(?:from\s+|to\s+|use\s+|in\s+|on\s+|with\s+|via\s+|as\s+)?([A-Za-z0-9][\w./:-]*[\w/])")
+        Regex::new(r"(?i)\b(?:not|never)\s+(?:from\s+|to\s+|use\s+|in\s+|on\s+|with\s+|via\s+|as\s+)?(?:the\s+|a\s+|an\s+|any\s+)?([A-Za-z0-9][\w./:-]*[\w/])")
             .expect("regex")
     })
 }
