@@ -317,3 +317,46 @@ fn named_targets_left_open_and_excluded_versions_used() {
     assert_eq!(finding(&run("2024"), "FM-2.5").and_then(|f| f.agent_name.clone()).as_deref(), Some("catalog_agent"));
     assert!(run("2025").findings.is_empty());
 }
+
+#[test]
+fn triage_that_answers_itself() {
+    let run = |hands_off: bool| {
+        let task = "My expense report ER-2291 was rejected twice, why? I need it paid this month.";
+        let mut b = B::new(task);
+        let instr = "You are intake. Your only job is to route the request: expense questions to expense_specialist. Never answer the question yourself.";
+        if hands_off {
+            b.turn("intake", &[("system", instr), ("user", task)], "Routing to expense_specialist.");
+            b.turn("expense_specialist", &[("system", "You are expense_specialist."), ("user", task)], "ER-2291 was rejected because the hotel receipt is missing; upload it and it will be paid in this month's run.");
+        } else {
+            b.turn("intake", &[("system", instr), ("user", task)], "Expense reports usually get rejected when receipts are missing or the cost centre is wrong. Just resubmit it with all receipts attached and pick cost centre 4410, then mark it urgent and it should be paid within the month.");
+        }
+        b.report()
+    };
+    let r = run(false);
+    assert_eq!(finding(&r, "FM-1.2").and_then(|f| f.agent_name.clone()).as_deref(), Some("intake"), "{:?}", r.findings);
+    assert!(run(true).findings.is_empty());
+}
+
+#[test]
+fn later_turn_that_starts_the_conversation_over() {
+    let run = |fresh: bool| {
+        let task = "Prepare the onboarding checklist for new hire Priya Nair (starts 3 March, team Data Platform).";
+        let mut b = B::new(task);
+        b.turn("coordinator", &[("system", "You are coordinator."), ("user", task)], "it_agent: set up the laptop and accounts for Priya Nair, then report back.");
+        let i = b.turn("it_agent", &[("system", "You are it_agent."), ("user", task), ("assistant", "it_agent: set up the laptop and accounts for Priya Nair, then report back.")], "Setting up.");
+        b.tool(i, "create_account", r#"{"user": "pnair", "team": "Data Platform"}"#, "account pnair created, laptop LT-9012 assigned");
+        b.turn("it_agent", &[("system", "You are it_agent."), ("user", task), ("assistant", "it_agent: set up the laptop and accounts for Priya Nair, then report back."), ("tool", "account pnair created, laptop LT-9012 assigned")], "Account pnair is created and laptop LT-9012 is assigned to Priya Nair.");
+        let hist = [("system", "You are coordinator."), ("user", task), ("assistant", "it_agent: set up the laptop and accounts."), ("user", "Account pnair is created and laptop LT-9012 is assigned to Priya Nair.")];
+        let last = if fresh {
+            "Hi! I'm the onboarding coordinator. Who is the new hire, and which team and start date should I prepare the checklist for?"
+        } else {
+            "Checklist for Priya Nair (Data Platform, 3 March): account pnair and laptop LT-9012 ready; badge and welcome lunch to book."
+        };
+        b.turn("coordinator", &hist, last);
+        b.report()
+    };
+    let r = run(true);
+    assert_eq!(finding(&r, "FM-2.1").and_then(|f| f.agent_name.clone()).as_deref(), Some("coordinator"), "{:?}", r.findings);
+    let ok = run(false);
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+}

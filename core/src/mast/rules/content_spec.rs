@@ -160,7 +160,10 @@ fn handoff_only(instr: &str) -> bool {
     // "... answer general questions yourself" / "otherwise answer directly": not hand-off only.
     static A: OnceLock<Regex> = OnceLock::new();
     let own = re(&A, r"(?i)\b(answer|reply|respond|resolve)\b[^.]{0,40}\b(yourself|directly)\b|\botherwise\b");
-    h.is_match(instr) && l.is_match(instr) && !own.is_match(instr)
+    let answers_itself = instr
+        .split(['.', ';', '\n'])
+        .any(|s| own.is_match(s) && !l.is_match(s));
+    h.is_match(instr) && l.is_match(instr) && !answers_itself
 }
 
 /// Tool names in negated sentences of the instructions ("never call x_y", "do not use x_y").

@@ -289,8 +289,20 @@ impl Rule for RoleSpecification {
                     continue;
                 }
                 let prefix = head.get(..other.len()).unwrap_or("");
+                // Speaking as the other agent is in the first person ("writer: I have ..."); a
+                // line addressed to it ("writer: please draft ...") is delegation.
+                let first_person = head
+                    .get(other.len()..)
+                    .map(|rest| {
+                        rest.split_whitespace()
+                            .take(15)
+                            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'').to_lowercase())
+                            .any(|w| matches!(w.as_str(), "i" | "i'm" | "i've" | "i'll" | "my" | "we" | "our" | "we've"))
+                    })
+                    .unwrap_or(false);
                 if prefix.eq_ignore_ascii_case(other)
                     && head[other.len()..].trim_start().starts_with(':')
+                    && first_person
                 {
                     findings.push(Finding::new(
                         "FM-1.2",
