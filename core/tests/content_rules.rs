@@ -360,3 +360,38 @@ fn later_turn_that_starts_the_conversation_over() {
     let ok = run(false);
     assert!(ok.findings.is_empty(), "{:?}", ok.findings);
 }
+
+#[test]
+fn approval_despite_failing_check_and_context_without_the_task() {
+    let run = |result: &str, verdict: &str| {
+        let task = "Merge PR-88 (retry logic for the payment webhook) once its tests are green.";
+        let mut b = B::new(task);
+        b.turn("developer", &[("system", "You are developer."), ("user", task)], "PR-88 is ready for review.");
+        let r = b.turn("reviewer", &[("system", "You are reviewer. Verify pull requests with run_ci and approve only if CI is green."), ("user", task), ("assistant", "PR-88 is ready for review.")], "Running CI.");
+        b.tool(r, "run_ci", r#"{"pr": "PR-88"}"#, result);
+        b.turn("reviewer", &[("system", "You are reviewer."), ("user", task), ("assistant", "PR-88 is ready for review."), ("tool", result)], verdict);
+        b.report()
+    };
+    let r = run("214 passed, 2 failed: test_webhook_retry_backoff, test_webhook_idempotency", "CI ran for PR-88. Approved, merging.");
+    assert_eq!(finding(&r, "FM-3.3").and_then(|f| f.agent_name.clone()).as_deref(), Some("reviewer"), "{:?}", r.findings);
+    let ok = run("216 passed, 0 failed", "CI is green for PR-88 (216 passed). Approved, merging.");
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+
+    // A handed-over model call continues the conversation without the task.
+    let run = |keep_task: bool| {
+        let task = "Quote a 3-night stay for 2 adults at the Harbour Inn from 14 June; the guests need a ground-floor room (wheelchair).";
+        let mut b = B::new(task);
+        b.turn("front_desk", &[("system", "You are front_desk."), ("user", task)], "Passing to reservations.");
+        let mut input = vec![("system", "You are reservations. Quote rooms with quote_room.")];
+        if keep_task {
+            input.push(("user", task));
+        }
+        input.push(("assistant", "Passing to reservations."));
+        input.push(("user", "Please go ahead."));
+        b.turn("reservations", &input, "Quoting a standard double room for 3 nights from 14 June: EUR 420.");
+        b.report()
+    };
+    let r = run(false);
+    assert_eq!(finding(&r, "FM-1.4").and_then(|f| f.agent_name.clone()).as_deref(), Some("reservations"), "{:?}", r.findings);
+    assert!(run(true).findings.is_empty());
+}
