@@ -395,3 +395,42 @@ fn approval_despite_failing_check_and_context_without_the_task() {
     assert_eq!(finding(&r, "FM-1.4").and_then(|f| f.agent_name.clone()).as_deref(), Some("reservations"), "{:?}", r.findings);
     assert!(run(true).findings.is_empty());
 }
+
+#[test]
+fn agreement_ignored_until_the_limit_and_an_off_task_answer() {
+    use agenttrace_core::model::SpanEvent;
+    let mut b = B::new("Agree the delivery date for order PO-7 with the supplier; as soon as the supplier confirms a date before 20 May, say CONFIRMED and stop.");
+    let lines = [
+        ("buyer", "Can you deliver PO-7 before 20 May?"),
+        ("supplier", "Yes, agreed: 16 May works for us."),
+        ("buyer", "Great. Could you also do 15 May, just in case?"),
+        ("supplier", "OK, 15 May is fine too."),
+        ("buyer", "Thanks! And would a morning slot be possible?"),
+        ("supplier", "Yes, morning is fine."),
+        ("buyer", "Perfect. Should we also discuss the packaging?"),
+    ];
+    for (a, t) in lines {
+        b.turn(a, &[("system", "You negotiate."), ("user", t)], t);
+    }
+    b.spans[0].status_code = 2;
+    b.spans[0].events.push(SpanEvent {
+        time_unix_nano: 999,
+        name: "exception".into(),
+        attributes: json!({"exception.type": "MaxTurnsExceeded", "exception.message": "Max turns (7) exceeded"}).as_object().cloned().unwrap(),
+        dropped_attributes_count: 0,
+    });
+    let r = b.report();
+    assert_eq!(r.verdict.verdict, "stopped_early");
+    assert_eq!(r.verdict.responsible_agent.as_deref(), Some("buyer"), "{:?}", r.findings);
+
+    let run = |answer: &str| {
+        let task = "Summarise the incident INC-5531 of 2 April: what failed in the checkout service, for how long, and the fix.";
+        let mut b = B::new(task);
+        b.turn("writer", &[("system", "You are writer."), ("user", task)], answer);
+        b.report()
+    };
+    let r = run("Good writing starts with empathy for the reader. Keep sentences short, prefer active verbs, avoid jargon and always end with a clear call to action. Many teams also adopt a style guide, review each other's drafts and read their text aloud before publishing it to catch awkward phrasing.");
+    assert!(finding(&r, "FM-2.3").is_some(), "{:?}", r.findings);
+    let ok = run("INC-5531 (2 April): the checkout service failed for 47 minutes because a database connection pool was exhausted after a config change; the fix rolled the change back and raised the pool limit, and an alert now fires at 80% pool use.");
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+}

@@ -296,6 +296,11 @@ pub fn run_judge_prompt(spans: &[SpanRecord], cfg: &MastConfig, max_tokens: usiz
     judge_prompt(view.transcript(), max_tokens)
 }
 
+/// The verdict of a run (`agenttrace.verdict(run_id)`): analysis, classification, verdict.
+pub fn run_verdict(spans: &[SpanRecord], cfg: &MastConfig) -> RunVerdict {
+    classify_spans(spans, cfg).1.verdict
+}
+
 /// The transcript of a run as jsonb-ready data (`agenttrace.transcript(run_id)`).
 pub fn run_transcript(spans: &[SpanRecord], cfg: &MastConfig) -> Transcript {
     let a = analyze_run(spans);
