@@ -198,7 +198,9 @@ impl Transcript {
         }
         for m in &run.analysis.messages {
             let Some(&i) = run.index.get(&(m.trace_id, m.span_id)) else { continue };
-            let Some(c) = m.content.as_deref().filter(|c| !c.trim().is_empty()) else { continue };
+            // The span's full message text when it has one (message excerpts are cut).
+            let full = facts[i].message_content.as_deref().filter(|c| c.len() > m.content.as_deref().map_or(0, str::len));
+            let Some(c) = full.or(m.content.as_deref()).filter(|c| !c.trim().is_empty()) else { continue };
             // Framework envelopes (`{"inputs": {"messages": [...]}}`) become their message text.
             let c = if c.trim_start().starts_with('{') { readable(c, false).unwrap_or_else(|| c.to_string()) } else { c.to_string() };
             let mut s = step(StepKind::Message, i, m.from_agent.clone(), c);
