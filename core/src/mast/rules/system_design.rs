@@ -276,34 +276,27 @@ impl Rule for RoleSpecification {
             };
             outputs += 1;
             let head = o.trim_start();
-            // Addressing several agents ("developer: ... verifier: ...") is delegation.
-            let addressed = names
-                .iter()
-                .filter(|n| **n != turn.agent && o.contains(&format!("{n}:")))
-                .count();
-            if addressed >= 2 {
-                continue;
-            }
             for other in &names {
                 if *other == turn.agent {
                     continue;
                 }
                 let prefix = head.get(..other.len()).unwrap_or("");
+                if !(prefix.eq_ignore_ascii_case(other) && head[other.len()..].trim_start().starts_with(':')) {
+                    continue;
+                }
                 // Speaking as the other agent is in the first person ("writer: I have ..."); a
-                // line addressed to it ("writer: please draft ...") is delegation.
-                let first_person = head
-                    .get(other.len()..)
-                    .map(|rest| {
-                        rest.split_whitespace()
-                            .take(15)
-                            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'').to_lowercase())
-                            .any(|w| matches!(w.as_str(), "i" | "i'm" | "i've" | "i'll" | "my" | "we" | "our" | "we've"))
-                    })
-                    .unwrap_or(false);
-                if prefix.eq_ignore_ascii_case(other)
-                    && head[other.len()..].trim_start().starts_with(':')
-                    && first_person
-                {
+                // line addressed to it ("writer: please draft ...") or to several agents is
+                // delegation.
+                let first_person = head[other.len()..]
+                    .split_whitespace()
+                    .take(15)
+                    .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'').to_lowercase())
+                    .any(|w| matches!(w.as_str(), "i" | "i'm" | "i've" | "i'll" | "my" | "we" | "our" | "we've"));
+                let addressed = names
+                    .iter()
+                    .filter(|n| **n != turn.agent && o.contains(&format!("{n}:")))
+                    .count();
+                if first_person && addressed < 2 {
                     findings.push(Finding::new(
                         "FM-1.2",
                         self.name(),
