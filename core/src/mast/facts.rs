@@ -139,8 +139,8 @@ pub const BLOCKING: &[&str] = &[
     "not", "never", "no longer", "cannot", "can't", "expired", "declined", "denied", "rejected",
     "on hold", "blocked", "suspended", "overdue", "invalid", "unsafe", "prohibited", "forbidden",
     "exclude", "excludes", "excluded", "insufficient", "revoked", "withdrawn", "unpaid",
-    "do not", "warning", "allergy", "allergic", "recalled", "defective", "damaged", "fraud",
-    "breach", "violation", "cancelled", "canceled", "unavailable", "out of stock", "restricted",
+    "do not", "warning", "allergy", "allergic", "recalled", "defective", "damaged", "cancelled",
+    "canceled", "unavailable", "out of stock",
 ];
 
 /// Clauses of a text (split at `|`, `;`, line breaks and sentence ends).

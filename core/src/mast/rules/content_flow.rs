@@ -152,14 +152,23 @@ fn final_off_task(run: &RunView, rule: &'static str) -> Option<Finding> {
     if out.split_whitespace().count() < 40 {
         return None;
     }
-    let tw = super::super::text::word_set(task, 4096);
+    // What the final agent was asked: the run's task and its own assignment (the user messages
+    // of its first model call; CrewAI gives each agent its own task).
+    let mut asked = task.to_string();
+    if let Some(first) = t.steps.iter().find(|s| s.kind == StepKind::LlmCall && s.agent == t.final_agent) {
+        for m in run.analysis.facts[first.span].input_messages.iter().filter(|m| m.role == "user") {
+            asked.push('\n');
+            asked.push_str(&m.content);
+        }
+    }
+    let tw = super::super::text::word_set(&asked, 4096);
     if tw.len() < 6 {
         return None;
     }
     let ow = super::super::text::word_set(out, 4096);
     let cov = super::super::text::coverage(&tw, &ow);
-    let shared = ids(task).iter().any(|i| out.contains(i.as_str()))
-        || significant_numbers(task).iter().any(|n| significant_numbers(out).contains(n));
+    let shared = ids(&asked).iter().any(|i| out.contains(i.as_str()))
+        || significant_numbers(&asked).iter().any(|n| significant_numbers(out).contains(n));
     if cov >= 0.1 || shared {
         return None;
     }
