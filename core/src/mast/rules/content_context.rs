@@ -69,6 +69,24 @@ impl Rule for TaskMissingFromContext {
             if msgs.len() < 2 {
                 continue; // a fresh, self-contained assignment
             }
+            // A cut conversation, not a fresh brief: at least half of what the model saw was
+            // said earlier in the run.
+            let earlier: HashSet<&str> = t
+                .steps
+                .iter()
+                .filter(|x| x.time_ns < s.time_ns)
+                .flat_map(|x| {
+                    let mut v = vec![x.text.trim()];
+                    if x.kind == StepKind::LlmCall {
+                        v.extend(facts[x.span].input_messages.iter().map(|m| m.content.trim()));
+                    }
+                    v
+                })
+                .collect();
+            let repeated = msgs.iter().filter(|m| earlier.contains(m.content.trim())).count();
+            if repeated * 2 < msgs.len() {
+                continue;
+            }
             findings.push(
                 Finding::new(
                     "FM-1.4",
