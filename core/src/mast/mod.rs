@@ -11,6 +11,13 @@
 //! Rules are data-driven ([`MastConfig`], filled from `agenttrace.mast_settings`) and
 //! pluggable: a rule implements [`Rule`] and is listed in [`rules::REGISTRY`]; there is one
 //! file per rule family (MAST category) under `rules/`.
+//!
+//! Content rules (`rules/content_*.rs`) judge what agents said and did, on the run's
+//! [`Transcript`] (built once per run from the span facts) with the pattern helpers of
+//! [`facts`]. A content finding at or above `verdict_min_confidence` makes a run the framework
+//! reported as successful a failed one: [`RunVerdict`] (in [`MastReport::verdict`], or
+//! [`run_verdict`]) shows the operational status next to the analysed verdict. [`judge`] builds
+//! the LLM-judge prompt from the transcript and parses the judge's answer.
 use serde::Serialize;
 
 use crate::ids::{SpanId, TraceId};
