@@ -247,7 +247,12 @@ impl Rule for ApprovalNotActedOn {
             }
             let agrees = AGREEMENT.iter().any(|p| has_word(&b.text, p));
             let acted = t.tool_steps().any(|s| s.agent.as_deref() == Some(an) && s.time_ns > b.time_ns && s.time_ns < a.time_ns);
-            if agrees && !acted && a.text.contains('?') {
+            // It keeps the exchange going: a question or a new proposal.
+            let goes_on = a.text.contains('?')
+                || ["could you", "would you", "can you", "how about", "what about", "one more", "i can offer", "counter"]
+                    .iter()
+                    .any(|p| has_word(&a.text, p));
+            if agrees && !acted && goes_on {
                 ignored.entry(an).or_default().push((b, a));
             }
         }
