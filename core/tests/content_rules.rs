@@ -247,3 +247,190 @@ fn a_clean_run_gets_no_finding() {
     assert!(rep.findings.is_empty(), "{:#?}", rep.findings.iter().map(|f| (f.mode_id, f.rule, &f.explanation)).collect::<Vec<_>>());
     assert!(!rep.verdict.failed);
 }
+
+/// A clean group-chat-like run with lists, negations, approvals and a choice among candidates
+/// that the task delegates. No finding at all.
+#[test]
+fn a_clean_selection_run_gets_no_finding() {
+    let task = "Book a venue for the team offsite of 12 people in Porto on 12 May (budget EUR 6,000): venue_scout finds the cheapest suitable venue, budget_checker checks the cost, planner writes the plan and ends with PLAN READY.";
+    let mut b = B::new(task);
+    let v = b.turn("venue_scout", &[("system", "You are venue_scout."), ("user", task)], "Searching venues.");
+    let venues = r#"{"venues": [{"id": "V-1", "name": "Casa Azul", "city": "Porto", "price_eur": 4200, "note": "not available on 12 May"}, {"id": "V-2", "name": "Quinta Rio", "city": "Porto", "price_eur": 5400}, {"id": "V-3", "name": "Hotel Ribeira", "city": "Porto", "price_eur": 7100}]}"#;
+    b.tool(v, "search_venues", r#"{"city": "Porto", "date": "12 May", "people": 12}"#, venues);
+    b.tool(v, "hold_venue", r#"{"venue_id": "V-2", "date": "12 May"}"#, "hold H-77 on Quinta Rio until 5 May");
+    let summary = "Casa Azul (EUR 4,200) is not available on 12 May; Hotel Ribeira (EUR 7,100) is over budget. I put a hold H-77 on Quinta Rio (V-2) for EUR 5,400.";
+    b.turn("venue_scout", &[("system", "You are venue_scout."), ("user", task), ("tool", venues), ("tool", "hold H-77 on Quinta Rio until 5 May")], summary);
+    let instr = "You are budget_checker. Check the cost with cost_calc before approving; approve only if the total stays within the budget.";
+    let c = b.turn("budget_checker", &[("system", instr), ("user", summary)], "Checking the total.");
+    b.tool(c, "cost_calc", r#"{"venue_eur": 5400, "people": 12}"#, "total EUR 5,400 (EUR 450 per person), within budget EUR 6,000");
+    let ok = "cost_calc: EUR 5,400 in total, EUR 450 per person, within the EUR 6,000 budget. Approved.";
+    b.turn("budget_checker", &[("system", instr), ("user", summary), ("tool", "total EUR 5,400 (EUR 450 per person), within budget EUR 6,000")], ok);
+    b.turn("planner", &[("system", "You are planner."), ("user", task), ("user", summary), ("user", ok)], "Offsite plan: 12 people at Quinta Rio, Porto, on 12 May, EUR 5,400 (hold H-77 until 5 May). PLAN READY");
+    let rep = b.report();
+    assert!(rep.findings.is_empty(), "{:#?}", rep.findings.iter().map(|f| (f.mode_id, f.rule, &f.explanation)).collect::<Vec<_>>());
+    assert!(!rep.verdict.failed);
+}
+
+#[test]
+fn polling_is_not_repetition_but_repeated_bookings_are() {
+    let run = |tool: &str, results: [&str; 3]| {
+        let task = "Export the March ledger to the data warehouse and tell me when it is done.";
+        let mut b = B::new(task);
+        let a = b.turn("export_agent", &[("system", "You are export_agent."), ("user", task)], "Working on it.");
+        for r in results {
+            b.tool(a, tool, r#"{"job": "EXP-31"}"#, r);
+        }
+        b.turn("export_agent", &[("system", "You are export_agent."), ("user", task), ("tool", results[2])], "The March ledger export EXP-31 is done.");
+        b.report()
+    };
+    let poll = run("get_job_status", ["EXP-31 running", "EXP-31 running", "EXP-31 done"]);
+    assert!(finding(&poll, "FM-1.3").is_none(), "{:?}", poll.findings);
+    let dup = run("start_export", ["export EXP-31/1 started", "export EXP-31/2 started", "export EXP-31/3 started"]);
+    let f = finding(&dup, "FM-1.3").expect("FM-1.3");
+    assert!(f.semantic && dup.verdict.failed);
+}
+
+#[test]
+fn named_targets_left_open_and_excluded_versions_used() {
+    let run = |langs: &[&str]| {
+        let task = "Translate the store-closing notice into French, German and Italian for the three shops.";
+        let mut b = B::new(task);
+        let a = b.turn("translator", &[("system", "You are translator."), ("user", task)], "Translating.");
+        for l in langs {
+            b.tool(a, "translate", &format!(r#"{{"target": "{l}"}}"#), "done");
+        }
+        b.turn("translator", &[("system", "You are translator."), ("user", task)], "All translations of the notice are ready.");
+        b.report()
+    };
+    let r = run(&["French"]);
+    assert!(finding(&r, "FM-3.1").is_some(), "{:?}", r.findings);
+    assert!(run(&["French", "German", "Italian"]).findings.is_empty());
+
+    let run = |year: &str| {
+        let task = "Reprice the catalogue.";
+        let mut b = B::new(task);
+        b.turn("pricing_lead", &[("system", "You are pricing_lead."), ("user", task)], "Use the 2025 price list, not the 2024 one: it has the new supplier costs.");
+        let a = b.turn("catalog_agent", &[("system", "You are catalog_agent."), ("user", "Use the 2025 price list, not the 2024 one: it has the new supplier costs.")], "Repricing.");
+        b.tool(a, "apply_price_list", &format!(r#"{{"list": "{year}"}}"#), "1,240 items repriced");
+        b.report()
+    };
+    assert_eq!(finding(&run("2024"), "FM-2.5").and_then(|f| f.agent_name.clone()).as_deref(), Some("catalog_agent"));
+    assert!(run("2025").findings.is_empty());
+}
+
+#[test]
+fn triage_that_answers_itself() {
+    let run = |hands_off: bool| {
+        let task = "My expense report ER-2291 was rejected twice, why? I need it paid this month.";
+        let mut b = B::new(task);
+        let instr = "You are intake. Your only job is to route the request: expense questions to expense_specialist. Never answer the question yourself.";
+        if hands_off {
+            b.turn("intake", &[("system", instr), ("user", task)], "Routing to expense_specialist.");
+            b.turn("expense_specialist", &[("system", "You are expense_specialist."), ("user", task)], "ER-2291 was rejected because the hotel receipt is missing; upload it and it will be paid in this month's run.");
+        } else {
+            b.turn("intake", &[("system", instr), ("user", task)], "Expense reports usually get rejected when receipts are missing or the cost centre is wrong. Just resubmit it with all receipts attached and pick cost centre 4410, then mark it urgent and it should be paid within the month.");
+        }
+        b.report()
+    };
+    let r = run(false);
+    assert_eq!(finding(&r, "FM-1.2").and_then(|f| f.agent_name.clone()).as_deref(), Some("intake"), "{:?}", r.findings);
+    assert!(run(true).findings.is_empty());
+}
+
+#[test]
+fn later_turn_that_starts_the_conversation_over() {
+    let run = |fresh: bool| {
+        let task = "Prepare the onboarding checklist for new hire Priya Nair (starts 3 March, team Data Platform).";
+        let mut b = B::new(task);
+        b.turn("coordinator", &[("system", "You are coordinator."), ("user", task)], "it_agent: set up the laptop and accounts for Priya Nair, then report back.");
+        let i = b.turn("it_agent", &[("system", "You are it_agent."), ("user", task), ("assistant", "it_agent: set up the laptop and accounts for Priya Nair, then report back.")], "Setting up.");
+        b.tool(i, "create_account", r#"{"user": "pnair", "team": "Data Platform"}"#, "account pnair created, laptop LT-9012 assigned");
+        b.turn("it_agent", &[("system", "You are it_agent."), ("user", task), ("assistant", "it_agent: set up the laptop and accounts for Priya Nair, then report back."), ("tool", "account pnair created, laptop LT-9012 assigned")], "Account pnair is created and laptop LT-9012 is assigned to Priya Nair.");
+        let hist = [("system", "You are coordinator."), ("user", task), ("assistant", "it_agent: set up the laptop and accounts."), ("user", "Account pnair is created and laptop LT-9012 is assigned to Priya Nair.")];
+        let last = if fresh {
+            "Hi! I'm the onboarding coordinator. Who is the new hire, and which team and start date should I prepare the checklist for?"
+        } else {
+            "Checklist for Priya Nair (Data Platform, 3 March): account pnair and laptop LT-9012 ready; badge and welcome lunch to book."
+        };
+        b.turn("coordinator", &hist, last);
+        b.report()
+    };
+    let r = run(true);
+    assert_eq!(finding(&r, "FM-2.1").and_then(|f| f.agent_name.clone()).as_deref(), Some("coordinator"), "{:?}", r.findings);
+    let ok = run(false);
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+}
+
+#[test]
+fn approval_despite_failing_check_and_context_without_the_task() {
+    let run = |result: &str, verdict: &str| {
+        let task = "Merge PR-88 (retry logic for the payment webhook) once its tests are green.";
+        let mut b = B::new(task);
+        b.turn("developer", &[("system", "You are developer."), ("user", task)], "PR-88 is ready for review.");
+        let r = b.turn("reviewer", &[("system", "You are reviewer. Verify pull requests with run_ci and approve only if CI is green."), ("user", task), ("assistant", "PR-88 is ready for review.")], "Running CI.");
+        b.tool(r, "run_ci", r#"{"pr": "PR-88"}"#, result);
+        b.turn("reviewer", &[("system", "You are reviewer."), ("user", task), ("assistant", "PR-88 is ready for review."), ("tool", result)], verdict);
+        b.report()
+    };
+    let r = run("214 passed, 2 failed: test_webhook_retry_backoff, test_webhook_idempotency", "CI ran for PR-88. Approved, merging.");
+    assert_eq!(finding(&r, "FM-3.3").and_then(|f| f.agent_name.clone()).as_deref(), Some("reviewer"), "{:?}", r.findings);
+    let ok = run("216 passed, 0 failed", "CI is green for PR-88 (216 passed). Approved, merging.");
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+
+    // A handed-over model call continues the conversation without the task.
+    let run = |keep_task: bool| {
+        let task = "Quote a 3-night stay for 2 adults at the Harbour Inn from 14 June; the guests need a ground-floor room (wheelchair).";
+        let mut b = B::new(task);
+        b.turn("front_desk", &[("system", "You are front_desk."), ("user", task)], "Passing to reservations.");
+        let mut input = vec![("system", "You are reservations. Quote rooms with quote_room.")];
+        if keep_task {
+            input.push(("user", task));
+        }
+        input.push(("assistant", "Passing to reservations."));
+        input.push(("user", "Please go ahead."));
+        b.turn("reservations", &input, "Quoting a standard double room for 3 nights from 14 June: EUR 420.");
+        b.report()
+    };
+    let r = run(false);
+    assert_eq!(finding(&r, "FM-1.4").and_then(|f| f.agent_name.clone()).as_deref(), Some("reservations"), "{:?}", r.findings);
+    assert!(run(true).findings.is_empty());
+}
+
+#[test]
+fn agreement_ignored_until_the_limit_and_an_off_task_answer() {
+    use agenttrace_core::model::SpanEvent;
+    let mut b = B::new("Agree the delivery date for order PO-7 with the supplier; as soon as the supplier confirms a date before 20 May, say CONFIRMED and stop.");
+    let lines = [
+        ("buyer", "Can you deliver PO-7 before 20 May?"),
+        ("supplier", "Yes, agreed: 16 May works for us."),
+        ("buyer", "Great. Could you also do 15 May, just in case?"),
+        ("supplier", "OK, 15 May is fine too."),
+        ("buyer", "Thanks! And would a morning slot be possible?"),
+        ("supplier", "Yes, morning is fine."),
+        ("buyer", "Perfect. Should we also discuss the packaging?"),
+    ];
+    for (a, t) in lines {
+        b.turn(a, &[("system", "You negotiate."), ("user", t)], t);
+    }
+    b.spans[0].status_code = 2;
+    b.spans[0].events.push(SpanEvent {
+        time_unix_nano: 999,
+        name: "exception".into(),
+        attributes: json!({"exception.type": "MaxTurnsExceeded", "exception.message": "Max turns (7) exceeded"}).as_object().cloned().unwrap(),
+        dropped_attributes_count: 0,
+    });
+    let r = b.report();
+    assert_eq!(r.verdict.verdict, "stopped_early");
+    assert_eq!(r.verdict.responsible_agent.as_deref(), Some("buyer"), "{:?}", r.findings);
+
+    let run = |answer: &str| {
+        let task = "Summarise the incident INC-5531 of 2 April: what failed in the checkout service, for how long, and the fix.";
+        let mut b = B::new(task);
+        b.turn("writer", &[("system", "You are writer."), ("user", task)], answer);
+        b.report()
+    };
+    let r = run("Good writing starts with empathy for the reader. Keep sentences short, prefer active verbs, avoid jargon and always end with a clear call to action. Many teams also adopt a style guide, review each other's drafts and read their text aloud before publishing it to catch awkward phrasing.");
+    assert!(finding(&r, "FM-2.3").is_some(), "{:?}", r.findings);
+    let ok = run("INC-5531 (2 April): the checkout service failed for 47 minutes because a database connection pool was exhausted after a config change; the fix rolled the change back and raised the pool limit, and an alert now fires at 80% pool use.");
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+}

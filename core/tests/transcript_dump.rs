@@ -38,3 +38,22 @@ fn dump_messages() {
         }
     }
 }
+
+#[test]
+#[ignore]
+fn dump_verdicts() {
+    let only = std::env::var("MAST_DUMP").ok();
+    let cfg = MastConfig::default();
+    for c in captures() {
+        if only.as_deref().is_some_and(|o| !c.name.contains(o)) {
+            continue;
+        }
+        let spans = load_capture(&c);
+        let a = analyze_run(&spans);
+        let r = agenttrace_core::mast::classify(&spans, &a, &cfg);
+        println!("==== {}\n{}", c.name, serde_json::to_string_pretty(&r.verdict).unwrap());
+        for f in &r.findings {
+            println!("{}", serde_json::to_string(f).unwrap());
+        }
+    }
+}

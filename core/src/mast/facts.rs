@@ -139,8 +139,8 @@ pub const BLOCKING: &[&str] = &[
     "not", "never", "no longer", "cannot", "can't", "expired", "declined", "denied", "rejected",
     "on hold", "blocked", "suspended", "overdue", "invalid", "unsafe", "prohibited", "forbidden",
     "exclude", "excludes", "excluded", "insufficient", "revoked", "withdrawn", "unpaid",
-    "do not", "warning", "allergy", "allergic", "recalled", "defective", "damaged", "fraud",
-    "breach", "violation", "cancelled", "canceled", "unavailable", "out of stock", "restricted",
+    "do not", "warning", "allergy", "allergic", "recalled", "defective", "damaged", "cancelled",
+    "canceled", "unavailable", "out of stock",
 ];
 
 /// Clauses of a text (split at `|`, `;`, line breaks and sentence ends).
@@ -182,11 +182,16 @@ pub fn enumerations_at(t: &str) -> Vec<(usize, Vec<String>)> {
         if items.len() < 3 {
             return;
         }
-        let n = items[1..].iter().map(|x| x.split_whitespace().count()).max().unwrap_or(1);
+        // The outer items are cut to the length of the inner ones ("into French, German and
+        // Italian for the shops" lists three languages).
+        let k = items.len();
+        let n = items[1..k - 1].iter().map(|x| x.split_whitespace().count()).max().unwrap_or(1);
         let first: Vec<&str> = items[0].split_whitespace().collect();
         let cut = first.len().saturating_sub(n);
         let skipped: usize = first[..cut].iter().map(|w| w.len() + 1).sum();
         items[0] = first[cut..].join(" ");
+        let last: Vec<&str> = items[k - 1].split_whitespace().collect();
+        items[k - 1] = last[..n.min(last.len())].join(" ");
         if !out.iter().any(|(_, v)| *v == items) {
             out.push((at + skipped, items));
         }
@@ -244,7 +249,12 @@ pub fn required_enumerations(t: &str) -> Vec<Vec<String>> {
                 .take(3)
                 .map(|w| w.trim_end_matches('s').to_string())
                 .collect();
-            all_ids || counted.iter().any(|(n, noun)| *n == items.len() && before.contains(noun))
+            // Named targets: every item a capitalised name of one or two words.
+            let names = items.iter().all(|i| {
+                let w: Vec<&str> = i.split_whitespace().collect();
+                !w.is_empty() && w.len() <= 2 && w.iter().all(|x| x.chars().next().is_some_and(|c| c.is_uppercase()) && x.len() >= 3)
+            });
+            all_ids || names || counted.iter().any(|(n, noun)| *n == items.len() && before.contains(noun))
         })
         .map(|(_, v)| v)
         .collect()
@@ -268,7 +278,9 @@ pub fn verdict_words(t: &str, approve: &[String], reject: &[String]) -> Option<b
         || t.contains("FAILED")
     {
         Some(false)
-    } else if super::text::find_keyword(t, approve).is_some() || has_word(t, "matched") || has_word(t, "looks right") {
+    } else if super::text::find_keyword(t, approve).is_some()
+        || ["matched", "looks right", "signed off", "sign off", "sign-off", "good to go", "ship it", "cleared for"].iter().any(|w| has_word(t, w))
+    {
         Some(true)
     } else {
         None

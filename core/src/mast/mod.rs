@@ -11,6 +11,13 @@
 //! Rules are data-driven ([`MastConfig`], filled from `agenttrace.mast_settings`) and
 //! pluggable: a rule implements [`Rule`] and is listed in [`rules::REGISTRY`]; there is one
 //! file per rule family (MAST category) under `rules/`.
+//!
+//! Content rules (`rules/content_*.rs`) judge what agents said and did, on the run's
+//! [`Transcript`] (built once per run from the span facts) with the pattern helpers of
+//! [`facts`]. A content finding at or above `verdict_min_confidence` makes a run the framework
+//! reported as successful a failed one: [`RunVerdict`] (in [`MastReport::verdict`], or
+//! [`run_verdict`]) shows the operational status next to the analysed verdict. [`judge`] builds
+//! the LLM-judge prompt from the transcript and parses the judge's answer.
 use serde::Serialize;
 
 use crate::ids::{SpanId, TraceId};
@@ -33,7 +40,7 @@ pub use attribution::{attribute_failure, Attribution, Candidate, SpanLoc};
 pub use config::MastConfig;
 pub use judge::{judge_findings, judge_prompt, parse_judge_answer, JudgeError, JudgePrompt, JudgeVerdict};
 pub use transcript::Transcript;
-pub use verdict::{decisive_finding, verdict, DecisiveFinding, RunVerdict};
+pub use verdict::{decisive_finding, verdict, DecisiveFinding, EvidenceRef, RunVerdict};
 pub use view::RunView;
 
 /// One MAST failure-mode definition.
@@ -294,6 +301,11 @@ pub fn run_judge_prompt(spans: &[SpanRecord], cfg: &MastConfig, max_tokens: usiz
     let a = analyze_run(spans);
     let view = RunView::new(spans, &a, cfg);
     judge_prompt(view.transcript(), max_tokens)
+}
+
+/// The verdict of a run (`agenttrace.verdict(run_id)`): analysis, classification, verdict.
+pub fn run_verdict(spans: &[SpanRecord], cfg: &MastConfig) -> RunVerdict {
+    classify_spans(spans, cfg).1.verdict
 }
 
 /// The transcript of a run as jsonb-ready data (`agenttrace.transcript(run_id)`).

@@ -192,14 +192,18 @@ impl Transcript {
                 .unwrap_or("");
             let mut s = step(StepKind::ToolCall, i, t.agent_name.clone(), tool_result_text(res));
             s.tool = Some(t.tool_name.clone());
-            s.arguments = t.arguments.as_deref().map(bound);
+            s.arguments = t.arguments.as_deref().map(|a| bound(&tool_args_text(a)));
             s.is_error = t.is_error;
             steps.push(s);
         }
         for m in &run.analysis.messages {
             let Some(&i) = run.index.get(&(m.trace_id, m.span_id)) else { continue };
-            let Some(c) = m.content.as_deref().filter(|c| !c.trim().is_empty()) else { continue };
-            let mut s = step(StepKind::Message, i, m.from_agent.clone(), c.to_string());
+            // The span's full message text when it has one (message excerpts are cut).
+            let full = facts[i].message_content.as_deref().filter(|c| c.len() > m.content.as_deref().map_or(0, str::len));
+            let Some(c) = full.or(m.content.as_deref()).filter(|c| !c.trim().is_empty()) else { continue };
+            // Framework envelopes (`{"inputs": {"messages": [...]}}`) become their message text.
+            let c = if c.trim_start().starts_with('{') { readable(c, false).unwrap_or_else(|| c.to_string()) } else { c.to_string() };
+            let mut s = step(StepKind::Message, i, m.from_agent.clone(), c);
             s.time_ns = m.time_ns;
             s.to = Some(m.to_agent.clone());
             steps.push(s);
@@ -332,4 +336,70 @@ pub fn flat(t: &str, n: usize) -> String {
         q.push('…');
     }
     q
+}
+
+/// Tool arguments as the tool got them: wrappers that carry them as a Python-repr string
+/// (`{"input_str": "{'plate': 'KX-204'}", "tags": ...}`, LangChain via Traceloop) unwrapped
+/// to JSON; other text unchanged.
+pub fn tool_args_text(raw: &str) -> String {
+    let t = raw.trim();
+    if !t.starts_with('{') || !t.contains("input_str") {
+        return t.to_string();
+    }
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(t) else { return t.to_string() };
+    let Some(inner) = v.get("input_str").and_then(|x| x.as_str()) else { return t.to_string() };
+    if serde_json::from_str::<serde_json::Value>(inner).is_ok() {
+        return inner.to_string();
+    }
+    // Python literal -> JSON (quotes and constants); kept only when it parses.
+    let mut out = String::with_capacity(inner.len());
+    let mut in_str: Option<char> = None;
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (in_str, c) {
+            (None, '\'') => {
+                in_str = Some('\'');
+                out.push('"');
+            }
+            (None, '"') => {
+                in_str = Some('"');
+                out.push('"');
+            }
+            (Some(q), c) if c == q => {
+                in_str = None;
+                out.push('"');
+            }
+            (Some('\''), '"') => out.push_str("\\\""),
+            (Some(_), '\\') => match chars.next() {
+                Some('\'') => out.push('\''),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => {}
+            },
+            _ => out.push(c),
+        }
+    }
+    let out = out.replace(": True", ": true").replace(": False", ": false").replace(": None", ": null");
+    if serde_json::from_str::<serde_json::Value>(&out).is_ok() {
+        out
+    } else {
+        inner.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tool_args_text;
+
+    #[test]
+    fn wrapped_python_arguments_become_json() {
+        let raw = r#"{"input_str": "{'plate': 'KX-204', 'days': 5, 'note': 'it\\'s \"ok\"', 'paid': True}", "tags": ["seq:step:1"]}"#;
+        let v: serde_json::Value = serde_json::from_str(&tool_args_text(raw)).expect("json");
+        assert_eq!(v["plate"], "KX-204");
+        assert_eq!(v["days"], 5);
+        assert_eq!(v["paid"], true);
+        assert_eq!(tool_args_text(r#"{"zone": "SR-1"}"#), r#"{"zone": "SR-1"}"#);
+    }
 }

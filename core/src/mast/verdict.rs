@@ -6,6 +6,14 @@ use serde::Serialize;
 use super::attribution::{Attribution, SpanLoc};
 use super::{Finding, MastConfig, MastReport};
 
+/// An evidence span: hex ids and the bigint span id as stored in `agenttrace.spans`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceRef {
+    pub trace_id: String,
+    pub span_id: String,
+    pub span_id_int: i64,
+}
+
 /// The decisive finding of a verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DecisiveFinding {
@@ -16,6 +24,8 @@ pub struct DecisiveFinding {
     pub explanation: String,
     pub quote: Option<String>,
     pub rule: &'static str,
+    /// Evidence spans, most important first.
+    pub evidence: Vec<EvidenceRef>,
 }
 
 /// `agenttrace.verdict(run_id)` as jsonb.
@@ -99,6 +109,15 @@ pub(crate) fn verdict_of(
             explanation: f.explanation.clone(),
             quote: f.quote.clone(),
             rule: f.rule,
+            evidence: f
+                .spans
+                .iter()
+                .map(|(t, sp)| EvidenceRef {
+                    trace_id: crate::ids::to_hex(t),
+                    span_id: crate::ids::to_hex(sp),
+                    span_id_int: crate::ids::span_id_to_i64(sp),
+                })
+                .collect(),
         }),
         explanation,
     }

@@ -69,6 +69,24 @@ impl Rule for TaskMissingFromContext {
             if msgs.len() < 2 {
                 continue; // a fresh, self-contained assignment
             }
+            // A cut conversation, not a fresh brief: at least half of what the model saw was
+            // said earlier in the run.
+            let earlier: HashSet<&str> = t
+                .steps
+                .iter()
+                .filter(|x| x.time_ns < s.time_ns)
+                .flat_map(|x| {
+                    let mut v = vec![x.text.trim()];
+                    if x.kind == StepKind::LlmCall {
+                        v.extend(facts[x.span].input_messages.iter().map(|m| m.content.trim()));
+                    }
+                    v
+                })
+                .collect();
+            let repeated = msgs.iter().filter(|m| earlier.contains(m.content.trim())).count();
+            if repeated * 2 < msgs.len() {
+                continue;
+            }
             findings.push(
                 Finding::new(
                     "FM-1.4",
@@ -105,6 +123,11 @@ const RESTART: &[&str] = &["from scratch", "start over", "starting over", "clean
 const RESTART_WEAK: &[&str] = &["restart the", "from the beginning", "from the top", "begin again", "start again", "back to step 1"];
 
 fn restarts(t: &str) -> bool {
+    let l = t.to_lowercase();
+    // Cheap gate: every phrase holds one of these.
+    if !["scratch", "over", "slate", "anew", "restart", "beginning", "top", "again", "step 1"].iter().any(|w| l.contains(w)) {
+        return false;
+    }
     RESTART.iter().any(|p| has_word(t, p))
         || (RESTART_WEAK.iter().any(|p| has_word(t, p))
             && ["let's", "let us", "again", "step 1", "over"].iter().any(|w| has_word(t, w)))
@@ -144,13 +167,17 @@ impl Rule for ConversationRestarted {
             } else if !first_turn && others_progress && s.kind == StepKind::LlmCall {
                 let head: String = s.text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
                 let greets = GREETING.iter().any(|g| has_word(&head, g));
-                let asks = s.text.contains('?') || has_word(&s.text, "please tell me") || has_word(&s.text, "let me know");
-                let inputs: Vec<&str> = facts[s.span].input_messages.iter().filter(|m| m.role != "system").map(|m| m.content.as_str()).collect();
+                let asks = greets && (s.text.contains('?') || has_word(&s.text, "please tell me") || has_word(&s.text, "let me know"));
+                let inputs: Vec<&str> = if asks {
+                    facts[s.span].input_messages.iter().filter(|m| m.role != "system").map(|m| m.content.as_str()).collect()
+                } else {
+                    Vec::new()
+                };
                 let history = inputs.len();
                 // It uses nothing of the conversation: no identifier or figure it was given.
                 let known: Vec<String> = inputs.iter().flat_map(|m| ids(m).into_iter().chain(significant_numbers(m))).collect();
                 let uses_history = known.iter().any(|k| s.text.contains(k.as_str()));
-                if greets && asks && history >= 3 && !uses_history {
+                if asks && history >= 3 && !uses_history {
                     findings.push(
                         Finding::new(
                             "FM-2.1",
@@ -220,7 +247,12 @@ impl Rule for ApprovalNotActedOn {
             }
             let agrees = AGREEMENT.iter().any(|p| has_word(&b.text, p));
             let acted = t.tool_steps().any(|s| s.agent.as_deref() == Some(an) && s.time_ns > b.time_ns && s.time_ns < a.time_ns);
-            if agrees && !acted && a.text.contains('?') {
+            // It keeps the exchange going: a question or a new proposal.
+            let goes_on = a.text.contains('?')
+                || ["could you", "would you", "can you", "how about", "what about", "one more", "i can offer", "counter"]
+                    .iter()
+                    .any(|p| has_word(&a.text, p));
+            if agrees && !acted && goes_on {
                 ignored.entry(an).or_default().push((b, a));
             }
         }

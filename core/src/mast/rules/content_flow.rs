@@ -69,7 +69,10 @@ impl Rule for ToolDataIgnored {
         let t = run.transcript();
         let pairs = results_then_answers(&t.steps);
         if pairs.is_empty() {
-            return Verdict::NotJudgeable("no tool result followed by an answer of its caller".into());
+            return match final_off_task(run, self.name()) {
+                Some(f) => Verdict::Judged(vec![f]),
+                None => Verdict::NotJudgeable("no tool result followed by an answer of its caller".into()),
+            };
         }
         // Group the results per answer.
         let mut by_answer: Vec<(usize, Vec<usize>)> = Vec::new();
@@ -80,6 +83,9 @@ impl Rule for ToolDataIgnored {
             }
         }
         let mut findings = Vec::new();
+        if let Some(f) = final_off_task(run, self.name()) {
+            findings.push(f);
+        }
         for (ans, tools) in by_answer {
             let a = &t.steps[ans];
             if a.text.split_whitespace().count() < 25 {
@@ -136,6 +142,54 @@ impl Rule for ToolDataIgnored {
         }
         Verdict::Judged(dedup_agents(findings))
     }
+}
+
+/// A long final answer that shares nothing with the task: no identifier, no figure, almost
+/// none of its words (compared on word stems).
+fn final_off_task(run: &RunView, rule: &'static str) -> Option<Finding> {
+    let t = run.transcript();
+    let (task, out) = (t.task.as_deref()?, t.final_output.as_deref()?);
+    if out.split_whitespace().count() < 40 {
+        return None;
+    }
+    // What the final agent was asked: the run's task and its own assignment (the user messages
+    // of its first model call; CrewAI gives each agent its own task).
+    let mut asked = task.to_string();
+    if let Some(first) = t.steps.iter().find(|s| s.kind == StepKind::LlmCall && s.agent == t.final_agent) {
+        for m in run.analysis.facts[first.span].input_messages.iter().filter(|m| m.role == "user") {
+            asked.push('\n');
+            asked.push_str(&m.content);
+        }
+    }
+    let tw = super::super::text::word_set(&asked, 4096);
+    if tw.len() < 6 {
+        return None;
+    }
+    let ow = super::super::text::word_set(out, 4096);
+    let cov = super::super::text::coverage(&tw, &ow);
+    let shared = ids(&asked).iter().any(|i| out.contains(i.as_str()))
+        || significant_numbers(&asked).iter().any(|n| significant_numbers(out).contains(n));
+    if cov >= 0.1 || shared {
+        return None;
+    }
+    let span = t.final_span?;
+    Some(
+        Finding::new(
+            "FM-2.3",
+            rule,
+            Severity::High,
+            0.75,
+            t.final_agent.clone(),
+            vec![run.span_ref(span)],
+            format!(
+                "the final answer ({} words) shares {:.0}% of the task's words and none of its identifiers or figures: «{}»",
+                out.split_whitespace().count(),
+                cov * 100.0,
+                flat(out, 160)
+            ),
+        )
+        .with_quote(flat(out, 200)),
+    )
 }
 
 /// At most one finding per agent (the first).
@@ -235,7 +289,7 @@ impl Rule for BlockingFactWithheld {
 fn excluded_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:not|never)\s+(?:from\s+|to\s+|use\s+|in\s+|on\s+|with\s+|via\s+|as\s+)?([A-Za-z0-9][\w./:-]*[\w/])")
+        Regex::new(r"(?i)\b(?:not|never)\s+(?:from\s+|to\s+|use\s+|in\s+|on\s+|with\s+|via\s+|as\s+)?(?:the\s+|a\s+|an\s+|any\s+)?([A-Za-z0-9][\w./:-]*[\w/])")
             .expect("regex")
     })
 }
@@ -311,10 +365,19 @@ fn used_affirmatively(text: &str, x: &str) -> bool {
             .take(3)
             .map(|w| w.to_lowercase())
             .collect();
+        let after: Vec<String> = text[s + x.len()..]
+            .split_whitespace()
+            .take(3)
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+            .collect();
         let negated = before.iter().any(|w| {
             let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-            matches!(w, "not" | "never" | "no" | "instead" | "than" | "without" | "avoid")
-        });
+            matches!(
+                w,
+                "not" | "never" | "no" | "instead" | "than" | "without" | "avoid" | "over" | "rather" | "unlike"
+                    | "replacing" | "replaced" | "vs" | "versus" | "excluding" | "except"
+            )
+        }) || after.iter().any(|w| matches!(w.as_str(), "not" | "isn't" | "wasn't" | "excluded" | "rejected" | "avoided"));
         if !negated {
             return true;
         }

@@ -28,8 +28,16 @@ fn verifiers<'t>(t: &'t Transcript, run: &RunView, cfg: &MastConfig) -> Vec<&'t 
             out.push(a);
         }
     };
+    let mut agents: Vec<&'t str> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for s in &t.steps {
-        let Some(a) = s.agent.as_deref() else { continue };
+        if let Some(a) = s.agent.as_deref() {
+            if seen.insert(a) {
+                agents.push(a);
+            }
+        }
+    }
+    for a in agents {
         let extra = ["audit", "checker", "check", "qa"];
         let by_name = find_keyword(a, &cfg.verifier_keywords).is_some() || extra.iter().any(|w| has_word(&a.replace(['_', '-'], " "), w));
         let by_role = run
@@ -156,6 +164,33 @@ impl Rule for ApprovedDespiteEvidence {
                 continue;
             };
             let checks: Vec<&Step> = t.tool_steps().filter(|s| s.agent.as_deref() == Some(v) && s.time_ns <= ok.time_ns).collect();
+            // Another agent's latest run of a check tool failed, and the approval passes over it.
+            if checks.is_empty() {
+                let mut latest: std::collections::HashMap<&str, &Step> = std::collections::HashMap::new();
+                for s in t.tool_steps().filter(|s| s.time_ns <= ok.time_ns) {
+                    latest.insert(s.tool.as_deref().unwrap_or(""), s);
+                }
+                if let Some(f) = latest.values().filter(|s| shows_failure(&s.text)).min_by_key(|s| s.time_ns) {
+                    findings.push(
+                        Finding::new(
+                            "FM-3.3",
+                            self.name(),
+                            Severity::High,
+                            0.8,
+                            Some(v.to_string()),
+                            vec![run.span_ref(ok.span), run.span_ref(f.span)],
+                            format!(
+                                "{v} approved although the latest {} reported a failure («{}»): «{}»",
+                                f.tool.as_deref().unwrap_or("check"),
+                                flat(failure_excerpt(&f.text), 120),
+                                flat(&ok.text, 140)
+                            ),
+                        )
+                        .with_quote(flat(&ok.text, 200)),
+                    );
+                }
+                continue;
+            }
             let Some(last) = checks.last() else { continue };
             let failed = checks.iter().rev().find(|s| s.is_error || reports_error(&s.text) || shows_failure(&s.text));
             let (why, span, conf) = if let Some(f) = failed.filter(|f| !checks.iter().any(|s| s.time_ns > f.time_ns && !s.is_error && !reports_error(&s.text) && !shows_failure(&s.text))) {
@@ -169,6 +204,8 @@ impl Rule for ApprovedDespiteEvidence {
                     let seen = format!("{} {}", s.arguments.as_deref().unwrap_or(""), s.text).to_lowercase();
                     artifacts.iter().any(|a| seen.contains(&a.to_lowercase()))
                 })
+                // ... while it names other code (it checked something else, not "12 passed").
+                && checks.iter().any(|s| !code_identifiers(&format!("{} {}", s.arguments.as_deref().unwrap_or(""), s.text)).is_empty())
             {
                 (
                     format!(
@@ -312,7 +349,8 @@ fn idle_assignees(run: &RunView, task: &str, rule: &'static str) -> Option<Findi
         })
         .map(|c| c[1].to_string())
         .collect();
-    if named.len() < 2 || !named.iter().any(|n| acted.contains(n.as_str())) {
+    // The task names agents the way the run does: every agent that acted is one it names.
+    if named.len() < 2 || !named.iter().any(|n| acted.contains(n.as_str())) || acted.iter().any(|a| !named.iter().any(|n| n == a)) {
         return None;
     }
     let idle: Vec<&String> = named.iter().filter(|n| !acted.contains(n.as_str())).collect();

@@ -6,6 +6,7 @@ use super::text::word_set;
 use super::{MastConfig, Rule, RunView};
 use crate::normalize::ChatMessage;
 
+mod content_action;
 mod content_context;
 mod content_flow;
 mod content_spec;
@@ -40,11 +41,11 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_context::TaskMissingFromContext,
     &content_context::ApprovalNotActedOn,
     &content_context::ConversationRestarted,
-    &content_spec::ActedOnAmbiguity,
+    &content_action::ActedOnAmbiguity,
     &content_flow::ToolDataIgnored,
     &content_flow::BlockingFactWithheld,
     &content_flow::UpstreamConstraintContradicted,
-    &content_spec::SaidVersusDid,
+    &content_action::SaidVersusDid,
     &content_verify::TaskItemsLeftOpen,
     &content_verify::ApprovedWithoutCheck,
     &content_verify::ApprovedDespiteEvidence,

@@ -276,22 +276,27 @@ impl Rule for RoleSpecification {
             };
             outputs += 1;
             let head = o.trim_start();
-            // Addressing several agents ("developer: ... verifier: ...") is delegation.
-            let addressed = names
-                .iter()
-                .filter(|n| **n != turn.agent && o.contains(&format!("{n}:")))
-                .count();
-            if addressed >= 2 {
-                continue;
-            }
             for other in &names {
                 if *other == turn.agent {
                     continue;
                 }
                 let prefix = head.get(..other.len()).unwrap_or("");
-                if prefix.eq_ignore_ascii_case(other)
-                    && head[other.len()..].trim_start().starts_with(':')
-                {
+                if !(prefix.eq_ignore_ascii_case(other) && head[other.len()..].trim_start().starts_with(':')) {
+                    continue;
+                }
+                // Speaking as the other agent is in the first person ("writer: I have ..."); a
+                // line addressed to it ("writer: please draft ...") or to several agents is
+                // delegation.
+                let first_person = head[other.len()..]
+                    .split_whitespace()
+                    .take(15)
+                    .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'').to_lowercase())
+                    .any(|w| matches!(w.as_str(), "i" | "i'm" | "i've" | "i'll" | "my" | "we" | "our" | "we've"));
+                let addressed = names
+                    .iter()
+                    .filter(|n| **n != turn.agent && o.contains(&format!("{n}:")))
+                    .count();
+                if first_person && addressed < 2 {
                     findings.push(Finding::new(
                         "FM-1.2",
                         self.name(),
@@ -390,7 +395,7 @@ impl Rule for RepeatedTurns {
                         quote(texts.first().copied().unwrap_or(""), 80)
                     ),
                 )
-                .with_quote(quote(texts.first().copied().unwrap_or(""), 200))
+                .pipe_if(exact || stopped, |f| f.with_quote(quote(texts.first().copied().unwrap_or(""), 200)))
             })
             .collect();
         Verdict::Judged(findings)
@@ -458,6 +463,17 @@ impl Rule for RepeatedToolCalls {
                 continue;
             }
             let t = &run.analysis.tool_calls[repeats[0]];
+            // Polling a read-only tool until its answer changes is not repetition.
+            let results: std::collections::HashSet<&str> = repeats
+                .iter()
+                .map(|&k| run.analysis.tool_calls[k].result.as_deref().unwrap_or(""))
+                .collect();
+            let read_only = ["get", "check", "status", "poll", "wait", "list", "read", "fetch", "search", "lookup", "query", "find"]
+                .iter()
+                .any(|w| t.tool_name.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|p| p == *w));
+            if read_only && results.len() > 1 {
+                continue;
+            }
             let spans = repeats
                 .iter()
                 .filter_map(|&k| run.tool_span.get(k).map(|&i| run.span_ref(i)))
@@ -657,3 +673,15 @@ impl Rule for ContinuedAfterTermination {
         )])
     }
 }
+
+trait PipeIf: Sized {
+    fn pipe_if(self, cond: bool, f: impl FnOnce(Self) -> Self) -> Self {
+        if cond {
+            f(self)
+        } else {
+            self
+        }
+    }
+}
+
+impl PipeIf for Finding {}
