@@ -114,7 +114,8 @@ fn check_upgrade(from: &str, with_timescaledb: bool) {
         let library: String = old.query_one("SELECT agenttrace.version()", &[]).unwrap().get(0);
         assert_eq!(library, from, "the {from} database must run {from}'s library");
         store_everything(&mut old);
-        let tables = tables_and_columns(&mut old);
+        // mast_settings holds shipped defaults next to what the user tuned: checked below.
+        let tables: Vec<_> = tables_and_columns(&mut old).into_iter().filter(|(t, _)| t != "mast_settings").collect();
         let before = data_fingerprint(&mut old, &tables);
         let runs_before: i64 = old.query_one("SELECT count(*) FROM agenttrace.runs", &[]).unwrap().get(0);
         for table in ["spans", "agents", "agent_messages", "mast_runs", "failure_annotations", "dead_letters", "settings"] {
@@ -131,6 +132,26 @@ fn check_upgrade(from: &str, with_timescaledb: bool) {
 
         // (1) every row is still there, unchanged.
         assert_eq!(data_fingerprint(&mut old, &tables), before, "rows changed across the update");
+
+        // Settings: the values store_everything tuned are kept; every other row (shipped defaults,
+        // new keys, descriptions) is the new release's, as in a fresh install.
+        let settings = |db: &mut postgres::Client| -> Vec<(String, String, String)> {
+            db.query("SELECT key, value::text, coalesce(description, '') FROM agenttrace.mast_settings ORDER BY key", &[])
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect()
+        };
+        let (upgraded_settings, fresh_settings) = (settings(&mut old), settings(&mut fresh));
+        assert_eq!(upgraded_settings.len(), fresh_settings.len(), "setting keys differ from a fresh install");
+        for ((key, value, desc), (fkey, fvalue, fdesc)) in upgraded_settings.iter().zip(&fresh_settings) {
+            assert_eq!((key, desc), (fkey, fdesc), "setting row differs from a fresh install");
+            match key.as_str() {
+                "pending_quiet_seconds" => assert_eq!(value, "0", "tuned setting {key} lost"),
+                "repeat_min" => assert_eq!(value, "4", "tuned setting {key} lost"),
+                _ => assert_eq!(value, fvalue, "shipped default of {key} differs from a fresh install"),
+            }
+        }
 
         // (2) the catalog equals a fresh install of the current version.
         let (upgraded, installed) = (catalog(&mut old), catalog(&mut fresh));
