@@ -40,6 +40,8 @@ if [ "${AGENTTRACE_SKIP_CITUS:-0}" != 1 ]; then
   $SUDO "$ROOT/scripts/install-citus.sh" "$PG_CONFIG"
   CITUS_DATABASE=agenttrace_citus_test "$ROOT/scripts/citus.sh" start
   export AGENTTRACE_CITUS_DATABASE_URL="postgres://postgres@127.0.0.1:${CITUS_PORT:-5450}/agenttrace_citus_test"
+  cargo build --release -p agenttrace-ingress   # citus.rs runs the ingress against the coordinator too
+  export AGENTTRACE_INGRESS_BIN="$ROOT/target/release/agenttrace-ingress"
 fi
 
 step "end-to-end tests against PostgreSQL $(psql -qAt -d agenttrace_test -c 'show server_version') with pg_agenttrace $(psql -qAt -d agenttrace_test -c 'select agenttrace.version()')"

@@ -325,3 +325,63 @@ fn citus_concurrent_writers_store_what_one_writer_stores() {
     classify(&mut single);
     assert_same(&mut citus, &mut single, "4 concurrent writers");
 }
+
+/// One OTLP/HTTP POST over a plain TCP connection; returns the status code.
+fn post(addr: &str, body: &[u8], content_type: &str, content_encoding: Option<&str>) -> u16 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect to the ingress");
+    let enc = content_encoding.map(|e| format!("Content-Encoding: {e}\r\n")).unwrap_or_default();
+    let head = format!(
+        "POST /v1/traces HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\n{enc}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).unwrap();
+    let line = String::from_utf8_lossy(&resp);
+    line.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// The ingress, unchanged, against the coordinator: the corpus posted over OTLP/HTTP gives the
+/// same rows as agenttrace.ingest on a single node. Needs AGENTTRACE_INGRESS_BIN too.
+#[test]
+fn citus_through_the_ingress_gives_the_same_rows() {
+    let (Some(url), Some(bin)) = (citus_url(), std::env::var("AGENTTRACE_INGRESS_BIN").ok()) else {
+        eprintln!("skipped: AGENTTRACE_CITUS_DATABASE_URL and AGENTTRACE_INGRESS_BIN not both set");
+        return;
+    };
+    let _g = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut citus, mut single) = fresh_pair(&url);
+    let port = 14000 + (std::process::id() % 1000) as u16 * 2;
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = std::process::Command::new(bin)
+        .args(["--http-addr", &addr, "--grpc-addr", &format!("127.0.0.1:{}", port + 1)])
+        .env("DATABASE_URL", &url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the ingress");
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(&addr).is_ok()
+    });
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        assert!(up, "ingress did not listen on {addr}");
+        for c in all_captures() {
+            for b in &c.bodies {
+                let body = std::fs::read(&b.bin).unwrap();
+                assert_eq!(post(&addr, &body, &b.content_type, b.content_encoding.as_deref()), 200, "{}", c.name);
+            }
+        }
+    }));
+    let _ = child.kill();
+    let _ = child.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+    ingest_all(&mut single, &corpus_bodies());
+    classify(&mut citus);
+    classify(&mut single);
+    assert_same(&mut citus, &mut single, "through the ingress");
+}
