@@ -2,7 +2,8 @@
 # Runs every test: sets up (idempotent), then
 #   1. cargo test for the pure-Rust crates (core, ingress unit tests)
 #   2. end-to-end tests against fresh databases with the installed extension on PostgreSQL 15
-#      (agenttrace_test with TimescaleDB, agenttrace_test_plain without)
+#      (agenttrace_test with TimescaleDB, agenttrace_test_plain without, and a local Citus
+#      cluster built by scripts/install-citus.sh: tests/tests/citus.rs)
 #   3. the ingress over real HTTP with the real OpenTelemetry Python exporter
 #   4. the other PostgreSQL versions of scripts/pg-versions, each set up by
 #      `AGENTTRACE_PG=NN scripts/setup.sh` (its wheel, TimescaleDB where supported, the extension
@@ -68,9 +69,30 @@ step "released versions (for the upgrade test)"
 step "fresh test databases"
 fresh_test_dbs
 
-step "end-to-end tests against $(describe)"
+timed $((SECONDS - s)) "PostgreSQL 15: released versions"
+
+# Citus (issue #16): built once (about 6 minutes; then seconds), a local coordinator + 2 workers;
+# tests/tests/citus.rs then compares the corpus on distributed tables with a single node.
+# AGENTTRACE_SKIP_CITUS=1 leaves it out (those tests then report themselves skipped).
+if [ "${AGENTTRACE_SKIP_CITUS:-0}" != 1 ]; then
+  s=$SECONDS
+  step "Citus $(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$PG_SHAREDIR/extension/citus.control" 2>/dev/null || echo '(building)'): install (idempotent) and a local 3-node cluster"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO "$ROOT/scripts/install-citus.sh" "$PG_CONFIG"
+  CITUS_DATABASE=agenttrace_citus_test "$ROOT/scripts/citus.sh" start
+  export AGENTTRACE_CITUS_DATABASE_URL="postgres://postgres@127.0.0.1:${CITUS_PORT:-5450}/agenttrace_citus_test"
+  cargo build --release -p agenttrace-ingress   # citus.rs runs the ingress against the coordinator too
+  export AGENTTRACE_INGRESS_BIN="$ROOT/target/release/agenttrace-ingress"
+  timed $((SECONDS - s)) "Citus: build (first time) and cluster start"
+fi
+s=$SECONDS
+step "end-to-end tests against $(describe)$([ -n "${AGENTTRACE_CITUS_DATABASE_URL:-}" ] && echo ', and Citus')"
 cargo test --release -p agenttrace-tests
-timed $((SECONDS - s)) "PostgreSQL 15: end-to-end suite"
+if [ -n "${AGENTTRACE_CITUS_DATABASE_URL:-}" ]; then
+  "$ROOT/scripts/citus.sh" stop
+  unset AGENTTRACE_CITUS_DATABASE_URL   # the other versions' suites run without Citus
+fi
+timed $((SECONDS - s)) "PostgreSQL 15: end-to-end suite (with Citus)"
 
 if [ -x "$ROOT/tests/python/run.sh" ]; then
   s=$SECONDS

@@ -21,7 +21,10 @@ COMMENT ON TABLE judge_runs IS 'One row per run seen by the LLM judge (agenttrac
 
 CREATE FUNCTION judge_pending(idle_seconds double precision DEFAULT 120, max_runs integer DEFAULT 100)
 RETURNS TABLE (run_id uuid, updated_at timestamptz)
-    LANGUAGE sql STABLE AS $$
+    LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
 SELECT s.run_id, s.updated_at
   FROM agenttrace.run_summaries s
   LEFT JOIN agenttrace.judge_runs j ON j.run_id = s.run_id
@@ -30,21 +33,25 @@ SELECT s.run_id, s.updated_at
         OR j.run_updated_at IS DISTINCT FROM s.updated_at
         OR (j.status = 'error' AND j.attempts < 3))
  ORDER BY s.updated_at
- LIMIT max_runs
+ LIMIT max_runs;
+END
 $$;
 COMMENT ON FUNCTION judge_pending(double precision, integer) IS
 'Runs the LLM judge should look at: no new span for idle_seconds, and never judged, grown since, or failed fewer than three times at their current size; oldest first. agenttrace-judge polls it. Example: SELECT * FROM agenttrace.judge_pending(60, 10);';
 
 CREATE FUNCTION judge_failed(run_id uuid, model text, error text, run_updated_at timestamptz DEFAULT NULL)
 RETURNS void
-    LANGUAGE sql AS $$
+    LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
 INSERT INTO agenttrace.judge_runs AS j (run_id, run_updated_at, model, status, attempts, error)
 VALUES (judge_failed.run_id, judge_failed.run_updated_at, judge_failed.model, 'error', 1, judge_failed.error)
 ON CONFLICT (run_id) DO UPDATE
-   SET judged_at = now(), model = EXCLUDED.model, status = 'error', error = EXCLUDED.error,
+   SET judged_at = EXCLUDED.judged_at, model = EXCLUDED.model, status = 'error', error = EXCLUDED.error,
        attempts = CASE WHEN j.status = 'error' AND j.run_updated_at IS NOT DISTINCT FROM EXCLUDED.run_updated_at
                        THEN j.attempts + 1 ELSE 1 END,
-       run_updated_at = EXCLUDED.run_updated_at
+       run_updated_at = EXCLUDED.run_updated_at;
+END
 $$;
 COMMENT ON FUNCTION judge_failed(uuid, text, text, timestamptz) IS
 'Records that the LLM judge could not judge a run (endpoint errors after retries, malformed output): the error and the attempt count at this run size. A judged run keeps its earlier verdict annotations. Called by agenttrace-judge.';

@@ -3,22 +3,28 @@
 CREATE FUNCTION checkpoint_rows(run_id uuid)
 RETURNS TABLE (checkpoint_id bigint, "time" timestamptz, kind text, agent_name text, step integer,
                trace_id uuid, span_id bigint, state jsonb)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = agenttrace, pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     -- Stored checkpoints (explicit ones, LangGraph steps) and, read straight from the spans, each
-    -- agent turn and model call (their state is rebuilt from the span on demand).
+    -- agent turn and model call (their state is rebuilt from the span on demand). The run's stored
+    -- checkpoints are read once (on Citus they are on the run's shard, its spans on its traces').
+    WITH cp AS MATERIALIZED (
+        SELECT c.time, c.kind, c.agent_name, c.step, c.trace_id, c.span_id, c.state
+          FROM agenttrace.checkpoints c WHERE c.run_id = $1)
     SELECT (row_number() OVER (ORDER BY x.time, x.trace_id, x.span_id, x.kind) - 1)::bigint,
            x.time, x.kind, x.agent_name, x.step, x.trace_id, x.span_id, x.state
-      FROM (SELECT c.time, c.kind, c.agent_name, c.step, c.trace_id, c.span_id, c.state
-              FROM agenttrace.checkpoints c WHERE c.run_id = $1
+      FROM (SELECT c.time, c.kind, c.agent_name, c.step, c.trace_id, c.span_id, c.state FROM cp c
             UNION ALL
             SELECT s.start_time, CASE s.category WHEN 'agent' THEN 'agent_turn' ELSE 'llm_input' END,
                    s.agent_name, NULL::integer, s.trace_id, s.span_id, NULL::jsonb
               FROM agenttrace.spans s
              WHERE s.run_id = $1 AND s.category IN ('agent', 'llm') AND s.input_text IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM agenttrace.checkpoints c
-                                WHERE c.run_id = $1 AND c.trace_id = s.trace_id AND c.span_id = s.span_id)) x
+               AND NOT EXISTS (SELECT 1 FROM cp c WHERE c.trace_id = s.trace_id AND c.span_id = s.span_id)) x;
+END
 $$;
 COMMENT ON FUNCTION checkpoint_rows(uuid) IS
 'The checkpoints of a run with unresolved state (NULL for agent turns and model calls, whose state agenttrace.checkpoint_state rebuilds from the span). Used by agenttrace.checkpoints and agenttrace.state_at.';
@@ -26,22 +32,29 @@ COMMENT ON FUNCTION checkpoint_rows(uuid) IS
 CREATE FUNCTION checkpoints(run_id uuid)
 RETURNS TABLE (checkpoint_id bigint, "time" timestamptz, kind text, agent_name text, step integer,
                trace_id uuid, span_id text, state jsonb)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = agenttrace, pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     SELECT c.checkpoint_id, c.time, c.kind, c.agent_name, c.step, c.trace_id, agenttrace.span_id_hex(c.span_id),
            coalesce(c.state, agenttrace.checkpoint_state(c.trace_id, c.span_id, c.kind, c.agent_name))
       FROM agenttrace.checkpoint_rows($1) c
-     ORDER BY c.checkpoint_id
+     ORDER BY c.checkpoint_id;
+END
 $$;
 COMMENT ON FUNCTION checkpoints(uuid) IS
 'The states a run passed through, in order: explicit agenttrace.checkpoint events, LangGraph steps with the node input, each agent turn''s input, and each model call''s conversation. Example: SELECT checkpoint_id, kind, agent_name, step FROM agenttrace.checkpoints(''<run id>'');';
 
 CREATE FUNCTION state_at(run_id uuid, at_span text DEFAULT NULL, at_time timestamptz DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = agenttrace, pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN (
     WITH point AS (
         -- The moment asked for: the start of the given span, else the given time, else the run's end.
         SELECT coalesce(
@@ -84,6 +97,8 @@ AS $$
                                    FROM agenttrace.tool_calls t, point p
                                   WHERE t.run_id = $1 AND t.start_time + make_interval(secs => t.duration_ns / 1e9) <= p.t))
     END
+    );
+END
 $$;
 COMMENT ON FUNCTION state_at(uuid, text, timestamptz) IS
 'What a run looked like at a point (the start of span at_span, given as 16-digit hex, or at_time; default the end): the last checkpoint, the conversation the agent last sent to a model, the agent messages and the finished tool calls so far. Ready for a client to resume from. Example: SELECT agenttrace.state_at(''<run id>'', at_span => ''5ffe1ca3037fe0a6'');';

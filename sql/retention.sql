@@ -82,7 +82,7 @@ BEGIN
     DELETE FROM agenttrace.dead_letters WHERE received_at < now() - dl;
     GET DIAGNOSTICS n = ROW_COUNT; table_name := 'dead_letters'; rows_removed := n; RETURN NEXT;
     INSERT INTO agenttrace.settings (key, value) VALUES ('retention_last_applied', to_jsonb(now()))
-        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now();
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at;
 END
 $$;
 COMMENT ON FUNCTION apply_retention(interval) IS
@@ -129,7 +129,7 @@ BEGIN
     END IF;
     INSERT INTO agenttrace.settings (key, value)
          VALUES ('retention', jsonb_build_object('keep', keep::text, 'dead_letters', coalesce(dead_letters, keep)::text))
-    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now();
+    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at;
 
     -- 1. TimescaleDB's job scheduler (community edition; not in the Apache-only build).
     IF tsdb IS NOT NULL THEN

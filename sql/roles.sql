@@ -52,7 +52,7 @@ BEGIN
                 AND p.prokind = 'f'
                 AND p.proname NOT IN ('ingest', 'ingest_staged', 'ingest_logs', 'renormalize', 'enable_timescaledb',
                                       'classify', 'classify_pending', 'annotate', 'judge_record', 'judge_failed',
-                                      'set_retention', 'apply_retention') LOOP
+                                      'set_retention', 'apply_retention', 'distribute') LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO agenttrace_reader', f);
     END LOOP;
 END

@@ -36,6 +36,12 @@ BEGIN
         -- (the <% operator uses the trigram index; threshold set on this function).
         text_score := format('(0.7 * ts_rank_cd(s.tsv, q.tsq, 32) + 0.3 * %I.word_similarity(q.raw, s.keywords))', trgm);
         text_match := format('(s.tsv @@ q.tsq OR q.raw OPERATOR(%I.<%%) s.keywords)', trgm);
+        IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+            -- Citus runs the match on the workers, where this function's threshold is not set:
+            -- the same test with the threshold written into the query.
+            text_match := format('(s.tsv @@ q.tsq OR %I.word_similarity(q.raw, s.keywords) >= %s::real)',
+                                 trgm, current_setting('pg_trgm.word_similarity_threshold')::real);
+        END IF;
     END IF;
     IF query_embedding IS NOT NULL THEN
         IF vec IS NULL OR NOT has_embedding THEN

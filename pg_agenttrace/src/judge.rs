@@ -111,7 +111,7 @@ fn judge_record(
         client.update(
             "INSERT INTO agenttrace.judge_runs AS j (run_id, run_updated_at, model, status, attempts, failed, responsible_agent, verdict, total_tokens)
              VALUES ($1, $2, $3, 'judged', 0, $4, $5, $6, $7)
-             ON CONFLICT (run_id) DO UPDATE SET run_updated_at = EXCLUDED.run_updated_at, judged_at = now(), model = EXCLUDED.model,
+             ON CONFLICT (run_id) DO UPDATE SET run_updated_at = EXCLUDED.run_updated_at, judged_at = EXCLUDED.judged_at, model = EXCLUDED.model,
                  status = 'judged', attempts = 0, error = NULL, failed = EXCLUDED.failed,
                  responsible_agent = EXCLUDED.responsible_agent, verdict = EXCLUDED.verdict, total_tokens = EXCLUDED.total_tokens",
             None,

@@ -60,5 +60,12 @@ extension_sql_file!(
     requires = ["schema", "retention", "mast", "judge_sql", "redaction_patterns"]
 );
 
+// Citus: agenttrace.distribute() (needs every table).
+extension_sql_file!(
+    "../../sql/citus.sql",
+    name = "citus",
+    requires = ["schema", "retention", "mast", "judge_sql", "redaction_patterns"]
+);
+
 // Roles and grants: last, once every table and function exists.
 extension_sql_file!("../../sql/roles.sql", name = "roles", finalize);

@@ -212,6 +212,19 @@ fn write_reports(client: &mut SpiClient<'_>, reports: &[(TraceId, MastReport)]) 
         .col("report", "text", r_report)
         .run(
             client,
+            if crate::columns::citus_present() {
+                // Citus: no subquery on a distributed table correlated with unnest(); the runs'
+                // updated_at are fetched first (an intermediate result), then joined.
+                "WITH s AS MATERIALIZED (SELECT s.run_id, s.updated_at FROM agenttrace.run_summaries s WHERE s.run_id = ANY($1::uuid[]))
+                 INSERT INTO agenttrace.mast_runs AS m
+                      (run_id, classified_at, run_updated_at, outcome, finding_count, responsible_agent, decisive_trace_id, decisive_span_id, report)
+                 SELECT u.run_id, now(), s.updated_at,
+                        u.outcome, u.finding_count, u.responsible_agent, u.decisive_trace_id, u.decisive_span_id, u.report::jsonb
+                   FROM {unnest} LEFT JOIN s ON s.run_id = u.run_id
+                 ON CONFLICT (run_id) DO UPDATE SET classified_at = EXCLUDED.classified_at, run_updated_at = EXCLUDED.run_updated_at,
+                      outcome = EXCLUDED.outcome, finding_count = EXCLUDED.finding_count, responsible_agent = EXCLUDED.responsible_agent,
+                      decisive_trace_id = EXCLUDED.decisive_trace_id, decisive_span_id = EXCLUDED.decisive_span_id, report = EXCLUDED.report"
+            } else {
             "INSERT INTO agenttrace.mast_runs AS m
                   (run_id, classified_at, run_updated_at, outcome, finding_count, responsible_agent, decisive_trace_id, decisive_span_id, report)
              SELECT u.run_id, now(), (SELECT s.updated_at FROM agenttrace.run_summaries s WHERE s.run_id = u.run_id),
@@ -219,7 +232,8 @@ fn write_reports(client: &mut SpiClient<'_>, reports: &[(TraceId, MastReport)]) 
                FROM {unnest}
              ON CONFLICT (run_id) DO UPDATE SET classified_at = EXCLUDED.classified_at, run_updated_at = EXCLUDED.run_updated_at,
                   outcome = EXCLUDED.outcome, finding_count = EXCLUDED.finding_count, responsible_agent = EXCLUDED.responsible_agent,
-                  decisive_trace_id = EXCLUDED.decisive_trace_id, decisive_span_id = EXCLUDED.decisive_span_id, report = EXCLUDED.report",
+                  decisive_trace_id = EXCLUDED.decisive_trace_id, decisive_span_id = EXCLUDED.decisive_span_id, report = EXCLUDED.report"
+            },
         )?;
     Ok(())
 }

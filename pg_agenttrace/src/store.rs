@@ -292,7 +292,37 @@ fn stored_setup_partners(
         return Ok(Vec::new());
     }
     let window = format!("{} microseconds", SETUP_ATTACH_WINDOW_NS / 1000);
-    let sql = format!(
+    let sql = if crate::columns::citus_present() {
+        // Citus cannot join a distributed table laterally to unnest(): the same look-ups over the
+        // candidate traces of these processes and times, fetched first (intermediate results).
+        format!(
+            "WITH cand AS MATERIALIZED (
+                SELECT t.trace_id, t.run_id, t.resource_hash, t.start_time, t.is_setup FROM agenttrace.traces t
+                 WHERE t.resource_hash = ANY($2::int8[])
+                   AND t.start_time >= (SELECT min(x) FROM unnest($3::timestamptz[]) AS x) - interval '{window}'
+                   AND t.start_time <= (SELECT max(x) FROM unnest($3::timestamptz[]) AS x) + interval '{window}'),
+                  busy AS MATERIALIZED (
+                SELECT DISTINCT o.run_id FROM agenttrace.traces o
+                 WHERE NOT o.is_setup AND o.run_id IN (SELECT c.run_id FROM cand c WHERE c.is_setup))
+             SELECT u.trace_id, c.trace_id
+               FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
+               CROSS JOIN LATERAL (
+                    SELECT t.trace_id FROM cand t
+                     WHERE u.setup_only AND t.resource_hash = u.resource_hash AND NOT t.is_setup
+                       AND t.start_time >= u.start_time AND t.start_time <= u.start_time + interval '{window}'
+                     ORDER BY t.start_time LIMIT 1) c
+             UNION ALL
+             SELECT c.trace_id, u.trace_id
+               FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
+               CROSS JOIN LATERAL (
+                    SELECT t.trace_id FROM cand t
+                     WHERE NOT u.setup_only AND t.resource_hash = u.resource_hash AND t.is_setup
+                       AND t.start_time <= u.start_time AND t.start_time >= u.start_time - interval '{window}'
+                       AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.run_id = t.run_id)
+                     LIMIT 64) c"
+        )
+    } else {
+        format!(
         "SELECT u.trace_id, c.trace_id
            FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
            CROSS JOIN LATERAL (
@@ -309,7 +339,8 @@ fn stored_setup_partners(
                    AND t.start_time <= u.start_time AND t.start_time >= u.start_time - interval '{window}'
                    AND NOT EXISTS (SELECT 1 FROM agenttrace.traces o WHERE o.run_id = t.run_id AND NOT o.is_setup)
                  LIMIT 64) c"
-    );
+        )
+    };
     let mut out = Vec::new();
     let t = execute_cached(
         client,
@@ -910,7 +941,33 @@ fn upsert_traces(
     } else {
         "EXCLUDED.is_setup"
     };
-    let sql = format!(
+    let sql = if crate::columns::citus_present() {
+        // Citus: no lateral joins of distributed tables to unnest(), and only immutable
+        // functions in DO UPDATE SET (EXCLUDED.updated_at is the same now()). The per-trace
+        // aggregates and roots are fetched first (intermediate results), then joined.
+        format!(
+            "WITH a AS MATERIALIZED (
+                SELECT s.trace_id, min(s.start_time) AS start_time, max(s.end_time) AS end_time, count(*)::int AS n,
+                       count(*) FILTER (WHERE s.status_code = 2 OR s.is_error)::int AS errors
+                  FROM agenttrace.spans s WHERE s.trace_id = ANY($1::uuid[]) GROUP BY s.trace_id),
+                  r AS MATERIALIZED (
+                SELECT DISTINCT ON (s.trace_id) s.trace_id, s.span_id, s.name, s.service_name, s.resource_hash
+                  FROM agenttrace.spans s WHERE s.trace_id = ANY($1::uuid[])
+                 ORDER BY s.trace_id, (s.parent_span_id IS NULL) DESC, s.start_time, s.duration_ns DESC)
+             INSERT INTO agenttrace.traces AS t
+                  (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
+             SELECT u.trace_id, u.run_id, r.service_name, r.resource_hash, u.is_setup, r.span_id, r.name, a.start_time, a.end_time, a.n, a.errors, now()
+               FROM {{unnest}}
+               JOIN a ON a.trace_id = u.trace_id
+               LEFT JOIN r ON r.trace_id = u.trace_id
+             ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
+                  resource_hash = EXCLUDED.resource_hash, is_setup = {setup_update},
+                  root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
+                  end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
+                  updated_at = EXCLUDED.updated_at"
+        )
+    } else {
+        format!(
         "INSERT INTO agenttrace.traces AS t
               (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
          SELECT u.trace_id, u.run_id, r.service_name, r.resource_hash, u.is_setup, r.span_id, r.name, a.start_time, a.end_time, a.n, a.errors, now()
@@ -927,7 +984,8 @@ fn upsert_traces(
               root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
               end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
               updated_at = now()"
-    );
+        )
+    };
     Columns::new()
         .col("trace_id", "uuid", uuids(traces))
         .col("run_id", "uuid", runs)
@@ -1266,7 +1324,7 @@ fn write_derived(
                       input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens, status = EXCLUDED.status,
                       status_reason = EXCLUDED.status_reason, failing_agent = EXCLUDED.failing_agent,
                       failing_trace_id = EXCLUDED.failing_trace_id, failing_span_id = EXCLUDED.failing_span_id,
-                      replay_of_run = EXCLUDED.replay_of_run, replay_of_checkpoint = EXCLUDED.replay_of_checkpoint, updated_at = now()",
+                      replay_of_run = EXCLUDED.replay_of_run, replay_of_checkpoint = EXCLUDED.replay_of_checkpoint, updated_at = EXCLUDED.updated_at",
                 n,
             );
     }

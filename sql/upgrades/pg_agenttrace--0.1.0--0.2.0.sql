@@ -181,7 +181,7 @@ BEGIN
     DELETE FROM agenttrace.dead_letters WHERE received_at < now() - dl;
     GET DIAGNOSTICS n = ROW_COUNT; table_name := 'dead_letters'; rows_removed := n; RETURN NEXT;
     INSERT INTO agenttrace.settings (key, value) VALUES ('retention_last_applied', to_jsonb(now()))
-        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now();
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at;
 END
 $$;
 COMMENT ON FUNCTION apply_retention(interval) IS
@@ -240,9 +240,12 @@ CREATE TABLE judge_runs (
 );
 COMMENT ON TABLE judge_runs IS 'One row per run seen by the LLM judge (agenttrace-judge): the model, whether it judged the run (its parsed verdict, responsible agent, tokens) or failed (the error, attempts). The judge''s modes are in agenttrace.failure_annotations with source ''llm-judge''.';
 
-CREATE FUNCTION judge_pending(idle_seconds double precision DEFAULT 120, max_runs integer DEFAULT 100)
+CREATE OR REPLACE FUNCTION judge_pending(idle_seconds double precision DEFAULT 120, max_runs integer DEFAULT 100)
 RETURNS TABLE (run_id uuid, updated_at timestamptz)
-    LANGUAGE sql STABLE AS $$
+    LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
 SELECT s.run_id, s.updated_at
   FROM agenttrace.run_summaries s
   LEFT JOIN agenttrace.judge_runs j ON j.run_id = s.run_id
@@ -251,21 +254,25 @@ SELECT s.run_id, s.updated_at
         OR j.run_updated_at IS DISTINCT FROM s.updated_at
         OR (j.status = 'error' AND j.attempts < 3))
  ORDER BY s.updated_at
- LIMIT max_runs
+ LIMIT max_runs;
+END
 $$;
 COMMENT ON FUNCTION judge_pending(double precision, integer) IS
 'Runs the LLM judge should look at: no new span for idle_seconds, and never judged, grown since, or failed fewer than three times at their current size; oldest first. agenttrace-judge polls it. Example: SELECT * FROM agenttrace.judge_pending(60, 10);';
 
-CREATE FUNCTION judge_failed(run_id uuid, model text, error text, run_updated_at timestamptz DEFAULT NULL)
+CREATE OR REPLACE FUNCTION judge_failed(run_id uuid, model text, error text, run_updated_at timestamptz DEFAULT NULL)
 RETURNS void
-    LANGUAGE sql AS $$
+    LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
 INSERT INTO agenttrace.judge_runs AS j (run_id, run_updated_at, model, status, attempts, error)
 VALUES (judge_failed.run_id, judge_failed.run_updated_at, judge_failed.model, 'error', 1, judge_failed.error)
 ON CONFLICT (run_id) DO UPDATE
-   SET judged_at = now(), model = EXCLUDED.model, status = 'error', error = EXCLUDED.error,
+   SET judged_at = EXCLUDED.judged_at, model = EXCLUDED.model, status = 'error', error = EXCLUDED.error,
        attempts = CASE WHEN j.status = 'error' AND j.run_updated_at IS NOT DISTINCT FROM EXCLUDED.run_updated_at
                        THEN j.attempts + 1 ELSE 1 END,
-       run_updated_at = EXCLUDED.run_updated_at
+       run_updated_at = EXCLUDED.run_updated_at;
+END
 $$;
 COMMENT ON FUNCTION judge_failed(uuid, text, text, timestamptz) IS
 'Records that the LLM judge could not judge a run (endpoint errors after retries, malformed output): the error and the attempt count at this run size. A judged run keeps its earlier verdict annotations. Called by agenttrace-judge.';
@@ -588,6 +595,373 @@ COMMENT ON FUNCTION judge_prompt(uuid, integer) IS
 COMMENT ON FUNCTION judge_record(uuid, text, text, timestamptz, bigint) IS
 'Parses an LLM judge''s answer (the JSON object judge_prompt asks for) for a run and stores it: each mode as an annotation with source ''llm-judge'' (replacing that run''s earlier judge annotations; rule findings stay), evidence spans from the step numbers, and the verdict in agenttrace.judge_runs. Returns the number of annotations. A malformed answer raises 22P02 naming the problem (no JSON, a missing field, an unknown mode, a step out of range) and stores nothing.';
 
+-- Functions rewritten in 0.2.0 so they also run on Citus (same results on a single node):
+-- checkpoint_rows/checkpoints/state_at are PL/pgSQL (Citus cannot plan parameters of SQL functions
+-- on distributed tables), apply_retention/set_retention keep updated_at from EXCLUDED (the same
+-- now()), search_runs writes its trigram threshold into the query on Citus.
+CREATE OR REPLACE FUNCTION checkpoint_rows(run_id uuid)
+RETURNS TABLE (checkpoint_id bigint, "time" timestamptz, kind text, agent_name text, step integer,
+               trace_id uuid, span_id bigint, state jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = agenttrace, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    -- Stored checkpoints (explicit ones, LangGraph steps) and, read straight from the spans, each
+    -- agent turn and model call (their state is rebuilt from the span on demand). The run's stored
+    -- checkpoints are read once (on Citus they are on the run's shard, its spans on its traces').
+    WITH cp AS MATERIALIZED (
+        SELECT c.time, c.kind, c.agent_name, c.step, c.trace_id, c.span_id, c.state
+          FROM agenttrace.checkpoints c WHERE c.run_id = $1)
+    SELECT (row_number() OVER (ORDER BY x.time, x.trace_id, x.span_id, x.kind) - 1)::bigint,
+           x.time, x.kind, x.agent_name, x.step, x.trace_id, x.span_id, x.state
+      FROM (SELECT c.time, c.kind, c.agent_name, c.step, c.trace_id, c.span_id, c.state FROM cp c
+            UNION ALL
+            SELECT s.start_time, CASE s.category WHEN 'agent' THEN 'agent_turn' ELSE 'llm_input' END,
+                   s.agent_name, NULL::integer, s.trace_id, s.span_id, NULL::jsonb
+              FROM agenttrace.spans s
+             WHERE s.run_id = $1 AND s.category IN ('agent', 'llm') AND s.input_text IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM cp c WHERE c.trace_id = s.trace_id AND c.span_id = s.span_id)) x;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION checkpoints(run_id uuid)
+RETURNS TABLE (checkpoint_id bigint, "time" timestamptz, kind text, agent_name text, step integer,
+               trace_id uuid, span_id text, state jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = agenttrace, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    SELECT c.checkpoint_id, c.time, c.kind, c.agent_name, c.step, c.trace_id, agenttrace.span_id_hex(c.span_id),
+           coalesce(c.state, agenttrace.checkpoint_state(c.trace_id, c.span_id, c.kind, c.agent_name))
+      FROM agenttrace.checkpoint_rows($1) c
+     ORDER BY c.checkpoint_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION state_at(run_id uuid, at_span text DEFAULT NULL, at_time timestamptz DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = agenttrace, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN (
+    WITH point AS (
+        -- The moment asked for: the start of the given span, else the given time, else the run's end.
+        SELECT coalesce(
+                 (SELECT s.start_time FROM agenttrace.spans s
+                   WHERE s.run_id = $1 AND s.span_id = agenttrace.span_id($2) LIMIT 1),
+                 $3,
+                 (SELECT max(s.end_time) FROM agenttrace.spans s WHERE s.run_id = $1)) AS t,
+               (SELECT s.agent_name FROM agenttrace.spans s WHERE s.run_id = $1 AND s.span_id = agenttrace.span_id($2) LIMIT 1) AS agent
+    ),
+    cps AS (SELECT * FROM agenttrace.checkpoint_rows($1)),
+    last_checkpoint AS (
+        SELECT c.* FROM cps c, point p
+         WHERE c.time <= p.t
+         ORDER BY c.time DESC, c.checkpoint_id DESC LIMIT 1
+    ),
+    agent_conversation AS (
+        -- The last conversation the agent (of the span, else of the checkpoint) had with a model.
+        SELECT c.* FROM cps c, point p
+         WHERE c.kind = 'llm_input' AND c.time <= p.t
+           AND c.agent_name IS NOT DISTINCT FROM coalesce(p.agent, (SELECT agent_name FROM last_checkpoint))
+         ORDER BY c.time DESC, c.checkpoint_id DESC LIMIT 1
+    )
+    SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM agenttrace.traces t WHERE t.run_id = $1) THEN NULL ELSE
+      jsonb_build_object(
+        'run_id', $1,
+        'at', (SELECT t FROM point),
+        'agent', coalesce((SELECT agent FROM point), (SELECT agent_name FROM last_checkpoint)),
+        'checkpoint', (SELECT jsonb_build_object('checkpoint_id', checkpoint_id, 'kind', kind, 'step', step,
+                                                 'span_id', agenttrace.span_id_hex(span_id), 'time', time,
+                                                 'state', coalesce(state, agenttrace.checkpoint_state(trace_id, span_id, kind, agent_name)))
+                         FROM last_checkpoint),
+        'conversation', (SELECT coalesce(state, agenttrace.checkpoint_state(trace_id, span_id, kind, agent_name)) -> 'messages'
+                           FROM agent_conversation),
+        'messages_so_far', (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', m.seq, 'from', m.from_agent, 'to', m.to_agent,
+                                                                         'kind', m.kind, 'content', m.content) ORDER BY m.seq), '[]'::jsonb)
+                              FROM agenttrace.agent_messages m, point p WHERE m.run_id = $1 AND m.time <= p.t),
+        'completed_tool_calls', (SELECT coalesce(jsonb_agg(jsonb_build_object('agent', t.agent_name, 'tool', t.tool_name,
+                                                                              'arguments', t.arguments, 'result', t.result, 'error', t.error_message)
+                                                            ORDER BY t.start_time), '[]'::jsonb)
+                                   FROM agenttrace.tool_calls t, point p
+                                  WHERE t.run_id = $1 AND t.start_time + make_interval(secs => t.duration_ns / 1e9) <= p.t))
+    END
+    );
+END
+$$;
+
+CREATE OR REPLACE FUNCTION apply_retention(keep interval DEFAULT NULL)
+RETURNS TABLE (table_name text, rows_removed bigint)
+LANGUAGE plpgsql
+SET search_path = agenttrace, pg_catalog, pg_temp
+AS $$
+DECLARE
+    cfg jsonb := (SELECT value FROM agenttrace.settings WHERE key = 'retention');
+    k interval := coalesce(keep, (cfg->>'keep')::interval);
+    dl interval := coalesce((cfg->>'dead_letters')::interval, k);
+    cutoff timestamptz;
+    tsdb name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'timescaledb');
+    is_hyper boolean := false;
+    n bigint;
+    t text;
+BEGIN
+    IF k IS NULL THEN
+        RAISE EXCEPTION 'no retention period set'
+            USING ERRCODE = '22023', HINT = 'SELECT agenttrace.set_retention(interval ''30 days''), or pass keep.';
+    END IF;
+    cutoff := now() - k;
+    -- Runs that ended before the cutoff go as a whole: derived rows first, keyed by run.
+    CREATE TEMP TABLE IF NOT EXISTS agenttrace_expired_runs (run_id uuid PRIMARY KEY) ON COMMIT DROP;
+    TRUNCATE agenttrace_expired_runs;
+    INSERT INTO agenttrace_expired_runs SELECT r.run_id FROM agenttrace.run_summaries r WHERE r.end_time < cutoff;
+    FOREACH t IN ARRAY ARRAY['agents', 'agent_messages', 'checkpoints', 'run_search', 'failure_annotations', 'mast_runs'] LOOP
+        IF to_regclass('agenttrace.' || t) IS NOT NULL THEN
+            EXECUTE format('DELETE FROM agenttrace.%I x USING agenttrace_expired_runs e WHERE x.run_id = e.run_id', t);
+            GET DIAGNOSTICS n = ROW_COUNT;
+            table_name := t; rows_removed := n; RETURN NEXT;
+        END IF;
+    END LOOP;
+    DELETE FROM agenttrace.run_summaries r USING agenttrace_expired_runs e WHERE r.run_id = e.run_id;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'run_summaries'; rows_removed := n; RETURN NEXT;
+
+    DELETE FROM agenttrace.tool_calls WHERE start_time < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'tool_calls'; rows_removed := n; RETURN NEXT;
+    DELETE FROM agenttrace.span_events WHERE time < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'span_events'; rows_removed := n; RETURN NEXT;
+    DELETE FROM agenttrace.span_links l USING agenttrace.traces tr WHERE l.trace_id = tr.trace_id AND tr.end_time < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'span_links'; rows_removed := n; RETURN NEXT;
+    DELETE FROM agenttrace.traces WHERE end_time < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'traces'; rows_removed := n; RETURN NEXT;
+
+    -- Spans: whole chunks on a hypertable (cheap, no dead tuples), a plain DELETE otherwise.
+    IF tsdb IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables
+                                 WHERE hypertable_schema = ''agenttrace'' AND hypertable_name = ''spans'')' INTO is_hyper;
+    END IF;
+    IF is_hyper THEN
+        EXECUTE format('SELECT count(*) FROM %I.drop_chunks(''agenttrace.spans'', older_than => $1)', tsdb) INTO n USING cutoff;
+        table_name := 'spans (chunks dropped)'; rows_removed := n; RETURN NEXT;
+    ELSE
+        DELETE FROM agenttrace.spans WHERE start_time < cutoff;
+        GET DIAGNOSTICS n = ROW_COUNT; table_name := 'spans'; rows_removed := n; RETURN NEXT;
+    END IF;
+
+    -- Log records: chunks on a hypertable, a DELETE otherwise.
+    is_hyper := false;
+    IF tsdb IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables
+                                 WHERE hypertable_schema = ''agenttrace'' AND hypertable_name = ''log_records'')' INTO is_hyper;
+    END IF;
+    IF is_hyper THEN
+        EXECUTE format('SELECT count(*) FROM %I.drop_chunks(''agenttrace.log_records'', older_than => $1)', tsdb) INTO n USING cutoff;
+        table_name := 'log_records (chunks dropped)'; rows_removed := n; RETURN NEXT;
+    ELSE
+        DELETE FROM agenttrace.log_records WHERE time < cutoff;
+        GET DIAGNOSTICS n = ROW_COUNT; table_name := 'log_records'; rows_removed := n; RETURN NEXT;
+    END IF;
+
+    DELETE FROM agenttrace.dead_letters WHERE received_at < now() - dl;
+    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'dead_letters'; rows_removed := n; RETURN NEXT;
+    INSERT INTO agenttrace.settings (key, value) VALUES ('retention_last_applied', to_jsonb(now()))
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION set_retention(keep interval, dead_letters interval DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = agenttrace, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tsdb name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'timescaledb');
+    has_cron boolean := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron');
+    job bigint;
+BEGIN
+    IF keep IS NULL THEN
+        DELETE FROM agenttrace.settings WHERE key = 'retention';
+        IF tsdb IS NOT NULL THEN
+            BEGIN
+                EXECUTE format('SELECT %I.delete_job(job_id) FROM timescaledb_information.jobs WHERE proc_schema = ''agenttrace'' AND proc_name = ''retention_job''', tsdb);
+            EXCEPTION WHEN OTHERS THEN NULL;
+            END;
+        END IF;
+        IF has_cron THEN
+            BEGIN
+                EXECUTE 'SELECT cron.unschedule(''agenttrace-retention'')';
+            EXCEPTION WHEN OTHERS THEN NULL;
+            END;
+        END IF;
+        RETURN 'retention disabled: traces are kept';
+    END IF;
+    IF keep < interval '1 hour' THEN
+        RAISE EXCEPTION 'retention period % is shorter than an hour', keep USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO agenttrace.settings (key, value)
+         VALUES ('retention', jsonb_build_object('keep', keep::text, 'dead_letters', coalesce(dead_letters, keep)::text))
+    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at;
+
+    -- 1. TimescaleDB's job scheduler (community edition; not in the Apache-only build).
+    IF tsdb IS NOT NULL THEN
+        BEGIN
+            EXECUTE format('SELECT %I.delete_job(job_id) FROM timescaledb_information.jobs WHERE proc_schema = ''agenttrace'' AND proc_name = ''retention_job''', tsdb);
+            EXECUTE format('SELECT %I.add_job(''agenttrace.retention_job'', interval ''1 hour'')', tsdb) INTO job;
+            RETURN format('retention %s: TimescaleDB job %s runs agenttrace.apply_retention() hourly', keep, job);
+        EXCEPTION WHEN OTHERS THEN
+            NULL;  -- e.g. "not supported under the current apache license": try the next scheduler
+        END;
+    END IF;
+    -- 2. pg_cron.
+    IF has_cron THEN
+        EXECUTE 'SELECT cron.schedule(''agenttrace-retention'', ''17 * * * *'', ''SELECT agenttrace.apply_retention()'')' INTO job;
+        RETURN format('retention %s: pg_cron job %s runs agenttrace.apply_retention() hourly', keep, job);
+    END IF;
+    RETURN format('retention %s saved; no job scheduler here (TimescaleDB community edition or pg_cron): run SELECT agenttrace.apply_retention() periodically', keep);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION search_runs(query text, max_results integer DEFAULT 10, service text DEFAULT NULL,
+                            min_score real DEFAULT 0, query_embedding real[] DEFAULT NULL)
+RETURNS TABLE (run_id uuid, score real, snippet text, start_time timestamptz, service_name text,
+               framework text, status text)
+LANGUAGE plpgsql STABLE
+SET search_path = agenttrace, pg_catalog, pg_temp
+SET pg_trgm.word_similarity_threshold = 0.45
+AS $fn$
+DECLARE
+    trgm name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'pg_trgm');
+    vec name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'vector');
+    has_embedding boolean := EXISTS (SELECT 1 FROM pg_attribute
+                                      WHERE attrelid = 'agenttrace.run_search'::regclass AND attname = 'embedding' AND NOT attisdropped);
+    text_score text := 'ts_rank_cd(s.tsv, q.tsq, 32)';
+    text_match text := 's.tsv @@ q.tsq';
+    sql text;
+BEGIN
+    IF coalesce(btrim(query), '') = '' AND query_embedding IS NULL THEN
+        RAISE EXCEPTION 'search_runs: query must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF trgm IS NOT NULL THEN
+        -- Typos and partial words: trigram word similarity of the query within the run's keywords
+        -- (the <% operator uses the trigram index; threshold set on this function).
+        text_score := format('(0.7 * ts_rank_cd(s.tsv, q.tsq, 32) + 0.3 * %I.word_similarity(q.raw, s.keywords))', trgm);
+        text_match := format('(s.tsv @@ q.tsq OR q.raw OPERATOR(%I.<%%) s.keywords)', trgm);
+        IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+            -- Citus runs the match on the workers, where this function's threshold is not set:
+            -- the same test with the threshold written into the query.
+            text_match := format('(s.tsv @@ q.tsq OR %I.word_similarity(q.raw, s.keywords) >= %s::real)',
+                                 trgm, current_setting('pg_trgm.word_similarity_threshold')::real);
+        END IF;
+    END IF;
+    IF query_embedding IS NOT NULL THEN
+        IF vec IS NULL OR NOT has_embedding THEN
+            RAISE EXCEPTION 'search_runs: query_embedding needs pgvector and an embedding column on agenttrace.run_search'
+                USING ERRCODE = '0A000',
+                      HINT = 'CREATE EXTENSION vector; ALTER TABLE agenttrace.run_search ADD COLUMN embedding vector(384); then fill it.';
+        END IF;
+        text_score := format('(0.5 * %s + 0.5 * (1 - (s.embedding OPERATOR(%I.<=>) $5::%I.vector)))', text_score, vec, vec);
+        text_match := format('(%s OR s.embedding IS NOT NULL)', text_match);
+    END IF;
+    sql := format($q$
+        WITH q AS (SELECT websearch_to_tsquery('english', translate(coalesce($1, ''), '._/:', '    ')) AS tsq, coalesce($1, '') AS raw),
+        ranked AS (
+            SELECT s.run_id, (%s)::real AS score, s.start_time, s.service_name, s.framework, s.document
+              FROM agenttrace.run_search s, q
+             WHERE %s AND ($3 IS NULL OR s.service_name = $3)
+             ORDER BY 2 DESC, s.start_time DESC
+             LIMIT greatest($2, 0))
+        SELECT r.run_id, r.score,
+               ts_headline('english', r.document, q.tsq, 'MaxFragments=2, MaxWords=18, MinWords=6, FragmentDelimiter=" … "'),
+               r.start_time, r.service_name, r.framework, rs.status
+          FROM ranked r CROSS JOIN q LEFT JOIN agenttrace.run_summaries rs ON rs.run_id = r.run_id
+         WHERE r.score >= $4
+         ORDER BY r.score DESC, r.start_time DESC$q$, text_score, text_match);
+    RETURN QUERY EXECUTE sql USING query, max_results, service, min_score, query_embedding;
+END
+$fn$;
+
+-- Citus (sql/citus.sql, new in 0.2.0):
+-- Citus: agenttrace.distribute() spreads the tables over a Citus cluster's workers.
+-- Keys (README "Beyond one machine"):
+--   * by trace_id, co-located: spans, span_events, span_links, traces (a trace's rows share a shard;
+--     a span's run can change when a later link merges runs, a trace never does);
+--   * by run_id, co-located with the trace tables: every per-run table. A run's id is its smallest
+--     trace id, so a run's derived rows sit on the shard of its first trace, and a single-trace run
+--     (the common case) is wholly on one shard;
+--   * reference tables (a copy on every node): the small lookup and settings tables;
+--   * left on the coordinator: dead_letters and the ingest staging table.
+
+CREATE FUNCTION distribute(shard_count integer DEFAULT 32)
+RETURNS TABLE (table_name text, distribution text, key text, shards integer, changed boolean)
+LANGUAGE plpgsql
+SET search_path = agenttrace, pg_catalog, pg_temp
+SET client_min_messages = warning
+AS $$
+DECLARE
+    ref_tables text[] := ARRAY['resources', 'settings', 'mast_modes', 'mast_settings', 'redaction_patterns'];
+    trace_tables text[] := ARRAY['traces', 'spans', 'span_events', 'span_links'];
+    run_tables text[] := ARRAY['run_summaries', 'agents', 'agent_messages', 'tool_calls', 'checkpoints',
+                               'run_search', 'failure_annotations', 'mast_runs', 'judge_runs'];
+    t text;
+    method "char";
+    col text;
+    n integer;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+        RAISE EXCEPTION 'agenttrace.distribute() needs Citus, which is not installed in this database'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Add citus to shared_preload_libraries, CREATE EXTENSION citus, add worker nodes (citus_add_node), then run it on the coordinator. On a single server pg_agenttrace needs nothing of this.';
+    END IF;
+    IF shard_count IS NULL OR shard_count < 1 OR shard_count > 64000 THEN
+        RAISE EXCEPTION 'shard_count must be between 1 and 64000, not %', shard_count USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')
+       AND EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = 'agenttrace.spans'::regclass) THEN
+        RAISE EXCEPTION 'agenttrace.spans is a TimescaleDB hypertable: Citus and TimescaleDB do not share a database'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Create pg_agenttrace in a database without TimescaleDB for Citus.';
+    END IF;
+
+    FOREACH t IN ARRAY ref_tables || trace_tables || run_tables LOOP
+        CONTINUE WHEN to_regclass('agenttrace.' || t) IS NULL;
+        EXECUTE 'SELECT partmethod FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1::regclass'
+            INTO method USING 'agenttrace.' || t;
+        IF t = ANY (ref_tables) THEN
+            col := NULL;
+            IF method IS NULL THEN
+                EXECUTE 'SELECT pg_catalog.create_reference_table($1::regclass)' USING 'agenttrace.' || t;
+            END IF;
+        ELSE
+            col := CASE WHEN t = ANY (trace_tables) THEN 'trace_id' ELSE 'run_id' END;
+            IF method IS NULL THEN
+                -- traces makes the co-location group (shard_count shards), every other table joins it
+                PERFORM set_config('citus.shard_count', shard_count::text, true);
+                EXECUTE 'SELECT pg_catalog.create_distributed_table($1::regclass, $2, colocate_with => $3)'
+                    USING 'agenttrace.' || t, col, CASE WHEN t = 'traces' THEN 'none' ELSE 'agenttrace.traces' END;
+            END IF;
+        END IF;
+        IF method IS NULL THEN
+            -- rows stored before distribute() were copied to the shards: drop the local copies
+            EXECUTE 'SELECT pg_catalog.truncate_local_data_after_distributing_table($1::regclass)' USING 'agenttrace.' || t;
+        END IF;
+        EXECUTE 'SELECT count(*)::integer FROM pg_catalog.pg_dist_shard WHERE logicalrelid = $1::regclass'
+            INTO n USING 'agenttrace.' || t;
+        table_name := t;
+        distribution := CASE WHEN t = ANY (ref_tables) THEN 'reference' ELSE 'distributed' END;
+        key := col;
+        shards := n;
+        changed := method IS NULL;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION distribute(integer) IS
+'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces) by trace_id, per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings and redaction_patterns become reference tables; dead_letters and ingest_staging stay on the coordinator. Stored rows move to the shards. Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
+
 -- Grants of the objects new in 0.2.0: roles.sql again (idempotent), as a fresh install runs it.
 -- Least-privilege roles. Runs last in CREATE EXTENSION (finalize), when every function exists.
 --   agenttrace_ingest  may only call the ingest entry points (and stage batches for them)
@@ -643,7 +1017,7 @@ BEGIN
                 AND p.prokind = 'f'
                 AND p.proname NOT IN ('ingest', 'ingest_staged', 'ingest_logs', 'renormalize', 'enable_timescaledb',
                                       'classify', 'classify_pending', 'annotate', 'judge_record', 'judge_failed',
-                                      'set_retention', 'apply_retention') LOOP
+                                      'set_retention', 'apply_retention', 'distribute') LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO agenttrace_reader', f);
     END LOOP;
 END
