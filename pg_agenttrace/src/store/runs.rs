@@ -1,0 +1,207 @@
+//! Run state: which run each trace belongs to (stitching over span links, set-up traces and
+//! runs already stored) and the `traces` rows.
+use std::collections::{HashMap, HashSet};
+
+use agenttrace_core::ids::TraceId;
+use agenttrace_core::model::SpanRecord;
+use agenttrace_core::rows::pg_micros;
+use agenttrace_core::runs::{is_setup_span, TraceShape, SETUP_ATTACH_WINDOW_NS};
+use pgrx::spi::{SpiClient, SpiResult};
+
+use super::uuids;
+use crate::columns::{execute_cached, timestamptz, trace_id, uuid, Columns};
+
+/// Stored run membership of `lookup`, widened to a fixed point over stored span links (a link
+/// whose two ends arrived in different requests joins their runs whichever side comes later).
+/// Returns (trace, run) pairs and (trace, linked trace) pairs: both mean "same run".
+pub(super) fn stored_closure(
+    client: &mut SpiClient<'_>,
+    lookup: &mut Vec<TraceId>,
+) -> SpiResult<Vec<(TraceId, TraceId)>> {
+    let mut pairs = Vec::new();
+    for _round in 0..4 {
+        pairs = stored_run_members(client, lookup)?;
+        let members: Vec<TraceId> = pairs.iter().map(|(t, _)| *t).collect();
+        let mut edges = Vec::new();
+        let mut grew = false;
+        let known: HashSet<TraceId> = lookup
+            .iter()
+            .copied()
+            .chain(members.iter().copied())
+            .collect();
+        for row in execute_cached(
+            client,
+            "SELECT l.trace_id, l.linked_trace_id FROM agenttrace.span_links l
+              WHERE (l.trace_id = ANY($1) OR l.linked_trace_id = ANY($1))
+                AND NOT l.attributes @> '{\"agenttrace.link.type\": \"replay_of\"}'",
+            &[uuids(&members).into()],
+        )? {
+            if let (Some(a), Some(b)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
+                let (a, b) = (trace_id(&a), trace_id(&b));
+                for t in [a, b] {
+                    if !known.contains(&t) && !lookup.contains(&t) {
+                        lookup.push(t);
+                        grew = true;
+                    }
+                }
+                edges.push((a, b));
+            }
+        }
+        pairs.extend(edges);
+        if !grew {
+            break;
+        }
+    }
+    lookup.sort_unstable();
+    lookup.dedup();
+    Ok(pairs)
+}
+
+/// trace -> run for stored traces whose trace id or run id is in `ids`, or that link to one of
+/// them, plus all traces of those runs (a run can only grow, so its members follow a merge).
+fn stored_run_members(
+    client: &mut SpiClient<'_>,
+    ids: &[TraceId],
+) -> SpiResult<Vec<(TraceId, TraceId)>> {
+    let mut out = Vec::new();
+    let t = execute_cached(
+        client,
+        "SELECT trace_id, run_id FROM agenttrace.traces
+          WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1) OR run_id = ANY($1)
+                           UNION
+                           -- stored spans that link to these traces (the link arrived before its target)
+                           SELECT t.run_id FROM agenttrace.span_links l JOIN agenttrace.traces t ON t.trace_id = l.trace_id
+                            WHERE l.linked_trace_id = ANY($1)
+                              AND NOT l.attributes @> '{\"agenttrace.link.type\": \"replay_of\"}')",
+        &[uuids(ids).into()],
+    )?;
+    for row in t {
+        if let (Some(tr), Some(run)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
+            out.push((trace_id(&tr), trace_id(&run)));
+        }
+    }
+    Ok(out)
+}
+
+/// Per batch trace: its process (resource), start, and whether it holds only setup spans.
+pub(super) fn trace_shapes(spans: &[SpanRecord]) -> Vec<TraceShape> {
+    let mut by_trace: HashMap<TraceId, TraceShape> = HashMap::new();
+    for s in spans {
+        let setup = is_setup_span(s);
+        let e = by_trace.entry(s.trace_id).or_insert(TraceShape {
+            trace_id: s.trace_id,
+            resource_hash: s.resource.hash,
+            start_ns: s.start_time_unix_nano,
+            setup_only: setup,
+        });
+        e.start_ns = e.start_ns.min(s.start_time_unix_nano);
+        e.setup_only &= setup;
+    }
+    by_trace.into_values().collect()
+}
+
+/// Setup partners already stored: for a setup trace, the first stored run trace of its process
+/// after it; for a run trace, stored setup traces of its process before it that no run has yet.
+pub(super) fn stored_setup_partners(
+    client: &mut SpiClient<'_>,
+    shapes: &[TraceShape],
+    paired_here: &[(TraceId, TraceId)],
+) -> SpiResult<Vec<(TraceId, TraceId)>> {
+    let paired: HashSet<TraceId> = paired_here.iter().map(|(s, _)| *s).collect();
+    let todo: Vec<&TraceShape> = shapes
+        .iter()
+        .filter(|t| !(t.setup_only && paired.contains(&t.trace_id)))
+        .collect();
+    if todo.is_empty() {
+        return Ok(Vec::new());
+    }
+    let window = format!("{} microseconds", SETUP_ATTACH_WINDOW_NS / 1000);
+    let sql = format!(
+        "SELECT u.trace_id, c.trace_id
+           FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
+           CROSS JOIN LATERAL (
+                SELECT t.trace_id FROM agenttrace.traces t
+                 WHERE u.setup_only AND t.resource_hash = u.resource_hash AND NOT t.is_setup
+                   AND t.start_time >= u.start_time AND t.start_time <= u.start_time + interval '{window}'
+                 ORDER BY t.start_time LIMIT 1) c
+         UNION ALL
+         SELECT c.trace_id, u.trace_id
+           FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
+           CROSS JOIN LATERAL (
+                SELECT t.trace_id FROM agenttrace.traces t
+                 WHERE NOT u.setup_only AND t.resource_hash = u.resource_hash AND t.is_setup
+                   AND t.start_time <= u.start_time AND t.start_time >= u.start_time - interval '{window}'
+                   AND NOT EXISTS (SELECT 1 FROM agenttrace.traces o WHERE o.run_id = t.run_id AND NOT o.is_setup)
+                 LIMIT 64) c"
+    );
+    let mut out = Vec::new();
+    let t = execute_cached(
+        client,
+        sql.as_str(),
+        &[
+            todo.iter()
+                .map(|t| uuid(&t.trace_id))
+                .collect::<Vec<_>>()
+                .into(),
+            todo.iter()
+                .map(|t| t.resource_hash)
+                .collect::<Vec<_>>()
+                .into(),
+            todo.iter()
+                .map(|t| timestamptz(pg_micros(t.start_ns)))
+                .collect::<Vec<_>>()
+                .into(),
+            todo.iter().map(|t| t.setup_only).collect::<Vec<_>>().into(),
+        ],
+    )?;
+    for row in t {
+        if let (Some(a), Some(b)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
+            out.push((trace_id(&a), trace_id(&b)));
+        }
+    }
+    Ok(out)
+}
+
+/// Trace rows recomputed from the stored spans (a root that arrives late becomes the root).
+pub(super) fn upsert_traces(
+    client: &mut SpiClient<'_>,
+    traces: &[TraceId],
+    run_of: &dyn Fn(&TraceId) -> TraceId,
+    setup_only: &HashMap<TraceId, bool>,
+    merge_setup: bool,
+) -> SpiResult<()> {
+    let runs: Vec<pgrx::Uuid> = traces.iter().map(|t| uuid(&run_of(t))).collect();
+    let setup: Vec<bool> = traces
+        .iter()
+        .map(|t| setup_only.get(t).copied().unwrap_or(false))
+        .collect();
+    let setup_update = if merge_setup {
+        "t.is_setup AND EXCLUDED.is_setup"
+    } else {
+        "EXCLUDED.is_setup"
+    };
+    let sql = format!(
+        "INSERT INTO agenttrace.traces AS t
+              (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
+         SELECT u.trace_id, u.run_id, r.service_name, r.resource_hash, u.is_setup, r.span_id, r.name, a.start_time, a.end_time, a.n, a.errors, now()
+           FROM {{unnest}}
+           CROSS JOIN LATERAL (SELECT min(s.start_time) AS start_time, max(s.end_time) AS end_time, count(*)::int AS n,
+                                      count(*) FILTER (WHERE s.status_code = 2 OR s.is_error)::int AS errors
+                                 FROM agenttrace.spans s WHERE s.trace_id = u.trace_id) a
+           LEFT JOIN LATERAL (SELECT s.span_id, s.name, s.service_name, s.resource_hash FROM agenttrace.spans s
+                               WHERE s.trace_id = u.trace_id
+                               ORDER BY (s.parent_span_id IS NULL) DESC, s.start_time, s.duration_ns DESC LIMIT 1) r ON true
+          WHERE a.n > 0
+         ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
+              resource_hash = EXCLUDED.resource_hash, is_setup = {setup_update},
+              root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
+              end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
+              updated_at = now()"
+    );
+    Columns::new()
+        .col("trace_id", "uuid", uuids(traces))
+        .col("run_id", "uuid", runs)
+        .col("is_setup", "bool", setup)
+        .run(client, &sql)?;
+    Ok(())
+}
