@@ -23,7 +23,9 @@ use pgrx::spi::{SpiClient, SpiResult};
 
 use crate::columns::{execute_cached, trace_id, uuid, Columns, IngestPlanning};
 use derived::write_derived;
-use runs::{stored_closure, stored_setup_partners, trace_shapes, upsert_traces};
+use runs::{
+    stored_closure, stored_setup_partners, trace_shapes, upsert_traces_incremental, TraceAdd,
+};
 use spans::{
     insert_events_links, insert_resources, insert_span_rows, load_spans_and_facts_hashes,
     refresh_span_facts,
@@ -207,6 +209,7 @@ pub fn store_spans(
         &run_of,
         clear_runs,
         normalize,
+        true,
     )
 }
 
@@ -244,6 +247,7 @@ pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResul
         &run_of,
         clear_runs,
         true,
+        false,
     )
 }
 
@@ -259,6 +263,7 @@ fn write_runs(
     run_of: &dyn Fn(&TraceId) -> TraceId,
     clear_runs: Vec<TraceId>,
     normalize: bool,
+    incremental_traces: bool,
 ) -> SpiResult<Vec<TraceId>> {
     let mut runs: Vec<(TraceId, Vec<SpanRecord>, RunAnalysis)> = Vec::with_capacity(by_run.len());
     for (run, spans) in by_run {
@@ -300,7 +305,17 @@ fn write_runs(
         }
     }
     insert_resources(client, inserted_rows.iter().map(|(_, s)| &s.resource))?;
-    insert_span_rows(client, inserted_rows.iter().map(|(r, _)| r))?;
+    let inserted = insert_span_rows(client, inserted_rows.iter().map(|(r, _)| r))?;
+    // What the batch really added to each trace (re-delivered spans are not inserted again).
+    let mut added: HashMap<TraceId, TraceAdd> = HashMap::new();
+    if !inserted.is_empty() {
+        let inserted: HashSet<(TraceId, i64)> = inserted.into_iter().collect();
+        for (r, _) in &inserted_rows {
+            if inserted.contains(&(r.trace_id, r.span_id)) {
+                TraceAdd::add(&mut added, r);
+            }
+        }
+    }
     insert_events_links(client, inserted_rows.iter().map(|(_, s)| *s))?;
     if !refreshed_rows.is_empty() {
         refresh_span_facts(client, &refreshed_rows)?;
@@ -314,7 +329,22 @@ fn write_runs(
     }
     // Raw mode saw only this batch's spans of a trace: a trace stays set-up-only if it was and
     // these spans are too.
-    upsert_traces(client, touched_traces, run_of, &setup_only, !normalize)?;
+    // Traces whose stored spans got new facts may have a new error count: those are summed
+    // from their spans again; the others only add this batch's spans.
+    let full: HashSet<TraceId> = if incremental_traces {
+        refreshed_rows.iter().map(|r| r.trace_id).collect()
+    } else {
+        touched_traces.iter().copied().collect()
+    };
+    upsert_traces_incremental(
+        client,
+        touched_traces,
+        run_of,
+        &setup_only,
+        !normalize,
+        &added,
+        &full,
+    )?;
 
     if !normalize {
         // Raw mode: agenttrace.renormalize() derives agents, messages and outcomes later.

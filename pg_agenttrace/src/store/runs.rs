@@ -205,3 +205,167 @@ pub(super) fn upsert_traces(
         .run(client, &sql)?;
     Ok(())
 }
+
+/// What a batch adds to one trace: its newly stored spans, summed up the way `traces` rows
+/// sum all of a trace's spans.
+#[derive(Clone, Debug)]
+pub(super) struct TraceAdd {
+    pub span_count: i32,
+    pub error_count: i32,
+    pub start_pg_micros: i64,
+    pub end_pg_micros: i64,
+    /// The best root candidate among the new spans: (is a root, start, duration), span id,
+    /// name, service name, resource hash.
+    pub root_key: (bool, i64, i64),
+    pub root_span_id: i64,
+    pub root_name: String,
+    pub root_service: String,
+    pub root_resource_hash: i64,
+}
+
+impl TraceAdd {
+    /// Whether `(is_root, start, duration)` comes before `other` in the order the full
+    /// recomputation picks a trace's root by: roots first, then earliest start, then longest.
+    fn before(a: (bool, i64, i64), b: (bool, i64, i64)) -> bool {
+        (!a.0, a.1, std::cmp::Reverse(a.2)) < (!b.0, b.1, std::cmp::Reverse(b.2))
+    }
+
+    pub fn add(map: &mut HashMap<TraceId, TraceAdd>, r: &agenttrace_core::rows::SpanRow) {
+        let key = (
+            r.parent_span_id.is_none(),
+            r.start_time_pg_micros,
+            r.duration_ns,
+        );
+        let err = (r.status_code == 2 || r.is_error) as i32;
+        match map.get_mut(&r.trace_id) {
+            Some(t) => {
+                t.span_count += 1;
+                t.error_count += err;
+                t.start_pg_micros = t.start_pg_micros.min(r.start_time_pg_micros);
+                t.end_pg_micros = t.end_pg_micros.max(r.end_time_pg_micros);
+                if Self::before(key, t.root_key) {
+                    t.root_key = key;
+                    t.root_span_id = r.span_id;
+                    t.root_name = r.name.clone();
+                    t.root_service = r.service_name.clone();
+                    t.root_resource_hash = r.resource_hash;
+                }
+            }
+            None => {
+                map.insert(
+                    r.trace_id,
+                    TraceAdd {
+                        span_count: 1,
+                        error_count: err,
+                        start_pg_micros: r.start_time_pg_micros,
+                        end_pg_micros: r.end_time_pg_micros,
+                        root_key: key,
+                        root_span_id: r.span_id,
+                        root_name: r.name.clone(),
+                        root_service: r.service_name.clone(),
+                        root_resource_hash: r.resource_hash,
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// Trace rows updated from what this batch added (`added`), without reading the trace's other
+/// spans: counts and times add up, and the stored root stays unless a new span comes before it
+/// (looked up by key). `full` traces (stored spans whose facts changed, so their error count may
+/// have) are recomputed from their spans by [`upsert_traces`].
+pub(super) fn upsert_traces_incremental(
+    client: &mut SpiClient<'_>,
+    traces: &[TraceId],
+    run_of: &dyn Fn(&TraceId) -> TraceId,
+    setup_only: &HashMap<TraceId, bool>,
+    merge_setup: bool,
+    added: &HashMap<TraceId, TraceAdd>,
+    full: &HashSet<TraceId>,
+) -> SpiResult<()> {
+    let (full_traces, inc): (Vec<TraceId>, Vec<TraceId>) =
+        traces.iter().copied().partition(|t| full.contains(t));
+    if !full_traces.is_empty() {
+        upsert_traces(client, &full_traces, run_of, setup_only, merge_setup)?;
+    }
+    if inc.is_empty() {
+        return Ok(());
+    }
+    let setup_update = if merge_setup {
+        "t.is_setup AND EXCLUDED.is_setup"
+    } else {
+        "EXCLUDED.is_setup"
+    };
+    // The stored row `o` and its root `cr` are read by key (the trace's lock is held); a trace
+    // this batch added nothing to (n = 0) keeps its sums and root, only its run and set-up flag
+    // change; one not stored yet is inserted only if it has spans. On a tie the stored root stays.
+    let sql = format!(
+        "INSERT INTO agenttrace.traces AS t
+              (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
+         SELECT u.trace_id, u.run_id,
+                CASE WHEN k.keep THEN o.service_name ELSE u.service_name END,
+                CASE WHEN k.keep THEN o.resource_hash ELSE u.resource_hash END,
+                u.is_setup,
+                CASE WHEN k.keep THEN o.root_span_id ELSE u.root_span_id END,
+                CASE WHEN k.keep THEN o.root_name ELSE u.root_name END,
+                CASE WHEN o.trace_id IS NULL THEN u.start_time WHEN u.n = 0 THEN o.start_time ELSE least(o.start_time, u.start_time) END,
+                CASE WHEN o.trace_id IS NULL THEN u.end_time WHEN u.n = 0 THEN o.end_time ELSE greatest(o.end_time, u.end_time) END,
+                coalesce(o.span_count, 0) + u.n, coalesce(o.error_count, 0) + u.errors, now()
+           FROM {{unnest}}
+           LEFT JOIN agenttrace.traces o ON o.trace_id = u.trace_id
+           LEFT JOIN LATERAL (SELECT r.parent_span_id IS NULL AS is_root, r.start_time, r.duration_ns FROM agenttrace.spans r
+                               WHERE r.trace_id = o.trace_id AND r.span_id = o.root_span_id
+                               ORDER BY (r.parent_span_id IS NULL) DESC, r.start_time, r.duration_ns DESC LIMIT 1) cr ON true
+          CROSS JOIN LATERAL (SELECT o.trace_id IS NOT NULL AND (u.n = 0 OR (cr.start_time IS NOT NULL
+                                 AND (NOT cr.is_root, cr.start_time, -cr.duration_ns) <= (NOT u.root_is_root, u.root_start, -u.root_duration)))
+                              AS keep) k
+          WHERE u.n > 0 OR o.trace_id IS NOT NULL
+         ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
+              resource_hash = EXCLUDED.resource_hash, is_setup = {setup_update},
+              root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
+              end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
+              updated_at = now()"
+    );
+    let rows: Vec<(TraceId, Option<&TraceAdd>)> = inc.iter().map(|t| (*t, added.get(t))).collect();
+    let time = |t: Option<i64>| t.map(timestamptz);
+    Columns::new()
+        .map("trace_id", "uuid", &rows, |(t, _)| uuid(t))
+        .map("run_id", "uuid", &rows, |(t, _)| uuid(&run_of(t)))
+        .map("is_setup", "bool", &rows, |(t, _)| {
+            setup_only.get(t).copied().unwrap_or(false)
+        })
+        .map("n", "int4", &rows, |(_, a)| a.map_or(0, |a| a.span_count))
+        .map("errors", "int4", &rows, |(_, a)| {
+            a.map_or(0, |a| a.error_count)
+        })
+        .map("start_time", "timestamptz", &rows, |(_, a)| {
+            time(a.map(|a| a.start_pg_micros))
+        })
+        .map("end_time", "timestamptz", &rows, |(_, a)| {
+            time(a.map(|a| a.end_pg_micros))
+        })
+        .map("root_is_root", "bool", &rows, |(_, a)| {
+            a.map(|a| a.root_key.0)
+        })
+        .map("root_start", "timestamptz", &rows, |(_, a)| {
+            time(a.map(|a| a.root_key.1))
+        })
+        .map("root_duration", "int8", &rows, |(_, a)| {
+            a.map(|a| a.root_key.2)
+        })
+        .map("root_span_id", "int8", &rows, |(_, a)| {
+            a.map(|a| a.root_span_id)
+        })
+        .map("root_name", "text", &rows, |(_, a)| {
+            a.map(|a| a.root_name.clone())
+        })
+        .map("service_name", "text", &rows, |(_, a)| {
+            a.map(|a| a.root_service.clone())
+        })
+        .map("resource_hash", "int8", &rows, |(_, a)| {
+            a.map(|a| a.root_resource_hash)
+        })
+        .run(client, &sql)?;
+    Ok(())
+}

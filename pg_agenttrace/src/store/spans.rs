@@ -237,13 +237,14 @@ const FACT_COLUMNS: &[&str] = &[
     "facts_hash",
 ];
 
+/// Inserts new span rows; returns the (trace, span id) of those not stored before.
 pub(super) fn insert_span_rows<'a>(
     client: &mut SpiClient<'_>,
     rows: impl Iterator<Item = &'a SpanRow>,
-) -> SpiResult<()> {
+) -> SpiResult<Vec<(TraceId, i64)>> {
     let rows: Vec<&SpanRow> = rows.collect();
     if rows.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let cols = Columns::new()
         .map("trace_id", "uuid", &rows, |r| uuid(&r.trace_id))
@@ -291,8 +292,8 @@ pub(super) fn insert_span_rows<'a>(
         .map("dropped_links_count", "int4", &rows, |r| {
             r.dropped_links_count
         });
-    fact_columns(cols, &rows).insert(client, "agenttrace.spans", "ON CONFLICT DO NOTHING")?;
-    Ok(())
+    // The rows really inserted (a re-delivered span is skipped): what the traces rows add up.
+    fact_columns(cols, &rows).insert_span_keys(client, "agenttrace.spans", "ON CONFLICT DO NOTHING")
 }
 
 /// Spans stored earlier get the facts their grown run now implies (only rows that changed).
