@@ -61,17 +61,73 @@ fn load_spans_where(
     }
     let unknown = Arc::new(Resource::new(Attributes::new(), String::new()));
 
+    // Events and links of these traces in one range scan each (a correlated sub-select per span
+    // cost more than the span rows themselves), in their stored order.
+    let mut events: HashMap<SpanKey, Vec<SpanEvent>> = HashMap::new();
+    for row in select_cached(
+        client,
+        "SELECT e.trace_id, e.span_id, e.time_unix_nano, e.name, e.attributes::text, e.dropped_attributes_count
+           FROM agenttrace.span_events e WHERE e.trace_id = ANY($1) AND ($2::bigint IS NULL OR e.span_id = $2)
+          ORDER BY e.trace_id, e.span_id, e.event_index",
+        &[uuids(traces).into(), only_span.into()],
+    )? {
+        let (Some(tr), Some(sid)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) else {
+            continue;
+        };
+        events
+            .entry((trace_id(&tr), i64_to_span_id(sid)))
+            .or_default()
+            .push(SpanEvent {
+                time_unix_nano: row.get::<i64>(3)?.map_or(0, |t| t.max(0) as u64),
+                name: row.get::<String>(4)?.unwrap_or_default(),
+                attributes: row
+                    .get::<String>(5)?
+                    .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+                    .and_then(|v| v.as_object().cloned())
+                    .unwrap_or_default(),
+                dropped_attributes_count: row.get::<i32>(6)?.map_or(0, |d| d.max(0) as u32),
+            });
+    }
+    let mut links: HashMap<SpanKey, Vec<SpanLink>> = HashMap::new();
+    for row in select_cached(
+        client,
+        "SELECT l.trace_id, l.span_id, l.linked_trace_id, l.linked_span_id, l.trace_state, l.attributes::text, l.flags
+           FROM agenttrace.span_links l WHERE l.trace_id = ANY($1) AND ($2::bigint IS NULL OR l.span_id = $2)
+          ORDER BY l.trace_id, l.span_id, l.link_index",
+        &[uuids(traces).into(), only_span.into()],
+    )? {
+        let (Some(tr), Some(sid), Some(lt), Some(ls)) = (
+            row.get::<pgrx::Uuid>(1)?,
+            row.get::<i64>(2)?,
+            row.get::<pgrx::Uuid>(3)?,
+            row.get::<i64>(4)?,
+        ) else {
+            continue;
+        };
+        links
+            .entry((trace_id(&tr), i64_to_span_id(sid)))
+            .or_default()
+            .push(SpanLink {
+                trace_id: trace_id(&lt),
+                span_id: i64_to_span_id(ls),
+                trace_state: row.get::<String>(5)?.unwrap_or_default(),
+                attributes: row
+                    .get::<String>(6)?
+                    .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+                    .and_then(|v| v.as_object().cloned())
+                    .unwrap_or_default(),
+                dropped_attributes_count: 0,
+                flags: row.get::<i32>(7)?.map_or(0, |f| f.max(0) as u32),
+            });
+    }
+
     let t = select_cached(
         client,
         "SELECT s.trace_id, s.span_id, s.parent_span_id, s.trace_state, s.flags, s.name, s.kind,
                 s.start_time_unix_nano, s.end_time_unix_nano, s.attributes::text, s.dropped_attributes_count,
                 s.dropped_events_count, s.dropped_links_count, s.status_code, s.status_message,
                 s.resource_hash, s.scope_name, s.scope_version,
-                (SELECT json_agg(json_build_array(e.time_unix_nano, e.name, e.attributes, e.dropped_attributes_count) ORDER BY e.event_index)
-                   FROM agenttrace.span_events e WHERE e.trace_id = s.trace_id AND e.span_id = s.span_id)::text,
-                (SELECT json_agg(json_build_array(l.linked_trace_id, l.linked_span_id, l.trace_state, l.attributes, l.flags) ORDER BY l.link_index)
-                   FROM agenttrace.span_links l WHERE l.trace_id = s.trace_id AND l.span_id = s.span_id)::text,
-                s.facts_hash
+                NULL::text, NULL::text, s.facts_hash
            FROM agenttrace.spans s WHERE s.trace_id = ANY($1) AND ($2::bigint IS NULL OR s.span_id = $2)",
         &[uuids(traces).into(), only_span.into()],
     )?;
@@ -80,35 +136,9 @@ fn load_spans_where(
         let (Some(tr), Some(sid)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) else {
             continue;
         };
-        let events = row
-            .get::<String>(19)?
-            .and_then(|s| serde_json::from_str::<Vec<serde_json::Value>>(&s).ok())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| SpanEvent {
-                time_unix_nano: e[0].as_u64().unwrap_or(0),
-                name: e[1].as_str().unwrap_or_default().to_string(),
-                attributes: e[2].as_object().cloned().unwrap_or_default(),
-                dropped_attributes_count: e[3].as_u64().unwrap_or(0) as u32,
-            })
-            .collect();
-        let links = row
-            .get::<String>(20)?
-            .and_then(|s| serde_json::from_str::<Vec<serde_json::Value>>(&s).ok())
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|l| {
-                let trace: pgrx::Uuid = l[0].as_str()?.parse::<uuid_text::UuidText>().ok()?.0;
-                Some(SpanLink {
-                    trace_id: trace_id(&trace),
-                    span_id: i64_to_span_id(l[1].as_i64()?),
-                    trace_state: l[2].as_str().unwrap_or_default().to_string(),
-                    attributes: l[3].as_object().cloned().unwrap_or_default(),
-                    dropped_attributes_count: 0,
-                    flags: l[4].as_u64().unwrap_or(0) as u32,
-                })
-            })
-            .collect();
+        let key = (trace_id(&tr), i64_to_span_id(sid));
+        let events = events.remove(&key).unwrap_or_default();
+        let links = links.remove(&key).unwrap_or_default();
         let hash: i64 = row.get(16)?.unwrap_or_default();
         if let (Some(map), Some(h)) = (facts_hashes.as_deref_mut(), row.get::<i64>(21)?) {
             map.insert((trace_id(&tr), i64_to_span_id(sid)), h);
@@ -143,20 +173,6 @@ fn load_spans_where(
         });
     }
     Ok(out)
-}
-
-/// `uuid` text (as json_build_array prints it) back to pgrx's Uuid.
-mod uuid_text {
-    pub struct UuidText(pub pgrx::Uuid);
-    impl std::str::FromStr for UuidText {
-        type Err = ();
-        fn from_str(s: &str) -> Result<Self, ()> {
-            let hex: String = s.chars().filter(|c| *c != '-').collect();
-            agenttrace_core::ids::from_hex::<16>(&hex)
-                .map(|b| UuidText(pgrx::Uuid::from_bytes(b)))
-                .ok_or(())
-        }
-    }
 }
 
 pub(super) fn insert_resources<'a>(
