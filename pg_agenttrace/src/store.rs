@@ -13,7 +13,7 @@ mod spans;
 
 use std::collections::{HashMap, HashSet};
 
-use agenttrace_core::ids::{SpanId, TraceId};
+use agenttrace_core::ids::{i64_to_span_id, SpanId, TraceId};
 use agenttrace_core::model::SpanRecord;
 use agenttrace_core::normalize::{analyze_run, RunAnalysis};
 use agenttrace_core::replay::is_replay_link;
@@ -155,11 +155,13 @@ pub fn store_spans(
     // whose run changed (runs merged by a new link) to their new run.
     let new_keys: HashSet<SpanKey> = new_spans.iter().map(|s| (s.trace_id, s.span_id)).collect();
     let mut stored_facts: HashMap<SpanKey, i64> = HashMap::new();
+    let mut stored_errors: HashMap<SpanKey, bool> = HashMap::new();
     let prior = if stored_traces.is_empty() {
         Vec::new()
     } else if normalize {
-        let (spans, hashes) = load_spans_and_facts_hashes(client, &stored_traces)?;
+        let (spans, hashes, errors) = load_spans_and_facts_hashes(client, &stored_traces)?;
         stored_facts = hashes;
+        stored_errors = errors;
         spans
     } else {
         let moved: HashMap<TraceId, TraceId> = stored
@@ -209,7 +211,7 @@ pub fn store_spans(
         &run_of,
         clear_runs,
         normalize,
-        true,
+        Some(&stored_errors),
     )
 }
 
@@ -247,7 +249,7 @@ pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResul
         &run_of,
         clear_runs,
         true,
-        false,
+        None,
     )
 }
 
@@ -263,7 +265,7 @@ fn write_runs(
     run_of: &dyn Fn(&TraceId) -> TraceId,
     clear_runs: Vec<TraceId>,
     normalize: bool,
-    incremental_traces: bool,
+    stored_errors: Option<&HashMap<SpanKey, bool>>,
 ) -> SpiResult<Vec<TraceId>> {
     let mut runs: Vec<(TraceId, Vec<SpanRecord>, RunAnalysis)> = Vec::with_capacity(by_run.len());
     for (run, spans) in by_run {
@@ -329,13 +331,29 @@ fn write_runs(
     }
     // Raw mode saw only this batch's spans of a trace: a trace stays set-up-only if it was and
     // these spans are too.
-    // Traces whose stored spans got new facts may have a new error count: those are summed
-    // from their spans again; the others only add this batch's spans.
-    let full: HashSet<TraceId> = if incremental_traces {
-        refreshed_rows.iter().map(|r| r.trace_id).collect()
-    } else {
-        touched_traces.iter().copied().collect()
-    };
+    // Stored spans whose facts changed may change their trace's error count: by what they
+    // counted before (read with them) and count now. Traces recomputed from all their spans:
+    // every trace on renormalize() (`stored_errors` None), and one whose stored span's error
+    // flag was not read.
+    let mut full: HashSet<TraceId> = HashSet::new();
+    match stored_errors {
+        None => full.extend(touched_traces.iter().copied()),
+        Some(before) => {
+            for r in &refreshed_rows {
+                match before.get(&(r.trace_id, i64_to_span_id(r.span_id))) {
+                    Some(&was) => {
+                        let now = r.status_code == 2 || r.is_error;
+                        if now != was {
+                            TraceAdd::add_errors(&mut added, r.trace_id, now as i32 - was as i32);
+                        }
+                    }
+                    None => {
+                        full.insert(r.trace_id);
+                    }
+                }
+            }
+        }
+    }
     upsert_traces_incremental(
         client,
         touched_traces,

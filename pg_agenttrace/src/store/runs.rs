@@ -230,6 +230,23 @@ impl TraceAdd {
         (!a.0, a.1, std::cmp::Reverse(a.2)) < (!b.0, b.1, std::cmp::Reverse(b.2))
     }
 
+    /// A stored span of `trace` that now counts (+1) or no longer counts (-1) as an error.
+    pub fn add_errors(map: &mut HashMap<TraceId, TraceAdd>, trace: TraceId, delta: i32) {
+        map.entry(trace)
+            .or_insert(TraceAdd {
+                span_count: 0,
+                error_count: 0,
+                start_pg_micros: 0,
+                end_pg_micros: 0,
+                root_key: (false, i64::MAX, 0),
+                root_span_id: 0,
+                root_name: String::new(),
+                root_service: String::new(),
+                root_resource_hash: 0,
+            })
+            .error_count += delta;
+    }
+
     pub fn add(map: &mut HashMap<TraceId, TraceAdd>, r: &agenttrace_core::rows::SpanRow) {
         let key = (
             r.parent_span_id.is_none(),
@@ -239,11 +256,16 @@ impl TraceAdd {
         let err = (r.status_code == 2 || r.is_error) as i32;
         match map.get_mut(&r.trace_id) {
             Some(t) => {
+                if t.span_count == 0 {
+                    // Only error changes so far (see add_errors): these are the first spans.
+                    t.start_pg_micros = r.start_time_pg_micros;
+                    t.end_pg_micros = r.end_time_pg_micros;
+                }
                 t.span_count += 1;
                 t.error_count += err;
                 t.start_pg_micros = t.start_pg_micros.min(r.start_time_pg_micros);
                 t.end_pg_micros = t.end_pg_micros.max(r.end_time_pg_micros);
-                if Self::before(key, t.root_key) {
+                if t.span_count == 1 || Self::before(key, t.root_key) {
                     t.root_key = key;
                     t.root_span_id = r.span_id;
                     t.root_name = r.name.clone();
@@ -273,8 +295,8 @@ impl TraceAdd {
 
 /// Trace rows updated from what this batch added (`added`), without reading the trace's other
 /// spans: counts and times add up, and the stored root stays unless a new span comes before it
-/// (looked up by key). `full` traces (stored spans whose facts changed, so their error count may
-/// have) are recomputed from their spans by [`upsert_traces`].
+/// (looked up by key); error counts also take the stored spans whose error flag changed (in
+/// `added` too). `full` traces (renormalize()) are recomputed from their spans by [`upsert_traces`].
 pub(super) fn upsert_traces_incremental(
     client: &mut SpiClient<'_>,
     traces: &[TraceId],

@@ -16,14 +16,19 @@ pub(crate) fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResul
     load_spans_where(client, traces, None, None)
 }
 
-/// [`load_spans`], plus the stored facts fingerprint of each span that has one.
+/// [`load_spans`], plus the stored facts fingerprint of each span that has one, and whether
+/// each stored span counts as an error in its trace's `error_count`.
 pub(super) fn load_spans_and_facts_hashes(
     client: &SpiClient<'_>,
     traces: &[TraceId],
-) -> SpiResult<(Vec<SpanRecord>, HashMap<SpanKey, i64>)> {
-    let mut hashes = HashMap::new();
-    let spans = load_spans_where(client, traces, None, Some(&mut hashes))?;
-    Ok((spans, hashes))
+) -> SpiResult<(
+    Vec<SpanRecord>,
+    HashMap<SpanKey, i64>,
+    HashMap<SpanKey, bool>,
+)> {
+    let mut stored = (HashMap::new(), HashMap::new());
+    let spans = load_spans_where(client, traces, None, Some(&mut stored))?;
+    Ok((spans, stored.0, stored.1))
 }
 
 /// One stored span, rebuilt (None when it does not exist).
@@ -39,26 +44,8 @@ fn load_spans_where(
     client: &SpiClient<'_>,
     traces: &[TraceId],
     only_span: Option<i64>,
-    mut facts_hashes: Option<&mut HashMap<SpanKey, i64>>,
+    mut stored: Option<&mut (HashMap<SpanKey, i64>, HashMap<SpanKey, bool>)>,
 ) -> SpiResult<Vec<SpanRecord>> {
-    let mut resources: HashMap<i64, Arc<Resource>> = HashMap::new();
-    let t = select_cached(
-        client,
-        "SELECT r.resource_hash, r.attributes::text, r.schema_url FROM agenttrace.resources r
-          WHERE r.resource_hash IN (SELECT DISTINCT resource_hash FROM agenttrace.spans
-                                     WHERE trace_id = ANY($1) AND ($2::bigint IS NULL OR span_id = $2))",
-        &[uuids(traces).into(), only_span.into()],
-    )?;
-    for row in t {
-        let hash: i64 = row.get(1)?.unwrap_or_default();
-        let attrs: Attributes = row
-            .get::<String>(2)?
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
-        let mut r = Resource::new(attrs, row.get::<String>(3)?.unwrap_or_default());
-        r.hash = hash; // keep the stored key even if hashing ever changes
-        resources.insert(hash, Arc::new(r));
-    }
     let unknown = Arc::new(Resource::new(Attributes::new(), String::new()));
 
     // Events and links of these traces in one range scan each (a correlated sub-select per span
@@ -127,11 +114,12 @@ fn load_spans_where(
                 s.start_time_unix_nano, s.end_time_unix_nano, s.attributes::text, s.dropped_attributes_count,
                 s.dropped_events_count, s.dropped_links_count, s.status_code, s.status_message,
                 s.resource_hash, s.scope_name, s.scope_version,
-                NULL::text, NULL::text, s.facts_hash
+                NULL::text, NULL::text, s.facts_hash, s.status_code = 2 OR s.is_error
            FROM agenttrace.spans s WHERE s.trace_id = ANY($1) AND ($2::bigint IS NULL OR s.span_id = $2)",
         &[uuids(traces).into(), only_span.into()],
     )?;
     let mut out = Vec::with_capacity(t.len());
+    let mut resource_hashes: Vec<i64> = Vec::with_capacity(t.len());
     for row in t {
         let (Some(tr), Some(sid)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) else {
             continue;
@@ -140,8 +128,14 @@ fn load_spans_where(
         let events = events.remove(&key).unwrap_or_default();
         let links = links.remove(&key).unwrap_or_default();
         let hash: i64 = row.get(16)?.unwrap_or_default();
-        if let (Some(map), Some(h)) = (facts_hashes.as_deref_mut(), row.get::<i64>(21)?) {
-            map.insert((trace_id(&tr), i64_to_span_id(sid)), h);
+        resource_hashes.push(hash);
+        if let Some((hashes, errors)) = stored.as_deref_mut() {
+            if let Some(h) = row.get::<i64>(21)? {
+                hashes.insert(key, h);
+            }
+            if let Some(e) = row.get::<bool>(22)? {
+                errors.insert(key, e);
+            }
         }
         out.push(SpanRecord {
             trace_id: trace_id(&tr),
@@ -164,13 +158,38 @@ fn load_spans_where(
             dropped_links_count: row.get::<i32>(13)?.unwrap_or(0) as u32,
             status_code: row.get::<i16>(14)?.unwrap_or(0) as i32,
             status_message: row.get::<String>(15)?.unwrap_or_default(),
-            resource: resources
-                .get(&hash)
-                .cloned()
-                .unwrap_or_else(|| unknown.clone()),
+            resource: unknown.clone(),
             scope_name: row.get::<String>(17)?.unwrap_or_default(),
             scope_version: row.get::<String>(18)?.unwrap_or_default(),
         });
+    }
+    // Their resources, by the keys the span rows name (not by another pass over the spans).
+    let mut wanted = resource_hashes.clone();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut resources: HashMap<i64, Arc<Resource>> = HashMap::new();
+    if !wanted.is_empty() {
+        let t = select_cached(
+            client,
+            "SELECT r.resource_hash, r.attributes::text, r.schema_url FROM agenttrace.resources r
+              WHERE r.resource_hash = ANY($1)",
+            &[wanted.into()],
+        )?;
+        for row in t {
+            let hash: i64 = row.get(1)?.unwrap_or_default();
+            let attrs: Attributes = row
+                .get::<String>(2)?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default();
+            let mut r = Resource::new(attrs, row.get::<String>(3)?.unwrap_or_default());
+            r.hash = hash; // keep the stored key even if hashing ever changes
+            resources.insert(hash, Arc::new(r));
+        }
+    }
+    for (s, hash) in out.iter_mut().zip(resource_hashes) {
+        if let Some(r) = resources.get(&hash) {
+            s.resource = r.clone();
+        }
     }
     Ok(out)
 }
