@@ -216,6 +216,25 @@ impl<'a> Columns<'a> {
         Ok(t.len())
     }
 
+    /// Like [`insert`](Self::insert), returning the (trace_id, span_id) of every row inserted
+    /// (`suffix` may skip rows, e.g. `ON CONFLICT DO NOTHING`).
+    pub fn insert_span_keys(
+        self,
+        client: &mut SpiClient<'_>,
+        table: &str,
+        suffix: &str,
+    ) -> SpiResult<Vec<([u8; 16], i64)>> {
+        let sql = self.insert_sql(table, &format!("{suffix} RETURNING trace_id, span_id"), 0);
+        let t = execute_cached(client, &sql, &self.into_args())?;
+        let mut out = Vec::with_capacity(t.len());
+        for row in t {
+            if let (Some(tr), Some(s)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) {
+                out.push((trace_id(&tr), s));
+            }
+        }
+        Ok(out)
+    }
+
     /// Like [`insert`](Self::insert) but with a custom statement over `u(...)`:
     /// `{unnest}` in `template` is replaced by `unnest(...) AS u(cols)`.
     pub fn run(self, client: &mut SpiClient<'_>, template: &str) -> SpiResult<usize> {

@@ -157,6 +157,21 @@ fn random_requests_in_random_order_store_what_whole_ingest_stores() {
                 assert_eq!(r.error, None, "{} (seed {seed})", c.name);
             }
         }
+        // Trace rows add up what each request inserted: they agree with their spans.
+        let off: i64 = parts
+            .query_one(
+                "SELECT count(*) FROM agenttrace.traces t
+                   JOIN LATERAL (SELECT count(*) AS n, count(*) FILTER (WHERE s.status_code = 2 OR s.is_error) AS e,
+                                        min(s.start_time) AS st, max(s.end_time) AS en
+                                   FROM agenttrace.spans s WHERE s.trace_id = t.trace_id) a ON true
+                  WHERE (t.span_count, t.error_count, t.start_time, t.end_time) IS DISTINCT FROM (a.n::int, a.e::int, a.st, a.en)",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if off != 0 {
+            failures.push(format!("seed {seed}: {off} traces rows do not add up their spans"));
+        }
         for stage in ["random requests", "then renormalize()"] {
             if stage != "random requests" {
                 parts.query_one("SELECT agenttrace.renormalize()", &[]).unwrap();

@@ -185,6 +185,9 @@ fn main() {
         }
     }
     db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
+    if largest.0 == 0 {
+        return;
+    }
     println!(
         "peak backend memory, normalized, {}-span runs in {}-span requests: VmHWM {:.0} MiB (shared buffers touched included), private {:.0} MiB",
         largest.0, largest.1, largest.2 .0, largest.2 .1

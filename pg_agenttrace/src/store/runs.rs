@@ -1,0 +1,454 @@
+//! Run state: which run each trace belongs to (stitching over span links, set-up traces and
+//! runs already stored) and the `traces` rows.
+use std::collections::{HashMap, HashSet};
+
+use agenttrace_core::ids::TraceId;
+use agenttrace_core::model::SpanRecord;
+use agenttrace_core::rows::pg_micros;
+use agenttrace_core::runs::{is_setup_span, TraceShape, SETUP_ATTACH_WINDOW_NS};
+use pgrx::spi::{SpiClient, SpiResult};
+
+use super::uuids;
+use crate::columns::{execute_cached, timestamptz, trace_id, uuid, Columns};
+
+/// Stored run membership of `lookup`, widened to a fixed point over stored span links (a link
+/// whose two ends arrived in different requests joins their runs whichever side comes later).
+/// Returns (trace, run) pairs and (trace, linked trace) pairs: both mean "same run".
+pub(super) fn stored_closure(
+    client: &mut SpiClient<'_>,
+    lookup: &mut Vec<TraceId>,
+) -> SpiResult<Vec<(TraceId, TraceId)>> {
+    let mut pairs = Vec::new();
+    for _round in 0..4 {
+        pairs = stored_run_members(client, lookup)?;
+        let members: Vec<TraceId> = pairs.iter().map(|(t, _)| *t).collect();
+        let mut edges = Vec::new();
+        let mut grew = false;
+        let known: HashSet<TraceId> = lookup
+            .iter()
+            .copied()
+            .chain(members.iter().copied())
+            .collect();
+        for row in execute_cached(
+            client,
+            "SELECT l.trace_id, l.linked_trace_id FROM agenttrace.span_links l
+              WHERE (l.trace_id = ANY($1) OR l.linked_trace_id = ANY($1))
+                AND NOT l.attributes @> '{\"agenttrace.link.type\": \"replay_of\"}'",
+            &[uuids(&members).into()],
+        )? {
+            if let (Some(a), Some(b)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
+                let (a, b) = (trace_id(&a), trace_id(&b));
+                for t in [a, b] {
+                    if !known.contains(&t) && !lookup.contains(&t) {
+                        lookup.push(t);
+                        grew = true;
+                    }
+                }
+                edges.push((a, b));
+            }
+        }
+        pairs.extend(edges);
+        if !grew {
+            break;
+        }
+    }
+    lookup.sort_unstable();
+    lookup.dedup();
+    Ok(pairs)
+}
+
+/// trace -> run for stored traces whose trace id or run id is in `ids`, or that link to one of
+/// them, plus all traces of those runs (a run can only grow, so its members follow a merge).
+fn stored_run_members(
+    client: &mut SpiClient<'_>,
+    ids: &[TraceId],
+) -> SpiResult<Vec<(TraceId, TraceId)>> {
+    let mut out = Vec::new();
+    let t = execute_cached(
+        client,
+        "SELECT trace_id, run_id FROM agenttrace.traces
+          WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1) OR run_id = ANY($1)
+                           UNION
+                           -- stored spans that link to these traces (the link arrived before its target)
+                           SELECT t.run_id FROM agenttrace.span_links l JOIN agenttrace.traces t ON t.trace_id = l.trace_id
+                            WHERE l.linked_trace_id = ANY($1)
+                              AND NOT l.attributes @> '{\"agenttrace.link.type\": \"replay_of\"}')",
+        &[uuids(ids).into()],
+    )?;
+    for row in t {
+        if let (Some(tr), Some(run)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
+            out.push((trace_id(&tr), trace_id(&run)));
+        }
+    }
+    Ok(out)
+}
+
+/// Per batch trace: its process (resource), start, and whether it holds only setup spans.
+pub(super) fn trace_shapes(spans: &[SpanRecord]) -> Vec<TraceShape> {
+    let mut by_trace: HashMap<TraceId, TraceShape> = HashMap::new();
+    for s in spans {
+        let setup = is_setup_span(s);
+        let e = by_trace.entry(s.trace_id).or_insert(TraceShape {
+            trace_id: s.trace_id,
+            resource_hash: s.resource.hash,
+            start_ns: s.start_time_unix_nano,
+            setup_only: setup,
+        });
+        e.start_ns = e.start_ns.min(s.start_time_unix_nano);
+        e.setup_only &= setup;
+    }
+    by_trace.into_values().collect()
+}
+
+/// Setup partners already stored: for a setup trace, the first stored run trace of its process
+/// after it; for a run trace, stored setup traces of its process before it that no run has yet.
+pub(super) fn stored_setup_partners(
+    client: &mut SpiClient<'_>,
+    shapes: &[TraceShape],
+    paired_here: &[(TraceId, TraceId)],
+) -> SpiResult<Vec<(TraceId, TraceId)>> {
+    let paired: HashSet<TraceId> = paired_here.iter().map(|(s, _)| *s).collect();
+    let todo: Vec<&TraceShape> = shapes
+        .iter()
+        .filter(|t| !(t.setup_only && paired.contains(&t.trace_id)))
+        .collect();
+    if todo.is_empty() {
+        return Ok(Vec::new());
+    }
+    let window = format!("{} microseconds", SETUP_ATTACH_WINDOW_NS / 1000);
+    let sql = if crate::columns::citus_present() {
+        // Citus cannot join a distributed table laterally to unnest(): the same look-ups over the
+        // candidate traces of these processes and times, fetched first (intermediate results).
+        format!(
+            "WITH cand AS MATERIALIZED (
+                SELECT t.trace_id, t.run_id, t.resource_hash, t.start_time, t.is_setup FROM agenttrace.traces t
+                 WHERE t.resource_hash = ANY($2::int8[])
+                   AND t.start_time >= (SELECT min(x) FROM unnest($3::timestamptz[]) AS x) - interval '{window}'
+                   AND t.start_time <= (SELECT max(x) FROM unnest($3::timestamptz[]) AS x) + interval '{window}'),
+                  busy AS MATERIALIZED (
+                SELECT DISTINCT o.run_id FROM agenttrace.traces o
+                 WHERE NOT o.is_setup AND o.run_id IN (SELECT c.run_id FROM cand c WHERE c.is_setup))
+             SELECT u.trace_id, c.trace_id
+               FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
+               CROSS JOIN LATERAL (
+                    SELECT t.trace_id FROM cand t
+                     WHERE u.setup_only AND t.resource_hash = u.resource_hash AND NOT t.is_setup
+                       AND t.start_time >= u.start_time AND t.start_time <= u.start_time + interval '{window}'
+                     ORDER BY t.start_time LIMIT 1) c
+             UNION ALL
+             SELECT c.trace_id, u.trace_id
+               FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
+               CROSS JOIN LATERAL (
+                    SELECT t.trace_id FROM cand t
+                     WHERE NOT u.setup_only AND t.resource_hash = u.resource_hash AND t.is_setup
+                       AND t.start_time <= u.start_time AND t.start_time >= u.start_time - interval '{window}'
+                       AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.run_id = t.run_id)
+                     LIMIT 64) c"
+        )
+    } else {
+        format!(
+        "SELECT u.trace_id, c.trace_id
+           FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
+           CROSS JOIN LATERAL (
+                SELECT t.trace_id FROM agenttrace.traces t
+                 WHERE u.setup_only AND t.resource_hash = u.resource_hash AND NOT t.is_setup
+                   AND t.start_time >= u.start_time AND t.start_time <= u.start_time + interval '{window}'
+                 ORDER BY t.start_time LIMIT 1) c
+         UNION ALL
+         SELECT c.trace_id, u.trace_id
+           FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
+           CROSS JOIN LATERAL (
+                SELECT t.trace_id FROM agenttrace.traces t
+                 WHERE NOT u.setup_only AND t.resource_hash = u.resource_hash AND t.is_setup
+                   AND t.start_time <= u.start_time AND t.start_time >= u.start_time - interval '{window}'
+                   AND NOT EXISTS (SELECT 1 FROM agenttrace.traces o WHERE o.run_id = t.run_id AND NOT o.is_setup)
+                 LIMIT 64) c"
+        )
+    };
+    let mut out = Vec::new();
+    let t = execute_cached(
+        client,
+        sql.as_str(),
+        &[
+            todo.iter()
+                .map(|t| uuid(&t.trace_id))
+                .collect::<Vec<_>>()
+                .into(),
+            todo.iter()
+                .map(|t| t.resource_hash)
+                .collect::<Vec<_>>()
+                .into(),
+            todo.iter()
+                .map(|t| timestamptz(pg_micros(t.start_ns)))
+                .collect::<Vec<_>>()
+                .into(),
+            todo.iter().map(|t| t.setup_only).collect::<Vec<_>>().into(),
+        ],
+    )?;
+    for row in t {
+        if let (Some(a), Some(b)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
+            out.push((trace_id(&a), trace_id(&b)));
+        }
+    }
+    Ok(out)
+}
+
+/// Trace rows recomputed from the stored spans (a root that arrives late becomes the root).
+pub(super) fn upsert_traces(
+    client: &mut SpiClient<'_>,
+    traces: &[TraceId],
+    run_of: &dyn Fn(&TraceId) -> TraceId,
+    setup_only: &HashMap<TraceId, bool>,
+    merge_setup: bool,
+) -> SpiResult<()> {
+    let runs: Vec<pgrx::Uuid> = traces.iter().map(|t| uuid(&run_of(t))).collect();
+    let setup: Vec<bool> = traces
+        .iter()
+        .map(|t| setup_only.get(t).copied().unwrap_or(false))
+        .collect();
+    let setup_update = if merge_setup {
+        "t.is_setup AND EXCLUDED.is_setup"
+    } else {
+        "EXCLUDED.is_setup"
+    };
+    let sql = if crate::columns::citus_present() {
+        // Citus: no lateral joins of distributed tables to unnest(), and only immutable
+        // functions in DO UPDATE SET (EXCLUDED.updated_at is the same now()). The per-trace
+        // aggregates and roots are fetched first (intermediate results), then joined.
+        format!(
+            "WITH a AS MATERIALIZED (
+                SELECT s.trace_id, min(s.start_time) AS start_time, max(s.end_time) AS end_time, count(*)::int AS n,
+                       count(*) FILTER (WHERE s.status_code = 2 OR s.is_error)::int AS errors
+                  FROM agenttrace.spans s WHERE s.trace_id = ANY($1::uuid[]) GROUP BY s.trace_id),
+                  r AS MATERIALIZED (
+                SELECT DISTINCT ON (s.trace_id) s.trace_id, s.span_id, s.name, s.service_name, s.resource_hash
+                  FROM agenttrace.spans s WHERE s.trace_id = ANY($1::uuid[])
+                 ORDER BY s.trace_id, (s.parent_span_id IS NULL) DESC, s.start_time, s.duration_ns DESC)
+             INSERT INTO agenttrace.traces AS t
+                  (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
+             SELECT u.trace_id, u.run_id, r.service_name, r.resource_hash, u.is_setup, r.span_id, r.name, a.start_time, a.end_time, a.n, a.errors, now()
+               FROM {{unnest}}
+               JOIN a ON a.trace_id = u.trace_id
+               LEFT JOIN r ON r.trace_id = u.trace_id
+             ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
+                  resource_hash = EXCLUDED.resource_hash, is_setup = {setup_update},
+                  root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
+                  end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
+                  updated_at = EXCLUDED.updated_at"
+        )
+    } else {
+        format!(
+        "INSERT INTO agenttrace.traces AS t
+              (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
+         SELECT u.trace_id, u.run_id, r.service_name, r.resource_hash, u.is_setup, r.span_id, r.name, a.start_time, a.end_time, a.n, a.errors, now()
+           FROM {{unnest}}
+           CROSS JOIN LATERAL (SELECT min(s.start_time) AS start_time, max(s.end_time) AS end_time, count(*)::int AS n,
+                                      count(*) FILTER (WHERE s.status_code = 2 OR s.is_error)::int AS errors
+                                 FROM agenttrace.spans s WHERE s.trace_id = u.trace_id) a
+           LEFT JOIN LATERAL (SELECT s.span_id, s.name, s.service_name, s.resource_hash FROM agenttrace.spans s
+                               WHERE s.trace_id = u.trace_id
+                               ORDER BY (s.parent_span_id IS NULL) DESC, s.start_time, s.duration_ns DESC LIMIT 1) r ON true
+          WHERE a.n > 0
+         ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
+              resource_hash = EXCLUDED.resource_hash, is_setup = {setup_update},
+              root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
+              end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
+              updated_at = now()"
+        )
+    };
+    Columns::new()
+        .col("trace_id", "uuid", uuids(traces))
+        .col("run_id", "uuid", runs)
+        .col("is_setup", "bool", setup)
+        .run(client, &sql)?;
+    Ok(())
+}
+
+/// What a batch adds to one trace: its newly stored spans, summed up the way `traces` rows
+/// sum all of a trace's spans.
+#[derive(Clone, Debug)]
+pub(super) struct TraceAdd {
+    pub span_count: i32,
+    pub error_count: i32,
+    pub start_pg_micros: i64,
+    pub end_pg_micros: i64,
+    /// The best root candidate among the new spans: (is a root, start, duration), span id,
+    /// name, service name, resource hash.
+    pub root_key: (bool, i64, i64),
+    pub root_span_id: i64,
+    pub root_name: String,
+    pub root_service: String,
+    pub root_resource_hash: i64,
+}
+
+impl TraceAdd {
+    /// Whether `(is_root, start, duration)` comes before `other` in the order the full
+    /// recomputation picks a trace's root by: roots first, then earliest start, then longest.
+    fn before(a: (bool, i64, i64), b: (bool, i64, i64)) -> bool {
+        (!a.0, a.1, std::cmp::Reverse(a.2)) < (!b.0, b.1, std::cmp::Reverse(b.2))
+    }
+
+    /// A stored span of `trace` that now counts (+1) or no longer counts (-1) as an error.
+    pub fn add_errors(map: &mut HashMap<TraceId, TraceAdd>, trace: TraceId, delta: i32) {
+        map.entry(trace)
+            .or_insert(TraceAdd {
+                span_count: 0,
+                error_count: 0,
+                start_pg_micros: 0,
+                end_pg_micros: 0,
+                root_key: (false, i64::MAX, 0),
+                root_span_id: 0,
+                root_name: String::new(),
+                root_service: String::new(),
+                root_resource_hash: 0,
+            })
+            .error_count += delta;
+    }
+
+    pub fn add(map: &mut HashMap<TraceId, TraceAdd>, r: &agenttrace_core::rows::SpanRow) {
+        let key = (
+            r.parent_span_id.is_none(),
+            r.start_time_pg_micros,
+            r.duration_ns,
+        );
+        let err = (r.status_code == 2 || r.is_error) as i32;
+        match map.get_mut(&r.trace_id) {
+            Some(t) => {
+                if t.span_count == 0 {
+                    // Only error changes so far (see add_errors): these are the first spans.
+                    t.start_pg_micros = r.start_time_pg_micros;
+                    t.end_pg_micros = r.end_time_pg_micros;
+                }
+                t.span_count += 1;
+                t.error_count += err;
+                t.start_pg_micros = t.start_pg_micros.min(r.start_time_pg_micros);
+                t.end_pg_micros = t.end_pg_micros.max(r.end_time_pg_micros);
+                if t.span_count == 1 || Self::before(key, t.root_key) {
+                    t.root_key = key;
+                    t.root_span_id = r.span_id;
+                    t.root_name = r.name.clone();
+                    t.root_service = r.service_name.clone();
+                    t.root_resource_hash = r.resource_hash;
+                }
+            }
+            None => {
+                map.insert(
+                    r.trace_id,
+                    TraceAdd {
+                        span_count: 1,
+                        error_count: err,
+                        start_pg_micros: r.start_time_pg_micros,
+                        end_pg_micros: r.end_time_pg_micros,
+                        root_key: key,
+                        root_span_id: r.span_id,
+                        root_name: r.name.clone(),
+                        root_service: r.service_name.clone(),
+                        root_resource_hash: r.resource_hash,
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// Trace rows updated from what this batch added (`added`), without reading the trace's other
+/// spans: counts and times add up, and the stored root stays unless a new span comes before it
+/// (looked up by key); error counts also take the stored spans whose error flag changed (in
+/// `added` too). `full` traces (renormalize()) are recomputed from their spans by [`upsert_traces`].
+pub(super) fn upsert_traces_incremental(
+    client: &mut SpiClient<'_>,
+    traces: &[TraceId],
+    run_of: &dyn Fn(&TraceId) -> TraceId,
+    setup_only: &HashMap<TraceId, bool>,
+    merge_setup: bool,
+    added: &HashMap<TraceId, TraceAdd>,
+    full: &HashSet<TraceId>,
+) -> SpiResult<()> {
+    // Citus: the keyed read-modify-write below joins distributed tables laterally; recompute
+    // every trace from its spans there (the Citus form of upsert_traces).
+    let citus = crate::columns::citus_present();
+    let (full_traces, inc): (Vec<TraceId>, Vec<TraceId>) =
+        traces.iter().copied().partition(|t| citus || full.contains(t));
+    if !full_traces.is_empty() {
+        upsert_traces(client, &full_traces, run_of, setup_only, merge_setup)?;
+    }
+    if inc.is_empty() {
+        return Ok(());
+    }
+    let setup_update = if merge_setup {
+        "t.is_setup AND EXCLUDED.is_setup"
+    } else {
+        "EXCLUDED.is_setup"
+    };
+    // The stored row `o` and its root `cr` are read by key (the trace's lock is held); a trace
+    // this batch added nothing to (n = 0) keeps its sums and root, only its run and set-up flag
+    // change; one not stored yet is inserted only if it has spans. On a tie the stored root stays.
+    let sql = format!(
+        "INSERT INTO agenttrace.traces AS t
+              (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
+         SELECT u.trace_id, u.run_id,
+                CASE WHEN k.keep THEN o.service_name ELSE u.service_name END,
+                CASE WHEN k.keep THEN o.resource_hash ELSE u.resource_hash END,
+                u.is_setup,
+                CASE WHEN k.keep THEN o.root_span_id ELSE u.root_span_id END,
+                CASE WHEN k.keep THEN o.root_name ELSE u.root_name END,
+                CASE WHEN o.trace_id IS NULL THEN u.start_time WHEN u.n = 0 THEN o.start_time ELSE least(o.start_time, u.start_time) END,
+                CASE WHEN o.trace_id IS NULL THEN u.end_time WHEN u.n = 0 THEN o.end_time ELSE greatest(o.end_time, u.end_time) END,
+                coalesce(o.span_count, 0) + u.n, coalesce(o.error_count, 0) + u.errors, now()
+           FROM {{unnest}}
+           LEFT JOIN agenttrace.traces o ON o.trace_id = u.trace_id
+           LEFT JOIN LATERAL (SELECT r.parent_span_id IS NULL AS is_root, r.start_time, r.duration_ns FROM agenttrace.spans r
+                               WHERE r.trace_id = o.trace_id AND r.span_id = o.root_span_id
+                               ORDER BY (r.parent_span_id IS NULL) DESC, r.start_time, r.duration_ns DESC LIMIT 1) cr ON true
+          CROSS JOIN LATERAL (SELECT o.trace_id IS NOT NULL AND (u.n = 0 OR (cr.start_time IS NOT NULL
+                                 AND (NOT cr.is_root, cr.start_time, -cr.duration_ns) <= (NOT u.root_is_root, u.root_start, -u.root_duration)))
+                              AS keep) k
+          WHERE u.n > 0 OR o.trace_id IS NOT NULL
+         ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
+              resource_hash = EXCLUDED.resource_hash, is_setup = {setup_update},
+              root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
+              end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
+              updated_at = now()"
+    );
+    let rows: Vec<(TraceId, Option<&TraceAdd>)> = inc.iter().map(|t| (*t, added.get(t))).collect();
+    let time = |t: Option<i64>| t.map(timestamptz);
+    Columns::new()
+        .map("trace_id", "uuid", &rows, |(t, _)| uuid(t))
+        .map("run_id", "uuid", &rows, |(t, _)| uuid(&run_of(t)))
+        .map("is_setup", "bool", &rows, |(t, _)| {
+            setup_only.get(t).copied().unwrap_or(false)
+        })
+        .map("n", "int4", &rows, |(_, a)| a.map_or(0, |a| a.span_count))
+        .map("errors", "int4", &rows, |(_, a)| {
+            a.map_or(0, |a| a.error_count)
+        })
+        .map("start_time", "timestamptz", &rows, |(_, a)| {
+            time(a.map(|a| a.start_pg_micros))
+        })
+        .map("end_time", "timestamptz", &rows, |(_, a)| {
+            time(a.map(|a| a.end_pg_micros))
+        })
+        .map("root_is_root", "bool", &rows, |(_, a)| {
+            a.map(|a| a.root_key.0)
+        })
+        .map("root_start", "timestamptz", &rows, |(_, a)| {
+            time(a.map(|a| a.root_key.1))
+        })
+        .map("root_duration", "int8", &rows, |(_, a)| {
+            a.map(|a| a.root_key.2)
+        })
+        .map("root_span_id", "int8", &rows, |(_, a)| {
+            a.map(|a| a.root_span_id)
+        })
+        .map("root_name", "text", &rows, |(_, a)| {
+            a.map(|a| a.root_name.clone())
+        })
+        .map("service_name", "text", &rows, |(_, a)| {
+            a.map(|a| a.root_service.clone())
+        })
+        .map("resource_hash", "int8", &rows, |(_, a)| {
+            a.map(|a| a.root_resource_hash)
+        })
+        .run(client, &sql)?;
+    Ok(())
+}
