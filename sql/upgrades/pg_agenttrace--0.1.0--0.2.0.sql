@@ -598,7 +598,8 @@ COMMENT ON FUNCTION judge_record(uuid, text, text, timestamptz, bigint) IS
 -- Functions rewritten in 0.2.0 so they also run on Citus (same results on a single node):
 -- checkpoint_rows/checkpoints/state_at are PL/pgSQL (Citus cannot plan parameters of SQL functions
 -- on distributed tables), apply_retention/set_retention keep updated_at from EXCLUDED (the same
--- now()), search_runs writes its trigram threshold into the query on Citus.
+-- now(); apply_retention's definition is the one in the logs section above), search_runs writes its
+-- trigram threshold into the query on Citus.
 CREATE OR REPLACE FUNCTION checkpoint_rows(run_id uuid)
 RETURNS TABLE (checkpoint_id bigint, "time" timestamptz, kind text, agent_name text, step integer,
                trace_id uuid, span_id bigint, state jsonb)
@@ -693,83 +694,6 @@ BEGIN
                                   WHERE t.run_id = $1 AND t.start_time + make_interval(secs => t.duration_ns / 1e9) <= p.t))
     END
     );
-END
-$$;
-
-CREATE OR REPLACE FUNCTION apply_retention(keep interval DEFAULT NULL)
-RETURNS TABLE (table_name text, rows_removed bigint)
-LANGUAGE plpgsql
-SET search_path = agenttrace, pg_catalog, pg_temp
-AS $$
-DECLARE
-    cfg jsonb := (SELECT value FROM agenttrace.settings WHERE key = 'retention');
-    k interval := coalesce(keep, (cfg->>'keep')::interval);
-    dl interval := coalesce((cfg->>'dead_letters')::interval, k);
-    cutoff timestamptz;
-    tsdb name := (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = 'timescaledb');
-    is_hyper boolean := false;
-    n bigint;
-    t text;
-BEGIN
-    IF k IS NULL THEN
-        RAISE EXCEPTION 'no retention period set'
-            USING ERRCODE = '22023', HINT = 'SELECT agenttrace.set_retention(interval ''30 days''), or pass keep.';
-    END IF;
-    cutoff := now() - k;
-    -- Runs that ended before the cutoff go as a whole: derived rows first, keyed by run.
-    CREATE TEMP TABLE IF NOT EXISTS agenttrace_expired_runs (run_id uuid PRIMARY KEY) ON COMMIT DROP;
-    TRUNCATE agenttrace_expired_runs;
-    INSERT INTO agenttrace_expired_runs SELECT r.run_id FROM agenttrace.run_summaries r WHERE r.end_time < cutoff;
-    FOREACH t IN ARRAY ARRAY['agents', 'agent_messages', 'checkpoints', 'run_search', 'failure_annotations', 'mast_runs'] LOOP
-        IF to_regclass('agenttrace.' || t) IS NOT NULL THEN
-            EXECUTE format('DELETE FROM agenttrace.%I x USING agenttrace_expired_runs e WHERE x.run_id = e.run_id', t);
-            GET DIAGNOSTICS n = ROW_COUNT;
-            table_name := t; rows_removed := n; RETURN NEXT;
-        END IF;
-    END LOOP;
-    DELETE FROM agenttrace.run_summaries r USING agenttrace_expired_runs e WHERE r.run_id = e.run_id;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'run_summaries'; rows_removed := n; RETURN NEXT;
-
-    DELETE FROM agenttrace.tool_calls WHERE start_time < cutoff;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'tool_calls'; rows_removed := n; RETURN NEXT;
-    DELETE FROM agenttrace.span_events WHERE time < cutoff;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'span_events'; rows_removed := n; RETURN NEXT;
-    DELETE FROM agenttrace.span_links l USING agenttrace.traces tr WHERE l.trace_id = tr.trace_id AND tr.end_time < cutoff;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'span_links'; rows_removed := n; RETURN NEXT;
-    DELETE FROM agenttrace.traces WHERE end_time < cutoff;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'traces'; rows_removed := n; RETURN NEXT;
-
-    -- Spans: whole chunks on a hypertable (cheap, no dead tuples), a plain DELETE otherwise.
-    IF tsdb IS NOT NULL THEN
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables
-                                 WHERE hypertable_schema = ''agenttrace'' AND hypertable_name = ''spans'')' INTO is_hyper;
-    END IF;
-    IF is_hyper THEN
-        EXECUTE format('SELECT count(*) FROM %I.drop_chunks(''agenttrace.spans'', older_than => $1)', tsdb) INTO n USING cutoff;
-        table_name := 'spans (chunks dropped)'; rows_removed := n; RETURN NEXT;
-    ELSE
-        DELETE FROM agenttrace.spans WHERE start_time < cutoff;
-        GET DIAGNOSTICS n = ROW_COUNT; table_name := 'spans'; rows_removed := n; RETURN NEXT;
-    END IF;
-
-    -- Log records: chunks on a hypertable, a DELETE otherwise.
-    is_hyper := false;
-    IF tsdb IS NOT NULL THEN
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables
-                                 WHERE hypertable_schema = ''agenttrace'' AND hypertable_name = ''log_records'')' INTO is_hyper;
-    END IF;
-    IF is_hyper THEN
-        EXECUTE format('SELECT count(*) FROM %I.drop_chunks(''agenttrace.log_records'', older_than => $1)', tsdb) INTO n USING cutoff;
-        table_name := 'log_records (chunks dropped)'; rows_removed := n; RETURN NEXT;
-    ELSE
-        DELETE FROM agenttrace.log_records WHERE time < cutoff;
-        GET DIAGNOSTICS n = ROW_COUNT; table_name := 'log_records'; rows_removed := n; RETURN NEXT;
-    END IF;
-
-    DELETE FROM agenttrace.dead_letters WHERE received_at < now() - dl;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'dead_letters'; rows_removed := n; RETURN NEXT;
-    INSERT INTO agenttrace.settings (key, value) VALUES ('retention_last_applied', to_jsonb(now()))
-        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at;
 END
 $$;
 
