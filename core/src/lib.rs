@@ -6,6 +6,7 @@
 //!   per-span facts and per-run agents, messages, tool calls and outcome.
 pub mod corpus;
 pub mod graph;
+pub mod incremental;
 pub mod ids;
 pub mod logs;
 pub mod mast;

@@ -140,6 +140,13 @@ pub fn extract_checkpoints(spans: &[SpanRecord], facts: &[SpanFacts]) -> Vec<Che
     out
 }
 
+/// Whether [`extract_checkpoints`] finds a checkpoint in this span.
+pub fn yields_checkpoint(s: &SpanRecord, f: &SpanFacts) -> bool {
+    s.events.iter().any(|e| e.name == CHECKPOINT_EVENT)
+        || s.attributes.contains_key(CHECKPOINT_STATE_ATTR)
+        || (f.graph_node.is_some() && f.graph_step.is_some() && matches!(f.category, SpanCategory::Chain | SpanCategory::Agent))
+}
+
 /// The state of a lazily stored checkpoint (`agent_turn`, `llm_input`), rebuilt from its span.
 pub fn span_state(kind: &str, agent: Option<&str>, f: &SpanFacts) -> Value {
     match kind {

@@ -237,7 +237,7 @@ pub fn search_words(document: &str) -> String {
 /// Totals of one run over all its spans, for `run_summaries`. Ingest has every span of a run in
 /// memory (new ones and those stored before), so it sums them here instead of reading the run's
 /// spans back from the table.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunTotals {
     pub start_pg_micros: Option<i64>,
     pub end_pg_micros: Option<i64>,

@@ -22,7 +22,7 @@ mod langsmith;
 pub mod messages;
 mod openai_agents;
 mod openinference;
-mod run;
+pub(crate) mod run;
 mod traceloop;
 mod util;
 
@@ -174,7 +174,7 @@ pub struct SpanFacts {
 }
 
 /// One agent of one run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct AgentSummary {
     pub agent_name: String,
     pub agent_id: Option<String>,
@@ -190,7 +190,7 @@ pub struct AgentSummary {
     pub last_seen_ns: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     Handoff,
@@ -213,7 +213,7 @@ impl MessageKind {
 }
 
 /// Work or a message passed from one agent to another, in run order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct AgentMessage {
     /// 0-based order within the run.
     pub seq: i32,
@@ -244,7 +244,7 @@ pub struct ToolCall {
     pub duration_ns: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeStatus {
     #[default]
@@ -264,7 +264,7 @@ impl OutcomeStatus {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct RunOutcome {
     pub status: OutcomeStatus,
     pub reason: Option<String>,
@@ -282,6 +282,8 @@ pub struct RunAnalysis {
     pub messages: Vec<AgentMessage>,
     pub tool_calls: Vec<ToolCall>,
     pub outcome: RunOutcome,
+    /// What incremental ingest keeps of the analysis ([`crate::incremental::RunState`]).
+    pub sketch: crate::incremental::RunSketch,
 }
 
 /// Facts of a single span. Never panics, whatever the attribute values.

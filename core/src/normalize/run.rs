@@ -2,7 +2,7 @@
 //!
 //! Everything here is O(n log n) in the number of spans, iterative (parent chains may be cyclic
 //! or dangling in hostile input) and panic-free.
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::util::{truncate, MAX_EXCERPT};
@@ -11,6 +11,7 @@ use super::{
     SpanFacts, ToolCall,
 };
 use crate::ids::{SpanId, TraceId};
+use crate::incremental::{AgentAcc, OrderKey, RunSketch};
 use crate::model::SpanRecord;
 
 /// FxHash-style hasher for the run-local maps (span ids, agent names): no DoS exposure across
@@ -65,7 +66,7 @@ struct Ctx<'a> {
     order: Vec<usize>,
 }
 
-fn excerpt(t: Option<&String>) -> Option<String> {
+pub(crate) fn excerpt(t: Option<&String>) -> Option<String> {
     t.map(|t| truncate(t.trim(), MAX_EXCERPT)).filter(|t| !t.is_empty())
 }
 
@@ -81,8 +82,10 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
         .enumerate()
         .map(|(i, s)| s.parent_span_id.and_then(|p| index.get(&(s.trace_id, p)).copied()).filter(|&p| p != i))
         .collect();
+    // Time order, ties broken by the ids as stored (never by arrival): whatever order the spans
+    // come in, the same analysis (what incremental ingest relies on).
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&i| (spans[i].start_time_unix_nano, std::cmp::Reverse(spans[i].end_time_unix_nano), i));
+    order.sort_by_key(|&i| (OrderKey::of(&spans[i]), i));
     let owner = owners(&facts, &parent);
     let mut cx = Ctx { spans, facts, parent, owner, order };
     demote_tool_nodes(&mut cx);
@@ -90,9 +93,11 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let turns = turns(&cx);
     let tool_calls = tool_calls(&cx);
     let messages = messages(&cx, &turns, &index);
-    let agents = agents(&cx);
-    let framework = run_framework(&cx.facts);
+    let agent_accs = agent_accs(&cx);
+    let agents = summaries(&agent_accs);
+    let framework = run_framework(cx.facts.iter().filter_map(|f| f.framework.as_deref()));
     let outcome = outcome(&cx, &turns, &messages);
+    let sketch = sketch(&cx, &turns, &messages, &outcome, agent_accs);
     // Every span names the agent it worked for (its own, else the nearest agent ancestor's), so
     // per-span queries (tokens per agent, an LLM call's agent) need no tree walk.
     let Ctx { mut facts, owner, .. } = cx;
@@ -101,7 +106,7 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
             f.agent_name = o;
         }
     }
-    RunAnalysis { facts, framework, agents, messages, tool_calls, outcome }
+    RunAnalysis { facts, framework, agents, messages, tool_calls, outcome, sketch }
 }
 
 /// Own agent, else the nearest ancestor's; memoised, iterative, cycle-safe.
@@ -266,7 +271,7 @@ fn tool_calls(cx: &Ctx) -> Vec<ToolCall> {
     out
 }
 
-fn message_kind_for(framework: Option<&str>) -> MessageKind {
+pub(crate) fn message_kind_for(framework: Option<&str>) -> MessageKind {
     match framework {
         Some("autogen" | "ag2") => MessageKind::Message,
         _ => MessageKind::Handoff,
@@ -371,87 +376,53 @@ fn messages(cx: &Ctx, turns: &[Turn], index: &FxMap<(TraceId, SpanId), usize>) -
     out
 }
 
-fn agents(cx: &Ctx) -> Vec<AgentSummary> {
-    let mut by: FxMap<&str, AgentSummary> = FxMap::default();
-    let mut agent_tokens: FxMap<&str, (i64, i64)> = FxMap::default();
+/// Each agent's counters, folded over its spans with the same rules incremental ingest uses
+/// ([`AgentAcc::absorb`]).
+fn agent_accs(cx: &Ctx) -> BTreeMap<String, AgentAcc> {
+    let mut by: BTreeMap<String, AgentAcc> = BTreeMap::new();
     for &i in &cx.order {
         let Some(a) = &cx.owner[i] else { continue };
         let f = &cx.facts[i];
-        let s = &cx.spans[i];
-        let e = by.entry(a.as_str()).or_insert_with(|| AgentSummary {
-            agent_name: a.clone(),
-            first_seen_ns: s.start_time_unix_nano,
-            ..Default::default()
-        });
-        e.span_count += 1;
-        e.first_seen_ns = e.first_seen_ns.min(s.start_time_unix_nano);
-        e.last_seen_ns = e.last_seen_ns.max(s.end_time_unix_nano);
-        if f.is_error {
-            e.errors += 1;
-        }
-        if e.framework.is_none() {
-            e.framework = f.framework.clone();
-        }
-        if f.agent_name.as_ref() == Some(a) {
-            if e.role.is_none() {
-                e.role = f.agent_role.clone();
-            }
-            if e.agent_id.is_none() {
-                e.agent_id = f.agent_id.clone();
-            }
-        }
-        let dup_of_parent = cx.parent[i].is_some_and(|p| cx.facts[p].category == f.category);
-        match f.category {
-            SpanCategory::Llm if !dup_of_parent => {
-                e.llm_calls += 1;
-                // Saturating: token counts are sender-controlled (i64::MAX twice overflowed,
-                // a panic with overflow checks on; issue #8, fuzz target normalize_structured).
-                e.input_tokens = e.input_tokens.saturating_add(f.input_tokens.unwrap_or(0).max(0));
-                e.output_tokens = e.output_tokens.saturating_add(f.output_tokens.unwrap_or(0).max(0));
-            }
-            SpanCategory::Tool if !(dup_of_parent && cx.parent[i].is_some_and(|p| cx.facts[p].tool_name == f.tool_name)) => {
-                e.tool_calls += 1
-            }
-            SpanCategory::Agent | SpanCategory::Chain if f.agent_name.as_ref() == Some(a) => {
-                let t = agent_tokens.entry(a.as_str()).or_default();
-                t.0 = t.0.saturating_add(f.input_tokens.unwrap_or(0).max(0));
-                t.1 = t.1.saturating_add(f.output_tokens.unwrap_or(0).max(0));
-            }
-            _ => {}
-        }
+        let parent = cx.parent[i].map(|p| (cx.facts[p].category, cx.facts[p].tool_name.as_deref()));
+        let acc = match by.get_mut(a.as_str()) {
+            Some(acc) => acc,
+            None => by.entry(a.clone()).or_default(),
+        };
+        acc.absorb(OrderKey::of(&cx.spans[i]), cx.spans[i].end_time_unix_nano, f.into(), a, parent);
     }
-    let mut out: Vec<AgentSummary> = by.into_values().collect();
-    for a in &mut out {
-        if a.llm_calls == 0 {
-            // No model spans (uninstrumented client): fall back to usage reported on agent spans.
-            if let Some((i, o)) = agent_tokens.get(a.agent_name.as_str()) {
-                a.input_tokens = *i;
-                a.output_tokens = *o;
-            }
-        }
-    }
+    by
+}
+
+fn summaries(accs: &BTreeMap<String, AgentAcc>) -> Vec<AgentSummary> {
+    let mut out: Vec<AgentSummary> = accs.iter().map(|(name, acc)| acc.summary(name)).collect();
     out.sort_by(|a, b| a.first_seen_ns.cmp(&b.first_seen_ns).then_with(|| a.agent_name.cmp(&b.agent_name)));
     out
 }
 
-fn run_framework(facts: &[SpanFacts]) -> Option<String> {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for f in facts {
-        let Some(fw) = f.framework.as_deref() else { continue };
-        match counts.iter_mut().find(|(n, _)| *n == fw) {
-            Some(c) => c.1 += 1,
-            None => counts.push((fw, 1)),
-        }
+/// The framework most spans name; on a tie the first by name (never by arrival order).
+pub(crate) fn run_framework<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for n in names {
+        *counts.entry(n).or_default() += 1;
     }
-    counts.iter().max_by_key(|(_, c)| *c).map(|(n, _)| n.to_string())
+    counts.iter().fold(None::<(&str, u64)>, |best, (n, c)| match best {
+        Some((_, bc)) if bc >= *c => best,
+        _ => Some((n, *c)),
+    })
+    .map(|(n, _)| n.to_string())
 }
 
-fn reason_of(f: &SpanFacts) -> Option<String> {
-    let msg = f.error_message.as_deref().map(super::util::first_line).filter(|m| !m.is_empty());
-    match (&f.error_type, msg) {
+pub(crate) fn reason_of(f: &SpanFacts) -> Option<String> {
+    reason_from(f.error_type.as_deref(), f.error_message.as_deref())
+}
+
+/// A failure's reason from its error type and the first line of its message.
+pub(crate) fn reason_from(error_type: Option<&str>, message: Option<&str>) -> Option<String> {
+    let msg = message.map(super::util::first_line).filter(|m| !m.is_empty());
+    match (error_type, msg) {
         (Some(t), Some(m)) if *t != m => Some(format!("{t}: {m}")),
         (_, Some(m)) => Some(m),
-        (Some(t), None) => Some(t.clone()),
+        (Some(t), None) => Some(t.to_string()),
         _ => None,
     }
 }
@@ -546,6 +517,77 @@ fn outcome(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage]) -> RunOutcome {
     let agent = cx.owner[decisive].clone().or_else(|| last_turn_before(turns, cx.spans[decisive].end_time_unix_nano));
     let reason = reason_of(&cx.facts[decisive]).or_else(|| fail_roots.iter().find_map(|&r| reason_of(&cx.facts[r])));
     RunOutcome { status: OutcomeStatus::Failure, reason, failing_agent: agent, failing_span: span_ref(decisive) }
+}
+
+/// What incremental ingest keeps of this analysis to extend it without the run's spans
+/// ([`crate::incremental`]): built here, from the same context, so both paths agree.
+fn sketch(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage], outcome: &RunOutcome, agents: BTreeMap<String, AgentAcc>) -> RunSketch {
+    let n = cx.spans.len();
+    let key = |i: usize| OrderKey::of(&cx.spans[i]);
+    let mut sk = RunSketch { agents, ..Default::default() };
+    let top = |t: &Turn| crate::incremental::TopTurn {
+        agent: t.agent.clone(),
+        key: key(t.idx),
+        input: excerpt(cx.facts[t.idx].input_text.as_ref()),
+        output: excerpt(cx.facts[t.idx].output_text.as_ref()),
+    };
+    sk.max_turn = turns.last().map(|t| key(t.idx));
+    sk.first_top = turns.iter().find(|t| t.caller.is_none()).map(top);
+    sk.last_top = turns.iter().rev().find(|t| t.caller.is_none()).map(top);
+    sk.messages = messages.len().min(i32::MAX as usize) as i32;
+    sk.last_message_ns = messages.last().map(|m| m.time_ns);
+    sk.entry = messages.iter().find(|m| m.from_agent.is_none()).map(|m| m.content.clone());
+    let mut has_checkpoint_input = false;
+    for &i in &cx.order {
+        let (s, f) = (&cx.spans[i], &cx.facts[i]);
+        if let Some(fw) = &f.framework {
+            *sk.frameworks.entry(fw.clone()).or_default() += 1;
+        }
+        if sk.first_input.is_none() && f.category != SpanCategory::Llm {
+            if let Some(t) = &f.input_text {
+                sk.first_input = Some((key(i), excerpt(Some(t))));
+            }
+        }
+        if f.category == SpanCategory::Handoff
+            || (f.message_kind.is_some() && f.recipient.is_some())
+            || f.stop_reason.is_some()
+            || f.control.is_some()
+        {
+            sk.blocked = true;
+        }
+        has_checkpoint_input |= crate::replay::yields_checkpoint(s, f);
+        sk.search.add_span(s, f);
+        if (s.parent_span_id.is_none() || f.category == SpanCategory::Agent) && f.output_text.is_some() {
+            sk.search.add_output(s, f);
+        }
+        if !f.is_error && matches!(f.category, SpanCategory::Agent | SpanCategory::Llm) {
+            sk.errors.last_healthy = Some(sk.errors.last_healthy.map_or(s.start_time_unix_nano, |h| h.max(s.start_time_unix_nano)));
+        }
+    }
+    // Demoted tool nodes, replays and checkpoints: handled by whole-run analysis only.
+    sk.blocked |= has_checkpoint_input || crate::replay::replay_origin(cx.spans).is_some();
+    sk.blocked |= sk.agents.values().any(AgentAcc::is_tool_node);
+    for m in messages {
+        sk.search.add_message(m.content.as_deref());
+    }
+    for i in (0..n).filter(|&i| cx.facts[i].is_error) {
+        sk.errors.count += 1;
+        if cx.parent[i].is_none() {
+            if let Some(p) = cx.spans[i].parent_span_id {
+                sk.errors.pending_parents.insert((cx.spans[i].trace_id, p));
+            }
+        }
+        let end = cx.spans[i].end_time_unix_nano;
+        if sk.errors.last_healthy.is_none_or(|h| h < end) {
+            sk.errors.min_unrecovered_end = Some(sk.errors.min_unrecovered_end.map_or(end, |m| m.min(end)));
+        }
+    }
+    if let Some((t, s)) = outcome.failing_span {
+        sk.errors.owner_from_turns =
+            cx.spans.iter().position(|x| x.trace_id == t && x.span_id == s).is_some_and(|i| cx.owner[i].is_none());
+    }
+    sk.outcome = outcome.clone();
+    sk
 }
 
 #[cfg(test)]
