@@ -1,6 +1,7 @@
 //! Realistic generated agent runs: GenAI-semconv spans of a supervisor and worker agents with
 //! model calls (chat messages as JSON, token usage), tool calls and handoffs, grouped into
-//! export requests the way an SDK's BatchSpanProcessor sends them.
+//! export requests the way an SDK's BatchSpanProcessor sends them: spans in the order they end
+//! (children before their parent, the root of a run last), `batch` spans per request.
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
@@ -37,6 +38,11 @@ const AGENTS: &[&str] = &["supervisor", "researcher", "analyst", "coder", "revie
 const TOOLS: &[&str] = &["web_search", "lookup_fact", "run_python", "read_file", "sql_query"];
 
 /// One run of about `spans_per_run` spans; ids derived from `run_no` and `seed` so every run is new.
+///
+/// The spans come in the order they end, as a BatchSpanProcessor exports them: per agent turn its
+/// model and tool spans (in time order), then that turn's `invoke_agent` span; then the next turn;
+/// the root `invoke_agent team` span, which ends last, at the very end. End times never decrease
+/// along the returned vector.
 pub fn run_spans(rng: &mut Rng, run_no: u64, seed: u64, spans_per_run: usize, start_ns: u64) -> Vec<Span> {
     let mut trace_id = [0u8; 16];
     trace_id[..8].copy_from_slice(&seed.to_be_bytes());
@@ -52,8 +58,7 @@ pub fn run_spans(rng: &mut Rng, run_no: u64, seed: u64, spans_per_run: usize, st
     let root_id = new_id();
     let mut t = start_ns;
     let mut turns = 0usize;
-    let mut children = Vec::new();
-    while spans.len() + children.len() + 1 < spans_per_run {
+    while spans.len() + 1 < spans_per_run {
         let agent = AGENTS[(turns % AGENTS.len()).max(usize::from(turns > 0))];
         turns += 1;
         let agent_id = new_id();
@@ -94,7 +99,7 @@ pub fn run_spans(rng: &mut Rng, run_no: u64, seed: u64, spans_per_run: usize, st
                 ..Default::default()
             });
             t = llm_start + dur;
-            if inner.len() + spans.len() + children.len() + 3 < spans_per_run && call < 2 {
+            if inner.len() + spans.len() + 3 < spans_per_run && call < 2 {
                 let tool = TOOLS[rng.below(TOOLS.len() as u64) as usize];
                 let tdur = 5_000_000 + rng.below(300_000_000);
                 let failed = rng.below(50) == 0;
@@ -133,7 +138,9 @@ pub fn run_spans(rng: &mut Rng, run_no: u64, seed: u64, spans_per_run: usize, st
         if turns > 1 {
             agent_attrs.push(s("gen_ai.handoff.from_agent", "supervisor"));
         }
-        children.push(Span {
+        // end order: the turn's model and tool spans, then the agent span that encloses them
+        spans.extend(inner);
+        spans.push(Span {
             trace_id: trace_id.to_vec(),
             span_id: agent_id,
             parent_span_id: root_id.clone(),
@@ -144,10 +151,8 @@ pub fn run_spans(rng: &mut Rng, run_no: u64, seed: u64, spans_per_run: usize, st
             attributes: agent_attrs,
             ..Default::default()
         });
-        spans.extend(inner);
         t += 1_000_000;
     }
-    spans.extend(children);
     spans.push(Span {
         trace_id: trace_id.to_vec(),
         span_id: root_id,
@@ -189,4 +194,35 @@ pub fn requests(total: usize, batch: usize, spans_per_run: usize, seed: u64) -> 
             }],
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// The spans of a run come in end order: end times never decrease, every span after all its
+    /// children, each agent span right after its own model/tool spans, the root last.
+    #[test]
+    fn run_spans_in_end_order() {
+        for n in [1usize, 2, 5, 6, 7, 50, 513, 10_000] {
+            let mut rng = Rng::new(42);
+            let spans = run_spans(&mut rng, 7, 42, n, 1_790_000_000_000_000_000);
+            let pos: HashMap<&[u8], usize> = spans.iter().enumerate().map(|(k, s)| (s.span_id.as_slice(), k)).collect();
+            assert_eq!(pos.len(), spans.len(), "span ids unique (n={n})");
+            assert!(spans.windows(2).all(|w| w[0].end_time_unix_nano <= w[1].end_time_unix_nano), "end times never decrease (n={n})");
+            let root = spans.last().unwrap();
+            assert!(root.parent_span_id.is_empty() && root.name == "invoke_agent team");
+            for (k, sp) in spans.iter().enumerate() {
+                if !sp.parent_span_id.is_empty() {
+                    assert!(pos[sp.parent_span_id.as_slice()] > k, "child before parent (n={n})");
+                }
+                if sp.name.starts_with("chat") || sp.name.starts_with("execute_tool") {
+                    // the next span that is not a sibling is this span's parent
+                    let next = spans[k + 1..].iter().find(|o| o.parent_span_id != sp.parent_span_id).unwrap();
+                    assert_eq!(next.span_id, sp.parent_span_id, "agent span right after its inner spans (n={n})");
+                }
+            }
+        }
+    }
 }

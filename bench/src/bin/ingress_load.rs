@@ -1,7 +1,16 @@
 //! Load generator for agenttrace-ingress: many concurrent OTLP exporters (OTLP/HTTP protobuf via
 //! reqwest, OTLP/gRPC via the tonic client generated in opentelemetry-proto) sending realistic
-//! agent spans (GenAI semconv + OpenInference attributes) in batches of 512, like the SDK's
-//! BatchSpanProcessor. Prints numbers only, no assertions, per protocol:
+//! agent spans in batches of 512, like the SDK's BatchSpanProcessor. Two workloads:
+//!   * default: every request carries fresh short runs of 17 spans (GenAI semconv + OpenInference
+//!     attributes; root first, the last run of a request cut off at the batch size), as before;
+//!   * --spans-per-run N: long runs of about N spans (agenttrace_bench::workload::run_spans, GenAI
+//!     semconv) in end order (children before their parent, the root last), each exporter
+//!     connection sending its own runs one after the other in requests of --batch spans: a run
+//!     continues across many requests of one connection, a request may carry the end of one run
+//!     and the start of the next, and different connections carry different runs. A refused
+//!     request is sent again after the wait (the default workload drops it), so runs stay whole.
+//!
+//! Prints numbers only, no assertions, per protocol:
 //!   * end-to-end committed spans/s, counted in the database (count(*) of its own service name),
 //!   * p50/p99/max request latency, non-200 answers,
 //!   * a plain COPY of the same span rows into a scratch copy of agenttrace.spans (the physical limit).
@@ -14,6 +23,7 @@
 //!   --database-url URL   (env DATABASE_URL, default postgres://postgres@127.0.0.1:5433/agenttrace)
 //!   --duration SECS      (default 30)   --connections N (default 32)   --batch SPANS (default 512)
 //!   --pool-size N        writer connections of the started ingress (default 8)
+//!   --spans-per-run N    long runs of about N spans each, e.g. 10000 (default: 17-span runs, see above)
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,6 +47,7 @@ struct Args {
     connections: usize,
     batch: usize,
     pool_size: usize,
+    spans_per_run: Option<usize>,
 }
 
 fn args() -> Args {
@@ -50,6 +61,7 @@ fn args() -> Args {
         connections: 32,
         batch: 512,
         pool_size: 8,
+        spans_per_run: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -64,9 +76,12 @@ fn args() -> Args {
             "--connections" => a.connections = val().parse().expect("--connections N"),
             "--batch" => a.batch = val().parse().expect("--batch N"),
             "--pool-size" => a.pool_size = val().parse().expect("--pool-size N"),
+            "--spans-per-run" => a.spans_per_run = Some(val().parse().expect("--spans-per-run N")),
             other => panic!("unknown flag {other}"),
         }
     }
+    assert!(a.batch > 0, "--batch must be at least 1");
+    assert!(a.spans_per_run != Some(0), "--spans-per-run must be at least 1");
     a
 }
 
@@ -102,7 +117,10 @@ fn i(k: &str, v: i64) -> KeyValue {
 const AGENTS: [&str; 4] = ["planner", "researcher", "writer", "critic"];
 const TOOLS: [&str; 3] = ["web_search", "lookup_fact", "calculator"];
 
-/// One agent run of 16 spans: workflow root, 4 agents each with chat + tool calls.
+/// Spans of one run of the default workload (`trace`).
+const DEFAULT_SPANS_PER_RUN: usize = 17;
+
+/// One agent run of 17 spans: workflow root, 4 agents each with 2 chat calls + 1 tool call.
 fn trace(rng: &mut Rng, now: u64, out: &mut Vec<Span>) {
     let trace_id = rng.bytes::<16>();
     let root_id = rng.bytes::<8>();
@@ -179,13 +197,63 @@ fn trace(rng: &mut Rng, now: u64, out: &mut Vec<Span>) {
     out.append(&mut children);
 }
 
+fn now_ns() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+}
+
+/// Default workload: one request of fresh 17-span runs, the last one cut off at `spans_per_request`.
 fn request(rng: &mut Rng, service: &str, spans_per_request: usize) -> ExportTraceServiceRequest {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let now = now_ns();
     let mut spans = Vec::with_capacity(spans_per_request + 16);
     while spans.len() < spans_per_request {
         trace(rng, now, &mut spans);
     }
     spans.truncate(spans_per_request);
+    export_request(service, spans)
+}
+
+/// `--spans-per-run`: one exporter's stream of long runs, each of about `spans_per_run` spans in
+/// end order, cut into requests of `batch` spans; a run continues across requests, and the request
+/// that carries the end of a run carries the start of the next one too (as a BatchSpanProcessor
+/// exports whatever has ended).
+struct LongRuns {
+    rng: agenttrace_bench::workload::Rng,
+    /// the first 8 bytes of every trace id of this exporter; the run number is the other 8
+    seed: u64,
+    run_no: u64,
+    spans_per_run: usize,
+    pending: std::vec::IntoIter<Span>,
+}
+
+impl LongRuns {
+    fn new(seed: u64, spans_per_run: usize) -> Self {
+        LongRuns { rng: agenttrace_bench::workload::Rng::new(seed), seed, run_no: 0, spans_per_run, pending: Vec::new().into_iter() }
+    }
+
+    fn next_request(&mut self, service: &str, batch: usize) -> ExportTraceServiceRequest {
+        let mut spans = Vec::with_capacity(batch);
+        while spans.len() < batch {
+            if self.pending.as_slice().is_empty() {
+                // Simulated time is under 1 s per span, so a run started this far back has ended by now.
+                let start = now_ns() - (self.spans_per_run as u64 + 10) * 1_000_000_000;
+                self.pending = agenttrace_bench::workload::run_spans(&mut self.rng, self.run_no, self.seed, self.spans_per_run, start).into_iter();
+                self.run_no += 1;
+            }
+            spans.extend(self.pending.by_ref().take(batch - spans.len()));
+        }
+        export_request(service, spans)
+    }
+}
+
+/// splitmix64 finaliser: distinct, well-spread seeds from small distinct inputs.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn export_request(service: &str, spans: Vec<Span>) -> ExportTraceServiceRequest {
     ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans {
             resource: Some(Resource {
@@ -239,7 +307,21 @@ struct RunResult {
 async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str, http: &reqwest::Client) -> RunResult {
     let name = if proto == Proto::Http { "http" } else { "grpc" };
     let service = format!("ingress-load-{name}-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs());
-    println!("\n== OTLP/{} {url}: {} connections, {} spans/request, {:?}, service {service}", name.to_uppercase(), a.connections, a.batch, a.duration);
+    let per_run = match a.spans_per_run {
+        // run_spans gives about N spans; print what it really gives
+        Some(n) => {
+            let actual = agenttrace_bench::workload::run_spans(&mut agenttrace_bench::workload::Rng::new(1), 0, 0, n, 0).len();
+            format!("{actual} spans/run (--spans-per-run {n}, end order, runs continue across requests)")
+        }
+        None => format!("{DEFAULT_SPANS_PER_RUN} spans/run"),
+    };
+    println!(
+        "\n== OTLP/{} {url}: {} connections, {} spans/request, {per_run}, {:?}, service {service}",
+        name.to_uppercase(),
+        a.connections,
+        a.batch,
+        a.duration
+    );
     let before = count(db, &service).await;
     let sent_spans = Arc::new(AtomicU64::new(0));
     let non_ok = Arc::new(AtomicU64::new(0));
@@ -251,9 +333,13 @@ async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str
         let (http, url, service) = (http.clone(), url.to_string(), service.clone());
         let (sent_spans, non_ok, body_bytes) = (sent_spans.clone(), non_ok.clone(), body_bytes.clone());
         let batch = a.batch;
+        // --spans-per-run: this connection's own runs; the seed (first half of every trace id) differs
+        // per connection, protocol run and process, so no two connections or bench runs share a trace
+        let mut long_runs = a.spans_per_run.map(|n| LongRuns::new(mix(mix(service.bytes().fold(0u64, |h, b| mix(h ^ b as u64))) ^ k as u64), n));
         tasks.push(tokio::spawn(async move {
             let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((k as u64 + 1) << 32) ^ std::process::id() as u64 ^ (proto as u64) << 60);
             let mut lat = Vec::new();
+            let mut retry: Option<ExportTraceServiceRequest> = None;
             // one HTTP/2 connection per task, like one exporter per process
             let mut grpc = if proto == Proto::Grpc {
                 Some(TraceServiceClient::connect(url.clone()).await.expect("grpc connect").max_encoding_message_size(64 << 20))
@@ -261,26 +347,41 @@ async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str
                 None
             };
             while Instant::now() < stop_at {
-                let msg = request(&mut rng, &service, batch);
+                let msg = match (retry.take(), &mut long_runs) {
+                    (Some(again), _) => again,
+                    (None, Some(runs)) => runs.next_request(&service, batch),
+                    (None, None) => request(&mut rng, &service, batch),
+                };
                 body_bytes.fetch_add(msg.encoded_len() as u64, Ordering::Relaxed);
                 let t = Instant::now();
                 // Ok: acknowledged; Err(wait): refused, wait before the next
-                let result: Result<(), Duration> = match &mut grpc {
-                    Some(c) => match c.export(msg).await {
-                        Ok(_) => Ok(()),
-                        Err(_) => Err(Duration::from_millis(100)),
-                    },
-                    None => match http.post(&url).header("content-type", "application/x-protobuf").body(msg.encode_to_vec()).send().await {
-                        Ok(resp) if resp.status().is_success() => {
-                            let _ = resp.bytes().await;
-                            Ok(())
-                        }
-                        Ok(resp) => {
-                            let wait = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<u64>().ok()).unwrap_or(0);
-                            Err(Duration::from_millis(100).max(Duration::from_secs(wait)))
-                        }
-                        Err(_) => Err(Duration::from_millis(100)),
-                    },
+                // --spans-per-run: a refused request is sent again (as an OTLP exporter retries), so
+                // every run arrives whole and in order; the default workload drops it, as before.
+                // `unsent` keeps the request for that (gRPC's export consumes it: a copy, long runs only).
+                let long = long_runs.is_some();
+                let (result, unsent): (Result<(), Duration>, Option<ExportTraceServiceRequest>) = match &mut grpc {
+                    Some(c) => {
+                        let keep = long.then(|| msg.clone());
+                        let r = match c.export(msg).await {
+                            Ok(_) => Ok(()),
+                            Err(_) => Err(Duration::from_millis(100)),
+                        };
+                        (r, keep)
+                    }
+                    None => (
+                        match http.post(&url).header("content-type", "application/x-protobuf").body(msg.encode_to_vec()).send().await {
+                            Ok(resp) if resp.status().is_success() => {
+                                let _ = resp.bytes().await;
+                                Ok(())
+                            }
+                            Ok(resp) => {
+                                let wait = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<u64>().ok()).unwrap_or(0);
+                                Err(Duration::from_millis(100).max(Duration::from_secs(wait)))
+                            }
+                            Err(_) => Err(Duration::from_millis(100)),
+                        },
+                        long.then_some(msg),
+                    ),
                 };
                 match result {
                     Ok(()) => {
@@ -289,6 +390,7 @@ async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str
                     }
                     Err(wait) => {
                         non_ok.fetch_add(1, Ordering::Relaxed);
+                        retry = unsent;
                         tokio::time::sleep(wait).await;
                     }
                 }
@@ -396,5 +498,38 @@ async fn main() {
         let rate = r.committed as f64 / r.secs;
         let name = if *p == Proto::Http { "OTLP/HTTP" } else { "OTLP/gRPC" };
         println!("{name:<10} committed {rate:>12.0} spans/s   = {:>5.1} % of COPY", 100.0 * rate / copy_rate);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(req: ExportTraceServiceRequest) -> Vec<Span> {
+        req.resource_spans.into_iter().flat_map(|r| r.scope_spans).flat_map(|s| s.spans).collect()
+    }
+
+    /// --spans-per-run: requests of exactly `batch` spans that, laid end to end, are this exporter's
+    /// runs one after the other, each whole and in end order (root last).
+    #[test]
+    fn long_runs_continue_across_requests() {
+        let (n, batch) = (1_000, 64);
+        let mut runs = LongRuns::new(mix(7), n);
+        let sent: Vec<Span> = (0..40).flat_map(|_| spans(runs.next_request("svc", batch))).collect();
+        assert_eq!(sent.len(), 40 * batch);
+        let mut rng = agenttrace_bench::workload::Rng::new(mix(7));
+        let mut expected = Vec::new();
+        for run_no in 0..3 {
+            let run = agenttrace_bench::workload::run_spans(&mut rng, run_no, mix(7), n, 0);
+            assert!(run.last().unwrap().parent_span_id.is_empty(), "root last");
+            expected.extend(run);
+        }
+        for (k, (a, b)) in sent.iter().zip(&expected).enumerate() {
+            // timestamps depend on the clock; ids, names and order must match
+            assert_eq!((&a.trace_id, &a.span_id, &a.parent_span_id, &a.name), (&b.trace_id, &b.span_id, &b.parent_span_id, &b.name), "span {k}");
+        }
+        // different connections carry different runs
+        let other = spans(LongRuns::new(mix(mix(7) ^ 1), n).next_request("svc", batch));
+        assert!(other.iter().all(|s| s.trace_id != sent[0].trace_id));
     }
 }
