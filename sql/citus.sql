@@ -18,7 +18,7 @@ DECLARE
     ref_tables text[] := ARRAY['resources', 'settings', 'mast_modes', 'mast_settings', 'redaction_patterns'];
     trace_tables text[] := ARRAY['traces', 'spans', 'span_events', 'span_links'];
     run_tables text[] := ARRAY['run_summaries', 'agents', 'agent_messages', 'tool_calls', 'checkpoints',
-                               'run_search', 'failure_annotations', 'mast_runs', 'judge_runs'];
+                               'run_search', 'run_state', 'failure_annotations', 'mast_runs', 'judge_runs'];
     t text;
     method "char";
     col text;
@@ -73,4 +73,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION distribute(integer) IS
-'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces) by trace_id, per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings and redaction_patterns become reference tables; dead_letters and ingest_staging stay on the coordinator. Stored rows move to the shards. Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
+'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces) by trace_id, per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, run_state, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings and redaction_patterns become reference tables; dead_letters and ingest_staging stay on the coordinator. Stored rows move to the shards. Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';

@@ -13,7 +13,7 @@ DO $$
 DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['resources', 'spans', 'span_events', 'span_links', 'traces', 'run_summaries',
-                             'agents', 'agent_messages', 'tool_calls', 'checkpoints', 'run_search',
+                             'agents', 'agent_messages', 'tool_calls', 'checkpoints', 'run_search', 'run_state',
                              'failure_annotations', 'dead_letters', 'mast_runs', 'judge_runs', 'settings', 'log_records'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('agenttrace.' || t)::regclass, '');
     END LOOP;

@@ -82,6 +82,9 @@ $$;
 CREATE INDEX spans_run_idx ON spans (run_id, start_time);
 CREATE INDEX spans_service_time_idx ON spans (service_name, start_time DESC);
 CREATE INDEX spans_error_idx ON spans (start_time DESC) WHERE is_error;
+-- Incremental ingest reads a new span's stored children (late parents) and a run's error spans by key.
+CREATE INDEX spans_parent_idx ON spans (trace_id, parent_span_id);
+CREATE INDEX spans_run_error_idx ON spans (run_id) WHERE is_error;
 
 CREATE TABLE span_events (
     trace_id        uuid NOT NULL,
@@ -238,6 +241,15 @@ CREATE TABLE run_search (
 );
 CREATE INDEX run_search_tsv_idx ON run_search USING gin (tsv);
 COMMENT ON TABLE run_search IS 'Per-run search text maintained at ingest: keywords (framework, agent, tool and span names, errors, outcome; trigram-indexed when pg_trgm is installed) and a document that adds the agents'' messages and the run''s final output (full-text GIN index). Add a pgvector column `embedding` to rank by meaning too; see agenttrace.search_runs.';
+
+CREATE TABLE run_state (
+    run_id          uuid PRIMARY KEY,
+    -- agenttrace_core::incremental::RunState as JSON: agents' counters, last turns, message
+    -- positions, the error picture, run totals and search accumulators
+    state           jsonb NOT NULL,
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE run_state IS 'Per-run state of incremental ingest: what a new batch of a run needs of the run so far (agents'' counters, the last agent turns, message positions, the error picture, totals, search accumulators), so that ingest extends the run''s derived rows instead of re-analysing its whole history. Derived data: written with the run''s derived rows, dropped when a run is merged or ingested raw, rebuilt by agenttrace.renormalize().';
 
 CREATE TABLE failure_annotations (
     run_id          uuid NOT NULL,

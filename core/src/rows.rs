@@ -115,20 +115,17 @@ impl SpanRow {
     /// A fingerprint of the normalized facts stored with the span (FNV-1a, stable across builds):
     /// ingest compares it with the stored one and rewrites only spans whose facts changed.
     pub fn facts_hash(&self) -> i64 {
-        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-        h.bytes(&self.run_id);
-        for s in [&self.framework, &self.instrumentation, &self.agent_name, &self.agent_id, &self.agent_role, &self.model, &self.provider] {
-            h.text(s.as_deref());
+        FactsView {
+            run_id: &self.run_id,
+            names: [&self.framework, &self.instrumentation, &self.agent_name, &self.agent_id, &self.agent_role, &self.model, &self.provider]
+                .map(|s| s.as_deref()),
+            category: self.category,
+            tokens: [self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens, self.total_tokens],
+            texts: [&self.tool_name, &self.tool_call_id, &self.error_type, &self.error_message, &self.input_text, &self.output_text]
+                .map(|s| s.as_deref()),
+            is_error: self.is_error,
         }
-        h.text(Some(self.category));
-        for n in [self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens, self.total_tokens] {
-            h.number(n);
-        }
-        for s in [&self.tool_name, &self.tool_call_id, &self.error_type, &self.error_message, &self.input_text, &self.output_text] {
-            h.text(s.as_deref());
-        }
-        h.bytes(&[self.is_error as u8]);
-        h.0 as i64
+        .hash()
     }
 
     fn build(span: &SpanRecord, facts: &SpanFacts, run_id: TraceId, with_attributes: bool) -> Self {
@@ -183,6 +180,39 @@ impl SpanRow {
             input_text: cut(&facts.input_text),
             output_text: cut(&facts.output_text),
         }
+    }
+}
+
+/// The fact columns of a span row, borrowed: [`SpanRow::facts_hash`] of a row, or of a stored
+/// span's columns read back (incremental ingest changes a stored span's agent and rehashes).
+pub struct FactsView<'a> {
+    pub run_id: &'a TraceId,
+    /// framework, instrumentation, agent_name, agent_id, agent_role, model, provider
+    pub names: [Option<&'a str>; 7],
+    pub category: &'a str,
+    /// input, output, cached, reasoning, total tokens
+    pub tokens: [Option<i64>; 5],
+    /// tool_name, tool_call_id, error_type, error_message, input_text, output_text
+    pub texts: [Option<&'a str>; 6],
+    pub is_error: bool,
+}
+
+impl FactsView<'_> {
+    pub fn hash(&self) -> i64 {
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        h.bytes(self.run_id);
+        for s in self.names {
+            h.text(s);
+        }
+        h.text(Some(self.category));
+        for n in self.tokens {
+            h.number(n);
+        }
+        for s in self.texts {
+            h.text(s);
+        }
+        h.bytes(&[self.is_error as u8]);
+        h.0 as i64
     }
 }
 

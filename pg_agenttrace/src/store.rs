@@ -8,6 +8,7 @@
 //! [`spans`] (span rows, events, links, resources), [`runs`] (run stitching and `traces` rows),
 //! [`derived`] (agents, messages, tool calls, checkpoints, run summaries, search documents).
 mod derived;
+mod incremental;
 mod runs;
 mod spans;
 
@@ -39,7 +40,7 @@ fn uuids<'a>(ids: impl IntoIterator<Item = &'a TraceId>) -> Vec<pgrx::Uuid> {
 /// Returns the ids of the runs whose derived rows were rebuilt.
 pub fn store_spans(
     client: &mut SpiClient<'_>,
-    new_spans: Vec<SpanRecord>,
+    mut new_spans: Vec<SpanRecord>,
     normalize: bool,
 ) -> SpiResult<Vec<TraceId>> {
     if new_spans.is_empty() {
@@ -139,12 +140,27 @@ pub fn store_spans(
         .filter(|r| run_of(r) != **r)
         .copied()
         .collect();
-    let stored_traces: Vec<TraceId> = {
+    let mut stored_traces: Vec<TraceId> = {
         let mut v: Vec<TraceId> = stored.iter().map(|(t, _)| *t).collect();
         v.sort_unstable();
         v.dedup();
         v
     };
+
+    // Runs whose state is current are extended from this batch and keyed reads
+    // (store/incremental.rs); the rest, and raw mode, go on below.
+    let mut extended: Vec<TraceId> = Vec::new();
+    if normalize && !crate::columns::citus_present() {
+        extended = incremental::extend_runs(client, &mut new_spans, &stored, &run_of, &setup_pairs)?;
+        if !extended.is_empty() {
+            let fast: HashSet<TraceId> = extended.iter().copied().collect();
+            batch_traces.retain(|t| !fast.contains(&run_of(t)));
+            stored_traces.retain(|t| !fast.contains(&run_of(t)));
+        }
+        if new_spans.is_empty() {
+            return Ok(extended);
+        }
+    }
 
     // 2. Whole runs: new spans plus what is stored for their runs (deduplicated, new first).
     // Raw mode analyses nothing, so it does not read a run's earlier spans back (that made every
@@ -217,7 +233,7 @@ pub fn store_spans(
     clear_runs.extend(retired_runs);
     clear_runs.sort_unstable();
     clear_runs.dedup();
-    write_runs(
+    let mut written = write_runs(
         client,
         by_run,
         &new_keys,
@@ -229,7 +245,9 @@ pub fn store_spans(
         normalize,
         &originals,
         Some(&stored_errors),
-    )
+    )?;
+    written.extend(extended);
+    Ok(written)
 }
 
 /// Re-analyses stored runs as they are (after a normalizer upgrade).
@@ -389,7 +407,11 @@ fn write_runs(
     )?;
 
     if !normalize {
-        // Raw mode: agenttrace.renormalize() derives agents, messages and outcomes later.
+        // Raw mode: agenttrace.renormalize() derives agents, messages and outcomes later. The
+        // runs' states no longer describe their spans: the next normalized batch analyses whole.
+        let mut touched: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();
+        touched.extend(clear_runs.iter().copied());
+        execute_cached(client, "DELETE FROM agenttrace.run_state WHERE run_id = ANY($1)", &[uuids(&touched).into()])?;
         return Ok(Vec::new());
     }
     let written: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();

@@ -37,6 +37,19 @@ ALTER TABLE dead_letters ADD COLUMN signal text NOT NULL DEFAULT 'traces';
 COMMENT ON TABLE dead_letters IS 'Request bodies that could not be decoded, with the reason and the signal (traces or logs), kept for inspection and replay.';
 ALTER TABLE ingest_staging ADD COLUMN signal text;
 
+-- Incremental ingest (issue #15): a run's state, and keyed reads of a new span's stored children
+-- and of a run's error spans. From sql/schema.sql:
+CREATE INDEX spans_parent_idx ON spans (trace_id, parent_span_id);
+CREATE INDEX spans_run_error_idx ON spans (run_id) WHERE is_error;
+CREATE TABLE run_state (
+    run_id          uuid PRIMARY KEY,
+    -- agenttrace_core::incremental::RunState as JSON: agents' counters, last turns, message
+    -- positions, the error picture, run totals and search accumulators
+    state           jsonb NOT NULL,
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE run_state IS 'Per-run state of incremental ingest: what a new batch of a run needs of the run so far (agents'' counters, the last agent turns, message positions, the error picture, totals, search accumulators), so that ingest extends the run''s derived rows instead of re-analysing its whole history. Derived data: written with the run''s derived rows, dropped when a run is merged or ingested raw, rebuilt by agenttrace.renormalize().';
+
 -- OTLP log records (agenttrace.ingest_logs). Records without a trace context (application logs
 -- outside a span) have NULL trace_id/span_id, so this is the one table whose key does not start
 -- with trace_id: it is the record's content hash (agenttrace_core::logs::LogRecord::record_hash)
@@ -132,7 +145,7 @@ BEGIN
     CREATE TEMP TABLE IF NOT EXISTS agenttrace_expired_runs (run_id uuid PRIMARY KEY) ON COMMIT DROP;
     TRUNCATE agenttrace_expired_runs;
     INSERT INTO agenttrace_expired_runs SELECT r.run_id FROM agenttrace.run_summaries r WHERE r.end_time < cutoff;
-    FOREACH t IN ARRAY ARRAY['agents', 'agent_messages', 'checkpoints', 'run_search', 'failure_annotations', 'mast_runs'] LOOP
+    FOREACH t IN ARRAY ARRAY['agents', 'agent_messages', 'checkpoints', 'run_search', 'run_state', 'failure_annotations', 'mast_runs'] LOOP
         IF to_regclass('agenttrace.' || t) IS NOT NULL THEN
             EXECUTE format('DELETE FROM agenttrace.%I x USING agenttrace_expired_runs e WHERE x.run_id = e.run_id', t);
             GET DIAGNOSTICS n = ROW_COUNT;
@@ -207,7 +220,7 @@ DO $$
 DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['resources', 'spans', 'span_events', 'span_links', 'traces', 'run_summaries',
-                             'agents', 'agent_messages', 'tool_calls', 'checkpoints', 'run_search',
+                             'agents', 'agent_messages', 'tool_calls', 'checkpoints', 'run_search', 'run_state',
                              'failure_annotations', 'dead_letters', 'mast_runs', 'settings', 'log_records'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('agenttrace.' || t)::regclass, '');
     END LOOP;
@@ -829,7 +842,7 @@ DECLARE
     ref_tables text[] := ARRAY['resources', 'settings', 'mast_modes', 'mast_settings', 'redaction_patterns'];
     trace_tables text[] := ARRAY['traces', 'spans', 'span_events', 'span_links'];
     run_tables text[] := ARRAY['run_summaries', 'agents', 'agent_messages', 'tool_calls', 'checkpoints',
-                               'run_search', 'failure_annotations', 'mast_runs', 'judge_runs'];
+                               'run_search', 'run_state', 'failure_annotations', 'mast_runs', 'judge_runs'];
     t text;
     method "char";
     col text;
@@ -884,7 +897,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION distribute(integer) IS
-'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces) by trace_id, per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings and redaction_patterns become reference tables; dead_letters and ingest_staging stay on the coordinator. Stored rows move to the shards. Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
+'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces) by trace_id, per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, run_state, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings and redaction_patterns become reference tables; dead_letters and ingest_staging stay on the coordinator. Stored rows move to the shards. Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
 
 -- Grants of the objects new in 0.2.0: roles.sql again (idempotent), as a fresh install runs it.
 -- Least-privilege roles. Runs last in CREATE EXTENSION (finalize), when every function exists.

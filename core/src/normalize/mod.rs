@@ -85,6 +85,21 @@ pub enum SpanCategory {
 }
 
 impl SpanCategory {
+    /// The category stored as `spans.category` ([`SpanCategory::as_str`]); unknown text is Other.
+    pub fn parse(s: &str) -> SpanCategory {
+        match s {
+            "agent" => SpanCategory::Agent,
+            "llm" => SpanCategory::Llm,
+            "tool" => SpanCategory::Tool,
+            "handoff" => SpanCategory::Handoff,
+            "chain" => SpanCategory::Chain,
+            "guardrail" => SpanCategory::Guardrail,
+            "retrieval" => SpanCategory::Retrieval,
+            "messaging" => SpanCategory::Messaging,
+            _ => SpanCategory::Other,
+        }
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             SpanCategory::Agent => "agent",

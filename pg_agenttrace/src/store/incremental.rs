@@ -1,0 +1,405 @@
+//! The fast path of normalized ingest (issue #15): a run whose state row is current is extended
+//! from the batch and keyed reads ([`agenttrace_core::incremental`]) instead of being read back
+//! and analysed whole. Runs it does not take (new runs, merges, set-up traces, GenAI content from
+//! log events, anything `incremental::apply` declines) go the whole-run way in `store.rs`.
+use std::collections::{HashMap, HashSet};
+
+use agenttrace_core::ids::{i64_to_span_id, span_id_to_i64, TraceId};
+use agenttrace_core::incremental::{apply, Delta, OrderKey, RunState, RunStore, SpanKey, StoredSpan};
+use agenttrace_core::model::SpanRecord;
+use agenttrace_core::normalize::SpanCategory;
+use agenttrace_core::rows::{pg_micros, FactsView, SpanRow};
+use pgrx::spi::{SpiClient, SpiError, SpiHeapTupleData, SpiResult};
+
+use super::derived::{agent_columns, message_columns, run_writes, tool_call_columns, RunRow};
+use super::runs::{upsert_traces_incremental, TraceAdd};
+use super::spans::{insert_events_links, insert_resources, insert_span_rows};
+use super::uuids;
+use crate::columns::{select_cached, timestamptz, trace_id, uuid, Columns, Writes};
+
+const STORED_COLUMNS: &str = "s.trace_id, s.span_id, s.parent_span_id, s.start_time_unix_nano, s.end_time_unix_nano, s.category,
+       s.agent_name, s.tool_name, s.framework, s.is_error, s.input_tokens, s.output_tokens, s.error_type, s.error_message";
+
+fn stored_span(row: &SpiHeapTupleData) -> SpiResult<Option<StoredSpan>> {
+    let (Some(t), Some(s)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) else {
+        return Ok(None);
+    };
+    let nanos = |v: Option<i64>| v.map_or(0, |v| v.max(0) as u64);
+    Ok(Some(StoredSpan {
+        trace_id: trace_id(&t),
+        span_id: i64_to_span_id(s),
+        parent: row.get::<i64>(3)?.map(i64_to_span_id),
+        start: nanos(row.get::<i64>(4)?),
+        end: nanos(row.get::<i64>(5)?),
+        category: SpanCategory::parse(row.get::<String>(6)?.as_deref().unwrap_or("")),
+        owner: row.get::<String>(7)?,
+        tool_name: row.get::<String>(8)?,
+        framework: row.get::<String>(9)?,
+        is_error: row.get::<bool>(10)?.unwrap_or(false),
+        input_tokens: row.get::<i64>(11)?,
+        output_tokens: row.get::<i64>(12)?,
+        error_type: row.get::<String>(13)?,
+        error_message: row.get::<String>(14)?,
+    }))
+}
+
+/// Keyed reads of one run's stored spans.
+struct SpiStore<'s, 'c> {
+    client: &'s SpiClient<'c>,
+    run: TraceId,
+}
+
+impl SpiStore<'_, '_> {
+    fn select(&self, sql: &str, args: Vec<pgrx::datum::DatumWithOid<'_>>) -> SpiResult<Vec<StoredSpan>> {
+        let mut out = Vec::new();
+        for row in select_cached(self.client, sql, &args)? {
+            out.extend(stored_span(&row)?);
+        }
+        Ok(out)
+    }
+}
+
+fn key_arrays(keys: &[SpanKey]) -> (Vec<pgrx::Uuid>, Vec<i64>) {
+    (keys.iter().map(|(t, _)| uuid(t)).collect(), keys.iter().map(|(_, s)| span_id_to_i64(s)).collect())
+}
+
+impl RunStore for SpiStore<'_, '_> {
+    type Error = SpiError;
+
+    fn spans(&mut self, keys: &[SpanKey]) -> SpiResult<Vec<StoredSpan>> {
+        let (t, s) = key_arrays(keys);
+        self.select(
+            &format!(
+                "SELECT {STORED_COLUMNS} FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
+                   JOIN agenttrace.spans s ON s.trace_id = k.trace_id AND s.span_id = k.span_id"
+            ),
+            vec![t.into(), s.into()],
+        )
+    }
+
+    fn children(&mut self, parents: &[SpanKey]) -> SpiResult<Vec<StoredSpan>> {
+        let (t, s) = key_arrays(parents);
+        self.select(
+            &format!(
+                "SELECT {STORED_COLUMNS} FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
+                   JOIN agenttrace.spans s ON s.trace_id = k.trace_id AND s.parent_span_id = k.span_id"
+            ),
+            vec![t.into(), s.into()],
+        )
+    }
+
+    fn errors(&mut self) -> SpiResult<Vec<StoredSpan>> {
+        self.select(
+            &format!("SELECT {STORED_COLUMNS} FROM agenttrace.spans s WHERE s.run_id = $1 AND s.is_error"),
+            vec![uuid(&self.run).into()],
+        )
+    }
+
+    fn last_turn_before(&mut self, t: u64) -> SpiResult<Option<(OrderKey, String)>> {
+        let found = self.select(
+            &format!(
+                "SELECT {STORED_COLUMNS} FROM agenttrace.spans s
+                  WHERE s.run_id = $1 AND s.start_time <= $2 AND s.start_time_unix_nano <= $3
+                    AND s.category = 'agent' AND s.agent_name IS NOT NULL
+                  ORDER BY s.start_time DESC, s.start_time_unix_nano DESC, s.end_time_unix_nano, s.trace_id DESC, s.span_id DESC
+                  LIMIT 1"
+            ),
+            vec![
+                uuid(&self.run).into(),
+                timestamptz(pg_micros(t)).into(),
+                i64::try_from(t).unwrap_or(i64::MAX).into(),
+            ],
+        )?;
+        Ok(found.into_iter().next().and_then(|s| {
+            let key = OrderKey::new(s.trace_id, s.span_id, s.start, s.end);
+            s.owner.map(|a| (key, a))
+        }))
+    }
+}
+
+/// Extends the runs of `new_spans` that can be (see the module documentation) and takes their
+/// spans out of `new_spans`. `stored` is every (trace, run) already stored that the batch
+/// touches, `run_of` the batch's stitching. Returns the runs extended.
+pub(super) fn extend_runs(
+    client: &mut SpiClient<'_>,
+    new_spans: &mut Vec<SpanRecord>,
+    stored: &[(TraceId, TraceId)],
+    run_of: &dyn Fn(&TraceId) -> TraceId,
+    setup_pairs: &[(TraceId, TraceId)],
+) -> SpiResult<Vec<TraceId>> {
+    // Runs of stored traces only, none merged and none joined by a set-up trace.
+    let stored_run: HashMap<TraceId, TraceId> = stored.iter().copied().collect();
+    let mut excluded: HashSet<TraceId> = HashSet::new();
+    for (t, r) in stored {
+        if run_of(t) != *r {
+            excluded.insert(run_of(t));
+            excluded.insert(*r);
+        }
+    }
+    for (a, b) in setup_pairs {
+        excluded.insert(run_of(a));
+        excluded.insert(run_of(b));
+    }
+    let mut traces_of: HashMap<TraceId, Vec<TraceId>> = HashMap::new();
+    for s in new_spans.iter() {
+        let r = run_of(&s.trace_id);
+        if stored_run.get(&s.trace_id) != Some(&r) {
+            excluded.insert(r);
+        }
+        traces_of.entry(r).or_default().push(s.trace_id);
+    }
+    traces_of.retain(|r, _| !excluded.contains(r));
+    if traces_of.is_empty() {
+        return Ok(Vec::new());
+    }
+    let runs: Vec<TraceId> = traces_of.keys().copied().collect();
+    let mut states: HashMap<TraceId, RunState> = HashMap::new();
+    for row in select_cached(
+        client,
+        "SELECT run_id, state::text FROM agenttrace.run_state WHERE run_id = ANY($1)",
+        &[uuids(&runs).into()],
+    )? {
+        if let (Some(r), Some(text)) = (row.get::<pgrx::Uuid>(1)?, row.get::<String>(2)?) {
+            if let Ok(st) = serde_json::from_str::<RunState>(&text) {
+                states.insert(trace_id(&r), st);
+            }
+        }
+    }
+    traces_of.retain(|r, _| states.contains_key(r));
+    if traces_of.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut traces: Vec<TraceId> = traces_of.values().flatten().copied().collect();
+    traces.sort_unstable();
+    traces.dedup();
+    // Set-up traces and spans with GenAI content from log events: whole-run analysis.
+    for row in select_cached(
+        client,
+        "SELECT trace_id FROM agenttrace.traces WHERE trace_id = ANY($1) AND is_setup",
+        &[uuids(&traces).into()],
+    )? {
+        if let Some(t) = row.get::<pgrx::Uuid>(1)? {
+            traces_of.remove(&run_of(&trace_id(&t)));
+        }
+    }
+    let candidates: Vec<SpanKey> = new_spans
+        .iter()
+        .filter(|s| traces_of.contains_key(&run_of(&s.trace_id)))
+        .map(|s| (s.trace_id, s.span_id))
+        .collect();
+    let (kt, ks) = key_arrays(&candidates);
+    for row in select_cached(
+        client,
+        "SELECT DISTINCT l.trace_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
+           JOIN agenttrace.log_records l ON l.trace_id = k.trace_id AND l.span_id = k.span_id
+          WHERE l.genai IS NOT NULL",
+        &[kt.clone().into(), ks.clone().into()],
+    )? {
+        if let Some(t) = row.get::<pgrx::Uuid>(1)? {
+            traces_of.remove(&run_of(&trace_id(&t)));
+        }
+    }
+    if traces_of.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Re-delivered spans are not new.
+    let mut existing: HashSet<SpanKey> = HashSet::new();
+    for row in select_cached(
+        client,
+        "SELECT s.trace_id, s.span_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
+           JOIN agenttrace.spans s ON s.trace_id = k.trace_id AND s.span_id = k.span_id",
+        &[kt.into(), ks.into()],
+    )? {
+        if let (Some(t), Some(s)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) {
+            existing.insert((trace_id(&t), i64_to_span_id(s)));
+        }
+    }
+    let mut by_run: HashMap<TraceId, Vec<SpanRecord>> = HashMap::new();
+    let mut rest: Vec<SpanRecord> = Vec::with_capacity(new_spans.len());
+    let mut seen: HashSet<SpanKey> = HashSet::new();
+    let mut fast_runs: Vec<TraceId> = Vec::new();
+    for s in new_spans.drain(..) {
+        let r = run_of(&s.trace_id);
+        if !traces_of.contains_key(&r) {
+            rest.push(s);
+            continue;
+        }
+        let key = (s.trace_id, s.span_id);
+        let list = by_run.entry(r).or_default();
+        if !existing.contains(&key) && seen.insert(key) {
+            list.push(s);
+        }
+    }
+    let mut deltas: Vec<(TraceId, Vec<SpanRecord>, Delta)> = Vec::new();
+    for (run, spans) in by_run {
+        pgrx::check_for_interrupts!();
+        if spans.is_empty() {
+            // Everything re-delivered: nothing changes.
+            fast_runs.push(run);
+            continue;
+        }
+        let delta = {
+            let mut store = SpiStore { client, run };
+            apply(&states[&run], run, &spans, &mut store)?
+        };
+        match delta {
+            Some(d) => {
+                fast_runs.push(run);
+                deltas.push((run, spans, d));
+            }
+            None => rest.extend(spans),
+        }
+    }
+    *new_spans = rest;
+    if !deltas.is_empty() {
+        write_deltas(client, &deltas, run_of)?;
+    }
+    Ok(fast_runs)
+}
+
+fn write_deltas(
+    client: &mut SpiClient<'_>,
+    deltas: &[(TraceId, Vec<SpanRecord>, Delta)],
+    run_of: &dyn Fn(&TraceId) -> TraceId,
+) -> SpiResult<()> {
+    let mut rows: Vec<(SpanRow, &SpanRecord)> = Vec::new();
+    for (run, spans, d) in deltas {
+        for (s, f) in spans.iter().zip(&d.facts) {
+            rows.push((SpanRow::new(s, f, *run), s));
+        }
+    }
+    insert_resources(client, rows.iter().map(|(_, s)| &s.resource))?;
+    let inserted: HashSet<(TraceId, i64)> = insert_span_rows(client, rows.iter().map(|(r, _)| r))?.into_iter().collect();
+    let mut added: HashMap<TraceId, TraceAdd> = HashMap::new();
+    for (r, _) in &rows {
+        if inserted.contains(&(r.trace_id, r.span_id)) {
+            TraceAdd::add(&mut added, r);
+        }
+    }
+    insert_events_links(client, rows.iter().map(|(_, s)| *s))?;
+    let mut traces: Vec<TraceId> = rows.iter().map(|(r, _)| r.trace_id).collect();
+    traces.sort_unstable();
+    traces.dedup();
+    drop(rows);
+    upsert_traces_incremental(client, &traces, run_of, &HashMap::new(), false, &added, &HashSet::new())?;
+
+    let mut owners: Vec<(pgrx::Uuid, SpanKey, &str, bool, Option<i64>)> = Vec::new();
+    let mut dropped: Vec<(pgrx::Uuid, SpanKey)> = Vec::new();
+    let mut tools = Vec::new();
+    let mut messages = Vec::new();
+    let mut agents = Vec::new();
+    let mut run_rows = Vec::with_capacity(deltas.len());
+    for (run, _, d) in deltas {
+        let r = uuid(run);
+        let gone: HashSet<&SpanKey> = d.dropped_tool_calls.iter().collect();
+        owners.extend(d.owners.iter().map(|(k, a)| (r, *k, a.as_str(), !gone.contains(k), None)));
+        dropped.extend(d.dropped_tool_calls.iter().map(|k| (r, *k)));
+        tools.extend(d.tool_calls.iter().map(|t| (r, t)));
+        messages.extend(d.messages.iter().map(|m| (r, m)));
+        agents.extend(d.agents.iter().map(|a| (r, a)));
+        run_rows.push(RunRow::new(*run, d.state.clone(), None));
+    }
+    rehash_owned(client, &mut owners)?;
+    // One statement: every write below touches different rows.
+    let mut writes = Writes::new();
+    let owner_cols = |only_tools: bool| {
+        let rows: Vec<&(pgrx::Uuid, SpanKey, &str, bool, Option<i64>)> = owners.iter().filter(|o| !only_tools || o.3).collect();
+        let n = rows.len();
+        (
+            Columns::new()
+                .map("run_id", "uuid", &rows, |o| o.0)
+                .map("trace_id", "uuid", &rows, |o| uuid(&o.1 .0))
+                .map("span_id", "int8", &rows, |o| span_id_to_i64(&o.1 .1))
+                .map("agent_name", "text", &rows, |o| o.2.to_string())
+                .map("facts_hash", "int8", &rows, |o| o.4),
+            n,
+        )
+    };
+    // A stored span that now works for an agent, with the fingerprint of its new facts.
+    let (cols, n) = owner_cols(false);
+    writes.run(
+        cols,
+        "UPDATE agenttrace.spans s SET agent_name = u.agent_name, facts_hash = u.facts_hash FROM {unnest}
+          WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id",
+        n,
+    );
+    let (cols, n) = owner_cols(true);
+    writes.run(
+        cols,
+        "UPDATE agenttrace.tool_calls t SET agent_name = u.agent_name FROM {unnest}
+          WHERE t.run_id = u.run_id AND t.trace_id = u.trace_id AND t.span_id = u.span_id",
+        n,
+    );
+    let n = dropped.len();
+    let cols = Columns::new()
+        .map("run_id", "uuid", &dropped, |d| d.0)
+        .map("trace_id", "uuid", &dropped, |d| uuid(&d.1 .0))
+        .map("span_id", "int8", &dropped, |d| span_id_to_i64(&d.1 .1));
+    writes.run(
+        cols,
+        "DELETE FROM agenttrace.tool_calls t USING {unnest}
+          WHERE t.run_id = u.run_id AND t.trace_id = u.trace_id AND t.span_id = u.span_id",
+        n,
+    );
+    writes.insert(tool_call_columns(&tools), "agenttrace.tool_calls", "", tools.len());
+    writes.insert(message_columns(&messages), "agenttrace.agent_messages", "", messages.len());
+    writes.insert(
+        agent_columns(&agents),
+        "agenttrace.agents",
+        "ON CONFLICT (run_id, agent_name) DO UPDATE SET agent_id = EXCLUDED.agent_id, role = EXCLUDED.role,
+              framework = EXCLUDED.framework, span_count = EXCLUDED.span_count, llm_calls = EXCLUDED.llm_calls,
+              tool_calls = EXCLUDED.tool_calls, input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens,
+              errors = EXCLUDED.errors, first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen",
+        agents.len(),
+    );
+    run_writes(&mut writes, &run_rows);
+    writes.execute(client)
+}
+
+/// The facts fingerprint each stored span of `owners` has with its new agent (its other fact
+/// columns read back by key).
+fn rehash_owned(client: &SpiClient<'_>, owners: &mut [(pgrx::Uuid, SpanKey, &str, bool, Option<i64>)]) -> SpiResult<()> {
+    if owners.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<SpanKey> = owners.iter().map(|o| o.1).collect();
+    let (t, s) = key_arrays(&keys);
+    let mut hashes: HashMap<SpanKey, i64> = HashMap::new();
+    for row in select_cached(
+        client,
+        "SELECT s.trace_id, s.span_id, s.run_id, s.framework, s.instrumentation, s.agent_id, s.agent_role, s.model, s.provider,
+                s.category, s.input_tokens, s.output_tokens, s.cached_tokens, s.reasoning_tokens, s.total_tokens,
+                s.tool_name, s.tool_call_id, s.error_type, s.error_message, s.input_text, s.output_text, s.is_error
+           FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
+           JOIN agenttrace.spans s ON s.trace_id = k.trace_id AND s.span_id = k.span_id",
+        &[t.into(), s.into()],
+    )? {
+        let (Some(tr), Some(sid), Some(run)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?, row.get::<pgrx::Uuid>(3)?) else {
+            continue;
+        };
+        let key = (trace_id(&tr), i64_to_span_id(sid));
+        let Some(o) = owners.iter().find(|o| o.1 == key) else { continue };
+        let text = |i: usize| row.get::<String>(i);
+        let names = [text(4)?, text(5)?, Some(o.2.to_string()), text(6)?, text(7)?, text(8)?, text(9)?];
+        let category = text(10)?.unwrap_or_default();
+        let mut tokens = [None; 5];
+        for (j, t) in tokens.iter_mut().enumerate() {
+            *t = row.get::<i64>(11 + j)?;
+        }
+        let texts = [text(16)?, text(17)?, text(18)?, text(19)?, text(20)?, text(21)?];
+        let run = trace_id(&run);
+        let view = FactsView {
+            run_id: &run,
+            names: names.each_ref().map(|s| s.as_deref()),
+            category: &category,
+            tokens,
+            texts: texts.each_ref().map(|s| s.as_deref()),
+            is_error: row.get::<bool>(22)?.unwrap_or(false),
+        };
+        hashes.insert(key, view.hash());
+    }
+    for o in owners.iter_mut() {
+        o.4 = hashes.get(&o.1).copied();
+    }
+    Ok(())
+}
