@@ -111,7 +111,13 @@ impl Mem {
         if new.is_empty() {
             return;
         }
-        let delta = match self.state.clone() {
+        // The state goes through its stored form (JSON) as in the extension.
+        let stored_state: Option<RunState> =
+            self.state.as_ref().map(|st| serde_json::from_str(&serde_json::to_string(st).unwrap()).unwrap());
+        if let (Some(a), Some(b)) = (&stored_state, &self.state) {
+            assert_eq!(a, b, "state survives JSON");
+        }
+        let delta = match stored_state {
             Some(st) => apply(&st, RUN, &new, self).unwrap(),
             None => None,
         };

@@ -39,7 +39,7 @@ ALTER TABLE ingest_staging ADD COLUMN signal text;
 
 -- Incremental ingest (issue #15): a run's state, and keyed reads of a new span's stored children
 -- and of a run's error spans. From sql/schema.sql:
-CREATE INDEX spans_parent_idx ON spans (trace_id, parent_span_id);
+CREATE INDEX spans_parent_idx ON spans (trace_id, parent_span_id) WHERE parent_span_id IS NOT NULL;
 CREATE INDEX spans_run_error_idx ON spans (run_id) WHERE is_error;
 CREATE TABLE run_state (
     run_id          uuid PRIMARY KEY,

@@ -249,6 +249,12 @@ pub struct ErrState {
     pub owner_from_turns: bool,
 }
 
+/// The run's entry message, by its content.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub content: Option<String>,
+}
+
 /// What incremental ingest keeps of a run's analysis (see the module documentation).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunSketch {
@@ -261,8 +267,8 @@ pub struct RunSketch {
     pub last_top: Option<TopTurn>,
     pub messages: i32,
     pub last_message_ns: Option<u64>,
-    /// Content of the entry message (the task handed to the first agent), when there is one.
-    pub entry: Option<Option<String>>,
+    /// The entry message (the task handed to the first agent), when there is one.
+    pub entry: Option<Entry>,
     /// The first input of a non-model span (the task as the run received it).
     pub first_input: Option<(OrderKey, Option<String>)>,
     pub errors: ErrState,
@@ -422,8 +428,19 @@ fn resolve_owners(own: &[Option<String>], parent: &[Option<usize>]) -> Vec<Optio
 /// Extends `state` with `new` (spans of one run not stored yet, deduplicated). `None`: the batch
 /// needs whole-run analysis.
 pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], store: &mut S) -> Result<Option<Delta>, S::Error> {
-    if state.version != STATE_VERSION || state.sketch.blocked || new.is_empty() {
-        return Ok(None);
+    Ok(extend(state, run, new, store)?.ok())
+}
+
+/// [`apply`], saying why a batch needs whole-run analysis.
+pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], store: &mut S) -> Result<Result<Delta, &'static str>, S::Error> {
+    if state.version != STATE_VERSION {
+        return Ok(Err("state of another version"));
+    }
+    if state.sketch.blocked {
+        return Ok(Err("run has handoff, message, stop, control, checkpoint, replay or tool-node spans"));
+    }
+    if new.is_empty() {
+        return Ok(Err("no new spans"));
     }
     let facts: Vec<SpanFacts> = new.iter().map(span_facts).collect();
     for (s, f) in new.iter().zip(&facts) {
@@ -433,11 +450,11 @@ pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], st
             || f.control.is_some()
             || crate::replay::yields_checkpoint(s, f)
         {
-            return Ok(None);
+            return Ok(Err("batch has handoff, message, stop, control or checkpoint spans"));
         }
     }
     if crate::replay::replay_origin(new).is_some() {
-        return Ok(None);
+        return Ok(Err("batch names a replay origin"));
     }
     let n = new.len();
     let mut g = Graph { keys: Vec::new(), own: Vec::new(), parent: Vec::new(), category: Vec::new(), tool: Vec::new() };
@@ -465,7 +482,7 @@ pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], st
             let waiting = k.owner.is_none();
             if k.category == SpanCategory::Agent && (depth == 0 || waiting) {
                 // A turn whose caller or agent changes: messages are re-derived whole.
-                return Ok(None);
+                return Ok(Err("late parent of an agent turn"));
             }
             if depth > 0 && !waiting {
                 continue;
@@ -485,7 +502,7 @@ pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], st
             g.tool.push(k.tool_name.clone());
             walk.push(k);
             if walk.len() > WALK_MAX {
-                return Ok(None);
+                return Ok(Err("late parent of too many stored spans"));
             }
         }
         depth += 1;
@@ -567,13 +584,13 @@ pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], st
         // Counted under its stored owner while its parent was missing.
         if let Some(a) = &s.owner {
             if !sk.agents.get_mut(a).is_some_and(|acc| acc.uncount(s)) {
-                return Ok(None);
+                return Ok(Err("saturated token sums"));
             }
             changed.insert(a.clone());
         }
     }
     if sk.agents.values().any(|a| a.is_tool_node() || a.input_tokens == i64::MAX || a.output_tokens == i64::MAX) {
-        return Ok(None);
+        return Ok(Err("tool node or saturated token sums"));
     }
 
     // Per-span accumulators of the new spans, in time order.
@@ -647,7 +664,7 @@ pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], st
         .collect();
     if let (Some(max), Some((i, _, _))) = (sk.max_turn, turns.first()) {
         if OrderKey::of(&new[*i]) <= max {
-            return Ok(None);
+            return Ok(Err("agent turn before a stored turn"));
         }
     }
     let mk = |i: usize, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| {
@@ -697,9 +714,9 @@ pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], st
         match entry.as_mut() {
             Some(m) => {
                 m.content = content.clone();
-                sk.entry = Some(content);
+                sk.entry = Some(Entry { content });
             }
-            None if sk.entry.as_ref() != Some(&content) => return Ok(None),
+            None if sk.entry.as_ref().map(|e| &e.content) != Some(&content) => return Ok(Err("entry message changes")),
             None => {}
         }
     }
@@ -707,7 +724,7 @@ pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], st
     msgs.sort_by_key(|m| m.time_ns);
     if let (Some(last), Some(m)) = (sk.last_message_ns, msgs.first()) {
         if m.time_ns <= last {
-            return Ok(None);
+            return Ok(Err("message before a stored message"));
         }
     }
     for m in &mut msgs {
@@ -771,5 +788,5 @@ pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], st
     delta.facts = out_facts;
     delta.agents = changed.iter().filter_map(|a| sk.agents.get(a).map(|acc| acc.summary(a))).collect();
     delta.state = RunState::new(sk, totals);
-    Ok(Some(delta))
+    Ok(Ok(delta))
 }

@@ -536,7 +536,7 @@ fn sketch(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage], outcome: &RunOutc
     sk.last_top = turns.iter().rev().find(|t| t.caller.is_none()).map(top);
     sk.messages = messages.len().min(i32::MAX as usize) as i32;
     sk.last_message_ns = messages.last().map(|m| m.time_ns);
-    sk.entry = messages.iter().find(|m| m.from_agent.is_none()).map(|m| m.content.clone());
+    sk.entry = messages.iter().find(|m| m.from_agent.is_none()).map(|m| crate::incremental::Entry { content: m.content.clone() });
     let mut has_checkpoint_input = false;
     for &i in &cx.order {
         let (s, f) = (&cx.spans[i], &cx.facts[i]);

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use agenttrace_core::ids::{i64_to_span_id, span_id_to_i64, TraceId};
-use agenttrace_core::incremental::{apply, Delta, OrderKey, RunState, RunStore, SpanKey, StoredSpan};
+use agenttrace_core::incremental::{extend, Delta, OrderKey, RunState, RunStore, SpanKey, StoredSpan};
 use agenttrace_core::model::SpanRecord;
 use agenttrace_core::normalize::SpanCategory;
 use agenttrace_core::rows::{pg_micros, FactsView, SpanRow};
@@ -240,14 +240,17 @@ pub(super) fn extend_runs(
         }
         let delta = {
             let mut store = SpiStore { client, run };
-            apply(&states[&run], run, &spans, &mut store)?
+            extend(&states[&run], run, &spans, &mut store)?
         };
         match delta {
-            Some(d) => {
+            Ok(d) => {
                 fast_runs.push(run);
                 deltas.push((run, spans, d));
             }
-            None => rest.extend(spans),
+            Err(why) => {
+                pgrx::debug1!("pg_agenttrace: run {} analysed whole: {why}", agenttrace_core::ids::to_hex(&run));
+                rest.extend(spans)
+            }
         }
     }
     *new_spans = rest;
