@@ -17,6 +17,9 @@ use super::spans::{insert_events_links, insert_resources, insert_span_rows};
 use super::uuids;
 use crate::columns::{select_cached, timestamptz, trace_id, uuid, Columns, Writes};
 
+// Every look-up below is per key: a LATERAL sub-select fenced with OFFSET 0 is planned as an
+// index probe per key, never as a join over the whole table (plans are cached for the backend's
+// lifetime, see IngestPlanning; one made while a table was small must stay right as it grows).
 const STORED_COLUMNS: &str = "s.trace_id, s.span_id, s.parent_span_id, s.start_time_unix_nano, s.end_time_unix_nano, s.category,
        s.agent_name, s.tool_name, s.framework, s.is_error, s.input_tokens, s.output_tokens, s.error_type, s.error_message";
 
@@ -71,7 +74,8 @@ impl RunStore for SpiStore<'_, '_> {
         self.select(
             &format!(
                 "SELECT {STORED_COLUMNS} FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
-                   JOIN agenttrace.spans s ON s.trace_id = k.trace_id AND s.span_id = k.span_id"
+                  CROSS JOIN LATERAL (SELECT * FROM agenttrace.spans x
+                                       WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id OFFSET 0) s"
             ),
             vec![t.into(), s.into()],
         )
@@ -82,7 +86,8 @@ impl RunStore for SpiStore<'_, '_> {
         self.select(
             &format!(
                 "SELECT {STORED_COLUMNS} FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
-                   JOIN agenttrace.spans s ON s.trace_id = k.trace_id AND s.parent_span_id = k.span_id"
+                  CROSS JOIN LATERAL (SELECT * FROM agenttrace.spans x
+                                       WHERE x.trace_id = k.trace_id AND x.parent_span_id = k.span_id OFFSET 0) s"
             ),
             vec![t.into(), s.into()],
         )
@@ -190,9 +195,9 @@ pub(super) fn extend_runs(
     let (kt, ks) = key_arrays(&candidates);
     for row in select_cached(
         client,
-        "SELECT DISTINCT l.trace_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
-           JOIN agenttrace.log_records l ON l.trace_id = k.trace_id AND l.span_id = k.span_id
-          WHERE l.genai IS NOT NULL",
+        "SELECT DISTINCT k.trace_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
+          WHERE EXISTS (SELECT 1 FROM agenttrace.log_records l
+                         WHERE l.trace_id = k.trace_id AND l.span_id = k.span_id AND l.genai IS NOT NULL OFFSET 0)",
         &[kt.clone().into(), ks.clone().into()],
     )? {
         if let Some(t) = row.get::<pgrx::Uuid>(1)? {
@@ -206,8 +211,8 @@ pub(super) fn extend_runs(
     let mut existing: HashSet<SpanKey> = HashSet::new();
     for row in select_cached(
         client,
-        "SELECT s.trace_id, s.span_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
-           JOIN agenttrace.spans s ON s.trace_id = k.trace_id AND s.span_id = k.span_id",
+        "SELECT k.trace_id, k.span_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
+          WHERE EXISTS (SELECT 1 FROM agenttrace.spans x WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id OFFSET 0)",
         &[kt.into(), ks.into()],
     )? {
         if let (Some(t), Some(s)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) {
@@ -374,7 +379,7 @@ fn rehash_owned(client: &SpiClient<'_>, owners: &mut [(pgrx::Uuid, SpanKey, &str
                 s.category, s.input_tokens, s.output_tokens, s.cached_tokens, s.reasoning_tokens, s.total_tokens,
                 s.tool_name, s.tool_call_id, s.error_type, s.error_message, s.input_text, s.output_text, s.is_error
            FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
-           JOIN agenttrace.spans s ON s.trace_id = k.trace_id AND s.span_id = k.span_id",
+          CROSS JOIN LATERAL (SELECT * FROM agenttrace.spans x WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id OFFSET 0) s",
         &[t.into(), s.into()],
     )? {
         let (Some(tr), Some(sid), Some(run)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?, row.get::<pgrx::Uuid>(3)?) else {
