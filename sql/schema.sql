@@ -82,9 +82,11 @@ $$;
 CREATE INDEX spans_run_idx ON spans (run_id, start_time);
 CREATE INDEX spans_service_time_idx ON spans (service_name, start_time DESC);
 CREATE INDEX spans_error_idx ON spans (start_time DESC) WHERE is_error;
--- Incremental ingest reads a new span's stored children (late parents) and a run's error spans by key.
+-- Incremental ingest reads a new span's stored children (late parents), a run's error spans and its
+-- agent turns by key.
 CREATE INDEX spans_parent_idx ON spans (trace_id, parent_span_id) WHERE parent_span_id IS NOT NULL;
 CREATE INDEX spans_run_error_idx ON spans (run_id) WHERE is_error;
+CREATE INDEX spans_run_turn_idx ON spans (run_id) WHERE category = 'agent';
 
 CREATE TABLE span_events (
     trace_id        uuid NOT NULL,

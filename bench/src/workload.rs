@@ -166,17 +166,41 @@ pub fn run_spans(rng: &mut Rng, run_no: u64, seed: u64, spans_per_run: usize, st
     spans
 }
 
-/// Export requests of `batch` spans each (the BatchSpanProcessor default is 512), `total` spans in all.
+/// Export requests of `batch` spans each (the BatchSpanProcessor default is 512), `total` spans in all
+/// (the last run cut short).
 pub fn requests(total: usize, batch: usize, spans_per_run: usize, seed: u64) -> Vec<ExportTraceServiceRequest> {
+    let mut all = spans_of_runs(|all| all.len() < total, spans_per_run, seed);
+    all.truncate(total);
+    into_requests(all, batch, seed)
+}
+
+/// Export requests of `batch` spans each carrying `runs` whole runs (each ends with its root span).
+pub fn whole_run_requests(runs: usize, batch: usize, spans_per_run: usize, seed: u64) -> Vec<ExportTraceServiceRequest> {
+    let mut n = 0;
+    let all = spans_of_runs(
+        |_| {
+            n += 1;
+            n <= runs
+        },
+        spans_per_run,
+        seed,
+    );
+    into_requests(all, batch, seed)
+}
+
+fn spans_of_runs(mut more: impl FnMut(&[Span]) -> bool, spans_per_run: usize, seed: u64) -> Vec<Span> {
     let mut rng = Rng::new(seed ^ 0x9e37_79b9_7f4a_7c15);
-    let mut all = Vec::with_capacity(total);
+    let mut all = Vec::new();
     let base = 1_790_000_000_000_000_000u64 + (seed % 1000) * 3_600_000_000_000;
     let mut run = 0u64;
-    while all.len() < total {
+    while more(&all) {
         all.extend(run_spans(&mut rng, run, seed, spans_per_run, base + run * 5_000_000_000));
         run += 1;
     }
-    all.truncate(total);
+    all
+}
+
+fn into_requests(all: Vec<Span>, batch: usize, seed: u64) -> Vec<ExportTraceServiceRequest> {
     let resource = Resource {
         attributes: vec![s("service.name", "bench-agents"), s("service.instance.id", format!("bench-{seed}")), s("telemetry.sdk.language", "rust")],
         ..Default::default()

@@ -283,7 +283,7 @@ pub struct RunTotals {
     pub root_service: Option<String>,
     pub root_name: Option<String>,
     root_rank: Option<(i64, i64)>,
-    traces: std::collections::HashSet<TraceId>,
+    traces: std::collections::BTreeSet<TraceId>,
 }
 
 impl RunTotals {

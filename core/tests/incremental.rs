@@ -77,6 +77,17 @@ impl RunStore for Mem {
     fn errors(&mut self) -> Result<Vec<StoredSpan>, ()> {
         Ok(self.spans.iter().map(|s| stored(s, &self.facts[&(s.trace_id, s.span_id)])).filter(|s| s.is_error).collect())
     }
+    fn turns(&mut self) -> Result<Vec<(StoredSpan, Option<String>, Option<String>)>, ()> {
+        Ok(self
+            .spans
+            .iter()
+            .filter_map(|s| {
+                let f = &self.facts[&(s.trace_id, s.span_id)];
+                (f.category == SpanCategory::Agent && f.agent_name.is_some())
+                    .then(|| (stored(s, f), f.input_text.clone(), f.output_text.clone()))
+            })
+            .collect())
+    }
     fn last_turn_before(&mut self, t: u64) -> Result<Option<(OrderKey, String)>, ()> {
         Ok(self
             .spans
@@ -139,6 +150,9 @@ impl Mem {
                 }
                 for t in d.tool_calls {
                     assert!(self.tool_calls.insert((t.trace_id, t.span_id), t).is_none());
+                }
+                if d.replace_messages {
+                    self.messages.clear();
                 }
                 for m in d.messages {
                     assert_eq!(m.seq as usize, self.messages.len());
@@ -265,8 +279,18 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                 let s_start = t + 1;
                 let lid = id();
                 inner.push(rec(trace, lid, Some(sid), "chat m", json!({"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 7}), t + 2, t + 20, None));
-                inner.push(rec(trace, sid, Some(aid), "invoke_agent helper", json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper",
+                // Called directly, or as a tool (agent-as-tool: the tool span is its parent).
+                let as_tool = rng.below(2) == 0;
+                let tool_id = id();
+                let helper_parent = if as_tool { tool_id } else { aid };
+                inner.push(rec(trace, sid, Some(helper_parent), "invoke_agent helper", json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper",
                     "gen_ai.input.messages": "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"help me\"}]}]"}), s_start, t + 25, None));
+                if as_tool {
+                    // The tool runs inside a step span that names the agent but is not a turn.
+                    let step = id();
+                    inner.push(rec(trace, tool_id, Some(step), "execute_tool helper", json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "helper"}), s_start - 1, t + 26, None));
+                    inner.push(rec(trace, step, Some(aid), "step", json!({"gen_ai.agent.name": agent}), s_start - 2, t + 27, None));
+                }
                 t += 26;
             }
         }
@@ -325,7 +349,8 @@ fn generated_runs_in_export_order_are_extended_not_reanalysed() {
     }
     eprintln!("export order: {fast} batches extended, {full} analysed whole");
     // Whole-run analysis remains for the first batch, late parents of turns and nested agents.
-    assert!(fast > 3 * full, "fast path taken too rarely: {fast} fast, {full} full");
+    // Only the first batch of each run (no state yet) is analysed whole.
+    assert!(full <= 40 && fast > 10 * full, "fast path taken too rarely: {fast} fast, {full} full");
 }
 
 #[test]

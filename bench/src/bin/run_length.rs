@@ -6,7 +6,8 @@
 //! For every (spans per run, spans per request) pair, in one scratch database `agenttrace_bench_rl`
 //! (TimescaleDB + pg_agenttrace), on the same tables: COPY of the exact span rows ingest stores,
 //! `agenttrace.ingest` with `agenttrace.normalize = off` (raw) and with the normalizers. Each case
-//! ingests max(run length, --min-spans) spans (whole runs, in order, one session). Prints spans/s
+//! ingests whole runs, at least --min-spans spans (in export order: children before parents, each run's
+//! root last; one session). Prints spans/s
 //! and backend CPU µs/span, and the backend's peak memory (VmHWM, which includes the shared
 //! buffers it touched, and its private anonymous memory from /proc/<pid>/smaps_rollup at the end of a
 //! case) for every normalized case. `--normalized-max-run N` skips the normalized phase for runs
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use agenttrace_bench::copy_text::{span_line, SPAN_COLUMNS};
-use agenttrace_bench::workload::requests;
+use agenttrace_bench::workload::whole_run_requests;
 use agenttrace_core::normalize::analyze_run;
 use agenttrace_core::otlp::{request_to_records, Limits};
 use agenttrace_core::rows::SpanRow;
@@ -113,8 +114,9 @@ fn main() {
     let mut largest = (0usize, 0usize, (0.0, 0.0));
     for &run_spans in &run_lengths {
         for &batch in &batches {
-            let spans = run_spans.max(min_spans).div_ceil(run_spans) * run_spans;
-            let reqs = requests(spans, batch, run_spans, 1);
+            // Whole runs: each ends with its root span (the late parent of every agent turn).
+            let reqs = whole_run_requests(run_spans.max(min_spans).div_ceil(run_spans), batch, run_spans, 1);
+            let spans: usize = reqs.iter().map(|r| r.resource_spans.iter().flat_map(|rs| &rs.scope_spans).map(|ss| ss.spans.len()).sum::<usize>()).sum();
             let bodies: Vec<Vec<u8>> = reqs.iter().map(|r| r.encode_to_vec()).collect();
 
             // COPY of the same rows (facts included), computed outside the timing.

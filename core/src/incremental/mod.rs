@@ -235,6 +235,153 @@ pub struct TopTurn {
     pub output: Option<String>,
 }
 
+/// An agent turn as message derivation reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnRow {
+    pub key: OrderKey,
+    pub trace_id: TraceId,
+    pub span_id: SpanId,
+    pub agent: String,
+    /// The agent whose span encloses this one (agent-as-tool / sub-agent), if different.
+    pub caller: Option<String>,
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub framework: Option<String>,
+}
+
+/// The messages of a run without explicit message evidence (handoff or message spans), from
+/// its agent turns in time order: sub-agents called from inside another agent, consecutive
+/// top-level turns of different agents, and the entry (the task handed to the first agent:
+/// its input, else `first_input` when that came before it).
+pub fn implicit_messages(turns: &[TurnRow], first_input: Option<&(OrderKey, Option<String>)>) -> Vec<AgentMessage> {
+    let mk = |t: &TurnRow, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| AgentMessage {
+        seq: 0,
+        trace_id: t.trace_id,
+        span_id: t.span_id,
+        time_ns: t.key.start,
+        from_agent: from,
+        to_agent: to,
+        kind,
+        content,
+    };
+    let mut out: Vec<AgentMessage> = Vec::new();
+    for t in turns {
+        if let Some(c) = &t.caller {
+            out.push(mk(t, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, t.input.clone()));
+        }
+    }
+    let top: Vec<&TurnRow> = turns.iter().filter(|t| t.caller.is_none()).collect();
+    for w in top.windows(2) {
+        let (p, t) = (w[0], w[1]);
+        if p.agent != t.agent {
+            out.push(mk(t, Some(p.agent.clone()), t.agent.clone(), message_kind_for(t.framework.as_deref()), p.output.clone()));
+        }
+    }
+    if let Some(first) = top.first() {
+        let root_input = first_input.filter(|(k, _)| k.start <= first.key.start).and_then(|(_, t)| t.clone());
+        let mut m = mk(first, None, first.agent.clone(), MessageKind::Message, first.input.clone().or(root_input));
+        m.time_ns = m.time_ns.saturating_sub(1);
+        out.push(m);
+    }
+    // Stable: entry (time - 1) first, then evidence order.
+    out.sort_by_key(|m| m.time_ns);
+    for (k, m) in out.iter_mut().enumerate() {
+        m.seq = k.min(i32::MAX as usize) as i32;
+    }
+    out
+}
+
+/// The turn and message fields of a sketch, from all turns (time order) and messages.
+pub fn turn_sketch(sk: &mut RunSketch, turns: &[TurnRow], messages: &[AgentMessage]) {
+    let top = |t: &TurnRow| TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone() };
+    sk.max_turn = turns.last().map(|t| t.key);
+    sk.first_top = turns.iter().find(|t| t.caller.is_none()).map(top);
+    sk.last_top = turns.iter().rev().find(|t| t.caller.is_none()).map(top);
+    sk.messages = messages.len().min(i32::MAX as usize) as i32;
+    sk.last_message_ns = messages.last().map(|m| m.time_ns);
+    sk.entry = messages.iter().find(|m| m.from_agent.is_none()).map(|m| Entry { content: m.content.clone() });
+    sk.search.messages.clear();
+    sk.search.messages_full = false;
+    for m in messages {
+        sk.search.add_message(m.content.as_deref());
+    }
+}
+
+/// New turns after every stored one extend the messages: `None` when they do not (a turn
+/// before a stored one, a changed entry, a message before a stored message).
+fn append_turns(sk: &RunSketch, rows: &[TurnRow]) -> Option<(RunSketch, Vec<AgentMessage>)> {
+    let mut sk = sk.clone();
+    if let (Some(max), Some(first)) = (sk.max_turn, rows.first()) {
+        if first.key <= max {
+            return None;
+        }
+    }
+    let mk = |t: &TurnRow, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| AgentMessage {
+        seq: 0,
+        trace_id: t.trace_id,
+        span_id: t.span_id,
+        time_ns: t.key.start,
+        from_agent: from,
+        to_agent: to,
+        kind,
+        content,
+    };
+    let mut msgs: Vec<AgentMessage> = Vec::new();
+    for t in rows {
+        if let Some(c) = &t.caller {
+            msgs.push(mk(t, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, t.input.clone()));
+        }
+    }
+    let mut entry: Option<AgentMessage> = None;
+    for t in rows.iter().filter(|t| t.caller.is_none()) {
+        let top = TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone() };
+        match &sk.last_top {
+            Some(prev) => {
+                if prev.agent != t.agent {
+                    let kind = message_kind_for(t.framework.as_deref());
+                    msgs.push(mk(t, Some(prev.agent.clone()), t.agent.clone(), kind, prev.output.clone()));
+                }
+            }
+            None => {
+                let mut m = mk(t, None, t.agent.clone(), MessageKind::Message, None);
+                m.time_ns = m.time_ns.saturating_sub(1);
+                entry = Some(m);
+                sk.first_top = Some(top.clone());
+            }
+        }
+        sk.last_top = Some(top);
+    }
+    if let Some(t) = rows.last() {
+        sk.max_turn = Some(t.key);
+    }
+    if let Some(first) = &sk.first_top {
+        let root_input = sk.first_input.as_ref().filter(|(k, _)| k.start <= first.key.start).and_then(|(_, t)| t.clone());
+        let content = first.input.clone().or(root_input);
+        match entry.as_mut() {
+            Some(m) => {
+                m.content = content.clone();
+                sk.entry = Some(Entry { content });
+            }
+            None if sk.entry.as_ref().map(|e| &e.content) != Some(&content) => return None,
+            None => {}
+        }
+    }
+    msgs.extend(entry);
+    msgs.sort_by_key(|m| m.time_ns);
+    if let (Some(last), Some(m)) = (sk.last_message_ns, msgs.first()) {
+        if m.time_ns <= last {
+            return None;
+        }
+    }
+    for m in &mut msgs {
+        m.seq = sk.messages;
+        sk.messages = sk.messages.saturating_add(1);
+        sk.last_message_ns = Some(m.time_ns);
+        sk.search.add_message(m.content.as_deref());
+    }
+    Some((sk, msgs))
+}
+
 /// The run's error picture, enough to know when the outcome may change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrState {
@@ -353,6 +500,10 @@ pub trait RunStore {
     fn children(&mut self, parents: &[SpanKey]) -> Result<Vec<StoredSpan>, Self::Error>;
     /// The run's stored error spans.
     fn errors(&mut self) -> Result<Vec<StoredSpan>, Self::Error>;
+    /// The run's stored agent turns (agent spans working for an agent), with their input and
+    /// output text.
+    #[allow(clippy::type_complexity)]
+    fn turns(&mut self) -> Result<Vec<(StoredSpan, Option<String>, Option<String>)>, Self::Error>;
     /// The latest stored agent turn that started at or before `t` (time order), and its agent.
     fn last_turn_before(&mut self, t: u64) -> Result<Option<(OrderKey, String)>, Self::Error>;
 }
@@ -367,8 +518,9 @@ pub struct Delta {
     pub tool_calls: Vec<ToolCall>,
     /// Stored tool calls that turn out to be their parent's call recorded twice.
     pub dropped_tool_calls: Vec<SpanKey>,
-    /// Appended after the stored ones (seq continues).
+    /// Appended after the stored ones (seq continues), or all of them (`replace_messages`).
     pub messages: Vec<AgentMessage>,
+    pub replace_messages: bool,
     /// Agents whose row changed, whole.
     pub agents: Vec<AgentSummary>,
     pub state: RunState,
@@ -472,6 +624,7 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
     let mut direct: Vec<usize> = Vec::new(); // indices into `walk` of the new spans' children
     let mut frontier: Vec<SpanKey> = g.keys.clone();
     let mut depth = 0usize;
+    let mut rebuild_turns = false;
     while !frontier.is_empty() {
         let kids = store.children(&frontier)?;
         frontier.clear();
@@ -480,9 +633,14 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
                 continue;
             }
             let waiting = k.owner.is_none();
-            if k.category == SpanCategory::Agent && (depth == 0 || waiting) {
-                // A turn whose caller or agent changes: messages are re-derived whole.
-                return Ok(Err("late parent of an agent turn"));
+            if k.category == SpanCategory::Agent {
+                if waiting {
+                    // An agent span that becomes a turn: whole-run analysis.
+                    return Ok(Err("late parent of an agent span without an agent"));
+                }
+                // A stored turn under a new or newly owned span: its caller may change, the
+                // messages are rebuilt from the turns.
+                rebuild_turns = true;
             }
             if depth > 0 && !waiting {
                 continue;
@@ -652,7 +810,8 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
         });
     }
 
-    // Turns of the new spans: after every stored turn, or the run is re-analysed whole.
+    // Turns of the new spans: appended after the stored ones, else the messages are rebuilt
+    // from all the run's turns (stored ones read back without their spans' other columns).
     let turns: Vec<(usize, String, Option<String>)> = order
         .iter()
         .filter(|&&i| facts[i].category == SpanCategory::Agent)
@@ -662,78 +821,65 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
             Some((i, agent, caller))
         })
         .collect();
-    if let (Some(max), Some((i, _, _))) = (sk.max_turn, turns.first()) {
-        if OrderKey::of(&new[*i]) <= max {
-            return Ok(Err("agent turn before a stored turn"));
-        }
-    }
-    let mk = |i: usize, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| {
-        let s = &new[i];
-        AgentMessage { seq: 0, trace_id: s.trace_id, span_id: s.span_id, time_ns: s.start_time_unix_nano, from_agent: from, to_agent: to, kind, content }
-    };
-    let mut msgs: Vec<AgentMessage> = Vec::new();
-    for (i, agent, caller) in &turns {
-        if let Some(c) = caller {
-            msgs.push(mk(*i, Some(c.clone()), agent.clone(), MessageKind::Delegation, excerpt(facts[*i].input_text.as_ref())));
-        }
-    }
-    let mut entry: Option<AgentMessage> = None;
-    for (i, agent, caller) in &turns {
-        if caller.is_some() {
-            continue;
-        }
-        let top = TopTurn {
-            agent: agent.clone(),
+    let rows: Vec<TurnRow> = turns
+        .iter()
+        .map(|(i, agent, caller)| TurnRow {
             key: OrderKey::of(&new[*i]),
+            trace_id: new[*i].trace_id,
+            span_id: new[*i].span_id,
+            agent: agent.clone(),
+            caller: caller.clone(),
             input: excerpt(facts[*i].input_text.as_ref()),
             output: excerpt(facts[*i].output_text.as_ref()),
-        };
-        match &sk.last_top {
-            Some(prev) => {
-                if prev.agent != *agent {
-                    let kind = message_kind_for(facts[*i].framework.as_deref());
-                    msgs.push(mk(*i, Some(prev.agent.clone()), agent.clone(), kind, prev.output.clone()));
-                }
-            }
-            None => {
-                let mut m = mk(*i, None, agent.clone(), MessageKind::Message, None);
-                m.time_ns = m.time_ns.saturating_sub(1);
-                entry = Some(m);
-                sk.first_top = Some(top.clone());
-            }
+            framework: facts[*i].framework.clone(),
+        })
+        .collect();
+    match (!rebuild_turns).then(|| append_turns(&sk, &rows)).flatten() {
+        Some((appended, msgs)) => {
+            sk = appended;
+            delta.messages = msgs;
         }
-        sk.last_top = Some(top);
-    }
-    if let Some((i, _, _)) = turns.last() {
-        sk.max_turn = Some(OrderKey::of(&new[*i]));
-    }
-    // The entry message's content: the first agent's input, else the task as the run received it.
-    if let Some(first) = &sk.first_top {
-        let root_input = sk.first_input.as_ref().filter(|(k, _)| k.start <= first.key.start).and_then(|(_, t)| t.clone());
-        let content = first.input.clone().or(root_input);
-        match entry.as_mut() {
-            Some(m) => {
-                m.content = content.clone();
-                sk.entry = Some(Entry { content });
+        None => {
+            let stored = store.turns()?;
+            // Callers: the owners of the turns' parents, as this batch leaves them.
+            let want: Vec<SpanKey> = {
+                let mut v: Vec<SpanKey> = stored
+                    .iter()
+                    .filter_map(|(t, _, _)| t.parent.filter(|p| *p != t.span_id).map(|p| (t.trace_id, p)))
+                    .filter(|k| !index.contains_key(k))
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            };
+            let fetched: HashMap<SpanKey, Option<String>> =
+                if want.is_empty() { HashMap::new() } else { store.spans(&want)?.into_iter().map(|s| (s.key(), s.owner)).collect() };
+            let mut all: Vec<TurnRow> = rows;
+            for (t, input, output) in stored {
+                let Some(agent) = t.owner.clone() else { continue };
+                let parent = t.parent.filter(|p| *p != t.span_id).map(|p| (t.trace_id, p));
+                let parent_owner = parent.and_then(|k| match index.get(&k) {
+                    Some(&i) => owner[i].clone(),
+                    None => fetched.get(&k).cloned().flatten(),
+                });
+                all.push(TurnRow {
+                    key: t.order(),
+                    trace_id: t.trace_id,
+                    span_id: t.span_id,
+                    caller: parent_owner.filter(|c| *c != agent),
+                    agent,
+                    input: excerpt(input.as_ref()),
+                    output: excerpt(output.as_ref()),
+                    framework: t.framework.clone(),
+                });
             }
-            None if sk.entry.as_ref().map(|e| &e.content) != Some(&content) => return Ok(Err("entry message changes")),
-            None => {}
+            all.sort_by_key(|t| t.key);
+            let msgs = implicit_messages(&all, sk.first_input.as_ref());
+            turn_sketch(&mut sk, &all, &msgs);
+            delta.messages = msgs;
+            delta.replace_messages = true;
         }
     }
-    msgs.extend(entry);
-    msgs.sort_by_key(|m| m.time_ns);
-    if let (Some(last), Some(m)) = (sk.last_message_ns, msgs.first()) {
-        if m.time_ns <= last {
-            return Ok(Err("message before a stored message"));
-        }
-    }
-    for m in &mut msgs {
-        m.seq = sk.messages;
-        sk.messages = sk.messages.saturating_add(1);
-        sk.last_message_ns = Some(m.time_ns);
-        sk.search.add_message(m.content.as_deref());
-    }
-    delta.messages = msgs;
 
     // Outcome: recomputed from the run's error spans when anything it depends on moved.
     let parent_came = new.iter().any(|s| sk.errors.pending_parents.contains(&(s.trace_id, s.span_id)));

@@ -11,7 +11,7 @@ use super::{
     SpanFacts, ToolCall,
 };
 use crate::ids::{SpanId, TraceId};
-use crate::incremental::{AgentAcc, OrderKey, RunSketch};
+use crate::incremental::{implicit_messages, turn_sketch, AgentAcc, OrderKey, RunSketch, TurnRow};
 use crate::model::SpanRecord;
 
 /// FxHash-style hasher for the run-local maps (span ids, agent names): no DoS exposure across
@@ -92,12 +92,14 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
 
     let turns = turns(&cx);
     let tool_calls = tool_calls(&cx);
-    let messages = messages(&cx, &turns, &index);
+    let first_input = first_input(&cx);
+    let turn_rows = turn_rows(&cx, &turns);
+    let messages = messages(&cx, &turns, &index, &turn_rows, first_input.as_ref());
     let agent_accs = agent_accs(&cx);
     let agents = summaries(&agent_accs);
     let framework = run_framework(cx.facts.iter().filter_map(|f| f.framework.as_deref()));
     let outcome = outcome(&cx, &turns, &messages);
-    let sketch = sketch(&cx, &turns, &messages, &outcome, agent_accs);
+    let sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
     // Every span names the agent it worked for (its own, else the nearest agent ancestor's), so
     // per-span queries (tokens per agent, an LLM call's agent) need no tree walk.
     let Ctx { mut facts, owner, .. } = cx;
@@ -278,7 +280,37 @@ pub(crate) fn message_kind_for(framework: Option<&str>) -> MessageKind {
     }
 }
 
-fn messages(cx: &Ctx, turns: &[Turn], index: &FxMap<(TraceId, SpanId), usize>) -> Vec<AgentMessage> {
+/// The first input of a non-model span in time order (the task as the run received it).
+fn first_input(cx: &Ctx) -> Option<(OrderKey, Option<String>)> {
+    cx.order
+        .iter()
+        .find(|&&i| cx.facts[i].input_text.is_some() && cx.facts[i].category != SpanCategory::Llm)
+        .map(|&i| (OrderKey::of(&cx.spans[i]), excerpt(cx.facts[i].input_text.as_ref())))
+}
+
+fn turn_rows(cx: &Ctx, turns: &[Turn]) -> Vec<TurnRow> {
+    turns
+        .iter()
+        .map(|t| TurnRow {
+            key: OrderKey::of(&cx.spans[t.idx]),
+            trace_id: cx.spans[t.idx].trace_id,
+            span_id: cx.spans[t.idx].span_id,
+            agent: t.agent.clone(),
+            caller: t.caller.clone(),
+            input: excerpt(cx.facts[t.idx].input_text.as_ref()),
+            output: excerpt(cx.facts[t.idx].output_text.as_ref()),
+            framework: cx.facts[t.idx].framework.clone(),
+        })
+        .collect()
+}
+
+fn messages(
+    cx: &Ctx,
+    turns: &[Turn],
+    index: &FxMap<(TraceId, SpanId), usize>,
+    turn_rows: &[TurnRow],
+    first_input: Option<&(OrderKey, Option<String>)>,
+) -> Vec<AgentMessage> {
     let mut out: Vec<AgentMessage> = Vec::new();
     let mk = |i: usize, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| {
         let s = &cx.spans[i];
@@ -332,6 +364,10 @@ fn messages(cx: &Ctx, turns: &[Turn], index: &FxMap<(TraceId, SpanId), usize>) -
         }
     }
     let explicit = !out.is_empty();
+    if !explicit {
+        // 2.-4. from the turns alone (what incremental ingest rebuilds them from).
+        return implicit_messages(turn_rows, first_input);
+    }
     // 2. Sub-agents called from inside another agent.
     for t in turns {
         if let Some(c) = &t.caller {
@@ -521,32 +557,22 @@ fn outcome(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage]) -> RunOutcome {
 
 /// What incremental ingest keeps of this analysis to extend it without the run's spans
 /// ([`crate::incremental`]): built here, from the same context, so both paths agree.
-fn sketch(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage], outcome: &RunOutcome, agents: BTreeMap<String, AgentAcc>) -> RunSketch {
+fn sketch(
+    cx: &Ctx,
+    turns: &[TurnRow],
+    messages: &[AgentMessage],
+    outcome: &RunOutcome,
+    agents: BTreeMap<String, AgentAcc>,
+    first_input: Option<(OrderKey, Option<String>)>,
+) -> RunSketch {
     let n = cx.spans.len();
-    let key = |i: usize| OrderKey::of(&cx.spans[i]);
-    let mut sk = RunSketch { agents, ..Default::default() };
-    let top = |t: &Turn| crate::incremental::TopTurn {
-        agent: t.agent.clone(),
-        key: key(t.idx),
-        input: excerpt(cx.facts[t.idx].input_text.as_ref()),
-        output: excerpt(cx.facts[t.idx].output_text.as_ref()),
-    };
-    sk.max_turn = turns.last().map(|t| key(t.idx));
-    sk.first_top = turns.iter().find(|t| t.caller.is_none()).map(top);
-    sk.last_top = turns.iter().rev().find(|t| t.caller.is_none()).map(top);
-    sk.messages = messages.len().min(i32::MAX as usize) as i32;
-    sk.last_message_ns = messages.last().map(|m| m.time_ns);
-    sk.entry = messages.iter().find(|m| m.from_agent.is_none()).map(|m| crate::incremental::Entry { content: m.content.clone() });
+    let mut sk = RunSketch { agents, first_input, ..Default::default() };
+    turn_sketch(&mut sk, turns, messages);
     let mut has_checkpoint_input = false;
     for &i in &cx.order {
         let (s, f) = (&cx.spans[i], &cx.facts[i]);
         if let Some(fw) = &f.framework {
             *sk.frameworks.entry(fw.clone()).or_default() += 1;
-        }
-        if sk.first_input.is_none() && f.category != SpanCategory::Llm {
-            if let Some(t) = &f.input_text {
-                sk.first_input = Some((key(i), excerpt(Some(t))));
-            }
         }
         if f.category == SpanCategory::Handoff
             || (f.message_kind.is_some() && f.recipient.is_some())
@@ -567,9 +593,6 @@ fn sketch(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage], outcome: &RunOutc
     // Demoted tool nodes, replays and checkpoints: handled by whole-run analysis only.
     sk.blocked |= has_checkpoint_input || crate::replay::replay_origin(cx.spans).is_some();
     sk.blocked |= sk.agents.values().any(AgentAcc::is_tool_node);
-    for m in messages {
-        sk.search.add_message(m.content.as_deref());
-    }
     for i in (0..n).filter(|&i| cx.facts[i].is_error) {
         sk.errors.count += 1;
         if cx.parent[i].is_none() {

@@ -100,6 +100,23 @@ impl RunStore for SpiStore<'_, '_> {
         )
     }
 
+    fn turns(&mut self) -> SpiResult<Vec<(StoredSpan, Option<String>, Option<String>)>> {
+        let mut out = Vec::new();
+        for row in select_cached(
+            self.client,
+            &format!(
+                "SELECT {STORED_COLUMNS}, s.input_text, s.output_text FROM agenttrace.spans s
+                  WHERE s.run_id = $1 AND s.category = 'agent' AND s.agent_name IS NOT NULL"
+            ),
+            &[uuid(&self.run).into()],
+        )? {
+            if let Some(span) = stored_span(&row)? {
+                out.push((span, row.get::<String>(15)?, row.get::<String>(16)?));
+            }
+        }
+        Ok(out)
+    }
+
     fn last_turn_before(&mut self, t: u64) -> SpiResult<Option<(OrderKey, String)>> {
         let found = self.select(
             &format!(
@@ -308,6 +325,15 @@ fn write_deltas(
         run_rows.push(RunRow::new(*run, d.state.clone(), None));
     }
     rehash_owned(client, &mut owners)?;
+    // Runs whose messages were rebuilt from their turns lose the stored ones first.
+    let rebuilt: Vec<TraceId> = deltas.iter().filter(|(_, _, d)| d.replace_messages).map(|(r, _, _)| *r).collect();
+    if !rebuilt.is_empty() {
+        crate::columns::execute_cached(
+            client,
+            "DELETE FROM agenttrace.agent_messages WHERE run_id = ANY($1)",
+            &[uuids(&rebuilt).into()],
+        )?;
+    }
     // One statement: every write below touches different rows.
     let mut writes = Writes::new();
     let owner_cols = |only_tools: bool| {
