@@ -51,6 +51,9 @@
 #                      tests/tests/upgrade.rs run those.
 #   ```python/```js    syntax only (python3 compile, node --check when node is installed).
 #   `path/in/repo`     a repository path named in inline code exists (globs allowed).
+#   `--option` alone   (the ingress and judge settings tables) an option of the clap binary the
+#                      README named last: in its --help when built, else in its clap source.
+#   `AGENTTRACE_X`     a variable named alone must be read by the repository.
 #
 # Prints one line per check ("ok", "skip" with the reason, or "FAIL" with the README line) and
 # exits 1 if any check failed. Never modifies or deletes data; takes seconds.
@@ -75,9 +78,11 @@ cargo run --release -p agenttrace-bench --bin no_such_bench -- --spans 10
 scripts/db.sh rest-db --delete-all-data             # unknown subcommand
 cargo run --release -p agenttrace-bench -- --spanz 10   # option the bench does not read
 AGENTTRACE_PG=19 scripts/setup.sh                   # version not in scripts/pg-versions
+AGENTTRACE_TEST_PGS="15 17" scripts/test.sh         # misspelt variable: silently ignored
 ```
+`agenttrace-ingress` takes `--pool-sise`.
 EOF
-  expect=( $((base + 3)) $((base + 4)) $((base + 5)) $((base + 6)) $((base + 7)) )
+  expect=( $((base + 3)) $((base + 4)) $((base + 5)) $((base + 6)) $((base + 7)) $((base + 8)) $((base + 10)) )
   set +e
   out="$("$0" --no-db "$tmp/README.md" 2>&1)"; rc=$?
   set -e
@@ -202,7 +207,13 @@ def pinned_pgrx():
 
 def read_in_repo(name):
     """Is environment variable `name` read anywhere in the repository (not counting the README)?"""
-    return cached(("env", name), lambda: run(["git", "grep", "-q", "-w", "-F", name, "--", ".", ":!README.md", ":!tests/readme_commands.sh"])[0] == 0)
+    def look():
+        rc, _ = run(["git", "grep", "-q", "-w", "-F", name, "--", ".", ":!README.md", ":!tests/readme_commands.sh"])
+        if rc not in (0, 1):   # not a git checkout: grep the files
+            rc, _ = run(["grep", "-rqwF", "--exclude=README.md", "--exclude=readme_commands.sh",
+                         "--exclude-dir=target", "--exclude-dir=.git", name, "."])
+        return rc == 0
+    return cached(("env", name), look)
 
 def help_text(cmd):
     return cached(tuple(cmd), lambda: run(cmd + ["--help"], timeout=20))
@@ -314,7 +325,7 @@ def check_script(line, what, cwd, env, argv):
         if bad:
             return say("FAIL", line, what, f"{rel}: no subcommand {bad} (has {sorted(labels)})")
         if alts == ["psql"]:
-            check_pg_tool(line, what, ["psql"] + args[1:], sql_target="citus" if "citus" in rel else "db")
+            check_pg_tool(line, what, ["psql"] + args[1:])
             return
         bad = [a for a in options(args[1:]) if not lit(a)]
         if bad:
@@ -415,7 +426,11 @@ def check_program_options(bin_name, src_path, prog_args):
     clap = "clap::" in src or "derive(Parser" in src
     if clap:
         if not os.access(exe, os.X_OK):
-            return f"not built in target/release: {opts or 'no'} options not checked" if opts else "not built (no options to check)"
+            found = [(o, option_known(bin_name, o)) for o in opts]
+            bad = [o for o, (ok, _) in found if not ok]
+            if bad:
+                return f"FAIL: {bin_name} has no option {bad} (not built: its clap source)"
+            return f"not built: {opts} in its clap source" if opts else "not built (no options to check)"
         rc, h = help_text([exe])
         if rc != 0:
             return f"FAIL: target/release/{bin_name} --help exited {rc}: {h.strip()[:200]}"
@@ -480,7 +495,7 @@ def check_cargo_pgrx(line, what, cwd, args):
     say("ok", line, what, ", ".join(notes + [f"options in `cargo pgrx {sub} --help` (not run: builds)"]))
 
 # ------------------------------------------------------------------ PostgreSQL client tools
-def check_pg_tool(line, what, argv, sql_target="db"):
+def check_pg_tool(line, what, argv):
     tool = argv[0]
     if not shutil.which(tool):
         return say("FAIL", line, what, f"{tool} is not on PATH")
@@ -662,6 +677,34 @@ def check_sql(line, stmt):
         return say("FAIL", line, what, err.strip()[:300])
     say("ok", line, what, how + (" with run " + run_id() if needs_run else ""))
 
+# Options and variables named alone in prose and tables (`--pool-size`, `AGENTTRACE_POOL_SIZE`):
+# an option belongs to the clap binary (agenttrace-ingress, agenttrace-judge) the README named
+# last before it; it must be in that binary's --help when built, else a field or literal of its
+# package's source. A variable must be read by the repository (`_BYTES` after
+# `AGENTTRACE_BATCH_MAX_BODIES` on the same line abbreviates AGENTTRACE_BATCH_MAX_BYTES).
+CLAP = {b: (n, src) for n, p in META.items() for b, src in p["bins"].items()
+        if "clap::" in open(src).read() or "derive(Parser" in open(src).read()}
+mentions = sorted((k + 1, b) for k, l in enumerate(text) for b in CLAP
+                  if re.search(r"(?<![\w-])" + re.escape(b) + r"(?![\w-])", l))
+
+def option_known(b, opt):
+    exe = os.path.join(ROOT, "target/release", b)
+    if os.access(exe, os.X_OK):
+        rc, h = help_text([exe])
+        return option_in_help(opt, h), f"in {b} --help"
+    # not built: the clap structs (files with #[arg]/derive(Parser)) of the modules the binary uses
+    pkg_dir = META[CLAP[b][0]]["dir"]
+    mods = re.findall(r"^use \w+::(\w+)", open(CLAP[b][1]).read(), re.M)
+    field = opt[2:].replace("-", "_")
+    for f in glob.glob(os.path.join(pkg_dir, "src/**/*.rs"), recursive=True):
+        src = open(f).read()
+        relf = os.path.relpath(f, os.path.join(pkg_dir, "src"))
+        if not (re.search(r"derive\([^)]*Parser|#\[arg\(", src) and relf.split("/")[0].removesuffix(".rs") in mods):
+            continue
+        if re.search(r"\b" + field + r"\b\s*:", src) or f'"{opt[2:]}"' in src or f'"{opt}"' in src:
+            return True, f"in {os.path.relpath(f, ROOT)} ({b} not built)"
+    return False, f"neither in {b} --help nor in its source"
+
 # ------------------------------------------------------------------ the checks
 for lang, start, body in blocks:
     if lang in ("sh", "bash", "shell", "console"):
@@ -695,8 +738,31 @@ for lang, start, body in blocks:
     else:
         say("skip", start, f"```{lang} block", "not a command block")
 
+def check_lone_option(ln, code):
+    owner = [b for l, b in mentions if l <= ln]
+    if not owner:
+        return
+    ok, where = option_known(owner[-1], code)
+    say("ok" if ok else "FAIL", ln, f"{code} ({owner[-1]})", where if ok else f"{owner[-1]} has no option {code} ({where})")
+
+last_var = {}
+def check_lone_var(ln, code):
+    if code.startswith("_"):
+        full = last_var.get(ln)
+        if not full:
+            return
+        cands = [full.rsplit("_", 1)[0] + code, full + code]
+    else:
+        last_var[ln] = code; cands = [code]
+    hit = next((c for c in cands if read_in_repo(c)), None)
+    say("ok" if hit else "FAIL", ln, code, f"{hit} is read by the repository" if hit else f"none of {cands} is read anywhere in the repository")
+
 TOP = {e for e in os.listdir(ROOT) if not e.startswith(".")} - {"target"}
 for ln, code in inline:
+    if re.match(r"^--[a-z][a-z-]*$", code):
+        check_lone_option(ln, code); continue
+    if re.match(r"^(AGENTTRACE_[A-Z0-9_]+|_[A-Z][A-Z0-9_]*)$", code):
+        check_lone_var(ln, code); continue
     first = code.split()[0] if code.split() else ""
     if re.match(r"^((SELECT|WITH) .*(\bFROM\b|agenttrace\.)|UPDATE \S+ SET |SET [\w.]+ (=|TO) )", code) \
             and ";" not in code.rstrip(";"):   # inline SQL statements (not words like `SET` in prose)
