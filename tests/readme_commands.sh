@@ -54,6 +54,8 @@
 #   `--option` alone   (the ingress and judge settings tables) an option of the clap binary the
 #                      README named last: in its --help when built, else in its clap source.
 #   `AGENTTRACE_X`     a variable named alone must be read by the repository.
+#   `--a x --b y`      option fragments: --features must be features of the extension crate,
+#                      --target a Dockerfile stage, others options of the `cargo run` shown last.
 #
 # Prints one line per check ("ok", "skip" with the reason, or "FAIL" with the README line) and
 # exits 1 if any check failed. Never modifies or deletes data; takes seconds.
@@ -411,12 +413,15 @@ def check_cargo(line, what, cwd, env, argv):
             return say("FAIL", line, what, f"{pkg} has no binary {b} (has {sorted(p['bins'])})")
         else:
             detail += f", binary {b} exists"
+        cargo_runs.append((line, b, p["bins"][b]))
         msg = check_program_options(b, p["bins"][b], prog_args)
         if msg and msg.startswith("FAIL:"):
             return say("FAIL", line, what, msg[5:].strip())
         if msg:
             detail += "; " + msg
     say("ok", line, what, detail + "; options accepted (not run: builds)")
+
+cargo_runs = []   # (line, binary, source) of every `cargo run` seen, for option fragments after it
 
 def check_program_options(bin_name, src_path, prog_args):
     """Options given to a workspace binary: its --help when built, else the literals in its source."""
@@ -763,6 +768,25 @@ for ln, code in inline:
         check_lone_option(ln, code); continue
     if re.match(r"^(AGENTTRACE_[A-Z0-9_]+|_[A-Z][A-Z0-9_]*)$", code):
         check_lone_var(ln, code); continue
+    if re.match(r"^--[a-z][a-z-]* ", code) and not code.startswith("--bin ") and "NN" not in code:
+        # option fragments: `--target ingress` (docker), `--no-default-features --features pg16`
+        # (the extension's build), `--spans 20000 --batch 64` (the `cargo run` shown before them)
+        toks = code.split()
+        if toks[0] == "--target":
+            check_docker(ln, code, toks); continue
+        if "--features" in toks:
+            ext = [n for n, p in META.items() if p["pgrx_ext"]]
+            bad = [f for f in feature_list(toks) if not ext or f not in META[ext[0]]["features"]]
+            say("FAIL" if bad else "ok", ln, code, f"{ext} has no feature {bad}" if bad else f"features of {ext[0]}")
+            continue
+        prev = sorted(r for r in cargo_runs if r[0] <= ln)
+        if prev:
+            msg = check_program_options(prev[-1][1], prev[-1][2], toks)
+            if msg.startswith("FAIL:"):
+                say("FAIL", ln, code, msg[5:].strip())
+            else:
+                say("ok", ln, code, f"options of {prev[-1][1]} (the cargo run on line {prev[-1][0]}): {msg}")
+        continue
     first = code.split()[0] if code.split() else ""
     if re.match(r"^((SELECT|WITH) .*(\bFROM\b|agenttrace\.)|UPDATE \S+ SET |SET [\w.]+ (=|TO) )", code) \
             and ";" not in code.rstrip(";"):   # inline SQL statements (not words like `SET` in prose)
