@@ -13,6 +13,8 @@
 #   5. the corpus gives the same results on every version (tests/tests/versions.rs)
 #   6. re-runs of setup.sh / run.sh and a rebuild keep every stored row, and the install script is
 #      byte-identical (tests/setup_rerun.sh, on PostgreSQL 15)
+#   (after step 2, on PostgreSQL 15: every command the README shows runs as written,
+#      tests/readme_commands.sh)
 # AGENTTRACE_TEST_PG picks the versions (default "15 16 17 18"; steps 1-3 are the 15 in it, step 5
 # needs two or more), e.g. AGENTTRACE_TEST_PG="15 17".
 # Only the test databases this script creates (agenttrace_test, agenttrace_test_plain, and the
@@ -93,6 +95,17 @@ if [ -n "${AGENTTRACE_CITUS_DATABASE_URL:-}" ]; then
   unset AGENTTRACE_CITUS_DATABASE_URL   # the other versions' suites run without Citus
 fi
 timed $((SECONDS - s)) "PostgreSQL 15: end-to-end suite (with Citus)"
+
+# Every command the README shows runs as written (tests/readme_commands.sh): scripts, cargo
+# packages/binaries/options, and the README's SQL in rolled-back transactions against the test
+# database the suite just filled (a real run id for its placeholders). The ingress is built first
+# (the next stage builds it anyway) so the ingress and judge options are checked against --help.
+s=$SECONDS
+step "README commands run as written"
+cargo build --release -p agenttrace-ingress
+"$ROOT/tests/readme_commands.sh"
+"$ROOT/tests/readme_commands.sh" --self-test
+timed $((SECONDS - s)) "PostgreSQL 15: README commands"
 
 if [ -x "$ROOT/tests/python/run.sh" ]; then
   s=$SECONDS
