@@ -283,6 +283,7 @@ pub struct RunTotals {
     pub root_service: Option<String>,
     pub root_name: Option<String>,
     root_rank: Option<(i64, i64)>,
+    #[serde(with = "trace_set")]
     traces: std::collections::BTreeSet<TraceId>,
 }
 
@@ -314,6 +315,26 @@ impl RunTotals {
                 self.root_name = Some(row.name.clone());
             }
         }
+    }
+}
+
+/// Trace ids stored as hex strings.
+mod trace_set {
+    use std::collections::BTreeSet;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::ids::{from_hex, to_hex, TraceId};
+
+    pub fn serialize<S: Serializer>(ids: &BTreeSet<TraceId>, s: S) -> Result<S::Ok, S::Error> {
+        ids.iter().map(|t| to_hex(t)).collect::<Vec<_>>().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeSet<TraceId>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|t| from_hex::<16>(t).ok_or_else(|| serde::de::Error::custom("trace id: 32 hex digits")))
+            .collect()
     }
 }
 

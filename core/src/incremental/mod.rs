@@ -32,13 +32,55 @@ pub const STATE_VERSION: u32 = 1;
 pub type SpanKey = (TraceId, SpanId);
 
 /// The time order of a run's spans: start, longer first, then the ids as stored (uuid bytes,
-/// signed span id), so that ties never depend on arrival order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// signed span id), so that ties never depend on arrival order. Stored as
+/// `[start, end_rev, "trace hex", span]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OrderKey {
     pub start: u64,
     pub end_rev: u64,
     pub trace: TraceId,
     pub span: i64,
+}
+
+impl Serialize for OrderKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.start, self.end_rev, crate::ids::to_hex(&self.trace), self.span).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for OrderKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (start, end_rev, trace, span) = <(u64, u64, String, i64)>::deserialize(d)?;
+        let trace = crate::ids::from_hex::<16>(&trace).ok_or_else(|| serde::de::Error::custom("trace id: 32 hex digits"))?;
+        Ok(OrderKey { start, end_rev, trace, span })
+    }
+}
+
+/// Span keys stored as `"trace hex/span hex"`.
+mod key_set {
+    use std::collections::BTreeSet;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::SpanKey;
+    use crate::ids::{from_hex, to_hex};
+
+    pub fn serialize<S: Serializer>(keys: &BTreeSet<SpanKey>, s: S) -> Result<S::Ok, S::Error> {
+        keys.iter().map(|(t, p)| format!("{}/{}", to_hex(t), to_hex(p))).collect::<Vec<_>>().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeSet<SpanKey>, D::Error> {
+        let mut out = BTreeSet::new();
+        for k in Vec::<String>::deserialize(d)? {
+            let parsed = k.split_once('/').and_then(|(t, p)| Some((from_hex::<16>(t)?, from_hex::<8>(p)?)));
+            out.insert(parsed.ok_or_else(|| serde::de::Error::custom("span key: trace hex/span hex"))?);
+        }
+        Ok(out)
+    }
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 impl OrderKey {
@@ -53,24 +95,39 @@ impl OrderKey {
 /// One agent's counters, as whole-run analysis folds them over the spans it owns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAcc {
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub span_count: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub llm_calls: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub tool_calls: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub input_tokens: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub output_tokens: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub errors: i64,
     pub first_seen_ns: Option<u64>,
     pub last_seen_ns: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub framework: Option<(OrderKey, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<(OrderKey, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<(OrderKey, String)>,
     /// Usage reported on the agent's own agent/chain spans (used when no model span counted).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub own_input_tokens: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub own_output_tokens: i64,
     /// LangGraph tool-node detection (`demote_tool_nodes`): raw category counts.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub raw_llm: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub raw_tool: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub node_spans: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub agent_spans: i64,
 }
 
@@ -389,6 +446,7 @@ pub struct ErrState {
     /// Latest start of healthy agent / model work: errors ending before it were recovered from.
     pub last_healthy: Option<u64>,
     /// Parents (not stored yet) of error spans: such an error counts as a root until its parent comes.
+    #[serde(with = "key_set")]
     pub pending_parents: BTreeSet<SpanKey>,
     /// The earliest end of an error not recovered from yet.
     pub min_unrecovered_end: Option<u64>,
