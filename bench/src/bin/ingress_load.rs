@@ -22,7 +22,7 @@
 //!   --ingress-bin PATH   binary to start when --url is not given
 //!   --database-url URL   (env DATABASE_URL, default postgres://postgres@127.0.0.1:5433/agenttrace)
 //!   --duration SECS      (default 30)   --connections N (default 32)   --batch SPANS (default 512)
-//!   --pool-size N        writer connections of the started ingress (default 8)
+//!   --pool-size N        writer connections of the started ingress (default 4, the ingress's own default)
 //!   --spans-per-run N    long runs of about N spans each, e.g. 10000 (default: 17-span runs, see above)
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -60,7 +60,7 @@ fn args() -> Args {
         duration: Duration::from_secs(30),
         connections: 32,
         batch: 512,
-        pool_size: 8,
+        pool_size: 4,
         spans_per_run: None,
     };
     let mut it = std::env::args().skip(1);
