@@ -49,6 +49,9 @@ impl ErrSpan {
     }
 }
 
+/// A span of the run found by key: its key, parent and whether it is an error.
+pub(super) type Found = (SpanKey, Option<SpanId>, bool);
+
 /// Levels of ancestors walked above an error (deeper chains are cut, like whole-run analysis
 /// cuts cycles).
 const MAX_DEPTH: usize = 4096;
@@ -58,7 +61,7 @@ pub(super) fn recompute<S: super::RunStore>(
     mut errs: Vec<ErrSpan>,
     last_healthy: Option<u64>,
     store: &mut S,
-    lookup: impl Fn(&[SpanKey], &mut S) -> Result<Vec<(SpanKey, Option<SpanId>, bool)>, S::Error>,
+    lookup: impl Fn(&[SpanKey], &mut S) -> Result<Vec<Found>, S::Error>,
     new_turns: &[(OrderKey, String)],
 ) -> Result<(RunOutcome, ErrState), S::Error> {
     errs.sort_by_key(|e| e.order);

@@ -1,0 +1,150 @@
+//! The per-run state of incremental ingest: its time-order key, the sketch whole-run analysis
+//! leaves, and the row stored in `agenttrace.run_state`.
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::{AgentAcc, SearchAcc, SpanKey, TopTurn, STATE_VERSION};
+use crate::ids::{span_id_to_i64, SpanId, TraceId};
+use crate::model::SpanRecord;
+use crate::normalize::{AgentSummary, RunOutcome};
+use crate::rows::RunTotals;
+
+/// The time order of a run's spans: start, longer first, then the ids as stored (uuid bytes,
+/// signed span id), so that ties never depend on arrival order. Stored as
+/// `[start, end_rev, "trace hex", span]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OrderKey {
+    pub start: u64,
+    pub end_rev: u64,
+    pub trace: TraceId,
+    pub span: i64,
+}
+
+impl Serialize for OrderKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.start, self.end_rev, crate::ids::to_hex(&self.trace), self.span).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for OrderKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (start, end_rev, trace, span) = <(u64, u64, String, i64)>::deserialize(d)?;
+        let trace = crate::ids::from_hex::<16>(&trace).ok_or_else(|| serde::de::Error::custom("trace id: 32 hex digits"))?;
+        Ok(OrderKey { start, end_rev, trace, span })
+    }
+}
+
+/// Span keys stored as `"trace hex/span hex"`.
+mod key_set {
+    use std::collections::BTreeSet;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::SpanKey;
+    use crate::ids::{from_hex, to_hex};
+
+    pub fn serialize<S: Serializer>(keys: &BTreeSet<SpanKey>, s: S) -> Result<S::Ok, S::Error> {
+        keys.iter().map(|(t, p)| format!("{}/{}", to_hex(t), to_hex(p))).collect::<Vec<_>>().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeSet<SpanKey>, D::Error> {
+        let mut out = BTreeSet::new();
+        for k in Vec::<String>::deserialize(d)? {
+            let parsed = k.split_once('/').and_then(|(t, p)| Some((from_hex::<16>(t)?, from_hex::<8>(p)?)));
+            out.insert(parsed.ok_or_else(|| serde::de::Error::custom("span key: trace hex/span hex"))?);
+        }
+        Ok(out)
+    }
+}
+
+
+impl OrderKey {
+    pub fn new(trace: TraceId, span: SpanId, start: u64, end: u64) -> Self {
+        OrderKey { start, end_rev: u64::MAX - end, trace, span: span_id_to_i64(&span) }
+    }
+    pub fn of(s: &SpanRecord) -> Self {
+        Self::new(s.trace_id, s.span_id, s.start_time_unix_nano, s.end_time_unix_nano)
+    }
+}
+
+/// The run's error picture, enough to know when the outcome may change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ErrState {
+    pub count: u64,
+    /// Latest start of healthy agent / model work: errors ending before it were recovered from.
+    pub last_healthy: Option<u64>,
+    /// Parents (not stored yet) of error spans: such an error counts as a root until its parent comes.
+    #[serde(with = "key_set")]
+    pub pending_parents: BTreeSet<SpanKey>,
+    /// The earliest end of an error not recovered from yet.
+    pub min_unrecovered_end: Option<u64>,
+    /// The failing agent was taken from the turn before the failing span (it has no owner).
+    pub owner_from_turns: bool,
+}
+
+/// The run's entry message, by its content.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub content: Option<String>,
+}
+
+/// What incremental ingest keeps of a run's analysis (see the module documentation).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunSketch {
+    /// The run has something only whole-run analysis derives: every batch re-analyses it.
+    pub blocked: bool,
+    pub frameworks: BTreeMap<String, u64>,
+    pub agents: BTreeMap<String, AgentAcc>,
+    pub max_turn: Option<OrderKey>,
+    pub first_top: Option<TopTurn>,
+    pub last_top: Option<TopTurn>,
+    pub messages: i32,
+    pub last_message_ns: Option<u64>,
+    /// The entry message (the task handed to the first agent), when there is one.
+    pub entry: Option<Entry>,
+    /// The first input of a non-model span (the task as the run received it).
+    pub first_input: Option<(OrderKey, Option<String>)>,
+    pub errors: ErrState,
+    pub outcome: RunOutcome,
+    pub search: SearchAcc,
+}
+
+/// The per-run state row (`agenttrace.run_state`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    pub version: u32,
+    pub sketch: RunSketch,
+    pub totals: RunTotals,
+}
+
+impl RunState {
+    pub fn new(sketch: RunSketch, totals: RunTotals) -> Self {
+        RunState { version: STATE_VERSION, sketch, totals }
+    }
+
+    /// The framework most spans name; on a tie the first by name.
+    pub fn framework(&self) -> Option<String> {
+        let mut best: Option<(&String, u64)> = None;
+        for (n, c) in &self.sketch.frameworks {
+            if best.is_none_or(|(_, b)| *c > b) {
+                best = Some((n, *c));
+            }
+        }
+        best.map(|(n, _)| n.clone())
+    }
+
+    /// Agents as whole-run analysis lists them (first seen first).
+    pub fn agents(&self) -> Vec<AgentSummary> {
+        let mut out: Vec<AgentSummary> = self.sketch.agents.iter().map(|(n, a)| a.summary(n)).collect();
+        out.sort_by(|a, b| a.first_seen_ns.cmp(&b.first_seen_ns).then_with(|| a.agent_name.cmp(&b.agent_name)));
+        out
+    }
+
+    /// `(keywords, document)` of the run's search row.
+    pub fn search_text(&self) -> (String, String) {
+        let agents = self.agents();
+        let names: Vec<&str> = agents.iter().map(|a| a.agent_name.as_str()).collect();
+        self.sketch.search.build(self.framework().as_deref(), self.sketch.outcome.reason.as_deref(), &names)
+    }
+}

@@ -1,0 +1,164 @@
+//! Agent turns and the messages of runs without explicit message evidence: appended when new
+//! turns come after the stored ones, else rebuilt from all the run's turns.
+use serde::{Deserialize, Serialize};
+
+use super::{Entry, OrderKey, RunSketch};
+use crate::ids::{SpanId, TraceId};
+use crate::normalize::run::message_kind_for;
+use crate::normalize::{AgentMessage, MessageKind};
+
+/// A top-level agent turn (no calling agent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopTurn {
+    pub agent: String,
+    pub key: OrderKey,
+    pub input: Option<String>,
+    pub output: Option<String>,
+}
+
+/// An agent turn as message derivation reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnRow {
+    pub key: OrderKey,
+    pub trace_id: TraceId,
+    pub span_id: SpanId,
+    pub agent: String,
+    /// The agent whose span encloses this one (agent-as-tool / sub-agent), if different.
+    pub caller: Option<String>,
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub framework: Option<String>,
+}
+
+/// The messages of a run without explicit message evidence (handoff or message spans), from
+/// its agent turns in time order: sub-agents called from inside another agent, consecutive
+/// top-level turns of different agents, and the entry (the task handed to the first agent:
+/// its input, else `first_input` when that came before it).
+pub fn implicit_messages(turns: &[TurnRow], first_input: Option<&(OrderKey, Option<String>)>) -> Vec<AgentMessage> {
+    let mk = |t: &TurnRow, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| AgentMessage {
+        seq: 0,
+        trace_id: t.trace_id,
+        span_id: t.span_id,
+        time_ns: t.key.start,
+        from_agent: from,
+        to_agent: to,
+        kind,
+        content,
+    };
+    let mut out: Vec<AgentMessage> = Vec::new();
+    for t in turns {
+        if let Some(c) = &t.caller {
+            out.push(mk(t, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, t.input.clone()));
+        }
+    }
+    let top: Vec<&TurnRow> = turns.iter().filter(|t| t.caller.is_none()).collect();
+    for w in top.windows(2) {
+        let (p, t) = (w[0], w[1]);
+        if p.agent != t.agent {
+            out.push(mk(t, Some(p.agent.clone()), t.agent.clone(), message_kind_for(t.framework.as_deref()), p.output.clone()));
+        }
+    }
+    if let Some(first) = top.first() {
+        let root_input = first_input.filter(|(k, _)| k.start <= first.key.start).and_then(|(_, t)| t.clone());
+        let mut m = mk(first, None, first.agent.clone(), MessageKind::Message, first.input.clone().or(root_input));
+        m.time_ns = m.time_ns.saturating_sub(1);
+        out.push(m);
+    }
+    // Stable: entry (time - 1) first, then evidence order.
+    out.sort_by_key(|m| m.time_ns);
+    for (k, m) in out.iter_mut().enumerate() {
+        m.seq = k.min(i32::MAX as usize) as i32;
+    }
+    out
+}
+
+/// The turn and message fields of a sketch, from all turns (time order) and messages.
+pub fn turn_sketch(sk: &mut RunSketch, turns: &[TurnRow], messages: &[AgentMessage]) {
+    let top = |t: &TurnRow| TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone() };
+    sk.max_turn = turns.last().map(|t| t.key);
+    sk.first_top = turns.iter().find(|t| t.caller.is_none()).map(top);
+    sk.last_top = turns.iter().rev().find(|t| t.caller.is_none()).map(top);
+    sk.messages = messages.len().min(i32::MAX as usize) as i32;
+    sk.last_message_ns = messages.last().map(|m| m.time_ns);
+    sk.entry = messages.iter().find(|m| m.from_agent.is_none()).map(|m| Entry { content: m.content.clone() });
+    sk.search.messages.clear();
+    sk.search.messages_full = false;
+    for m in messages {
+        sk.search.add_message(m.content.as_deref());
+    }
+}
+
+/// New turns after every stored one extend the messages: `None` when they do not (a turn
+/// before a stored one, a changed entry, a message before a stored message).
+pub(super) fn append_turns(sk: &RunSketch, rows: &[TurnRow]) -> Option<(RunSketch, Vec<AgentMessage>)> {
+    let mut sk = sk.clone();
+    if let (Some(max), Some(first)) = (sk.max_turn, rows.first()) {
+        if first.key <= max {
+            return None;
+        }
+    }
+    let mk = |t: &TurnRow, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| AgentMessage {
+        seq: 0,
+        trace_id: t.trace_id,
+        span_id: t.span_id,
+        time_ns: t.key.start,
+        from_agent: from,
+        to_agent: to,
+        kind,
+        content,
+    };
+    let mut msgs: Vec<AgentMessage> = Vec::new();
+    for t in rows {
+        if let Some(c) = &t.caller {
+            msgs.push(mk(t, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, t.input.clone()));
+        }
+    }
+    let mut entry: Option<AgentMessage> = None;
+    for t in rows.iter().filter(|t| t.caller.is_none()) {
+        let top = TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone() };
+        match &sk.last_top {
+            Some(prev) => {
+                if prev.agent != t.agent {
+                    let kind = message_kind_for(t.framework.as_deref());
+                    msgs.push(mk(t, Some(prev.agent.clone()), t.agent.clone(), kind, prev.output.clone()));
+                }
+            }
+            None => {
+                let mut m = mk(t, None, t.agent.clone(), MessageKind::Message, None);
+                m.time_ns = m.time_ns.saturating_sub(1);
+                entry = Some(m);
+                sk.first_top = Some(top.clone());
+            }
+        }
+        sk.last_top = Some(top);
+    }
+    if let Some(t) = rows.last() {
+        sk.max_turn = Some(t.key);
+    }
+    if let Some(first) = &sk.first_top {
+        let root_input = sk.first_input.as_ref().filter(|(k, _)| k.start <= first.key.start).and_then(|(_, t)| t.clone());
+        let content = first.input.clone().or(root_input);
+        match entry.as_mut() {
+            Some(m) => {
+                m.content = content.clone();
+                sk.entry = Some(Entry { content });
+            }
+            None if sk.entry.as_ref().map(|e| &e.content) != Some(&content) => return None,
+            None => {}
+        }
+    }
+    msgs.extend(entry);
+    msgs.sort_by_key(|m| m.time_ns);
+    if let (Some(last), Some(m)) = (sk.last_message_ns, msgs.first()) {
+        if m.time_ns <= last {
+            return None;
+        }
+    }
+    for m in &mut msgs {
+        m.seq = sk.messages;
+        sk.messages = sk.messages.saturating_add(1);
+        sk.last_message_ns = Some(m.time_ns);
+        sk.search.add_message(m.content.as_deref());
+    }
+    Some((sk, msgs))
+}
