@@ -140,11 +140,26 @@ pub fn extract_checkpoints(spans: &[SpanRecord], facts: &[SpanFacts]) -> Vec<Che
     out
 }
 
-/// Whether [`extract_checkpoints`] finds a checkpoint in this span.
-pub fn yields_checkpoint(s: &SpanRecord, f: &SpanFacts) -> bool {
-    s.events.iter().any(|e| e.name == CHECKPOINT_EVENT)
-        || s.attributes.contains_key(CHECKPOINT_STATE_ATTR)
-        || (f.graph_node.is_some() && f.graph_step.is_some() && matches!(f.category, SpanCategory::Chain | SpanCategory::Agent))
+/// The time-order keys `(time, trace id, span id)` of the checkpoints [`extract_checkpoints`]
+/// finds, without building their states.
+pub fn checkpoint_keys(spans: &[SpanRecord], facts: &[SpanFacts]) -> Vec<(u64, TraceId, SpanId)> {
+    let mut out = Vec::new();
+    for (s, f) in spans.iter().zip(facts) {
+        let mut explicit = false;
+        for e in s.events.iter().filter(|e| e.name == CHECKPOINT_EVENT) {
+            out.push((e.time_unix_nano, s.trace_id, s.span_id));
+            explicit = true;
+        }
+        if s.attributes.contains_key(CHECKPOINT_STATE_ATTR) {
+            out.push((s.start_time_unix_nano, s.trace_id, s.span_id));
+            explicit = true;
+        }
+        if !explicit && f.graph_node.is_some() && f.graph_step.is_some() && matches!(f.category, SpanCategory::Chain | SpanCategory::Agent) {
+            out.push((s.start_time_unix_nano, s.trace_id, s.span_id));
+        }
+    }
+    out.sort();
+    out
 }
 
 /// The state of a lazily stored checkpoint (`agent_turn`, `llm_input`), rebuilt from its span.

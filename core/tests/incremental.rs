@@ -2,7 +2,7 @@
 //! by batch through `incremental::apply` (falling back to whole-run analysis where it answers
 //! None), against an in-memory store that keeps what the extension keeps, are compared after
 //! every batch with `analyze_run` over everything stored so far: span owners, tool calls,
-//! messages, agents, outcome, framework, search text, and the state itself.
+//! messages, agents, checkpoints, outcome, framework, search text, and the state itself.
 use std::collections::{BTreeMap, HashMap};
 
 use agenttrace_core::corpus::captures;
@@ -11,6 +11,7 @@ use agenttrace_core::incremental::{apply, OrderKey, RunState, RunStore, SpanKey,
 use agenttrace_core::model::{Attributes, Resource, SpanRecord};
 use agenttrace_core::normalize::{analyze_run, AgentMessage, AgentSummary, SpanCategory, SpanFacts, ToolCall};
 use agenttrace_core::otlp::{decode_body, Limits};
+use agenttrace_core::replay::{extract_checkpoints, Checkpoint};
 use agenttrace_core::rows::{RunTotals, SpanRow};
 use serde_json::{json, Value};
 
@@ -37,6 +38,7 @@ struct Mem {
     tool_calls: BTreeMap<SpanKey, ToolCall>,
     messages: Vec<AgentMessage>,
     agents: BTreeMap<String, AgentSummary>,
+    checkpoints: Vec<Checkpoint>,
     state: Option<RunState>,
     fast: usize,
     full: usize,
@@ -140,6 +142,9 @@ impl Mem {
                     self.spans.push(s);
                 }
                 for (k, a) in d.owners {
+                    for c in self.checkpoints.iter_mut().filter(|c| (c.trace_id, c.span_id) == k) {
+                        c.agent_name = Some(a.clone());
+                    }
                     self.facts.get_mut(&k).unwrap().agent_name = Some(a.clone());
                     if let Some(t) = self.tool_calls.get_mut(&k) {
                         t.agent_name = Some(a);
@@ -161,6 +166,10 @@ impl Mem {
                 for a in d.agents {
                     self.agents.insert(a.agent_name.clone(), a);
                 }
+                for c in d.checkpoints {
+                    assert_eq!(c.seq as usize, self.checkpoints.len());
+                    self.checkpoints.push(c);
+                }
                 self.state = Some(d.state);
             }
             None => {
@@ -171,6 +180,7 @@ impl Mem {
                 self.tool_calls = an.tool_calls.iter().map(|t| ((t.trace_id, t.span_id), t.clone())).collect();
                 self.messages = an.messages.clone();
                 self.agents = an.agents.iter().map(|a| (a.agent_name.clone(), a.clone())).collect();
+                self.checkpoints = extract_checkpoints(&self.spans, &an.facts);
                 self.state = Some(RunState::new(an.sketch.clone(), totals(&self.spans, &an.facts)));
             }
         }
@@ -188,6 +198,7 @@ impl Mem {
         assert_eq!(self.messages, an.messages, "{what}: messages");
         let agents: BTreeMap<String, AgentSummary> = an.agents.iter().map(|a| (a.agent_name.clone(), a.clone())).collect();
         assert_eq!(self.agents, agents, "{what}: agents");
+        assert_eq!(self.checkpoints, extract_checkpoints(&self.spans, &an.facts), "{what}: checkpoints");
         let whole = RunState::new(an.sketch.clone(), totals(&self.spans, &an.facts));
         let state = self.state.as_ref().unwrap();
         assert_eq!(state.sketch.outcome, an.outcome, "{what}: outcome");
@@ -386,3 +397,4 @@ fn corpus_captures_in_any_order_match_whole_analysis() {
         feed(&spans, &mut rng, 6, true, &format!("{} shuffled", c.name));
     }
 }
+

@@ -96,6 +96,8 @@ pub struct Delta {
     pub replace_messages: bool,
     /// Agents whose row changed, whole.
     pub agents: Vec<AgentSummary>,
+    /// Checkpoints of the new spans (seq continues).
+    pub checkpoints: Vec<crate::replay::Checkpoint>,
     pub state: RunState,
 }
 
@@ -162,20 +164,19 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
         return Ok(Err("state of another version"));
     }
     if state.sketch.blocked {
-        return Ok(Err("run has handoff, message, stop, control, checkpoint, replay or tool-node spans"));
+        return Ok(Err("run has handoff, message, stop, control, replay or tool-node spans"));
     }
     if new.is_empty() {
         return Ok(Err("no new spans"));
     }
     let facts: Vec<SpanFacts> = new.iter().map(span_facts).collect();
-    for (s, f) in new.iter().zip(&facts) {
+    for f in &facts {
         if f.category == SpanCategory::Handoff
             || (f.message_kind.is_some() && f.recipient.is_some())
             || f.stop_reason.is_some()
             || f.control.is_some()
-            || crate::replay::yields_checkpoint(s, f)
         {
-            return Ok(Err("batch has handoff, message, stop, control or checkpoint spans"));
+            return Ok(Err("batch has handoff, message, stop or control spans"));
         }
     }
     if crate::replay::replay_origin(new).is_some() {
@@ -502,6 +503,20 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
     for (f, o) in out_facts.iter_mut().zip(&owner) {
         if o.is_some() {
             f.agent_name = o.clone();
+        }
+    }
+    // Checkpoints of the new spans, after the stored ones in time order.
+    let cps = crate::replay::extract_checkpoints(new, &out_facts);
+    if let Some(first) = cps.first() {
+        let key = |t: u64, tr: &TraceId, sp: &SpanId| (t, crate::ids::to_hex(tr), crate::ids::to_hex(sp));
+        if sk.last_checkpoint.as_ref().is_some_and(|last| key(first.time_ns, &first.trace_id, &first.span_id) <= *last) {
+            return Ok(Err("checkpoint before a stored checkpoint"));
+        }
+        for mut c in cps {
+            c.seq = sk.checkpoints;
+            sk.checkpoints += 1;
+            sk.last_checkpoint = Some(key(c.time_ns, &c.trace_id, &c.span_id));
+            delta.checkpoints.push(c);
         }
     }
     delta.facts = out_facts;

@@ -106,6 +106,12 @@ pub struct RunSketch {
     /// The first input of a non-model span (the task as the run received it).
     pub first_input: Option<(OrderKey, Option<String>)>,
     pub errors: ErrState,
+    /// How many checkpoints the run has and the time-order key of the last
+    /// (time, trace hex, span hex).
+    #[serde(default)]
+    pub checkpoints: i64,
+    #[serde(default)]
+    pub last_checkpoint: Option<(u64, String, String)>,
     pub outcome: RunOutcome,
     pub search: SearchAcc,
 }

@@ -88,7 +88,7 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     order.sort_by_key(|&i| (OrderKey::of(&spans[i]), i));
     let owner = owners(&facts, &parent);
     let mut cx = Ctx { spans, facts, parent, owner, order };
-    demote_tool_nodes(&mut cx);
+    let demoted = demote_tool_nodes(&mut cx);
 
     let turns = turns(&cx);
     let tool_calls = tool_calls(&cx);
@@ -99,7 +99,9 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let agents = summaries(&agent_accs);
     let framework = run_framework(cx.facts.iter().filter_map(|f| f.framework.as_deref()));
     let outcome = outcome(&cx, &turns, &messages);
-    let sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
+    let mut sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
+    // Tool nodes re-attribute spans in time order: whole-run analysis only.
+    sketch.blocked |= demoted;
     // Every span names the agent it worked for (its own, else the nearest agent ancestor's), so
     // per-span queries (tokens per agent, an LLM call's agent) need no tree walk.
     let Ctx { mut facts, owner, .. } = cx;
@@ -170,7 +172,7 @@ fn ancestor(cx: &Ctx, i: usize, pred: impl Fn(usize) -> bool) -> Option<usize> {
 /// LangGraph tool-executor nodes (`ToolNode`): graph nodes that only run tools and never call a
 /// model are not agents; their tool calls belong to the agent that requested them (the last
 /// agent active before them).
-fn demote_tool_nodes(cx: &mut Ctx) {
+fn demote_tool_nodes(cx: &mut Ctx) -> bool {
     #[derive(Default)]
     struct C {
         llm: usize,
@@ -200,7 +202,7 @@ fn demote_tool_nodes(cx: &mut Ctx) {
         .map(|(a, _)| a.to_string())
         .collect();
     if tool_nodes.is_empty() {
-        return;
+        return false;
     }
     // Node spans of tool nodes are workflow steps.
     for i in 0..cx.facts.len() {
@@ -218,6 +220,7 @@ fn demote_tool_nodes(cx: &mut Ctx) {
             _ => {}
         }
     }
+    true
 }
 
 struct Turn {
@@ -568,7 +571,6 @@ fn sketch(
     let n = cx.spans.len();
     let mut sk = RunSketch { agents, first_input, ..Default::default() };
     turn_sketch(&mut sk, turns, messages);
-    let mut has_checkpoint_input = false;
     for &i in &cx.order {
         let (s, f) = (&cx.spans[i], &cx.facts[i]);
         if let Some(fw) = &f.framework {
@@ -581,7 +583,6 @@ fn sketch(
         {
             sk.blocked = true;
         }
-        has_checkpoint_input |= crate::replay::yields_checkpoint(s, f);
         sk.search.add_span(s, f);
         if (s.parent_span_id.is_none() || f.category == SpanCategory::Agent) && f.output_text.is_some() {
             sk.search.add_output(s, f);
@@ -590,9 +591,11 @@ fn sketch(
             sk.errors.last_healthy = Some(sk.errors.last_healthy.map_or(s.start_time_unix_nano, |h| h.max(s.start_time_unix_nano)));
         }
     }
-    // Demoted tool nodes, replays and checkpoints: handled by whole-run analysis only.
-    sk.blocked |= has_checkpoint_input || crate::replay::replay_origin(cx.spans).is_some();
-    sk.blocked |= sk.agents.values().any(AgentAcc::is_tool_node);
+    // Demoted tool nodes and replays: handled by whole-run analysis only.
+    sk.blocked |= crate::replay::replay_origin(cx.spans).is_some();
+    let cps = crate::replay::checkpoint_keys(cx.spans, &cx.facts);
+    sk.checkpoints = cps.len() as i64;
+    sk.last_checkpoint = cps.last().map(|(t, tr, sp)| (*t, crate::ids::to_hex(tr), crate::ids::to_hex(sp)));
     for i in (0..n).filter(|&i| cx.facts[i].is_error) {
         sk.errors.count += 1;
         if cx.parent[i].is_none() {

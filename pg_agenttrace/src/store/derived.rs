@@ -67,18 +67,22 @@ pub(super) fn write_derived(
     writes.insert(message_columns(&messages), "agenttrace.agent_messages", "", messages.len());
     writes.insert(tool_call_columns(&tools), "agenttrace.tool_calls", "", tools.len());
     run_writes(&mut writes, &run_rows);
-    let cols = Columns::new()
-        .map("run_id", "uuid", &checkpoints, |(r, _)| *r)
-        .map("checkpoint_id", "int8", &checkpoints, |(_, c)| c.seq)
-        .map("trace_id", "uuid", &checkpoints, |(_, c)| uuid(&c.trace_id))
-        .map("span_id", "int8", &checkpoints, |(_, c)| span_id_to_i64(&c.span_id))
-        .map("time", "timestamptz", &checkpoints, |(_, c)| timestamptz(pg_micros(c.time_ns)))
-        .map("agent_name", "text", &checkpoints, |(_, c)| c.agent_name.clone())
-        .map("kind", "text", &checkpoints, |(_, c)| c.kind.to_string())
-        .map("step", "int4", &checkpoints, |(_, c)| c.step.and_then(|s| i32::try_from(s).ok()))
-        .cast("state", "text", "jsonb", checkpoints.iter().map(|(_, c)| (!c.state.is_null()).then(|| c.state.to_string())).collect());
-    writes.insert(cols, "agenttrace.checkpoints", "ON CONFLICT DO NOTHING", checkpoints.len());
+    writes.insert(checkpoint_columns(&checkpoints), "agenttrace.checkpoints", "ON CONFLICT DO NOTHING", checkpoints.len());
     writes.execute(client)
+}
+
+/// `agenttrace.checkpoints` columns.
+pub(super) fn checkpoint_columns<'a>(rows: &[(pgrx::Uuid, Checkpoint)]) -> Columns<'a> {
+    Columns::new()
+        .map("run_id", "uuid", rows, |(r, _)| *r)
+        .map("checkpoint_id", "int8", rows, |(_, c)| c.seq)
+        .map("trace_id", "uuid", rows, |(_, c)| uuid(&c.trace_id))
+        .map("span_id", "int8", rows, |(_, c)| span_id_to_i64(&c.span_id))
+        .map("time", "timestamptz", rows, |(_, c)| timestamptz(pg_micros(c.time_ns)))
+        .map("agent_name", "text", rows, |(_, c)| c.agent_name.clone())
+        .map("kind", "text", rows, |(_, c)| c.kind.to_string())
+        .map("step", "int4", rows, |(_, c)| c.step.and_then(|s| i32::try_from(s).ok()))
+        .cast("state", "text", "jsonb", rows.iter().map(|(_, c)| (!c.state.is_null()).then(|| c.state.to_string())).collect())
 }
 
 /// `agenttrace.agents` columns.

@@ -11,7 +11,7 @@ use agenttrace_core::normalize::SpanCategory;
 use agenttrace_core::rows::{pg_micros, FactsView, SpanRow};
 use pgrx::spi::{SpiClient, SpiError, SpiHeapTupleData, SpiResult};
 
-use super::derived::{agent_columns, message_columns, run_writes, tool_call_columns, RunRow};
+use super::derived::{agent_columns, checkpoint_columns, message_columns, run_writes, tool_call_columns, RunRow};
 use super::runs::{upsert_traces_incremental, TraceAdd};
 use super::spans::{insert_events_links, insert_resources, insert_span_rows};
 use super::uuids;
@@ -313,6 +313,7 @@ fn write_deltas(
     let mut tools = Vec::new();
     let mut messages = Vec::new();
     let mut agents = Vec::new();
+    let mut checkpoints = Vec::new();
     let mut run_rows = Vec::with_capacity(deltas.len());
     for (run, _, d) in deltas {
         let r = uuid(run);
@@ -322,6 +323,7 @@ fn write_deltas(
         tools.extend(d.tool_calls.iter().map(|t| (r, t)));
         messages.extend(d.messages.iter().map(|m| (r, m)));
         agents.extend(d.agents.iter().map(|a| (r, a)));
+        checkpoints.extend(d.checkpoints.iter().map(|c| (r, c.clone())));
         run_rows.push(RunRow::new(*run, d.state.clone(), None));
     }
     rehash_owned(client, &mut owners)?;
@@ -364,6 +366,14 @@ fn write_deltas(
           WHERE t.run_id = u.run_id AND t.trace_id = u.trace_id AND t.span_id = u.span_id",
         n,
     );
+    let (cols, n) = owner_cols(false);
+    writes.run(
+        cols,
+        "UPDATE agenttrace.checkpoints c SET agent_name = u.agent_name FROM {unnest}
+          WHERE c.run_id = u.run_id AND c.trace_id = u.trace_id AND c.span_id = u.span_id",
+        n,
+    );
+    writes.insert(checkpoint_columns(&checkpoints), "agenttrace.checkpoints", "ON CONFLICT DO NOTHING", checkpoints.len());
     let n = dropped.len();
     let cols = Columns::new()
         .map("run_id", "uuid", &dropped, |d| d.0)
