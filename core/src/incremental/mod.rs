@@ -22,13 +22,13 @@ use std::collections::{BTreeSet, HashMap};
 use crate::ids::{SpanId, TraceId};
 use crate::model::SpanRecord;
 use crate::normalize::run::excerpt;
-use crate::normalize::{span_facts, AgentMessage, AgentSummary, SpanCategory, SpanFacts, ToolCall};
+use crate::normalize::{span_facts, AgentMessage, AgentSummary, MessageKind, SpanCategory, SpanFacts, ToolCall};
 use crate::rows::SpanRow;
 pub use agents::{AgentAcc, SpanView};
 pub use search::{SearchAcc, DOCUMENT_MAX, KEYWORDS_MAX};
 pub use state::{Entry, ErrState, OrderKey, RunSketch, RunState};
-use turns::append_turns;
-pub use turns::{implicit_messages, turn_sketch, TopTurn, TurnRow};
+use turns::{append_explicit, append_turns};
+pub use turns::{explicit_messages, implicit_messages, turn_sketch, TopTurn, TurnRow};
 
 /// Bumped whenever the state's meaning changes: a state of another version is not extended
 /// (its run is analysed whole once, which writes a current state).
@@ -171,12 +171,12 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
     }
     let facts: Vec<SpanFacts> = new.iter().map(span_facts).collect();
     for f in &facts {
-        if f.category == SpanCategory::Handoff
+        if (f.category == SpanCategory::Handoff && f.handoff_to.is_none())
             || (f.message_kind.is_some() && f.recipient.is_some())
             || f.stop_reason.is_some()
             || f.control.is_some()
         {
-            return Ok(Err("batch has handoff, message, stop or control spans"));
+            return Ok(Err("batch has message, stop or control spans, or a handoff without its target"));
         }
     }
     if crate::replay::replay_origin(new).is_some() {
@@ -295,6 +295,10 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
                 changed.insert(a.clone());
                 delta.owners.push((s.key(), a.clone()));
                 fixed_errors |= s.is_error;
+                if s.category == SpanCategory::Handoff {
+                    // Its message's sender may be its agent.
+                    return Ok(Err("late parent of a handoff span"));
+                }
             }
         }
     }
@@ -408,6 +412,39 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
             framework: facts[*i].framework.clone(),
         })
         .collect();
+    // Handoff messages of the new spans (their target named: others are blocked above).
+    let handoffs: Vec<AgentMessage> = order
+        .iter()
+        .filter(|&&i| facts[i].category == SpanCategory::Handoff)
+        .filter_map(|&i| {
+            let f = &facts[i];
+            let from = f.handoff_from.clone().or_else(|| owner[i].clone());
+            let to = f.handoff_to.clone()?;
+            (from.as_ref() != Some(&to)).then(|| AgentMessage {
+                seq: 0,
+                trace_id: new[i].trace_id,
+                span_id: new[i].span_id,
+                time_ns: new[i].start_time_unix_nano,
+                from_agent: from,
+                to_agent: to,
+                kind: MessageKind::Handoff,
+                content: excerpt(f.message_content.as_ref()),
+            })
+        })
+        .collect();
+    if sk.explicit {
+        // Handoffs, delegations and the entry: appended after the stored messages, else the run
+        // is analysed whole (its stored handoffs are not kept beside their messages).
+        match (!rebuild_turns).then(|| append_explicit(&sk, handoffs, &rows)).flatten() {
+            Some((appended, msgs)) => {
+                sk = appended;
+                delta.messages = msgs;
+            }
+            None => return Ok(Err("handoff messages out of order")),
+        }
+    } else if !handoffs.is_empty() {
+        return Ok(Err("first handoff of the run"));
+    } else {
     match (!rebuild_turns).then(|| append_turns(&sk, &rows)).flatten() {
         Some((appended, msgs)) => {
             sk = appended;
@@ -453,6 +490,7 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
             delta.messages = msgs;
             delta.replace_messages = true;
         }
+    }
     }
 
     // Outcome: recomputed from the run's error spans when anything it depends on moved.

@@ -94,6 +94,9 @@ pub struct Entry {
 pub struct RunSketch {
     /// The run has something only whole-run analysis derives: every batch re-analyses it.
     pub blocked: bool,
+    /// Its messages come from handoff spans (no consecutive-turn messages).
+    #[serde(default)]
+    pub explicit: bool,
     pub frameworks: BTreeMap<String, u64>,
     pub agents: BTreeMap<String, AgentAcc>,
     pub max_turn: Option<OrderKey>,

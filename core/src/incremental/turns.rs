@@ -72,6 +72,39 @@ pub fn implicit_messages(turns: &[TurnRow], first_input: Option<&(OrderKey, Opti
     out
 }
 
+/// The messages of a run with explicit message evidence (`explicit`: handoff and message spans,
+/// in time order), completed with sub-agent delegations and, unless a message already hands the
+/// first top-level agent its task, the entry message.
+pub fn explicit_messages(mut out: Vec<AgentMessage>, turns: &[TurnRow], first_input: Option<&(OrderKey, Option<String>)>) -> Vec<AgentMessage> {
+    for t in turns {
+        if let Some(c) = &t.caller {
+            out.push(message(t, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, t.input.clone()));
+        }
+    }
+    if let Some(first) = turns.iter().find(|t| t.caller.is_none()) {
+        if !out.iter().any(|m| m.from_agent.is_none() && m.to_agent == first.agent) {
+            out.push(entry_message(first, first_input));
+        }
+    }
+    out.sort_by_key(|m| m.time_ns);
+    for (k, m) in out.iter_mut().enumerate() {
+        m.seq = k.min(i32::MAX as usize) as i32;
+    }
+    out
+}
+
+fn message(t: &TurnRow, from: Option<String>, to: String, kind: MessageKind, content: Option<String>) -> AgentMessage {
+    AgentMessage { seq: 0, trace_id: t.trace_id, span_id: t.span_id, time_ns: t.key.start, from_agent: from, to_agent: to, kind, content }
+}
+
+/// The task handed to the first agent: its input, else the run's first input when that came before it.
+fn entry_message(first: &TurnRow, first_input: Option<&(OrderKey, Option<String>)>) -> AgentMessage {
+    let root_input = first_input.filter(|(k, _)| k.start <= first.key.start).and_then(|(_, t)| t.clone());
+    let mut m = message(first, None, first.agent.clone(), MessageKind::Message, first.input.clone().or(root_input));
+    m.time_ns = m.time_ns.saturating_sub(1);
+    m
+}
+
 /// The turn and message fields of a sketch, from all turns (time order) and messages.
 pub fn turn_sketch(sk: &mut RunSketch, turns: &[TurnRow], messages: &[AgentMessage]) {
     let top = |t: &TurnRow| TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone() };
@@ -148,6 +181,52 @@ pub(super) fn append_turns(sk: &RunSketch, rows: &[TurnRow]) -> Option<(RunSketc
         }
     }
     msgs.extend(entry);
+    msgs.sort_by_key(|m| m.time_ns);
+    if let (Some(last), Some(m)) = (sk.last_message_ns, msgs.first()) {
+        if m.time_ns <= last {
+            return None;
+        }
+    }
+    for m in &mut msgs {
+        m.seq = sk.messages;
+        sk.messages = sk.messages.saturating_add(1);
+        sk.last_message_ns = Some(m.time_ns);
+        sk.search.add_message(m.content.as_deref());
+    }
+    Some((sk, msgs))
+}
+
+/// Runs with handoff messages: the new handoffs and the new turns' delegations after every
+/// stored message, the first top-level turn already known and still without a message that hands
+/// it its task. `None` otherwise.
+pub(super) fn append_explicit(sk: &RunSketch, handoffs: Vec<AgentMessage>, rows: &[TurnRow]) -> Option<(RunSketch, Vec<AgentMessage>)> {
+    let mut sk = sk.clone();
+    if let (Some(max), Some(first)) = (sk.max_turn, rows.first()) {
+        if first.key <= max {
+            return None;
+        }
+    }
+    let first = sk.first_top.clone()?;
+    let mut msgs = handoffs;
+    for t in rows {
+        if let Some(c) = &t.caller {
+            msgs.push(message(t, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, t.input.clone()));
+        }
+    }
+    if msgs.iter().any(|m| m.from_agent.is_none() && m.to_agent == first.agent) {
+        return None;
+    }
+    // The stored entry message (whose content depends on the run's first input) stays as it is.
+    let root_input = sk.first_input.as_ref().filter(|(k, _)| k.start <= first.key.start).and_then(|(_, t)| t.clone());
+    if sk.entry.as_ref().map(|e| &e.content) != Some(&first.input.clone().or(root_input)) {
+        return None;
+    }
+    for t in rows.iter().filter(|t| t.caller.is_none()) {
+        sk.last_top = Some(TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone() });
+    }
+    if let Some(t) = rows.last() {
+        sk.max_turn = Some(t.key);
+    }
     msgs.sort_by_key(|m| m.time_ns);
     if let (Some(last), Some(m)) = (sk.last_message_ns, msgs.first()) {
         if m.time_ns <= last {

@@ -11,7 +11,7 @@ use super::{
     SpanFacts, ToolCall,
 };
 use crate::ids::{SpanId, TraceId};
-use crate::incremental::{implicit_messages, turn_sketch, AgentAcc, OrderKey, RunSketch, TurnRow};
+use crate::incremental::{explicit_messages, implicit_messages, turn_sketch, AgentAcc, OrderKey, RunSketch, TurnRow};
 use crate::model::SpanRecord;
 
 /// FxHash-style hasher for the run-local maps (span ids, agent names): no DoS exposure across
@@ -94,12 +94,13 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let tool_calls = tool_calls(&cx);
     let first_input = first_input(&cx);
     let turn_rows = turn_rows(&cx, &turns);
-    let messages = messages(&cx, &turns, &index, &turn_rows, first_input.as_ref());
+    let (messages, explicit) = messages(&cx, &turns, &index, &turn_rows, first_input.as_ref());
     let agent_accs = agent_accs(&cx);
     let agents = summaries(&agent_accs);
     let framework = run_framework(cx.facts.iter().filter_map(|f| f.framework.as_deref()));
     let outcome = outcome(&cx, &turns, &messages);
     let mut sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
+    sketch.explicit = explicit;
     // Tool nodes re-attribute spans in time order: whole-run analysis only.
     sketch.blocked |= demoted;
     // Every span names the agent it worked for (its own, else the nearest agent ancestor's), so
@@ -313,7 +314,7 @@ fn messages(
     index: &FxMap<(TraceId, SpanId), usize>,
     turn_rows: &[TurnRow],
     first_input: Option<&(OrderKey, Option<String>)>,
-) -> Vec<AgentMessage> {
+) -> (Vec<AgentMessage>, bool) {
     let mut out: Vec<AgentMessage> = Vec::new();
     let mk = |i: usize, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| {
         let s = &cx.spans[i];
@@ -366,53 +367,13 @@ fn messages(
             out.push(mk(i, from, to.clone(), kind, content));
         }
     }
-    let explicit = !out.is_empty();
-    if !explicit {
+    if out.is_empty() {
         // 2.-4. from the turns alone (what incremental ingest rebuilds them from).
-        return implicit_messages(turn_rows, first_input);
+        return (implicit_messages(turn_rows, first_input), false);
     }
-    // 2. Sub-agents called from inside another agent.
-    for t in turns {
-        if let Some(c) = &t.caller {
-            out.push(mk(t.idx, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, excerpt(cx.facts[t.idx].input_text.as_ref())));
-        }
-    }
-    // 3. No explicit evidence: consecutive top-level agent turns.
-    if !explicit {
-        let mut prev: Option<&Turn> = None;
-        for t in &top {
-            if let Some(p) = prev {
-                if p.agent != t.agent {
-                    let kind = message_kind_for(cx.facts[t.idx].framework.as_deref());
-                    out.push(mk(t.idx, Some(p.agent.clone()), t.agent.clone(), kind, excerpt(cx.facts[p.idx].output_text.as_ref())));
-                }
-            }
-            prev = Some(t);
-        }
-    }
-    // 4. The run's entry: the user / caller hands the task to the first agent.
-    if let Some(first) = top.first() {
-        let has_entry = out.iter().any(|m| m.from_agent.is_none() && m.to_agent == first.agent);
-        if !has_entry {
-            // The task as the run received it: the first input recorded up to the first turn.
-            let root_input = cx
-                .order
-                .iter()
-                .take_while(|&&i| cx.spans[i].start_time_unix_nano <= first.start)
-                .find(|&&i| cx.facts[i].input_text.is_some() && cx.facts[i].category != SpanCategory::Llm)
-                .and_then(|&i| cx.facts[i].input_text.as_ref());
-            let content = excerpt(cx.facts[first.idx].input_text.as_ref()).or_else(|| excerpt(root_input));
-            let mut m = mk(first.idx, None, first.agent.clone(), MessageKind::Message, content);
-            m.time_ns = m.time_ns.saturating_sub(1);
-            out.push(m);
-        }
-    }
-    // Stable: entry (time - 1) first, then evidence order.
-    out.sort_by_key(|m| m.time_ns);
-    for (k, m) in out.iter_mut().enumerate() {
-        m.seq = k.min(i32::MAX as usize) as i32;
-    }
-    out
+    // 2. and 4. (sub-agent delegations, the entry unless a message already hands the first agent
+    // its task), shared with incremental ingest.
+    (explicit_messages(out, turn_rows, first_input), true)
 }
 
 /// Each agent's counters, folded over its spans with the same rules incremental ingest uses
@@ -576,7 +537,7 @@ fn sketch(
         if let Some(fw) = &f.framework {
             *sk.frameworks.entry(fw.clone()).or_default() += 1;
         }
-        if f.category == SpanCategory::Handoff
+        if (f.category == SpanCategory::Handoff && f.handoff_to.is_none())
             || (f.message_kind.is_some() && f.recipient.is_some())
             || f.stop_reason.is_some()
             || f.control.is_some()
