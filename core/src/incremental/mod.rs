@@ -114,7 +114,8 @@ struct Graph {
     tool: Vec<Option<String>>,
 }
 
-fn resolve_owners(own: &[Option<String>], parent: &[Option<usize>]) -> Vec<Option<String>> {
+/// Own agent, else the nearest ancestor's; memoised, iterative, cycle-safe.
+pub(crate) fn resolve_owners(own: &[Option<String>], parent: &[Option<usize>]) -> Vec<Option<String>> {
     let n = own.len();
     let mut out: Vec<Option<String>> = vec![None; n];
     let mut state = vec![0u8; n];

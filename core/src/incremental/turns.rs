@@ -35,36 +35,32 @@ pub struct TurnRow {
 /// top-level turns of different agents, and the entry (the task handed to the first agent:
 /// its input, else `first_input` when that came before it).
 pub fn implicit_messages(turns: &[TurnRow], first_input: Option<&(OrderKey, Option<String>)>) -> Vec<AgentMessage> {
-    let mk = |t: &TurnRow, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| AgentMessage {
-        seq: 0,
-        trace_id: t.trace_id,
-        span_id: t.span_id,
-        time_ns: t.key.start,
-        from_agent: from,
-        to_agent: to,
-        kind,
-        content,
-    };
     let mut out: Vec<AgentMessage> = Vec::new();
-    for t in turns {
-        if let Some(c) = &t.caller {
-            out.push(mk(t, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, t.input.clone()));
-        }
-    }
+    delegations(turns, &mut out);
     let top: Vec<&TurnRow> = turns.iter().filter(|t| t.caller.is_none()).collect();
     for w in top.windows(2) {
         let (p, t) = (w[0], w[1]);
         if p.agent != t.agent {
-            out.push(mk(t, Some(p.agent.clone()), t.agent.clone(), message_kind_for(t.framework.as_deref()), p.output.clone()));
+            out.push(message(t, Some(p.agent.clone()), t.agent.clone(), message_kind_for(t.framework.as_deref()), p.output.clone()));
         }
     }
     if let Some(first) = top.first() {
-        let root_input = first_input.filter(|(k, _)| k.start <= first.key.start).and_then(|(_, t)| t.clone());
-        let mut m = mk(first, None, first.agent.clone(), MessageKind::Message, first.input.clone().or(root_input));
-        m.time_ns = m.time_ns.saturating_sub(1);
-        out.push(m);
+        out.push(entry_message(first, first_input));
     }
-    // Stable: entry (time - 1) first, then evidence order.
+    in_order(out)
+}
+
+/// Sub-agents called from inside another agent: the caller hands them their input.
+fn delegations(turns: &[TurnRow], out: &mut Vec<AgentMessage>) {
+    for t in turns {
+        if let Some(c) = &t.caller {
+            out.push(message(t, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, t.input.clone()));
+        }
+    }
+}
+
+/// Stable by time (the entry, at time - 1, first), numbered.
+fn in_order(mut out: Vec<AgentMessage>) -> Vec<AgentMessage> {
     out.sort_by_key(|m| m.time_ns);
     for (k, m) in out.iter_mut().enumerate() {
         m.seq = k.min(i32::MAX as usize) as i32;
@@ -76,21 +72,13 @@ pub fn implicit_messages(turns: &[TurnRow], first_input: Option<&(OrderKey, Opti
 /// in time order), completed with sub-agent delegations and, unless a message already hands the
 /// first top-level agent its task, the entry message.
 pub fn explicit_messages(mut out: Vec<AgentMessage>, turns: &[TurnRow], first_input: Option<&(OrderKey, Option<String>)>) -> Vec<AgentMessage> {
-    for t in turns {
-        if let Some(c) = &t.caller {
-            out.push(message(t, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, t.input.clone()));
-        }
-    }
+    delegations(turns, &mut out);
     if let Some(first) = turns.iter().find(|t| t.caller.is_none()) {
         if !out.iter().any(|m| m.from_agent.is_none() && m.to_agent == first.agent) {
             out.push(entry_message(first, first_input));
         }
     }
-    out.sort_by_key(|m| m.time_ns);
-    for (k, m) in out.iter_mut().enumerate() {
-        m.seq = k.min(i32::MAX as usize) as i32;
-    }
-    out
+    in_order(out)
 }
 
 fn message(t: &TurnRow, from: Option<String>, to: String, kind: MessageKind, content: Option<String>) -> AgentMessage {
@@ -130,22 +118,8 @@ pub(super) fn append_turns(sk: &RunSketch, rows: &[TurnRow]) -> Option<(RunSketc
             return None;
         }
     }
-    let mk = |t: &TurnRow, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| AgentMessage {
-        seq: 0,
-        trace_id: t.trace_id,
-        span_id: t.span_id,
-        time_ns: t.key.start,
-        from_agent: from,
-        to_agent: to,
-        kind,
-        content,
-    };
     let mut msgs: Vec<AgentMessage> = Vec::new();
-    for t in rows {
-        if let Some(c) = &t.caller {
-            msgs.push(mk(t, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, t.input.clone()));
-        }
-    }
+    delegations(rows, &mut msgs);
     let mut entry: Option<AgentMessage> = None;
     for t in rows.iter().filter(|t| t.caller.is_none()) {
         let top = TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone() };
@@ -153,13 +127,11 @@ pub(super) fn append_turns(sk: &RunSketch, rows: &[TurnRow]) -> Option<(RunSketc
             Some(prev) => {
                 if prev.agent != t.agent {
                     let kind = message_kind_for(t.framework.as_deref());
-                    msgs.push(mk(t, Some(prev.agent.clone()), t.agent.clone(), kind, prev.output.clone()));
+                    msgs.push(message(t, Some(prev.agent.clone()), t.agent.clone(), kind, prev.output.clone()));
                 }
             }
             None => {
-                let mut m = mk(t, None, t.agent.clone(), MessageKind::Message, None);
-                m.time_ns = m.time_ns.saturating_sub(1);
-                entry = Some(m);
+                entry = Some(entry_message(t, sk.first_input.as_ref()));
                 sk.first_top = Some(top.clone());
             }
         }
@@ -168,19 +140,28 @@ pub(super) fn append_turns(sk: &RunSketch, rows: &[TurnRow]) -> Option<(RunSketc
     if let Some(t) = rows.last() {
         sk.max_turn = Some(t.key);
     }
-    if let Some(first) = &sk.first_top {
-        let root_input = sk.first_input.as_ref().filter(|(k, _)| k.start <= first.key.start).and_then(|(_, t)| t.clone());
-        let content = first.input.clone().or(root_input);
-        match entry.as_mut() {
-            Some(m) => {
-                m.content = content.clone();
-                sk.entry = Some(Entry { content });
-            }
-            None if sk.entry.as_ref().map(|e| &e.content) != Some(&content) => return None,
-            None => {}
+    match entry {
+        Some(m) => {
+            sk.entry = Some(Entry { content: m.content.clone() });
+            msgs.push(m);
         }
+        // The stored entry message (its content depends on the run's first input) stays.
+        None if !entry_unchanged(&sk) => return None,
+        None => {}
     }
-    msgs.extend(entry);
+    append_after(sk, msgs)
+}
+
+/// Whether the stored entry message is still what the first top-level turn and the run's first
+/// input make it (true without a first turn).
+fn entry_unchanged(sk: &RunSketch) -> bool {
+    let Some(first) = &sk.first_top else { return true };
+    let root_input = sk.first_input.as_ref().filter(|(k, _)| k.start <= first.key.start).and_then(|(_, t)| t.clone());
+    sk.entry.as_ref().map(|e| &e.content) == Some(&first.input.clone().or(root_input))
+}
+
+/// New messages numbered after the stored ones: `None` unless all come after them in time.
+fn append_after(mut sk: RunSketch, mut msgs: Vec<AgentMessage>) -> Option<(RunSketch, Vec<AgentMessage>)> {
     msgs.sort_by_key(|m| m.time_ns);
     if let (Some(last), Some(m)) = (sk.last_message_ns, msgs.first()) {
         if m.time_ns <= last {
@@ -208,17 +189,8 @@ pub(super) fn append_explicit(sk: &RunSketch, handoffs: Vec<AgentMessage>, rows:
     }
     let first = sk.first_top.clone()?;
     let mut msgs = handoffs;
-    for t in rows {
-        if let Some(c) = &t.caller {
-            msgs.push(message(t, Some(c.clone()), t.agent.clone(), MessageKind::Delegation, t.input.clone()));
-        }
-    }
-    if msgs.iter().any(|m| m.from_agent.is_none() && m.to_agent == first.agent) {
-        return None;
-    }
-    // The stored entry message (whose content depends on the run's first input) stays as it is.
-    let root_input = sk.first_input.as_ref().filter(|(k, _)| k.start <= first.key.start).and_then(|(_, t)| t.clone());
-    if sk.entry.as_ref().map(|e| &e.content) != Some(&first.input.clone().or(root_input)) {
+    delegations(rows, &mut msgs);
+    if msgs.iter().any(|m| m.from_agent.is_none() && m.to_agent == first.agent) || !entry_unchanged(&sk) {
         return None;
     }
     for t in rows.iter().filter(|t| t.caller.is_none()) {
@@ -227,17 +199,5 @@ pub(super) fn append_explicit(sk: &RunSketch, handoffs: Vec<AgentMessage>, rows:
     if let Some(t) = rows.last() {
         sk.max_turn = Some(t.key);
     }
-    msgs.sort_by_key(|m| m.time_ns);
-    if let (Some(last), Some(m)) = (sk.last_message_ns, msgs.first()) {
-        if m.time_ns <= last {
-            return None;
-        }
-    }
-    for m in &mut msgs {
-        m.seq = sk.messages;
-        sk.messages = sk.messages.saturating_add(1);
-        sk.last_message_ns = Some(m.time_ns);
-        sk.search.add_message(m.content.as_deref());
-    }
-    Some((sk, msgs))
+    append_after(sk, msgs)
 }

@@ -114,43 +114,10 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     RunAnalysis { facts, framework, agents, messages, tool_calls, outcome, sketch }
 }
 
-/// Own agent, else the nearest ancestor's; memoised, iterative, cycle-safe.
+/// Own agent, else the nearest ancestor's (the same walk incremental ingest does over a batch).
 fn owners(facts: &[SpanFacts], parent: &[Option<usize>]) -> Vec<Option<String>> {
-    let n = facts.len();
-    let mut out: Vec<Option<String>> = vec![None; n];
-    let mut state = vec![0u8; n]; // 0 new, 1 on the current path, 2 done
-    let mut path = Vec::new();
-    for start in 0..n {
-        if state[start] == 2 {
-            continue;
-        }
-        path.clear();
-        let mut cur = Some(start);
-        let mut found: Option<String> = None;
-        while let Some(i) = cur {
-            if state[i] == 2 {
-                found = out[i].clone();
-                break;
-            }
-            if state[i] == 1 {
-                break; // cycle
-            }
-            if let Some(a) = &facts[i].agent_name {
-                out[i] = Some(a.clone());
-                state[i] = 2;
-                found = Some(a.clone());
-                break;
-            }
-            state[i] = 1;
-            path.push(i);
-            cur = parent[i];
-        }
-        for &i in &path {
-            out[i] = found.clone();
-            state[i] = 2;
-        }
-    }
-    out
+    let own: Vec<Option<String>> = facts.iter().map(|f| f.agent_name.clone()).collect();
+    crate::incremental::resolve_owners(&own, parent)
 }
 
 /// Walks up from `i` (exclusive) and returns the first ancestor satisfying `pred`, bounded.
