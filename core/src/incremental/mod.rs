@@ -374,19 +374,7 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
                 continue;
             }
         }
-        delta.tool_calls.push(ToolCall {
-            trace_id: s.trace_id,
-            span_id: s.span_id,
-            agent_name: owner[i].clone(),
-            tool_name: f.tool_name.clone().unwrap_or_else(|| s.name.clone()),
-            call_id: f.tool_call_id.clone(),
-            arguments: f.tool_arguments.clone(),
-            result: f.tool_result.clone(),
-            is_error: f.is_error,
-            error_message: f.error_message.clone(),
-            start_ns: s.start_time_unix_nano,
-            duration_ns: s.duration_ns(),
-        });
+        delta.tool_calls.push(ToolCall::of(s, f, owner[i].clone()));
     }
 
     // Turns of the new spans: appended after the stored ones, else the messages are rebuilt

@@ -259,6 +259,25 @@ pub struct ToolCall {
     pub duration_ns: u64,
 }
 
+impl ToolCall {
+    /// The call a tool span records, for the agent it works for.
+    pub fn of(s: &SpanRecord, f: &SpanFacts, agent: Option<String>) -> Self {
+        ToolCall {
+            trace_id: s.trace_id,
+            span_id: s.span_id,
+            agent_name: agent,
+            tool_name: f.tool_name.clone().unwrap_or_else(|| s.name.clone()),
+            call_id: f.tool_call_id.clone(),
+            arguments: f.tool_arguments.clone(),
+            result: f.tool_result.clone(),
+            is_error: f.is_error,
+            error_message: f.error_message.clone(),
+            start_ns: s.start_time_unix_nano,
+            duration_ns: s.duration_ns(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeStatus {

@@ -227,19 +227,7 @@ fn tool_calls(cx: &Ctx) -> Vec<ToolCall> {
             }
         }
         let s = &cx.spans[i];
-        out.push(ToolCall {
-            trace_id: s.trace_id,
-            span_id: s.span_id,
-            agent_name: cx.owner[i].clone(),
-            tool_name: f.tool_name.clone().unwrap_or_else(|| s.name.clone()),
-            call_id: f.tool_call_id.clone(),
-            arguments: f.tool_arguments.clone(),
-            result: f.tool_result.clone(),
-            is_error: f.is_error,
-            error_message: f.error_message.clone(),
-            start_ns: s.start_time_unix_nano,
-            duration_ns: s.duration_ns(),
-        });
+        out.push(ToolCall::of(s, f, cx.owner[i].clone()));
     }
     out
 }
