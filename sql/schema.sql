@@ -86,7 +86,7 @@ CREATE INDEX spans_error_idx ON spans (start_time DESC) WHERE is_error;
 -- agent turns by key.
 CREATE INDEX spans_parent_idx ON spans (trace_id, parent_span_id) WHERE parent_span_id IS NOT NULL;
 CREATE INDEX spans_run_error_idx ON spans (run_id) WHERE is_error;
-CREATE INDEX spans_run_turn_idx ON spans (run_id) WHERE category = 'agent';
+CREATE INDEX spans_run_turn_idx ON spans (run_id, start_time_unix_nano) WHERE category = 'agent';
 
 CREATE TABLE span_events (
     trace_id        uuid NOT NULL,

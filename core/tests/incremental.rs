@@ -90,6 +90,21 @@ impl RunStore for Mem {
             })
             .collect())
     }
+    fn turns_before(&mut self, keys: &[OrderKey]) -> Result<Vec<Option<(OrderKey, String)>>, ()> {
+        Ok(keys
+            .iter()
+            .map(|k| {
+                self.spans
+                    .iter()
+                    .filter_map(|s| {
+                        let f = &self.facts[&(s.trace_id, s.span_id)];
+                        (f.category == SpanCategory::Agent && OrderKey::of(s) < *k).then_some(())?;
+                        Some((OrderKey::of(s), f.agent_name.clone()?))
+                    })
+                    .max_by_key(|(k, _)| *k)
+            })
+            .collect())
+    }
     fn last_turn_before(&mut self, t: u64) -> Result<Option<(OrderKey, String)>, ()> {
         Ok(self
             .spans

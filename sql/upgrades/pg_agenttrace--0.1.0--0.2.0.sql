@@ -41,7 +41,7 @@ ALTER TABLE ingest_staging ADD COLUMN signal text;
 -- and of a run's error spans. From sql/schema.sql:
 CREATE INDEX spans_parent_idx ON spans (trace_id, parent_span_id) WHERE parent_span_id IS NOT NULL;
 CREATE INDEX spans_run_error_idx ON spans (run_id) WHERE is_error;
-CREATE INDEX spans_run_turn_idx ON spans (run_id) WHERE category = 'agent';
+CREATE INDEX spans_run_turn_idx ON spans (run_id, start_time_unix_nano) WHERE category = 'agent';
 CREATE TABLE run_state (
     run_id          uuid PRIMARY KEY,
     -- agenttrace_core::incremental::RunState as JSON: agents' counters, last turns, message

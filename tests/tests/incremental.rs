@@ -156,3 +156,46 @@ fn check(spans: Vec<Span>, what: &str) {
     drop(db);
     drop_db(&name);
 }
+
+/// Every capture of the corpus exported span by span in end order, three spans per request (so
+/// the incremental path meets late parents, handoffs, checkpoints, tool nodes and errors of real
+/// frameworks through its SQL), stores what `renormalize()` derives.
+#[test]
+fn corpus_in_export_order_equals_renormalize() {
+    let (name, url, _) = scratch_db("incremental_corpus", timescaledb_tested(), None);
+    let mut db = connect_to(&url);
+    let mut spans: Vec<(ResourceSpans, ScopeSpans, Span)> = Vec::new();
+    for c in all_captures() {
+        for b in &c.bodies {
+            let req = request_of(b);
+            for rs in &req.resource_spans {
+                for ss in &rs.scope_spans {
+                    for s in &ss.spans {
+                        let shell = ResourceSpans { scope_spans: Vec::new(), ..rs.clone() };
+                        spans.push((shell, ScopeSpans { spans: Vec::new(), ..ss.clone() }, s.clone()));
+                    }
+                }
+            }
+        }
+    }
+    spans.sort_by_key(|(_, _, s)| (s.end_time_unix_nano, s.start_time_unix_nano));
+    for chunk in spans.chunks(3) {
+        let req = ExportTraceServiceRequest {
+            resource_spans: chunk
+                .iter()
+                .map(|(rs, ss, s)| ResourceSpans { scope_spans: vec![ScopeSpans { spans: vec![s.clone()], ..ss.clone() }], ..rs.clone() })
+                .collect(),
+        };
+        assert_eq!(ingest(&mut db, &encode(&req), "application/x-protobuf", None).error, None);
+    }
+    let extended: i64 = db.query_one("SELECT count(*) FROM agenttrace.run_state", &[]).unwrap().get(0);
+    assert!(extended > 50, "runs with a state: {extended}");
+    let incremental = derived(&mut db);
+    db.query_one("SELECT agenttrace.renormalize()", &[]).unwrap();
+    let renormalized = derived(&mut db);
+    for (a, b) in incremental.iter().zip(&renormalized) {
+        assert_eq!(a, b, "corpus in export order: {} differs from renormalize()", a.0);
+    }
+    drop(db);
+    drop_db(&name);
+}

@@ -198,3 +198,46 @@ impl AgentAcc {
         }
     }
 }
+
+/// A LangGraph node's counts over the spans it owns before demotion (`demote_tool_nodes`): a node
+/// that runs tools and never a model is a tool node, not an agent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ToolNodeCounts {
+    pub llm: i64,
+    pub tool: i64,
+    pub node_spans: i64,
+    pub agent_spans: i64,
+}
+
+impl ToolNodeCounts {
+    pub fn is_tool_node(&self) -> bool {
+        self.llm == 0 && self.tool > 0 && self.node_spans > 0 && self.node_spans == self.agent_spans
+    }
+
+    /// Counts a stored span the node comes to own (its graph node is not stored): false for an
+    /// agent span, which whole-run analysis must count.
+    pub fn add_stored(&mut self, category: SpanCategory) -> bool {
+        match category {
+            SpanCategory::Llm => self.llm += 1,
+            SpanCategory::Tool => self.tool += 1,
+            SpanCategory::Agent => return false,
+            _ => {}
+        }
+        true
+    }
+
+    /// Counts a span the node owns (before demotion).
+    pub fn add(&mut self, f: &SpanFacts, node: &str) {
+        match f.category {
+            SpanCategory::Llm => self.llm += 1,
+            SpanCategory::Tool => self.tool += 1,
+            SpanCategory::Agent => {
+                self.agent_spans += 1;
+                if f.graph_node.as_deref() == Some(node) && f.framework.as_deref() == Some("langgraph") {
+                    self.node_spans += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+}

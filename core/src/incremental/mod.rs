@@ -24,7 +24,7 @@ use crate::model::SpanRecord;
 use crate::normalize::run::excerpt;
 use crate::normalize::{span_facts, AgentMessage, AgentSummary, MessageKind, SpanCategory, SpanFacts, ToolCall};
 use crate::rows::SpanRow;
-pub use agents::{AgentAcc, SpanView};
+pub use agents::{AgentAcc, SpanView, ToolNodeCounts};
 pub use search::{SearchAcc, DOCUMENT_MAX, KEYWORDS_MAX};
 pub use state::{Entry, ErrState, OrderKey, RunSketch, RunState};
 use turns::{append_explicit, append_turns};
@@ -77,6 +77,9 @@ pub trait RunStore {
     /// output text.
     #[allow(clippy::type_complexity)]
     fn turns(&mut self) -> Result<Vec<(StoredSpan, Option<String>, Option<String>)>, Self::Error>;
+    /// For each key, the latest stored agent turn strictly before it in time order, and its agent.
+    #[allow(clippy::type_complexity)]
+    fn turns_before(&mut self, keys: &[OrderKey]) -> Result<Vec<Option<(OrderKey, String)>>, Self::Error>;
     /// The latest stored agent turn that started at or before `t` (time order), and its agent.
     fn last_turn_before(&mut self, t: u64) -> Result<Option<(OrderKey, String)>, Self::Error>;
 }
@@ -153,6 +156,93 @@ pub(crate) fn resolve_owners(own: &[Option<String>], parent: &[Option<usize>]) -
     out
 }
 
+/// LangGraph tool nodes (`normalize::run::demote_tool_nodes`): the new and newly owned spans a
+/// tool node owns work for the last real agent turn before them, its agent spans are workflow
+/// steps. `Err` when that cannot be decided from the batch: a real turn before a span a tool node
+/// already owns, a node that stops being a tool node, a span whose agent comes from a stored
+/// span (stored agents are re-attributed already).
+fn demote_tool_nodes<S: RunStore>(
+    sk: &mut RunSketch,
+    new: &[SpanRecord],
+    facts: &mut [SpanFacts],
+    g: &mut Graph,
+    walk: &[StoredSpan],
+    owner: &mut [Option<String>],
+    store: &mut S,
+) -> Result<Result<(), &'static str>, S::Error> {
+    let n = new.len();
+    let stored_from = n + walk.len();
+    let nodes: BTreeSet<String> = sk.tool_nodes.keys().cloned().collect();
+    let in_tool_node = |o: &Option<String>| o.as_ref().is_some_and(|a| nodes.contains(a));
+    // Whose agent came from a stored span (a terminal of the owner walk).
+    for i in 0..n {
+        let mut cur = i;
+        let mut steps = 0;
+        while g.own[cur].is_none() && steps <= g.keys.len() {
+            match g.parent[cur] {
+                Some(p) => cur = p,
+                None => break,
+            }
+            steps += 1;
+        }
+        if cur >= stored_from && g.own[cur].is_some() {
+            return Ok(Err("span under a stored span of a run with tool nodes"));
+        }
+    }
+    let key_of = |i: usize| if i < n { OrderKey::of(&new[i]) } else { walk[i - n].order() };
+    let mut demote: Vec<usize> = Vec::new();
+    let mut real: Vec<(OrderKey, String)> = Vec::new();
+    for i in 0..stored_from {
+        let fixed = i < n || walk[i - n].owner.is_none();
+        if !fixed {
+            continue;
+        }
+        let category = if i < n { facts[i].category } else { walk[i - n].category };
+        if in_tool_node(&owner[i]) {
+            let a = owner[i].clone().unwrap_or_default();
+            let counts = sk.tool_nodes.entry(a.clone()).or_default();
+            if i < n {
+                counts.add(&facts[i], &a);
+            } else if !counts.add_stored(category) {
+                return Ok(Err("late parent of an agent span without an agent"));
+            }
+            demote.push(i);
+        } else if category == SpanCategory::Agent {
+            if let Some(a) = &owner[i] {
+                let key = key_of(i);
+                if sk.tool_node_max.is_some_and(|m| key < m) {
+                    return Ok(Err("agent turn before a tool node's span"));
+                }
+                real.push((key, a.clone()));
+            }
+        }
+    }
+    if !sk.tool_nodes.values().all(|c| c.is_tool_node()) {
+        return Ok(Err("a tool node changes"));
+    }
+    if demote.is_empty() {
+        return Ok(Ok(()));
+    }
+    real.sort();
+    let keys: Vec<OrderKey> = demote.iter().map(|&i| key_of(i)).collect();
+    let stored = store.turns_before(&keys)?;
+    for ((&i, key), before) in demote.iter().zip(&keys).zip(stored) {
+        let k = real.partition_point(|(r, _)| r < key);
+        let fresh = k.checked_sub(1).map(|k| &real[k]);
+        let last = match (before, fresh) {
+            (Some(a), Some(b)) => Some(if b.0 > a.0 { b.1.clone() } else { a.1 }),
+            (a, b) => a.map(|a| a.1).or_else(|| b.map(|b| b.1.clone())),
+        };
+        if i < n && facts[i].category == SpanCategory::Agent {
+            facts[i].category = SpanCategory::Chain;
+            g.category[i] = SpanCategory::Chain;
+        }
+        owner[i] = last;
+        sk.tool_node_max = Some(sk.tool_node_max.map_or(*key, |m| m.max(*key)));
+    }
+    Ok(Ok(()))
+}
+
 /// Extends `state` with `new` (spans of one run not stored yet, deduplicated). `None`: the batch
 /// needs whole-run analysis.
 pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], store: &mut S) -> Result<Option<Delta>, S::Error> {
@@ -165,12 +255,12 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
         return Ok(Err("state of another version"));
     }
     if state.sketch.blocked {
-        return Ok(Err("run has handoff, message, stop, control, replay or tool-node spans"));
+        return Ok(Err("run has message, stop, control or replay spans, or a handoff without its target"));
     }
     if new.is_empty() {
         return Ok(Err("no new spans"));
     }
-    let facts: Vec<SpanFacts> = new.iter().map(span_facts).collect();
+    let mut facts: Vec<SpanFacts> = new.iter().map(span_facts).collect();
     for f in &facts {
         if (f.category == SpanCategory::Handoff && f.handoff_to.is_none())
             || (f.message_kind.is_some() && f.recipient.is_some())
@@ -271,10 +361,15 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
         let i = n + w;
         g.parent[i] = s.parent.and_then(|p| index.get(&(s.trace_id, p)).copied()).filter(|&p| p != i);
     }
-    let owner = resolve_owners(&g.own, &g.parent);
+    let mut owner = resolve_owners(&g.own, &g.parent);
+    let mut sk = state.sketch.clone();
+    if !sk.tool_nodes.is_empty() {
+        if let Err(why) = demote_tool_nodes(&mut sk, new, &mut facts, &mut g, &walk, &mut owner, store)? {
+            return Ok(Err(why));
+        }
+    }
     let parent_info = |i: usize| g.parent[i].map(|p| (g.category[p], g.tool[p].as_deref()));
 
-    let mut sk = state.sketch.clone();
     let mut totals = state.totals.clone();
     let mut changed: BTreeSet<String> = BTreeSet::new();
     let mut delta = Delta::default();

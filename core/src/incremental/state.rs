@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{AgentAcc, SearchAcc, SpanKey, TopTurn, STATE_VERSION};
+use super::{AgentAcc, SearchAcc, SpanKey, ToolNodeCounts, TopTurn, STATE_VERSION};
 use crate::ids::{span_id_to_i64, SpanId, TraceId};
 use crate::model::SpanRecord;
 use crate::normalize::{AgentSummary, RunOutcome};
@@ -97,6 +97,12 @@ pub struct RunSketch {
     /// Its messages come from handoff spans (no consecutive-turn messages).
     #[serde(default)]
     pub explicit: bool,
+    /// LangGraph tool nodes (their spans work for the last real agent before them) with their
+    /// counts, and the latest span they owned.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tool_nodes: BTreeMap<String, ToolNodeCounts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_node_max: Option<OrderKey>,
     pub frameworks: BTreeMap<String, u64>,
     pub agents: BTreeMap<String, AgentAcc>,
     pub max_turn: Option<OrderKey>,

@@ -11,7 +11,7 @@ use super::{
     SpanFacts, ToolCall,
 };
 use crate::ids::{SpanId, TraceId};
-use crate::incremental::{explicit_messages, implicit_messages, turn_sketch, AgentAcc, OrderKey, RunSketch, TurnRow};
+use crate::incremental::{explicit_messages, implicit_messages, turn_sketch, AgentAcc, OrderKey, RunSketch, ToolNodeCounts, TurnRow};
 use crate::model::SpanRecord;
 
 /// FxHash-style hasher for the run-local maps (span ids, agent names): no DoS exposure across
@@ -101,8 +101,10 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let outcome = outcome(&cx, &turns, &messages);
     let mut sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
     sketch.explicit = explicit;
-    // Tool nodes re-attribute spans in time order: whole-run analysis only.
-    sketch.blocked |= demoted;
+    if let Some((tool_nodes, latest)) = demoted {
+        sketch.tool_nodes = tool_nodes;
+        sketch.tool_node_max = latest;
+    }
     // Every span names the agent it worked for (its own, else the nearest agent ancestor's), so
     // per-span queries (tokens per agent, an LLM call's agent) need no tree walk.
     let Ctx { mut facts, owner, .. } = cx;
@@ -140,7 +142,7 @@ fn ancestor(cx: &Ctx, i: usize, pred: impl Fn(usize) -> bool) -> Option<usize> {
 /// LangGraph tool-executor nodes (`ToolNode`): graph nodes that only run tools and never call a
 /// model are not agents; their tool calls belong to the agent that requested them (the last
 /// agent active before them).
-fn demote_tool_nodes(cx: &mut Ctx) -> bool {
+fn demote_tool_nodes(cx: &mut Ctx) -> Option<(BTreeMap<String, ToolNodeCounts>, Option<OrderKey>)> {
     #[derive(Default)]
     struct C {
         llm: usize,
@@ -164,14 +166,17 @@ fn demote_tool_nodes(cx: &mut Ctx) -> bool {
             _ => {}
         }
     }
-    let tool_nodes: FxSet<String> = counts
+    let found: BTreeMap<String, ToolNodeCounts> = counts
         .iter()
-        .filter(|(_, c)| c.llm == 0 && c.tool > 0 && c.node_spans > 0 && c.node_spans == c.agent_spans)
-        .map(|(a, _)| a.to_string())
+        .map(|(a, c)| (a.to_string(), ToolNodeCounts { llm: c.llm as i64, tool: c.tool as i64, node_spans: c.node_spans as i64, agent_spans: c.agent_spans as i64 }))
+        .filter(|(_, c)| c.is_tool_node())
         .collect();
-    if tool_nodes.is_empty() {
-        return false;
+    if found.is_empty() {
+        return None;
     }
+    let tool_nodes: FxSet<String> = found.keys().cloned().collect();
+    // The latest span a tool node owned: a real agent turn before it would re-attribute it.
+    let latest = cx.order.iter().rev().find(|&&i| cx.owner[i].as_ref().is_some_and(|a| tool_nodes.contains(a))).map(|&i| OrderKey::of(&cx.spans[i]));
     // Node spans of tool nodes are workflow steps.
     for i in 0..cx.facts.len() {
         if cx.facts[i].category == SpanCategory::Agent && cx.owner[i].as_ref().is_some_and(|a| tool_nodes.contains(a)) {
@@ -188,7 +193,7 @@ fn demote_tool_nodes(cx: &mut Ctx) -> bool {
             _ => {}
         }
     }
-    true
+    Some((found, latest))
 }
 
 struct Turn {

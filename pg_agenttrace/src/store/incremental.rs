@@ -117,6 +117,48 @@ impl RunStore for SpiStore<'_, '_> {
         Ok(out)
     }
 
+    fn turns_before(&mut self, keys: &[OrderKey]) -> SpiResult<Vec<Option<(OrderKey, String)>>> {
+        let mut out: Vec<Option<(OrderKey, String)>> = vec![None; keys.len()];
+        let nanos = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        for row in select_cached(
+            self.client,
+            "SELECT k.i, t.trace_id, t.span_id, t.start_time_unix_nano, t.end_time_unix_nano, t.agent_name
+               FROM unnest($2::int8[], $3::int8[], $4::uuid[], $5::int8[]) WITH ORDINALITY AS k(st, en, tr, sp, i)
+              CROSS JOIN LATERAL (
+                    SELECT s.trace_id, s.span_id, s.start_time_unix_nano, s.end_time_unix_nano, s.agent_name
+                      FROM agenttrace.spans s
+                     WHERE s.run_id = $1 AND s.category = 'agent' AND s.agent_name IS NOT NULL
+                       AND (s.start_time_unix_nano < k.st
+                            OR (s.start_time_unix_nano = k.st AND (s.end_time_unix_nano > k.en
+                                OR (s.end_time_unix_nano = k.en AND (s.trace_id, s.span_id) < (k.tr, k.sp)))))
+                     ORDER BY s.start_time_unix_nano DESC, s.end_time_unix_nano, s.trace_id DESC, s.span_id DESC
+                     LIMIT 1 OFFSET 0) t",
+            &[
+                uuid(&self.run).into(),
+                keys.iter().map(|k| nanos(k.start)).collect::<Vec<i64>>().into(),
+                keys.iter().map(|k| nanos(u64::MAX - k.end_rev)).collect::<Vec<i64>>().into(),
+                keys.iter().map(|k| uuid(&k.trace)).collect::<Vec<pgrx::Uuid>>().into(),
+                keys.iter().map(|k| k.span).collect::<Vec<i64>>().into(),
+            ],
+        )? {
+            let (Some(i), Some(t), Some(sp), Some(st), Some(en), Some(agent)) = (
+                row.get::<i64>(1)?,
+                row.get::<pgrx::Uuid>(2)?,
+                row.get::<i64>(3)?,
+                row.get::<i64>(4)?,
+                row.get::<i64>(5)?,
+                row.get::<String>(6)?,
+            ) else {
+                continue;
+            };
+            let key = OrderKey::new(trace_id(&t), i64_to_span_id(sp), st.max(0) as u64, en.max(0) as u64);
+            if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i.wrapping_sub(1))) {
+                *slot = Some((key, agent));
+            }
+        }
+        Ok(out)
+    }
+
     fn last_turn_before(&mut self, t: u64) -> SpiResult<Option<(OrderKey, String)>> {
         let found = self.select(
             &format!(
