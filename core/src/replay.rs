@@ -94,46 +94,55 @@ fn int_attr(v: Option<&Value>) -> Option<i64> {
     }
 }
 
+/// Where a span's checkpoint comes from: an explicit event, the span's own state attribute, or
+/// (without either) a LangGraph node execution.
+enum Source<'a> {
+    Event(&'a crate::model::SpanEvent),
+    Attribute(&'a Value),
+    Step(&'a str, i64),
+}
+
+/// The checkpoints a span holds, with their times.
+fn sources<'a>(s: &'a SpanRecord, f: &'a SpanFacts) -> Vec<(u64, Source<'a>)> {
+    let mut out: Vec<(u64, Source<'a>)> =
+        s.events.iter().filter(|e| e.name == CHECKPOINT_EVENT).map(|e| (e.time_unix_nano, Source::Event(e))).collect();
+    if let Some(v) = s.attributes.get(CHECKPOINT_STATE_ATTR) {
+        out.push((s.start_time_unix_nano, Source::Attribute(v)));
+    }
+    if out.is_empty() {
+        if let (Some(node), Some(step)) = (&f.graph_node, f.graph_step) {
+            // One checkpoint per graph node execution: the node's chain span, not each LLM call in it.
+            if matches!(f.category, SpanCategory::Chain | SpanCategory::Agent) {
+                out.push((s.start_time_unix_nano, Source::Step(node, step)));
+            }
+        }
+    }
+    out
+}
+
 /// All checkpoints of one run. `facts` is parallel to `spans`.
 pub fn extract_checkpoints(spans: &[SpanRecord], facts: &[SpanFacts]) -> Vec<Checkpoint> {
     let mut out = Vec::new();
     for (s, f) in spans.iter().zip(facts) {
-        let base = |time_ns: u64, kind: &'static str, step: Option<i64>, state: Value| Checkpoint {
-            seq: 0,
-            trace_id: s.trace_id,
-            span_id: s.span_id,
-            time_ns,
-            agent_name: f.agent_name.clone(),
-            kind,
-            step,
-            state,
-        };
-        let mut explicit = false;
-        for e in s.events.iter().filter(|e| e.name == CHECKPOINT_EVENT) {
-            let state = e.attributes.get(CHECKPOINT_STATE_ATTR).map(state_value).unwrap_or(Value::Object(e.attributes.clone()));
-            let mut c = base(e.time_unix_nano, "explicit", int_attr(e.attributes.get(CHECKPOINT_STEP_ATTR)), state);
-            if let Some(id) = e.attributes.get(CHECKPOINT_ID_ATTR) {
-                c.state = json!({"checkpoint_id": id, "state": c.state});
-            }
-            out.push(c);
-            explicit = true;
-        }
-        if let Some(v) = s.attributes.get(CHECKPOINT_STATE_ATTR) {
-            out.push(base(s.start_time_unix_nano, "explicit", int_attr(s.attributes.get(CHECKPOINT_STEP_ATTR)), state_value(v)));
-            explicit = true;
-        }
-        if explicit {
-            continue;
-        }
-        if let (Some(node), Some(step)) = (&f.graph_node, f.graph_step) {
-            // One checkpoint per graph node execution: the node's chain span, not each LLM call in it.
-            if matches!(f.category, SpanCategory::Chain | SpanCategory::Agent) {
-                let input = f.input_text.as_deref().map(|t| state_value(&Value::String(t.to_string()))).unwrap_or(Value::Null);
-                out.push(base(s.start_time_unix_nano, "graph_step", Some(step), json!({"node": node, "step": step, "input": input})));
-            }
+        for (time_ns, source) in sources(s, f) {
+            let (kind, step, state) = match source {
+                Source::Event(e) => {
+                    let mut state = e.attributes.get(CHECKPOINT_STATE_ATTR).map(state_value).unwrap_or(Value::Object(e.attributes.clone()));
+                    if let Some(id) = e.attributes.get(CHECKPOINT_ID_ATTR) {
+                        state = json!({"checkpoint_id": id, "state": state});
+                    }
+                    ("explicit", int_attr(e.attributes.get(CHECKPOINT_STEP_ATTR)), state)
+                }
+                Source::Attribute(v) => ("explicit", int_attr(s.attributes.get(CHECKPOINT_STEP_ATTR)), state_value(v)),
+                Source::Step(node, step) => {
+                    let input = f.input_text.as_deref().map(|t| state_value(&Value::String(t.to_string()))).unwrap_or(Value::Null);
+                    ("graph_step", Some(step), json!({"node": node, "step": step, "input": input}))
+                }
+            };
+            out.push(Checkpoint { seq: 0, trace_id: s.trace_id, span_id: s.span_id, time_ns, agent_name: f.agent_name.clone(), kind, step, state });
         }
     }
-    out.sort_by(|a, b| (a.time_ns, a.trace_id, a.span_id).cmp(&(b.time_ns, b.trace_id, b.span_id)));
+    out.sort_by_key(|c| (c.time_ns, c.trace_id, c.span_id));
     for (i, c) in out.iter_mut().enumerate() {
         c.seq = i as i64;
     }
@@ -143,21 +152,8 @@ pub fn extract_checkpoints(spans: &[SpanRecord], facts: &[SpanFacts]) -> Vec<Che
 /// The time-order keys `(time, trace id, span id)` of the checkpoints [`extract_checkpoints`]
 /// finds, without building their states.
 pub fn checkpoint_keys(spans: &[SpanRecord], facts: &[SpanFacts]) -> Vec<(u64, TraceId, SpanId)> {
-    let mut out = Vec::new();
-    for (s, f) in spans.iter().zip(facts) {
-        let mut explicit = false;
-        for e in s.events.iter().filter(|e| e.name == CHECKPOINT_EVENT) {
-            out.push((e.time_unix_nano, s.trace_id, s.span_id));
-            explicit = true;
-        }
-        if s.attributes.contains_key(CHECKPOINT_STATE_ATTR) {
-            out.push((s.start_time_unix_nano, s.trace_id, s.span_id));
-            explicit = true;
-        }
-        if !explicit && f.graph_node.is_some() && f.graph_step.is_some() && matches!(f.category, SpanCategory::Chain | SpanCategory::Agent) {
-            out.push((s.start_time_unix_nano, s.trace_id, s.span_id));
-        }
-    }
+    let mut out: Vec<(u64, TraceId, SpanId)> =
+        spans.iter().zip(facts).flat_map(|(s, f)| sources(s, f).into_iter().map(|(t, _)| (t, s.trace_id, s.span_id))).collect();
     out.sort();
     out
 }
