@@ -105,18 +105,6 @@ impl RunStore for Mem {
             })
             .collect())
     }
-    fn last_turn_before(&mut self, t: u64) -> Result<Option<(OrderKey, String)>, ()> {
-        Ok(self
-            .spans
-            .iter()
-            .filter(|s| s.start_time_unix_nano <= t)
-            .filter_map(|s| {
-                let f = &self.facts[&(s.trace_id, s.span_id)];
-                (f.category == SpanCategory::Agent).then_some(())?;
-                Some((OrderKey::of(s), f.agent_name.clone()?))
-            })
-            .max_by_key(|(k, _)| *k))
-    }
 }
 
 fn totals(spans: &[SpanRecord], facts: &[SpanFacts]) -> RunTotals {

@@ -80,8 +80,6 @@ pub trait RunStore {
     /// For each key, the latest stored agent turn strictly before it in time order, and its agent.
     #[allow(clippy::type_complexity)]
     fn turns_before(&mut self, keys: &[OrderKey]) -> Result<Vec<Option<(OrderKey, String)>>, Self::Error>;
-    /// The latest stored agent turn that started at or before `t` (time order), and its agent.
-    fn last_turn_before(&mut self, t: u64) -> Result<Option<(OrderKey, String)>, Self::Error>;
 }
 
 /// What a batch changes, to be written by the caller.

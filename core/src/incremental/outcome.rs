@@ -137,7 +137,10 @@ pub(super) fn recompute<S: super::RunStore>(
         Some(a) => Some(a.clone()),
         None => {
             state.owner_from_turns = true;
-            let stored = store.last_turn_before(d.end)?;
+            // The latest stored turn starting at or before the failing span's end: the one just
+            // before the first key that starts after it.
+            let after = OrderKey { start: d.end.saturating_add(1), end_rev: 0, trace: [0; 16], span: i64::MIN };
+            let stored = store.turns_before(&[after])?.pop().flatten();
             let fresh = new_turns.iter().filter(|(k, _)| k.start <= d.end).max_by_key(|(k, _)| *k).cloned();
             match (stored, fresh) {
                 (Some(a), Some(b)) => Some(if b.0 > a.0 { b.1 } else { a.1 }),

@@ -125,6 +125,19 @@ pub struct RunSketch {
     pub search: SearchAcc,
 }
 
+impl RunSketch {
+    /// The framework most spans name; on a tie the first by name (never by arrival order).
+    pub fn framework(&self) -> Option<String> {
+        let mut best: Option<(&String, u64)> = None;
+        for (n, c) in &self.frameworks {
+            if best.is_none_or(|(_, b)| *c > b) {
+                best = Some((n, *c));
+            }
+        }
+        best.map(|(n, _)| n.clone())
+    }
+}
+
 /// The per-run state row (`agenttrace.run_state`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunState {
@@ -140,13 +153,7 @@ impl RunState {
 
     /// The framework most spans name; on a tie the first by name.
     pub fn framework(&self) -> Option<String> {
-        let mut best: Option<(&String, u64)> = None;
-        for (n, c) in &self.sketch.frameworks {
-            if best.is_none_or(|(_, b)| *c > b) {
-                best = Some((n, *c));
-            }
-        }
-        best.map(|(n, _)| n.clone())
+        self.sketch.framework()
     }
 
     /// Agents as whole-run analysis lists them (first seen first).

@@ -97,7 +97,6 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let (messages, explicit) = messages(&cx, &turns, &index, &turn_rows, first_input.as_ref());
     let agent_accs = agent_accs(&cx);
     let agents = summaries(&agent_accs);
-    let framework = run_framework(cx.facts.iter().filter_map(|f| f.framework.as_deref()));
     let outcome = outcome(&cx, &turns, &messages);
     let mut sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
     sketch.explicit = explicit;
@@ -113,6 +112,7 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
             f.agent_name = o;
         }
     }
+    let framework = sketch.framework();
     RunAnalysis { facts, framework, agents, messages, tool_calls, outcome, sketch }
 }
 
@@ -357,19 +357,6 @@ fn summaries(accs: &BTreeMap<String, AgentAcc>) -> Vec<AgentSummary> {
     let mut out: Vec<AgentSummary> = accs.iter().map(|(name, acc)| acc.summary(name)).collect();
     out.sort_by(|a, b| a.first_seen_ns.cmp(&b.first_seen_ns).then_with(|| a.agent_name.cmp(&b.agent_name)));
     out
-}
-
-/// The framework most spans name; on a tie the first by name (never by arrival order).
-pub(crate) fn run_framework<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
-    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
-    for n in names {
-        *counts.entry(n).or_default() += 1;
-    }
-    counts.iter().fold(None::<(&str, u64)>, |best, (n, c)| match best {
-        Some((_, bc)) if bc >= *c => best,
-        _ => Some((n, *c)),
-    })
-    .map(|(n, _)| n.to_string())
 }
 
 pub(crate) fn reason_of(f: &SpanFacts) -> Option<String> {

@@ -1,21 +1,21 @@
 //! The fast path of normalized ingest (issue #15): a run whose state row is current is extended
 //! from the batch and keyed reads ([`agenttrace_core::incremental`]) instead of being read back
 //! and analysed whole. Runs it does not take (new runs, merges, set-up traces, GenAI content from
-//! log events, anything `incremental::apply` declines) go the whole-run way in `store.rs`.
+//! log events, anything `incremental::extend` declines) go the whole-run way in `store.rs`.
 use std::collections::{HashMap, HashSet};
 
 use agenttrace_core::ids::{i64_to_span_id, span_id_to_i64, TraceId};
 use agenttrace_core::incremental::{extend, Delta, OrderKey, RunState, RunStore, SpanKey, StoredSpan};
 use agenttrace_core::model::SpanRecord;
 use agenttrace_core::normalize::SpanCategory;
-use agenttrace_core::rows::{pg_micros, FactsView, SpanRow};
+use agenttrace_core::rows::{FactsView, SpanRow};
 use pgrx::spi::{SpiClient, SpiError, SpiHeapTupleData, SpiResult};
 
 use super::derived::{agent_columns, checkpoint_columns, message_columns, run_writes, tool_call_columns, RunRow};
 use super::runs::{upsert_traces_incremental, TraceAdd};
 use super::spans::{insert_events_links, insert_resources, insert_span_rows};
 use super::uuids;
-use crate::columns::{select_cached, timestamptz, trace_id, uuid, Columns, Writes};
+use crate::columns::{select_cached, trace_id, uuid, Columns, Writes};
 
 // Every look-up below is per key: a LATERAL sub-select fenced with OFFSET 0 is planned as an
 // index probe per key, never as a join over the whole table (plans are cached for the backend's
@@ -159,26 +159,6 @@ impl RunStore for SpiStore<'_, '_> {
         Ok(out)
     }
 
-    fn last_turn_before(&mut self, t: u64) -> SpiResult<Option<(OrderKey, String)>> {
-        let found = self.select(
-            &format!(
-                "SELECT {STORED_COLUMNS} FROM agenttrace.spans s
-                  WHERE s.run_id = $1 AND s.start_time <= $2 AND s.start_time_unix_nano <= $3
-                    AND s.category = 'agent' AND s.agent_name IS NOT NULL
-                  ORDER BY s.start_time DESC, s.start_time_unix_nano DESC, s.end_time_unix_nano, s.trace_id DESC, s.span_id DESC
-                  LIMIT 1"
-            ),
-            vec![
-                uuid(&self.run).into(),
-                timestamptz(pg_micros(t)).into(),
-                i64::try_from(t).unwrap_or(i64::MAX).into(),
-            ],
-        )?;
-        Ok(found.into_iter().next().and_then(|s| {
-            let key = OrderKey::new(s.trace_id, s.span_id, s.start, s.end);
-            s.owner.map(|a| (key, a))
-        }))
-    }
 }
 
 /// Extends the runs of `new_spans` that can be (see the module documentation) and takes their
