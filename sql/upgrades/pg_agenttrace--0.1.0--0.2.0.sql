@@ -36,6 +36,7 @@ ALTER TABLE spans ADD COLUMN facts_hash bigint;
 ALTER TABLE dead_letters ADD COLUMN signal text NOT NULL DEFAULT 'traces';
 COMMENT ON TABLE dead_letters IS 'Request bodies that could not be decoded, with the reason and the signal (traces or logs), kept for inspection and replay.';
 ALTER TABLE ingest_staging ADD COLUMN signal text;
+ALTER TABLE ingest_staging ALTER COLUMN body SET STORAGE EXTERNAL;
 
 -- Incremental ingest (issue #15): a run's state, and keyed reads of a new span's stored children
 -- and of a run's error spans. From sql/schema.sql:
