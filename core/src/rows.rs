@@ -107,7 +107,8 @@ impl SpanRow {
     }
 
     /// The row without its attributes JSON (left empty): for spans already stored, whose facts
-    /// are refreshed but whose attributes are not written again.
+    /// are refreshed but whose attributes are not written again, and for the extension's
+    /// inserts, which build the jsonb from the attributes map itself.
     pub fn without_attributes(span: &SpanRecord, facts: &SpanFacts, run_id: TraceId) -> Self {
         Self::build(span, facts, run_id, false)
     }

@@ -159,6 +159,27 @@ impl<'a> Columns<'a> {
         self.col(name, pg_type, rows.iter().map(f).collect::<Vec<T>>())
     }
 
+    /// A `text` column of strings borrowed from each row, as one array built in one allocation
+    /// ([`crate::datums::text_array`]), without cloning them first.
+    pub fn text<R>(mut self, name: &'static str, rows: &[R], f: impl Fn(&R) -> Option<&str>) -> Self {
+        let values: Vec<Option<&str>> = rows.iter().map(f).collect();
+        self.cols.push(Column { name, pg_type: "text", cast: None, datum: crate::datums::text_array(&values) });
+        self
+    }
+
+    /// A `jsonb` column of JSON objects borrowed from each row, built without JSON text
+    /// ([`crate::datums::jsonb_array`]).
+    pub fn jsonb<R>(
+        mut self,
+        name: &'static str,
+        rows: &[R],
+        f: impl Fn(&R) -> Option<&serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        let values: Vec<Option<&serde_json::Map<String, serde_json::Value>>> = rows.iter().map(f).collect();
+        self.cols.push(Column { name, pg_type: "jsonb", cast: None, datum: crate::datums::jsonb_array(&values) });
+        self
+    }
+
     pub fn cast<T: IntoDatum>(
         mut self,
         name: &'static str,

@@ -5,6 +5,7 @@
 use pgrx::prelude::*;
 
 mod columns;
+mod datums;
 mod graph;
 mod ingest;
 mod judge;

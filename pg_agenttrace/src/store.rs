@@ -327,16 +327,9 @@ fn write_runs(
             let key = (s.trace_id, s.span_id);
             let stored = prior_keys.contains(&key);
             // Stored spans only get their facts refreshed: no attributes JSON for them.
-            let row = if stored {
-                SpanRow::without_attributes(s, f, *run)
-            } else if let Some(own) = originals.get(&key) {
-                // Stored with the attributes it came with, not the content of its log events.
-                let mut as_sent = s.clone();
-                as_sent.attributes = own.clone();
-                SpanRow::new(&as_sent, f, *run)
-            } else {
-                SpanRow::new(s, f, *run)
-            };
+            // Attributes travel beside the row (as jsonb built from the map): a new span is
+            // stored with the attributes it came with, not the content of its log events.
+            let row = SpanRow::without_attributes(s, f, *run);
             run_totals.add(&row);
             if stored {
                 // Only spans whose facts changed are rewritten (most keep theirs).
@@ -344,23 +337,23 @@ fn write_runs(
                     refreshed_rows.push(row);
                 }
             } else if new_keys.contains(&key) {
-                inserted_rows.push((row, s));
+                inserted_rows.push((row, s, originals.get(&key).unwrap_or(&s.attributes)));
             }
         }
     }
-    insert_resources(client, inserted_rows.iter().map(|(_, s)| &s.resource))?;
-    let inserted = insert_span_rows(client, inserted_rows.iter().map(|(r, _)| r))?;
+    insert_resources(client, inserted_rows.iter().map(|(_, s, _)| &s.resource))?;
+    let inserted = insert_span_rows(client, inserted_rows.iter().map(|(r, _, a)| (r, *a)))?;
     // What the batch really added to each trace (re-delivered spans are not inserted again).
     let mut added: HashMap<TraceId, TraceAdd> = HashMap::new();
     if !inserted.is_empty() {
         let inserted: HashSet<(TraceId, i64)> = inserted.into_iter().collect();
-        for (r, _) in &inserted_rows {
+        for (r, _, _) in &inserted_rows {
             if inserted.contains(&(r.trace_id, r.span_id)) {
                 TraceAdd::add(&mut added, r);
             }
         }
     }
-    insert_events_links(client, inserted_rows.iter().map(|(_, s)| *s))?;
+    insert_events_links(client, inserted_rows.iter().map(|(_, s, _)| *s))?;
     if !refreshed_rows.is_empty() {
         refresh_span_facts(client, &refreshed_rows)?;
     }

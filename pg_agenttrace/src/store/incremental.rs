@@ -312,11 +312,11 @@ fn write_deltas(
     let mut rows: Vec<(SpanRow, &SpanRecord)> = Vec::new();
     for (run, spans, d) in deltas {
         for (s, f) in spans.iter().zip(&d.facts) {
-            rows.push((SpanRow::new(s, f, *run), s));
+            rows.push((SpanRow::without_attributes(s, f, *run), s));
         }
     }
     insert_resources(client, rows.iter().map(|(_, s)| &s.resource))?;
-    let inserted: HashSet<(TraceId, i64)> = insert_span_rows(client, rows.iter().map(|(r, _)| r))?.into_iter().collect();
+    let inserted: HashSet<(TraceId, i64)> = insert_span_rows(client, rows.iter().map(|(r, s)| (r, &s.attributes)))?.into_iter().collect();
     let mut added: HashMap<TraceId, TraceAdd> = HashMap::new();
     for (r, _) in &rows {
         if inserted.contains(&(r.trace_id, r.span_id)) {

@@ -233,28 +233,26 @@ pub(crate) fn insert_resources<'a>(
 
 fn fact_columns<'a>(cols: Columns<'a>, rows: &[&SpanRow]) -> Columns<'a> {
     cols.map("run_id", "uuid", rows, |r| uuid(&r.run_id))
-        .map("framework", "text", rows, |r| r.framework.clone())
-        .map("instrumentation", "text", rows, |r| {
-            r.instrumentation.clone()
-        })
-        .map("category", "text", rows, |r| r.category.to_string())
-        .map("agent_name", "text", rows, |r| r.agent_name.clone())
-        .map("agent_id", "text", rows, |r| r.agent_id.clone())
-        .map("agent_role", "text", rows, |r| r.agent_role.clone())
-        .map("model", "text", rows, |r| r.model.clone())
-        .map("provider", "text", rows, |r| r.provider.clone())
+        .text("framework", rows, |r| r.framework.as_deref())
+        .text("instrumentation", rows, |r| r.instrumentation.as_deref())
+        .text("category", rows, |r| Some(r.category))
+        .text("agent_name", rows, |r| r.agent_name.as_deref())
+        .text("agent_id", rows, |r| r.agent_id.as_deref())
+        .text("agent_role", rows, |r| r.agent_role.as_deref())
+        .text("model", rows, |r| r.model.as_deref())
+        .text("provider", rows, |r| r.provider.as_deref())
         .map("input_tokens", "int8", rows, |r| r.input_tokens)
         .map("output_tokens", "int8", rows, |r| r.output_tokens)
         .map("cached_tokens", "int8", rows, |r| r.cached_tokens)
         .map("reasoning_tokens", "int8", rows, |r| r.reasoning_tokens)
         .map("total_tokens", "int8", rows, |r| r.total_tokens)
-        .map("tool_name", "text", rows, |r| r.tool_name.clone())
-        .map("tool_call_id", "text", rows, |r| r.tool_call_id.clone())
+        .text("tool_name", rows, |r| r.tool_name.as_deref())
+        .text("tool_call_id", rows, |r| r.tool_call_id.as_deref())
         .map("is_error", "bool", rows, |r| r.is_error)
-        .map("error_type", "text", rows, |r| r.error_type.clone())
-        .map("error_message", "text", rows, |r| r.error_message.clone())
-        .map("input_text", "text", rows, |r| r.input_text.clone())
-        .map("output_text", "text", rows, |r| r.output_text.clone())
+        .text("error_type", rows, |r| r.error_type.as_deref())
+        .text("error_message", rows, |r| r.error_message.as_deref())
+        .text("input_text", rows, |r| r.input_text.as_deref())
+        .text("output_text", rows, |r| r.output_text.as_deref())
         .map("facts_hash", "int8", rows, |r| r.facts_hash())
 }
 
@@ -283,12 +281,13 @@ const FACT_COLUMNS: &[&str] = &[
     "facts_hash",
 ];
 
-/// Inserts new span rows; returns the (trace, span id) of those not stored before.
+/// Inserts new span rows, each with the attributes it is stored with; returns the (trace, span
+/// id) of those not stored before.
 pub(super) fn insert_span_rows<'a>(
     client: &mut SpiClient<'_>,
-    rows: impl Iterator<Item = &'a SpanRow>,
+    rows: impl Iterator<Item = (&'a SpanRow, &'a Attributes)>,
 ) -> SpiResult<Vec<(TraceId, i64)>> {
-    let rows: Vec<&SpanRow> = rows.collect();
+    let (rows, attributes): (Vec<&SpanRow>, Vec<&Attributes>) = rows.unzip();
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -309,26 +308,17 @@ pub(super) fn insert_span_rows<'a>(
             r.end_time_unix_nano
         })
         .map("duration_ns", "int8", &rows, |r| r.duration_ns)
-        .map("name", "text", &rows, |r| r.name.clone())
+        .text("name", &rows, |r| Some(r.name.as_str()))
         .map("kind", "int2", &rows, |r| r.kind)
         .map("status_code", "int2", &rows, |r| r.status_code)
-        .map("status_message", "text", &rows, |r| {
-            r.status_message.clone()
-        })
-        .map("service_name", "text", &rows, |r| r.service_name.clone())
+        .text("status_message", &rows, |r| r.status_message.as_deref())
+        .text("service_name", &rows, |r| Some(r.service_name.as_str()))
         .map("resource_hash", "int8", &rows, |r| r.resource_hash)
-        .map("scope_name", "text", &rows, |r| r.scope_name.clone())
-        .map("scope_version", "text", &rows, |r| r.scope_version.clone())
-        .map("trace_state", "text", &rows, |r| r.trace_state.clone())
+        .text("scope_name", &rows, |r| r.scope_name.as_deref())
+        .text("scope_version", &rows, |r| r.scope_version.as_deref())
+        .text("trace_state", &rows, |r| r.trace_state.as_deref())
         .map("flags", "int4", &rows, |r| r.flags)
-        .cast(
-            "attributes",
-            "text",
-            "jsonb",
-            rows.iter()
-                .map(|r| r.attributes_json.clone())
-                .collect::<Vec<_>>(),
-        )
+        .jsonb("attributes", &attributes, |a| Some(*a))
         .map("dropped_attributes_count", "int4", &rows, |r| {
             r.dropped_attributes_count
         })
@@ -403,7 +393,7 @@ pub(super) fn insert_events_links<'a>(
             etime.push(timestamptz(pg_micros(e.time_unix_nano)));
             ens.push(nanos_i64(e.time_unix_nano));
             ename.push(e.name.clone());
-            eattr.push(serde_json::Value::Object(e.attributes.clone()).to_string());
+            eattr.push(&e.attributes);
             edrop.push(e.dropped_attributes_count as i32);
         }
         for (i, l) in s.links.iter().enumerate() {
@@ -413,7 +403,7 @@ pub(super) fn insert_events_links<'a>(
             ltt.push(uuid(&l.trace_id));
             lts.push(span_id_to_i64(&l.span_id));
             lstate.push((!l.trace_state.is_empty()).then(|| l.trace_state.clone()));
-            lattr.push(serde_json::Value::Object(l.attributes.clone()).to_string());
+            lattr.push(&l.attributes);
             lflags.push(l.flags as i32);
         }
     }
@@ -425,7 +415,7 @@ pub(super) fn insert_events_links<'a>(
             .col("time", "timestamptz", etime)
             .col("time_unix_nano", "int8", ens)
             .col("name", "text", ename)
-            .cast("attributes", "text", "jsonb", eattr)
+            .jsonb("attributes", &eattr, |a| Some(*a))
             .col("dropped_attributes_count", "int4", edrop)
             .insert(client, "agenttrace.span_events", "ON CONFLICT DO NOTHING")?;
     }
@@ -437,7 +427,7 @@ pub(super) fn insert_events_links<'a>(
             .col("linked_trace_id", "uuid", ltt)
             .col("linked_span_id", "int8", lts)
             .col("trace_state", "text", lstate)
-            .cast("attributes", "text", "jsonb", lattr)
+            .jsonb("attributes", &lattr, |a| Some(*a))
             .col("flags", "int4", lflags)
             .insert(client, "agenttrace.span_links", "ON CONFLICT DO NOTHING")?;
     }
