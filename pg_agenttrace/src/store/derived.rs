@@ -210,13 +210,21 @@ pub(super) fn run_writes<'a>(writes: &mut Writes<'a>, rows: &[RunRow]) {
               start_time = EXCLUDED.start_time",
         n,
     );
+    // The state as a JSON tree, built into jsonb directly (no JSON text to parse back).
+    let states: Vec<serde_json::Map<String, serde_json::Value>> = rows
+        .iter()
+        .map(|r| match serde_json::to_value(&r.state) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        })
+        .collect();
     let cols = Columns::new()
         .map("run_id", "uuid", rows, |r| uuid(&r.run))
-        .map("state", "text", rows, |r| serde_json::to_string(&r.state).unwrap_or_else(|_| "{}".into()));
+        .jsonb("state", &states, |m| Some(m));
     writes.run(
         cols,
         "INSERT INTO agenttrace.run_state (run_id, state, updated_at)
-         SELECT u.run_id, u.state::jsonb, now() FROM {unnest}
+         SELECT u.run_id, u.state, now() FROM {unnest}
          ON CONFLICT (run_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at",
         n,
     );
