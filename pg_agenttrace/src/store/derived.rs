@@ -140,13 +140,25 @@ pub(super) struct RunRow {
     run: TraceId,
     state: RunState,
     replay: Option<(String, Option<i64>)>,
-    search: (String, String),
+    /// Keywords and document; `None` when the stored `run_search` row already says this.
+    search: Option<(String, String)>,
 }
 
 impl RunRow {
     pub(super) fn new(run: TraceId, state: RunState, replay: Option<(String, Option<i64>)>) -> Self {
-        let search = state.search_text();
+        let search = Some(state.search_text());
         RunRow { run, state, replay, search }
+    }
+
+    /// The row of a run extended from `before`: its `run_search` row is rewritten only when
+    /// what it holds changed (most requests of a long run add nothing a search finds: the
+    /// search accumulators keep the smallest distinct terms, and a rewrite costs a
+    /// `to_tsvector` and two GIN index updates).
+    pub(super) fn extended(run: TraceId, before: &RunState, state: RunState) -> Self {
+        let key = |s: &RunState| (s.totals.root_service.clone(), s.framework(), s.totals.start_pg_micros);
+        let text = state.search_text();
+        let search = (key(before) != key(&state) || before.search_text() != text).then_some(text);
+        RunRow { run, state, replay: None, search }
     }
 }
 
@@ -191,14 +203,15 @@ pub(super) fn run_writes<'a>(writes: &mut Writes<'a>, rows: &[RunRow]) {
               replay_of_run = EXCLUDED.replay_of_run, replay_of_checkpoint = EXCLUDED.replay_of_checkpoint, updated_at = EXCLUDED.updated_at",
         n,
     );
+    let searched: Vec<(&RunRow, &(String, String))> = rows.iter().filter_map(|r| Some((r, r.search.as_ref()?))).collect();
     let cols = Columns::new()
-        .map("run_id", "uuid", rows, |r| uuid(&r.run))
-        .map("service_name", "text", rows, |r| r.state.totals.root_service.clone())
-        .map("framework", "text", rows, |r| r.state.framework())
-        .map("start_time", "timestamptz", rows, |r| time(r.state.totals.start_pg_micros))
-        .map("words", "text", rows, |r| search_words(&r.search.1))
-        .map("keywords", "text", rows, |r| r.search.0.clone())
-        .map("document", "text", rows, |r| r.search.1.clone());
+        .map("run_id", "uuid", &searched, |(r, _)| uuid(&r.run))
+        .map("service_name", "text", &searched, |(r, _)| r.state.totals.root_service.clone())
+        .map("framework", "text", &searched, |(r, _)| r.state.framework())
+        .map("start_time", "timestamptz", &searched, |(r, _)| time(r.state.totals.start_pg_micros))
+        .map("words", "text", &searched, |(_, s)| search_words(&s.1))
+        .text("keywords", &searched, |(_, s)| Some(s.0.as_str()))
+        .text("document", &searched, |(_, s)| Some(s.1.as_str()));
     writes.run(
         cols,
         "INSERT INTO agenttrace.run_search (run_id, service_name, framework, start_time, keywords, document, tsv)
@@ -208,7 +221,7 @@ pub(super) fn run_writes<'a>(writes: &mut Writes<'a>, rows: &[RunRow]) {
          ON CONFLICT (run_id) DO UPDATE SET keywords = EXCLUDED.keywords, document = EXCLUDED.document,
               tsv = EXCLUDED.tsv, service_name = EXCLUDED.service_name, framework = EXCLUDED.framework,
               start_time = EXCLUDED.start_time",
-        n,
+        searched.len(),
     );
     // The state as a JSON tree, built into jsonb directly (no JSON text to parse back).
     let states: Vec<serde_json::Map<String, serde_json::Value>> = rows

@@ -299,7 +299,7 @@ pub(super) fn extend_runs(
     }
     *new_spans = rest;
     if !deltas.is_empty() {
-        write_deltas(client, &deltas, run_of)?;
+        write_deltas(client, &deltas, &states, run_of)?;
     }
     Ok(fast_runs)
 }
@@ -307,6 +307,7 @@ pub(super) fn extend_runs(
 fn write_deltas(
     client: &mut SpiClient<'_>,
     deltas: &[(TraceId, Vec<SpanRecord>, Delta)],
+    states: &HashMap<TraceId, RunState>,
     run_of: &dyn Fn(&TraceId) -> TraceId,
 ) -> SpiResult<()> {
     let mut rows: Vec<(SpanRow, &SpanRecord)> = Vec::new();
@@ -346,7 +347,7 @@ fn write_deltas(
         messages.extend(d.messages.iter().map(|m| (r, m)));
         agents.extend(d.agents.iter().map(|a| (r, a)));
         checkpoints.extend(d.checkpoints.iter().map(|c| (r, c.clone())));
-        run_rows.push(RunRow::new(*run, d.state.clone(), None));
+        run_rows.push(RunRow::extended(*run, &states[run], d.state.clone()));
     }
     rehash_owned(client, &mut owners)?;
     // Runs whose messages were rebuilt from their turns lose the stored ones first.
