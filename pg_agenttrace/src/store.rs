@@ -361,7 +361,10 @@ fn write_runs(
     let mut setup_only: HashMap<TraceId, bool> = HashMap::new();
     for (_, spans, _) in &runs {
         for s in spans {
-            *setup_only.entry(s.trace_id).or_insert(true) &= is_setup_span(s);
+            let only = setup_only.entry(s.trace_id).or_insert(true);
+            if *only {
+                *only = is_setup_span(s);
+            }
         }
     }
     // Raw mode saw only this batch's spans of a trace: a trace stays set-up-only if it was and

@@ -87,15 +87,17 @@ fn stored_run_members(
 pub(super) fn trace_shapes(spans: &[SpanRecord]) -> Vec<TraceShape> {
     let mut by_trace: HashMap<TraceId, TraceShape> = HashMap::new();
     for s in spans {
-        let setup = is_setup_span(s);
         let e = by_trace.entry(s.trace_id).or_insert(TraceShape {
             trace_id: s.trace_id,
             resource_hash: s.resource.hash,
             start_ns: s.start_time_unix_nano,
-            setup_only: setup,
+            setup_only: true,
         });
         e.start_ns = e.start_ns.min(s.start_time_unix_nano);
-        e.setup_only &= setup;
+        // One span that is not setup work settles it for the trace.
+        if e.setup_only {
+            e.setup_only = is_setup_span(s);
+        }
     }
     by_trace.into_values().collect()
 }
