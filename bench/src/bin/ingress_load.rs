@@ -14,7 +14,8 @@
 //!   * end-to-end committed spans/s, counted in the database (count(*) of its own service name),
 //!   * p50/p99/max request latency, non-200 answers,
 //!   * a plain COPY of the same span rows into a scratch copy of agenttrace.spans (the physical limit:
-//!     a hypertable like spans when spans is one, same indexes and column compression).
+//!     a hypertable like spans when spans is one, same indexes and column compression), done twice
+//!     into fresh tables; the faster one is the baseline.
 //! Every measured phase starts right after a CHECKPOINT (see `checkpoint`).
 //!
 //! Usage: cargo run --release -p agenttrace-bench --bin ingress_load -- [flags]
@@ -476,29 +477,7 @@ async fn main() {
 
     // Physical limit: COPY the very rows just stored into a scratch copy of the spans table.
     let services: Vec<String> = results.iter().map(|(_, r)| r.service.clone()).collect();
-    // The scratch table is what agenttrace.spans is: a hypertable with the same chunk interval when
-    // spans is one (COPY into a plain table skips the chunk routing ingest pays), same indexes and
-    // column compression either way.
-    let scratch = format!("agenttrace_bench_copy_{}", std::process::id());
-    db.batch_execute(&format!("DROP TABLE IF EXISTS public.{scratch}; CREATE TABLE public.{scratch} (LIKE agenttrace.spans INCLUDING ALL)")).await.expect("scratch table");
-    let hyper = db
-        .query_opt(
-            "SELECT format('SELECT %I.create_hypertable(%L, %L, chunk_time_interval => %L::interval)', e.extnamespace::regnamespace::name, $1::text, d.column_name, d.time_interval::text)
-               FROM timescaledb_information.dimensions d, pg_extension e
-              WHERE e.extname = 'timescaledb' AND d.hypertable_schema = 'agenttrace' AND d.hypertable_name = 'spans' AND d.dimension_number = 1",
-            &[&format!("public.{scratch}")],
-        )
-        .await
-        .ok()
-        .flatten();
-    let kind = match hyper {
-        Some(row) => {
-            db.batch_execute(&row.get::<_, String>(0)).await.expect("scratch hypertable");
-            "hypertable"
-        }
-        None => "table",
-    };
-    checkpoint(&db).await;
+    // The rows to COPY, read once.
     let list = services.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",");
     let out = db
         .copy_out(&format!("COPY (SELECT * FROM agenttrace.spans WHERE service_name IN ({list})) TO STDOUT (FORMAT binary)"))
@@ -512,20 +491,55 @@ async fn main() {
         copy_bytes += c.len();
         chunks.push(c);
     }
-    let t = Instant::now();
-    let sink = db.copy_in(&format!("COPY public.{scratch} FROM STDIN (FORMAT binary)")).await.expect("copy in");
-    pin_mut!(sink);
-    use futures_util::SinkExt;
-    for c in chunks {
-        sink.feed(c).await.expect("copy chunk");
+    // COPY into a scratch table that is what agenttrace.spans is: a hypertable with the same chunk
+    // interval when spans is one (COPY into a plain table skips the chunk routing ingest pays),
+    // same indexes and column compression. Twice, each after a CHECKPOINT into a fresh table; the
+    // faster is the baseline (on this shared machine one COPY alone moved by a quarter from run
+    // to run: the faster one is the harder bar).
+    let mut best: Option<(f64, u64, f64, &str)> = None;
+    for attempt in 0..2 {
+        let scratch = format!("agenttrace_bench_copy_{}_{attempt}", std::process::id());
+        db.batch_execute(&format!("DROP TABLE IF EXISTS public.{scratch}; CREATE TABLE public.{scratch} (LIKE agenttrace.spans INCLUDING ALL)"))
+            .await
+            .expect("scratch table");
+        let hyper = db
+            .query_opt(
+                "SELECT format('SELECT %I.create_hypertable(%L, %L, chunk_time_interval => %L::interval)', e.extnamespace::regnamespace::name, $1::text, d.column_name, d.time_interval::text)
+                   FROM timescaledb_information.dimensions d, pg_extension e
+                  WHERE e.extname = 'timescaledb' AND d.hypertable_schema = 'agenttrace' AND d.hypertable_name = 'spans' AND d.dimension_number = 1",
+                &[&format!("public.{scratch}")],
+            )
+            .await
+            .ok()
+            .flatten();
+        let kind = match hyper {
+            Some(row) => {
+                db.batch_execute(&row.get::<_, String>(0)).await.expect("scratch hypertable");
+                "hypertable"
+            }
+            None => "table",
+        };
+        checkpoint(&db).await;
+        let t = Instant::now();
+        let sink = db.copy_in(&format!("COPY public.{scratch} FROM STDIN (FORMAT binary)")).await.expect("copy in");
+        pin_mut!(sink);
+        use futures_util::SinkExt;
+        for c in &chunks {
+            sink.feed(c.clone()).await.expect("copy chunk");
+        }
+        let rows = sink.as_mut().finish().await.expect("copy finish");
+        let secs = t.elapsed().as_secs_f64();
+        db.batch_execute(&format!("DROP TABLE public.{scratch}")).await.expect("drop scratch");
+        let rate = rows as f64 / secs;
+        println!("COPY {}               {rate:>12.0} rows/s ({secs:.2} s)", attempt + 1);
+        if best.is_none_or(|(r, ..)| rate > r) {
+            best = Some((rate, rows, secs, kind));
+        }
     }
-    let rows = sink.as_mut().finish().await.expect("copy finish");
-    let copy_secs = t.elapsed().as_secs_f64();
-    db.batch_execute(&format!("DROP TABLE public.{scratch}")).await.expect("drop scratch");
-    let copy_rate = rows as f64 / copy_secs;
+    let (copy_rate, rows, copy_secs, kind) = best.expect("two COPY runs");
     println!("\n== summary");
     println!(
-        "plain COPY of rows    {copy_rate:>12.0} rows/s ({rows} span rows, {:.1} MB binary, {copy_secs:.2} s, one connection, {kind} with the same indexes)",
+        "plain COPY of rows    {copy_rate:>12.0} rows/s (the faster of 2; {rows} span rows, {:.1} MB binary, {copy_secs:.2} s, one connection, {kind} with the same indexes)",
         copy_bytes as f64 / 1e6
     );
     for (p, r) in &results {
