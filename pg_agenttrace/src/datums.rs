@@ -111,85 +111,81 @@ pub fn jsonb_array<'a>(values: &[Option<&Map<String, Value>>]) -> DatumWithOid<'
 
 /// One object as a jsonb varlena (`None` only if PostgreSQL returned no value, which it does not).
 fn jsonb_object(map: &Map<String, Value>) -> Option<*mut pg_sys::varlena> {
-    if !plain(map, 0) {
-        // Too deep for this builder, or a NUL (which decoding replaces, so not expected): what
-        // jsonb_in says of the JSON text, as before this builder existed.
-        let text = CString::new(serde_json::to_string(map).unwrap_or_else(|_| "{}".into())).ok()?;
-        // SAFETY: jsonb_in on a NUL-terminated string; it raises a clean ERROR on bad input.
-        return unsafe {
-            pgrx::direct_function_call::<pg_sys::Datum>(pg_sys::jsonb_in, &[text.as_c_str().into_datum()])
-                .map(|d| d.cast_mut_ptr())
-        };
-    }
     let mut state: *mut pg_sys::JsonbParseState = ptr::null_mut();
     // SAFETY: the pushJsonbValue protocol (begin, keys/values or elements, end) on one parse
     // state; string values point into `map`, which outlives JsonbValueToJsonb (it copies them).
-    unsafe {
-        let top = push_object(&mut state, map);
-        Some(pg_sys::JsonbValueToJsonb(top) as *mut pg_sys::varlena)
+    // A build given up half-way leaves its parse state to the memory context.
+    if let Some(top) = unsafe { push_object(&mut state, map, 0) } {
+        // SAFETY: `top` is the finished top-level object of the parse state.
+        return Some(unsafe { pg_sys::JsonbValueToJsonb(top) } as *mut pg_sys::varlena);
     }
-}
-
-/// Whether `map` is within MAX_DEPTH and free of NUL characters (jsonb_in refuses `\u0000`).
-fn plain(map: &Map<String, Value>, d: usize) -> bool {
-    d <= MAX_DEPTH && map.iter().all(|(k, v)| !k.contains('\0') && plain_value(v, d + 1))
-}
-
-fn plain_value(v: &Value, d: usize) -> bool {
-    match v {
-        Value::Object(m) => plain(m, d),
-        Value::Array(a) => d <= MAX_DEPTH && a.iter().all(|e| plain_value(e, d + 1)),
-        Value::String(s) => !s.contains('\0'),
-        _ => true,
-    }
+    // Deeper than MAX_DEPTH, or a NUL (which decoding replaces, so not expected): what jsonb_in
+    // says of the JSON text, as before this builder existed (it refuses `\u0000`).
+    let text = CString::new(serde_json::to_string(map).unwrap_or_else(|_| "{}".into())).ok()?;
+    // SAFETY: jsonb_in on a NUL-terminated string; it raises a clean ERROR on bad input.
+    unsafe { pgrx::direct_function_call::<pg_sys::Datum>(pg_sys::jsonb_in, &[text.as_c_str().into_datum()]).map(|d| d.cast_mut_ptr()) }
 }
 
 unsafe fn push(state: &mut *mut pg_sys::JsonbParseState, tok: pg_sys::JsonbIteratorToken::Type, v: *mut pg_sys::JsonbValue) -> *mut pg_sys::JsonbValue {
     unsafe { pg_sys::pushJsonbValue(state, tok, v) }
 }
 
-unsafe fn push_object(state: &mut *mut pg_sys::JsonbParseState, map: &Map<String, Value>) -> *mut pg_sys::JsonbValue {
+/// Pushes an object; `None` (stop, use the text path) past MAX_DEPTH or at a NUL.
+unsafe fn push_object(state: &mut *mut pg_sys::JsonbParseState, map: &Map<String, Value>, depth: usize) -> Option<*mut pg_sys::JsonbValue> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
     unsafe {
         push(state, pg_sys::JsonbIteratorToken::WJB_BEGIN_OBJECT, ptr::null_mut());
         for (k, v) in map {
-            let mut key = string(k);
+            let mut key = string(k)?;
             push(state, pg_sys::JsonbIteratorToken::WJB_KEY, &mut key);
-            push_value(state, v, pg_sys::JsonbIteratorToken::WJB_VALUE);
+            push_value(state, v, pg_sys::JsonbIteratorToken::WJB_VALUE, depth + 1)?;
         }
-        push(state, pg_sys::JsonbIteratorToken::WJB_END_OBJECT, ptr::null_mut())
+        Some(push(state, pg_sys::JsonbIteratorToken::WJB_END_OBJECT, ptr::null_mut()))
     }
 }
 
 /// Pushes `v` as a value (`WJB_VALUE`) or array element (`WJB_ELEM`); a container is pushed as
 /// begin .. end, which appends it to its parent.
-unsafe fn push_value(state: &mut *mut pg_sys::JsonbParseState, v: &Value, tok: pg_sys::JsonbIteratorToken::Type) -> *mut pg_sys::JsonbValue {
+unsafe fn push_value(state: &mut *mut pg_sys::JsonbParseState, v: &Value, tok: pg_sys::JsonbIteratorToken::Type, depth: usize) -> Option<()> {
     unsafe {
         match v {
-            Value::Object(m) => push_object(state, m),
+            Value::Object(m) => {
+                push_object(state, m, depth)?;
+            }
             Value::Array(a) => {
+                if depth > MAX_DEPTH {
+                    return None;
+                }
                 push(state, pg_sys::JsonbIteratorToken::WJB_BEGIN_ARRAY, ptr::null_mut());
                 for e in a {
-                    push_value(state, e, pg_sys::JsonbIteratorToken::WJB_ELEM);
+                    push_value(state, e, pg_sys::JsonbIteratorToken::WJB_ELEM, depth + 1)?;
                 }
-                push(state, pg_sys::JsonbIteratorToken::WJB_END_ARRAY, ptr::null_mut())
+                push(state, pg_sys::JsonbIteratorToken::WJB_END_ARRAY, ptr::null_mut());
             }
             scalar => {
-                let mut jv = scalar_value(scalar);
-                push(state, tok, &mut jv)
+                let mut jv = scalar_value(scalar)?;
+                push(state, tok, &mut jv);
             }
         }
+        Some(())
     }
 }
 
-fn string(s: &str) -> pg_sys::JsonbValue {
+/// A string value pointing into `s`; `None` if it holds a NUL.
+fn string(s: &str) -> Option<pg_sys::JsonbValue> {
+    if s.as_bytes().contains(&0) {
+        return None;
+    }
     // SAFETY: an all-zero JsonbValue is a valid starting point (jbvNull, null pointers).
     let mut jv: pg_sys::JsonbValue = unsafe { std::mem::zeroed() };
     jv.type_ = pg_sys::jbvType::jbvString;
     jv.val.string = pg_sys::JsonbValue__bindgen_ty_1__bindgen_ty_1 { len: s.len() as i32, val: s.as_ptr() as *mut std::ffi::c_char };
-    jv
+    Some(jv)
 }
 
-fn scalar_value(v: &Value) -> pg_sys::JsonbValue {
+fn scalar_value(v: &Value) -> Option<pg_sys::JsonbValue> {
     // SAFETY: as in string().
     let mut jv: pg_sys::JsonbValue = unsafe { std::mem::zeroed() };
     match v {
@@ -210,7 +206,7 @@ fn scalar_value(v: &Value) -> pg_sys::JsonbValue {
         // Containers never reach here (push_value handles them).
         Value::Array(_) | Value::Object(_) => jv.type_ = pg_sys::jbvType::jbvNull,
     }
-    jv
+    Some(jv)
 }
 
 /// `numeric_in` of the number's JSON text, as `jsonb_in` does with the same text.

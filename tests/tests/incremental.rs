@@ -131,7 +131,11 @@ fn check(spans: Vec<Span>, what: &str) {
         assert_eq!(ingest(&mut db, &request(chunk), "application/x-protobuf", None).error, None);
     }
     db.batch_execute("SET client_min_messages = warning").unwrap();
-    assert_eq!(*whole.lock().unwrap(), Vec::<String>::new(), "{what}: requests re-analysed the run whole");
+    // Until the run has more than agenttrace.state_min_spans (64) spans it keeps no state and its
+    // requests read it back whole: the 2nd to 5th of these 16-span requests; none after.
+    let whole = whole.lock().unwrap().clone();
+    assert!(whole.iter().all(|m| m.contains("no state")), "{what}: requests re-analysed the run whole: {whole:?}");
+    assert!(whole.len() <= 4, "{what}: {} requests analysed whole for lack of a state: {whole:?}", whole.len());
     let row = db
         .query_one(
             "SELECT s.span_count, s.agent_count, s.status, s.failing_agent, (SELECT count(*) FROM agenttrace.agent_messages m WHERE m.run_id = s.run_id),
@@ -164,6 +168,9 @@ fn check(spans: Vec<Span>, what: &str) {
 fn corpus_in_export_order_equals_renormalize() {
     let (name, url, _) = scratch_db("incremental_corpus", timescaledb_tested(), None);
     let mut db = connect_to(&url);
+    // Every run keeps a state from its first request, however short: the incremental path meets
+    // every capture (by default runs of up to 64 spans are read back whole instead).
+    db.batch_execute("SET agenttrace.state_min_spans = 0").unwrap();
     let mut spans: Vec<(ResourceSpans, ScopeSpans, Span)> = Vec::new();
     for c in all_captures() {
         for b in &c.bodies {
@@ -196,6 +203,47 @@ fn corpus_in_export_order_equals_renormalize() {
     for (a, b) in incremental.iter().zip(&renormalized) {
         assert_eq!(a, b, "corpus in export order: {} differs from renormalize()", a.0);
     }
+    drop(db);
+    drop_db(&name);
+}
+
+/// A short run (at most agenttrace.state_min_spans spans) keeps no state: its next request reads
+/// it back whole (and says so at DEBUG1), and what it stores is what renormalize() derives.
+#[test]
+fn short_run_keeps_no_state_and_equals_renormalize() {
+    let (name, url, _) = scratch_db("incremental_short", timescaledb_tested(), None);
+    let whole = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = whole.clone();
+    let mut db = url
+        .parse::<postgres::Config>()
+        .unwrap()
+        .notice_callback(move |n| {
+            if n.message().contains("analysed whole") {
+                seen.lock().unwrap().push(n.message().to_string());
+            }
+        })
+        .connect(postgres::NoTls)
+        .unwrap();
+    db.batch_execute("SET client_min_messages = debug1").unwrap();
+    let spans = run([0x17; 16], 6);
+    assert!(spans.len() <= 64, "{} spans", spans.len());
+    for chunk in spans.chunks(8) {
+        assert_eq!(ingest(&mut db, &request(chunk), "application/x-protobuf", None).error, None);
+    }
+    db.batch_execute("SET client_min_messages = warning").unwrap();
+    let whole = whole.lock().unwrap().clone();
+    assert_eq!(whole.len(), spans.len().div_ceil(8) - 1, "{whole:?}");
+    assert!(whole.iter().all(|m| m.contains("no state")), "{whole:?}");
+    let states: i64 = db.query_one("SELECT count(*) FROM agenttrace.run_state", &[]).unwrap().get(0);
+    assert_eq!(states, 0);
+    let stored = derived(&mut db);
+    db.query_one("SELECT agenttrace.renormalize()", &[]).unwrap();
+    assert_eq!(stored, derived(&mut db));
+    // With a lower threshold the same run keeps a state.
+    db.batch_execute("SET agenttrace.state_min_spans = 0").unwrap();
+    db.query_one("SELECT agenttrace.renormalize()", &[]).unwrap();
+    let states: i64 = db.query_one("SELECT count(*) FROM agenttrace.run_state", &[]).unwrap().get(0);
+    assert_eq!(states, 1);
     drop(db);
     drop_db(&name);
 }

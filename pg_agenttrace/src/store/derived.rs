@@ -45,6 +45,7 @@ pub(super) fn write_derived(
     let mut tools: Vec<(pgrx::Uuid, &ToolCall)> = Vec::new();
     let mut checkpoints: Vec<(pgrx::Uuid, Checkpoint)> = Vec::new();
     let mut run_rows: Vec<RunRow> = Vec::with_capacity(runs.len());
+    let state_min = crate::ingest::state_min_spans(client)?;
     for (run, spans, an) in runs {
         let run_uuid = uuid(run);
         agents.extend(an.agents.iter().map(|a| (run_uuid, a)));
@@ -59,7 +60,8 @@ pub(super) fn write_derived(
         }
         checkpoints.extend(extract_checkpoints(spans, &an.facts).into_iter().map(|c| (run_uuid, c)));
         let state = RunState::new(an.sketch.clone(), totals.get(run).cloned().unwrap_or_default());
-        run_rows.push(RunRow::new(*run, state, replay_origin(spans)));
+        let keep_state = i64::from(state.totals.span_count) > state_min;
+        run_rows.push(RunRow::new(*run, state, replay_origin(spans), keep_state));
     }
     // One statement for every table (they are independent; the deletes above ran first).
     let mut writes = Writes::new();
@@ -142,12 +144,14 @@ pub(super) struct RunRow {
     replay: Option<(String, Option<i64>)>,
     /// Keywords and document; `None` when the stored `run_search` row already says this.
     search: Option<(String, String)>,
+    /// Whether the run keeps a `run_state` row (see `ingest::state_min_spans`).
+    keep_state: bool,
 }
 
 impl RunRow {
-    pub(super) fn new(run: TraceId, state: RunState, replay: Option<(String, Option<i64>)>) -> Self {
+    pub(super) fn new(run: TraceId, state: RunState, replay: Option<(String, Option<i64>)>, keep_state: bool) -> Self {
         let search = Some(state.search_text());
-        RunRow { run, state, replay, search }
+        RunRow { run, state, replay, search, keep_state }
     }
 
     /// The row of a run extended from `before`: its `run_search` row is rewritten only when
@@ -158,7 +162,8 @@ impl RunRow {
         let key = |s: &RunState| (s.totals.root_service.clone(), s.framework(), s.totals.start_pg_micros);
         let text = state.search_text();
         let search = (key(before) != key(&state) || before.search_text() != text).then_some(text);
-        RunRow { run, state, replay: None, search }
+        // A run extended from its state keeps it current.
+        RunRow { run, state, replay: None, search, keep_state: true }
     }
 }
 
@@ -224,7 +229,8 @@ pub(super) fn run_writes<'a>(writes: &mut Writes<'a>, rows: &[RunRow]) {
         searched.len(),
     );
     // The state as a JSON tree, built into jsonb directly (no JSON text to parse back).
-    let states: Vec<serde_json::Map<String, serde_json::Value>> = rows
+    let kept: Vec<&RunRow> = rows.iter().filter(|r| r.keep_state).collect();
+    let states: Vec<serde_json::Map<String, serde_json::Value>> = kept
         .iter()
         .map(|r| match serde_json::to_value(&r.state) {
             Ok(serde_json::Value::Object(m)) => m,
@@ -232,13 +238,13 @@ pub(super) fn run_writes<'a>(writes: &mut Writes<'a>, rows: &[RunRow]) {
         })
         .collect();
     let cols = Columns::new()
-        .map("run_id", "uuid", rows, |r| uuid(&r.run))
+        .map("run_id", "uuid", &kept, |r| uuid(&r.run))
         .jsonb("state", &states, |m| Some(m));
     writes.run(
         cols,
         "INSERT INTO agenttrace.run_state (run_id, state, updated_at)
          SELECT u.run_id, u.state, now() FROM {unnest}
          ON CONFLICT (run_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at",
-        n,
+        kept.len(),
     );
 }

@@ -209,7 +209,15 @@ pub(super) fn extend_runs(
             }
         }
     }
-    traces_of.retain(|r, _| states.contains_key(r));
+    // A stored run without a state: a short one (see ingest::state_min_spans), one ingested raw,
+    // or one whose state was dropped by a merge.
+    traces_of.retain(|r, _| {
+        let has = states.contains_key(r);
+        if !has {
+            pgrx::debug1!("pg_agenttrace: run {} analysed whole: no state (runs of up to agenttrace.state_min_spans spans keep none)", agenttrace_core::ids::to_hex(r));
+        }
+        has
+    });
     if traces_of.is_empty() {
         return Ok(Vec::new());
     }
