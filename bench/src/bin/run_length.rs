@@ -1,7 +1,7 @@
 //! `run_length`: does ingest cost per span grow with the length of the run? (issue #15)
 //!
 //!   cargo run --release -p agenttrace-bench --bin run_length -- [--run-spans 50,2000,10000] [--batches 64,512]
-//!       [--min-spans 10000] [--normalized-max-run N] [--database-url URL]
+//!       [--min-spans 10000] [--normalized-max-run N] [--repeat 3] [--database-url URL]
 //!
 //! For every (spans per run, spans per request) pair, in one scratch database `agenttrace_bench_rl`
 //! (TimescaleDB + pg_agenttrace), on the same tables: COPY of the exact span rows ingest stores,
@@ -12,7 +12,8 @@
 //! buffers it touched, and its private anonymous memory from /proc/<pid>/smaps_rollup at the end of a
 //! case) for every normalized case. `--normalized-max-run N` skips the normalized phase for runs
 //! longer than N spans (while normalized cost still grows with the run, a 50,000-span run in
-//! 64-span requests takes many minutes). Asserts nothing.
+//! 64-span requests takes many minutes). Every case runs its three phases `--repeat` times
+//! (alternating) and prints each phase's median. Asserts nothing.
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -62,7 +63,7 @@ fn list(name: &str, default: &str) -> Vec<usize> {
 
 const TABLES: &str = "agenttrace.spans, agenttrace.span_events, agenttrace.span_links, agenttrace.traces, agenttrace.run_summaries, \
                       agenttrace.agents, agenttrace.agent_messages, agenttrace.tool_calls, agenttrace.resources, \
-                      agenttrace.checkpoints, agenttrace.run_search";
+                      agenttrace.checkpoints, agenttrace.run_search, agenttrace.run_state";
 
 struct Phase {
     rate: f64,
@@ -91,8 +92,22 @@ fn ingest_phase(url: &str, bodies: &[Vec<u8>], spans: usize, normalize: bool) ->
     Phase { rate, cpu_us, mem }
 }
 
+/// The phase with the median CPU per span (its rate with it), and the largest memory seen.
+fn median(mut phases: Vec<Phase>) -> Phase {
+    let mem = phases.iter().fold((0.0f64, 0.0f64), |m, p| (m.0.max(p.mem.0), m.1.max(p.mem.1)));
+    phases.sort_by(|a, b| a.cpu_us.total_cmp(&b.cpu_us));
+    let rates: Vec<f64> = {
+        let mut r: Vec<f64> = phases.iter().map(|p| p.rate).collect();
+        r.sort_by(f64::total_cmp);
+        r
+    };
+    let mid = phases.len() / 2;
+    Phase { rate: rates[mid], cpu_us: phases[mid].cpu_us, mem }
+}
+
 fn main() {
     let run_lengths = list("--run-spans", "50,2000,10000");
+    let repeat: usize = arg("--repeat", "3").parse::<usize>().expect("--repeat").max(1);
     let batches = list("--batches", "64,512");
     let min_spans: usize = arg("--min-spans", "10000").parse().expect("--min-spans");
     let normalized_max: usize = arg("--normalized-max-run", &usize::MAX.to_string()).parse().expect("--normalized-max-run");
@@ -134,25 +149,34 @@ fn main() {
                 }
             }
             drop(by_trace);
-            db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
-            let pid = backend_pid(&mut db);
-            let cpu0 = backend_cpu(pid);
-            let t = Instant::now();
-            let mut w = db.copy_in(&format!("COPY agenttrace.spans ({SPAN_COLUMNS}) FROM STDIN")).expect("copy");
-            std::io::Write::write_all(&mut w, text.as_bytes()).expect("copy write");
-            let n = w.finish().expect("copy finish");
-            let copy = Phase {
-                rate: spans as f64 / t.elapsed().as_secs_f64(),
-                cpu_us: (backend_cpu(pid) - cpu0) * 1e6 / spans as f64,
-                mem: (0.0, 0.0),
-            };
-            assert_eq!(n as usize, spans);
+            // Each phase `repeat` times, alternating; the median of each is printed (on a shared
+            // machine one measurement alone moved by a fifth from run to run).
+            let (mut copies, mut raws, mut norms) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..repeat {
+                db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
+                let pid = backend_pid(&mut db);
+                let cpu0 = backend_cpu(pid);
+                let t = Instant::now();
+                let mut w = db.copy_in(&format!("COPY agenttrace.spans ({SPAN_COLUMNS}) FROM STDIN")).expect("copy");
+                std::io::Write::write_all(&mut w, text.as_bytes()).expect("copy write");
+                let n = w.finish().expect("copy finish");
+                copies.push(Phase {
+                    rate: spans as f64 / t.elapsed().as_secs_f64(),
+                    cpu_us: (backend_cpu(pid) - cpu0) * 1e6 / spans as f64,
+                    mem: (0.0, 0.0),
+                });
+                assert_eq!(n as usize, spans);
+                db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
+                raws.push(ingest_phase(&url, &bodies, spans, false));
+                db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
+                if run_spans <= normalized_max {
+                    norms.push(ingest_phase(&url, &bodies, spans, true));
+                }
+            }
             drop(text);
-
-            db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
-            let raw = ingest_phase(&url, &bodies, spans, false);
-            db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
-            let norm = (run_spans <= normalized_max).then(|| ingest_phase(&url, &bodies, spans, true));
+            let copy = median(copies);
+            let raw = median(raws);
+            let norm = (!norms.is_empty()).then(|| median(norms));
             let cell = |p: &Phase| format!("{:>8.0}/s {:>6.1} µs", p.rate, p.cpu_us);
             let Some(norm) = norm else {
                 println!(
