@@ -326,9 +326,9 @@ fn write_runs(
         for (s, f) in spans.iter().zip(&analysis.facts) {
             let key = (s.trace_id, s.span_id);
             let stored = prior_keys.contains(&key);
-            // Stored spans only get their facts refreshed: no attributes JSON for them.
-            // Attributes travel beside the row (as jsonb built from the map): a new span is
-            // stored with the attributes it came with, not the content of its log events.
+            // Rows carry no attributes JSON: stored spans only get their facts refreshed, and a
+            // new span's attributes travel beside its row (jsonb built from the map), the ones
+            // it came with, not the content of its log events.
             let row = SpanRow::without_attributes(s, f, *run);
             run_totals.add(&row);
             if stored {

@@ -107,8 +107,8 @@ fn long_run_in_reverse_order_is_extended_and_equals_renormalize() {
     check(spans, "reverse order");
 }
 
-fn check(spans: Vec<Span>, what: &str) {
-    let (name, url, _) = scratch_db("incremental", timescaledb_tested(), None);
+/// A session at DEBUG1 and the `run … analysed whole: <why>` notices ingest gives it.
+fn whole_run_notices(url: &str) -> (postgres::Client, Arc<Mutex<Vec<String>>>) {
     let whole = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = whole.clone();
     let mut db = url
@@ -122,6 +122,12 @@ fn check(spans: Vec<Span>, what: &str) {
         .connect(postgres::NoTls)
         .unwrap();
     db.batch_execute("SET client_min_messages = debug1").unwrap();
+    (db, whole)
+}
+
+fn check(spans: Vec<Span>, what: &str) {
+    let (name, url, _) = scratch_db("incremental", timescaledb_tested(), None);
+    let (mut db, whole) = whole_run_notices(&url);
     for chunk in spans.chunks(16) {
         let r = ingest(&mut db, &request(chunk), "application/x-protobuf", None);
         assert_eq!(r.error, None);
@@ -212,19 +218,7 @@ fn corpus_in_export_order_equals_renormalize() {
 #[test]
 fn short_run_keeps_no_state_and_equals_renormalize() {
     let (name, url, _) = scratch_db("incremental_short", timescaledb_tested(), None);
-    let whole = Arc::new(Mutex::new(Vec::<String>::new()));
-    let seen = whole.clone();
-    let mut db = url
-        .parse::<postgres::Config>()
-        .unwrap()
-        .notice_callback(move |n| {
-            if n.message().contains("analysed whole") {
-                seen.lock().unwrap().push(n.message().to_string());
-            }
-        })
-        .connect(postgres::NoTls)
-        .unwrap();
-    db.batch_execute("SET client_min_messages = debug1").unwrap();
+    let (mut db, whole) = whole_run_notices(&url);
     let spans = run([0x17; 16], 6);
     assert!(spans.len() <= 64, "{} spans", spans.len());
     for chunk in spans.chunks(8) {
