@@ -496,25 +496,30 @@ async fn main() {
     // same indexes and column compression. Twice, each after a CHECKPOINT into a fresh table; the
     // faster is the baseline (on this shared machine one COPY alone moved by a quarter from run
     // to run: the faster one is the harder bar).
+    // Whether spans is a hypertable, and how (asked once): TimescaleDB's schema, the time column
+    // and the chunk interval.
+    let hypertable: Option<(String, String, String)> = db
+        .query_opt(
+            "SELECT quote_ident(e.extnamespace::regnamespace::name), d.column_name::text, d.time_interval::text
+               FROM timescaledb_information.dimensions d, pg_extension e
+              WHERE e.extname = 'timescaledb' AND d.hypertable_schema = 'agenttrace' AND d.hypertable_name = 'spans' AND d.dimension_number = 1",
+            &[],
+        )
+        .await
+        .ok()
+        .flatten()
+        .map(|r| (r.get(0), r.get(1), r.get(2)));
     let mut best: Option<(f64, u64, f64, &str)> = None;
     for attempt in 0..2 {
         let scratch = format!("agenttrace_bench_copy_{}_{attempt}", std::process::id());
         db.batch_execute(&format!("DROP TABLE IF EXISTS public.{scratch}; CREATE TABLE public.{scratch} (LIKE agenttrace.spans INCLUDING ALL)"))
             .await
             .expect("scratch table");
-        let hyper = db
-            .query_opt(
-                "SELECT format('SELECT %I.create_hypertable(%L, %L, chunk_time_interval => %L::interval)', e.extnamespace::regnamespace::name, $1::text, d.column_name, d.time_interval::text)
-                   FROM timescaledb_information.dimensions d, pg_extension e
-                  WHERE e.extname = 'timescaledb' AND d.hypertable_schema = 'agenttrace' AND d.hypertable_name = 'spans' AND d.dimension_number = 1",
-                &[&format!("public.{scratch}")],
-            )
-            .await
-            .ok()
-            .flatten();
-        let kind = match hyper {
-            Some(row) => {
-                db.batch_execute(&row.get::<_, String>(0)).await.expect("scratch hypertable");
+        let kind = match &hypertable {
+            Some((tsdb, column, interval)) => {
+                db.execute(&format!("SELECT {tsdb}.create_hypertable($1::text::regclass, $2::name, chunk_time_interval => $3::text::interval)"), &[&format!("public.{scratch}"), column, interval])
+                    .await
+                    .expect("scratch hypertable");
                 "hypertable"
             }
             None => "table",

@@ -92,7 +92,8 @@ fn ingest_phase(url: &str, bodies: &[Vec<u8>], spans: usize, normalize: bool) ->
     Phase { rate, cpu_us, mem }
 }
 
-/// The phase with the median CPU per span (its rate with it), and the largest memory seen.
+/// The median CPU per span and the median rate over the repeats (each on its own), and the
+/// largest memory seen.
 fn median(mut phases: Vec<Phase>) -> Phase {
     let mem = phases.iter().fold((0.0f64, 0.0f64), |m, p| (m.0.max(p.mem.0), m.1.max(p.mem.1)));
     phases.sort_by(|a, b| a.cpu_us.total_cmp(&b.cpu_us));
