@@ -243,21 +243,38 @@ impl<'a> Columns<'a> {
 
     /// Like [`insert`](Self::insert), returning the (trace_id, span_id) of every row inserted
     /// (`suffix` may skip rows, e.g. `ON CONFLICT DO NOTHING`).
+    ///
+    /// With `try_plain`, a plain INSERT (no `suffix`) runs first in a subtransaction; only if
+    /// it raises unique_violation (some row is stored already) does the statement with `suffix`
+    /// run. Same rows either way; see [`crate::subxact`] for why.
     pub fn insert_span_keys(
         self,
         client: &mut SpiClient<'_>,
         table: &str,
         suffix: &str,
+        try_plain: bool,
     ) -> SpiResult<Vec<([u8; 16], i64)>> {
-        let sql = self.insert_sql(table, &format!("{suffix} RETURNING trace_id, span_id"), 0);
-        let t = execute_cached(client, &sql, &self.into_args())?;
-        let mut out = Vec::with_capacity(t.len());
-        for row in t {
-            if let (Some(tr), Some(s)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) {
-                out.push((trace_id(&tr), s));
+        fn keys(t: SpiTupleTable<'_>) -> SpiResult<Vec<([u8; 16], i64)>> {
+            let mut out = Vec::with_capacity(t.len());
+            for row in t {
+                if let (Some(tr), Some(s)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) {
+                    out.push((trace_id(&tr), s));
+                }
+            }
+            Ok(out)
+        }
+        let guarded = self.insert_sql(table, &format!("{suffix} RETURNING trace_id, span_id"), 0);
+        let plain = try_plain.then(|| self.insert_sql(table, "RETURNING trace_id, span_id", 0));
+        let args = self.into_args();
+        if let Some(plain) = plain {
+            let first = crate::subxact::unless(PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION, || {
+                keys(execute_cached(client, &plain, &args)?)
+            });
+            if let Some(done) = first {
+                return done;
             }
         }
-        Ok(out)
+        keys(execute_cached(client, &guarded, &args)?)
     }
 
     /// Like [`insert`](Self::insert) but with a custom statement over `u(...)`:

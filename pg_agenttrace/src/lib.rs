@@ -15,6 +15,7 @@ mod redact;
 mod replay;
 mod search;
 mod store;
+mod subxact;
 
 ::pgrx::pg_module_magic!(name, version);
 

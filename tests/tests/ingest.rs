@@ -100,6 +100,62 @@ fn reingesting_the_same_body_adds_nothing() {
     assert_eq!(before, after);
 }
 
+/// Ingest tries a plain INSERT of a batch's spans in a subtransaction and, when one of them is
+/// stored already, inserts again skipping stored rows: a request mixing stored and new spans,
+/// inside the caller's own transaction, stores exactly the new ones, counts them once in its
+/// trace rows, and leaves the transaction usable.
+#[test]
+fn a_request_mixing_stored_and_new_spans_stores_each_span_once() {
+    let mut db = connect();
+    let cap = capture("ag_native_max_turns");
+    let mut req = request_of(&cap.bodies[0]);
+    salt_request(&mut req, fresh_salt());
+    let traces = trace_ids_hex(&req);
+    let n = spans_of(&req).len() as i64;
+    let first_half = split_reversed(&req, 2).remove(0);
+    let whole = encode(&req);
+
+    let mut tx = db.transaction().unwrap();
+    tx.execute("SAVEPOINT caller", &[]).unwrap();
+    let half = tx.query_one("SELECT accepted_spans FROM agenttrace.ingest($1)", &[&first_half]).unwrap().get::<_, i64>(0);
+    assert!(half > 0 && half < n);
+    let all = tx.query_one("SELECT accepted_spans FROM agenttrace.ingest($1)", &[&whole]).unwrap().get::<_, i64>(0);
+    assert_eq!(all, n);
+    tx.execute("RELEASE SAVEPOINT caller", &[]).unwrap();
+    let ids: Vec<String> = traces.clone();
+    let stored: i64 = tx
+        .query_one("SELECT count(*) FROM agenttrace.spans WHERE trace_id::text = ANY($1)", &[&uuid_texts(&ids)])
+        .unwrap()
+        .get(0);
+    tx.commit().unwrap();
+    assert_eq!(stored, n, "each span once");
+    assert_eq!(count(&mut db, SPANS_IN, &traces), n);
+    let counted = count(&mut db, "SELECT sum(span_count)::int8 FROM agenttrace.traces WHERE trace_id = ANY($1)", &traces);
+    assert_eq!(counted, n, "trace rows count every span once");
+
+    // The same run ingested whole, in a fresh copy, gives the same derived rows.
+    let mut copy = request_of(&cap.bodies[0]);
+    salt_request(&mut copy, fresh_salt());
+    ingest(&mut db, &encode(&copy), "application/x-protobuf", None);
+    let per_run = [
+        "SELECT count(*) FROM agenttrace.agents WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1))",
+        "SELECT count(*) FROM agenttrace.agent_messages WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1))",
+        "SELECT count(*) FROM agenttrace.tool_calls WHERE trace_id = ANY($1)",
+        "SELECT sum(span_count)::int8 FROM agenttrace.run_summaries WHERE run_id IN (SELECT run_id FROM agenttrace.traces WHERE trace_id = ANY($1))",
+    ];
+    let copy_traces = trace_ids_hex(&copy);
+    for q in per_run {
+        assert_eq!(count(&mut db, q, &traces), count(&mut db, q, &copy_traces), "{q}");
+    }
+}
+
+/// Hex trace ids as the text of their uuids.
+fn uuid_texts(hex: &[String]) -> Vec<String> {
+    hex.iter()
+        .map(|h| format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
+        .collect()
+}
+
 /// Splits a request's spans into `parts` requests, last spans first (children usually end, and
 /// are exported, before their parents; here the roots come last on purpose).
 fn split_reversed(req: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest, parts: usize) -> Vec<Vec<u8>> {

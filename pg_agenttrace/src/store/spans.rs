@@ -329,7 +329,10 @@ pub(super) fn insert_span_rows<'a>(
             r.dropped_links_count
         });
     // The rows really inserted (a re-delivered span is skipped): what the traces rows add up.
-    fact_columns(cols, &rows).insert_span_keys(client, "agenttrace.spans", "ON CONFLICT DO NOTHING")
+    // A plain INSERT is tried first (see crate::subxact), except with Citus, where a
+    // subtransaction becomes a savepoint on every worker connection.
+    let try_plain = !crate::columns::citus_present();
+    fact_columns(cols, &rows).insert_span_keys(client, "agenttrace.spans", "ON CONFLICT DO NOTHING", try_plain)
 }
 
 /// Spans stored earlier get the facts their grown run now implies (only rows that changed).
