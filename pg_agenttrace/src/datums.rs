@@ -137,7 +137,12 @@ unsafe fn push_object(state: &mut *mut pg_sys::JsonbParseState, map: &Map<String
     }
     unsafe {
         push(state, pg_sys::JsonbIteratorToken::WJB_BEGIN_OBJECT, ptr::null_mut());
-        for (k, v) in map {
+        // In jsonb's own key order (length, then bytes): PostgreSQL sorts every object's pairs at
+        // its end, and its sort returns at once on presorted input (the map's order is by bytes
+        // only; the full sort was ~1 % of an ingest).
+        let mut pairs: Vec<(&String, &Value)> = map.iter().collect();
+        pairs.sort_unstable_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.as_bytes().cmp(b.0.as_bytes())));
+        for (k, v) in pairs {
             let mut key = string(k)?;
             push(state, pg_sys::JsonbIteratorToken::WJB_KEY, &mut key);
             push_value(state, v, pg_sys::JsonbIteratorToken::WJB_VALUE, depth + 1)?;

@@ -55,6 +55,23 @@ fn every_capture_ingests_and_stores_every_span() {
             "{}: trace rows",
             cap.name
         );
+        // Attribute maps are built as jsonb in the extension (pushJsonbValue, not jsonb_in):
+        // each equals PostgreSQL's own parse of its text, and every key is found by lookup (a
+        // wrongly ordered container would hide keys from the binary search of `?` and `->`).
+        for table in ["spans", "span_events", "span_links"] {
+            let bad = count(
+                &mut db,
+                &format!(
+                    "SELECT count(*) FROM agenttrace.{table} t WHERE t.trace_id = ANY($1) AND NOT (
+                         t.attributes = (t.attributes::text)::jsonb
+                         AND (t.attributes::text)::jsonb @> t.attributes AND t.attributes @> (t.attributes::text)::jsonb
+                         AND NOT EXISTS (SELECT FROM jsonb_object_keys(t.attributes) k
+                                          WHERE NOT t.attributes ? k OR t.attributes -> k IS NULL))"
+                ),
+                &traces,
+            );
+            assert_eq!(bad, 0, "{}: {table}.attributes differing from jsonb_in of their text", cap.name);
+        }
     }
 }
 

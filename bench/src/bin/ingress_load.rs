@@ -27,6 +27,8 @@
 //!   --duration SECS      (default 30)   --connections N (default 32)   --batch SPANS (default 512)
 //!   --pool-size N        writer connections of the started ingress (default 4, the ingress's own default)
 //!   --spans-per-run N    long runs of about N spans each, e.g. 10000 (default: 17-span runs, see above)
+//!   --rounds N           N rounds of (load, its COPY baseline); prints each round and the median
+//!                        round's % of COPY per protocol (default 1)
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -51,6 +53,7 @@ struct Args {
     batch: usize,
     pool_size: usize,
     spans_per_run: Option<usize>,
+    rounds: usize,
 }
 
 fn args() -> Args {
@@ -65,6 +68,7 @@ fn args() -> Args {
         batch: 512,
         pool_size: 4,
         spans_per_run: None,
+        rounds: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -80,6 +84,7 @@ fn args() -> Args {
             "--batch" => a.batch = val().parse().expect("--batch N"),
             "--pool-size" => a.pool_size = val().parse().expect("--pool-size N"),
             "--spans-per-run" => a.spans_per_run = Some(val().parse().expect("--spans-per-run N")),
+            "--rounds" => a.rounds = val().parse::<usize>().expect("--rounds N").max(1),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -310,6 +315,15 @@ enum Proto {
     Grpc,
 }
 
+impl Proto {
+    fn name(self) -> &'static str {
+        match self {
+            Proto::Http => "OTLP/HTTP",
+            Proto::Grpc => "OTLP/gRPC",
+        }
+    }
+}
+
 struct RunResult {
     service: String,
     committed: i64,
@@ -349,9 +363,13 @@ async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str
         let batch = a.batch;
         // --spans-per-run: this connection's own runs; the seed (first half of every trace id) differs
         // per connection, protocol run and process, so no two connections or bench runs share a trace
-        let mut long_runs = a.spans_per_run.map(|n| LongRuns::new(mix(mix(service.bytes().fold(0u64, |h, b| mix(h ^ b as u64))) ^ k as u64), n));
+        // (the service name holds the process id and the load's start second, so every --rounds
+        // load has its own ids too: a repeated id would be a re-delivery, skipped, not a new span).
+        let service_seed = mix(service.bytes().fold(0u64, |h, b| mix(h ^ b as u64)));
+        let mut long_runs = a.spans_per_run.map(|n| LongRuns::new(mix(service_seed ^ k as u64), n));
         tasks.push(tokio::spawn(async move {
-            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((k as u64 + 1) << 32) ^ std::process::id() as u64 ^ (proto as u64) << 60);
+            // Short runs: ids from the same per-connection, per-load seed.
+            let mut rng = Rng(mix(service_seed ^ (k as u64 + 1) << 32) | 1);
             let mut lat = Vec::new();
             let mut retry: Option<ExportTraceServiceRequest> = None;
             // one HTTP/2 connection per task, like one exporter per process
@@ -469,14 +487,70 @@ async fn main() {
         }
     };
 
-    let mut results = Vec::new();
-    for p in &protos {
-        let u = if *p == Proto::Http { &url } else { &grpc_url };
-        results.push((*p, run_load(&a, &db, *p, u, &http).await));
-    }
+    // Whether spans is a hypertable, and how (asked once): TimescaleDB's schema, the time column
+    // and the chunk interval.
+    let hypertable: Option<(String, String, String)> = db
+        .query_opt(
+            "SELECT quote_ident(e.extnamespace::regnamespace::name), d.column_name::text, d.time_interval::text
+               FROM timescaledb_information.dimensions d, pg_extension e
+              WHERE e.extname = 'timescaledb' AND d.hypertable_schema = 'agenttrace' AND d.hypertable_name = 'spans' AND d.dimension_number = 1",
+            &[],
+        )
+        .await
+        .ok()
+        .flatten()
+        .map(|r| (r.get(0), r.get(1), r.get(2)));
 
-    // Physical limit: COPY the very rows just stored into a scratch copy of the spans table.
-    let services: Vec<String> = results.iter().map(|(_, r)| r.service.clone()).collect();
+    // Each round: the load of every protocol, then its COPY baseline. The ratio is taken within a
+    // round (this machine's speed drifts by a quarter within minutes; a baseline measured minutes
+    // away from its load compares two different machines), and with --rounds N the median round
+    // is the result.
+    let mut ratios: Vec<(Proto, f64)> = Vec::new();
+    for round in 1..=a.rounds {
+        if a.rounds > 1 {
+            println!("\n######## round {round} of {}", a.rounds);
+        }
+        let mut results = Vec::new();
+        for p in &protos {
+            let u = if *p == Proto::Http { &url } else { &grpc_url };
+            results.push((*p, run_load(&a, &db, *p, u, &http).await));
+        }
+        let services: Vec<String> = results.iter().map(|(_, r)| r.service.clone()).collect();
+        let (copy_rate, rows, copy_secs, kind, copy_bytes) = copy_baseline(&db, &services, &hypertable).await;
+        println!("\n== summary{}", if a.rounds > 1 { format!(" of round {round}") } else { String::new() });
+        println!(
+            "plain COPY of rows    {copy_rate:>12.0} rows/s (the faster of 2; {rows} span rows, {:.1} MB binary, {copy_secs:.2} s, one connection, {kind} with the same indexes)",
+            copy_bytes as f64 / 1e6
+        );
+        for (p, r) in &results {
+            let rate = r.committed as f64 / r.secs;
+            let pct = 100.0 * rate / copy_rate;
+            println!("{:<10} committed {rate:>12.0} spans/s   = {pct:>5.1} % of COPY", p.name());
+            ratios.push((*p, pct));
+        }
+    }
+    if a.rounds > 1 {
+        println!("\n== over {} rounds", a.rounds);
+        for p in &protos {
+            let mut v: Vec<f64> = ratios.iter().filter(|(q, _)| q == p).map(|(_, r)| *r).collect();
+            v.sort_by(f64::total_cmp);
+            let each: Vec<String> = v.iter().map(|r| format!("{r:.1}")).collect();
+            println!("{:<10} median {:>5.1} % of COPY (rounds, sorted: {} %)", p.name(), v[v.len() / 2], each.join(" / "));
+        }
+    }
+}
+
+/// The physical limit: COPY the very rows the round's loads stored (their service names) into a
+/// scratch table that is what agenttrace.spans is: a hypertable with the same chunk interval when
+/// spans is one (COPY into a plain table skips the chunk routing ingest pays), same indexes and
+/// column compression. Twice, each after a CHECKPOINT into a fresh table; the faster is the
+/// baseline (one COPY alone moved by a quarter from run to run: the faster one is the harder
+/// bar). Returns (rows/s, rows, seconds, table kind, bytes).
+async fn copy_baseline(
+    db: &tokio_postgres::Client,
+    services: &[String],
+    hypertable: &Option<(String, String, String)>,
+) -> (f64, u64, f64, &'static str, usize) {
     // The rows to COPY, read once.
     let list = services.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",");
     let out = db
@@ -491,31 +565,13 @@ async fn main() {
         copy_bytes += c.len();
         chunks.push(c);
     }
-    // COPY into a scratch table that is what agenttrace.spans is: a hypertable with the same chunk
-    // interval when spans is one (COPY into a plain table skips the chunk routing ingest pays),
-    // same indexes and column compression. Twice, each after a CHECKPOINT into a fresh table; the
-    // faster is the baseline (on this shared machine one COPY alone moved by a quarter from run
-    // to run: the faster one is the harder bar).
-    // Whether spans is a hypertable, and how (asked once): TimescaleDB's schema, the time column
-    // and the chunk interval.
-    let hypertable: Option<(String, String, String)> = db
-        .query_opt(
-            "SELECT quote_ident(e.extnamespace::regnamespace::name), d.column_name::text, d.time_interval::text
-               FROM timescaledb_information.dimensions d, pg_extension e
-              WHERE e.extname = 'timescaledb' AND d.hypertable_schema = 'agenttrace' AND d.hypertable_name = 'spans' AND d.dimension_number = 1",
-            &[],
-        )
-        .await
-        .ok()
-        .flatten()
-        .map(|r| (r.get(0), r.get(1), r.get(2)));
-    let mut best: Option<(f64, u64, f64, &str)> = None;
+    let mut best: Option<(f64, u64, f64, &'static str)> = None;
     for attempt in 0..2 {
         let scratch = format!("agenttrace_bench_copy_{}_{attempt}", std::process::id());
         db.batch_execute(&format!("DROP TABLE IF EXISTS public.{scratch}; CREATE TABLE public.{scratch} (LIKE agenttrace.spans INCLUDING ALL)"))
             .await
             .expect("scratch table");
-        let kind = match &hypertable {
+        let kind = match hypertable {
             Some((tsdb, column, interval)) => {
                 db.execute(&format!("SELECT {tsdb}.create_hypertable($1::text::regclass, $2::name, chunk_time_interval => $3::text::interval)"), &[&format!("public.{scratch}"), column, interval])
                     .await
@@ -524,7 +580,7 @@ async fn main() {
             }
             None => "table",
         };
-        checkpoint(&db).await;
+        checkpoint(db).await;
         let t = Instant::now();
         let sink = db.copy_in(&format!("COPY public.{scratch} FROM STDIN (FORMAT binary)")).await.expect("copy in");
         pin_mut!(sink);
@@ -541,17 +597,8 @@ async fn main() {
             best = Some((rate, rows, secs, kind));
         }
     }
-    let (copy_rate, rows, copy_secs, kind) = best.expect("two COPY runs");
-    println!("\n== summary");
-    println!(
-        "plain COPY of rows    {copy_rate:>12.0} rows/s (the faster of 2; {rows} span rows, {:.1} MB binary, {copy_secs:.2} s, one connection, {kind} with the same indexes)",
-        copy_bytes as f64 / 1e6
-    );
-    for (p, r) in &results {
-        let rate = r.committed as f64 / r.secs;
-        let name = if *p == Proto::Http { "OTLP/HTTP" } else { "OTLP/gRPC" };
-        println!("{name:<10} committed {rate:>12.0} spans/s   = {:>5.1} % of COPY", 100.0 * rate / copy_rate);
-    }
+    let (rate, rows, secs, kind) = best.expect("two COPY runs");
+    (rate, rows, secs, kind, copy_bytes)
 }
 
 #[cfg(test)]
