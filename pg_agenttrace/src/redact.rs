@@ -11,8 +11,39 @@ thread_local! {
     static CACHE: RefCell<Option<(String, Redactor)>> = const { RefCell::new(None) };
 }
 
+/// The cached redactor, lent to one ingest call and put back when dropped (also when an error
+/// unwinds). Lent rather than cloned: a cloned `Regex` starts with an empty cache of its lazy
+/// DFA, which every request then rebuilt (~2 % of ingest CPU at 64-span requests).
+pub struct LentRedactor {
+    key: String,
+    redactor: Option<Redactor>,
+}
+
+impl std::ops::Deref for LentRedactor {
+    type Target = Redactor;
+    fn deref(&self) -> &Redactor {
+        self.redactor.as_ref().expect("lent redactor present until drop")
+    }
+}
+
+impl std::ops::DerefMut for LentRedactor {
+    fn deref_mut(&mut self) -> &mut Redactor {
+        self.redactor.as_mut().expect("lent redactor present until drop")
+    }
+}
+
+impl Drop for LentRedactor {
+    fn drop(&mut self) {
+        if let Some(mut r) = self.redactor.take() {
+            r.redacted = 0;
+            let key = std::mem::take(&mut self.key);
+            CACHE.with(|c| *c.borrow_mut() = Some((key, r)));
+        }
+    }
+}
+
 /// The redactor for the enabled patterns in `agenttrace.redaction_patterns`.
-pub fn current_redactor(client: &SpiClient<'_>) -> SpiResult<Redactor> {
+pub fn current_redactor(client: &SpiClient<'_>) -> SpiResult<LentRedactor> {
     let mut rules = Vec::new();
     let mut key = String::new();
     for row in crate::columns::select_cached(
@@ -30,18 +61,19 @@ pub fn current_redactor(client: &SpiClient<'_>) -> SpiResult<Redactor> {
         rules.push(Rule { name, pattern });
     }
     let cached = CACHE.with(|c| {
-        c.borrow()
-            .as_ref()
-            .filter(|(k, _)| *k == key)
-            .map(|(_, r)| r.clone())
+        let mut c = c.borrow_mut();
+        match c.take() {
+            Some((k, r)) if k == key => Some(r),
+            _ => None,
+        }
     });
-    if let Some(r) = cached {
-        return Ok(r);
-    }
-    // Patterns are validated on insert (CHECK constraint), so this only fails if the CHECK was bypassed.
-    let redactor = Redactor::new(&rules).unwrap_or_else(|e| pgrx::error!("{e}"));
-    CACHE.with(|c| *c.borrow_mut() = Some((key, redactor.clone())));
-    Ok(redactor)
+    let redactor = match cached {
+        Some(r) => r,
+        // Patterns are validated on insert (CHECK constraint), so this only fails if the CHECK
+        // was bypassed.
+        None => Redactor::new(&rules).unwrap_or_else(|e| pgrx::error!("{e}")),
+    };
+    Ok(LentRedactor { key, redactor: Some(redactor) })
 }
 
 /// The patterns pg_agenttrace ships with (seed of agenttrace.redaction_patterns).

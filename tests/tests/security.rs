@@ -70,6 +70,47 @@ fn redaction_patterns_are_data() {
     assert!(n >= 8);
 }
 
+/// The compiled redactor is kept per session and lent to each ingest: a pattern added in the
+/// session's transaction applies to its next ingest (and to the one after), and once the pattern
+/// is gone again the next ingest keeps the text.
+#[test]
+fn a_session_redacts_with_the_patterns_of_the_moment() {
+    let mut db = connect();
+    let salt = fresh_salt();
+    let tag = u64::from_be_bytes(salt);
+    let word = format!("zq{tag:x}codeword");
+    let stored_input = |db: &mut postgres::Transaction<'_>, span: u8| -> String {
+        let trace = salted_trace_id_hex(&[0x43; 16], salt);
+        let body = format!(
+            r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"redaction-session"}}}}]}},
+              "scopeSpans":[{{"spans":[{{"traceId":"{trace}","spanId":"01020304050607{span:02x}","name":"chat gpt-4o",
+                 "startTimeUnixNano":"1790000000000000000","endTimeUnixNano":"1790000001000000000",
+                 "attributes":[{{"key":"gen_ai.operation.name","value":{{"stringValue":"chat"}}}},
+                   {{"key":"note","value":{{"stringValue":"the word is {word}"}}}}]}}]}}]}}]}}"#
+        );
+        let r = db.query_one("SELECT accepted_spans FROM agenttrace.ingest($1::text::bytea, 'application/json')", &[&body]).unwrap();
+        assert_eq!(r.get::<_, i64>(0), 1);
+        db.query_one(
+            "SELECT attributes->>'note' FROM agenttrace.spans WHERE trace_id = $1::text::uuid AND span_id = $2",
+            &[&trace, &i64::from_be_bytes([1, 2, 3, 4, 5, 6, 7, span])],
+        )
+        .unwrap()
+        .get(0)
+    };
+    let mut tx = db.transaction().unwrap();
+    assert!(stored_input(&mut tx, 1).contains(&word), "no pattern yet");
+    tx.execute("INSERT INTO agenttrace.redaction_patterns (name, pattern) VALUES ($1, $2)", &[&format!("session_{tag:x}"), &word])
+        .unwrap();
+    for span in [2, 3] {
+        let got = stored_input(&mut tx, span);
+        assert!(!got.contains(&word) && got.contains("[REDACTED:session_"), "span {span}: {got}");
+    }
+    tx.rollback().unwrap();
+    let mut tx = db.transaction().unwrap();
+    assert!(stored_input(&mut tx, 4).contains(&word), "pattern gone");
+    tx.rollback().unwrap();
+}
+
 /// A throw-away login role that is a member of `group`.
 struct TempRole {
     name: String,
