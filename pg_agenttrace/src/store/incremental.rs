@@ -128,6 +128,7 @@ impl RunStore for SpiStore<'_, '_> {
                     SELECT s.trace_id, s.span_id, s.start_time_unix_nano, s.end_time_unix_nano, s.agent_name
                       FROM agenttrace.spans s
                      WHERE s.run_id = $1 AND s.category = 'agent' AND s.agent_name IS NOT NULL
+                       AND s.start_time_unix_nano <= k.st
                        AND (s.start_time_unix_nano < k.st
                             OR (s.start_time_unix_nano = k.st AND (s.end_time_unix_nano > k.en
                                 OR (s.end_time_unix_nano = k.en AND (s.trace_id, s.span_id) < (k.tr, k.sp)))))
