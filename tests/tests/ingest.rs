@@ -139,11 +139,8 @@ fn a_request_mixing_stored_and_new_spans_stores_each_span_once() {
     let all = tx.query_one("SELECT accepted_spans FROM agenttrace.ingest($1)", &[&whole]).unwrap().get::<_, i64>(0);
     assert_eq!(all, n);
     tx.execute("RELEASE SAVEPOINT caller", &[]).unwrap();
-    let ids: Vec<String> = traces.clone();
-    let stored: i64 = tx
-        .query_one("SELECT count(*) FROM agenttrace.spans WHERE trace_id::text = ANY($1)", &[&uuid_texts(&ids)])
-        .unwrap()
-        .get(0);
+    let ids: Vec<uuid_text::Uuid> = traces.iter().map(|t| uuid_text::Uuid(t.clone())).collect();
+    let stored: i64 = tx.query_one(SPANS_IN, &[&ids]).unwrap().get(0);
     tx.commit().unwrap();
     assert_eq!(stored, n, "each span once");
     assert_eq!(count(&mut db, SPANS_IN, &traces), n);
@@ -164,13 +161,6 @@ fn a_request_mixing_stored_and_new_spans_stores_each_span_once() {
     for q in per_run {
         assert_eq!(count(&mut db, q, &traces), count(&mut db, q, &copy_traces), "{q}");
     }
-}
-
-/// Hex trace ids as the text of their uuids.
-fn uuid_texts(hex: &[String]) -> Vec<String> {
-    hex.iter()
-        .map(|h| format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
-        .collect()
 }
 
 /// Splits a request's spans into `parts` requests, last spans first (children usually end, and
