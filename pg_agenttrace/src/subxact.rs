@@ -23,11 +23,13 @@ pub fn unless<R>(expected: PgSqlErrorCode, f: impl FnOnce() -> R) -> Option<R> {
         pg_sys::MemoryContextSwitchTo(context);
         pg_sys::CurrentResourceOwner = owner;
     };
+    // Work inside runs in the caller's memory context (so its results outlive the
+    // subtransaction) and under the subtransaction's resource owner (so what the statement holds
+    // when it fails is released with it); both are back as they were once it ends.
     unsafe {
         pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(context);
     }
-    // Work inside stays in the caller's context (so its results outlive the subtransaction).
-    restore();
     PgTryBuilder::new(AssertUnwindSafe(|| {
         let r = f();
         unsafe { pg_sys::ReleaseCurrentSubTransaction() };
