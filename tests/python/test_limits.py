@@ -61,7 +61,8 @@ def test_connection_limit_is_honoured(make_ingress):
 
 
 def test_per_client_rate_limit_429_with_retry_after(make_ingress, db):
-    ing = make_ingress("--rate-limit", "5", "--rate-limit-burst", "5")
+    # one token per 5 s: no token comes back during the burst below, however slow the machine is
+    ing = make_ingress("--rate-limit", "0.2", "--rate-limit-burst", "5")
     svc = unique_service("rate")
     codes = [post_json(ing, svc).status_code for _ in range(12)]
     assert codes[:5] == [200] * 5, codes
