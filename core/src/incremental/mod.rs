@@ -12,6 +12,7 @@
 //! late parent of an agent turn) makes [`apply`] answer `None`, and the caller analyses the run
 //! whole: both paths give the same rows (`tests/tests/arrival_order.rs`, `incremental.rs`).
 mod agents;
+pub mod forest;
 mod outcome;
 mod search;
 mod state;
@@ -26,13 +27,13 @@ use crate::normalize::{span_facts, AgentMessage, AgentSummary, MessageKind, Span
 use crate::rows::SpanRow;
 pub use agents::{AgentAcc, SpanView, ToolNodeCounts};
 pub use search::{SearchAcc, DOCUMENT_MAX, KEYWORDS_MAX};
-pub use state::{Entry, ErrState, OrderKey, RunSketch, RunState};
+pub use state::{Entry, ErrState, Key, OrderKey, RunSketch, RunState};
 use turns::{append_explicit, append_turns};
 pub use turns::{explicit_messages, implicit_messages, turn_sketch, TopTurn, TurnRow};
 
 /// Bumped whenever the state's meaning changes: a state of another version is not extended
 /// (its run is analysed whole once, which writes a current state).
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
 
 pub type SpanKey = (TraceId, SpanId);
 /// What the fast path reads of a stored span.
@@ -575,25 +576,17 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
     }
     }
 
-    // Outcome: recomputed from the run's error spans when anything it depends on moved.
-    let parent_came = new.iter().any(|s| sk.errors.pending_parents.contains(&(s.trace_id, s.span_id)));
-    let recovered = healthy_moved
-        && sk.errors.min_unrecovered_end.is_some_and(|e| sk.errors.last_healthy.is_some_and(|h| h >= e));
-    if new_errors || parent_came || recovered || fixed_errors || (sk.errors.owner_from_turns && !turns.is_empty()) {
-        let fixed: HashMap<SpanKey, String> = delta.owners.iter().cloned().collect();
-        let mut errs: Vec<outcome::ErrSpan> = Vec::new();
-        for s in store.errors()? {
-            if index.get(&s.key()).is_some_and(|&i| i < n) {
-                continue; // re-delivered: the new copy is used
-            }
-            let owner = s.owner.clone().or_else(|| fixed.get(&s.key()).cloned());
-            errs.push(outcome::ErrSpan::stored(&s, owner));
-        }
-        for i in (0..n).filter(|&i| facts[i].is_error) {
-            errs.push(outcome::ErrSpan::new(&new[i], &facts[i], owner[i].clone()));
-        }
-        let new_turns: Vec<(OrderKey, String)> = turns.iter().map(|(i, a, _)| (OrderKey::of(&new[*i]), a.clone())).collect();
-        let lookup = |keys: &[SpanKey], store: &mut S| -> Result<Vec<outcome::Found>, S::Error> {
+    // Outcome: the error forest extended with the batch's errors and the missing ancestors it
+    // brings, then decided again, when anything it depends on moved.
+    let old_h = state.sketch.errors.last_healthy;
+    let h = sk.errors.last_healthy;
+    let arrived_keys: Vec<SpanKey> =
+        new.iter().map(|s| (s.trace_id, s.span_id)).filter(|k| sk.errors.forest.groups.contains_key(&state::Key(*k))).collect();
+    let recovering = healthy_moved
+        && sk.errors.forest.live.iter().any(|l| old_h.is_none_or(|o| o < l.span.end) && h.is_some_and(|h| h >= l.span.end));
+    let forest_moves = new_errors || !arrived_keys.is_empty() || recovering || fixed_errors || sk.errors.forest.irregular;
+    if forest_moves || (sk.errors.owner_from_turns && !turns.is_empty()) {
+        let lookup = |keys: &[SpanKey], store: &mut S| -> Result<Vec<forest::Found>, S::Error> {
             let mut out = Vec::new();
             let mut rest = Vec::new();
             for k in keys {
@@ -611,9 +604,44 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
             }
             Ok(out)
         };
-        let (o, errors) = outcome::recompute(errs, sk.errors.last_healthy, store, lookup, &new_turns)?;
+        if forest_moves {
+            let errs: Vec<usize> = (0..n).filter(|&i| facts[i].is_error).collect();
+            let mut starts: Vec<Option<SpanKey>> =
+                errs.iter().map(|&i| forest::parent_key((new[i].trace_id, new[i].span_id), new[i].parent_span_id)).collect();
+            starts.extend(arrived_keys.iter().map(|k| Some(*k)));
+            let mut chains = forest::chains(&starts, store, lookup)?;
+            let arrived: Vec<(SpanKey, forest::Chain)> = arrived_keys.into_iter().zip(chains.split_off(errs.len())).collect();
+            let nodes: Vec<forest::ErrNode> = errs
+                .iter()
+                .zip(chains)
+                .map(|(&i, chain)| forest::ErrNode {
+                    span: outcome::new_leaf(&new[i], &facts[i], owner[i].clone()),
+                    counts: outcome::counts(facts[i].category),
+                    chain,
+                })
+                .collect();
+            let fixed = outcome::owner_map(&delta.owners);
+            sk.errors.count += nodes.len() as u64;
+            sk.errors.forest = match forest::apply(&sk.errors.forest, h, &nodes, &arrived, &fixed) {
+                Some(f) => f,
+                None => {
+                    let stored: Vec<(StoredSpan, Option<String>)> = store
+                        .errors()?
+                        .into_iter()
+                        .filter(|s| !index.get(&s.key()).is_some_and(|&i| i < n))
+                        .map(|s| {
+                            let owner = s.owner.clone().or_else(|| fixed.get(&s.key()).cloned());
+                            (s, owner)
+                        })
+                        .collect();
+                    outcome::rebuild(stored, nodes, h, store, lookup)?
+                }
+            };
+        }
+        let new_turns: Vec<(OrderKey, String)> = turns.iter().map(|(i, a, _)| (OrderKey::of(&new[*i]), a.clone())).collect();
+        let (o, from_turns) = outcome::decide(&sk.errors.forest, h, store, &new_turns)?;
         sk.outcome = o;
-        sk.errors = ErrState { last_healthy: sk.errors.last_healthy, ..errors };
+        sk.errors.owner_from_turns = from_turns;
     }
 
     for (s, f) in new.iter().zip(&facts) {

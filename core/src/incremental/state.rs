@@ -1,6 +1,6 @@
 //! The per-run state of incremental ingest: its time-order key, the sketch whole-run analysis
 //! leaves, and the row stored in `agenttrace.run_state`.
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -35,30 +35,6 @@ impl<'de> Deserialize<'de> for OrderKey {
     }
 }
 
-/// Span keys stored as `"trace hex/span hex"`.
-mod key_set {
-    use std::collections::BTreeSet;
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    use super::SpanKey;
-    use crate::ids::{from_hex, to_hex};
-
-    pub fn serialize<S: Serializer>(keys: &BTreeSet<SpanKey>, s: S) -> Result<S::Ok, S::Error> {
-        keys.iter().map(|(t, p)| format!("{}/{}", to_hex(t), to_hex(p))).collect::<Vec<_>>().serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeSet<SpanKey>, D::Error> {
-        let mut out = BTreeSet::new();
-        for k in Vec::<String>::deserialize(d)? {
-            let parsed = k.split_once('/').and_then(|(t, p)| Some((from_hex::<16>(t)?, from_hex::<8>(p)?)));
-            out.insert(parsed.ok_or_else(|| serde::de::Error::custom("span key: trace hex/span hex"))?);
-        }
-        Ok(out)
-    }
-}
-
-
 impl OrderKey {
     pub fn new(trace: TraceId, span: SpanId, start: u64, end: u64) -> Self {
         OrderKey { start, end_rev: u64::MAX - end, trace, span: span_id_to_i64(&span) }
@@ -68,19 +44,35 @@ impl OrderKey {
     }
 }
 
-/// The run's error picture, enough to know when the outcome may change.
+/// The run's error picture: enough to decide its outcome and to extend it with a batch
+/// (see [`super::forest`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrState {
     pub count: u64,
     /// Latest start of healthy agent / model work: errors ending before it were recovered from.
     pub last_healthy: Option<u64>,
-    /// Parents (not stored yet) of error spans: such an error counts as a root until its parent comes.
-    #[serde(with = "key_set")]
-    pub pending_parents: BTreeSet<SpanKey>,
-    /// The earliest end of an error not recovered from yet.
-    pub min_unrecovered_end: Option<u64>,
+    #[serde(default)]
+    pub forest: super::forest::Forest,
     /// The failing agent was taken from the turn before the failing span (it has no owner).
     pub owner_from_turns: bool,
+}
+
+/// A span key stored as `"trace hex/span hex"` (also as a JSON object key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key(pub SpanKey);
+
+impl Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{}/{}", crate::ids::to_hex(&self.0 .0), crate::ids::to_hex(&self.0 .1)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let k = String::deserialize(d)?;
+        let parsed = k.split_once('/').and_then(|(t, p)| Some((crate::ids::from_hex::<16>(t)?, crate::ids::from_hex::<8>(p)?)));
+        parsed.map(Key).ok_or_else(|| serde::de::Error::custom("span key: trace hex/span hex"))
+    }
 }
 
 /// The run's entry message, by its content.

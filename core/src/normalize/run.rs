@@ -11,7 +11,8 @@ use super::{
     SpanFacts, ToolCall,
 };
 use crate::ids::{SpanId, TraceId};
-use crate::incremental::{explicit_messages, implicit_messages, turn_sketch, AgentAcc, OrderKey, RunSketch, ToolNodeCounts, TurnRow};
+use crate::incremental::forest::Forest;
+use crate::incremental::{explicit_messages, implicit_messages, turn_sketch, AgentAcc, Key, OrderKey, RunSketch, ToolNodeCounts, TurnRow};
 use crate::model::SpanRecord;
 
 /// FxHash-style hasher for the run-local maps (span ids, agent names): no DoS exposure across
@@ -466,6 +467,37 @@ fn outcome(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage]) -> RunOutcome {
     RunOutcome { status: OutcomeStatus::Failure, reason, failing_agent: agent, failing_span: span_ref(decisive) }
 }
 
+/// The run's error forest ([`crate::incremental::forest`]), from the same parent links.
+fn error_forest(cx: &Ctx, last_healthy: Option<u64>) -> Forest {
+    use crate::incremental::forest::{build, parent_key, End, ErrNode, Leaf, MAX_DEPTH};
+    let key = |i: usize| (cx.spans[i].trace_id, cx.spans[i].span_id);
+    let nodes: Vec<ErrNode> = (0..cx.spans.len())
+        .filter(|&i| cx.facts[i].is_error)
+        .map(|i| {
+            let mut chain = Vec::new();
+            let mut visited = FxSet::default();
+            let mut last = i;
+            let mut end = None;
+            while let Some(p) = cx.parent[last] {
+                if chain.len() >= MAX_DEPTH || !visited.insert(p) {
+                    end = Some(End::Irregular);
+                    break;
+                }
+                chain.push((key(p), cx.facts[p].is_error));
+                last = p;
+            }
+            let end = end.unwrap_or_else(|| match parent_key(key(last), cx.spans[last].parent_span_id) {
+                Some(k) => End::Top(k),
+                None => End::Closed,
+            });
+            let (s, f) = (&cx.spans[i], &cx.facts[i]);
+            let span = Leaf { key: Key(key(i)), order: OrderKey::of(s), end: s.end_time_unix_nano, owner: cx.owner[i].clone(), reason: reason_of(f) };
+            ErrNode { span, counts: !matches!(f.category, SpanCategory::Other | SpanCategory::Messaging), chain: (chain, end) }
+        })
+        .collect();
+    build(&nodes, last_healthy)
+}
+
 /// What incremental ingest keeps of this analysis to extend it without the run's spans
 /// ([`crate::incremental`]): built here, from the same context, so both paths agree.
 fn sketch(
@@ -476,7 +508,6 @@ fn sketch(
     agents: BTreeMap<String, AgentAcc>,
     first_input: Option<(OrderKey, Option<String>)>,
 ) -> RunSketch {
-    let n = cx.spans.len();
     let mut sk = RunSketch { agents, first_input, ..Default::default() };
     turn_sketch(&mut sk, turns, messages);
     for &i in &cx.order {
@@ -504,18 +535,8 @@ fn sketch(
     let cps = crate::replay::checkpoint_keys(cx.spans, &cx.facts);
     sk.checkpoints = cps.len() as i64;
     sk.last_checkpoint = cps.last().map(|(t, tr, sp)| (*t, crate::ids::to_hex(tr), crate::ids::to_hex(sp)));
-    for i in (0..n).filter(|&i| cx.facts[i].is_error) {
-        sk.errors.count += 1;
-        if cx.parent[i].is_none() {
-            if let Some(p) = cx.spans[i].parent_span_id {
-                sk.errors.pending_parents.insert((cx.spans[i].trace_id, p));
-            }
-        }
-        let end = cx.spans[i].end_time_unix_nano;
-        if sk.errors.last_healthy.is_none_or(|h| h < end) {
-            sk.errors.min_unrecovered_end = Some(sk.errors.min_unrecovered_end.map_or(end, |m| m.min(end)));
-        }
-    }
+    sk.errors.forest = error_forest(cx, sk.errors.last_healthy);
+    sk.errors.count = cx.facts.iter().filter(|f| f.is_error).count() as u64;
     if let Some((t, s)) = outcome.failing_span {
         sk.errors.owner_from_turns =
             cx.spans.iter().position(|x| x.trace_id == t && x.span_id == s).is_some_and(|i| cx.owner[i].is_none());
