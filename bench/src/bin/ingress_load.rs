@@ -56,6 +56,17 @@ struct Args {
     rounds: usize,
 }
 
+const USAGE: &str = "usage: ingress_load [flags]
+  --protocol P         http, grpc or both (default both: one run after the other, same ingress)
+  --url URL            ingress traces endpoint (default: start target/release/agenttrace-ingress on free ports)
+  --grpc-url URL       ingress gRPC endpoint, e.g. http://127.0.0.1:4317 (with --url)
+  --ingress-bin PATH   binary to start when --url is not given
+  --database-url URL   (env DATABASE_URL, default postgres://postgres@127.0.0.1:5433/agenttrace)
+  --duration SECS      (default 30)   --connections N (default 32)   --batch SPANS (default 512)
+  --pool-size N        writer connections of the started ingress (default 4)
+  --spans-per-run N    long runs of about N spans each, e.g. 10000 (default: 17-span runs)
+  --rounds N           N rounds of (load, its COPY baseline); prints each round and the median";
+
 fn args() -> Args {
     let mut a = Args {
         protocol: "both".into(),
@@ -85,7 +96,14 @@ fn args() -> Args {
             "--pool-size" => a.pool_size = val().parse().expect("--pool-size N"),
             "--spans-per-run" => a.spans_per_run = Some(val().parse().expect("--spans-per-run N")),
             "--rounds" => a.rounds = val().parse::<usize>().expect("--rounds N").max(1),
-            other => panic!("unknown flag {other}"),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => {
+                eprintln!("unknown flag {other}\n\n{USAGE}");
+                std::process::exit(2);
+            }
         }
     }
     assert!(a.batch > 0, "--batch must be at least 1");
@@ -344,8 +362,8 @@ async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str
         None => format!("{DEFAULT_SPANS_PER_RUN} spans/run"),
     };
     println!(
-        "\n== OTLP/{} {url}: {} connections, {} spans/request, {per_run}, {:?}, service {service}",
-        name.to_uppercase(),
+        "\n== {} {url}: {} connections, {} spans/request, {per_run}, {:?}, service {service}",
+        proto.name(),
         a.connections,
         a.batch,
         a.duration
