@@ -42,6 +42,8 @@ struct Mem {
     state: Option<RunState>,
     fast: usize,
     full: usize,
+    /// Reads of all the run's error spans (the error forest built again).
+    error_reads: usize,
 }
 
 fn stored(s: &SpanRecord, f: &SpanFacts) -> StoredSpan {
@@ -77,6 +79,7 @@ impl RunStore for Mem {
             .collect())
     }
     fn errors(&mut self) -> Result<Vec<StoredSpan>, ()> {
+        self.error_reads += 1;
         Ok(self.spans.iter().map(|s| stored(s, &self.facts[&(s.trace_id, s.span_id)])).filter(|s| s.is_error).collect())
     }
     fn turns(&mut self) -> Result<Vec<(StoredSpan, Option<String>, Option<String>)>, ()> {
@@ -278,10 +281,12 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                     inner.push(rec(trace, id(), Some(tid), &format!("execute_tool {tool}"), json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool}), t + 2, t + 40, None));
                 }
                 if rng.below(4) == 0 {
-                    // A plain span under the tool (inherits the agent), and one under it.
+                    // A plain span under the tool (inherits the agent), and one under it; the
+                    // failure sometimes starts down there.
                     let hid = id();
-                    inner.push(rec(trace, id(), Some(hid), "dns", json!({}), t + 4, t + 5, None));
-                    inner.push(rec(trace, hid, Some(tid), "http get", json!({"http.method": "GET"}), t + 3, t + 30, None));
+                    let deep = fails && rng.below(2) == 0;
+                    inner.push(rec(trace, id(), Some(hid), "dns", json!({}), t + 4, t + 5, deep.then_some("dns: no such host")));
+                    inner.push(rec(trace, hid, Some(tid), "http get", json!({"http.method": "GET"}), t + 3, t + 30, deep.then_some("ConnectError")));
                 }
                 inner.push(rec(trace, tid, Some(aid), &format!("execute_tool {tool}"), json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool,
                     "gen_ai.tool.call.arguments": "{\"q\":1}"}), t + 1, t + 50, fails.then_some("TimeoutError: tool timed out")));
@@ -326,7 +331,9 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
     out
 }
 
-fn feed(spans: &[SpanRecord], rng: &mut Rng, max_batch: usize, shuffle: bool, what: &str) -> (usize, usize) {
+/// Feeds the spans batch by batch, checking after each: (batches extended, batches analysed
+/// whole, reads of all the run's error spans).
+fn feed(spans: &[SpanRecord], rng: &mut Rng, max_batch: usize, shuffle: bool, what: &str) -> (usize, usize, usize) {
     let mut order: Vec<SpanRecord> = spans.to_vec();
     if shuffle {
         for i in (1..order.len()).rev() {
@@ -347,34 +354,43 @@ fn feed(spans: &[SpanRecord], rng: &mut Rng, max_batch: usize, shuffle: bool, wh
         i += n;
         step += 1;
     }
-    (mem.fast, mem.full)
+    (mem.fast, mem.full, mem.error_reads)
 }
 
 #[test]
 fn generated_runs_in_export_order_are_extended_not_reanalysed() {
     let mut rng = Rng(0x5eed_1234_abcd);
-    let (mut fast, mut full) = (0, 0);
+    let (mut fast, mut full, mut error_reads, mut failed) = (0, 0, 0, 0);
     for r in 0..40 {
         let turns = 10 + rng.below(40);
         let spans = generated(&mut rng, turns, r % 2 == 0);
-        let (f, w) = feed(&spans, &mut rng, 16, false, &format!("generated run {r}"));
+        failed += spans.iter().any(|s| s.status_code == 2) as usize;
+        let (f, w, e) = feed(&spans, &mut rng, 16, false, &format!("generated run {r}"));
         fast += f;
         full += w;
+        error_reads += e;
     }
-    eprintln!("export order: {fast} batches extended, {full} analysed whole");
-    // Whole-run analysis remains for the first batch, late parents of turns and nested agents.
+    eprintln!("export order: {fast} batches extended, {full} analysed whole, {error_reads} error reads ({failed} runs with errors)");
     // Only the first batch of each run (no state yet) is analysed whole.
     assert!(full <= 40 && fast > 10 * full, "fast path taken too rarely: {fast} fast, {full} full");
+    // Children end before their parents: the error forest is extended, never built again from
+    // all of the run's error spans.
+    assert!(failed > 20, "{failed}");
+    assert_eq!(error_reads, 0, "error forest rebuilt in export order");
 }
 
 #[test]
 fn generated_runs_in_random_order_match_whole_analysis() {
     let mut rng = Rng(0x0dd_0bad_cafe);
+    let mut error_reads = 0;
     for r in 0..40 {
         let turns = 5 + rng.below(20);
         let spans = generated(&mut rng, turns, r % 3 == 0);
-        feed(&spans, &mut rng, 8, true, &format!("shuffled run {r}"));
+        error_reads += feed(&spans, &mut rng, 8, true, &format!("shuffled run {r}")).2;
     }
+    // An error child after its stored error parent builds the forest again: that path is
+    // compared with whole-run analysis too.
+    assert!(error_reads > 0);
 }
 
 #[test]
