@@ -628,7 +628,7 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
                     let stored: Vec<(StoredSpan, Option<String>)> = store
                         .errors()?
                         .into_iter()
-                        .filter(|s| !index.get(&s.key()).is_some_and(|&i| i < n))
+                        .filter(|s| index.get(&s.key()).is_none_or(|&i| i >= n))
                         .map(|s| {
                             let owner = s.owner.clone().or_else(|| fixed.get(&s.key()).cloned());
                             (s, owner)
