@@ -15,5 +15,6 @@ pub mod normalize;
 pub mod otlp;
 pub mod redact;
 pub mod replay;
+pub mod rng;
 pub mod rows;
 pub mod runs;

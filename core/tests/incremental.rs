@@ -12,21 +12,9 @@ use agenttrace_core::model::{Attributes, Resource, SpanRecord};
 use agenttrace_core::normalize::{analyze_run, AgentMessage, AgentSummary, SpanCategory, SpanFacts, ToolCall};
 use agenttrace_core::otlp::{decode_body, Limits};
 use agenttrace_core::replay::{extract_checkpoints, Checkpoint};
+use agenttrace_core::rng::Rng;
 use agenttrace_core::rows::{RunTotals, SpanRow};
 use serde_json::{json, Value};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const RUN: TraceId = [7; 16];
 

@@ -4,6 +4,7 @@
 //! the rows of every span and derived table (search text and incremental state included) that
 //! ingesting each capture whole gives; and
 //! `agenttrace.renormalize()` over the result changes nothing.
+use agenttrace_core::rng::Rng;
 use agenttrace_tests::*;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
@@ -25,19 +26,6 @@ const TABLES: &[&str] = &[
 ];
 const WRITE_TIME_COLUMNS: &[&str] = &["first_seen", "ingested_at", "updated_at"];
 
-/// xorshift64*: deterministic, so a failure names the seed that reproduces it.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// The capture's spans (with their resource and scope) in random requests of 1-8 spans, in
 /// random order, about one in five requests delivered twice (the second time later).

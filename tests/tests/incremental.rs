@@ -20,6 +20,12 @@ fn kvi(k: &str, v: i64) -> KeyValue {
 /// `turns` agent turns (model call, tool call — every 7th fails and the next model call
 /// recovers —, every 5th turn a sub-agent called as a tool) under a root agent, in end order.
 fn run(trace: [u8; 16], turns: u64) -> Vec<Span> {
+    run_ending(trace, turns, false)
+}
+
+/// [`run`]; with `fails`, the last turn's tool call fails and the failure propagates: its turn
+/// and the run's root end in error.
+fn run_ending(trace: [u8; 16], turns: u64, fails: bool) -> Vec<Span> {
     let agents = ["planner", "researcher", "writer"];
     let mut out = Vec::new();
     let mut next = 0u64;
@@ -55,7 +61,7 @@ fn run(trace: [u8; 16], turns: u64) -> Vec<Span> {
             kv("gen_ai.output.messages", &format!(r#"[{{"role":"assistant","parts":[{{"type":"text","content":"finding {k}"}}]}}]"#))], false));
         let tool = id();
         out.push(span(&tool, &a, "execute_tool search", t + 101, t + 150, vec![kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", "search"),
-            kv("gen_ai.tool.call.arguments", &format!(r#"{{"q":"topic {k}"}}"#))], k % 7 == 3));
+            kv("gen_ai.tool.call.arguments", &format!(r#"{{"q":"topic {k}"}}"#))], k % 7 == 3 || (fails && k + 1 == turns)));
         t += 151;
         if k % 5 == 4 {
             let (call, sub, sub_llm) = (id(), id(), id());
@@ -64,10 +70,10 @@ fn run(trace: [u8; 16], turns: u64) -> Vec<Span> {
             out.push(span(&call, &a, "execute_tool checker", t + 1, t + 26, vec![kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", "checker")], false));
             t += 27;
         }
-        out.push(span(&a, &root, &format!("invoke_agent {agent}"), start, t + 5, vec![kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", agent)], false));
+        out.push(span(&a, &root, &format!("invoke_agent {agent}"), start, t + 5, vec![kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", agent)], fails && k + 1 == turns));
         t += 10;
     }
-    out.push(span(&root, &Vec::new(), "invoke_agent team", t0, t + 10, vec![kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", "team")], false));
+    out.push(span(&root, &Vec::new(), "invoke_agent team", t0, t + 10, vec![kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", "team")], fails));
     out
 }
 
@@ -94,7 +100,16 @@ fn derived(db: &mut postgres::Client) -> Vec<(String, i64, String)> {
 
 #[test]
 fn long_run_in_export_order_is_extended_and_equals_renormalize() {
-    check(run([0x15; 16], 120), "export order");
+    check(run([0x15; 16], 120), "export order", ("success", None));
+}
+
+/// A run that fails at its end, the failure propagating from a tool call through its turn to the
+/// root (each exported before its parent): the error forest decides the outcome from the state,
+/// and names the tool call's agent, as whole-run analysis does.
+#[test]
+fn long_failing_run_in_export_order_is_extended_and_equals_renormalize() {
+    // The last turn (k = 99) is the planner's: agents[99 % 3].
+    check(run_ending([0x17; 16], 100, true), "failing run", ("failure", Some("planner")));
 }
 
 /// Parents before children (the root first): every turn arrives before the stored ones in time
@@ -104,7 +119,7 @@ fn long_run_in_export_order_is_extended_and_equals_renormalize() {
 fn long_run_in_reverse_order_is_extended_and_equals_renormalize() {
     let mut spans = run([0x16; 16], 60);
     spans.reverse();
-    check(spans, "reverse order");
+    check(spans, "reverse order", ("success", None));
 }
 
 /// A session at DEBUG1 and the `run … analysed whole: <why>` notices ingest gives it.
@@ -125,7 +140,7 @@ fn whole_run_notices(url: &str) -> (postgres::Client, Arc<Mutex<Vec<String>>>) {
     (db, whole)
 }
 
-fn check(spans: Vec<Span>, what: &str) {
+fn check(spans: Vec<Span>, what: &str, outcome: (&str, Option<&str>)) {
     let (name, url, _) = scratch_db("incremental", timescaledb_tested(), None);
     let (mut db, whole) = whole_run_notices(&url);
     for chunk in spans.chunks(16) {
@@ -150,11 +165,11 @@ fn check(spans: Vec<Span>, what: &str) {
             &[],
         )
         .unwrap();
-    let (n, agents, status): (i32, i32, String) = (row.get(0), row.get(1), row.get(2));
+    let (n, agents, status, failing): (i32, i32, String, Option<String>) = (row.get(0), row.get(1), row.get(2), row.get(3));
     assert_eq!(n as usize, spans.len());
     assert_eq!(agents, 5, "planner, researcher, writer, checker, team");
-    // The last tool error (turn 115) was followed by model calls: recovered.
-    assert_eq!(status, "success");
+    // Without a failing end, the last tool error (turn 115) was followed by model calls: recovered.
+    assert_eq!((status.as_str(), failing.as_deref()), outcome, "{what}");
     assert!(row.get::<_, i64>(4) as usize > spans.len() / 4, "delegations from team and checker calls");
     assert_eq!(row.get::<_, i64>(5), 1);
     let incremental = derived(&mut db);

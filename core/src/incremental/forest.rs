@@ -378,19 +378,7 @@ pub(super) fn chains<S, E>(
 mod tests {
     use super::*;
 
-    /// xorshift64*
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
+    use crate::rng::Rng;
 
     #[derive(Clone)]
     struct S {
