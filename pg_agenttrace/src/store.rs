@@ -150,7 +150,7 @@ pub fn store_spans(
     // Runs whose state is current are extended from this batch and keyed reads
     // (store/incremental.rs); the rest, and raw mode, go on below.
     let mut extended: Vec<TraceId> = Vec::new();
-    if normalize && !crate::columns::citus_present() {
+    if normalize {
         extended = incremental::extend_runs(client, &mut new_spans, &stored, &run_of, &setup_pairs)?;
         if !extended.is_empty() {
             let fast: HashSet<TraceId> = extended.iter().copied().collect();

@@ -9,6 +9,8 @@ use postgres::{Client, NoTls};
 use prost::Message;
 
 /// The TimescaleDB test database (`timescaledb` + `pg_agenttrace`).
+pub mod long_run;
+
 pub fn database_url() -> String {
     std::env::var("AGENTTRACE_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/agenttrace_test".into())
 }

@@ -9,6 +9,7 @@
 //! by the test. Without the variable the tests pass as skipped, saying so.
 use std::sync::Mutex;
 
+use agenttrace_tests::long_run::{long_run, long_run_request, whole_run_notices};
 use agenttrace_tests::*;
 use postgres::Client;
 
@@ -164,6 +165,11 @@ fn classify(db: &mut Client) {
 }
 
 fn assert_same(citus: &mut Client, single: &mut Client, what: &str) {
+    assert_same_runs(citus, single, what, 51);
+}
+
+/// [`assert_same`] for a set of at least `min_runs` runs.
+fn assert_same_runs(citus: &mut Client, single: &mut Client, what: &str, min_runs: i64) {
     let (c, s) = (fingerprint(citus), fingerprint(single));
     let mut diffs = Vec::new();
     for (a, b) in c.iter().zip(&s) {
@@ -172,7 +178,7 @@ fn assert_same(citus: &mut Client, single: &mut Client, what: &str) {
         }
     }
     assert!(diffs.is_empty(), "{what}: Citus differs from a single node:\n{}", diffs.join("\n"));
-    assert!(c.iter().find(|x| x.0 == "runs").unwrap().1 > 50, "{what}: the corpus was stored");
+    assert!(c.iter().find(|x| x.0 == "runs").unwrap().1 >= min_runs, "{what}: the runs were stored");
 }
 
 #[test]
@@ -218,6 +224,46 @@ fn citus_corpus_gives_the_same_rows_as_a_single_node() {
     assert_eq!(c, s, "apply_retention");
     let left: i64 = citus.query_one("SELECT count(*) FROM agenttrace.spans", &[]).unwrap().get(0);
     assert_eq!(left, 0);
+}
+
+/// Long runs on distributed tables (issue #15): a succeeding and a failing run, exported span by
+/// span in 16-span requests, are extended request by request on Citus too — no request
+/// analyses a run whole once it keeps a state — and store exactly what a single node stores.
+#[test]
+fn citus_extends_long_runs_request_by_request() {
+    let Some(url) = citus_url() else {
+        eprintln!("skipped: AGENTTRACE_CITUS_DATABASE_URL not set (scripts/test.sh sets it when Citus is built)");
+        return;
+    };
+    let _g = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (citus, mut single) = fresh_pair(&url);
+    drop(citus);
+    let (mut citus, whole) = whole_run_notices(&url);
+    let runs = [long_run([0x31; 16], 90, false), long_run([0x32; 16], 70, true)];
+    for spans in &runs {
+        for chunk in spans.chunks(16) {
+            let body = long_run_request(chunk);
+            for db in [&mut citus, &mut single] {
+                assert_eq!(ingest(db, &body, "application/x-protobuf", None).error, None);
+            }
+        }
+    }
+    citus.batch_execute("SET client_min_messages = warning").unwrap();
+    let whole = whole.lock().unwrap().clone();
+    // Until a run has more than agenttrace.state_min_spans (64) spans it keeps no state: at most
+    // its 2nd to 5th request is read back whole.
+    assert!(whole.iter().all(|m| m.contains("no state")), "requests analysed whole on Citus: {whole:?}");
+    assert!(!whole.is_empty() && whole.len() <= 8, "{whole:?}");
+    let states: i64 = citus.query_one("SELECT count(*) FROM agenttrace.run_state", &[]).unwrap().get(0);
+    assert_eq!(states, 2);
+    let outcomes: Vec<(String, Option<String>)> = citus
+        .query("SELECT status, failing_agent FROM agenttrace.run_summaries ORDER BY status DESC", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(outcomes, [("success".to_string(), None), ("failure".to_string(), Some("planner".to_string()))]);
+    assert_same_runs(&mut citus, &mut single, "long runs extended", 2);
 }
 
 /// A worker restarted while a writer ingests: every request that was acknowledged (ingest

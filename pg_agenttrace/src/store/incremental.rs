@@ -20,6 +20,15 @@ use crate::columns::{select_cached, trace_id, uuid, Columns, Writes};
 // Every look-up below is per key: a LATERAL sub-select fenced with OFFSET 0 is planned as an
 // index probe per key, never as a join over the whole table (plans are cached for the backend's
 // lifetime, see IngestPlanning; one made while a table was small must stay right as it grows).
+// Citus plans a lateral sub-select over unnest() only without OFFSET or LIMIT: there the fence is
+// left out (each shard plans its own probe) and `turns_before` asks key by key.
+fn fence() -> &'static str {
+    if crate::columns::citus_present() {
+        ""
+    } else {
+        "OFFSET 0"
+    }
+}
 const STORED_COLUMNS: &str = "s.trace_id, s.span_id, s.parent_span_id, s.start_time_unix_nano, s.end_time_unix_nano, s.category,
        s.agent_name, s.tool_name, s.framework, s.is_error, s.input_tokens, s.output_tokens, s.error_type, s.error_message";
 
@@ -75,7 +84,8 @@ impl RunStore for SpiStore<'_, '_> {
             &format!(
                 "SELECT {STORED_COLUMNS} FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
                   CROSS JOIN LATERAL (SELECT * FROM agenttrace.spans x
-                                       WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id OFFSET 0) s"
+                                       WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id {}) s",
+                fence()
             ),
             vec![t.into(), s.into()],
         )
@@ -87,7 +97,8 @@ impl RunStore for SpiStore<'_, '_> {
             &format!(
                 "SELECT {STORED_COLUMNS} FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
                   CROSS JOIN LATERAL (SELECT * FROM agenttrace.spans x
-                                       WHERE x.trace_id = k.trace_id AND x.parent_span_id = k.span_id OFFSET 0) s"
+                                       WHERE x.trace_id = k.trace_id AND x.parent_span_id = k.span_id {}) s",
+                fence()
             ),
             vec![t.into(), s.into()],
         )
@@ -120,20 +131,24 @@ impl RunStore for SpiStore<'_, '_> {
     fn turns_before(&mut self, keys: &[OrderKey]) -> SpiResult<Vec<Option<(OrderKey, String)>>> {
         let mut out: Vec<Option<(OrderKey, String)>> = vec![None; keys.len()];
         let nanos = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        if crate::columns::citus_present() {
+            let sql = format!("SELECT 1::int8, t.* FROM ({}) t", turn_before("$2", "$3", "$4", "$5"));
+            for (slot, k) in out.iter_mut().zip(keys) {
+                let args = [uuid(&self.run).into(), nanos(k.start).into(), nanos(u64::MAX - k.end_rev).into(), uuid(&k.trace).into(), k.span.into()];
+                for row in select_cached(self.client, &sql, &args)? {
+                    *slot = turn_row(&row)?;
+                }
+            }
+            return Ok(out);
+        }
+        let sql = format!(
+            "SELECT k.i, t.* FROM unnest($2::int8[], $3::int8[], $4::uuid[], $5::int8[]) WITH ORDINALITY AS k(st, en, tr, sp, i)
+              CROSS JOIN LATERAL ({} OFFSET 0) t",
+            turn_before("k.st", "k.en", "k.tr", "k.sp")
+        );
         for row in select_cached(
             self.client,
-            "SELECT k.i, t.trace_id, t.span_id, t.start_time_unix_nano, t.end_time_unix_nano, t.agent_name
-               FROM unnest($2::int8[], $3::int8[], $4::uuid[], $5::int8[]) WITH ORDINALITY AS k(st, en, tr, sp, i)
-              CROSS JOIN LATERAL (
-                    SELECT s.trace_id, s.span_id, s.start_time_unix_nano, s.end_time_unix_nano, s.agent_name
-                      FROM agenttrace.spans s
-                     WHERE s.run_id = $1 AND s.category = 'agent' AND s.agent_name IS NOT NULL
-                       AND s.start_time_unix_nano <= k.st
-                       AND (s.start_time_unix_nano < k.st
-                            OR (s.start_time_unix_nano = k.st AND (s.end_time_unix_nano > k.en
-                                OR (s.end_time_unix_nano = k.en AND (s.trace_id, s.span_id) < (k.tr, k.sp)))))
-                     ORDER BY s.start_time_unix_nano DESC, s.end_time_unix_nano, s.trace_id DESC, s.span_id DESC
-                     LIMIT 1 OFFSET 0) t",
+            &sql,
             &[
                 uuid(&self.run).into(),
                 keys.iter().map(|k| nanos(k.start)).collect::<Vec<i64>>().into(),
@@ -142,24 +157,41 @@ impl RunStore for SpiStore<'_, '_> {
                 keys.iter().map(|k| k.span).collect::<Vec<i64>>().into(),
             ],
         )? {
-            let (Some(i), Some(t), Some(sp), Some(st), Some(en), Some(agent)) = (
-                row.get::<i64>(1)?,
-                row.get::<pgrx::Uuid>(2)?,
-                row.get::<i64>(3)?,
-                row.get::<i64>(4)?,
-                row.get::<i64>(5)?,
-                row.get::<String>(6)?,
-            ) else {
-                continue;
-            };
-            let key = OrderKey::new(trace_id(&t), i64_to_span_id(sp), st.max(0) as u64, en.max(0) as u64);
-            if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i.wrapping_sub(1))) {
-                *slot = Some((key, agent));
+            let i = row.get::<i64>(1)?;
+            if let Some(slot) = i.and_then(|i| usize::try_from(i).ok()).and_then(|i| out.get_mut(i.wrapping_sub(1))) {
+                *slot = turn_row(&row)?;
             }
         }
         Ok(out)
     }
 
+}
+
+/// The latest stored agent turn of run `$1` strictly before the time-order key
+/// (`st`, `en`, `tr`, `sp`), on `spans_run_turn_idx` (`start <= st` as an index condition: the OR
+/// below implies it).
+fn turn_before(st: &str, en: &str, tr: &str, sp: &str) -> String {
+    format!(
+        "SELECT s.trace_id, s.span_id, s.start_time_unix_nano, s.end_time_unix_nano, s.agent_name
+           FROM agenttrace.spans s
+          WHERE s.run_id = $1 AND s.category = 'agent' AND s.agent_name IS NOT NULL
+            AND s.start_time_unix_nano <= {st}
+            AND (s.start_time_unix_nano < {st}
+                 OR (s.start_time_unix_nano = {st} AND (s.end_time_unix_nano > {en}
+                     OR (s.end_time_unix_nano = {en} AND (s.trace_id, s.span_id) < ({tr}, {sp})))))
+          ORDER BY s.start_time_unix_nano DESC, s.end_time_unix_nano, s.trace_id DESC, s.span_id DESC
+          LIMIT 1"
+    )
+}
+
+/// Columns 2-6 of a `turn_before` row: its key and agent.
+fn turn_row(row: &SpiHeapTupleData) -> SpiResult<Option<(OrderKey, String)>> {
+    let (Some(t), Some(sp), Some(st), Some(en), Some(agent)) =
+        (row.get::<pgrx::Uuid>(2)?, row.get::<i64>(3)?, row.get::<i64>(4)?, row.get::<i64>(5)?, row.get::<String>(6)?)
+    else {
+        return Ok(None);
+    };
+    Ok(Some((OrderKey::new(trace_id(&t), i64_to_span_id(sp), st.max(0) as u64, en.max(0) as u64), agent)))
 }
 
 /// Extends the runs of `new_spans` that can be (see the module documentation) and takes their
@@ -243,6 +275,7 @@ pub(super) fn extend_runs(
     let (kt, ks) = key_arrays(&candidates);
     for row in select_cached(
         client,
+        // log_records stays a local table on Citus too.
         "SELECT DISTINCT k.trace_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
           WHERE EXISTS (SELECT 1 FROM agenttrace.log_records l
                          WHERE l.trace_id = k.trace_id AND l.span_id = k.span_id AND l.genai IS NOT NULL OFFSET 0)",
@@ -259,8 +292,14 @@ pub(super) fn extend_runs(
     let mut existing: HashSet<SpanKey> = HashSet::new();
     for row in select_cached(
         client,
-        "SELECT k.trace_id, k.span_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
-          WHERE EXISTS (SELECT 1 FROM agenttrace.spans x WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id OFFSET 0)",
+        if crate::columns::citus_present() {
+            // Citus plans no correlated sub-select over unnest(); an IN list it does.
+            "SELECT x.trace_id, x.span_id FROM agenttrace.spans x
+              WHERE (x.trace_id, x.span_id) IN (SELECT * FROM unnest($1::uuid[], $2::int8[]))"
+        } else {
+            "SELECT k.trace_id, k.span_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
+              WHERE EXISTS (SELECT 1 FROM agenttrace.spans x WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id OFFSET 0)"
+        },
         &[kt.into(), ks.into()],
     )? {
         if let (Some(t), Some(s)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) {
@@ -443,11 +482,13 @@ fn rehash_owned(client: &SpiClient<'_>, owners: &mut [(pgrx::Uuid, SpanKey, &str
     let mut hashes: HashMap<SpanKey, i64> = HashMap::new();
     for row in select_cached(
         client,
-        "SELECT s.trace_id, s.span_id, s.run_id, s.framework, s.instrumentation, s.agent_id, s.agent_role, s.model, s.provider,
+        &format!("SELECT s.trace_id, s.span_id, s.run_id, s.framework, s.instrumentation, s.agent_id, s.agent_role, s.model, s.provider,
                 s.category, s.input_tokens, s.output_tokens, s.cached_tokens, s.reasoning_tokens, s.total_tokens,
                 s.tool_name, s.tool_call_id, s.error_type, s.error_message, s.input_text, s.output_text, s.is_error
            FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
-          CROSS JOIN LATERAL (SELECT * FROM agenttrace.spans x WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id OFFSET 0) s",
+          CROSS JOIN LATERAL (SELECT * FROM agenttrace.spans x WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id {}) s",
+            fence()
+        ),
         &[t.into(), s.into()],
     )? {
         let (Some(tr), Some(sid), Some(run)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?, row.get::<pgrx::Uuid>(3)?) else {

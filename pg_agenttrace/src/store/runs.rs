@@ -366,11 +366,8 @@ pub(super) fn upsert_traces_incremental(
     added: &HashMap<TraceId, TraceAdd>,
     full: &HashSet<TraceId>,
 ) -> SpiResult<()> {
-    // Citus: the keyed read-modify-write below joins distributed tables laterally; recompute
-    // every trace from its spans there (the Citus form of upsert_traces).
     let citus = crate::columns::citus_present();
-    let (full_traces, inc): (Vec<TraceId>, Vec<TraceId>) =
-        traces.iter().copied().partition(|t| citus || full.contains(t));
+    let (full_traces, inc): (Vec<TraceId>, Vec<TraceId>) = traces.iter().copied().partition(|t| full.contains(t));
     if !full_traces.is_empty() {
         upsert_traces(client, &full_traces, run_of, setup_only, merge_setup)?;
     }
@@ -385,6 +382,26 @@ pub(super) fn upsert_traces_incremental(
     // The stored row `o` and its root `cr` are read by key (the trace's lock is held); a trace
     // this batch added nothing to (n = 0) keeps its sums and root, only its run and set-up flag
     // change; one not stored yet is inserted only if it has spans. On a tie the stored root stays.
+    // Citus joins no distributed table laterally to unnest() and allows only immutable functions
+    // in DO UPDATE SET: the stored rows and their roots are read first (an intermediate result;
+    // $1 is the trace_id column), by key.
+    let (stored, now) = if citus {
+        (
+            "(SELECT o.*, r.parent_span_id IS NULL AS r_root, r.start_time AS r_start, r.duration_ns AS r_duration
+                FROM agenttrace.traces o LEFT JOIN agenttrace.spans r ON r.trace_id = o.trace_id AND r.span_id = o.root_span_id
+               WHERE o.trace_id = ANY($1::uuid[])) o ON o.trace_id = u.trace_id
+              CROSS JOIN LATERAL (SELECT o.r_root AS is_root, o.r_start AS start_time, o.r_duration AS duration_ns) cr",
+            "EXCLUDED.updated_at",
+        )
+    } else {
+        (
+            "agenttrace.traces o ON o.trace_id = u.trace_id
+           LEFT JOIN LATERAL (SELECT r.parent_span_id IS NULL AS is_root, r.start_time, r.duration_ns FROM agenttrace.spans r
+                               WHERE r.trace_id = o.trace_id AND r.span_id = o.root_span_id
+                               ORDER BY (r.parent_span_id IS NULL) DESC, r.start_time, r.duration_ns DESC LIMIT 1) cr ON true",
+            "now()",
+        )
+    };
     let sql = format!(
         "INSERT INTO agenttrace.traces AS t
               (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
@@ -398,10 +415,7 @@ pub(super) fn upsert_traces_incremental(
                 CASE WHEN o.trace_id IS NULL THEN u.end_time WHEN u.n = 0 THEN o.end_time ELSE greatest(o.end_time, u.end_time) END,
                 coalesce(o.span_count, 0) + u.n, coalesce(o.error_count, 0) + u.errors, now()
            FROM {{unnest}}
-           LEFT JOIN agenttrace.traces o ON o.trace_id = u.trace_id
-           LEFT JOIN LATERAL (SELECT r.parent_span_id IS NULL AS is_root, r.start_time, r.duration_ns FROM agenttrace.spans r
-                               WHERE r.trace_id = o.trace_id AND r.span_id = o.root_span_id
-                               ORDER BY (r.parent_span_id IS NULL) DESC, r.start_time, r.duration_ns DESC LIMIT 1) cr ON true
+           LEFT JOIN {stored}
           CROSS JOIN LATERAL (SELECT o.trace_id IS NOT NULL AND (u.n = 0 OR (cr.start_time IS NOT NULL
                                  AND (NOT cr.is_root, cr.start_time, -cr.duration_ns) <= (NOT u.root_is_root, u.root_start, -u.root_duration)))
                               AS keep) k
@@ -410,7 +424,7 @@ pub(super) fn upsert_traces_incremental(
               resource_hash = EXCLUDED.resource_hash, is_setup = {setup_update},
               root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
               end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
-              updated_at = now()"
+              updated_at = {now}"
     );
     let rows: Vec<(TraceId, Option<&TraceAdd>)> = inc.iter().map(|t| (*t, added.get(t))).collect();
     let time = |t: Option<i64>| t.map(timestamptz);
