@@ -2,6 +2,7 @@
 //!
 //!   cargo run --release -p agenttrace-bench --bin run_length -- [--run-spans 50,2000,10000] [--batches 64,512]
 //!       [--min-spans 10000] [--normalized-max-run N] [--repeat 3] [--database-url URL]
+//!       [--citus-database URL]
 //!
 //! For every (spans per run, spans per request) pair, in one scratch database `agenttrace_bench_rl`
 //! (TimescaleDB + pg_agenttrace), on the same tables: COPY of the exact span rows ingest stores,
@@ -14,6 +15,10 @@
 //! longer than N spans (while normalized cost still grows with the run, a 50,000-span run in
 //! 64-span requests takes many minutes). Every case runs its three phases `--repeat` times
 //! (alternating) and prints each phase's median. Asserts nothing.
+//!
+//! `--citus-database URL` runs the same sweep on a Citus coordinator's scratch database whose
+//! pg_agenttrace tables are distributed (its tables are truncated between phases); µs/span is the
+//! coordinator backend's CPU only, spans/s is the figure to compare.
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -113,16 +118,36 @@ fn main() {
     let min_spans: usize = arg("--min-spans", "10000").parse().expect("--min-spans");
     let normalized_max: usize = arg("--normalized-max-run", &usize::MAX.to_string()).parse().expect("--normalized-max-run");
     let admin_url = arg("--database-url", "postgres://postgres@127.0.0.1:5433/postgres");
-    let url = admin_url.rsplit_once('/').map(|(a, _)| format!("{a}/agenttrace_bench_rl")).expect("url");
-
-    let mut admin = Client::connect(&admin_url, NoTls).expect("connect");
-    admin.batch_execute("DROP DATABASE IF EXISTS agenttrace_bench_rl WITH (FORCE)").expect("drop db");
-    admin.batch_execute("CREATE DATABASE agenttrace_bench_rl").expect("create db");
+    // --citus-database URL: a Citus coordinator's database that has pg_agenttrace distributed
+    // (agenttrace.distribute()); its pg_agenttrace tables are TRUNCATEd between phases, so use a
+    // scratch one. µs/span is then the coordinator backend's CPU only (the workers' is not seen).
+    let citus = std::env::args().any(|a| a == "--citus-database");
+    let url = if citus {
+        arg("--citus-database", "")
+    } else {
+        admin_url.rsplit_once('/').map(|(a, _)| format!("{a}/agenttrace_bench_rl")).expect("url")
+    };
+    if !citus {
+        let mut admin = Client::connect(&admin_url, NoTls).expect("connect");
+        admin.batch_execute("DROP DATABASE IF EXISTS agenttrace_bench_rl WITH (FORCE)").expect("drop db");
+        admin.batch_execute("CREATE DATABASE agenttrace_bench_rl").expect("create db");
+    }
     let mut db = Client::connect(&url, NoTls).expect("connect bench db");
-    db.batch_execute("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS timescaledb; CREATE EXTENSION pg_agenttrace")
-        .expect("extensions");
+    if citus {
+        let n: i64 = db
+            .query_one("SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'agenttrace.spans'::regclass", &[])
+            .expect("a Citus database with pg_agenttrace")
+            .get(0);
+        assert_eq!(n, 1, "agenttrace.spans is not distributed: SELECT agenttrace.distribute() first");
+    } else {
+        db.batch_execute("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS timescaledb; CREATE EXTENSION pg_agenttrace")
+            .expect("extensions");
+    }
     let version: String = db.query_one("SELECT agenttrace.version()", &[]).unwrap().get(0);
-    println!("pg_agenttrace {version}: run-length sweep (one session, whole runs in order; µs = backend CPU per span)");
+    println!(
+        "pg_agenttrace {version}: run-length sweep (one session, whole runs in order; µs = backend CPU per span{})",
+        if citus { " of the Citus coordinator only" } else { "" }
+    );
     println!(
         "{:>11} {:>6} {:>7} | {:>18} | {:>18} | {:>18} | {:>9} {:>9} | {:>12}",
         "spans/run", "batch", "spans", "COPY", "raw", "normalized", "raw/COPY", "norm/COPY", "peak MiB"
