@@ -130,6 +130,71 @@ fn corpus_in_export_order_equals_renormalize() {
     drop_db(&name);
 }
 
+/// AutoGen's runtime starts a trace per message and links it into the run; its message spans
+/// name their sender and carry their content. Exported span by span in end order (three spans
+/// per request), a new linked trace joins its stored run and its messages are appended; what
+/// stays whole-run is named at DEBUG1: runs merged when a trace arrived before the span that
+/// links it in, set-up traces joining. Everything equals renormalize().
+#[test]
+fn linked_traces_with_message_spans_are_extended() {
+    let (name, url, _) = scratch_db("incremental_linked", timescaledb_tested(), None);
+    let (mut db, whole) = whole_run_notices(&url);
+    db.batch_execute("SET agenttrace.state_min_spans = 0").unwrap();
+    let (mut requests, mut whole_requests) = (0usize, 0usize);
+    let mut report = Vec::new();
+    for c in all_captures().into_iter().filter(|c| c.name.starts_with("ag_native") || c.name.starts_with("sem_ag_na")) {
+        let mut spans: Vec<(ResourceSpans, ScopeSpans, Span)> = Vec::new();
+        for b in &c.bodies {
+            let req = request_of(b);
+            for rs in &req.resource_spans {
+                for ss in &rs.scope_spans {
+                    for s in &ss.spans {
+                        spans.push((ResourceSpans { scope_spans: Vec::new(), ..rs.clone() }, ScopeSpans { spans: Vec::new(), ..ss.clone() }, s.clone()));
+                    }
+                }
+            }
+        }
+        spans.sort_by_key(|(_, _, s)| (s.end_time_unix_nano, s.start_time_unix_nano));
+        let n = spans.len().div_ceil(3);
+        let mut analysed = 0;
+        for chunk in spans.chunks(3) {
+            let before = whole.lock().unwrap().len();
+            let req = ExportTraceServiceRequest {
+                resource_spans: chunk
+                    .iter()
+                    .map(|(rs, ss, s)| ResourceSpans { scope_spans: vec![ScopeSpans { spans: vec![s.clone()], ..ss.clone() }], ..rs.clone() })
+                    .collect(),
+            };
+            assert_eq!(ingest(&mut db, &encode(&req), "application/x-protobuf", None).error, None);
+            analysed += (whole.lock().unwrap().len() > before) as usize;
+        }
+        requests += n;
+        whole_requests += analysed;
+        report.push(format!("{}: {analysed} of {n} requests analysed whole", c.name));
+    }
+    db.batch_execute("SET client_min_messages = warning").unwrap();
+    let whole = whole.lock().unwrap().clone();
+    eprintln!("{}\n{whole:#?}", report.join("\n"));
+    assert!(requests > 100, "{requests}");
+    // Message spans never send a run whole, nor does a new trace that joins it; what does is a
+    // trace that arrived before the span linking it in (stored as a run of its own, then merged)
+    // and the set-up traces. Before, every request after a run's first message was whole.
+    assert!(
+        whole.iter().all(|m| m.contains("runs merged by a link") || m.contains("set-up trace")),
+        "{}\n{whole:#?}",
+        report.join("\n")
+    );
+    assert!(whole_requests * 10 < requests * 9, "requests extended: {}", report.join("\n"));
+    let incremental = derived(&mut db);
+    db.query_one("SELECT agenttrace.renormalize()", &[]).unwrap();
+    let renormalized = derived(&mut db);
+    for (a, b) in incremental.iter().zip(&renormalized) {
+        assert_eq!(a, b, "linked traces: {} differs from renormalize()", a.0);
+    }
+    drop(db);
+    drop_db(&name);
+}
+
 /// A short run (at most agenttrace.state_min_spans spans) keeps no state: its next request reads
 /// it back whole (and says so at DEBUG1), and what it stores is what renormalize() derives.
 #[test]

@@ -242,6 +242,13 @@ fn demote_tool_nodes<S: RunStore>(
     Ok(Ok(()))
 }
 
+/// A message span whose message its span alone decides (it names its sender and carries its
+/// content): appended as it comes. Others take their sender from a linked span's agent or their
+/// content from the turns around them, which may arrive later: their runs are analysed whole.
+pub fn message_is_final(f: &SpanFacts) -> bool {
+    f.sender.is_some() && excerpt(f.message_content.as_ref()).is_some()
+}
+
 /// Extends `state` with `new` (spans of one run not stored yet, deduplicated). `None`: the batch
 /// needs whole-run analysis.
 pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], store: &mut S) -> Result<Option<Delta>, S::Error> {
@@ -262,7 +269,7 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
     let mut facts: Vec<SpanFacts> = new.iter().map(span_facts).collect();
     for f in &facts {
         if (f.category == SpanCategory::Handoff && f.handoff_to.is_none())
-            || (f.message_kind.is_some() && f.recipient.is_some())
+            || (f.message_kind.is_some() && f.recipient.is_some() && !message_is_final(f))
             || f.stop_reason.is_some()
             || f.control.is_some()
         {
@@ -495,14 +502,17 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
             framework: facts[*i].framework.clone(),
         })
         .collect();
-    // Handoff messages of the new spans (their target named: others are blocked above).
+    // Explicit messages of the new spans, in time order: handoffs (their target named) and
+    // message spans that name their sender and carry their content (others are blocked above).
     let handoffs: Vec<AgentMessage> = order
         .iter()
-        .filter(|&&i| facts[i].category == SpanCategory::Handoff)
         .filter_map(|&i| {
             let f = &facts[i];
-            let from = f.handoff_from.clone().or_else(|| owner[i].clone());
-            let to = f.handoff_to.clone()?;
+            let (from, to, kind) = if f.category == SpanCategory::Handoff {
+                (f.handoff_from.clone().or_else(|| owner[i].clone()), f.handoff_to.clone()?, MessageKind::Handoff)
+            } else {
+                (f.sender.clone(), f.recipient.clone()?, f.message_kind?)
+            };
             (from.as_ref() != Some(&to)).then(|| AgentMessage {
                 seq: 0,
                 trace_id: new[i].trace_id,
@@ -510,7 +520,7 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
                 time_ns: new[i].start_time_unix_nano,
                 from_agent: from,
                 to_agent: to,
-                kind: MessageKind::Handoff,
+                kind,
                 content: excerpt(f.message_content.as_ref()),
             })
         })

@@ -516,7 +516,7 @@ fn sketch(
             *sk.frameworks.entry(fw.clone()).or_default() += 1;
         }
         if (f.category == SpanCategory::Handoff && f.handoff_to.is_none())
-            || (f.message_kind.is_some() && f.recipient.is_some())
+            || (f.message_kind.is_some() && f.recipient.is_some() && !crate::incremental::message_is_final(f))
             || f.stop_reason.is_some()
             || f.control.is_some()
         {

@@ -204,28 +204,50 @@ pub(super) fn extend_runs(
     run_of: &dyn Fn(&TraceId) -> TraceId,
     setup_pairs: &[(TraceId, TraceId)],
 ) -> SpiResult<Vec<TraceId>> {
-    // Runs of stored traces only, none merged and none joined by a set-up trace.
+    // Runs already stored, none merged and none joined by a set-up trace. A trace not stored
+    // yet may join a stored run through its links (AutoGen starts a trace per message): its
+    // spans are new spans of that run, unless they are all set-up spans (whole-run analysis
+    // decides those traces' set-up flag).
     let stored_run: HashMap<TraceId, TraceId> = stored.iter().copied().collect();
-    let mut excluded: HashSet<TraceId> = HashSet::new();
+    let stored_runs: HashSet<TraceId> = stored.iter().map(|(_, r)| *r).collect();
+    let mut setup_only_new: HashMap<TraceId, bool> = HashMap::new();
+    for s in new_spans.iter().filter(|s| !stored_run.contains_key(&s.trace_id)) {
+        let only = setup_only_new.entry(s.trace_id).or_insert(true);
+        *only = *only && agenttrace_core::runs::is_setup_span(s);
+    }
+    // Runs that go whole-run, with why (named at DEBUG1 when they were stored before).
+    let mut excluded: HashMap<TraceId, &'static str> = HashMap::new();
     for (t, r) in stored {
         if run_of(t) != *r {
-            excluded.insert(run_of(t));
-            excluded.insert(*r);
+            excluded.insert(run_of(t), "runs merged by a link");
+            excluded.insert(*r, "runs merged by a link");
         }
     }
     for (a, b) in setup_pairs {
-        excluded.insert(run_of(a));
-        excluded.insert(run_of(b));
+        excluded.insert(run_of(a), "a set-up trace joins it");
+        excluded.insert(run_of(b), "a set-up trace joins it");
     }
     let mut traces_of: HashMap<TraceId, Vec<TraceId>> = HashMap::new();
     for s in new_spans.iter() {
         let r = run_of(&s.trace_id);
-        if stored_run.get(&s.trace_id) != Some(&r) {
-            excluded.insert(r);
+        let why = match stored_run.get(&s.trace_id) {
+            Some(stored) if *stored == r => None,
+            Some(_) => Some("runs merged by a link"),
+            None if !stored_runs.contains(&r) => Some("new run"),
+            None if setup_only_new[&s.trace_id] => Some("a trace of set-up spans only joins it"),
+            None => None,
+        };
+        if let Some(why) = why {
+            excluded.entry(r).or_insert(why);
         }
         traces_of.entry(r).or_default().push(s.trace_id);
     }
-    traces_of.retain(|r, _| !excluded.contains(r));
+    for (r, why) in &excluded {
+        if stored_runs.contains(r) && traces_of.contains_key(r) {
+            pgrx::debug1!("pg_agenttrace: run {} analysed whole: {why}", agenttrace_core::ids::to_hex(r));
+        }
+    }
+    traces_of.retain(|r, _| !excluded.contains_key(r));
     if traces_of.is_empty() {
         return Ok(Vec::new());
     }
