@@ -717,7 +717,7 @@ BEGIN
                               FROM agenttrace.agent_messages m, point p WHERE m.run_id = $1 AND m.time <= p.t),
         'completed_tool_calls', (SELECT coalesce(jsonb_agg(jsonb_build_object('agent', t.agent_name, 'tool', t.tool_name,
                                                                               'arguments', t.arguments, 'result', t.result, 'error', t.error_message)
-                                                            ORDER BY t.start_time), '[]'::jsonb)
+                                                            ORDER BY t.start_time, t.trace_id, t.span_id), '[]'::jsonb)
                                    FROM agenttrace.tool_calls t, point p
                                   WHERE t.run_id = $1 AND t.start_time + make_interval(secs => t.duration_ns / 1e9) <= p.t))
     END
