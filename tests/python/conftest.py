@@ -34,10 +34,21 @@ def ingress_bin() -> str:
     return os.environ.get("AGENTTRACE_INGRESS_BIN", str(ROOT / "target" / "release" / "agenttrace-ingress"))
 
 
+def free_ports(n: int) -> list:
+    """n distinct free ports: all sockets stay bound until every port is chosen (two ports asked
+    for one after the other can be the same one)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def span_id_db(span_id: int) -> int:
@@ -55,8 +66,8 @@ class Ingress:
 
     def __init__(self, *args: str, env: dict | None = None, wait_ready: bool = True, grpc: bool = True,
                  tls: tuple | None = None):
-        self.port = free_port()
-        self.grpc_port = free_port() if grpc else None
+        self.port, grpc_port = free_ports(2)
+        self.grpc_port = grpc_port if grpc else None
         self.verify = str(tls[0]) if tls else True
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         # host:port for grpc channels / the OTLP gRPC exporter
