@@ -2,6 +2,7 @@
 //! when it ends, in small requests, the run's root last) is extended request by request — no
 //! request after the first re-analyses the run whole (ingest says so at DEBUG1) — and what it
 //! stores is exactly what `agenttrace.renormalize()` derives from the spans afterwards.
+use agenttrace_core::corpus::Capture;
 use agenttrace_tests::long_run::{long_run, long_run_request, whole_run_notices};
 use agenttrace_tests::*;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -74,14 +75,48 @@ fn check(spans: Vec<Span>, what: &str, outcome: (&str, Option<&str>)) {
     assert_eq!((status.as_str(), failing.as_deref()), outcome, "{what}");
     assert!(row.get::<_, i64>(4) as usize > spans.len() / 4, "delegations from team and checker calls");
     assert_eq!(row.get::<_, i64>(5), 1);
-    let incremental = derived(&mut db);
+    assert_renormalize_changes_nothing(&mut db, what);
+    drop(db);
+    drop_db(&name);
+}
+
+/// The spans of `captures`, each with its resource and scope, in export order (end time).
+fn in_export_order<'a>(captures: impl IntoIterator<Item = &'a Capture>) -> Vec<(ResourceSpans, ScopeSpans, Span)> {
+    let mut spans: Vec<(ResourceSpans, ScopeSpans, Span)> = Vec::new();
+    for c in captures {
+        for b in &c.bodies {
+            let req = request_of(b);
+            for rs in &req.resource_spans {
+                for ss in &rs.scope_spans {
+                    for s in &ss.spans {
+                        spans.push((ResourceSpans { scope_spans: Vec::new(), ..rs.clone() }, ScopeSpans { spans: Vec::new(), ..ss.clone() }, s.clone()));
+                    }
+                }
+            }
+        }
+    }
+    spans.sort_by_key(|(_, _, s)| (s.end_time_unix_nano, s.start_time_unix_nano));
+    spans
+}
+
+/// One request carrying `chunk`, each span under its own resource and scope.
+fn request_of_spans(chunk: &[(ResourceSpans, ScopeSpans, Span)]) -> Vec<u8> {
+    encode(&ExportTraceServiceRequest {
+        resource_spans: chunk
+            .iter()
+            .map(|(rs, ss, s)| ResourceSpans { scope_spans: vec![ScopeSpans { spans: vec![s.clone()], ..ss.clone() }], ..rs.clone() })
+            .collect(),
+    })
+}
+
+/// Every derived table as ingest left it equals what `renormalize()` derives.
+fn assert_renormalize_changes_nothing(db: &mut postgres::Client, what: &str) {
+    let incremental = derived(db);
     db.query_one("SELECT agenttrace.renormalize()", &[]).unwrap();
-    let renormalized = derived(&mut db);
+    let renormalized = derived(db);
     for (a, b) in incremental.iter().zip(&renormalized) {
         assert_eq!(a, b, "{what}: {} differs from renormalize()", a.0);
     }
-    drop(db);
-    drop_db(&name);
 }
 
 /// Every capture of the corpus exported span by span in end order, three spans per request (so
@@ -94,38 +129,13 @@ fn corpus_in_export_order_equals_renormalize() {
     // Every run keeps a state from its first request, however short: the incremental path meets
     // every capture (by default runs of up to 64 spans are read back whole instead).
     db.batch_execute("SET agenttrace.state_min_spans = 0").unwrap();
-    let mut spans: Vec<(ResourceSpans, ScopeSpans, Span)> = Vec::new();
-    for c in all_captures() {
-        for b in &c.bodies {
-            let req = request_of(b);
-            for rs in &req.resource_spans {
-                for ss in &rs.scope_spans {
-                    for s in &ss.spans {
-                        let shell = ResourceSpans { scope_spans: Vec::new(), ..rs.clone() };
-                        spans.push((shell, ScopeSpans { spans: Vec::new(), ..ss.clone() }, s.clone()));
-                    }
-                }
-            }
-        }
-    }
-    spans.sort_by_key(|(_, _, s)| (s.end_time_unix_nano, s.start_time_unix_nano));
-    for chunk in spans.chunks(3) {
-        let req = ExportTraceServiceRequest {
-            resource_spans: chunk
-                .iter()
-                .map(|(rs, ss, s)| ResourceSpans { scope_spans: vec![ScopeSpans { spans: vec![s.clone()], ..ss.clone() }], ..rs.clone() })
-                .collect(),
-        };
-        assert_eq!(ingest(&mut db, &encode(&req), "application/x-protobuf", None).error, None);
+    let captures = all_captures();
+    for chunk in in_export_order(&captures).chunks(3) {
+        assert_eq!(ingest(&mut db, &request_of_spans(chunk), "application/x-protobuf", None).error, None);
     }
     let extended: i64 = db.query_one("SELECT count(*) FROM agenttrace.run_state", &[]).unwrap().get(0);
     assert!(extended > 50, "runs with a state: {extended}");
-    let incremental = derived(&mut db);
-    db.query_one("SELECT agenttrace.renormalize()", &[]).unwrap();
-    let renormalized = derived(&mut db);
-    for (a, b) in incremental.iter().zip(&renormalized) {
-        assert_eq!(a, b, "corpus in export order: {} differs from renormalize()", a.0);
-    }
+    assert_renormalize_changes_nothing(&mut db, "corpus in export order");
     drop(db);
     drop_db(&name);
 }
@@ -143,29 +153,12 @@ fn linked_traces_with_message_spans_are_extended() {
     let (mut requests, mut whole_requests) = (0usize, 0usize);
     let mut report = Vec::new();
     for c in all_captures().into_iter().filter(|c| c.name.starts_with("ag_native") || c.name.starts_with("sem_ag_na")) {
-        let mut spans: Vec<(ResourceSpans, ScopeSpans, Span)> = Vec::new();
-        for b in &c.bodies {
-            let req = request_of(b);
-            for rs in &req.resource_spans {
-                for ss in &rs.scope_spans {
-                    for s in &ss.spans {
-                        spans.push((ResourceSpans { scope_spans: Vec::new(), ..rs.clone() }, ScopeSpans { spans: Vec::new(), ..ss.clone() }, s.clone()));
-                    }
-                }
-            }
-        }
-        spans.sort_by_key(|(_, _, s)| (s.end_time_unix_nano, s.start_time_unix_nano));
+        let spans = in_export_order([&c]);
         let n = spans.len().div_ceil(3);
         let mut analysed = 0;
         for chunk in spans.chunks(3) {
             let before = whole.lock().unwrap().len();
-            let req = ExportTraceServiceRequest {
-                resource_spans: chunk
-                    .iter()
-                    .map(|(rs, ss, s)| ResourceSpans { scope_spans: vec![ScopeSpans { spans: vec![s.clone()], ..ss.clone() }], ..rs.clone() })
-                    .collect(),
-            };
-            assert_eq!(ingest(&mut db, &encode(&req), "application/x-protobuf", None).error, None);
+            assert_eq!(ingest(&mut db, &request_of_spans(chunk), "application/x-protobuf", None).error, None);
             analysed += (whole.lock().unwrap().len() > before) as usize;
         }
         requests += n;
@@ -185,12 +178,7 @@ fn linked_traces_with_message_spans_are_extended() {
         report.join("\n")
     );
     assert!(whole_requests * 10 < requests * 9, "requests extended: {}", report.join("\n"));
-    let incremental = derived(&mut db);
-    db.query_one("SELECT agenttrace.renormalize()", &[]).unwrap();
-    let renormalized = derived(&mut db);
-    for (a, b) in incremental.iter().zip(&renormalized) {
-        assert_eq!(a, b, "linked traces: {} differs from renormalize()", a.0);
-    }
+    assert_renormalize_changes_nothing(&mut db, "linked traces");
     drop(db);
     drop_db(&name);
 }
@@ -212,9 +200,7 @@ fn short_run_keeps_no_state_and_equals_renormalize() {
     assert!(whole.iter().all(|m| m.contains("no state")), "{whole:?}");
     let states: i64 = db.query_one("SELECT count(*) FROM agenttrace.run_state", &[]).unwrap().get(0);
     assert_eq!(states, 0);
-    let stored = derived(&mut db);
-    db.query_one("SELECT agenttrace.renormalize()", &[]).unwrap();
-    assert_eq!(stored, derived(&mut db));
+    assert_renormalize_changes_nothing(&mut db, "short run");
     // With a lower threshold the same run keeps a state.
     db.batch_execute("SET agenttrace.state_min_spans = 0").unwrap();
     db.query_one("SELECT agenttrace.renormalize()", &[]).unwrap();
