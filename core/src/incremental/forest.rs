@@ -112,7 +112,14 @@ fn min_into(slot: &mut Option<Leaf>, l: &Leaf) {
     }
 }
 
-fn unrecovered(last_healthy: Option<u64>, end: u64) -> bool {
+/// Counted work: an error of it is a failure root while nothing recovered from it (plain and
+/// messaging spans are not).
+pub(crate) fn counts(c: crate::normalize::SpanCategory) -> bool {
+    !matches!(c, crate::normalize::SpanCategory::Other | crate::normalize::SpanCategory::Messaging)
+}
+
+/// No healthy agent or model work started at or after the error's end.
+pub(crate) fn unrecovered(last_healthy: Option<u64>, end: u64) -> bool {
     last_healthy.is_none_or(|h| h < end)
 }
 

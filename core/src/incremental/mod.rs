@@ -593,7 +593,7 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
     let arrived_keys: Vec<SpanKey> =
         new.iter().map(|s| (s.trace_id, s.span_id)).filter(|k| sk.errors.forest.groups.contains_key(&state::Key(*k))).collect();
     let recovering = healthy_moved
-        && sk.errors.forest.live.iter().any(|l| old_h.is_none_or(|o| o < l.span.end) && h.is_some_and(|h| h >= l.span.end));
+        && sk.errors.forest.live.iter().any(|l| forest::unrecovered(old_h, l.span.end) && !forest::unrecovered(h, l.span.end));
     let forest_moves = new_errors || !arrived_keys.is_empty() || recovering || fixed_errors || sk.errors.forest.irregular;
     if forest_moves || (sk.errors.owner_from_turns && !turns.is_empty()) {
         let lookup = |keys: &[SpanKey], store: &mut S| -> Result<Vec<forest::Found>, S::Error> {
@@ -626,11 +626,11 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
                 .zip(chains)
                 .map(|(&i, chain)| forest::ErrNode {
                     span: outcome::new_leaf(&new[i], &facts[i], owner[i].clone()),
-                    counts: outcome::counts(facts[i].category),
+                    counts: forest::counts(facts[i].category),
                     chain,
                 })
                 .collect();
-            let fixed = outcome::owner_map(&delta.owners);
+            let fixed: HashMap<SpanKey, String> = delta.owners.iter().cloned().collect();
             sk.errors.count += nodes.len() as u64;
             sk.errors.forest = match forest::apply(&sk.errors.forest, h, &nodes, &arrived, &fixed) {
                 Some(f) => f,

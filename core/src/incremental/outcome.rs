@@ -1,17 +1,12 @@
 //! The run's outcome from its error forest (what `normalize::run::outcome` decides from the
 //! whole run, for runs without stop reasons or control events).
-use std::collections::HashMap;
 
 use super::forest::{self, ErrNode, Forest, Found, Leaf};
 use super::state::Key;
 use super::{OrderKey, SpanKey, StoredSpan};
 use crate::model::SpanRecord;
 use crate::normalize::run::reason_from;
-use crate::normalize::{OutcomeStatus, RunOutcome, SpanCategory, SpanFacts};
-
-pub(super) fn counts(c: SpanCategory) -> bool {
-    !matches!(c, SpanCategory::Other | SpanCategory::Messaging)
-}
+use crate::normalize::{OutcomeStatus, RunOutcome, SpanFacts};
 
 pub(super) fn stored_leaf(s: &StoredSpan, owner: Option<String>) -> Leaf {
     Leaf { key: Key(s.key()), order: s.order(), end: s.end, owner, reason: reason_from(s.error_type.as_deref(), s.error_message.as_deref()) }
@@ -39,7 +34,7 @@ pub(super) fn rebuild<S: super::RunStore>(
     let starts: Vec<Option<SpanKey>> = stored.iter().map(|(s, _)| forest::parent_key(s.key(), s.parent)).collect();
     let chains = forest::chains(&starts, store, lookup)?;
     for ((s, owner), chain) in stored.into_iter().zip(chains) {
-        new.push(ErrNode { counts: counts(s.category), span: stored_leaf(&s, owner), chain });
+        new.push(ErrNode { counts: forest::counts(s.category), span: stored_leaf(&s, owner), chain });
     }
     Ok(forest::build(&new, last_healthy))
 }
@@ -71,9 +66,4 @@ pub(super) fn decide<S: super::RunStore>(
         }
     };
     Ok((RunOutcome { status: OutcomeStatus::Failure, reason, failing_agent: agent, failing_span: Some(d.key.0) }, from_turns))
-}
-
-/// Owners given to stored spans in this batch, by key.
-pub(super) fn owner_map(owners: &[(SpanKey, String)]) -> HashMap<SpanKey, String> {
-    owners.iter().cloned().collect()
 }

@@ -407,7 +407,7 @@ fn outcome(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage]) -> RunOutcome {
     for &i in &errors {
         let f = &cx.facts[i];
         let is_root = cx.parent[i].is_none();
-        let counts = !matches!(f.category, SpanCategory::Other | SpanCategory::Messaging);
+        let counts = crate::incremental::forest::counts(f.category);
         if is_root || f.control.as_deref() == Some("workflow_failed") || (counts && unrecovered(i) && !completed) {
             fail_roots.push(i);
         }
@@ -492,7 +492,7 @@ fn error_forest(cx: &Ctx, last_healthy: Option<u64>) -> Forest {
             });
             let (s, f) = (&cx.spans[i], &cx.facts[i]);
             let span = Leaf { key: Key(key(i)), order: OrderKey::of(s), end: s.end_time_unix_nano, owner: cx.owner[i].clone(), reason: reason_of(f) };
-            ErrNode { span, counts: !matches!(f.category, SpanCategory::Other | SpanCategory::Messaging), chain: (chain, end) }
+            ErrNode { span, counts: crate::incremental::forest::counts(f.category), chain: (chain, end) }
         })
         .collect();
     build(&nodes, last_healthy)
