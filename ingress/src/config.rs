@@ -155,6 +155,16 @@ pub struct Config {
     #[arg(long, env = "AGENTTRACE_AUTH_TOKEN_FILE")]
     pub auth_token_file: Option<PathBuf>,
 
+    /// Durable spool directory: acknowledge an export once its body is fsync'd here, deliver it to
+    /// the database when the database can take it (survives database outages and restarts).
+    #[arg(long, env = "AGENTTRACE_SPOOL_DIR")]
+    pub spool_dir: Option<PathBuf>,
+
+    /// Most spooled bytes not yet in the database; over it, 503 + Retry-After. Disk use stays
+    /// within this plus one segment (an eighth of it, at most 32MiB).
+    #[arg(long, env = "AGENTTRACE_SPOOL_MAX_BYTES", value_parser = parse_size, default_value = "4GiB")]
+    pub spool_max_bytes: usize,
+
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "AGENTTRACE_LOG_JSON", default_value_t = false)]
     pub log_json: bool,
@@ -201,6 +211,10 @@ impl Config {
         if self.grpc_addr.0.is_some_and(|g| g == self.http_addr) {
             return Err("grpc-addr must differ from http-addr".into());
         }
+        if self.spool_dir.is_some() && self.spool_max_bytes < crate::spool::record::record_size(self.max_body_bytes) {
+            // Otherwise a body within the limit could never be spooled.
+            return Err("spool-max-bytes must exceed max-body-bytes".into());
+        }
         if let Some(ep) = &self.forward_endpoint {
             let u = url::Url::parse(ep).map_err(|e| format!("forward endpoint {ep:?}: {e}"))?;
             if !matches!(u.scheme(), "http" | "https") {
@@ -219,7 +233,7 @@ impl Config {
     pub fn redacted(&self) -> String {
         format!(
             "database_url={} http_addr={} grpc_addr={} tls={} max_connections={} max_header_bytes={} rate_limit={} batch_max_bodies={} batch_max_bytes={} flush_interval={:?} pool_size={} \
-             queue_max_requests={} queue_max_bytes={} max_body_bytes={} request_timeout={:?} forward_endpoint={} auth={}",
+             queue_max_requests={} queue_max_bytes={} max_body_bytes={} request_timeout={:?} spool={} forward_endpoint={} auth={}",
             redact_url(&self.database_url),
             self.http_addr,
             self.grpc_addr.0.map(|a| a.to_string()).unwrap_or_else(|| "off".into()),
@@ -238,6 +252,10 @@ impl Config {
             self.queue_max_bytes,
             self.max_body_bytes,
             self.request_timeout,
+            match &self.spool_dir {
+                Some(d) => format!("{} (max {} bytes)", d.display(), self.spool_max_bytes),
+                None => "off".into(),
+            },
             self.forward_endpoint.as_deref().map(redact_url).unwrap_or_else(|| "off".into()),
             if self.auth_token.is_some() { "bearer (token hidden)" } else { "off" },
         )
@@ -311,6 +329,10 @@ mod tests {
         assert!(parse(&["--tls-cert", "/x.pem"]).is_err(), "cert without key");
         assert!(parse(&["--max-connections", "0"]).is_err());
         assert!(parse(&["--rate-limit", "-1"]).is_err());
+        assert!(parse(&["--spool-dir", "/tmp/s", "--spool-max-bytes", "1MiB", "--max-body-bytes", "1MiB"]).is_err());
+        let c = parse(&["--spool-dir", "/tmp/s", "--spool-max-bytes", "2MiB", "--max-body-bytes", "1MiB"]).unwrap();
+        assert_eq!((c.spool_dir.as_deref(), c.spool_max_bytes), (Some(std::path::Path::new("/tmp/s")), 2 << 20));
+        assert_eq!(parse(&[]).unwrap().spool_max_bytes, 4 << 30);
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub struct Ingest {
     pub keep_original: bool,
     /// Per-client-IP request rate limit (None: off).
     pub rate_limiter: Option<RateLimiter>,
+    /// Durable spool (None: acknowledge after COMMIT). With it, acknowledge after fsync.
+    pub spool: Option<crate::spool::Spool>,
 }
 
 impl Ingest {
@@ -79,9 +81,23 @@ impl Ingest {
 
     /// Queues one uncompressed OTLP body (protobuf or JSON, as `format` says) and waits until the
     /// batch holding it committed. Never answers success for what was not committed.
+    ///
+    /// With the spool on, "committed" means fsync'd to the spool instead: the body is appended and
+    /// acknowledged, and the spool's drainer delivers it to the database (the queue's room still
+    /// bounds the bodies held in memory meanwhile).
     pub async fn submit(&self, signal: Signal, payload: Bytes, format: Format, original: Option<Original>) -> Outcome {
         if payload.is_empty() {
             return Outcome::Accepted { rejected: 0, message: None }; // empty request: nothing to store
+        }
+        if let Some(spool) = &self.spool {
+            let _room = match self.queue.state.try_reserve(payload.len()) {
+                Ok(r) => r,
+                Err(full) => return Outcome::Overloaded(full.to_string()),
+            };
+            return match spool.append(signal, format, &payload).await {
+                Ok(()) => Outcome::Accepted { rejected: 0, message: None },
+                Err(o) => o,
+            };
         }
         if !self.health.is_up() {
             return Outcome::Unavailable("database unavailable".into());

@@ -8,7 +8,9 @@
 //! `agenttrace.ingest_staging`, call `agenttrace.ingest_staged` and COMMIT, and only then answer
 //! each request from its result row ([`protocol`] encodes it). [`judge`] is the optional LLM
 //! judge, a separate binary (`agenttrace-judge`) sharing the crate. [`forward`] optionally mirrors
-//! accepted bodies to a second endpoint; [`metrics`] is the Prometheus side.
+//! accepted bodies to a second endpoint; [`metrics`] is the Prometheus side. With `--spool-dir`,
+//! [`spool`] sits between [`ingest`] and the queue: a body is acknowledged once it is fsync'd to
+//! a local segment, and the spool's drainer feeds the queue whenever the database can take it.
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -23,6 +25,7 @@ pub mod queue;
 pub mod ratelimit;
 pub mod routes;
 pub mod server;
+pub mod spool;
 
 #[cfg(test)]
 mod wire_tests;

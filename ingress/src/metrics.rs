@@ -69,6 +69,21 @@ pub struct Metrics {
     pub db_connections: Gauge,
     pub db_reconnects: Counter,
     pub forward: Family<ResultLabel, Counter>,
+    /// Durable spool (--spool-dir): bodies appended and acknowledged.
+    pub spool_appends: Counter,
+    /// Group commits (one fdatasync each) of the spool.
+    pub spool_fsyncs: Counter,
+    /// Bodies the spool refused, by reason (full, io_error).
+    pub spool_refused: Family<ReasonLabel, Counter>,
+    /// Spooled bodies settled, by result (committed, invalid, quarantined).
+    pub spool_drained: Family<ResultLabel, Counter>,
+    /// Damaged or torn records found (and skipped or cut off) while draining.
+    pub spool_damaged: Counter,
+    pub spool_unsent_bytes: Gauge,
+    pub spool_disk_bytes: Gauge,
+    pub spool_segments: Gauge,
+    pub spool_oldest_unsent_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+    pub spooling: Gauge,
 }
 
 impl Default for Metrics {
@@ -104,6 +119,16 @@ impl Metrics {
             db_connections: Gauge::default(),
             db_reconnects: Counter::default(),
             forward: Family::default(),
+            spool_appends: Counter::default(),
+            spool_fsyncs: Counter::default(),
+            spool_refused: Family::default(),
+            spool_drained: Family::default(),
+            spool_damaged: Counter::default(),
+            spool_unsent_bytes: Gauge::default(),
+            spool_disk_bytes: Gauge::default(),
+            spool_segments: Gauge::default(),
+            spool_oldest_unsent_age: Gauge::default(),
+            spooling: Gauge::default(),
             registry: Registry::default(),
         };
         r.register("agenttrace_traces_received", "OTLP trace export requests received (OTLP/HTTP and OTLP/gRPC)", m.traces_received.clone());
@@ -128,6 +153,16 @@ impl Metrics {
         r.register("agenttrace_db_connections", "Writer connections currently up", m.db_connections.clone());
         r.register("agenttrace_db_reconnects", "Writer (re)connection attempts that failed", m.db_reconnects.clone());
         r.register("agenttrace_forward", "Bodies for the dual-export endpoint, by result (sent, failed, dropped)", m.forward.clone());
+        r.register("agenttrace_spool_appends", "Bodies appended to the durable spool and acknowledged", m.spool_appends.clone());
+        r.register("agenttrace_spool_fsyncs", "Group commits of the spool (one fdatasync for every body that arrived meanwhile)", m.spool_fsyncs.clone());
+        r.register("agenttrace_spool_refused", "Bodies the spool refused (503), by reason (full, io_error)", m.spool_refused.clone());
+        r.register("agenttrace_spool_drained", "Spooled bodies settled, by result (committed, invalid: dead-lettered, quarantined); its rate is the drain rate", m.spool_drained.clone());
+        r.register("agenttrace_spool_damaged_records", "Damaged or torn spool records skipped or cut off while draining", m.spool_damaged.clone());
+        r.register_with_unit("agenttrace_spool_unsent", "Spooled body bytes not yet committed to the database (bounded by --spool-max-bytes)", Unit::Bytes, m.spool_unsent_bytes.clone());
+        r.register_with_unit("agenttrace_spool_disk", "Bytes of all spool segment files", Unit::Bytes, m.spool_disk_bytes.clone());
+        r.register("agenttrace_spool_segments", "Spool segment files", m.spool_segments.clone());
+        r.register_with_unit("agenttrace_spool_oldest_unsent_age", "Age of the oldest spooled body not yet committed (0 when none waits)", Unit::Seconds, m.spool_oldest_unsent_age.clone());
+        r.register("agenttrace_spooling", "1 while the database does not take spooled bodies (they wait on disk), else 0", m.spooling.clone());
         Metrics { registry: r, ..m }
     }
 

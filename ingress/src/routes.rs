@@ -104,18 +104,34 @@ async fn health() -> impl IntoResponse {
     Json(serde_json::json!({"status": "alive"}))
 }
 
+/// Ready: the database answers. With the spool on, also ready while the database is down
+/// ("spooling": exports are acknowledged from disk), until the spool is full.
 async fn ready(State(app): State<Arc<Ingest>>) -> Response {
+    let spool = app.spool.as_ref().map(|s| &s.shared);
     match app.probe.version().await {
-        Ok(version) => Json(serde_json::json!({
-            "status": "healthy",
-            "database": "connected",
-            "version": version,
+        Ok(version) => {
+            let mut v = serde_json::json!({
+                "status": "healthy",
+                "database": "connected",
+                "version": version,
+                "writers_connected": app.health.connected_writers(),
+            });
+            if let Some(s) = spool {
+                v["spool"] = s.status();
+            }
+            Json(v).into_response()
+        }
+        Err(e) if spool.is_some_and(|s| s.has_room(app.limits.max_body_bytes.min(1 << 20))) => Json(serde_json::json!({
+            "status": "spooling",
+            "database": "disconnected",
+            "error": e,
             "writers_connected": app.health.connected_writers(),
+            "spool": spool.map(|s| s.status()),
         }))
         .into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"status": "unhealthy", "database": "disconnected", "error": e})),
+            Json(serde_json::json!({"status": "unhealthy", "database": "disconnected", "error": e, "spool": spool.map(|s| s.status())})),
         )
             .into_response(),
     }
@@ -124,6 +140,15 @@ async fn ready(State(app): State<Arc<Ingest>>) -> Response {
 async fn metrics(State(app): State<Arc<Ingest>>) -> Response {
     app.metrics.queue_requests.set(app.queue.state.requests() as i64);
     app.metrics.queue_bytes.set(app.queue.state.bytes() as i64);
+    if let Some(s) = app.spool.as_ref().map(|s| &s.shared) {
+        use std::sync::atomic::Ordering::Acquire;
+        let m = &app.metrics;
+        m.spool_unsent_bytes.set(s.unsent.load(Acquire) as i64);
+        m.spool_disk_bytes.set(s.disk.load(Acquire) as i64);
+        m.spool_segments.set(s.segments.load(Acquire) as i64);
+        m.spool_oldest_unsent_age.set(s.oldest_unsent_age_secs());
+        m.spooling.set(i64::from(s.spooling.load(Acquire)));
+    }
     (
         [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
         app.metrics.render(),
@@ -167,6 +192,7 @@ mod tests {
             retry_after_secs: 3,
             keep_original: false,
             rate_limiter: None,
+            spool: None,
         });
         (router(state), batcher)
     }

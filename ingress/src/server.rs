@@ -15,6 +15,7 @@ use crate::listen::{self, Listener};
 use crate::metrics::Metrics;
 use crate::queue::{self, BatchLimits, QueueLimits};
 use crate::ratelimit::RateLimiter;
+use crate::spool::{self, drain::Drainer, SpoolConfig};
 
 pub async fn run(cfg: Config) -> std::io::Result<()> {
     let tls = match (&cfg.tls_cert, &cfg.tls_key) {
@@ -28,6 +29,19 @@ pub async fn run(cfg: Config) -> std::io::Result<()> {
         QueueLimits { max_requests: cfg.queue_max_requests, max_bytes: cfg.queue_max_bytes },
         BatchLimits { max_bodies: cfg.batch_max_bodies, max_bytes: cfg.batch_max_bytes, flush_interval: cfg.flush_interval },
     );
+    let (stop_tx, stop_rx) = watch::channel(false);
+    // The spool opens before anything listens: a spool directory that cannot be used is a
+    // start-up error, not a stream of 503s.
+    let spool = match &cfg.spool_dir {
+        Some(dir) => {
+            let sc = SpoolConfig { dir: dir.clone(), max_bytes: cfg.spool_max_bytes as u64 };
+            let (spool, start) = spool::open(&sc, metrics.clone())
+                .map_err(|e| std::io::Error::new(e.kind(), format!("spool directory {}: {e}", dir.display())))?;
+            tracing::info!(dir = %dir.display(), max_bytes = cfg.spool_max_bytes, segment_bytes = sc.segment_bytes(), "durable spool on: exports are acknowledged once fsync'd to disk");
+            Some((spool, start))
+        }
+        None => None,
+    };
     let mut writers = tokio::task::JoinSet::new();
     for id in 0..cfg.pool_size {
         writers.spawn(
@@ -43,6 +57,24 @@ pub async fn run(cfg: Config) -> std::io::Result<()> {
         );
     }
     drop(forwarder); // the writers hold it now; it stops when they do
+    let spool = spool.map(|(spool, start)| {
+        // The drainer is one more queue sender: the writers stop once it has stopped too.
+        writers.spawn(
+            Drainer {
+                shared: spool.shared.clone(),
+                queue: queue.clone(),
+                health: health.clone(),
+                metrics: metrics.clone(),
+                keep_original: cfg.forward_endpoint.is_some(),
+                stop: stop_rx.clone(),
+                start,
+                chunk_bodies: cfg.pool_size.saturating_mul(cfg.batch_max_bodies),
+                chunk_bytes: cfg.pool_size.saturating_mul(cfg.batch_max_bytes).min(16 << 20),
+            }
+            .run(),
+        );
+        spool
+    });
 
     let ingest = Arc::new(Ingest {
         queue,
@@ -55,6 +87,7 @@ pub async fn run(cfg: Config) -> std::io::Result<()> {
         retry_after_secs: cfg.retry_after_secs,
         keep_original: cfg.forward_endpoint.is_some(),
         rate_limiter: cfg.rate_limit_burst().map(|burst| RateLimiter::new(cfg.rate_limit, burst, cfg.rate_limit_clients)),
+        spool,
     });
     let base = Listener {
         name: "http",
@@ -66,7 +99,6 @@ pub async fn run(cfg: Config) -> std::io::Result<()> {
         metrics,
     };
     let scheme = if base.tls.is_some() { "https" } else { "http" };
-    let (stop_tx, stop_rx) = watch::channel(false);
     let mut servers = tokio::task::JoinSet::new();
 
     let http = TcpListener::bind(cfg.http_addr).await?;
@@ -78,9 +110,10 @@ pub async fn run(cfg: Config) -> std::io::Result<()> {
         let l = Listener { name: "grpc", http2_only: true, ..base.clone() };
         servers.spawn(l.serve(grpc, crate::grpc::router(ingest.clone()), stop_rx.clone()));
     }
-    // From here on only the routers (inside the servers) hold the queue sender: once both servers
-    // stopped and every open request was answered, it is dropped, which tells the writers to
-    // drain and stop.
+    // From here on only the routers (inside the servers) and the spool's drainer hold the queue
+    // sender: once both servers stopped, every open request was answered and the drainer settled
+    // what it had in flight, it is dropped, which tells the writers to drain and stop. (Spooled
+    // bodies not yet committed stay on disk for the next start.)
     drop((ingest, base, stop_rx));
 
     tokio::select! {

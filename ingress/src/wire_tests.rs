@@ -78,6 +78,7 @@ async fn start(o: Opts) -> Server {
         retry_after_secs: 2,
         keep_original: false,
         rate_limiter: o.rate.map(|(r, b)| RateLimiter::new(r, b, 100)),
+        spool: None,
     });
     let l = Listener {
         name: "http",
