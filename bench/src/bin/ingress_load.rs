@@ -16,6 +16,7 @@
 //!   * a plain COPY of the same span rows into a scratch copy of agenttrace.spans (the physical limit:
 //!     a hypertable like spans when spans is one, same indexes and column compression), done twice
 //!     into fresh tables; the faster one is the baseline.
+//!
 //! Every measured phase starts right after a CHECKPOINT (see `checkpoint`).
 //!
 //! Usage: cargo run --release -p agenttrace-bench --bin ingress_load -- [flags]
@@ -54,6 +55,7 @@ struct Args {
     pool_size: usize,
     spans_per_run: Option<usize>,
     rounds: usize,
+    spool_dir: Option<String>,
 }
 
 const USAGE: &str = "usage: ingress_load [flags]
@@ -65,7 +67,9 @@ const USAGE: &str = "usage: ingress_load [flags]
   --duration SECS      (default 30)   --connections N (default 32)   --batch SPANS (default 512)
   --pool-size N        writer connections of the started ingress (default 4)
   --spans-per-run N    long runs of about N spans each, e.g. 10000 (default: 17-span runs)
-  --rounds N           N rounds of (load, its COPY baseline); prints each round and the median";
+  --rounds N           N rounds of (load, its COPY baseline); prints each round and the median
+  --spool-dir DIR      also start an ingress with its durable spool in DIR and load it after the
+                       plain one in every round (committed spans/s counted until the spool drained)";
 
 fn args() -> Args {
     let mut a = Args {
@@ -80,6 +84,7 @@ fn args() -> Args {
         pool_size: 4,
         spans_per_run: None,
         rounds: 1,
+        spool_dir: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -96,6 +101,7 @@ fn args() -> Args {
             "--pool-size" => a.pool_size = val().parse().expect("--pool-size N"),
             "--spans-per-run" => a.spans_per_run = Some(val().parse().expect("--spans-per-run N")),
             "--rounds" => a.rounds = val().parse::<usize>().expect("--rounds N").max(1),
+            "--spool-dir" => a.spool_dir = Some(val()),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -107,6 +113,7 @@ fn args() -> Args {
         }
     }
     assert!(a.batch > 0, "--batch must be at least 1");
+    assert!(a.spool_dir.is_none() || a.url.is_none(), "--spool-dir starts its own ingress: not with --url");
     assert!(a.spans_per_run != Some(0), "--spans-per-run must be at least 1");
     a
 }
@@ -152,7 +159,15 @@ fn trace(rng: &mut Rng, now: u64, out: &mut Vec<Span>) {
     let root_id = rng.bytes::<8>();
     let mut t = now - 20_000_000_000;
     let root_start = t;
-    let push = |out: &mut Vec<Span>, id: Vec<u8>, parent: Vec<u8>, name: String, kind: SpanKind, start: u64, dur: u64, attributes: Vec<KeyValue>, err: bool| {
+    let push = |out: &mut Vec<Span>,
+                id: Vec<u8>,
+                parent: Vec<u8>,
+                name: String,
+                kind: SpanKind,
+                start: u64,
+                dur: u64,
+                attributes: Vec<KeyValue>,
+                err: bool| {
         out.push(Span {
             trace_id: trace_id.clone(),
             span_id: id,
@@ -162,7 +177,10 @@ fn trace(rng: &mut Rng, now: u64, out: &mut Vec<Span>) {
             start_time_unix_nano: start,
             end_time_unix_nano: start + dur,
             attributes,
-            status: Some(Status { code: if err { StatusCode::Error } else { StatusCode::Ok } as i32, message: if err { "tool failed: timeout".into() } else { String::new() } }),
+            status: Some(Status {
+                code: if err { StatusCode::Error } else { StatusCode::Ok } as i32,
+                message: if err { "tool failed: timeout".into() } else { String::new() },
+            }),
             ..Default::default()
         });
     };
@@ -174,52 +192,102 @@ fn trace(rng: &mut Rng, now: u64, out: &mut Vec<Span>) {
         for turn in 0..2 {
             let chat_id = rng.bytes::<8>();
             let (inp, outp) = (900 + rng.next() % 400, 120 + rng.next() % 200);
-            push(&mut children, chat_id, agent_id.clone(), "chat gpt-4o-mini".into(), SpanKind::Client, t, 800_000_000, vec![
-                s("gen_ai.operation.name", "chat"),
-                s("gen_ai.provider.name", "openai"),
-                s("gen_ai.request.model", "gpt-4o-mini"),
-                s("gen_ai.response.model", "gpt-4o-mini-2024-07-18"),
-                i("gen_ai.usage.input_tokens", inp as i64),
-                i("gen_ai.usage.output_tokens", outp as i64),
-                kv("gen_ai.request.temperature", Value::DoubleValue(0.2)),
-                s("gen_ai.input.messages", format!(r#"[{{"role":"system","parts":[{{"type":"text","content":"You are the {agent} of a research team."}}]}},{{"role":"user","parts":[{{"type":"text","content":"{q}"}}]}}]"#)),
-                s("gen_ai.output.messages", format!(r#"[{{"role":"assistant","parts":[{{"type":"text","content":"Turn {turn}: OpenTelemetry is a CNCF observability framework for traces, metrics and logs."}}],"finish_reason":"stop"}}]"#)),
-                s("openinference.span.kind", "LLM"),
-                s("llm.model_name", "gpt-4o-mini"),
-                s("llm.input_messages.0.message.role", "user"),
-                s("llm.input_messages.0.message.content", q.clone()),
-                i("llm.token_count.prompt", inp as i64),
-                i("llm.token_count.completion", outp as i64),
-            ], false);
+            push(
+                &mut children,
+                chat_id,
+                agent_id.clone(),
+                "chat gpt-4o-mini".into(),
+                SpanKind::Client,
+                t,
+                800_000_000,
+                vec![
+                    s("gen_ai.operation.name", "chat"),
+                    s("gen_ai.provider.name", "openai"),
+                    s("gen_ai.request.model", "gpt-4o-mini"),
+                    s("gen_ai.response.model", "gpt-4o-mini-2024-07-18"),
+                    i("gen_ai.usage.input_tokens", inp as i64),
+                    i("gen_ai.usage.output_tokens", outp as i64),
+                    kv("gen_ai.request.temperature", Value::DoubleValue(0.2)),
+                    s(
+                        "gen_ai.input.messages",
+                        format!(
+                            r#"[{{"role":"system","parts":[{{"type":"text","content":"You are the {agent} of a research team."}}]}},{{"role":"user","parts":[{{"type":"text","content":"{q}"}}]}}]"#
+                        ),
+                    ),
+                    s(
+                        "gen_ai.output.messages",
+                        format!(
+                            r#"[{{"role":"assistant","parts":[{{"type":"text","content":"Turn {turn}: OpenTelemetry is a CNCF observability framework for traces, metrics and logs."}}],"finish_reason":"stop"}}]"#
+                        ),
+                    ),
+                    s("openinference.span.kind", "LLM"),
+                    s("llm.model_name", "gpt-4o-mini"),
+                    s("llm.input_messages.0.message.role", "user"),
+                    s("llm.input_messages.0.message.content", q.clone()),
+                    i("llm.token_count.prompt", inp as i64),
+                    i("llm.token_count.completion", outp as i64),
+                ],
+                false,
+            );
             t += 900_000_000;
         }
         let tool = TOOLS[(rng.next() % 3) as usize];
         let err = rng.next().is_multiple_of(50);
-        push(&mut children, rng.bytes::<8>(), agent_id.clone(), format!("execute_tool {tool}"), SpanKind::Internal, t, 300_000_000, vec![
-            s("gen_ai.operation.name", "execute_tool"),
-            s("gen_ai.tool.name", tool),
-            s("gen_ai.tool.call.id", format!("call_{:016x}", rng.next())),
-            s("gen_ai.tool.call.arguments", format!(r#"{{"query":"OpenTelemetry part {}"}}"#, rng.next() % 100)),
-            s("gen_ai.tool.call.result", "OpenTelemetry is a CNCF project providing traces, metrics and logs."),
-            s("openinference.span.kind", "TOOL"),
-            s("tool.name", tool),
-        ], err);
+        push(
+            &mut children,
+            rng.bytes::<8>(),
+            agent_id.clone(),
+            format!("execute_tool {tool}"),
+            SpanKind::Internal,
+            t,
+            300_000_000,
+            vec![
+                s("gen_ai.operation.name", "execute_tool"),
+                s("gen_ai.tool.name", tool),
+                s("gen_ai.tool.call.id", format!("call_{:016x}", rng.next())),
+                s("gen_ai.tool.call.arguments", format!(r#"{{"query":"OpenTelemetry part {}"}}"#, rng.next() % 100)),
+                s("gen_ai.tool.call.result", "OpenTelemetry is a CNCF project providing traces, metrics and logs."),
+                s("openinference.span.kind", "TOOL"),
+                s("tool.name", tool),
+            ],
+            err,
+        );
         t += 400_000_000;
-        push(&mut children, agent_id, root_id.clone(), format!("invoke_agent {agent}"), SpanKind::Internal, a_start, t - a_start, vec![
-            s("gen_ai.operation.name", "invoke_agent"),
-            s("gen_ai.agent.name", *agent),
-            s("gen_ai.agent.id", format!("{agent}-{:08x}", rng.next() as u32)),
-            s("openinference.span.kind", "AGENT"),
-            s("graph.node.id", *agent),
-        ], false);
+        push(
+            &mut children,
+            agent_id,
+            root_id.clone(),
+            format!("invoke_agent {agent}"),
+            SpanKind::Internal,
+            a_start,
+            t - a_start,
+            vec![
+                s("gen_ai.operation.name", "invoke_agent"),
+                s("gen_ai.agent.name", *agent),
+                s("gen_ai.agent.id", format!("{agent}-{:08x}", rng.next() as u32)),
+                s("openinference.span.kind", "AGENT"),
+                s("graph.node.id", *agent),
+            ],
+            false,
+        );
     }
-    push(out, root_id, Vec::new(), "invoke_agent research_team".into(), SpanKind::Internal, root_start, t - root_start, vec![
-        s("gen_ai.operation.name", "invoke_agent"),
-        s("gen_ai.agent.name", "research_team"),
-        s("openinference.span.kind", "CHAIN"),
-        s("input.value", "Write a short report on OpenTelemetry."),
-        s("output.value", "FINAL: OpenTelemetry is a CNCF observability framework."),
-    ], false);
+    push(
+        out,
+        root_id,
+        Vec::new(),
+        "invoke_agent research_team".into(),
+        SpanKind::Internal,
+        root_start,
+        t - root_start,
+        vec![
+            s("gen_ai.operation.name", "invoke_agent"),
+            s("gen_ai.agent.name", "research_team"),
+            s("openinference.span.kind", "CHAIN"),
+            s("input.value", "Write a short report on OpenTelemetry."),
+            s("output.value", "FINAL: OpenTelemetry is a CNCF observability framework."),
+        ],
+        false,
+    );
     out.append(&mut children);
 }
 
@@ -262,7 +330,8 @@ impl LongRuns {
             if self.pending.as_slice().is_empty() {
                 // Simulated time is under 1 s per span, so a run started this far back has ended by now.
                 let start = now_ns() - (self.spans_per_run as u64 + 10) * 1_000_000_000;
-                self.pending = agenttrace_bench::workload::run_spans(&mut self.rng, self.run_no, self.seed, self.spans_per_run, start).into_iter();
+                self.pending =
+                    agenttrace_bench::workload::run_spans(&mut self.rng, self.run_no, self.seed, self.spans_per_run, start).into_iter();
                 self.run_no += 1;
             }
             spans.extend(self.pending.by_ref().take(batch - spans.len()));
@@ -287,7 +356,11 @@ fn export_request(service: &str, spans: Vec<Span>) -> ExportTraceServiceRequest 
                 ..Default::default()
             }),
             scope_spans: vec![ScopeSpans {
-                scope: Some(InstrumentationScope { name: "agenttrace.bench.ingress_load".into(), version: "1".into(), ..Default::default() }),
+                scope: Some(InstrumentationScope {
+                    name: "agenttrace.bench.ingress_load".into(),
+                    version: "1".into(),
+                    ..Default::default()
+                }),
                 spans,
                 ..Default::default()
             }],
@@ -316,6 +389,33 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     }
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx].as_secs_f64() * 1000.0
+}
+
+/// Starts the ingress binary on free ports with `extra` flags and waits until it is ready; returns
+/// it (stopped on drop) with its traces URL and gRPC endpoint.
+async fn start_ingress(a: &Args, http: &reqwest::Client, extra: &[String]) -> (Child, (String, String)) {
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (port, gport) = (free(), free());
+    let c = std::process::Command::new(&a.ingress_bin)
+        .args(["--http-addr", &format!("127.0.0.1:{port}"), "--grpc-addr", &format!("127.0.0.1:{gport}"), "--pool-size", &a.pool_size.to_string()])
+        .args(extra)
+        .env("DATABASE_URL", &a.database_url)
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e} (build it: cargo build --release -p agenttrace-ingress)", a.ingress_bin));
+    let child = Child(c);
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ok = http.get(format!("{base}/ready")).send().await.map(|r| r.status().is_success()).unwrap_or(false);
+        if ok {
+            break;
+        }
+        assert!(Instant::now() < deadline, "ingress not ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await; // let every writer connect
+    (child, (format!("{base}/v1/traces"), format!("http://127.0.0.1:{gport}")))
 }
 
 struct Child(std::process::Child);
@@ -349,10 +449,19 @@ struct RunResult {
 }
 
 /// One load run of `a.duration` against one front door; prints its numbers.
-async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str, http: &reqwest::Client) -> RunResult {
-    let name = if proto == Proto::Http { "http" } else { "grpc" };
+async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str, http: &reqwest::Client, spool: bool) -> RunResult {
+    let name = match (proto, spool) {
+        (Proto::Http, false) => "http",
+        (Proto::Grpc, false) => "grpc",
+        (Proto::Http, true) => "http-spool",
+        (Proto::Grpc, true) => "grpc-spool",
+    };
     checkpoint(db).await;
-    let service = format!("ingress-load-{name}-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs());
+    let service = format!(
+        "ingress-load-{name}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    );
     let per_run = match a.spans_per_run {
         // run_spans gives about N spans; print what it really gives
         Some(n) => {
@@ -425,7 +534,8 @@ async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str
                                 Ok(())
                             }
                             Ok(resp) => {
-                                let wait = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<u64>().ok()).unwrap_or(0);
+                                let wait =
+                                    resp.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<u64>().ok()).unwrap_or(0);
                                 Err(Duration::from_millis(100).max(Duration::from_secs(wait)))
                             }
                             Err(_) => Err(Duration::from_millis(100)),
@@ -452,6 +562,15 @@ async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str
     for t in tasks {
         lat.extend(t.await.unwrap());
     }
+    if spool {
+        // Acknowledged means on the spool's disk: the load is done when the database has it all.
+        let acked = sent_spans.load(Ordering::Relaxed) as i64;
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while count(db, &service).await - before < acked && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        println!("spool drained         {:.1} s after the load stopped", (start.elapsed() - a.duration).as_secs_f64());
+    }
     let elapsed = start.elapsed();
     let committed = count(db, &service).await - before;
     lat.sort();
@@ -459,7 +578,11 @@ async fn run_load(a: &Args, db: &tokio_postgres::Client, proto: Proto, url: &str
     println!("requests ok           {:>12}   refused/errors {}", lat.len(), non_ok.load(Ordering::Relaxed));
     println!("acknowledged spans    {:>12}", sent_spans.load(Ordering::Relaxed));
     println!("committed spans (db)  {:>12}   in {secs:.1} s", committed);
-    println!("end-to-end            {:>12.0} spans/s committed   ({:.1} MB/s protobuf)", committed as f64 / secs, body_bytes.load(Ordering::Relaxed) as f64 / secs / 1e6);
+    println!(
+        "end-to-end            {:>12.0} spans/s committed   ({:.1} MB/s protobuf)",
+        committed as f64 / secs,
+        body_bytes.load(Ordering::Relaxed) as f64 / secs / 1e6
+    );
     println!("request latency       p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms", pct(&lat, 0.5), pct(&lat, 0.99), pct(&lat, 1.0));
     RunResult { service, committed, secs }
 }
@@ -477,32 +600,22 @@ async fn main() {
     tokio::spawn(conn);
 
     let http = reqwest::Client::builder().pool_max_idle_per_host(a.connections).build().unwrap();
-    let mut _child = None;
+    let mut _children = Vec::new();
     let (url, grpc_url) = match &a.url {
         Some(u) => (u.clone(), a.grpc_url.clone().unwrap_or_else(|| "http://127.0.0.1:4317".into())),
         None => {
-            let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let (port, gport) = (free(), free());
-            let c = std::process::Command::new(&a.ingress_bin)
-                .args(["--http-addr", &format!("127.0.0.1:{port}"), "--grpc-addr", &format!("127.0.0.1:{gport}"), "--pool-size", &a.pool_size.to_string()])
-                .env("DATABASE_URL", &a.database_url)
-                .env("RUST_LOG", "warn")
-                .spawn()
-                .unwrap_or_else(|e| panic!("starting {}: {e} (build it: cargo build --release -p agenttrace-ingress)", a.ingress_bin));
-            _child = Some(Child(c));
-            let base = format!("http://127.0.0.1:{port}");
-            let deadline = Instant::now() + Duration::from_secs(30);
-            loop {
-                let ok = http.get(format!("{base}/ready")).send().await.map(|r| r.status().is_success()).unwrap_or(false);
-                if ok {
-                    break;
-                }
-                assert!(Instant::now() < deadline, "ingress not ready");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await; // let every writer connect
-            (format!("{base}/v1/traces"), format!("http://127.0.0.1:{gport}"))
+            let (child, urls) = start_ingress(&a, &http, &[]).await;
+            _children.push(child);
+            urls
         }
+    };
+    let spooled = match &a.spool_dir {
+        Some(dir) => {
+            let (child, urls) = start_ingress(&a, &http, &["--spool-dir".into(), dir.clone()]).await;
+            _children.push(child);
+            Some(urls)
+        }
+        None => None,
     };
 
     // Whether spans is a hypertable, and how (asked once): TimescaleDB's schema, the time column
@@ -523,7 +636,7 @@ async fn main() {
     // round (this machine's speed drifts by a quarter within minutes; a baseline measured minutes
     // away from its load compares two different machines), and with --rounds N the median round
     // is the result.
-    let mut ratios: Vec<(Proto, f64)> = Vec::new();
+    let mut ratios: Vec<(Proto, bool, f64)> = Vec::new();
     for round in 1..=a.rounds {
         if a.rounds > 1 {
             println!("\n######## round {round} of {}", a.rounds);
@@ -531,29 +644,46 @@ async fn main() {
         let mut results = Vec::new();
         for p in &protos {
             let u = if *p == Proto::Http { &url } else { &grpc_url };
-            results.push((*p, run_load(&a, &db, *p, u, &http).await));
+            results.push((*p, false, run_load(&a, &db, *p, u, &http, false).await));
+            if let Some((surl, sgrpc)) = &spooled {
+                let u = if *p == Proto::Http { surl } else { sgrpc };
+                results.push((*p, true, run_load(&a, &db, *p, u, &http, true).await));
+            }
         }
-        let services: Vec<String> = results.iter().map(|(_, r)| r.service.clone()).collect();
+        let services: Vec<String> = results.iter().map(|(_, _, r)| r.service.clone()).collect();
         let (copy_rate, rows, copy_secs, kind, copy_bytes) = copy_baseline(&db, &services, &hypertable).await;
         println!("\n== summary{}", if a.rounds > 1 { format!(" of round {round}") } else { String::new() });
         println!(
             "plain COPY of rows    {copy_rate:>12.0} rows/s (the faster of 2; {rows} span rows, {:.1} MB binary, {copy_secs:.2} s, one connection, {kind} with the same indexes)",
             copy_bytes as f64 / 1e6
         );
-        for (p, r) in &results {
+        for (p, spool, r) in &results {
             let rate = r.committed as f64 / r.secs;
             let pct = 100.0 * rate / copy_rate;
-            println!("{:<10} committed {rate:>12.0} spans/s   = {pct:>5.1} % of COPY", p.name());
-            ratios.push((*p, pct));
+            let name = if *spool { format!("{} spool", p.name()) } else { p.name().to_string() };
+            println!("{name:<16} committed {rate:>12.0} spans/s   = {pct:>5.1} % of COPY");
+            ratios.push((*p, *spool, pct));
+        }
+        for p in &protos {
+            let rate = |spool: bool| results.iter().find(|(q, s, _)| q == p && *s == spool).map(|(_, _, r)| r.committed as f64 / r.secs);
+            if let (Some(off), Some(on)) = (rate(false), rate(true)) {
+                println!("{:<16} spool on / off = {:.1} %", p.name(), 100.0 * on / off);
+            }
         }
     }
     if a.rounds > 1 {
         println!("\n== over {} rounds", a.rounds);
         for p in &protos {
-            let mut v: Vec<f64> = ratios.iter().filter(|(q, _)| q == p).map(|(_, r)| *r).collect();
+          for spool in [false, true] {
+            let mut v: Vec<f64> = ratios.iter().filter(|(q, s, _)| q == p && *s == spool).map(|(_, _, r)| *r).collect();
+            if v.is_empty() {
+                continue;
+            }
             v.sort_by(f64::total_cmp);
             let each: Vec<String> = v.iter().map(|r| format!("{r:.1}")).collect();
-            println!("{:<10} median {:>5.1} % of COPY (rounds, sorted: {} %)", p.name(), v[v.len() / 2], each.join(" / "));
+            let name = if spool { format!("{} spool", p.name()) } else { p.name().to_string() };
+            println!("{name:<16} median {:>5.1} % of COPY (rounds, sorted: {} %)", v[v.len() / 2], each.join(" / "));
+          }
         }
     }
 }
@@ -586,14 +716,19 @@ async fn copy_baseline(
     let mut best: Option<(f64, u64, f64, &'static str)> = None;
     for attempt in 0..2 {
         let scratch = format!("agenttrace_bench_copy_{}_{attempt}", std::process::id());
-        db.batch_execute(&format!("DROP TABLE IF EXISTS public.{scratch}; CREATE TABLE public.{scratch} (LIKE agenttrace.spans INCLUDING ALL)"))
-            .await
-            .expect("scratch table");
+        db.batch_execute(&format!(
+            "DROP TABLE IF EXISTS public.{scratch}; CREATE TABLE public.{scratch} (LIKE agenttrace.spans INCLUDING ALL)"
+        ))
+        .await
+        .expect("scratch table");
         let kind = match hypertable {
             Some((tsdb, column, interval)) => {
-                db.execute(&format!("SELECT {tsdb}.create_hypertable($1::text::regclass, $2::name, chunk_time_interval => $3::text::interval)"), &[&format!("public.{scratch}"), column, interval])
-                    .await
-                    .expect("scratch hypertable");
+                db.execute(
+                    &format!("SELECT {tsdb}.create_hypertable($1::text::regclass, $2::name, chunk_time_interval => $3::text::interval)"),
+                    &[&format!("public.{scratch}"), column, interval],
+                )
+                .await
+                .expect("scratch hypertable");
                 "hypertable"
             }
             None => "table",
@@ -644,7 +779,11 @@ mod tests {
         }
         for (k, (a, b)) in sent.iter().zip(&expected).enumerate() {
             // timestamps depend on the clock; ids, names and order must match
-            assert_eq!((&a.trace_id, &a.span_id, &a.parent_span_id, &a.name), (&b.trace_id, &b.span_id, &b.parent_span_id, &b.name), "span {k}");
+            assert_eq!(
+                (&a.trace_id, &a.span_id, &a.parent_span_id, &a.name),
+                (&b.trace_id, &b.span_id, &b.parent_span_id, &b.name),
+                "span {k}"
+            );
         }
         // different connections carry different runs
         let other = spans(LongRuns::new(mix(mix(7) ^ 1), n).next_request("svc", batch));
