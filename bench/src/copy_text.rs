@@ -50,7 +50,8 @@ pub fn timestamp(pg_micros: i64) -> String {
 }
 
 /// Column list matching [`span_line`].
-pub const SPAN_COLUMNS: &str = "trace_id, span_id, parent_span_id, run_id, start_time, end_time, start_time_unix_nano, end_time_unix_nano, \
+pub const SPAN_COLUMNS: &str =
+    "trace_id, span_id, parent_span_id, run_id, start_time, end_time, start_time_unix_nano, end_time_unix_nano, \
 duration_ns, name, kind, status_code, status_message, service_name, resource_hash, scope_name, scope_version, trace_state, flags, \
 attributes, dropped_attributes_count, dropped_events_count, dropped_links_count, framework, instrumentation, category, agent_name, \
 agent_id, agent_role, model, provider, input_tokens, output_tokens, cached_tokens, reasoning_tokens, total_tokens, tool_name, \

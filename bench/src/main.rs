@@ -26,7 +26,8 @@ fn backend_cpu(db: &mut Client) -> f64 {
     let pid: i32 = db.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let fields: Vec<&str> = stat.rsplit_once(") ").map(|(_, r)| r.split(' ').collect()).unwrap_or_default();
-    let ticks: f64 = fields.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0) + fields.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks: f64 = fields.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
     ticks / 100.0 // USER_HZ
 }
 
@@ -51,10 +52,8 @@ fn main() {
     db.batch_execute("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS timescaledb; CREATE EXTENSION pg_agenttrace")
         .expect("extensions");
     let version: String = db.query_one("SELECT agenttrace.version()", &[]).unwrap().get(0);
-    let hyper: i64 = db
-        .query_one("SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_name = 'spans'", &[])
-        .unwrap()
-        .get(0);
+    let hyper: i64 =
+        db.query_one("SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_name = 'spans'", &[]).unwrap().get(0);
 
     println!("pg_agenttrace {version} ingest benchmark: {spans} spans in requests of {batch} spans (spans hypertable: {})", hyper == 1);
     let run_spans: usize = arg("--run-spans", "50").parse().expect("--run-spans");
@@ -90,7 +89,10 @@ fn main() {
         spans as f64 / secs
     };
     let copy_cpu = (backend_cpu(&mut db) - cpu0) * 1e6 / spans as f64;
-    println!("  COPY span rows into agenttrace.spans        {:>9.0} spans/s  (physical limit)   backend CPU {copy_cpu:>5.1} µs/span", copy_rate);
+    println!(
+        "  COPY span rows into agenttrace.spans        {:>9.0} spans/s  (physical limit)   backend CPU {copy_cpu:>5.1} µs/span",
+        copy_rate
+    );
     db.batch_execute(&format!("TRUNCATE {TABLES}")).unwrap();
 
     let ingest_all = |db: &mut Client, bodies: &[Vec<u8>]| {

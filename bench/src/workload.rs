@@ -202,7 +202,11 @@ fn spans_of_runs(mut more: impl FnMut(&[Span]) -> bool, spans_per_run: usize, se
 
 fn into_requests(all: Vec<Span>, batch: usize, seed: u64) -> Vec<ExportTraceServiceRequest> {
     let resource = Resource {
-        attributes: vec![s("service.name", "bench-agents"), s("service.instance.id", format!("bench-{seed}")), s("telemetry.sdk.language", "rust")],
+        attributes: vec![
+            s("service.name", "bench-agents"),
+            s("service.instance.id", format!("bench-{seed}")),
+            s("telemetry.sdk.language", "rust"),
+        ],
         ..Default::default()
     };
     all.chunks(batch)

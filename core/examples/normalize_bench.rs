@@ -126,32 +126,32 @@ fn main() {
     let mut cpu = [0u64; 3];
     for _ in 0..iters {
         if on("facts") {
-        let c = cpu_ns();
-        let t = Instant::now();
-        for s in all {
-            let f = span_facts(s);
-            sink += f.input_messages.len() + f.output_text.as_ref().map_or(0, String::len);
-        }
-        t_facts.push(scale(t.elapsed(), all.len()));
-        cpu[0] += cpu_ns().zip(c).map_or(0, |(b, a)| b - a);
+            let c = cpu_ns();
+            let t = Instant::now();
+            for s in all {
+                let f = span_facts(s);
+                sink += f.input_messages.len() + f.output_text.as_ref().map_or(0, String::len);
+            }
+            t_facts.push(scale(t.elapsed(), all.len()));
+            cpu[0] += cpu_ns().zip(c).map_or(0, |(b, a)| b - a);
         }
         if on("runs") {
-        let c = cpu_ns();
-        let t = Instant::now();
-        for c in &copies {
-            let a = analyze_run(c);
-            sink += a.messages.len() + a.agents.len();
-        }
-        t_runs.push(scale(t.elapsed(), total));
-        cpu[1] += cpu_ns().zip(c).map_or(0, |(b, a)| b - a);
+            let c = cpu_ns();
+            let t = Instant::now();
+            for c in &copies {
+                let a = analyze_run(c);
+                sink += a.messages.len() + a.agents.len();
+            }
+            t_runs.push(scale(t.elapsed(), total));
+            cpu[1] += cpu_ns().zip(c).map_or(0, |(b, a)| b - a);
         }
         if on("single") {
-        let c = cpu_ns();
-        let t = Instant::now();
-        let a = analyze_run(all);
-        sink += a.messages.len() + a.agents.len();
-        t_single.push(scale(t.elapsed(), all.len()));
-        cpu[2] += cpu_ns().zip(c).map_or(0, |(b, a)| b - a);
+            let c = cpu_ns();
+            let t = Instant::now();
+            let a = analyze_run(all);
+            sink += a.messages.len() + a.agents.len();
+            t_single.push(scale(t.elapsed(), all.len()));
+            cpu[2] += cpu_ns().zip(c).map_or(0, |(b, a)| b - a);
         }
     }
     if phase.is_some() {

@@ -45,10 +45,8 @@ pub fn captures() -> Vec<Capture> {
             let p = f.path();
             let Some(name) = p.file_name().and_then(|n| n.to_str()) else { continue };
             let Some(stem) = name.strip_suffix(".bin") else { continue };
-            let meta: serde_json::Value = std::fs::read(dir.join(format!("{stem}.meta.json")))
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-                .unwrap_or_default();
+            let meta: serde_json::Value =
+                std::fs::read(dir.join(format!("{stem}.meta.json"))).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
             let json = dir.join(format!("{stem}.otlp.json"));
             bodies.push(CapturedBody {
                 bin: p.clone(),

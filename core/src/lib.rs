@@ -6,8 +6,8 @@
 //!   per-span facts and per-run agents, messages, tool calls and outcome.
 pub mod corpus;
 pub mod graph;
-pub mod incremental;
 pub mod ids;
+pub mod incremental;
 pub mod logs;
 pub mod mast;
 pub mod model;

@@ -181,7 +181,9 @@ pub fn genai_content(r: &LogRecord) -> Option<Value> {
             let get = |k: &str| r.attributes.get(k).or_else(|| body.and_then(|b| b.get(k))).filter(|v| !v.is_null()).map(structured);
             let mut o = Map::new();
             o.insert("kind".into(), "details".into());
-            for (k, short) in [(INPUT_MESSAGES, "input"), (OUTPUT_MESSAGES, "output"), (SYSTEM_INSTRUCTIONS, "system"), (TOOL_DEFINITIONS, "tools")] {
+            for (k, short) in
+                [(INPUT_MESSAGES, "input"), (OUTPUT_MESSAGES, "output"), (SYSTEM_INSTRUCTIONS, "system"), (TOOL_DEFINITIONS, "tools")]
+            {
                 if let Some(v) = get(k) {
                     o.insert(short.into(), v);
                     if let Some((_, text)) = r.genai_text.iter().find(|(key, _)| key == k) {
@@ -414,7 +416,8 @@ mod tests {
     #[test]
     fn span_content_wins_over_events() {
         let mut span = llm_span(json!({INPUT_MESSAGES: "[{\"role\":\"user\",\"content\":\"from the span\"}]"}));
-        let c = genai_content(&record(OPERATION_DETAILS, json!({INPUT_MESSAGES: input(), OUTPUT_MESSAGES: output()}), Value::Null, 0)).unwrap();
+        let c =
+            genai_content(&record(OPERATION_DETAILS, json!({INPUT_MESSAGES: input(), OUTPUT_MESSAGES: output()}), Value::Null, 0)).unwrap();
         assert!(apply_overlay(&mut span, &span_overlay([&c])));
         assert!(span.attributes[INPUT_MESSAGES].as_str().unwrap().contains("from the span"));
         assert!(span.attributes.contains_key(OUTPUT_MESSAGES));
@@ -423,7 +426,12 @@ mod tests {
     #[test]
     fn redaction_covers_bodies_and_attributes() {
         let mut d = DecodedLogs {
-            records: vec![record("app.log", json!({"api_key": "x", "msg": "token sk-abcdefghijklmnopqrstuvwxyz"}), json!({"text": "Bearer abcdefghijklmnop"}), 0)],
+            records: vec![record(
+                "app.log",
+                json!({"api_key": "x", "msg": "token sk-abcdefghijklmnopqrstuvwxyz"}),
+                json!({"text": "Bearer abcdefghijklmnop"}),
+                0,
+            )],
             ..Default::default()
         };
         d.redact(&mut crate::redact::Redactor::with_defaults());

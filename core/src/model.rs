@@ -40,11 +40,7 @@ pub struct Resource {
 
 impl Resource {
     pub fn new(attributes: Attributes, schema_url: String) -> Self {
-        let service_name = attributes
-            .get("service.name")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown_service")
-            .to_string();
+        let service_name = attributes.get("service.name").and_then(Value::as_str).unwrap_or("unknown_service").to_string();
         // serde_json's Map is a BTreeMap (no preserve_order feature), so this text is canonical.
         let canonical = Value::Object(attributes.clone()).to_string();
         let hash = fnv1a64(canonical.as_bytes()) as i64;

@@ -37,8 +37,7 @@ pub fn default_rules() -> Vec<Rule> {
 }
 
 /// Attribute keys whose whole value is a secret.
-pub const SECRET_KEY_PATTERN: &str =
-    r"(?i)(?:^|[._\-])(?:password|passwd|pwd|secret|client[_\-]?secret|api[_\-]?key|apikey|access[_\-]?key|secret[_\-]?key|private[_\-]?key|authorization|auth[_\-]?token|access[_\-]?token|refresh[_\-]?token|x-api-key|cookie|set-cookie)$";
+pub const SECRET_KEY_PATTERN: &str = r"(?i)(?:^|[._\-])(?:password|passwd|pwd|secret|client[_\-]?secret|api[_\-]?key|apikey|access[_\-]?key|secret[_\-]?key|private[_\-]?key|authorization|auth[_\-]?token|access[_\-]?token|refresh[_\-]?token|x-api-key|cookie|set-cookie)$";
 
 #[derive(Debug, thiserror::Error)]
 #[error("invalid redaction pattern {name:?}: {message}")]

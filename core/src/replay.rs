@@ -60,7 +60,11 @@ fn messages_json(msgs: &[ChatMessage]) -> Value {
                     o["name"] = json!(n);
                 }
                 if !m.tool_calls.is_empty() {
-                    o["tool_calls"] = json!(m.tool_calls.iter().map(|t| json!({"id": t.id, "name": t.name, "arguments": cut(&t.arguments)})).collect::<Vec<_>>());
+                    o["tool_calls"] = json!(m
+                        .tool_calls
+                        .iter()
+                        .map(|t| json!({"id": t.id, "name": t.name, "arguments": cut(&t.arguments)}))
+                        .collect::<Vec<_>>());
                 }
                 if let Some(id) = &m.tool_call_id {
                     o["tool_call_id"] = json!(id);
@@ -139,7 +143,16 @@ pub fn extract_checkpoints(spans: &[SpanRecord], facts: &[SpanFacts]) -> Vec<Che
                     ("graph_step", Some(step), json!({"node": node, "step": step, "input": input}))
                 }
             };
-            out.push(Checkpoint { seq: 0, trace_id: s.trace_id, span_id: s.span_id, time_ns, agent_name: f.agent_name.clone(), kind, step, state });
+            out.push(Checkpoint {
+                seq: 0,
+                trace_id: s.trace_id,
+                span_id: s.span_id,
+                time_ns,
+                agent_name: f.agent_name.clone(),
+                kind,
+                step,
+                state,
+            });
         }
     }
     out.sort_by_key(|c| (c.time_ns, c.trace_id, c.span_id));
@@ -308,8 +321,16 @@ mod tests {
 
     #[test]
     fn diff_aligns_and_reports_changes() {
-        let a = vec![step(1, "planner", "agent", "plan", "p"), step(2, "researcher", "tool", "search", "x"), step(3, "writer", "agent", "write", "w")];
-        let mut b = vec![step(4, "planner", "agent", "plan", "p"), step(5, "researcher", "tool", "search", "y"), step(6, "reviewer", "agent", "review", "ok")];
+        let a = vec![
+            step(1, "planner", "agent", "plan", "p"),
+            step(2, "researcher", "tool", "search", "x"),
+            step(3, "writer", "agent", "write", "w"),
+        ];
+        let mut b = vec![
+            step(4, "planner", "agent", "plan", "p"),
+            step(5, "researcher", "tool", "search", "y"),
+            step(6, "reviewer", "agent", "review", "ok"),
+        ];
         b.push(step(7, "writer", "agent", "write", "w"));
         let d = diff_steps(&a, &b);
         let changes: Vec<&str> = d.iter().map(|x| x.change).collect();

@@ -118,8 +118,16 @@ impl SpanRow {
     pub fn facts_hash(&self) -> i64 {
         FactsView {
             run_id: &self.run_id,
-            names: [&self.framework, &self.instrumentation, &self.agent_name, &self.agent_id, &self.agent_role, &self.model, &self.provider]
-                .map(|s| s.as_deref()),
+            names: [
+                &self.framework,
+                &self.instrumentation,
+                &self.agent_name,
+                &self.agent_id,
+                &self.agent_role,
+                &self.model,
+                &self.provider,
+            ]
+            .map(|s| s.as_deref()),
             category: self.category,
             tokens: [self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens, self.total_tokens],
             texts: [&self.tool_name, &self.tool_call_id, &self.error_type, &self.error_message, &self.input_text, &self.output_text]
@@ -416,7 +424,8 @@ mod tests {
     #[test]
     fn facts_hash_changes_with_any_fact_and_only_with_facts() {
         let a = row(1, None, 100, 50_000, "agent");
-        let same_facts_other_attributes = SpanRow { attributes_json: "{\"x\":1}".into(), name: "other".into(), ..row(1, None, 100, 50_000, "agent") };
+        let same_facts_other_attributes =
+            SpanRow { attributes_json: "{\"x\":1}".into(), name: "other".into(), ..row(1, None, 100, 50_000, "agent") };
         assert_eq!(a.facts_hash(), same_facts_other_attributes.facts_hash());
         let changes: Vec<SpanRow> = vec![
             SpanRow { agent_name: Some("writer".into()), ..row(1, None, 100, 50_000, "agent") },

@@ -126,13 +126,18 @@ mod tests {
 
     #[test]
     fn setup_traces_attach_to_the_next_run_of_the_same_process() {
-        let shape = |n: u8, res: i64, start: u64, setup: bool| TraceShape { trace_id: t(n), resource_hash: res, start_ns: start, setup_only: setup };
+        let shape = |n: u8, res: i64, start: u64, setup: bool| TraceShape {
+            trace_id: t(n),
+            resource_hash: res,
+            start_ns: start,
+            setup_only: setup,
+        };
         let traces = [
-            shape(1, 10, 100, true),  // build
-            shape(2, 10, 150, false), // its run
-            shape(3, 10, 900, false), // a later run
-            shape(4, 20, 100, true),  // other process: no run -> stays alone
-            shape(5, 10, 120, true),  // second setup trace of the first run
+            shape(1, 10, 100, true),                                 // build
+            shape(2, 10, 150, false),                                // its run
+            shape(3, 10, 900, false),                                // a later run
+            shape(4, 20, 100, true),                                 // other process: no run -> stays alone
+            shape(5, 10, 120, true),                                 // second setup trace of the first run
             shape(6, 10, 100 + SETUP_ATTACH_WINDOW_NS + 1000, true), // no run follows within the window
         ];
         let mut pairs = attach_setup_traces(&traces);

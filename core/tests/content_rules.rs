@@ -52,7 +52,14 @@ impl B {
     /// An agent turn: one model call seeing `input`, answering `output`; returns the agent span.
     fn turn(&mut self, agent: &str, input: &[(&str, &str)], output: &str) -> u64 {
         let (aid, s) = self.next();
-        self.spans.push(rec(aid, Some(1), &format!("invoke_agent {agent}"), json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent}), s, s + 8));
+        self.spans.push(rec(
+            aid,
+            Some(1),
+            &format!("invoke_agent {agent}"),
+            json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent}),
+            s,
+            s + 8,
+        ));
         let (lid, _) = self.next();
         self.spans.push(rec(lid, Some(aid), "chat m", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "m", "gen_ai.input.messages": msgs(input), "gen_ai.output.messages": msgs(&[("assistant", output)])}), s + 1, s + 2));
         aid
@@ -74,11 +81,19 @@ fn finding<'r>(r: &'r MastReport, mode: &str) -> Option<&'r agenttrace_core::mas
 fn account_run(summary: &str) -> B {
     let task = "Pay supplier invoice SUP-88 of EUR 2,400 from account ACC-77 today.";
     let mut b = B::new(task);
-    let c = b.turn("ledger_clerk", &[("system", "You are ledger_clerk. Look up the account and brief payments_agent."), ("user", task)], "Looking up ACC-77.");
+    let c = b.turn(
+        "ledger_clerk",
+        &[("system", "You are ledger_clerk. Look up the account and brief payments_agent."), ("user", task)],
+        "Looking up ACC-77.",
+    );
     b.tool(c, "account_status", r#"{"account": "ACC-77"}"#, "ACC-77 | balance EUR 15,300 | owner Nordic Tools AB | status: frozen by compliance, outgoing payments blocked until review CR-12 closes");
     let c2 = b.turn("ledger_clerk", &[("system", "You are ledger_clerk."), ("user", task)], summary);
     let _ = c2;
-    let p = b.turn("payments_agent", &[("system", "You are payments_agent. Pay invoices from the account the clerk cleared."), ("user", summary)], "Paying SUP-88.");
+    let p = b.turn(
+        "payments_agent",
+        &[("system", "You are payments_agent. Pay invoices from the account the clerk cleared."), ("user", summary)],
+        "Paying SUP-88.",
+    );
     b.tool(p, "send_payment", r#"{"invoice": "SUP-88", "account": "ACC-77", "amount_eur": 2400}"#, "payment PM-5521 sent");
     b
 }
@@ -92,14 +107,21 @@ fn withheld_blocking_fact_is_found_and_its_relay_is_clean() {
     assert!(r.verdict.failed && r.verdict.silent_failure);
     assert_eq!(r.verdict.responsible_agent.as_deref(), Some("ledger_clerk"));
 
-    let ok = account_run("ACC-77 (Nordic Tools AB) has EUR 15,300 but is frozen by compliance: outgoing payments are blocked until review CR-12 closes.").report();
+    let ok = account_run(
+        "ACC-77 (Nordic Tools AB) has EUR 15,300 but is frozen by compliance: outgoing payments are blocked until review CR-12 closes.",
+    )
+    .report();
     assert!(finding(&ok, "FM-2.4").is_none(), "{:?}", ok.findings);
 }
 
 fn refund_run(args: &str) -> MastReport {
     let task = "Customer asks for a refund of EUR 45 on order ORD-19 (damaged lamp).";
     let mut b = B::new(task);
-    let a = b.turn("refund_agent", &[("system", "You are refund_agent. Refund orders with issue_refund."), ("user", task)], "Refunding EUR 45 on order ORD-19 now.");
+    let a = b.turn(
+        "refund_agent",
+        &[("system", "You are refund_agent. Refund orders with issue_refund."), ("user", task)],
+        "Refunding EUR 45 on order ORD-19 now.",
+    );
     b.tool(a, "issue_refund", args, "refund RF-3 booked");
     b.report()
 }
@@ -121,10 +143,18 @@ fn release_run(check: bool) -> MastReport {
     let mut b = B::new(task);
     b.turn("release_manager", &[("system", "You are release_manager."), ("user", task)], "Release 4.2 is built; qa_gate please sign off.");
     let instr = "You are qa_gate. Before approving any release you must run smoke_suite on it and approve only if it passes.";
-    let q = b.turn("qa_gate", &[("system", instr), ("user", "Release 4.2 is built; qa_gate please sign off.")], if check { "Running the smoke suite." } else { "Looks fine to me. Approved for release." });
+    let q = b.turn(
+        "qa_gate",
+        &[("system", instr), ("user", "Release 4.2 is built; qa_gate please sign off.")],
+        if check { "Running the smoke suite." } else { "Looks fine to me. Approved for release." },
+    );
     if check {
         b.tool(q, "smoke_suite", r#"{"release": "4.2"}"#, "42 passed, 0 failed");
-        b.turn("qa_gate", &[("system", instr), ("user", "smoke_suite: 42 passed, 0 failed")], "smoke_suite on 4.2: 42 passed, 0 failed. Approved for release.");
+        b.turn(
+            "qa_gate",
+            &[("system", instr), ("user", "smoke_suite: 42 passed, 0 failed")],
+            "smoke_suite on 4.2: 42 passed, 0 failed. Approved for release.",
+        );
     }
     b.report()
 }
@@ -142,8 +172,17 @@ fn approval_without_the_required_check() {
 fn weather_run(answer: &str) -> MastReport {
     let task = "What rainfall did station WX-4 record in March, and how does it compare with the long-term mean?";
     let mut b = B::new(task);
-    let a = b.turn("climate_analyst", &[("system", "You are climate_analyst. Answer with the station data from station_series."), ("user", task)], "Fetching the series.");
-    b.tool(a, "station_series", r#"{"station": "WX-4", "month": "March"}"#, r#"{"station": "WX-4", "month": "March", "rain_mm": 83.4, "mean_mm": 61.0, "rank": 7}"#);
+    let a = b.turn(
+        "climate_analyst",
+        &[("system", "You are climate_analyst. Answer with the station data from station_series."), ("user", task)],
+        "Fetching the series.",
+    );
+    b.tool(
+        a,
+        "station_series",
+        r#"{"station": "WX-4", "month": "March"}"#,
+        r#"{"station": "WX-4", "month": "March", "rain_mm": 83.4, "mean_mm": 61.0, "rank": 7}"#,
+    );
     b.turn("climate_analyst", &[("system", "You are climate_analyst."), ("user", task)], answer);
     b.report()
 }
@@ -176,8 +215,19 @@ fn contradicting_an_upstream_exclusion() {
     let run = |region: &str| {
         let task = "Deploy build 7.3 of the billing API.";
         let mut b = B::new(task);
-        b.turn("change_board", &[("system", "You are change_board. Approve deployments with their conditions."), ("user", task)], "Approved: deploy 7.3 only to eu-west-1, never to us-east-1 (data residency), with canary_pct=10.");
-        let d = b.turn("deployer", &[("system", "You are deployer. Deploy exactly as the change board approved."), ("user", "Approved: deploy 7.3 only to eu-west-1, never to us-east-1 (data residency), with canary_pct=10.")], "Deploying 7.3.");
+        b.turn(
+            "change_board",
+            &[("system", "You are change_board. Approve deployments with their conditions."), ("user", task)],
+            "Approved: deploy 7.3 only to eu-west-1, never to us-east-1 (data residency), with canary_pct=10.",
+        );
+        let d = b.turn(
+            "deployer",
+            &[
+                ("system", "You are deployer. Deploy exactly as the change board approved."),
+                ("user", "Approved: deploy 7.3 only to eu-west-1, never to us-east-1 (data residency), with canary_pct=10."),
+            ],
+            "Deploying 7.3.",
+        );
         b.tool(d, "deploy", &format!(r#"{{"build": "7.3", "region": "{region}", "canary_pct": 10}}"#), "deployment DEP-4 started");
         b.report()
     };
@@ -193,10 +243,21 @@ fn acting_on_one_of_several_matches_without_asking() {
     let run = |asks: bool| {
         let task = "Please add Alex to the on-call rotation for next week.";
         let mut b = B::new(task);
-        let a = b.turn("roster_agent", &[("system", "You are roster_agent. Find the person with find_person; ask when the request could mean several people."), ("user", task)], "Looking up Alex.");
+        let a = b.turn(
+            "roster_agent",
+            &[
+                ("system", "You are roster_agent. Find the person with find_person; ask when the request could mean several people."),
+                ("user", task),
+            ],
+            "Looking up Alex.",
+        );
         b.tool(a, "find_person", r#"{"name": "Alex"}"#, r#"{"people": [{"id": "u-alex.kim", "name": "Alex Kim", "team": "Payments"}, {"id": "u-alex.ruiz", "name": "Alexandra Ruiz", "team": "Search"}]}"#);
         if asks {
-            b.turn("roster_agent", &[("system", "You are roster_agent."), ("user", task)], "There are two people called Alex: Alex Kim (Payments) and Alexandra Ruiz (Search). Which one do you mean?");
+            b.turn(
+                "roster_agent",
+                &[("system", "You are roster_agent."), ("user", task)],
+                "There are two people called Alex: Alex Kim (Payments) and Alexandra Ruiz (Search). Which one do you mean?",
+            );
         } else {
             let c = b.turn("roster_agent", &[("system", "You are roster_agent."), ("user", task)], "Adding Alex now.");
             b.tool(c, "add_to_rotation", r#"{"person_id": "u-alex.ruiz", "week": "next"}"#, "added");
@@ -219,7 +280,11 @@ fn items_of_the_task_left_open() {
         for g in gws {
             b.tool(a, "renew_cert", &format!(r#"{{"gateway": "{g}"}}"#), "renewed, valid 90 days");
         }
-        b.turn("cert_agent", &[("system", "You are cert_agent."), ("user", task)], "Certificate renewal done, all gateways are covered for the next 90 days.");
+        b.turn(
+            "cert_agent",
+            &[("system", "You are cert_agent."), ("user", task)],
+            "Certificate renewal done, all gateways are covered for the next 90 days.",
+        );
         b.report()
     };
     let r = run(false);
@@ -235,14 +300,31 @@ fn items_of_the_task_left_open() {
 fn a_clean_run_gets_no_finding() {
     let task = "Our Lisbon office printer PR-12 prints blank pages since yesterday. Can you fix it? Do not reinstall the driver on the print server.";
     let mut b = B::new(task);
-    b.turn("triage", &[("system", "You are triage. Never fix anything yourself: hand every ticket to the right specialist."), ("user", task)], "Printer ticket, handing to print_specialist.");
-    let s = b.turn("print_specialist", &[("system", "You are print_specialist. Diagnose with printer_status and fix with the maintenance tools."), ("user", task)], "Checking PR-12.");
-    b.tool(s, "printer_status", r#"{"printer": "PR-12"}"#, r#"{"printer": "PR-12", "toner_black_pct": 0, "pages_today": 212, "last_error": "toner empty"}"#);
+    b.turn(
+        "triage",
+        &[("system", "You are triage. Never fix anything yourself: hand every ticket to the right specialist."), ("user", task)],
+        "Printer ticket, handing to print_specialist.",
+    );
+    let s = b.turn(
+        "print_specialist",
+        &[("system", "You are print_specialist. Diagnose with printer_status and fix with the maintenance tools."), ("user", task)],
+        "Checking PR-12.",
+    );
+    b.tool(
+        s,
+        "printer_status",
+        r#"{"printer": "PR-12"}"#,
+        r#"{"printer": "PR-12", "toner_black_pct": 0, "pages_today": 212, "last_error": "toner empty"}"#,
+    );
     b.tool(s, "order_toner", r#"{"printer": "PR-12", "color": "black"}"#, "order TN-551 placed, delivery tomorrow 09:00");
     b.turn("print_specialist", &[("system", "You are print_specialist."), ("user", task), ("tool", r#"{"printer": "PR-12", "toner_black_pct": 0, "pages_today": 212, "last_error": "toner empty"}"#), ("tool", "order TN-551 placed, delivery tomorrow 09:00")], "PR-12 ran out of black toner (0%, 212 pages today). I ordered toner TN-551, delivered tomorrow at 09:00; the driver was not touched.");
     let r = b.turn("reviewer", &[("system", "You are reviewer. Check the fix with ticket_audit before closing; approve only if it passes."), ("user", "PR-12 ran out of black toner (0%, 212 pages today). I ordered toner TN-551, delivered tomorrow at 09:00; the driver was not touched.")], "Auditing.");
     b.tool(r, "ticket_audit", r#"{"printer": "PR-12", "order": "TN-551"}"#, "audit passed: order TN-551 matches printer PR-12");
-    b.turn("reviewer", &[("system", "You are reviewer."), ("tool", "audit passed: order TN-551 matches printer PR-12")], "ticket_audit passed for PR-12 / TN-551. Approved, ticket can be closed once the toner is in.");
+    b.turn(
+        "reviewer",
+        &[("system", "You are reviewer."), ("tool", "audit passed: order TN-551 matches printer PR-12")],
+        "ticket_audit passed for PR-12 / TN-551. Approved, ticket can be closed once the toner is in.",
+    );
     let rep = b.report();
     assert!(rep.findings.is_empty(), "{:#?}", rep.findings.iter().map(|f| (f.mode_id, f.rule, &f.explanation)).collect::<Vec<_>>());
     assert!(!rep.verdict.failed);
@@ -259,13 +341,26 @@ fn a_clean_selection_run_gets_no_finding() {
     b.tool(v, "search_venues", r#"{"city": "Porto", "date": "12 May", "people": 12}"#, venues);
     b.tool(v, "hold_venue", r#"{"venue_id": "V-2", "date": "12 May"}"#, "hold H-77 on Quinta Rio until 5 May");
     let summary = "Casa Azul (EUR 4,200) is not available on 12 May; Hotel Ribeira (EUR 7,100) is over budget. I put a hold H-77 on Quinta Rio (V-2) for EUR 5,400.";
-    b.turn("venue_scout", &[("system", "You are venue_scout."), ("user", task), ("tool", venues), ("tool", "hold H-77 on Quinta Rio until 5 May")], summary);
-    let instr = "You are budget_checker. Check the cost with cost_calc before approving; approve only if the total stays within the budget.";
+    b.turn(
+        "venue_scout",
+        &[("system", "You are venue_scout."), ("user", task), ("tool", venues), ("tool", "hold H-77 on Quinta Rio until 5 May")],
+        summary,
+    );
+    let instr =
+        "You are budget_checker. Check the cost with cost_calc before approving; approve only if the total stays within the budget.";
     let c = b.turn("budget_checker", &[("system", instr), ("user", summary)], "Checking the total.");
     b.tool(c, "cost_calc", r#"{"venue_eur": 5400, "people": 12}"#, "total EUR 5,400 (EUR 450 per person), within budget EUR 6,000");
     let ok = "cost_calc: EUR 5,400 in total, EUR 450 per person, within the EUR 6,000 budget. Approved.";
-    b.turn("budget_checker", &[("system", instr), ("user", summary), ("tool", "total EUR 5,400 (EUR 450 per person), within budget EUR 6,000")], ok);
-    b.turn("planner", &[("system", "You are planner."), ("user", task), ("user", summary), ("user", ok)], "Offsite plan: 12 people at Quinta Rio, Porto, on 12 May, EUR 5,400 (hold H-77 until 5 May). PLAN READY");
+    b.turn(
+        "budget_checker",
+        &[("system", instr), ("user", summary), ("tool", "total EUR 5,400 (EUR 450 per person), within budget EUR 6,000")],
+        ok,
+    );
+    b.turn(
+        "planner",
+        &[("system", "You are planner."), ("user", task), ("user", summary), ("user", ok)],
+        "Offsite plan: 12 people at Quinta Rio, Porto, on 12 May, EUR 5,400 (hold H-77 until 5 May). PLAN READY",
+    );
     let rep = b.report();
     assert!(rep.findings.is_empty(), "{:#?}", rep.findings.iter().map(|f| (f.mode_id, f.rule, &f.explanation)).collect::<Vec<_>>());
     assert!(!rep.verdict.failed);
@@ -280,7 +375,11 @@ fn polling_is_not_repetition_but_repeated_bookings_are() {
         for r in results {
             b.tool(a, tool, r#"{"job": "EXP-31"}"#, r);
         }
-        b.turn("export_agent", &[("system", "You are export_agent."), ("user", task), ("tool", results[2])], "The March ledger export EXP-31 is done.");
+        b.turn(
+            "export_agent",
+            &[("system", "You are export_agent."), ("user", task), ("tool", results[2])],
+            "The March ledger export EXP-31 is done.",
+        );
         b.report()
     };
     let poll = run("get_job_status", ["EXP-31 running", "EXP-31 running", "EXP-31 done"]);
@@ -309,8 +408,16 @@ fn named_targets_left_open_and_excluded_versions_used() {
     let run = |year: &str| {
         let task = "Reprice the catalogue.";
         let mut b = B::new(task);
-        b.turn("pricing_lead", &[("system", "You are pricing_lead."), ("user", task)], "Use the 2025 price list, not the 2024 one: it has the new supplier costs.");
-        let a = b.turn("catalog_agent", &[("system", "You are catalog_agent."), ("user", "Use the 2025 price list, not the 2024 one: it has the new supplier costs.")], "Repricing.");
+        b.turn(
+            "pricing_lead",
+            &[("system", "You are pricing_lead."), ("user", task)],
+            "Use the 2025 price list, not the 2024 one: it has the new supplier costs.",
+        );
+        let a = b.turn(
+            "catalog_agent",
+            &[("system", "You are catalog_agent."), ("user", "Use the 2025 price list, not the 2024 one: it has the new supplier costs.")],
+            "Repricing.",
+        );
         b.tool(a, "apply_price_list", &format!(r#"{{"list": "{year}"}}"#), "1,240 items repriced");
         b.report()
     };
@@ -326,7 +433,11 @@ fn triage_that_answers_itself() {
         let instr = "You are intake. Your only job is to route the request: expense questions to expense_specialist. Never answer the question yourself.";
         if hands_off {
             b.turn("intake", &[("system", instr), ("user", task)], "Routing to expense_specialist.");
-            b.turn("expense_specialist", &[("system", "You are expense_specialist."), ("user", task)], "ER-2291 was rejected because the hotel receipt is missing; upload it and it will be paid in this month's run.");
+            b.turn(
+                "expense_specialist",
+                &[("system", "You are expense_specialist."), ("user", task)],
+                "ER-2291 was rejected because the hotel receipt is missing; upload it and it will be paid in this month's run.",
+            );
         } else {
             b.turn("intake", &[("system", instr), ("user", task)], "Expense reports usually get rejected when receipts are missing or the cost centre is wrong. Just resubmit it with all receipts attached and pick cost centre 4410, then mark it urgent and it should be paid within the month.");
         }
@@ -342,11 +453,37 @@ fn later_turn_that_starts_the_conversation_over() {
     let run = |fresh: bool| {
         let task = "Prepare the onboarding checklist for new hire Priya Nair (starts 3 March, team Data Platform).";
         let mut b = B::new(task);
-        b.turn("coordinator", &[("system", "You are coordinator."), ("user", task)], "it_agent: set up the laptop and accounts for Priya Nair, then report back.");
-        let i = b.turn("it_agent", &[("system", "You are it_agent."), ("user", task), ("assistant", "it_agent: set up the laptop and accounts for Priya Nair, then report back.")], "Setting up.");
+        b.turn(
+            "coordinator",
+            &[("system", "You are coordinator."), ("user", task)],
+            "it_agent: set up the laptop and accounts for Priya Nair, then report back.",
+        );
+        let i = b.turn(
+            "it_agent",
+            &[
+                ("system", "You are it_agent."),
+                ("user", task),
+                ("assistant", "it_agent: set up the laptop and accounts for Priya Nair, then report back."),
+            ],
+            "Setting up.",
+        );
         b.tool(i, "create_account", r#"{"user": "pnair", "team": "Data Platform"}"#, "account pnair created, laptop LT-9012 assigned");
-        b.turn("it_agent", &[("system", "You are it_agent."), ("user", task), ("assistant", "it_agent: set up the laptop and accounts for Priya Nair, then report back."), ("tool", "account pnair created, laptop LT-9012 assigned")], "Account pnair is created and laptop LT-9012 is assigned to Priya Nair.");
-        let hist = [("system", "You are coordinator."), ("user", task), ("assistant", "it_agent: set up the laptop and accounts."), ("user", "Account pnair is created and laptop LT-9012 is assigned to Priya Nair.")];
+        b.turn(
+            "it_agent",
+            &[
+                ("system", "You are it_agent."),
+                ("user", task),
+                ("assistant", "it_agent: set up the laptop and accounts for Priya Nair, then report back."),
+                ("tool", "account pnair created, laptop LT-9012 assigned"),
+            ],
+            "Account pnair is created and laptop LT-9012 is assigned to Priya Nair.",
+        );
+        let hist = [
+            ("system", "You are coordinator."),
+            ("user", task),
+            ("assistant", "it_agent: set up the laptop and accounts."),
+            ("user", "Account pnair is created and laptop LT-9012 is assigned to Priya Nair."),
+        ];
         let last = if fresh {
             "Hi! I'm the onboarding coordinator. Who is the new hire, and which team and start date should I prepare the checklist for?"
         } else {
@@ -367,9 +504,21 @@ fn approval_despite_failing_check_and_context_without_the_task() {
         let task = "Merge PR-88 (retry logic for the payment webhook) once its tests are green.";
         let mut b = B::new(task);
         b.turn("developer", &[("system", "You are developer."), ("user", task)], "PR-88 is ready for review.");
-        let r = b.turn("reviewer", &[("system", "You are reviewer. Verify pull requests with run_ci and approve only if CI is green."), ("user", task), ("assistant", "PR-88 is ready for review.")], "Running CI.");
+        let r = b.turn(
+            "reviewer",
+            &[
+                ("system", "You are reviewer. Verify pull requests with run_ci and approve only if CI is green."),
+                ("user", task),
+                ("assistant", "PR-88 is ready for review."),
+            ],
+            "Running CI.",
+        );
         b.tool(r, "run_ci", r#"{"pr": "PR-88"}"#, result);
-        b.turn("reviewer", &[("system", "You are reviewer."), ("user", task), ("assistant", "PR-88 is ready for review."), ("tool", result)], verdict);
+        b.turn(
+            "reviewer",
+            &[("system", "You are reviewer."), ("user", task), ("assistant", "PR-88 is ready for review."), ("tool", result)],
+            verdict,
+        );
         b.report()
     };
     let r = run("214 passed, 2 failed: test_webhook_retry_backoff, test_webhook_idempotency", "CI ran for PR-88. Approved, merging.");
@@ -416,7 +565,10 @@ fn agreement_ignored_until_the_limit_and_an_off_task_answer() {
     b.spans[0].events.push(SpanEvent {
         time_unix_nano: 999,
         name: "exception".into(),
-        attributes: json!({"exception.type": "MaxTurnsExceeded", "exception.message": "Max turns (7) exceeded"}).as_object().cloned().unwrap(),
+        attributes: json!({"exception.type": "MaxTurnsExceeded", "exception.message": "Max turns (7) exceeded"})
+            .as_object()
+            .cloned()
+            .unwrap(),
         dropped_attributes_count: 0,
     });
     let r = b.report();

@@ -17,8 +17,8 @@ fn protobuf_and_json_decode_to_the_same_spans() {
             assert!(from_pb.rejected.is_empty(), "{}: rejected {:?}", b.bin.display(), from_pb.rejected);
             let Some(json) = &b.otlp_json else { continue };
             let raw_json = std::fs::read(json).unwrap();
-            let from_json = decode_body(&raw_json, Some("application/json"), None, &limits)
-                .unwrap_or_else(|e| panic!("{}: {e}", json.display()));
+            let from_json =
+                decode_body(&raw_json, Some("application/json"), None, &limits).unwrap_or_else(|e| panic!("{}: {e}", json.display()));
             assert_eq!(from_pb.spans.len(), from_json.spans.len(), "{}", c.name);
             for (a, b) in from_pb.spans.iter().zip(&from_json.spans) {
                 // Whole-record equality: ids, times, attributes, events, links, status, resource, scope.

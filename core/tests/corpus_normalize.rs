@@ -44,12 +44,15 @@ fn summary(a: &RunAnalysis) -> String {
         );
     }
     for t in &a.tool_calls {
-        s += &format!("tool {} by {:?} err={} {:?}\n", t.tool_name, t.agent_name, t.is_error, t.error_message.as_deref().map(|c| c.chars().take(60).collect::<String>()));
+        s += &format!(
+            "tool {} by {:?} err={} {:?}\n",
+            t.tool_name,
+            t.agent_name,
+            t.is_error,
+            t.error_message.as_deref().map(|c| c.chars().take(60).collect::<String>())
+        );
     }
-    s += &format!(
-        "outcome {:?} reason={:?} agent={:?}\n",
-        a.outcome.status, a.outcome.reason, a.outcome.failing_agent
-    );
+    s += &format!("outcome {:?} reason={:?} agent={:?}\n", a.outcome.status, a.outcome.reason, a.outcome.failing_agent);
     s
 }
 
@@ -95,11 +98,8 @@ fn every_capture_matches_its_fixture() {
             errs.push(format!("agents {agents:?} != {want:?}"));
         }
         // Messages: ordered (from, to) pairs; "user" = the run's entry point.
-        let got: Vec<String> = a
-            .messages
-            .iter()
-            .map(|m| format!("{}->{}", m.from_agent.as_deref().unwrap_or("user"), m.to_agent))
-            .collect();
+        let got: Vec<String> =
+            a.messages.iter().map(|m| format!("{}->{}", m.from_agent.as_deref().unwrap_or("user"), m.to_agent)).collect();
         let want_msgs = strs(&fx["messages"]);
         if got != want_msgs {
             errs.push(format!("messages {got:?} != {want_msgs:?}"));

@@ -147,7 +147,16 @@ mod graph {
     /// two traces, a handful of agents.
     fn spans_strategy(max: usize) -> impl Strategy<Value = Vec<GraphSpan>> {
         prop::collection::vec(
-            (0u8..2, prop::option::of(0u16..(max as u16 + 4)), 0u64..1_000, 0u64..1_000, prop::option::of(0u8..5), 0u8..9, any::<bool>(), 0i64..100),
+            (
+                0u8..2,
+                prop::option::of(0u16..(max as u16 + 4)),
+                0u64..1_000,
+                0u64..1_000,
+                prop::option::of(0u8..5),
+                0u8..9,
+                any::<bool>(),
+                0i64..100,
+            ),
             0..max,
         )
         .prop_map(|raw| {
@@ -196,8 +205,13 @@ mod graph {
                     time_ns: t,
                     from_agent: from.map(|f| format!("a{f}")),
                     to_agent: format!("a{to}"),
-                    kind: [MessageKind::Handoff, MessageKind::Delegation, MessageKind::Message, MessageKind::ToolResult, MessageKind::Broadcast]
-                        [kind as usize],
+                    kind: [
+                        MessageKind::Handoff,
+                        MessageKind::Delegation,
+                        MessageKind::Message,
+                        MessageKind::ToolResult,
+                        MessageKind::Broadcast,
+                    ][kind as usize],
                     content: None,
                 })
                 .collect()

@@ -222,7 +222,15 @@ mod graph {
         let seg = |i: Option<usize>, s, e| Segment { span: i, start_ns: s, end_ns: e };
         assert_eq!(
             t.segments,
-            vec![seg(Some(0), 0, 20), seg(Some(2), 20, 40), seg(Some(4), 40, 75), seg(Some(2), 75, 80), seg(Some(0), 80, 85), seg(Some(5), 85, 95), seg(Some(0), 95, 100)]
+            vec![
+                seg(Some(0), 0, 20),
+                seg(Some(2), 20, 40),
+                seg(Some(4), 40, 75),
+                seg(Some(2), 75, 80),
+                seg(Some(0), 80, 85),
+                seg(Some(5), 85, 95),
+                seg(Some(0), 95, 100)
+            ]
         );
         assert_eq!(t.on_critical_path, vec![true, false, true, false, true, true]);
         assert_eq!(t.critical_ns, vec![30, 0, 25, 0, 35, 10]);
@@ -255,10 +263,7 @@ mod graph {
     #[test]
     fn linked_traces_form_one_run() {
         // Trace 2 starts after a 10 ns gap (a queue between linked traces).
-        let mut spans = vec![
-            span(1, None, 0, 50, SpanCategory::Agent, Some("a")),
-            span(2, Some(1), 5, 45, SpanCategory::Llm, None),
-        ];
+        let mut spans = vec![span(1, None, 0, 50, SpanCategory::Agent, Some("a")), span(2, Some(1), 5, 45, SpanCategory::Llm, None)];
         let mut s3 = span(1, None, 60, 100, SpanCategory::Agent, Some("b"));
         s3.trace_id = T2;
         let mut s4 = span(2, Some(1), 61, 99, SpanCategory::Tool, None);

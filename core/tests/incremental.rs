@@ -56,7 +56,12 @@ fn stored(s: &SpanRecord, f: &SpanFacts) -> StoredSpan {
 impl RunStore for Mem {
     type Error = ();
     fn spans(&mut self, keys: &[SpanKey]) -> Result<Vec<StoredSpan>, ()> {
-        Ok(self.spans.iter().filter(|s| keys.contains(&(s.trace_id, s.span_id))).map(|s| stored(s, &self.facts[&(s.trace_id, s.span_id)])).collect())
+        Ok(self
+            .spans
+            .iter()
+            .filter(|s| keys.contains(&(s.trace_id, s.span_id)))
+            .map(|s| stored(s, &self.facts[&(s.trace_id, s.span_id)]))
+            .collect())
     }
     fn children(&mut self, parents: &[SpanKey]) -> Result<Vec<StoredSpan>, ()> {
         Ok(self
@@ -266,7 +271,16 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                 let tid = id();
                 let fails = rng.below(5) == 0;
                 if rng.below(5) == 0 {
-                    inner.push(rec(trace, id(), Some(tid), &format!("execute_tool {tool}"), json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool}), t + 2, t + 40, None));
+                    inner.push(rec(
+                        trace,
+                        id(),
+                        Some(tid),
+                        &format!("execute_tool {tool}"),
+                        json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool}),
+                        t + 2,
+                        t + 40,
+                        None,
+                    ));
                 }
                 if rng.below(4) == 0 {
                     // A plain span under the tool (inherits the agent), and one under it; the
@@ -274,10 +288,28 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                     let hid = id();
                     let deep = fails && rng.below(2) == 0;
                     inner.push(rec(trace, id(), Some(hid), "dns", json!({}), t + 4, t + 5, deep.then_some("dns: no such host")));
-                    inner.push(rec(trace, hid, Some(tid), "http get", json!({"http.method": "GET"}), t + 3, t + 30, deep.then_some("ConnectError")));
+                    inner.push(rec(
+                        trace,
+                        hid,
+                        Some(tid),
+                        "http get",
+                        json!({"http.method": "GET"}),
+                        t + 3,
+                        t + 30,
+                        deep.then_some("ConnectError"),
+                    ));
                 }
-                inner.push(rec(trace, tid, Some(aid), &format!("execute_tool {tool}"), json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool,
-                    "gen_ai.tool.call.arguments": "{\"q\":1}"}), t + 1, t + 50, fails.then_some("TimeoutError: tool timed out")));
+                inner.push(rec(
+                    trace,
+                    tid,
+                    Some(aid),
+                    &format!("execute_tool {tool}"),
+                    json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool,
+                    "gen_ai.tool.call.arguments": "{\"q\":1}"}),
+                    t + 1,
+                    t + 50,
+                    fails.then_some("TimeoutError: tool timed out"),
+                ));
                 t += 52;
             }
             if rng.below(8) == 0 && k > 0 {
@@ -285,17 +317,44 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                 let sid = id();
                 let s_start = t + 1;
                 let lid = id();
-                inner.push(rec(trace, lid, Some(sid), "chat m", json!({"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 7}), t + 2, t + 20, None));
+                inner.push(rec(
+                    trace,
+                    lid,
+                    Some(sid),
+                    "chat m",
+                    json!({"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 7}),
+                    t + 2,
+                    t + 20,
+                    None,
+                ));
                 // Called directly, or as a tool (agent-as-tool: the tool span is its parent).
                 let as_tool = rng.below(2) == 0;
                 let tool_id = id();
                 let helper_parent = if as_tool { tool_id } else { aid };
-                inner.push(rec(trace, sid, Some(helper_parent), "invoke_agent helper", json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper",
-                    "gen_ai.input.messages": "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"help me\"}]}]"}), s_start, t + 25, None));
+                inner.push(rec(
+                    trace,
+                    sid,
+                    Some(helper_parent),
+                    "invoke_agent helper",
+                    json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper",
+                    "gen_ai.input.messages": "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"help me\"}]}]"}),
+                    s_start,
+                    t + 25,
+                    None,
+                ));
                 if as_tool {
                     // The tool runs inside a step span that names the agent but is not a turn.
                     let step = id();
-                    inner.push(rec(trace, tool_id, Some(step), "execute_tool helper", json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "helper"}), s_start - 1, t + 26, None));
+                    inner.push(rec(
+                        trace,
+                        tool_id,
+                        Some(step),
+                        "execute_tool helper",
+                        json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "helper"}),
+                        s_start - 1,
+                        t + 26,
+                        None,
+                    ));
                     inner.push(rec(trace, step, Some(aid), "step", json!({"gen_ai.agent.name": agent}), s_start - 2, t + 27, None));
                 }
                 t += 26;
@@ -404,4 +463,3 @@ fn corpus_captures_in_any_order_match_whole_analysis() {
         feed(&spans, &mut rng, 6, true, &format!("{} shuffled", c.name));
     }
 }
-

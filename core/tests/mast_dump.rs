@@ -19,16 +19,7 @@ fn dump_facts() {
         let mut spans = Vec::new();
         for b in &c.bodies {
             let raw = std::fs::read(&b.bin).unwrap();
-            spans.extend(
-                decode_body(
-                    &raw,
-                    Some(&b.content_type),
-                    b.content_encoding.as_deref(),
-                    &Limits::default(),
-                )
-                .unwrap()
-                .spans,
-            );
+            spans.extend(decode_body(&raw, Some(&b.content_type), b.content_encoding.as_deref(), &Limits::default()).unwrap().spans);
         }
         let a = analyze_run(&spans);
         let mut idx: Vec<usize> = (0..spans.len()).collect();
@@ -74,16 +65,7 @@ fn dump_mast() {
         let mut spans = Vec::new();
         for b in &c.bodies {
             let raw = std::fs::read(&b.bin).unwrap();
-            spans.extend(
-                decode_body(
-                    &raw,
-                    Some(&b.content_type),
-                    b.content_encoding.as_deref(),
-                    &Limits::default(),
-                )
-                .unwrap()
-                .spans,
-            );
+            spans.extend(decode_body(&raw, Some(&b.content_type), b.content_encoding.as_deref(), &Limits::default()).unwrap().spans);
         }
         let a = analyze_run(&spans);
         let v = RunView::new(&spans, &a, &cfg);
@@ -104,13 +86,7 @@ fn dump_mast() {
                 v.input_words(t).len()
             );
         }
-        println!(
-            "  checks: {:?}",
-            v.checks
-                .iter()
-                .map(|c| (c.agent.clone(), c.guardrail, c.approved))
-                .collect::<Vec<_>>()
-        );
+        println!("  checks: {:?}", v.checks.iter().map(|c| (c.agent.clone(), c.guardrail, c.approved)).collect::<Vec<_>>());
         let r = classify(&spans, &a, &cfg);
         for f in &r.findings {
             println!(
@@ -119,13 +95,7 @@ fn dump_mast() {
             );
         }
         for m in &r.modes {
-            println!(
-                "    {} {} ({}) {}",
-                m.mode_id,
-                m.status,
-                m.findings,
-                cut(&m.reason, 150)
-            );
+            println!("    {} {} ({}) {}", m.mode_id, m.status, m.findings, cut(&m.reason, 150));
         }
         if let Some(at) = &r.attribution {
             println!("  ATTRIBUTION {}", serde_json::to_string(at).unwrap());
@@ -142,16 +112,7 @@ fn print_mast_seed_sql() {
     println!("INSERT INTO mast_modes (mode_id, category_id, category, name, definition) VALUES");
     let rows: Vec<String> = MODES
         .iter()
-        .map(|m| {
-            format!(
-                "    ({}, {}, {}, {}, {})",
-                q(m.id),
-                q(m.category_id),
-                q(m.category),
-                q(m.name),
-                q(m.definition)
-            )
-        })
+        .map(|m| format!("    ({}, {}, {}, {}, {})", q(m.id), q(m.category_id), q(m.category), q(m.name), q(m.definition)))
         .collect();
     println!("{};", rows.join(",\n"));
     println!("INSERT INTO mast_settings (key, value, description) VALUES");

@@ -83,9 +83,10 @@ fn id(len: usize) -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn span_strategy() -> impl Strategy<Value = Span> {
-    let event = (any::<u64>(), text(), attributes(), any::<u32>()).prop_map(|(time_unix_nano, name, attributes, dropped_attributes_count)| {
-        span::Event { time_unix_nano, name, attributes, dropped_attributes_count }
-    });
+    let event =
+        (any::<u64>(), text(), attributes(), any::<u32>()).prop_map(|(time_unix_nano, name, attributes, dropped_attributes_count)| {
+            span::Event { time_unix_nano, name, attributes, dropped_attributes_count }
+        });
     let link = (id(16), id(8), text(), attributes(), any::<u32>(), any::<u32>()).prop_map(
         |(trace_id, span_id, trace_state, attributes, dropped_attributes_count, flags)| span::Link {
             trace_id,
@@ -130,13 +131,23 @@ fn span_strategy() -> impl Strategy<Value = Span> {
 
 fn request_strategy() -> impl Strategy<Value = ExportTraceServiceRequest> {
     let scope = proptest::option::of((text(), text(), attributes(), any::<u32>()).prop_map(
-        |(name, version, attributes, dropped_attributes_count)| InstrumentationScope { name, version, attributes, dropped_attributes_count },
+        |(name, version, attributes, dropped_attributes_count)| InstrumentationScope {
+            name,
+            version,
+            attributes,
+            dropped_attributes_count,
+        },
     ));
-    let scope_spans = (scope, proptest::collection::vec(span_strategy(), 0..4), text())
-        .prop_map(|(scope, spans, schema_url)| ScopeSpans { scope, spans, schema_url });
-    let resource = proptest::option::of(
-        (attributes(), any::<u32>()).prop_map(|(attributes, dropped_attributes_count)| Resource { attributes, dropped_attributes_count, ..Default::default() }),
-    );
+    let scope_spans = (scope, proptest::collection::vec(span_strategy(), 0..4), text()).prop_map(|(scope, spans, schema_url)| ScopeSpans {
+        scope,
+        spans,
+        schema_url,
+    });
+    let resource = proptest::option::of((attributes(), any::<u32>()).prop_map(|(attributes, dropped_attributes_count)| Resource {
+        attributes,
+        dropped_attributes_count,
+        ..Default::default()
+    }));
     let rs = (resource, proptest::collection::vec(scope_spans, 0..3), text())
         .prop_map(|(resource, scope_spans, schema_url)| ResourceSpans { resource, scope_spans, schema_url });
     proptest::collection::vec(rs, 0..3).prop_map(|resource_spans| ExportTraceServiceRequest { resource_spans })
@@ -175,7 +186,9 @@ fn any_value_json(v: &AnyValue) -> Value {
             }
         }
         Some(any_value::Value::BytesValue(b)) => json!({ "bytesValue": base64::engine::general_purpose::STANDARD.encode(b) }),
-        Some(any_value::Value::ArrayValue(a)) => json!({ "arrayValue": { "values": a.values.iter().map(any_value_json).collect::<Vec<_>>() } }),
+        Some(any_value::Value::ArrayValue(a)) => {
+            json!({ "arrayValue": { "values": a.values.iter().map(any_value_json).collect::<Vec<_>>() } })
+        }
         Some(any_value::Value::KvlistValue(kv)) => json!({ "kvlistValue": { "values": attributes_json(&kv.values) } }),
     }
 }
@@ -375,7 +388,10 @@ fn every_prefix_of_small_bodies_never_panics() {
     let req = ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans {
             resource: Some(Resource {
-                attributes: vec![KeyValue { key: "service.name".into(), value: Some(AnyValue { value: Some(any_value::Value::StringValue("s".into())) }) }],
+                attributes: vec![KeyValue {
+                    key: "service.name".into(),
+                    value: Some(AnyValue { value: Some(any_value::Value::StringValue("s".into())) }),
+                }],
                 ..Default::default()
             }),
             scope_spans: vec![ScopeSpans {
@@ -388,7 +404,10 @@ fn every_prefix_of_small_bodies_never_panics() {
                         key: "k".into(),
                         value: Some(AnyValue {
                             value: Some(any_value::Value::KvlistValue(KeyValueList {
-                                values: vec![KeyValue { key: "d".into(), value: Some(AnyValue { value: Some(any_value::Value::DoubleValue(1.5)) }) }],
+                                values: vec![KeyValue {
+                                    key: "d".into(),
+                                    value: Some(AnyValue { value: Some(any_value::Value::DoubleValue(1.5)) }),
+                                }],
                             })),
                         }),
                     }],
@@ -429,14 +448,25 @@ fn every_prefix_of_small_bodies_never_panics() {
 /// `float_roundtrip` feature (core/Cargo.toml).
 #[test]
 fn regression_json_doubles_decode_bit_exactly() {
-    for d in [-1.0311157030452957e-290, 5e-324, f64::MAX, f64::MIN_POSITIVE, 0.1 + 0.2, 1.7976931348623155e308, f64::from_bits(0x000f_ffff_ffff_ffff)] {
+    for d in [
+        -1.0311157030452957e-290,
+        5e-324,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        0.1 + 0.2,
+        1.7976931348623155e308,
+        f64::from_bits(0x000f_ffff_ffff_ffff),
+    ] {
         let req = ExportTraceServiceRequest {
             resource_spans: vec![ResourceSpans {
                 scope_spans: vec![ScopeSpans {
                     spans: vec![Span {
                         trace_id: vec![1; 16],
                         span_id: vec![1; 8],
-                        attributes: vec![KeyValue { key: "d".into(), value: Some(AnyValue { value: Some(any_value::Value::DoubleValue(d)) }) }],
+                        attributes: vec![KeyValue {
+                            key: "d".into(),
+                            value: Some(AnyValue { value: Some(any_value::Value::DoubleValue(d)) }),
+                        }],
                         ..Default::default()
                     }],
                     ..Default::default()

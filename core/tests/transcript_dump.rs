@@ -34,7 +34,12 @@ fn dump_messages() {
         let spans = load_capture(&c);
         let a = analyze_run(&spans);
         for m in &a.messages {
-            println!("{:?} -> {} {:?}", m.from_agent, m.to_agent, m.content.as_deref().map(|c| (c.len(), c.chars().rev().take(40).collect::<String>())));
+            println!(
+                "{:?} -> {} {:?}",
+                m.from_agent,
+                m.to_agent,
+                m.content.as_deref().map(|c| (c.len(), c.chars().rev().take(40).collect::<String>()))
+            );
         }
     }
 }

@@ -31,11 +31,7 @@ fn cached_plan(client: &SpiClient<'_>, sql: &str, args: &[DatumWithOid<'_>]) -> 
 }
 
 /// Runs a writing `sql` through a backend-lifetime prepared statement.
-pub fn execute_cached<'conn>(
-    client: &mut SpiClient<'conn>,
-    sql: &str,
-    args: &[DatumWithOid<'_>],
-) -> SpiResult<SpiTupleTable<'conn>> {
+pub fn execute_cached<'conn>(client: &mut SpiClient<'conn>, sql: &str, args: &[DatumWithOid<'_>]) -> SpiResult<SpiTupleTable<'conn>> {
     let key = cached_plan(client, sql, args)?;
     PLANS.with(|p| match p.borrow().get(&key) {
         Some(plan) => client.update(plan, None, args),
@@ -45,11 +41,7 @@ pub fn execute_cached<'conn>(
 
 /// Runs a reading `sql` through a backend-lifetime prepared statement (ingest's look-ups of
 /// stored spans run on every batch; planning them each time cost more than running them).
-pub fn select_cached<'conn>(
-    client: &SpiClient<'conn>,
-    sql: &str,
-    args: &[DatumWithOid<'_>],
-) -> SpiResult<SpiTupleTable<'conn>> {
+pub fn select_cached<'conn>(client: &SpiClient<'conn>, sql: &str, args: &[DatumWithOid<'_>]) -> SpiResult<SpiTupleTable<'conn>> {
     let key = cached_plan(client, sql, args)?;
     PLANS.with(|p| match p.borrow().get(&key) {
         Some(plan) => client.select(plan, None, args),
@@ -81,10 +73,7 @@ impl IngestPlanning {
         // SAFETY: plain GUC variables of this backend's planner, read and written on its one
         // thread; the values set are valid settings.
         unsafe {
-            let saved = IngestPlanning {
-                seqscan: pgrx::pg_sys::enable_seqscan,
-                cache_mode: pgrx::pg_sys::plan_cache_mode,
-            };
+            let saved = IngestPlanning { seqscan: pgrx::pg_sys::enable_seqscan, cache_mode: pgrx::pg_sys::plan_cache_mode };
             pgrx::pg_sys::enable_seqscan = false;
             pgrx::pg_sys::plan_cache_mode = if citus_present() {
                 pgrx::pg_sys::PlanCacheMode::PLAN_CACHE_MODE_FORCE_CUSTOM_PLAN as i32
@@ -133,29 +122,13 @@ impl<'a> Columns<'a> {
         Columns { cols: Vec::new() }
     }
 
-    pub fn col<T: IntoDatum>(
-        mut self,
-        name: &'static str,
-        pg_type: &'static str,
-        values: Vec<T>,
-    ) -> Self {
-        self.cols.push(Column {
-            name,
-            pg_type,
-            cast: None,
-            datum: values.into(),
-        });
+    pub fn col<T: IntoDatum>(mut self, name: &'static str, pg_type: &'static str, values: Vec<T>) -> Self {
+        self.cols.push(Column { name, pg_type, cast: None, datum: values.into() });
         self
     }
 
     /// A column taken from each row: `rows.iter().map(f)` as one array.
-    pub fn map<R, T: IntoDatum>(
-        self,
-        name: &'static str,
-        pg_type: &'static str,
-        rows: &[R],
-        f: impl Fn(&R) -> T,
-    ) -> Self {
+    pub fn map<R, T: IntoDatum>(self, name: &'static str, pg_type: &'static str, rows: &[R], f: impl Fn(&R) -> T) -> Self {
         self.col(name, pg_type, rows.iter().map(f).collect::<Vec<T>>())
     }
 
@@ -180,19 +153,8 @@ impl<'a> Columns<'a> {
         self
     }
 
-    pub fn cast<T: IntoDatum>(
-        mut self,
-        name: &'static str,
-        pg_type: &'static str,
-        cast: &'static str,
-        values: Vec<T>,
-    ) -> Self {
-        self.cols.push(Column {
-            name,
-            pg_type,
-            cast: Some(cast),
-            datum: values.into(),
-        });
+    pub fn cast<T: IntoDatum>(mut self, name: &'static str, pg_type: &'static str, cast: &'static str, values: Vec<T>) -> Self {
+        self.cols.push(Column { name, pg_type, cast: Some(cast), datum: values.into() });
         self
     }
 
@@ -203,12 +165,8 @@ impl<'a> Columns<'a> {
     /// into a tuplestore and reads it back, which cost ~10 % of an insert of a batch's spans.
     /// Same rows: the arrays advance in lockstep and a shorter one reads as NULL.
     fn unnest(&self, offset: usize) -> String {
-        let items: Vec<String> = self
-            .cols
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("unnest(${}::{}[]) AS {}", offset + i + 1, c.pg_type, c.name))
-            .collect();
+        let items: Vec<String> =
+            self.cols.iter().enumerate().map(|(i, c)| format!("unnest(${}::{}[]) AS {}", offset + i + 1, c.pg_type, c.name)).collect();
         format!("(SELECT {}) AS u", items.join(", "))
     }
 
@@ -222,12 +180,7 @@ impl<'a> Columns<'a> {
                 None => format!("u.{}", c.name),
             })
             .collect();
-        format!(
-            "INSERT INTO {table} ({}) SELECT {} FROM {} {suffix}",
-            names.join(", "),
-            selects.join(", "),
-            self.unnest(offset)
-        )
+        format!("INSERT INTO {table} ({}) SELECT {} FROM {} {suffix}", names.join(", "), selects.join(", "), self.unnest(offset))
     }
 
     fn into_args(self) -> Vec<DatumWithOid<'a>> {
@@ -267,9 +220,7 @@ impl<'a> Columns<'a> {
         let plain = try_plain.then(|| self.insert_sql(table, "RETURNING trace_id, span_id", 0));
         let args = self.into_args();
         if let Some(plain) = plain {
-            let first = crate::subxact::unless(PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION, || {
-                keys(execute_cached(client, &plain, &args)?)
-            });
+            let first = crate::subxact::unless(PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION, || keys(execute_cached(client, &plain, &args)?));
             if let Some(done) = first {
                 return done;
             }
@@ -303,8 +254,7 @@ impl<'a> Writes<'a> {
     /// Adds `INSERT INTO table (cols) SELECT ... FROM unnest(...) suffix` (skipped when empty).
     pub fn insert(&mut self, cols: Columns<'a>, table: &str, suffix: &str, rows: usize) {
         if rows > 0 {
-            self.statements
-                .push(cols.insert_sql(table, suffix, self.args.len()));
+            self.statements.push(cols.insert_sql(table, suffix, self.args.len()));
             self.args.extend(cols.into_args());
         }
     }
@@ -312,8 +262,7 @@ impl<'a> Writes<'a> {
     /// Adds a custom write over `{unnest}` (skipped when empty).
     pub fn run(&mut self, cols: Columns<'a>, template: &str, rows: usize) {
         if rows > 0 {
-            self.statements
-                .push(template.replace("{unnest}", &cols.unnest(self.args.len())));
+            self.statements.push(template.replace("{unnest}", &cols.unnest(self.args.len())));
             self.args.extend(cols.into_args());
         }
     }
@@ -340,8 +289,7 @@ pub fn uuid(id: &[u8; 16]) -> pgrx::Uuid {
 
 pub fn timestamptz(pg_micros: i64) -> TimestampWithTimeZone {
     // Out-of-range values cannot come from u64 nanoseconds; fall back to the epoch, not a panic.
-    TimestampWithTimeZone::try_from(pg_micros)
-        .unwrap_or_else(|_| TimestampWithTimeZone::positive_infinity())
+    TimestampWithTimeZone::try_from(pg_micros).unwrap_or_else(|_| TimestampWithTimeZone::positive_infinity())
 }
 
 pub fn trace_id(u: &pgrx::Uuid) -> [u8; 16] {

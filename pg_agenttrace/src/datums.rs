@@ -126,7 +126,11 @@ fn jsonb_object(map: &Map<String, Value>) -> Option<*mut pg_sys::varlena> {
     unsafe { pgrx::direct_function_call::<pg_sys::Datum>(pg_sys::jsonb_in, &[text.as_c_str().into_datum()]).map(|d| d.cast_mut_ptr()) }
 }
 
-unsafe fn push(state: &mut *mut pg_sys::JsonbParseState, tok: pg_sys::JsonbIteratorToken::Type, v: *mut pg_sys::JsonbValue) -> *mut pg_sys::JsonbValue {
+unsafe fn push(
+    state: &mut *mut pg_sys::JsonbParseState,
+    tok: pg_sys::JsonbIteratorToken::Type,
+    v: *mut pg_sys::JsonbValue,
+) -> *mut pg_sys::JsonbValue {
     unsafe { pg_sys::pushJsonbValue(state, tok, v) }
 }
 
@@ -153,7 +157,12 @@ unsafe fn push_object(state: &mut *mut pg_sys::JsonbParseState, map: &Map<String
 
 /// Pushes `v` as a value (`WJB_VALUE`) or array element (`WJB_ELEM`); a container is pushed as
 /// begin .. end, which appends it to its parent.
-unsafe fn push_value(state: &mut *mut pg_sys::JsonbParseState, v: &Value, tok: pg_sys::JsonbIteratorToken::Type, depth: usize) -> Option<()> {
+unsafe fn push_value(
+    state: &mut *mut pg_sys::JsonbParseState,
+    v: &Value,
+    tok: pg_sys::JsonbIteratorToken::Type,
+    depth: usize,
+) -> Option<()> {
     unsafe {
         match v {
             Value::Object(m) => {

@@ -61,10 +61,7 @@ fn load_messages(client: &SpiClient<'_>, run: TraceId) -> SpiResult<Vec<AgentMes
         };
         out.push(AgentMessage {
             seq: row.get::<i32>(1)?.unwrap_or(0),
-            trace_id: row
-                .get::<pgrx::Uuid>(2)?
-                .map(|u| trace_id(&u))
-                .unwrap_or_default(),
+            trace_id: row.get::<pgrx::Uuid>(2)?.map(|u| trace_id(&u)).unwrap_or_default(),
             span_id: i64_to_span_id(row.get::<i64>(3)?.unwrap_or(0)),
             time_ns: (row.get::<i64>(4)?.unwrap_or(0).max(0) as u64).saturating_mul(1_000),
             from_agent: row.get::<String>(5)?,
@@ -78,11 +75,7 @@ fn load_messages(client: &SpiClient<'_>, run: TraceId) -> SpiResult<Vec<AgentMes
 
 /// The run a trace belongs to (a run id is also the id of its first trace); unknown ids pass through.
 fn resolve_run(client: &SpiClient<'_>, id: TraceId) -> SpiResult<TraceId> {
-    let t = client.select(
-        "SELECT run_id FROM agenttrace.traces WHERE trace_id = $1",
-        Some(1),
-        &[uuid(&id).into()],
-    )?;
+    let t = client.select("SELECT run_id FROM agenttrace.traces WHERE trace_id = $1", Some(1), &[uuid(&id).into()])?;
     for row in t {
         if let Some(r) = row.get::<pgrx::Uuid>(1)? {
             return Ok(trace_id(&r));
@@ -91,10 +84,7 @@ fn resolve_run(client: &SpiClient<'_>, id: TraceId) -> SpiResult<TraceId> {
     Ok(id)
 }
 
-fn build(
-    run_id: pgrx::Uuid,
-    include_tools: Option<bool>,
-) -> Result<(TraceId, AgentGraph), pgrx::spi::Error> {
+fn build(run_id: pgrx::Uuid, include_tools: Option<bool>) -> Result<(TraceId, AgentGraph), pgrx::spi::Error> {
     let (run, spans, messages) = Spi::connect(|client| {
         let run = resolve_run(client, trace_id(&run_id))?;
         let spans = load_spans(client, "run_id = $1", run)?;
@@ -102,9 +92,7 @@ fn build(
         Ok::<_, pgrx::spi::Error>((run, spans, messages))
     })?;
     pgrx::check_for_interrupts!();
-    let opts = GraphOptions {
-        include_tools: include_tools.unwrap_or(false),
-    };
+    let opts = GraphOptions { include_tools: include_tools.unwrap_or(false) };
     Ok((run, graph::agent_graph(&spans, &messages, &opts)))
 }
 
@@ -114,10 +102,7 @@ fn ts(unix_ns: u64) -> TimestampWithTimeZone {
 
 /// The agent communication graph of a run: nodes, edges and metrics as jsonb.
 #[pg_extern(stable, strict)]
-fn agent_graph(
-    run_id: pgrx::Uuid,
-    include_tools: default!(Option<bool>, "false"),
-) -> Result<pgrx::JsonB, pgrx::spi::Error> {
+fn agent_graph(run_id: pgrx::Uuid, include_tools: default!(Option<bool>, "false")) -> Result<pgrx::JsonB, pgrx::spi::Error> {
     let (run, g) = build(run_id, include_tools)?;
     let mut v = g.to_json();
     if let Some(o) = v.as_object_mut() {

@@ -37,12 +37,7 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
     let mut spans: Vec<SpanRecord> = Vec::new();
     for body in bodies {
         pgrx::check_for_interrupts!();
-        match decode_body(
-            &body.bytes,
-            body.content_type.as_deref(),
-            body.content_encoding.as_deref(),
-            &limits,
-        ) {
+        match decode_body(&body.bytes, body.content_type.as_deref(), body.content_encoding.as_deref(), &limits) {
             Ok(mut decoded) => {
                 redactor.redact_request(&mut decoded);
                 let rejected = decoded.rejected.len() as i64;
@@ -56,12 +51,7 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
             }
             Err(e) => {
                 dead_letter(client, &body, &e, &redactor, "traces")?;
-                results.push(BodyResult {
-                    accepted: 0,
-                    rejected: 0,
-                    error: Some(e.to_string()),
-                    status: "invalid",
-                });
+                results.push(BodyResult { accepted: 0, rejected: 0, error: Some(e.to_string()), status: "invalid" });
             }
         }
     }
@@ -77,19 +67,10 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
 
 /// `agenttrace.normalize` (default on; `off` stores raw and leaves derivation to renormalize()).
 pub(crate) fn normalize_enabled(client: &SpiClient<'_>) -> SpiResult<bool> {
-    Ok(crate::columns::select_cached(
-        client,
-        "SELECT current_setting('agenttrace.normalize', true)",
-        &[],
-    )?
-    .first()
-    .get_one::<String>()?
-    .is_none_or(|v| {
-        !matches!(
-            v.to_ascii_lowercase().as_str(),
-            "off" | "false" | "0" | "no"
-        )
-    }))
+    Ok(crate::columns::select_cached(client, "SELECT current_setting('agenttrace.normalize', true)", &[])?
+        .first()
+        .get_one::<String>()?
+        .is_none_or(|v| !matches!(v.to_ascii_lowercase().as_str(), "off" | "false" | "0" | "no")))
 }
 
 /// Runs of at most this many spans keep no `run_state` (`agenttrace.state_min_spans`).
@@ -107,13 +88,7 @@ pub(crate) fn state_min_spans(client: &SpiClient<'_>) -> SpiResult<i64> {
         .map_or(STATE_MIN_SPANS, |n| n.max(0)))
 }
 
-pub(crate) fn dead_letter(
-    client: &mut SpiClient<'_>,
-    body: &Body,
-    e: &DecodeError,
-    redactor: &Redactor,
-    signal: &str,
-) -> SpiResult<()> {
+pub(crate) fn dead_letter(client: &mut SpiClient<'_>, body: &Body, e: &DecodeError, redactor: &Redactor, signal: &str) -> SpiResult<()> {
     // Keep at most the body limit; an oversized body is recorded truncated, with its real size.
     // Secrets are redacted here too: a rejected body must not leak what an accepted one would not.
     let keep = body.bytes.len().min(Limits::default().max_body_bytes);
@@ -142,14 +117,7 @@ fn ingest(
     content_type: default!(Option<&str>, "'application/x-protobuf'"),
     content_encoding: default!(Option<&str>, "NULL"),
 ) -> Result<
-    TableIterator<
-        'static,
-        (
-            name!(accepted_spans, i64),
-            name!(rejected_spans, i64),
-            name!(error_message, Option<String>),
-        ),
-    >,
+    TableIterator<'static, (name!(accepted_spans, i64), name!(rejected_spans, i64), name!(error_message, Option<String>))>,
     pgrx::spi::Error,
 > {
     let body = Body {
@@ -224,18 +192,7 @@ fn ingest_staged(
         }
         let results: Vec<(usize, BodyResult)> = order.into_iter().filter_map(|i| by_index.remove(&i).map(|r| (i, r))).collect();
         Ok::<_, pgrx::spi::Error>(
-            results
-                .into_iter()
-                .map(|(i, r)| {
-                    (
-                        seqs[i],
-                        r.accepted,
-                        r.rejected,
-                        r.error,
-                        r.status.to_string(),
-                    )
-                })
-                .collect::<Vec<_>>(),
+            results.into_iter().map(|(i, r)| (seqs[i], r.accepted, r.rejected, r.error, r.status.to_string())).collect::<Vec<_>>(),
         )
     })?;
     Ok(TableIterator::new(rows))
@@ -249,9 +206,7 @@ fn renormalize(run_id: default!(Option<pgrx::Uuid>, "NULL")) -> Result<i64, pgrx
             Some(r) => vec![crate::columns::trace_id(&r)],
             None => {
                 let mut v = Vec::new();
-                for row in
-                    client.select("SELECT DISTINCT run_id FROM agenttrace.traces", None, &[])?
-                {
+                for row in client.select("SELECT DISTINCT run_id FROM agenttrace.traces", None, &[])? {
                     if let Some(u) = row.get::<pgrx::Uuid>(1)? {
                         v.push(crate::columns::trace_id(&u));
                     }

@@ -78,11 +78,7 @@ fn judge_record(
     };
     let findings = judge::judge_findings(&v, t, &view);
     Spi::connect_mut(|client| {
-        client.update(
-            "DELETE FROM agenttrace.failure_annotations WHERE run_id = $1 AND source = 'llm-judge'",
-            None,
-            &[run_id.into()],
-        )?;
+        client.update("DELETE FROM agenttrace.failure_annotations WHERE run_id = $1 AND source = 'llm-judge'", None, &[run_id.into()])?;
         for f in &findings {
             let span_ids: Vec<i64> = f.spans.iter().map(|(_, s)| span_id_to_i64(s)).collect();
             let trace = f.spans.first().map(|(t, _)| uuid(t));

@@ -42,39 +42,19 @@ extension_sql!(
 );
 
 // Time-series functions and views for dashboards (time_bucket or date_bin, chosen at install).
-extension_sql_file!(
-    "../../sql/analytics.sql",
-    name = "analytics",
-    requires = ["schema"]
-);
+extension_sql_file!("../../sql/analytics.sql", name = "analytics", requires = ["schema"]);
 
 // Retention (set_retention, apply_retention) and the settings table.
-extension_sql_file!(
-    "../../sql/retention.sql",
-    name = "retention",
-    requires = ["schema"]
-);
+extension_sql_file!("../../sql/retention.sql", name = "retention", requires = ["schema"]);
 
 // Read-only role for Grafana: exactly what the shipped dashboards query.
-extension_sql_file!(
-    "../../sql/grafana_role.sql",
-    name = "grafana_role",
-    requires = ["schema", "mast", "judge_sql", "comment_graph"]
-);
+extension_sql_file!("../../sql/grafana_role.sql", name = "grafana_role", requires = ["schema", "mast", "judge_sql", "comment_graph"]);
 
 // Which tables pg_dump includes (configuration tables of the extension).
-extension_sql_file!(
-    "../../sql/dump.sql",
-    name = "dump",
-    requires = ["schema", "retention", "mast", "judge_sql", "redaction_patterns"]
-);
+extension_sql_file!("../../sql/dump.sql", name = "dump", requires = ["schema", "retention", "mast", "judge_sql", "redaction_patterns"]);
 
 // Citus: agenttrace.distribute() (needs every table).
-extension_sql_file!(
-    "../../sql/citus.sql",
-    name = "citus",
-    requires = ["schema", "retention", "mast", "judge_sql", "redaction_patterns"]
-);
+extension_sql_file!("../../sql/citus.sql", name = "citus", requires = ["schema", "retention", "mast", "judge_sql", "redaction_patterns"]);
 
 // Roles and grants: last, once every table and function exists.
 extension_sql_file!("../../sql/roles.sql", name = "roles", finalize);

@@ -31,10 +31,7 @@ pub(crate) fn lock_key(r: &TraceId) -> i64 {
 }
 
 /// Stored GenAI content of the spans of `traces`, folded into span attributes per span.
-pub(crate) fn genai_overlays(
-    client: &SpiClient<'_>,
-    traces: &[TraceId],
-) -> SpiResult<HashMap<(TraceId, SpanId), Attributes>> {
+pub(crate) fn genai_overlays(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<HashMap<(TraceId, SpanId), Attributes>> {
     let mut out = HashMap::new();
     if traces.is_empty() {
         return Ok(out);
@@ -109,13 +106,8 @@ fn store_log_records(client: &mut SpiClient<'_>, logs: DecodedLogs) -> SpiResult
     // Traces whose spans gain content: lock them (and their runs) as span ingest does, before
     // the records become visible, so a concurrent span batch of the same trace waits for this
     // one or is waited for.
-    let mut genai_traces: Vec<TraceId> = logs
-        .records
-        .iter()
-        .zip(&contents)
-        .filter(|(r, c)| c.is_some() && r.span_id.is_some())
-        .filter_map(|(r, _)| r.trace_id)
-        .collect();
+    let mut genai_traces: Vec<TraceId> =
+        logs.records.iter().zip(&contents).filter(|(r, c)| c.is_some() && r.span_id.is_some()).filter_map(|(r, _)| r.trace_id).collect();
     genai_traces.sort_unstable();
     genai_traces.dedup();
     if !genai_traces.is_empty() {
@@ -142,7 +134,12 @@ fn store_log_records(client: &mut SpiClient<'_>, logs: DecodedLogs) -> SpiResult
         .map("severity_text", "text", recs, |r| (!r.severity_text.is_empty()).then(|| r.severity_text.clone()))
         .map("event_name", "text", recs, |r| (!r.event_name.is_empty()).then(|| r.event_name.clone()))
         .cast("body", "text", "jsonb", recs.iter().map(|r| (!r.body.is_null()).then(|| r.body.to_string())).collect::<Vec<_>>())
-        .cast("attributes", "text", "jsonb", recs.iter().map(|r| serde_json::Value::Object(r.attributes.clone()).to_string()).collect::<Vec<_>>())
+        .cast(
+            "attributes",
+            "text",
+            "jsonb",
+            recs.iter().map(|r| serde_json::Value::Object(r.attributes.clone()).to_string()).collect::<Vec<_>>(),
+        )
         .map("dropped_attributes_count", "int4", recs, |r| r.dropped_attributes_count as i32)
         .map("flags", "int4", recs, |r| r.flags as i32)
         .map("service_name", "text", recs, |r| r.resource.service_name.clone())
@@ -188,10 +185,7 @@ fn ingest_logs(
     content_type: default!(Option<&str>, "'application/x-protobuf'"),
     content_encoding: default!(Option<&str>, "NULL"),
 ) -> Result<
-    TableIterator<
-        'static,
-        (name!(accepted_records, i64), name!(rejected_records, i64), name!(error_message, Option<String>)),
-    >,
+    TableIterator<'static, (name!(accepted_records, i64), name!(rejected_records, i64), name!(error_message, Option<String>))>,
     pgrx::spi::Error,
 > {
     let body = Body {

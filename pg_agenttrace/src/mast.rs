@@ -47,29 +47,17 @@ pub(crate) fn auto_classify_enabled(client: &mut SpiClient<'_>) -> SpiResult<boo
 }
 
 /// Stored spans of the given runs, grouped by run (every requested run present, maybe empty).
-pub(crate) fn load_runs(
-    client: &SpiClient<'_>,
-    run_ids: &[TraceId],
-) -> SpiResult<Vec<(TraceId, Vec<SpanRecord>)>> {
+pub(crate) fn load_runs(client: &SpiClient<'_>, run_ids: &[TraceId]) -> SpiResult<Vec<(TraceId, Vec<SpanRecord>)>> {
     let ids: Vec<pgrx::Uuid> = run_ids.iter().map(uuid).collect();
     let mut run_of: HashMap<TraceId, TraceId> = HashMap::new();
-    for row in client.select(
-        "SELECT trace_id, run_id FROM agenttrace.traces WHERE run_id = ANY($1)",
-        None,
-        &[ids.into()],
-    )? {
+    for row in client.select("SELECT trace_id, run_id FROM agenttrace.traces WHERE run_id = ANY($1)", None, &[ids.into()])? {
         if let (Some(t), Some(r)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
             run_of.insert(trace_id(&t), trace_id(&r));
         }
     }
     let traces: Vec<TraceId> = run_of.keys().copied().collect();
-    let spans = if traces.is_empty() {
-        Vec::new()
-    } else {
-        crate::store::load_spans(client, &traces)?
-    };
-    let mut by_run: HashMap<TraceId, Vec<SpanRecord>> =
-        run_ids.iter().map(|r| (*r, Vec::new())).collect();
+    let spans = if traces.is_empty() { Vec::new() } else { crate::store::load_spans(client, &traces)? };
+    let mut by_run: HashMap<TraceId, Vec<SpanRecord>> = run_ids.iter().map(|r| (*r, Vec::new())).collect();
     for s in spans {
         let r = run_of.get(&s.trace_id).copied().unwrap_or(s.trace_id);
         by_run.entry(r).or_default().push(s);
@@ -82,10 +70,7 @@ pub(crate) fn load_runs(
 /// Classifies the given runs, replaces their rule annotations (other sources are kept) and
 /// records the per-mode report in `agenttrace.mast_runs`. Runs without stored spans are skipped.
 /// Returns the reports. The ingest path calls this when `auto_classify` is on.
-pub(crate) fn classify_runs(
-    client: &mut SpiClient<'_>,
-    run_ids: &[TraceId],
-) -> SpiResult<Vec<(TraceId, MastReport)>> {
+pub(crate) fn classify_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResult<Vec<(TraceId, MastReport)>> {
     if run_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -108,44 +93,12 @@ fn write_reports(client: &mut SpiClient<'_>, reports: &[(TraceId, MastReport)]) 
         return Ok(());
     }
     let ids: Vec<pgrx::Uuid> = reports.iter().map(|(r, _)| uuid(r)).collect();
-    client.update(
-        "DELETE FROM agenttrace.failure_annotations WHERE run_id = ANY($1) AND source = 'rules'",
-        None,
-        &[ids.into()],
-    )?;
+    client.update("DELETE FROM agenttrace.failure_annotations WHERE run_id = ANY($1) AND source = 'rules'", None, &[ids.into()])?;
 
-    let (
-        mut f_run,
-        mut f_mode,
-        mut f_cat,
-        mut f_sev,
-        mut f_conf,
-        mut f_agent,
-        mut f_trace,
-        mut f_ev,
-        mut f_expl,
-        mut f_rule,
-    ) = (
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-    );
-    let (
-        mut r_run,
-        mut r_outcome,
-        mut r_count,
-        mut r_agent,
-        mut r_dtrace,
-        mut r_dspan,
-        mut r_report,
-    ) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut f_run, mut f_mode, mut f_cat, mut f_sev, mut f_conf, mut f_agent, mut f_trace, mut f_ev, mut f_expl, mut f_rule) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut r_run, mut r_outcome, mut r_count, mut r_agent, mut r_dtrace, mut r_dspan, mut r_report) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for (run, rep) in reports {
         for f in &rep.findings {
             f_run.push(uuid(run));
@@ -155,11 +108,8 @@ fn write_reports(client: &mut SpiClient<'_>, reports: &[(TraceId, MastReport)]) 
             f_conf.push(f.confidence);
             f_agent.push(f.agent_name.clone());
             f_trace.push(f.spans.first().map(|(t, _)| uuid(t)));
-            let ev: Vec<serde_json::Value> = f
-                .spans
-                .iter()
-                .map(|(t, s)| serde_json::json!({"trace_id": uuid(t).to_string(), "span_id": span_id_to_i64(s)}))
-                .collect();
+            let ev: Vec<serde_json::Value> =
+                f.spans.iter().map(|(t, s)| serde_json::json!({"trace_id": uuid(t).to_string(), "span_id": span_id_to_i64(s)})).collect();
             f_ev.push(serde_json::Value::Array(ev).to_string());
             f_expl.push(f.explanation.clone());
             f_rule.push(f.rule.to_string());
@@ -170,14 +120,9 @@ fn write_reports(client: &mut SpiClient<'_>, reports: &[(TraceId, MastReport)]) 
         r_count.push(rep.findings.len() as i32);
         r_agent.push(att.and_then(|a| a.responsible_agent.clone()));
         r_dtrace.push(
-            att.and_then(|a| a.decisive_span.as_ref())
-                .and_then(|s| agenttrace_core::ids::from_hex::<16>(&s.trace_id))
-                .map(|t| uuid(&t)),
+            att.and_then(|a| a.decisive_span.as_ref()).and_then(|s| agenttrace_core::ids::from_hex::<16>(&s.trace_id)).map(|t| uuid(&t)),
         );
-        r_dspan.push(
-            att.and_then(|a| a.decisive_span.as_ref())
-                .map(|s| s.span_id_int),
-        );
+        r_dspan.push(att.and_then(|a| a.decisive_span.as_ref()).map(|s| s.span_id_int));
         r_report.push(report_json(rep).to_string());
     }
     if !f_run.is_empty() {
@@ -241,17 +186,17 @@ fn write_reports(client: &mut SpiClient<'_>, reports: &[(TraceId, MastReport)]) 
 /// The report as JSON, with every finding's evidence as `{trace_id, span_id}`.
 fn report_json(rep: &MastReport) -> serde_json::Value {
     let mut v = serde_json::to_value(rep).unwrap_or(serde_json::Value::Null);
-    if let (Some(arr), serde_json::Value::Object(o)) = (
-        v.get("findings").and_then(|f| f.as_array()).cloned(),
-        &mut v,
-    ) {
+    if let (Some(arr), serde_json::Value::Object(o)) = (v.get("findings").and_then(|f| f.as_array()).cloned(), &mut v) {
         let with_ev: Vec<serde_json::Value> = arr
             .into_iter()
             .zip(&rep.findings)
             .map(|(mut j, f)| {
                 if let serde_json::Value::Object(m) = &mut j {
-                    let ev: Vec<serde_json::Value> =
-                        f.spans.iter().map(|(t, s)| serde_json::json!({"trace_id": uuid(t).to_string(), "span_id": span_id_to_i64(s)})).collect();
+                    let ev: Vec<serde_json::Value> = f
+                        .spans
+                        .iter()
+                        .map(|(t, s)| serde_json::json!({"trace_id": uuid(t).to_string(), "span_id": span_id_to_i64(s)}))
+                        .collect();
                     m.insert("evidence".into(), serde_json::Value::Array(ev));
                 }
                 j
@@ -262,17 +207,7 @@ fn report_json(rep: &MastReport) -> serde_json::Value {
     v
 }
 
-type FindingRow = (
-    String,
-    String,
-    String,
-    f32,
-    Option<String>,
-    Option<pgrx::Uuid>,
-    Vec<i64>,
-    String,
-    String,
-);
+type FindingRow = (String, String, String, f32, Option<String>, Option<pgrx::Uuid>, Vec<i64>, String, String);
 
 /// Classifies one run with the MAST rules and stores the findings (replacing earlier rule findings).
 #[pg_extern(volatile, parallel_unsafe)]
@@ -330,11 +265,7 @@ fn classify_pending(max_runs: default!(Option<i32>, "NULL")) -> Result<i64, pgrx
                 .unwrap_or(500),
         };
         let mut runs = Vec::new();
-        for row in client.select(
-            "SELECT run_id FROM agenttrace.mast_pending_runs ORDER BY updated_at LIMIT $1",
-            None,
-            &[limit.into()],
-        )? {
+        for row in client.select("SELECT run_id FROM agenttrace.mast_pending_runs ORDER BY updated_at LIMIT $1", None, &[limit.into()])? {
             if let Some(u) = row.get::<pgrx::Uuid>(1)? {
                 runs.push(trace_id(&u));
             }
@@ -388,20 +319,8 @@ fn mast_report(run_id: pgrx::Uuid) -> Result<Option<JsonB>, pgrx::spi::Error> {
 
 /// The registered MAST rules.
 #[pg_extern(immutable, parallel_safe)]
-fn mast_rules() -> TableIterator<
-    'static,
-    (
-        name!(rule, String),
-        name!(mode_id, String),
-        name!(checks, String),
-    ),
-> {
-    TableIterator::new(
-        rules::rules()
-            .into_iter()
-            .map(|(r, m, d)| (r.to_string(), m.to_string(), d.to_string()))
-            .collect::<Vec<_>>(),
-    )
+fn mast_rules() -> TableIterator<'static, (name!(rule, String), name!(mode_id, String), name!(checks, String))> {
+    TableIterator::new(rules::rules().into_iter().map(|(r, m, d)| (r.to_string(), m.to_string(), d.to_string())).collect::<Vec<_>>())
 }
 
 extension_sql!(
@@ -427,12 +346,5 @@ COMMENT ON PROCEDURE mast_classify_job(integer, jsonb) IS
 'TimescaleDB job wrapper around agenttrace.classify_pending(); config may hold {"max_runs": n}. Example: SELECT add_job(''agenttrace.mast_classify_job'', ''1 minute'');';
 "#,
     name = "comment_mast",
-    requires = [
-        "mast",
-        classify,
-        classify_pending,
-        attribute_failure,
-        mast_report,
-        mast_rules
-    ]
+    requires = ["mast", classify, classify_pending, attribute_failure, mast_report, mast_rules]
 );

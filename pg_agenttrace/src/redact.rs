@@ -46,11 +46,9 @@ impl Drop for LentRedactor {
 pub fn current_redactor(client: &SpiClient<'_>) -> SpiResult<LentRedactor> {
     let mut rules = Vec::new();
     let mut key = String::new();
-    for row in crate::columns::select_cached(
-        client,
-        "SELECT name, pattern FROM agenttrace.redaction_patterns WHERE enabled ORDER BY name",
-        &[],
-    )? {
+    for row in
+        crate::columns::select_cached(client, "SELECT name, pattern FROM agenttrace.redaction_patterns WHERE enabled ORDER BY name", &[])?
+    {
         let (Some(name), Some(pattern)) = (row.get::<String>(1)?, row.get::<String>(2)?) else {
             continue;
         };
@@ -78,19 +76,14 @@ pub fn current_redactor(client: &SpiClient<'_>) -> SpiResult<LentRedactor> {
 
 /// The patterns pg_agenttrace ships with (seed of agenttrace.redaction_patterns).
 #[pg_extern(immutable, parallel_safe)]
-fn default_redaction_patterns(
-) -> TableIterator<'static, (name!(name, String), name!(pattern, String))> {
+fn default_redaction_patterns() -> TableIterator<'static, (name!(name, String), name!(pattern, String))> {
     TableIterator::new(default_rules().into_iter().map(|r| (r.name, r.pattern)))
 }
 
 /// True when `pattern` is a valid redaction regex (used by the table's CHECK constraint).
 #[pg_extern(immutable, parallel_safe, strict)]
 fn redaction_pattern_is_valid(pattern: &str) -> bool {
-    Redactor::new(&[Rule {
-        name: "check".into(),
-        pattern: pattern.into(),
-    }])
-    .is_ok()
+    Redactor::new(&[Rule { name: "check".into(), pattern: pattern.into() }]).is_ok()
 }
 
 extension_sql!(

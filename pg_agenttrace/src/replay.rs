@@ -8,11 +8,7 @@ use agenttrace_core::replay::{diff_steps, Step};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
-extension_sql_file!(
-    "../../sql/replay.sql",
-    name = "replay_sql",
-    requires = ["schema", checkpoint_state]
-);
+extension_sql_file!("../../sql/replay.sql", name = "replay_sql", requires = ["schema", checkpoint_state]);
 
 /// The state of a checkpoint that points at its span (agent turns, model calls), rebuilt from
 /// the span's stored attributes with the same normalizers that ran at ingest.
@@ -23,16 +19,8 @@ fn checkpoint_state(
     kind: &str,
     agent_name: Option<&str>,
 ) -> Result<Option<pgrx::JsonB>, pgrx::spi::Error> {
-    let span = Spi::connect(|client| {
-        crate::store::load_span(&client, crate::columns::trace_id(&trace_id), span_id)
-    })?;
-    Ok(span.map(|s| {
-        pgrx::JsonB(agenttrace_core::replay::span_state(
-            kind,
-            agent_name,
-            &agenttrace_core::normalize::span_facts(&s),
-        ))
-    }))
+    let span = Spi::connect(|client| crate::store::load_span(&client, crate::columns::trace_id(&trace_id), span_id))?;
+    Ok(span.map(|s| pgrx::JsonB(agenttrace_core::replay::span_state(kind, agent_name, &agenttrace_core::normalize::span_facts(&s)))))
 }
 
 extension_sql!(
@@ -84,16 +72,7 @@ fn outcome(client: &SpiClient<'_>, run: pgrx::Uuid) -> Result<pgrx::JsonB, pgrx:
     Ok(j.unwrap_or(pgrx::JsonB(serde_json::Value::Null)))
 }
 
-type DiffRow = (
-    i64,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    pgrx::JsonB,
-);
+type DiffRow = (i64, String, Option<String>, String, String, Option<String>, Option<String>, pgrx::JsonB);
 
 /// Aligns a replay with its original run step by step and reports what changed.
 #[pg_extern(stable, parallel_safe)]

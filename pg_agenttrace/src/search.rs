@@ -2,8 +2,4 @@
 //! at ingest (store.rs); ranking is plain SQL, so it lives in sql/search.sql.
 use pgrx::prelude::*;
 
-extension_sql_file!(
-    "../../sql/search.sql",
-    name = "search_sql",
-    requires = ["schema"]
-);
+extension_sql_file!("../../sql/search.sql", name = "search_sql", requires = ["schema"]);

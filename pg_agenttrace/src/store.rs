@@ -24,9 +24,7 @@ use pgrx::spi::{SpiClient, SpiResult};
 
 use crate::columns::{execute_cached, trace_id, uuid, Columns, IngestPlanning};
 use derived::write_derived;
-use runs::{
-    stored_closure, stored_setup_partners, trace_shapes, upsert_traces_incremental, TraceAdd,
-};
+use runs::{stored_closure, stored_setup_partners, trace_shapes, upsert_traces_incremental, TraceAdd};
 use spans::{insert_events_links, insert_span_rows, load_spans_and_facts_hashes, refresh_span_facts};
 pub(crate) use spans::{insert_resources, load_span, load_spans};
 
@@ -38,11 +36,7 @@ fn uuids<'a>(ids: impl IntoIterator<Item = &'a TraceId>) -> Vec<pgrx::Uuid> {
 
 /// Stores new spans (any mix of traces and runs) and refreshes everything derived from them.
 /// Returns the ids of the runs whose derived rows were rebuilt.
-pub fn store_spans(
-    client: &mut SpiClient<'_>,
-    mut new_spans: Vec<SpanRecord>,
-    normalize: bool,
-) -> SpiResult<Vec<TraceId>> {
+pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, normalize: bool) -> SpiResult<Vec<TraceId>> {
     if new_spans.is_empty() {
         return Ok(Vec::new());
     }
@@ -82,12 +76,7 @@ pub fn store_spans(
     setup_pairs.extend(stored_setup_partners(client, &shapes, &setup_pairs)?);
 
     let mut lookup: Vec<TraceId> = batch_traces.clone();
-    lookup.extend(new_spans.iter().flat_map(|s| {
-        s.links
-            .iter()
-            .filter(|l| !is_replay_link(&l.attributes))
-            .map(|l| l.trace_id)
-    }));
+    lookup.extend(new_spans.iter().flat_map(|s| s.links.iter().filter(|l| !is_replay_link(&l.attributes)).map(|l| l.trace_id)));
     lookup.extend(setup_pairs.iter().flat_map(|(a, b)| [*a, *b]));
     lookup.sort_unstable();
     lookup.dedup();
@@ -135,11 +124,7 @@ pub fn store_spans(
 
     // Runs whose id changes (merged into another run) lose their derived rows.
     let old_runs: HashSet<TraceId> = stored.iter().map(|(_, r)| *r).collect();
-    let retired_runs: Vec<TraceId> = old_runs
-        .iter()
-        .filter(|r| run_of(r) != **r)
-        .copied()
-        .collect();
+    let retired_runs: Vec<TraceId> = old_runs.iter().filter(|r| run_of(r) != **r).copied().collect();
     let mut stored_traces: Vec<TraceId> = {
         let mut v: Vec<TraceId> = stored.iter().map(|(t, _)| *t).collect();
         v.sort_unstable();
@@ -177,21 +162,14 @@ pub fn store_spans(
         stored_errors = errors;
         spans
     } else {
-        let moved: HashMap<TraceId, TraceId> = stored
-            .iter()
-            .filter(|(t, r)| run_of(t) != *r)
-            .map(|(t, _)| (*t, run_of(t)))
-            .collect();
+        let moved: HashMap<TraceId, TraceId> = stored.iter().filter(|(t, r)| run_of(t) != *r).map(|(t, _)| (*t, run_of(t))).collect();
         if !moved.is_empty() {
             let moved: Vec<(&TraceId, &TraceId)> = moved.iter().collect();
-            Columns::new()
-                .map("trace_id", "uuid", &moved, |(t, _)| uuid(t))
-                .map("run_id", "uuid", &moved, |(_, r)| uuid(r))
-                .run(
-                    client,
-                    "UPDATE agenttrace.spans s SET run_id = u.run_id FROM {unnest}
+            Columns::new().map("trace_id", "uuid", &moved, |(t, _)| uuid(t)).map("run_id", "uuid", &moved, |(_, r)| uuid(r)).run(
+                client,
+                "UPDATE agenttrace.spans s SET run_id = u.run_id FROM {unnest}
                       WHERE s.trace_id = u.trace_id AND s.run_id IS DISTINCT FROM u.run_id",
-                )?;
+            )?;
         }
         Vec::new()
     };
@@ -254,11 +232,7 @@ pub fn store_spans(
 pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResult<Vec<TraceId>> {
     let _plan = IngestPlanning::start();
     let mut run_by_trace: HashMap<TraceId, TraceId> = HashMap::new();
-    for row in client.select(
-        "SELECT trace_id, run_id FROM agenttrace.traces WHERE run_id = ANY($1)",
-        None,
-        &[uuids(run_ids).into()],
-    )? {
+    for row in client.select("SELECT trace_id, run_id FROM agenttrace.traces WHERE run_id = ANY($1)", None, &[uuids(run_ids).into()])? {
         if let (Some(t), Some(r)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
             run_by_trace.insert(trace_id(&t), trace_id(&r));
         }
@@ -274,19 +248,7 @@ pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResul
         by_run.entry(run_of(&s.trace_id)).or_default().push(s);
     }
     let clear_runs = run_ids.to_vec();
-    write_runs(
-        client,
-        by_run,
-        &HashSet::new(),
-        &prior_keys,
-        &stored_facts,
-        &traces,
-        &run_of,
-        clear_runs,
-        true,
-        &HashMap::new(),
-        None,
-    )
+    write_runs(client, by_run, &HashSet::new(), &prior_keys, &stored_facts, &traces, &run_of, clear_runs, true, &HashMap::new(), None)
 }
 
 /// Analyses each run whole, inserts new spans, refreshes facts of stored ones, then rebuilds
@@ -310,10 +272,7 @@ fn write_runs(
         let analysis = if normalize {
             analyze_run(&spans)
         } else {
-            RunAnalysis {
-                facts: spans.iter().map(status_facts).collect(),
-                ..Default::default()
-            }
+            RunAnalysis { facts: spans.iter().map(status_facts).collect(), ..Default::default() }
         };
         runs.push((run, spans, analysis));
     }
@@ -392,15 +351,7 @@ fn write_runs(
             }
         }
     }
-    upsert_traces_incremental(
-        client,
-        touched_traces,
-        run_of,
-        &setup_only,
-        !normalize,
-        &added,
-        &full,
-    )?;
+    upsert_traces_incremental(client, touched_traces, run_of, &setup_only, !normalize, &added, &full)?;
 
     if !normalize {
         // Raw mode: agenttrace.renormalize() derives agents, messages and outcomes later. The

@@ -216,4 +216,3 @@ pub fn store_everything(db: &mut Client) {
     )
     .unwrap();
 }
-

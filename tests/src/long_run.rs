@@ -52,23 +52,86 @@ pub fn long_run(trace: [u8; 16], turns: u64, fails: bool) -> Vec<Span> {
         let a = id();
         let start = t;
         let llm = id();
-        out.push(span(&llm, &a, "chat m", t + 1, t + 100, vec![kv("gen_ai.operation.name", "chat"), kvi("gen_ai.usage.input_tokens", 100 + k as i64), kvi("gen_ai.usage.output_tokens", 10),
-            kv("gen_ai.output.messages", &format!(r#"[{{"role":"assistant","parts":[{{"type":"text","content":"finding {k}"}}]}}]"#))], false));
+        out.push(span(
+            &llm,
+            &a,
+            "chat m",
+            t + 1,
+            t + 100,
+            vec![
+                kv("gen_ai.operation.name", "chat"),
+                kvi("gen_ai.usage.input_tokens", 100 + k as i64),
+                kvi("gen_ai.usage.output_tokens", 10),
+                kv("gen_ai.output.messages", &format!(r#"[{{"role":"assistant","parts":[{{"type":"text","content":"finding {k}"}}]}}]"#)),
+            ],
+            false,
+        ));
         let tool = id();
-        out.push(span(&tool, &a, "execute_tool search", t + 101, t + 150, vec![kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", "search"),
-            kv("gen_ai.tool.call.arguments", &format!(r#"{{"q":"topic {k}"}}"#))], k % 7 == 3 || (fails && k + 1 == turns)));
+        out.push(span(
+            &tool,
+            &a,
+            "execute_tool search",
+            t + 101,
+            t + 150,
+            vec![
+                kv("gen_ai.operation.name", "execute_tool"),
+                kv("gen_ai.tool.name", "search"),
+                kv("gen_ai.tool.call.arguments", &format!(r#"{{"q":"topic {k}"}}"#)),
+            ],
+            k % 7 == 3 || (fails && k + 1 == turns),
+        ));
         t += 151;
         if k % 5 == 4 {
             let (call, sub, sub_llm) = (id(), id(), id());
-            out.push(span(&sub_llm, &sub, "chat m", t + 3, t + 20, vec![kv("gen_ai.operation.name", "chat"), kvi("gen_ai.usage.input_tokens", 7)], false));
-            out.push(span(&sub, &call, "invoke_agent checker", t + 2, t + 25, vec![kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", "checker")], false));
-            out.push(span(&call, &a, "execute_tool checker", t + 1, t + 26, vec![kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", "checker")], false));
+            out.push(span(
+                &sub_llm,
+                &sub,
+                "chat m",
+                t + 3,
+                t + 20,
+                vec![kv("gen_ai.operation.name", "chat"), kvi("gen_ai.usage.input_tokens", 7)],
+                false,
+            ));
+            out.push(span(
+                &sub,
+                &call,
+                "invoke_agent checker",
+                t + 2,
+                t + 25,
+                vec![kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", "checker")],
+                false,
+            ));
+            out.push(span(
+                &call,
+                &a,
+                "execute_tool checker",
+                t + 1,
+                t + 26,
+                vec![kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", "checker")],
+                false,
+            ));
             t += 27;
         }
-        out.push(span(&a, &root, &format!("invoke_agent {agent}"), start, t + 5, vec![kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", agent)], fails && k + 1 == turns));
+        out.push(span(
+            &a,
+            &root,
+            &format!("invoke_agent {agent}"),
+            start,
+            t + 5,
+            vec![kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", agent)],
+            fails && k + 1 == turns,
+        ));
         t += 10;
     }
-    out.push(span(&root, &Vec::new(), "invoke_agent team", t0, t + 10, vec![kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", "team")], fails));
+    out.push(span(
+        &root,
+        &Vec::new(),
+        "invoke_agent team",
+        t0,
+        t + 10,
+        vec![kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", "team")],
+        fails,
+    ));
     out
 }
 
@@ -100,4 +163,3 @@ pub fn whole_run_notices(url: &str) -> (postgres::Client, Arc<Mutex<Vec<String>>
     db.batch_execute("SET client_min_messages = debug1").unwrap();
     (db, whole)
 }
-

@@ -26,7 +26,6 @@ const TABLES: &[&str] = &[
 ];
 const WRITE_TIME_COLUMNS: &[&str] = &["first_seen", "ingested_at", "updated_at"];
 
-
 /// The capture's spans (with their resource and scope) in random requests of 1-8 spans, in
 /// random order, about one in five requests delivered twice (the second time later).
 fn random_requests(reqs: &[ExportTraceServiceRequest], rng: &mut Rng) -> Vec<Vec<u8>> {
@@ -35,8 +34,7 @@ fn random_requests(reqs: &[ExportTraceServiceRequest], rng: &mut Rng) -> Vec<Vec
     for req in reqs {
         for rs in &req.resource_spans {
             let r = shells.len();
-            let scopes: Vec<ScopeSpans> =
-                rs.scope_spans.iter().map(|ss| ScopeSpans { spans: Vec::new(), ..ss.clone() }).collect();
+            let scopes: Vec<ScopeSpans> = rs.scope_spans.iter().map(|ss| ScopeSpans { spans: Vec::new(), ..ss.clone() }).collect();
             for (si, ss) in rs.scope_spans.iter().enumerate() {
                 spans.extend(ss.spans.iter().map(|s| (r, si, s.clone())));
             }
@@ -99,17 +97,10 @@ fn fingerprint(db: &mut postgres::Client) -> Vec<(String, i64, String)> {
 
 /// Rows of `table` in one database and not the other (for the failure message).
 fn differing_rows(a: &mut postgres::Client, b: &mut postgres::Client, table: &str) -> String {
-    let cols: Vec<String> = tables_and_columns(a)
-        .into_iter()
-        .find(|(t, _)| t == table)
-        .map(|(_, c)| compared_columns(table, c))
-        .unwrap_or_default();
+    let cols: Vec<String> =
+        tables_and_columns(a).into_iter().find(|(t, _)| t == table).map(|(_, c)| compared_columns(table, c)).unwrap_or_default();
     let rows = |db: &mut postgres::Client| -> std::collections::BTreeSet<String> {
-        db.query(&format!("SELECT row({})::text FROM agenttrace.{table}", cols.join(", ")), &[])
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect()
+        db.query(&format!("SELECT row({})::text FROM agenttrace.{table}", cols.join(", ")), &[]).unwrap().iter().map(|r| r.get(0)).collect()
     };
     let (ra, rb) = (rows(a), rows(b));
     let cut = |r: &String| r.chars().take(1500).collect::<String>();

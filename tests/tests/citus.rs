@@ -35,10 +35,7 @@ fn fresh_pair(url: &str) -> (Client, Client) {
              CREATE EXTENSION pg_agenttrace;",
         )
         .unwrap();
-    let n: i64 = citus
-        .query_one("SELECT count(*) FROM agenttrace.distribute(shard_count => 4) WHERE changed", &[])
-        .unwrap()
-        .get(0);
+    let n: i64 = citus.query_one("SELECT count(*) FROM agenttrace.distribute(shard_count => 4) WHERE changed", &[]).unwrap().get(0);
     assert_eq!(n, 19, "every table distributed");
     // idempotent: a second call changes nothing
     let again: i64 = citus.query_one("SELECT count(*) FROM agenttrace.distribute() WHERE changed", &[]).unwrap().get(0);
@@ -49,9 +46,7 @@ fn fresh_pair(url: &str) -> (Client, Client) {
     admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
     admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
     let mut single = connect_to(&with_db(url, &name));
-    single
-        .batch_execute("SET client_min_messages = warning; CREATE EXTENSION pg_trgm; CREATE EXTENSION pg_agenttrace;")
-        .unwrap();
+    single.batch_execute("SET client_min_messages = warning; CREATE EXTENSION pg_trgm; CREATE EXTENSION pg_agenttrace;").unwrap();
     (citus, single)
 }
 
@@ -129,7 +124,11 @@ fn fingerprint(db: &mut Client) -> Vec<(String, i64, String)> {
             graphs.push(format!("{}: {s}", r.0));
         }
     }
-    out.push(("graphs, checkpoints, state, span trees, transcripts, verdicts".into(), runs.len() as i64, format!("{:x}", md5_like(&graphs.join("\n")))));
+    out.push((
+        "graphs, checkpoints, state, span trees, transcripts, verdicts".into(),
+        runs.len() as i64,
+        format!("{:x}", md5_like(&graphs.join("\n"))),
+    ));
     // Search (a query whose matches do not depend on word order) and the judge's queue.
     for q in [
         "SELECT count(*), coalesce(md5(string_agg(run_id::text, ',' ORDER BY run_id)), '') FROM agenttrace.search_runs('tool error', 100)",

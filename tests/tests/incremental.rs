@@ -8,7 +8,8 @@ use agenttrace_tests::*;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 
-const DERIVED: &[&str] = &["spans", "traces", "run_summaries", "agents", "agent_messages", "tool_calls", "checkpoints", "run_search", "run_state"];
+const DERIVED: &[&str] =
+    &["spans", "traces", "run_summaries", "agents", "agent_messages", "tool_calls", "checkpoints", "run_search", "run_state"];
 
 fn derived(db: &mut postgres::Client) -> Vec<(String, i64, String)> {
     let tables: Vec<(String, Vec<String>)> = tables_and_columns(db)
@@ -89,7 +90,11 @@ fn in_export_order<'a>(captures: impl IntoIterator<Item = &'a Capture>) -> Vec<(
             for rs in &req.resource_spans {
                 for ss in &rs.scope_spans {
                     for s in &ss.spans {
-                        spans.push((ResourceSpans { scope_spans: Vec::new(), ..rs.clone() }, ScopeSpans { spans: Vec::new(), ..ss.clone() }, s.clone()));
+                        spans.push((
+                            ResourceSpans { scope_spans: Vec::new(), ..rs.clone() },
+                            ScopeSpans { spans: Vec::new(), ..ss.clone() },
+                            s.clone(),
+                        ));
                     }
                 }
             }
@@ -172,11 +177,7 @@ fn linked_traces_with_message_spans_are_extended() {
     // Message spans never send a run whole, nor does a new trace that joins it; what does is a
     // trace that arrived before the span linking it in (stored as a run of its own, then merged)
     // and the set-up traces. Before, every request after a run's first message was whole.
-    assert!(
-        whole.iter().all(|m| m.contains("runs merged by a link") || m.contains("set-up trace")),
-        "{}\n{whole:#?}",
-        report.join("\n")
-    );
+    assert!(whole.iter().all(|m| m.contains("runs merged by a link") || m.contains("set-up trace")), "{}\n{whole:#?}", report.join("\n"));
     assert!(whole_requests * 10 < requests * 9, "requests extended: {}", report.join("\n"));
     assert_renormalize_changes_nothing(&mut db, "linked traces");
     drop(db);

@@ -265,7 +265,8 @@ fn protobuf_and_json_store_the_same_rows_with_and_without_timescaledb() {
     let mut plain = connect_to(&plain_database_url());
     let has_tsdb: i64 = plain.query_one("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'", &[]).unwrap().get(0);
     assert_eq!(has_tsdb, 0, "the plain test database must not have TimescaleDB");
-    let row_sql = "SELECT agenttrace.trace_id_hex(trace_id), agenttrace.span_id_hex(span_id), coalesce(agenttrace.span_id_hex(parent_span_id), ''),
+    let row_sql =
+        "SELECT agenttrace.trace_id_hex(trace_id), agenttrace.span_id_hex(span_id), coalesce(agenttrace.span_id_hex(parent_span_id), ''),
                           name, kind::int, start_time_unix_nano, end_time_unix_nano, start_time::text, status_code::int,
                           coalesce(status_message, ''), service_name, attributes::text, category, coalesce(agent_name, ''),
                           (SELECT count(*) FROM agenttrace.span_events e WHERE e.trace_id = s.trace_id AND e.span_id = s.span_id)
@@ -289,7 +290,8 @@ fn protobuf_and_json_store_the_same_rows_with_and_without_timescaledb() {
                             (0..15)
                                 .map(|i| match r.try_get::<_, String>(i) {
                                     Ok(s) => s,
-                                    Err(_) => r.try_get::<_, i64>(i).map(|v| v.to_string()).unwrap_or_else(|_| r.get::<_, i32>(i).to_string()),
+                                    Err(_) =>
+                                        r.try_get::<_, i64>(i).map(|v| v.to_string()).unwrap_or_else(|_| r.get::<_, i32>(i).to_string()),
                                 })
                                 .collect::<Vec<_>>()
                         )
@@ -351,7 +353,8 @@ fn staged_batches_answer_per_body_and_isolate_bad_bodies() {
         )
         .unwrap();
     }
-    let rows = tx.query("SELECT seq, accepted_spans, rejected_spans, error_message, status FROM agenttrace.ingest_staged($1)", &[&batch]).unwrap();
+    let rows =
+        tx.query("SELECT seq, accepted_spans, rejected_spans, error_message, status FROM agenttrace.ingest_staged($1)", &[&batch]).unwrap();
     let left: i64 = tx.query_one("SELECT count(*) FROM agenttrace.ingest_staging WHERE batch_id = $1", &[&batch]).unwrap().get(0);
     tx.commit().unwrap();
     let got: Vec<(i32, i64, i64, String)> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(4))).collect();
@@ -435,7 +438,8 @@ fn any_arrival_order_of_a_linked_run_gives_one_run() {
             assert_eq!(ingest(&mut db, &parts[i], "application/x-protobuf", None).error, None);
         }
         let ids: Vec<uuid_text::Uuid> = trace_ids_hex(&salted).into_iter().map(uuid_text::Uuid).collect();
-        let runs: i64 = db.query_one("SELECT count(DISTINCT run_id) FROM agenttrace.traces WHERE trace_id = ANY($1)", &[&ids]).unwrap().get(0);
+        let runs: i64 =
+            db.query_one("SELECT count(DISTINCT run_id) FROM agenttrace.traces WHERE trace_id = ANY($1)", &[&ids]).unwrap().get(0);
         if runs != 1 {
             failures.push(format!("{order:?}: {runs} runs"));
         }

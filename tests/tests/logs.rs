@@ -24,7 +24,9 @@ fn any(v: &Value) -> AnyValue {
     let value = match v {
         Value::Null => None,
         Value::Bool(b) => Some(any_value::Value::BoolValue(*b)),
-        Value::Number(n) => Some(n.as_i64().map(any_value::Value::IntValue).unwrap_or_else(|| any_value::Value::DoubleValue(n.as_f64().unwrap()))),
+        Value::Number(n) => {
+            Some(n.as_i64().map(any_value::Value::IntValue).unwrap_or_else(|| any_value::Value::DoubleValue(n.as_f64().unwrap())))
+        }
         Value::String(t) => Some(any_value::Value::StringValue(t.clone())),
         Value::Array(a) => Some(any_value::Value::ArrayValue(ArrayValue { values: a.iter().map(any).collect() })),
         Value::Object(o) => Some(any_value::Value::KvlistValue(KeyValueList { values: o.iter().map(|(k, v)| kv(k, any(v))).collect() })),
@@ -108,16 +110,27 @@ fn spans(salt: [u8; 8], content: bool) -> ExportTraceServiceRequest {
         span(id, Some(AGENT), "chat gpt-4o-mini", start, end, a)
     };
     let all = vec![
-        span(AGENT, None, "invoke_agent weather", 0, 10_000_000, vec![
-            kv("gen_ai.operation.name", s("invoke_agent")),
-            kv("gen_ai.agent.name", s("weather")),
-        ]),
+        span(
+            AGENT,
+            None,
+            "invoke_agent weather",
+            0,
+            10_000_000,
+            vec![kv("gen_ai.operation.name", s("invoke_agent")), kv("gen_ai.agent.name", s("weather"))],
+        ),
         chat(CHAT, 1_000_000, 3_000_000, input_messages(), output_messages(), (40, 12)),
-        span(TOOL, Some(AGENT), "execute_tool get_weather", 3_500_000, 4_000_000, vec![
-            kv("gen_ai.operation.name", s("execute_tool")),
-            kv("gen_ai.tool.name", s("get_weather")),
-            kv("gen_ai.tool.call.id", s("call_1")),
-        ]),
+        span(
+            TOOL,
+            Some(AGENT),
+            "execute_tool get_weather",
+            3_500_000,
+            4_000_000,
+            vec![
+                kv("gen_ai.operation.name", s("execute_tool")),
+                kv("gen_ai.tool.name", s("get_weather")),
+                kv("gen_ai.tool.call.id", s("call_1")),
+            ],
+        ),
         chat(CHAT2, 5_000_000, 9_000_000, input_messages2(), output_messages2(), (60, 9)),
     ];
     ExportTraceServiceRequest {
@@ -188,17 +201,22 @@ fn uuid_of(salt: [u8; 8]) -> String {
 /// Every derived row of the run of `salt`'s trace, without ids (they differ between salts).
 fn derived(db: &mut postgres::Client, salt: [u8; 8]) -> Vec<String> {
     let t = uuid_of(salt);
-    let run: String = db
-        .query_one("SELECT run_id::text FROM agenttrace.traces WHERE trace_id = $1::text::uuid", &[&t])
-        .expect("trace stored")
-        .get(0);
+    let run: String =
+        db.query_one("SELECT run_id::text FROM agenttrace.traces WHERE trace_id = $1::text::uuid", &[&t]).expect("trace stored").get(0);
     let q = |db: &mut postgres::Client, sql: &str| -> Vec<String> {
-        db.query(&format!("SELECT x::text FROM ({sql}) x"), &[&run]).unwrap_or_else(|e| panic!("{sql}: {e}")).iter().map(|r| r.get(0)).collect()
+        db.query(&format!("SELECT x::text FROM ({sql}) x"), &[&run])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
     };
     let mut out = Vec::new();
     out.extend(q(db, "SELECT name, category, agent_name, model, provider, input_tokens, output_tokens, tool_name, tool_call_id, is_error, input_text, output_text
                       FROM agenttrace.spans WHERE run_id = $1::text::uuid ORDER BY start_time"));
-    out.extend(q(db, "SELECT seq, from_agent, to_agent, kind, content FROM agenttrace.agent_messages WHERE run_id = $1::text::uuid ORDER BY seq"));
+    out.extend(q(
+        db,
+        "SELECT seq, from_agent, to_agent, kind, content FROM agenttrace.agent_messages WHERE run_id = $1::text::uuid ORDER BY seq",
+    ));
     out.extend(q(db, "SELECT agent_name, tool_name, call_id, arguments, result, is_error FROM agenttrace.tool_calls WHERE run_id = $1::text::uuid ORDER BY start_time"));
     out.extend(q(db, "SELECT agent_name, role, framework, span_count, llm_calls, tool_calls, input_tokens, output_tokens, errors FROM agenttrace.agents WHERE run_id = $1::text::uuid ORDER BY agent_name"));
     out.extend(q(db, "SELECT framework, status, status_reason, failing_agent, span_count, agent_count, llm_calls, tool_calls, input_tokens, output_tokens FROM agenttrace.run_summaries WHERE run_id = $1::text::uuid"));
@@ -379,7 +397,14 @@ fn logs_json(req: &ExportLogsServiceRequest) -> String {
 fn bad_log_bodies_are_dead_lettered_like_trace_bodies() {
     let mut db = connect();
     let cases: Vec<(&str, Vec<u8>, &str, Option<&str>, &str, &str)> = vec![
-        ("truncated protobuf", vec![0x0a, 0x10, 0x01], "application/x-protobuf", None, "invalid protobuf ExportLogsServiceRequest", "22P03"),
+        (
+            "truncated protobuf",
+            vec![0x0a, 0x10, 0x01],
+            "application/x-protobuf",
+            None,
+            "invalid protobuf ExportLogsServiceRequest",
+            "22P03",
+        ),
         ("invalid JSON", br#"{"resourceLogs":["#.to_vec(), "application/json", None, "invalid OTLP/JSON ExportLogsServiceRequest", "22P02"),
         ("corrupt gzip", b"\x1f\x8b\x08\x00garbage".to_vec(), "application/x-protobuf", Some("gzip"), "invalid gzip body", "22P03"),
         ("unknown type", b"x".to_vec(), "text/plain", None, "unsupported content type", "22023"),
@@ -406,8 +431,11 @@ fn staged_batches_mix_signals_and_log_records_are_a_hypertable() {
     let salt = fresh_salt();
     let mut tx = db.transaction().unwrap();
     let batch: i64 = tx.query_one("SELECT nextval('agenttrace.ingest_batch_id_seq')", &[]).unwrap().get(0);
-    let staged: [(i32, Vec<u8>, Option<&str>); 3] =
-        [(0, events(salt).encode_to_vec(), Some("logs")), (1, spans(salt, false).encode_to_vec(), None), (2, b"\xff\xff".to_vec(), Some("logs"))];
+    let staged: [(i32, Vec<u8>, Option<&str>); 3] = [
+        (0, events(salt).encode_to_vec(), Some("logs")),
+        (1, spans(salt, false).encode_to_vec(), None),
+        (2, b"\xff\xff".to_vec(), Some("logs")),
+    ];
     for (seq, body, signal) in &staged {
         tx.execute(
             "INSERT INTO agenttrace.ingest_staging (batch_id, seq, body, content_type, signal) VALUES ($1, $2, $3, 'application/x-protobuf', $4)",
@@ -421,10 +449,8 @@ fn staged_batches_mix_signals_and_log_records_are_a_hypertable() {
     assert_eq!(got, vec![(0, 4, "ok".into()), (1, 4, "ok".into()), (2, 0, "invalid".into())]);
     // The content joined the span although both came in one batch (traces are stored first).
     let t = uuid_of(salt);
-    let out: Option<String> = db
-        .query_one("SELECT output_text FROM agenttrace.spans WHERE trace_id = $1::text::uuid AND span_id = 4", &[&t])
-        .unwrap()
-        .get(0);
+    let out: Option<String> =
+        db.query_one("SELECT output_text FROM agenttrace.spans WHERE trace_id = $1::text::uuid AND span_id = 4", &[&t]).unwrap().get(0);
     assert_eq!(out.as_deref(), Some("It rains in Paris, 12C."));
     let hyper: bool = db
         .query_one(

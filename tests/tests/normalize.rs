@@ -107,10 +107,8 @@ fn stored_runs_match_the_fixtures() {
             errs.push(format!("tool calls {tools:?}"));
         }
         // The agent_activity view agrees with the agents table.
-        let activity: i64 = db
-            .query_one("SELECT count(*) FROM agenttrace.agent_activity WHERE run_id = $1::text::uuid", &[&run_id])
-            .unwrap()
-            .get(0);
+        let activity: i64 =
+            db.query_one("SELECT count(*) FROM agenttrace.agent_activity WHERE run_id = $1::text::uuid", &[&run_id]).unwrap().get(0);
         if activity as usize != agents.len() {
             errs.push(format!("agent_activity rows {activity}"));
         }

@@ -44,7 +44,8 @@ fn checkpoints_follow_graph_steps_turns_and_model_calls() {
         .collect();
     assert!(kinds.iter().any(|(k, n)| k == "graph_step" && *n >= 5), "{kinds:?}");
     // Steps are in order and numbered 0..n.
-    let ids: Vec<i64> = db.query("SELECT checkpoint_id FROM agenttrace.checkpoints($1::text::uuid)", &[&lg]).unwrap().iter().map(|r| r.get(0)).collect();
+    let ids: Vec<i64> =
+        db.query("SELECT checkpoint_id FROM agenttrace.checkpoints($1::text::uuid)", &[&lg]).unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(ids, (0..ids.len() as i64).collect::<Vec<_>>());
 
     let oai = ingest_run(&mut db, "oai_oi_success", None);
@@ -82,10 +83,9 @@ fn explicit_checkpoint_events_are_served_back() {
                {{"key":"agenttrace.checkpoint.state","value":{{"stringValue":"{{\"plan\":[\"research\",\"write\"],\"done\":1}}"}}}}]}}]}}]}}]}}]}}"#
     );
     assert_eq!(ingest(&mut db, body.as_bytes(), "application/json", None).error, None);
-    let row = db
-        .query_one("SELECT kind, step, state, agent_name FROM agenttrace.checkpoints($1::text::uuid)", &[&trace])
-        .unwrap();
-    let (kind, step, state, agent): (String, Option<i32>, serde_json::Value, Option<String>) = (row.get(0), row.get(1), row.get(2), row.get(3));
+    let row = db.query_one("SELECT kind, step, state, agent_name FROM agenttrace.checkpoints($1::text::uuid)", &[&trace]).unwrap();
+    let (kind, step, state, agent): (String, Option<i32>, serde_json::Value, Option<String>) =
+        (row.get(0), row.get(1), row.get(2), row.get(3));
     assert_eq!((kind.as_str(), step, agent.as_deref()), ("explicit", Some(3), Some("planner")));
     assert_eq!(state["plan"][1], "write");
     let at: serde_json::Value = db.query_one("SELECT agenttrace.state_at($1::text::uuid)", &[&trace]).unwrap().get(0);
@@ -101,10 +101,16 @@ fn run_diff_aligns_a_replay_with_its_original() {
     let original = ingest_run(&mut db, "lg_oi_tool_error", None);
     let replay = ingest_run(&mut db, "lg_oi_success", Some(("agenttrace.replay.of_run", original.replace('-', ""))));
     assert_ne!(original, replay, "a replay is a run of its own");
-    let of: Option<String> = db.query_one("SELECT replay_of_run::text FROM agenttrace.run_summaries WHERE run_id = $1::text::uuid", &[&replay]).unwrap().get(0);
+    let of: Option<String> =
+        db.query_one("SELECT replay_of_run::text FROM agenttrace.run_summaries WHERE run_id = $1::text::uuid", &[&replay]).unwrap().get(0);
     assert_eq!(of.as_deref(), Some(original.as_str()));
 
-    let rows = db.query("SELECT step, change, agent_name, category, name, details FROM agenttrace.run_diff($1::text::uuid, $2::text::uuid)", &[&original, &replay]).unwrap();
+    let rows = db
+        .query(
+            "SELECT step, change, agent_name, category, name, details FROM agenttrace.run_diff($1::text::uuid, $2::text::uuid)",
+            &[&original, &replay],
+        )
+        .unwrap();
     let changes: Vec<(String, String, String)> = rows.iter().map(|r| (r.get(1), r.get(3), r.get(4))).collect();
     // The planner's first turn is the same in both; the failed search changed; the writer only ran in the replay.
     assert!(changes.iter().any(|(c, cat, name)| c == "same" && cat == "agent" && name == "planner"), "{changes:?}");
@@ -127,7 +133,9 @@ fn search_finds_runs_by_what_happened_in_them() {
     let mut db = connect();
     ingest_run(&mut db, "lg_oi_tool_error", None);
     ingest_run(&mut db, "crew_ev_success", None);
-    let hits = db.query("SELECT run_id::text, score, snippet, framework, status FROM agenttrace.search_runs('search backend unreachable', 5)", &[]).unwrap();
+    let hits = db
+        .query("SELECT run_id::text, score, snippet, framework, status FROM agenttrace.search_runs('search backend unreachable', 5)", &[])
+        .unwrap();
     assert!(!hits.is_empty());
     for h in &hits {
         let (fw, status, snippet): (Option<String>, Option<String>, String) = (h.get(3), h.get(4), h.get(2));
@@ -138,12 +146,19 @@ fn search_finds_runs_by_what_happened_in_them() {
     let scores: Vec<f32> = hits.iter().map(|h| h.get(1)).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]) && scores.iter().all(|s| *s > 0.0));
     // A typo still finds it through trigram similarity (pg_trgm is installed in the test database).
-    let typo: i64 = db.query_one("SELECT count(*) FROM agenttrace.search_runs('backend unreachabel', 3) WHERE framework = 'langgraph'", &[]).unwrap().get(0);
+    let typo: i64 = db
+        .query_one("SELECT count(*) FROM agenttrace.search_runs('backend unreachabel', 3) WHERE framework = 'langgraph'", &[])
+        .unwrap()
+        .get(0);
     assert!(typo > 0);
     // Agent names and tools are searchable too; the service filter narrows.
-    let crew: i64 = db.query_one("SELECT count(*) FROM agenttrace.search_runs('crew kickoff Lookup Fact', 10) WHERE framework = 'crewai'", &[]).unwrap().get(0);
+    let crew: i64 = db
+        .query_one("SELECT count(*) FROM agenttrace.search_runs('crew kickoff Lookup Fact', 10) WHERE framework = 'crewai'", &[])
+        .unwrap()
+        .get(0);
     assert!(crew > 0);
-    let none: i64 = db.query_one("SELECT count(*) FROM agenttrace.search_runs('unreachable', 10, service => 'no-such-service')", &[]).unwrap().get(0);
+    let none: i64 =
+        db.query_one("SELECT count(*) FROM agenttrace.search_runs('unreachable', 10, service => 'no-such-service')", &[]).unwrap().get(0);
     assert_eq!(none, 0);
     let err = db.query("SELECT * FROM agenttrace.search_runs('  ')", &[]).unwrap_err();
     assert_eq!(err.code().map(|c| c.code()), Some("22023"));

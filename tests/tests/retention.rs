@@ -53,11 +53,16 @@ fn check(with_timescaledb: bool) {
         let runs_before = count(&mut db, "run_summaries");
         assert!(runs_before >= 15);
 
-        let msg: String = db.query_one("SELECT agenttrace.set_retention(interval '1 day', dead_letters => interval '1 hour')", &[]).unwrap().get(0);
+        let msg: String =
+            db.query_one("SELECT agenttrace.set_retention(interval '1 day', dead_letters => interval '1 hour')", &[]).unwrap().get(0);
         assert!(msg.contains("retention 1 day"), "{msg}");
         // Nothing scheduled here (Apache-only TimescaleDB, no pg_cron): apply it directly.
-        let removed: Vec<(String, i64)> =
-            db.query("SELECT table_name, rows_removed FROM agenttrace.apply_retention()", &[]).unwrap().iter().map(|r| (r.get(0), r.get(1))).collect();
+        let removed: Vec<(String, i64)> = db
+            .query("SELECT table_name, rows_removed FROM agenttrace.apply_retention()", &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
         assert!(removed.iter().any(|(t, n)| t.starts_with("spans") && *n > 0), "{removed:?}");
         // Only the fresh run is left, whole.
         assert_eq!(count(&mut db, "run_summaries"), 1);

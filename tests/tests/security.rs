@@ -6,14 +6,11 @@ const SECRET: &str = "sk-proj-Zx81ahd7Qm2LkP0vW9tRbN4c";
 const AWS: &str = "AKIAIOSFODNN7EXAMPLE";
 
 fn tables(db: &mut Client) -> Vec<String> {
-    db.query(
-        "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'agenttrace'::regnamespace AND c.relkind IN ('r', 'p')",
-        &[],
-    )
-    .unwrap()
-    .iter()
-    .map(|r| r.get(0))
-    .collect()
+    db.query("SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'agenttrace'::regnamespace AND c.relkind IN ('r', 'p')", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
 }
 
 #[test]
@@ -99,8 +96,7 @@ fn a_session_redacts_with_the_patterns_of_the_moment() {
     };
     let mut tx = db.transaction().unwrap();
     assert!(stored_input(&mut tx, 1).contains(&word), "no pattern yet");
-    tx.execute("INSERT INTO agenttrace.redaction_patterns (name, pattern) VALUES ($1, $2)", &[&format!("session_{tag:x}"), &word])
-        .unwrap();
+    tx.execute("INSERT INTO agenttrace.redaction_patterns (name, pattern) VALUES ($1, $2)", &[&format!("session_{tag:x}"), &word]).unwrap();
     for span in [2, 3] {
         let got = stored_input(&mut tx, span);
         assert!(!got.contains(&word) && got.contains("[REDACTED:session_"), "span {span}: {got}");

@@ -19,7 +19,10 @@ fn repo_root() -> PathBuf {
 /// install script and control file), which `scripts/test.sh` runs.
 fn require_released(db: &mut Client, version: &str) {
     let available: bool = db
-        .query_one("SELECT EXISTS (SELECT 1 FROM pg_available_extension_versions WHERE name = 'pg_agenttrace' AND version = $1)", &[&version])
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_available_extension_versions WHERE name = 'pg_agenttrace' AND version = $1)",
+            &[&version],
+        )
         .unwrap()
         .get(0);
     assert!(available, "pg_agenttrace {version} is not installed: run scripts/install-release.sh {version}");

@@ -151,7 +151,8 @@ fn corpus_digest(url: &str, timescaledb: bool) -> (String, String, Vec<String>, 
         let tsdb = if timescaledb { "CREATE EXTENSION timescaledb;" } else { "" };
         // One CREATE EXTENSION at a time: two in the same cluster would both create its roles.
         let _one = CREATING.lock().unwrap_or_else(|e| e.into_inner());
-        db.batch_execute(&format!("SET client_min_messages = warning; {tsdb} CREATE EXTENSION pg_trgm; CREATE EXTENSION pg_agenttrace;")).unwrap();
+        db.batch_execute(&format!("SET client_min_messages = warning; {tsdb} CREATE EXTENSION pg_trgm; CREATE EXTENSION pg_agenttrace;"))
+            .unwrap();
         drop(_one);
         let mut results = Vec::new();
         let mut captures = all_captures();
@@ -265,7 +266,8 @@ fn the_corpus_gives_the_same_results_on_every_postgresql_version() {
             }
         }
         for k in differing.iter().take(10) {
-            let (a, b) = (ref_digest.get(**k).map(String::as_str).unwrap_or("<missing>"), d.get(**k).map(String::as_str).unwrap_or("<missing>"));
+            let (a, b) =
+                (ref_digest.get(**k).map(String::as_str).unwrap_or("<missing>"), d.get(**k).map(String::as_str).unwrap_or("<missing>"));
             problems.push(format!("{label}: `{k}` differs from {ref_label}: {}", first_difference(a, b)));
         }
         if differing.len() > 10 {

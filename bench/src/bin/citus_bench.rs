@@ -28,9 +28,7 @@ fn with_db(url: &str, db: &str) -> String {
 fn ingest_all(url: &str, bodies: &[Vec<u8>]) {
     let mut db = Client::connect(url, NoTls).expect("connect");
     for b in bodies {
-        let row = db
-            .query_one("SELECT * FROM agenttrace.ingest($1)", &[b])
-            .expect("agenttrace.ingest");
+        let row = db.query_one("SELECT * FROM agenttrace.ingest($1)", &[b]).expect("agenttrace.ingest");
         let err: Option<String> = row.get(2);
         assert!(err.is_none(), "{err:?}");
     }

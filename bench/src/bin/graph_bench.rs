@@ -227,7 +227,13 @@ fn main() {
     }
     let Some((g, json_bytes)) = last else { return };
     let m = &g.metrics;
-    println!("graph_bench: {} spans, {} agents, {} messages, {} traces, {iterations} iterations (median)", spans.len(), m.agent_count, messages.len(), m.trace_count);
+    println!(
+        "graph_bench: {} spans, {} agents, {} messages, {} traces, {iterations} iterations (median)",
+        spans.len(),
+        m.agent_count,
+        messages.len(),
+        m.trace_count
+    );
     println!("  generate input                        {:>9.3} ms", ms(gen));
     println!("  span tree + critical path             {:>9.3} ms", ms(median(tree_t)));
     println!("  agent_graph (graph + all metrics)     {:>9.3} ms", ms(median(graph_t)));

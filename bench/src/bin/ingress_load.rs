@@ -397,7 +397,14 @@ async fn start_ingress(a: &Args, http: &reqwest::Client, extra: &[String]) -> (C
     let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (port, gport) = (free(), free());
     let c = std::process::Command::new(&a.ingress_bin)
-        .args(["--http-addr", &format!("127.0.0.1:{port}"), "--grpc-addr", &format!("127.0.0.1:{gport}"), "--pool-size", &a.pool_size.to_string()])
+        .args([
+            "--http-addr",
+            &format!("127.0.0.1:{port}"),
+            "--grpc-addr",
+            &format!("127.0.0.1:{gport}"),
+            "--pool-size",
+            &a.pool_size.to_string(),
+        ])
         .args(extra)
         .env("DATABASE_URL", &a.database_url)
         .env("RUST_LOG", "warn")
@@ -674,16 +681,16 @@ async fn main() {
     if a.rounds > 1 {
         println!("\n== over {} rounds", a.rounds);
         for p in &protos {
-          for spool in [false, true] {
-            let mut v: Vec<f64> = ratios.iter().filter(|(q, s, _)| q == p && *s == spool).map(|(_, _, r)| *r).collect();
-            if v.is_empty() {
-                continue;
+            for spool in [false, true] {
+                let mut v: Vec<f64> = ratios.iter().filter(|(q, s, _)| q == p && *s == spool).map(|(_, _, r)| *r).collect();
+                if v.is_empty() {
+                    continue;
+                }
+                v.sort_by(f64::total_cmp);
+                let each: Vec<String> = v.iter().map(|r| format!("{r:.1}")).collect();
+                let name = if spool { format!("{} spool", p.name()) } else { p.name().to_string() };
+                println!("{name:<16} median {:>5.1} % of COPY (rounds, sorted: {} %)", v[v.len() / 2], each.join(" / "));
             }
-            v.sort_by(f64::total_cmp);
-            let each: Vec<String> = v.iter().map(|r| format!("{r:.1}")).collect();
-            let name = if spool { format!("{} spool", p.name()) } else { p.name().to_string() };
-            println!("{name:<16} median {:>5.1} % of COPY (rounds, sorted: {} %)", v[v.len() / 2], each.join(" / "));
-          }
         }
     }
 }

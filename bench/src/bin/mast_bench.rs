@@ -16,11 +16,7 @@ use agenttrace_core::normalize::analyze_run;
 /// machine; `None` elsewhere.
 fn thread_cpu() -> Option<Duration> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace()
-        .next()?
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_nanos)
+    s.split_whitespace().next()?.parse::<u64>().ok().map(Duration::from_nanos)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -31,11 +27,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
-    let repeats: usize = args
-        .get(2)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(11)
-        .max(1);
+    let repeats: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(11).max(1);
     let cfg = MastConfig::default();
 
     println!("== MAST classification on the labelled corpus");
@@ -70,18 +62,17 @@ fn main() {
     }
     let (an, cl) = (median(t_an), median(t_cl));
     if !cpu_cl.is_empty() {
-        println!("MAST classify CPU time:     {:>10.2?}  (median; wall time below includes waiting for a CPU on a loaded machine)", median(cpu_cl));
+        println!(
+            "MAST classify CPU time:     {:>10.2?}  (median; wall time below includes waiting for a CPU on a loaded machine)",
+            median(cpu_cl)
+        );
     }
     println!("spans: {}", spans.len());
     println!("analyze_run (normalizer):   {:>10.2?}", an);
     println!(
         "MAST classify + attribution: {:>10.2?}  ({findings} findings)  target < 100 ms: {}",
         cl,
-        if cl.as_millis() < 100 {
-            "met"
-        } else {
-            "NOT met"
-        }
+        if cl.as_millis() < 100 { "met" } else { "NOT met" }
     );
     println!("end to end:                 {:>10.2?}", an + cl);
 }

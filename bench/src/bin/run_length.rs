@@ -157,7 +157,8 @@ fn main() {
         for &batch in &batches {
             // Whole runs: each ends with its root span (the late parent of every agent turn).
             let reqs = whole_run_requests(run_spans.max(min_spans).div_ceil(run_spans), batch, run_spans, 1);
-            let spans: usize = reqs.iter().map(|r| r.resource_spans.iter().flat_map(|rs| &rs.scope_spans).map(|ss| ss.spans.len()).sum::<usize>()).sum();
+            let spans: usize =
+                reqs.iter().map(|r| r.resource_spans.iter().flat_map(|rs| &rs.scope_spans).map(|ss| ss.spans.len()).sum::<usize>()).sum();
             let bodies: Vec<Vec<u8>> = reqs.iter().map(|r| r.encode_to_vec()).collect();
 
             // COPY of the same rows (facts included), computed outside the timing.

@@ -460,8 +460,7 @@ pub fn agent_graph_with_tree(spans: &[GraphSpan], tree: &SpanTree, messages: &[A
     for (l, &k) in agents.iter().enumerate() {
         local.insert(k, l);
     }
-    let local_edges: Vec<(usize, usize)> =
-        agent_pairs.iter().filter_map(|(a, c)| Some((*local.get(a)?, *local.get(c)?))).collect();
+    let local_edges: Vec<(usize, usize)> = agent_pairs.iter().filter_map(|(a, c)| Some((*local.get(a)?, *local.get(c)?))).collect();
     let na = agents.len();
     let (in_deg, out_deg) = metrics::degrees(na, &local_edges);
     let raw = metrics::betweenness(na, &local_edges);
@@ -507,7 +506,12 @@ pub fn agent_graph_with_tree(spans: &[GraphSpan], tree: &SpanTree, messages: &[A
         }
         cycles.push((
             first_seen(start).0,
-            Cycle { agents: members.iter().map(|&l| name(l)).collect(), path: path.iter().map(|&l| name(l)).collect(), messages, iterations },
+            Cycle {
+                agents: members.iter().map(|&l| name(l)).collect(),
+                path: path.iter().map(|&l| name(l)).collect(),
+                messages,
+                iterations,
+            },
         ));
     }
     cycles.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.agents.cmp(&b.1.agents)));

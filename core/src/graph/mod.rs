@@ -22,8 +22,8 @@ pub mod metrics;
 mod tree;
 
 pub use agent::{
-    agent_graph, AgentGraph, CriticalPath, CriticalSpan, Cycle, EdgeKind, FanOut, GraphEdge, GraphMetrics, GraphNode,
-    GraphOptions, NodeKind,
+    agent_graph, AgentGraph, CriticalPath, CriticalSpan, Cycle, EdgeKind, FanOut, GraphEdge, GraphMetrics, GraphNode, GraphOptions,
+    NodeKind,
 };
 pub use json::rfc3339;
 pub use tree::{span_tree, Segment, SpanTree, SpanTreeRow};

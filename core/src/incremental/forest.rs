@@ -254,7 +254,8 @@ pub fn apply(
     // A stored error that gains an error descendant stops being a leaf; if it was the first
     // leaf of anything, the next one is not known here.
     let firsts: HashSet<Key> = old.live.iter().filter_map(|l| l.sub.as_ref()).chain(old.groups.values()).map(|l| l.key).collect();
-    let mut groups: BTreeMap<Key, Leaf> = old.groups.iter().filter(|(k, _)| !top_chain.contains_key(*k)).map(|(k, v)| (*k, v.clone())).collect();
+    let mut groups: BTreeMap<Key, Leaf> =
+        old.groups.iter().filter(|(k, _)| !top_chain.contains_key(*k)).map(|(k, v)| (*k, v.clone())).collect();
     for c in new.iter().map(|n| &n.chain).chain(arrived.iter().map(|(_, c)| c)) {
         if let Some((a, _)) = c.0.iter().find(|(_, e)| *e) {
             if !new_keys.contains(&Key(*a)) && firsts.contains(&Key(*a)) {
@@ -399,7 +400,13 @@ mod tests {
     }
 
     fn leaf(s: &S) -> Leaf {
-        Leaf { key: Key(s.key), order: OrderKey::new(s.key.0, s.key.1, s.start, s.end), end: s.end, owner: None, reason: Some(format!("e{}", s.key.1[7])) }
+        Leaf {
+            key: Key(s.key),
+            order: OrderKey::new(s.key.0, s.key.1, s.start, s.end),
+            end: s.end,
+            owner: None,
+            reason: Some(format!("e{}", s.key.1[7])),
+        }
     }
 
     fn sid(i: usize) -> SpanId {
@@ -420,7 +427,15 @@ mod tests {
                 };
                 let start = rng.below(1000) as u64;
                 let err = rng.below(3) == 0;
-                S { key: (t, sid(i)), parent, err, healthy: !err && rng.below(3) == 0, start, end: start + 1 + rng.below(300) as u64, counts: rng.below(5) != 0 }
+                S {
+                    key: (t, sid(i)),
+                    parent,
+                    err,
+                    healthy: !err && rng.below(3) == 0,
+                    start,
+                    end: start + 1 + rng.below(300) as u64,
+                    counts: rng.below(5) != 0,
+                }
             })
             .collect()
     }
@@ -435,7 +450,16 @@ mod tests {
         let live: Vec<String> = f
             .live
             .iter()
-            .map(|x| format!("{}{} up{:?} top{:?} sub{:?}", l(&x.span), if x.root { "R" } else { "" }, x.up.map(|u| k(&u)), x.top.map(|u| k(&u)), x.sub.as_ref().map(l)))
+            .map(|x| {
+                format!(
+                    "{}{} up{:?} top{:?} sub{:?}",
+                    l(&x.span),
+                    if x.root { "R" } else { "" },
+                    x.up.map(|u| k(&u)),
+                    x.top.map(|u| k(&u)),
+                    x.sub.as_ref().map(l)
+                )
+            })
             .collect();
         let groups: Vec<String> = f.groups.iter().map(|(m, g)| format!("{}:{}", k(m), l(g))).collect();
         format!("live {live:?} groups {groups:?}")
@@ -487,8 +511,14 @@ mod tests {
                 forest = match apply(&forest, h, &new, &arrived, &HashMap::new()) {
                     Some(f) => {
                         extended += 1;
-                        assert!(f == want, "case {case}\n got  {}\n want {}\n old  {}\n batch {:?}", show(&f), show(&want), show(&forest),
-                            batch.iter().map(|s| (s.key.1[7], s.parent.map(|p| p[7]), s.err)).collect::<Vec<_>>());
+                        assert!(
+                            f == want,
+                            "case {case}\n got  {}\n want {}\n old  {}\n batch {:?}",
+                            show(&f),
+                            show(&want),
+                            show(&forest),
+                            batch.iter().map(|s| (s.key.1[7], s.parent.map(|p| p[7]), s.err)).collect::<Vec<_>>()
+                        );
                         f
                     }
                     None => {

@@ -256,7 +256,12 @@ pub fn apply<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], st
 }
 
 /// [`apply`], saying why a batch needs whole-run analysis.
-pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], store: &mut S) -> Result<Result<Delta, &'static str>, S::Error> {
+pub fn extend<S: RunStore>(
+    state: &RunState,
+    run: TraceId,
+    new: &[SpanRecord],
+    store: &mut S,
+) -> Result<Result<Delta, &'static str>, S::Error> {
     if state.version != STATE_VERSION {
         return Ok(Err("state of another version"));
     }
@@ -338,11 +343,8 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
     }
     // Stored parents of the new spans (terminal: their stored owner is final unless walked).
     let missing: Vec<SpanKey> = {
-        let mut v: Vec<SpanKey> = new
-            .iter()
-            .filter_map(|s| s.parent_span_id.map(|p| (s.trace_id, p)))
-            .filter(|k| !index.contains_key(k))
-            .collect();
+        let mut v: Vec<SpanKey> =
+            new.iter().filter_map(|s| s.parent_span_id.map(|p| (s.trace_id, p))).filter(|k| !index.contains_key(k)).collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -538,52 +540,52 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
     } else if !handoffs.is_empty() {
         return Ok(Err("first handoff of the run"));
     } else {
-    match (!rebuild_turns).then(|| append_turns(&sk, &rows)).flatten() {
-        Some((appended, msgs)) => {
-            sk = appended;
-            delta.messages = msgs;
-        }
-        None => {
-            let stored = store.turns()?;
-            // Callers: the owners of the turns' parents, as this batch leaves them.
-            let want: Vec<SpanKey> = {
-                let mut v: Vec<SpanKey> = stored
-                    .iter()
-                    .filter_map(|(t, _, _)| t.parent.filter(|p| *p != t.span_id).map(|p| (t.trace_id, p)))
-                    .filter(|k| !index.contains_key(k))
-                    .collect();
-                v.sort_unstable();
-                v.dedup();
-                v
-            };
-            let fetched: HashMap<SpanKey, Option<String>> =
-                if want.is_empty() { HashMap::new() } else { store.spans(&want)?.into_iter().map(|s| (s.key(), s.owner)).collect() };
-            let mut all: Vec<TurnRow> = rows;
-            for (t, input, output) in stored {
-                let Some(agent) = t.owner.clone() else { continue };
-                let parent = t.parent.filter(|p| *p != t.span_id).map(|p| (t.trace_id, p));
-                let parent_owner = parent.and_then(|k| match index.get(&k) {
-                    Some(&i) => owner[i].clone(),
-                    None => fetched.get(&k).cloned().flatten(),
-                });
-                all.push(TurnRow {
-                    key: t.order(),
-                    trace_id: t.trace_id,
-                    span_id: t.span_id,
-                    caller: parent_owner.filter(|c| *c != agent),
-                    agent,
-                    input: excerpt(input.as_ref()),
-                    output: excerpt(output.as_ref()),
-                    framework: t.framework.clone(),
-                });
+        match (!rebuild_turns).then(|| append_turns(&sk, &rows)).flatten() {
+            Some((appended, msgs)) => {
+                sk = appended;
+                delta.messages = msgs;
             }
-            all.sort_by_key(|t| t.key);
-            let msgs = implicit_messages(&all, sk.first_input.as_ref());
-            turn_sketch(&mut sk, &all, &msgs);
-            delta.messages = msgs;
-            delta.replace_messages = true;
+            None => {
+                let stored = store.turns()?;
+                // Callers: the owners of the turns' parents, as this batch leaves them.
+                let want: Vec<SpanKey> = {
+                    let mut v: Vec<SpanKey> = stored
+                        .iter()
+                        .filter_map(|(t, _, _)| t.parent.filter(|p| *p != t.span_id).map(|p| (t.trace_id, p)))
+                        .filter(|k| !index.contains_key(k))
+                        .collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                };
+                let fetched: HashMap<SpanKey, Option<String>> =
+                    if want.is_empty() { HashMap::new() } else { store.spans(&want)?.into_iter().map(|s| (s.key(), s.owner)).collect() };
+                let mut all: Vec<TurnRow> = rows;
+                for (t, input, output) in stored {
+                    let Some(agent) = t.owner.clone() else { continue };
+                    let parent = t.parent.filter(|p| *p != t.span_id).map(|p| (t.trace_id, p));
+                    let parent_owner = parent.and_then(|k| match index.get(&k) {
+                        Some(&i) => owner[i].clone(),
+                        None => fetched.get(&k).cloned().flatten(),
+                    });
+                    all.push(TurnRow {
+                        key: t.order(),
+                        trace_id: t.trace_id,
+                        span_id: t.span_id,
+                        caller: parent_owner.filter(|c| *c != agent),
+                        agent,
+                        input: excerpt(input.as_ref()),
+                        output: excerpt(output.as_ref()),
+                        framework: t.framework.clone(),
+                    });
+                }
+                all.sort_by_key(|t| t.key);
+                let msgs = implicit_messages(&all, sk.first_input.as_ref());
+                turn_sketch(&mut sk, &all, &msgs);
+                delta.messages = msgs;
+                delta.replace_messages = true;
+            }
         }
-    }
     }
 
     // Outcome: the error forest extended with the batch's errors and the missing ancestors it

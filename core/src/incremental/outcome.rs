@@ -9,7 +9,13 @@ use crate::normalize::run::reason_from;
 use crate::normalize::{OutcomeStatus, RunOutcome, SpanFacts};
 
 pub(super) fn stored_leaf(s: &StoredSpan, owner: Option<String>) -> Leaf {
-    Leaf { key: Key(s.key()), order: s.order(), end: s.end, owner, reason: reason_from(s.error_type.as_deref(), s.error_message.as_deref()) }
+    Leaf {
+        key: Key(s.key()),
+        order: s.order(),
+        end: s.end,
+        owner,
+        reason: reason_from(s.error_type.as_deref(), s.error_message.as_deref()),
+    }
 }
 
 pub(super) fn new_leaf(s: &SpanRecord, f: &SpanFacts, owner: Option<String>) -> Leaf {

@@ -71,7 +71,11 @@ fn in_order(mut out: Vec<AgentMessage>) -> Vec<AgentMessage> {
 /// The messages of a run with explicit message evidence (`explicit`: handoff and message spans,
 /// in time order), completed with sub-agent delegations and, unless a message already hands the
 /// first top-level agent its task, the entry message.
-pub fn explicit_messages(mut out: Vec<AgentMessage>, turns: &[TurnRow], first_input: Option<&(OrderKey, Option<String>)>) -> Vec<AgentMessage> {
+pub fn explicit_messages(
+    mut out: Vec<AgentMessage>,
+    turns: &[TurnRow],
+    first_input: Option<&(OrderKey, Option<String>)>,
+) -> Vec<AgentMessage> {
     delegations(turns, &mut out);
     if let Some(first) = turns.iter().find(|t| t.caller.is_none()) {
         if !out.iter().any(|m| m.from_agent.is_none() && m.to_agent == first.agent) {

@@ -41,20 +41,13 @@ pub struct Attribution {
 
 impl Attribution {
     pub fn decisive_ref(&self) -> Option<(String, i64)> {
-        self.decisive_span
-            .as_ref()
-            .map(|s| (s.trace_id.clone(), s.span_id_int))
+        self.decisive_span.as_ref().map(|s| (s.trace_id.clone(), s.span_id_int))
     }
 }
 
 fn loc(run: &RunView, i: usize) -> SpanLoc {
     let s = &run.spans[i];
-    SpanLoc {
-        trace_id: to_hex(&s.trace_id),
-        span_id: to_hex(&s.span_id),
-        span_id_int: span_id_to_i64(&s.span_id),
-        name: s.name.clone(),
-    }
+    SpanLoc { trace_id: to_hex(&s.trace_id), span_id: to_hex(&s.span_id), span_id_int: span_id_to_i64(&s.span_id), name: s.name.clone() }
 }
 
 struct Acc {
@@ -69,12 +62,7 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
     let o = &run.analysis.outcome;
     let facts = &run.analysis.facts;
     let mut acc: HashMap<String, Acc> = HashMap::new();
-    let first_seen: HashMap<&str, u64> = run
-        .analysis
-        .agents
-        .iter()
-        .map(|a| (a.agent_name.as_str(), a.first_seen_ns))
-        .collect();
+    let first_seen: HashMap<&str, u64> = run.analysis.agents.iter().map(|a| (a.agent_name.as_str(), a.first_seen_ns)).collect();
     let mut add = |agent: &str, score: f32, span: Option<usize>, reason: String| {
         let e = acc.entry(agent.to_string()).or_insert_with(|| Acc {
             score: 0.0,
@@ -93,11 +81,7 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
     let agent_at = |i: usize| -> Option<String> {
         run.owner[i].clone().or_else(|| {
             let t = run.start(i);
-            run.turns
-                .iter()
-                .rev()
-                .find(|x| x.start <= t)
-                .map(|x| x.agent.clone())
+            run.turns.iter().rev().find(|x| x.start <= t).map(|x| x.agent.clone())
         })
     };
     let outcome_span = o.failing_span.and_then(|r| run.index.get(&r).copied());
@@ -105,52 +89,39 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
     if o.status == OutcomeStatus::Failure {
         // 1. First cause in the span tree: the outcome's decisive error, else the earliest error
         //    without failing descendants.
-        let errors: Vec<usize> = run
-            .order
-            .iter()
-            .copied()
-            .filter(|&i| facts[i].is_error)
-            .collect();
+        let errors: Vec<usize> = run.order.iter().copied().filter(|&i| facts[i].is_error).collect();
         let mut has_err_child = vec![false; run.spans.len()];
         for &i in &errors {
             if let Some(p) = run.parent[i] {
                 has_err_child[p] = true;
             }
         }
-        let leaf = outcome_span
-            .filter(|&i| !has_err_child[i])
-            .or_else(|| errors.iter().copied().find(|&i| !has_err_child[i]))
-            .or(outcome_span);
+        let leaf =
+            outcome_span.filter(|&i| !has_err_child[i]).or_else(|| errors.iter().copied().find(|&i| !has_err_child[i])).or(outcome_span);
         if let Some(i) = leaf {
             if let Some(a) = agent_at(i) {
-                let what = facts[i]
-                    .tool_name
-                    .clone()
-                    .unwrap_or_else(|| run.spans[i].name.clone());
-                add(
-                    &a,
-                    1.0,
-                    Some(i),
-                    format!(
-                        "first error in the span tree: {a}'s {what} failed («{}»)",
-                        quote(&run.error_text(i), 100)
-                    ),
-                );
+                let what = facts[i].tool_name.clone().unwrap_or_else(|| run.spans[i].name.clone());
+                add(&a, 1.0, Some(i), format!("first error in the span tree: {a}'s {what} failed («{}»)", quote(&run.error_text(i), 100)));
                 // 2. Back along the agent graph: an earlier error of another agent whose text
                 //    reached this agent's input is the first cause.
                 if let Some(k) = run.turn_of[i] {
                     let input = run.input_words(&run.turns[k]);
-                    for &e in errors
-                        .iter()
-                        .filter(|&&e| run.end(e) <= run.start(i) && e != i)
-                    {
+                    for &e in errors.iter().filter(|&&e| run.end(e) <= run.start(i) && e != i) {
                         let Some(b) = agent_at(e) else { continue };
                         if b == a {
                             continue;
                         }
                         let ew = word_set(&run.error_text(e), 4096);
                         if ew.len() >= 2 && coverage(&ew, input) >= 0.6 {
-                            add(&b, 1.5, Some(e), format!("its earlier error («{}») reached {a}'s input and caused the failure", quote(&run.error_text(e), 80)));
+                            add(
+                                &b,
+                                1.5,
+                                Some(e),
+                                format!(
+                                    "its earlier error («{}») reached {a}'s input and caused the failure",
+                                    quote(&run.error_text(e), 80)
+                                ),
+                            );
                             break;
                         }
                     }
@@ -158,15 +129,7 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
             }
         }
         if let Some(a) = &o.failing_agent {
-            add(
-                a,
-                0.4,
-                outcome_span,
-                format!(
-                    "the run outcome names it: {}",
-                    quote(o.reason.as_deref().unwrap_or("failure"), 100)
-                ),
-            );
+            add(a, 0.4, outcome_span, format!("the run outcome names it: {}", quote(o.reason.as_deref().unwrap_or("failure"), 100)));
         }
     } else if o.status == OutcomeStatus::StoppedEarly {
         if let Some(a) = &o.failing_agent {
@@ -174,21 +137,12 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
                 a,
                 0.6,
                 outcome_span,
-                format!(
-                    "last agent to act before the run was stopped («{}»)",
-                    quote(o.reason.as_deref().unwrap_or("limit"), 100)
-                ),
+                format!("last agent to act before the run was stopped («{}»)", quote(o.reason.as_deref().unwrap_or("limit"), 100)),
             );
         }
         // A restart request (FM-2.1) explains the repetition that answers it.
-        let restarted = findings
-            .iter()
-            .any(|f| f.mode_id == "FM-2.1" && f.semantic && f.confidence >= cfg.verdict_min_confidence);
-        let loopers: Vec<&str> = findings
-            .iter()
-            .filter(|f| f.mode_id == "FM-1.3")
-            .filter_map(|f| f.agent_name.as_deref())
-            .collect();
+        let restarted = findings.iter().any(|f| f.mode_id == "FM-2.1" && f.semantic && f.confidence >= cfg.verdict_min_confidence);
+        let loopers: Vec<&str> = findings.iter().filter(|f| f.mode_id == "FM-1.3").filter_map(|f| f.agent_name.as_deref()).collect();
         for f in findings.iter().filter(|f| f.mode_id == "FM-1.3") {
             if let Some(a) = &f.agent_name {
                 if restarted && findings.iter().any(|g| g.mode_id == "FM-2.1" && g.agent_name.as_ref() != Some(a)) {
@@ -202,31 +156,23 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
                     let rejects = super::text::find_keyword(text, &cfg.rejection_keywords).is_some();
                     let closes = cycle_closer(run, &loopers) == Some(a.as_str());
                     if rejects || closes {
-                        let why = if rejects { "its repeated answer rejects the work and sends it back" } else { "its repeated turn closes each cycle of the loop" };
+                        let why = if rejects {
+                            "its repeated answer rejects the work and sends it back"
+                        } else {
+                            "its repeated turn closes each cycle of the loop"
+                        };
                         add(a, if rejects { 0.8 } else { 0.4 }, None, format!("drives the loop: {why}"));
                     }
                 }
                 // Decisive step: the first repetition.
-                let span = f
-                    .spans
-                    .get(1)
-                    .or(f.spans.first())
-                    .and_then(|r| run.index.get(r).copied());
-                add(
-                    a,
-                    1.0 * f.confidence,
-                    span,
-                    format!("looped: {}", f.explanation),
-                );
+                let span = f.spans.get(1).or(f.spans.first()).and_then(|r| run.index.get(r).copied());
+                add(a, 1.0 * f.confidence, span, format!("looped: {}", f.explanation));
             }
         }
     }
     // Findings of every mode add evidence against their agent; content findings that reach the
     // verdict threshold weigh most (on a run reported as successful they are the only evidence).
-    for f in findings
-        .iter()
-        .filter(|f| !(o.status == OutcomeStatus::StoppedEarly && f.mode_id == "FM-1.3"))
-    {
+    for f in findings.iter().filter(|f| !(o.status == OutcomeStatus::StoppedEarly && f.mode_id == "FM-1.3")) {
         if let Some(a) = &f.agent_name {
             let span = f.spans.first().and_then(|r| run.index.get(r).copied());
             let w = if f.semantic && f.confidence >= cfg.verdict_min_confidence {
@@ -239,21 +185,11 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
         }
     }
     if let Some(t) = run.turns.iter().max_by_key(|t| (t.end, t.start)) {
-        add(
-            &t.agent.clone(),
-            0.05,
-            Some(t.idx),
-            "last agent to act in the run".to_string(),
-        );
+        add(&t.agent.clone(), 0.05, Some(t.idx), "last agent to act in the run".to_string());
     }
 
     let mut cands: Vec<(String, Acc)> = acc.into_iter().collect();
-    cands.sort_by(|a, b| {
-        b.1.score
-            .total_cmp(&a.1.score)
-            .then(a.1.first_seen.cmp(&b.1.first_seen))
-            .then(a.0.cmp(&b.0))
-    });
+    cands.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.1.first_seen.cmp(&b.1.first_seen)).then(a.0.cmp(&b.0)));
     let candidates: Vec<Candidate> = cands
         .iter()
         .map(|(a, c)| Candidate {
@@ -266,10 +202,7 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
     let top = cands.first();
     let decisive = top.and_then(|(_, c)| c.span).or(outcome_span);
     let explanation = match top {
-        Some((a, c)) => format!(
-            "{a} is responsible: {}",
-            c.reasons.first().cloned().unwrap_or_default()
-        ),
+        Some((a, c)) => format!("{a} is responsible: {}", c.reasons.first().cloned().unwrap_or_default()),
         None => "no agent could be identified from the recorded spans".into(),
     };
     Attribution {

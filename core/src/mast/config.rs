@@ -111,13 +111,7 @@ impl Default for MastConfig {
                 "not correct",
                 "does not pass",
             ]),
-            error_markers: s(&[
-                "error:",
-                "traceback (most recent call last)",
-                "exception:",
-                "function failed",
-                "internal server error",
-            ]),
+            error_markers: s(&["error:", "traceback (most recent call last)", "exception:", "function failed", "internal server error"]),
             require_verification_step: false,
             derailment_min_overlap: 0.0,
             derailment_min_task_words: 1,
@@ -254,10 +248,7 @@ impl MastConfig {
     /// Every setting with its default value and a description (seeds `agenttrace.mast_settings`).
     pub fn described_defaults() -> Vec<(&'static str, Value, &'static str)> {
         let d = serde_json::to_value(MastConfig::default()).unwrap_or(Value::Null);
-        DESCRIPTIONS
-            .iter()
-            .map(|(k, desc)| (*k, d.get(*k).cloned().unwrap_or(Value::Null), *desc))
-            .collect()
+        DESCRIPTIONS.iter().map(|(k, desc)| (*k, d.get(*k).cloned().unwrap_or(Value::Null), *desc)).collect()
     }
 }
 
@@ -302,8 +293,6 @@ mod tests {
         assert_eq!(c.repeat_min, 5);
         assert_eq!(c.termination_keywords, vec!["TERMINATE".to_string()]);
         assert_eq!(MastConfig::described_defaults().len(), DESCRIPTIONS.len());
-        assert!(MastConfig::described_defaults()
-            .iter()
-            .all(|(_, v, _)| !v.is_null()));
+        assert!(MastConfig::described_defaults().iter().all(|(_, v, _)| !v.is_null()));
     }
 }

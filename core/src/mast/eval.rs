@@ -23,12 +23,7 @@ pub fn load_capture(c: &Capture) -> Vec<SpanRecord> {
         let Ok(raw) = std::fs::read(&b.bin) else {
             continue;
         };
-        if let Ok(d) = decode_body(
-            &raw,
-            Some(&b.content_type),
-            b.content_encoding.as_deref(),
-            &Limits::default(),
-        ) {
+        if let Ok(d) = decode_body(&raw, Some(&b.content_type), b.content_encoding.as_deref(), &Limits::default()) {
             spans.extend(d.spans);
         }
     }
@@ -59,11 +54,7 @@ impl EvalRow {
         self.want_failed == self.got_failed
     }
     pub fn agent_ok(&self) -> bool {
-        self.want_agent == self.got_agent
-            && self
-                .want_span
-                .as_ref()
-                .is_none_or(|w| Some(w) == self.got_span.as_ref())
+        self.want_agent == self.got_agent && self.want_span.as_ref().is_none_or(|w| Some(w) == self.got_span.as_ref())
     }
     pub fn modes_ok(&self) -> bool {
         self.want_modes == self.got_modes && self.mode_agent_errors.is_empty()
@@ -96,13 +87,7 @@ pub struct EvalReport {
 }
 
 fn strs(v: &Value) -> BTreeSet<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 /// Classifies every corpus capture that has a fixture and scores it.
@@ -113,10 +98,7 @@ pub fn evaluate(cfg: &MastConfig) -> EvalReport {
     let semantic = super::semantic_eval::labels().unwrap_or_default();
     for c in captures().into_iter().filter(|c| !semantic.contains_key(&c.name)) {
         let path = fixtures_dir().join(format!("{}.json", c.name));
-        let Some(fx) = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-        else {
+        let Some(fx) = std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str::<Value>(&t).ok()) else {
             missing.push(c.name.clone());
             continue;
         };
@@ -125,20 +107,12 @@ pub fn evaluate(cfg: &MastConfig) -> EvalReport {
         let t = std::time::Instant::now();
         let report = classify(&spans, &a, cfg);
         let micros = t.elapsed().as_micros();
-        let got_modes: BTreeSet<String> = report
-            .findings
-            .iter()
-            .map(|f| f.mode_id.to_string())
-            .collect();
+        let got_modes: BTreeSet<String> = report.findings.iter().map(|f| f.mode_id.to_string()).collect();
         let mut mode_agent_errors = Vec::new();
         if let Some(m) = fx["mode_agents"].as_object() {
             for (mode, agent) in m {
-                let named: BTreeSet<&str> = report
-                    .findings
-                    .iter()
-                    .filter(|f| f.mode_id == mode)
-                    .filter_map(|f| f.agent_name.as_deref())
-                    .collect();
+                let named: BTreeSet<&str> =
+                    report.findings.iter().filter(|f| f.mode_id == mode).filter_map(|f| f.agent_name.as_deref()).collect();
                 if let Some(a) = agent.as_str() {
                     if !named.contains(a) {
                         mode_agent_errors.push(format!("{mode}: want agent {a}, got {named:?}"));
@@ -163,8 +137,7 @@ pub fn evaluate(cfg: &MastConfig) -> EvalReport {
             report,
         });
     }
-    let mut per_mode: BTreeMap<&'static str, ModeScore> =
-        MODES.iter().map(|m| (m.id, ModeScore::default())).collect();
+    let mut per_mode: BTreeMap<&'static str, ModeScore> = MODES.iter().map(|m| (m.id, ModeScore::default())).collect();
     for r in &rows {
         for m in MODES {
             let s = per_mode.get_mut(m.id).expect("mode");
@@ -175,25 +148,16 @@ pub fn evaluate(cfg: &MastConfig) -> EvalReport {
                 (true, false) => s.fn_ += 1,
                 _ => {}
             }
-            if r.report
-                .modes
-                .iter()
-                .any(|x| x.mode_id == m.id && x.status == "judgeable")
-            {
+            if r.report.modes.iter().any(|x| x.mode_id == m.id && x.status == "judgeable") {
                 s.judgeable += 1;
             }
         }
     }
-    EvalReport {
-        rows,
-        per_mode,
-        missing,
-    }
+    EvalReport { rows, per_mode, missing }
 }
 
 fn pct(v: Option<f64>) -> String {
-    v.map(|x| format!("{:.2}", x))
-        .unwrap_or_else(|| "  - ".into())
+    v.map(|x| format!("{:.2}", x)).unwrap_or_else(|| "  - ".into())
 }
 
 impl EvalReport {
@@ -202,15 +166,7 @@ impl EvalReport {
         let mut s = String::new();
         s += &format!(
             "{:<22} {:>5} {:>7} {:>7} {:<12} {:<12} {:<20} {:<20} {:>7}\n",
-            "capture",
-            "spans",
-            "failed",
-            "outcome",
-            "agent(want)",
-            "agent(got)",
-            "modes(want)",
-            "modes(got)",
-            "µs"
+            "capture", "spans", "failed", "outcome", "agent(want)", "agent(got)", "modes(want)", "modes(got)", "µs"
         );
         for r in &self.rows {
             let j = |m: &BTreeSet<String>| {
@@ -231,11 +187,7 @@ impl EvalReport {
                 j(&r.want_modes),
                 j(&r.got_modes),
                 r.micros,
-                if r.agent_ok() && r.modes_ok() {
-                    ""
-                } else {
-                    "  <-- mismatch"
-                }
+                if r.agent_ok() && r.modes_ok() { "" } else { "  <-- mismatch" }
             );
         }
         s += &format!(
@@ -261,12 +213,7 @@ impl EvalReport {
                 self.rows.len()
             );
         }
-        let all = ModeScore {
-            tp,
-            fp,
-            fn_,
-            judgeable: 0,
-        };
+        let all = ModeScore { tp, fp, fn_, judgeable: 0 };
         s += &format!(
             "{:<8} {:<36} {:>3} {:>3} {:>3} {:>9} {:>6}\n",
             "micro",
@@ -292,55 +239,38 @@ pub fn synthetic_run(n: usize) -> Vec<SpanRecord> {
     use serde_json::json;
     use std::sync::Arc;
     let resource = Arc::new(Resource::new(Attributes::new(), String::new()));
-    let rec = |id: u64, parent: Option<u64>, name: String, attrs: Value, start: u64, end: u64| {
-        SpanRecord {
-            trace_id: [7; 16],
-            span_id: id.to_be_bytes(),
-            parent_span_id: parent.map(|p| p.to_be_bytes()),
-            trace_state: String::new(),
-            flags: 0,
-            name,
-            kind: 1,
-            start_time_unix_nano: start,
-            end_time_unix_nano: end,
-            attributes: attrs.as_object().cloned().unwrap_or_default(),
-            dropped_attributes_count: 0,
-            events: Vec::new(),
-            dropped_events_count: 0,
-            links: Vec::new(),
-            dropped_links_count: 0,
-            status_code: 0,
-            status_message: String::new(),
-            resource: resource.clone(),
-            scope_name: "synthetic".into(),
-            scope_version: String::new(),
-        }
+    let rec = |id: u64, parent: Option<u64>, name: String, attrs: Value, start: u64, end: u64| SpanRecord {
+        trace_id: [7; 16],
+        span_id: id.to_be_bytes(),
+        parent_span_id: parent.map(|p| p.to_be_bytes()),
+        trace_state: String::new(),
+        flags: 0,
+        name,
+        kind: 1,
+        start_time_unix_nano: start,
+        end_time_unix_nano: end,
+        attributes: attrs.as_object().cloned().unwrap_or_default(),
+        dropped_attributes_count: 0,
+        events: Vec::new(),
+        dropped_events_count: 0,
+        links: Vec::new(),
+        dropped_links_count: 0,
+        status_code: 0,
+        status_message: String::new(),
+        resource: resource.clone(),
+        scope_name: "synthetic".into(),
+        scope_version: String::new(),
     };
     let msg = |role: &str, text: String| json!({"role": role, "parts": [{"type": "text", "content": text}]});
-    let mut spans = vec![rec(
-        1,
-        None,
-        "workflow".into(),
-        json!({"input.value": "Write a detailed report on distributed tracing."}),
-        0,
-        u64::MAX / 2,
-    )];
-    let mut histories: Vec<Vec<Value>> = vec![
-        vec![msg(
-            "user",
-            "Write a detailed report on distributed tracing.".into()
-        )];
-        20
-    ];
+    let mut spans =
+        vec![rec(1, None, "workflow".into(), json!({"input.value": "Write a detailed report on distributed tracing."}), 0, u64::MAX / 2)];
+    let mut histories: Vec<Vec<Value>> = vec![vec![msg("user", "Write a detailed report on distributed tracing.".into())]; 20];
     let (mut id, mut t, mut k) = (2u64, 10u64, 0usize);
     while spans.len() + 3 <= n {
         let a = k % 20;
         let agent = format!("agent{a}");
-        let out = format!(
-            "turn {k}: section {} on {} propagation",
-            k / 20,
-            ["context", "baggage", "sampling", "exporters", "collectors"][k % 5]
-        );
+        let out =
+            format!("turn {k}: section {} on {} propagation", k / 20, ["context", "baggage", "sampling", "exporters", "collectors"][k % 5]);
         // Bounded history: the last 16 messages (an ordinary sliding window).
         let h = &mut histories[a];
         let input = Value::Array(h.iter().rev().take(16).rev().cloned().collect()).to_string();
@@ -352,15 +282,19 @@ pub fn synthetic_run(n: usize) -> Vec<SpanRecord> {
             t,
             t + 8,
         ));
-        spans.push(rec(id + 1, Some(id), "chat m".into(), json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "m",
-            "gen_ai.input.messages": input, "gen_ai.output.messages": Value::Array(vec![msg("assistant", out.clone())]).to_string()}), t + 1, t + 2));
+        spans.push(rec(
+            id + 1,
+            Some(id),
+            "chat m".into(),
+            json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "m",
+            "gen_ai.input.messages": input, "gen_ai.output.messages": Value::Array(vec![msg("assistant", out.clone())]).to_string()}),
+            t + 1,
+            t + 2,
+        ));
         spans.push(rec(id + 2, Some(id), "execute_tool search".into(), json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search",
             "gen_ai.tool.call.arguments": format!("{{\"q\": \"tracing {k}\"}}"), "gen_ai.tool.call.result": format!("result {k}: spans traces context propagation sampling")}), t + 3, t + 4));
         h.push(msg("assistant", out));
-        h.push(msg(
-            "tool",
-            format!("result {k}: spans traces context propagation sampling"),
-        ));
+        h.push(msg("tool", format!("result {k}: spans traces context propagation sampling")));
         id += 3;
         t += 10;
         k += 1;

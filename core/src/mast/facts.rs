@@ -59,11 +59,7 @@ pub fn numbers(t: &str) -> Vec<(String, usize)> {
 
 /// Significant numbers: at least two digits or a decimal part (small counts are too common).
 pub fn significant_numbers(t: &str) -> Vec<String> {
-    let mut v: Vec<String> = numbers(t)
-        .into_iter()
-        .map(|(n, _)| n)
-        .filter(|n| n.trim_start_matches('-').len() >= 2)
-        .collect();
+    let mut v: Vec<String> = numbers(t).into_iter().map(|(n, _)| n).filter(|n| n.trim_start_matches('-').len() >= 2).collect();
     v.sort();
     v.dedup();
     v
@@ -73,15 +69,8 @@ pub fn significant_numbers(t: &str) -> Vec<String> {
 /// `SR-1`), upper-case codes with digits (`HZ7702`), IPv4 addresses and CIDRs.
 pub fn ids(t: &str) -> Vec<String> {
     static I: OnceLock<Regex> = OnceLock::new();
-    let r = re(
-        &I,
-        r"\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?|\b[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+\b|\b[A-Z]{2,}\d+[A-Za-z0-9]*\b",
-    );
-    let mut out: Vec<String> = r
-        .find_iter(t)
-        .map(|m| m.as_str().to_string())
-        .filter(|s| s.chars().any(|c| c.is_ascii_digit()))
-        .collect();
+    let r = re(&I, r"\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?|\b[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+\b|\b[A-Z]{2,}\d+[A-Za-z0-9]*\b");
+    let mut out: Vec<String> = r.find_iter(t).map(|m| m.as_str().to_string()).filter(|s| s.chars().any(|c| c.is_ascii_digit())).collect();
     out.dedup();
     out
 }
@@ -136,11 +125,41 @@ pub fn has_word(hay: &str, needle: &str) -> bool {
 
 /// Words that make a statement block, forbid or negate something.
 pub const BLOCKING: &[&str] = &[
-    "not", "never", "no longer", "cannot", "can't", "expired", "declined", "denied", "rejected",
-    "on hold", "blocked", "suspended", "overdue", "invalid", "unsafe", "prohibited", "forbidden",
-    "exclude", "excludes", "excluded", "insufficient", "revoked", "withdrawn", "unpaid",
-    "do not", "warning", "allergy", "allergic", "recalled", "defective", "damaged", "cancelled",
-    "canceled", "unavailable", "out of stock",
+    "not",
+    "never",
+    "no longer",
+    "cannot",
+    "can't",
+    "expired",
+    "declined",
+    "denied",
+    "rejected",
+    "on hold",
+    "blocked",
+    "suspended",
+    "overdue",
+    "invalid",
+    "unsafe",
+    "prohibited",
+    "forbidden",
+    "exclude",
+    "excludes",
+    "excluded",
+    "insufficient",
+    "revoked",
+    "withdrawn",
+    "unpaid",
+    "do not",
+    "warning",
+    "allergy",
+    "allergic",
+    "recalled",
+    "defective",
+    "damaged",
+    "cancelled",
+    "canceled",
+    "unavailable",
+    "out of stock",
 ];
 
 /// Clauses of a text (split at `|`, `;`, line breaks and sentence ends).
@@ -152,10 +171,7 @@ pub fn clauses(t: &str) -> Vec<&str> {
 
 /// Clauses holding a blocking word, with the word.
 pub fn blocking_clauses(t: &str) -> Vec<(&str, &'static str)> {
-    clauses(t)
-        .into_iter()
-        .filter_map(|c| BLOCKING.iter().find(|w| has_word(c, w)).map(|w| (c, *w)))
-        .collect()
+    clauses(t).into_iter().filter_map(|c| BLOCKING.iter().find(|w| has_word(c, w)).map(|w| (c, *w))).collect()
 }
 
 /// Content words (3+ letters, lower-cased, no stop words) of a text.
@@ -202,11 +218,7 @@ pub fn enumerations_at(t: &str) -> Vec<(usize, Vec<String>)> {
             Some((p, k)) => (&s[..p], &s[p + k..]),
             None => (s, ""),
         };
-        let items = head
-            .split(',')
-            .chain(std::iter::once(last))
-            .map(|x| x.trim().to_string())
-            .collect();
+        let items = head.split(',').chain(std::iter::once(last)).map(|x| x.trim().to_string()).collect();
         push(m.start(), items);
     }
     for c in paren.captures_iter(t) {
@@ -219,7 +231,8 @@ pub fn enumerations_at(t: &str) -> Vec<(usize, Vec<String>)> {
     out
 }
 
-const COUNT_WORDS: &[(&str, usize)] = &[("three", 3), ("four", 4), ("five", 5), ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10)];
+const COUNT_WORDS: &[(&str, usize)] =
+    &[("three", 3), ("four", 4), ("five", 5), ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10)];
 
 /// Enumerations the text asks to handle completely: a list of identifiers, or a list that
 /// follows the noun of a count phrase of the same size ("all four integrations (a, b, c, d)",
@@ -232,7 +245,8 @@ pub fn required_enumerations(t: &str) -> Vec<Vec<String>> {
     for (k, w) in toks.iter().enumerate() {
         let n = COUNT_WORDS.iter().find(|(c, _)| c == w).map(|(_, n)| *n).or_else(|| w.parse().ok().filter(|n| (3..=20).contains(n)));
         if let Some(n) = n {
-            const GLUE: &[&str] = &["with", "from", "that", "this", "into", "each", "were", "have", "will", "them", "they", "their", "your", "over", "than"];
+            const GLUE: &[&str] =
+                &["with", "from", "that", "this", "into", "each", "were", "have", "will", "them", "they", "their", "your", "over", "than"];
             for x in toks.iter().skip(k + 1).take(2).filter(|x| x.len() >= 4 && !GLUE.contains(x)) {
                 counted.push((n, x.trim_end_matches('s').to_string()));
             }
@@ -273,13 +287,12 @@ pub fn code_identifiers(t: &str) -> Vec<String> {
 /// Approval / rejection in an agent's text (rejection wins).
 pub fn verdict_words(t: &str, approve: &[String], reject: &[String]) -> Option<bool> {
     let extra_reject = ["mismatch", "does not match", "blocked", "do not approve", "not approved", "cannot approve"];
-    if super::text::find_keyword(t, reject).is_some()
-        || extra_reject.iter().any(|w| has_word(t, w))
-        || t.contains("FAILED")
-    {
+    if super::text::find_keyword(t, reject).is_some() || extra_reject.iter().any(|w| has_word(t, w)) || t.contains("FAILED") {
         Some(false)
     } else if super::text::find_keyword(t, approve).is_some()
-        || ["matched", "looks right", "signed off", "sign off", "sign-off", "good to go", "ship it", "cleared for"].iter().any(|w| has_word(t, w))
+        || ["matched", "looks right", "signed off", "sign off", "sign-off", "good to go", "ship it", "cleared for"]
+            .iter()
+            .any(|w| has_word(t, w))
     {
         Some(true)
     } else {
@@ -300,8 +313,7 @@ pub fn reports_error(t: &str) -> bool {
     // "error" / "failed" unless counted as none ("0 failed", "no errors").
     let toks: Vec<&str> = l.split(|c: char| !c.is_alphanumeric()).filter(|x| !x.is_empty()).collect();
     toks.iter().enumerate().any(|(k, x)| {
-        matches!(*x, "error" | "errors" | "failed" | "failure")
-            && !(k > 0 && matches!(toks[k - 1], "0" | "no" | "zero" | "without"))
+        matches!(*x, "error" | "errors" | "failed" | "failure") && !(k > 0 && matches!(toks[k - 1], "0" | "no" | "zero" | "without"))
     })
 }
 
@@ -337,7 +349,9 @@ mod tests {
         assert_eq!(e.len(), 2);
         assert_eq!(e[0], vec!["A-1", "A-2", "A-3"]);
         assert_eq!(e[1], vec!["billing", "payouts", "fraud-check", "webhooks"]);
-        let r = required_enumerations("the keys of all four integrations (billing, payouts, fraud-check, webhooks); list them with depot, fridge and duration.");
+        let r = required_enumerations(
+            "the keys of all four integrations (billing, payouts, fraud-check, webhooks); list them with depot, fridge and duration.",
+        );
         assert_eq!(r, vec![vec!["billing", "payouts", "fraud-check", "webhooks"]]);
         let e = enumerations("keys of billing, payouts, fraud-check and webhooks");
         assert_eq!(e[0].len(), 4);

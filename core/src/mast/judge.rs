@@ -193,11 +193,7 @@ fn opt_step(v: &serde_json::Value, field: &str, steps: usize) -> Result<Option<u
 fn mode_id(raw: &str) -> Result<&'static str, JudgeError> {
     let t = raw.trim().to_uppercase().replace(' ', "-");
     let t = t.strip_prefix("FM-").or_else(|| t.strip_prefix("FM")).unwrap_or(&t).trim_start_matches('-');
-    MODES
-        .iter()
-        .find(|m| m.id[3..] == *t)
-        .map(|m| m.id)
-        .ok_or_else(|| JudgeError::UnknownMode(raw.to_string()))
+    MODES.iter().find(|m| m.id[3..] == *t).map(|m| m.id).ok_or_else(|| JudgeError::UnknownMode(raw.to_string()))
 }
 
 /// Parses a judge answer for a transcript of `steps` steps (0: do not check step numbers).
@@ -209,7 +205,9 @@ pub fn parse_judge_answer(text: &str, steps: usize) -> Result<JudgeVerdict, Judg
     let failed = match v.get("failed") {
         None => return Err(JudgeError::MissingField("failed")),
         Some(serde_json::Value::Bool(b)) => *b,
-        Some(serde_json::Value::String(s)) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => s.eq_ignore_ascii_case("true"),
+        Some(serde_json::Value::String(s)) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {
+            s.eq_ignore_ascii_case("true")
+        }
         Some(_) => return Err(JudgeError::WrongType { field: "failed".into(), expected: "true or false" }),
     };
     let items = match v.get("modes") {
@@ -227,7 +225,10 @@ pub fn parse_judge_answer(text: &str, steps: usize) -> Result<JudgeVerdict, Judg
         let evidence = opt_str(it, "evidence")?.ok_or(JudgeError::MissingField("modes[].evidence"))?;
         let confidence = match it.get("confidence") {
             None | Some(serde_json::Value::Null) => None,
-            Some(c) => Some(c.as_f64().ok_or(JudgeError::WrongType { field: format!("modes[{k}].confidence"), expected: "a number" })?.clamp(0.0, 1.0) as f32),
+            Some(c) => Some(
+                c.as_f64().ok_or(JudgeError::WrongType { field: format!("modes[{k}].confidence"), expected: "a number" })?.clamp(0.0, 1.0)
+                    as f32,
+            ),
         };
         modes.push(JudgeMode {
             mode_id: mode_id(&raw)?.to_string(),
@@ -253,12 +254,7 @@ pub fn judge_findings(v: &JudgeVerdict, t: &Transcript, run: &RunView) -> Vec<Fi
         .iter()
         .filter_map(|m| {
             let id = mode_id(&m.mode_id).ok()?;
-            let spans = m
-                .step
-                .or(v.decisive_step)
-                .and_then(|s| t.steps.get(s - 1))
-                .map(|s| vec![run.span_ref(s.span)])
-                .unwrap_or_default();
+            let spans = m.step.or(v.decisive_step).and_then(|s| t.steps.get(s - 1)).map(|s| vec![run.span_ref(s.span)]).unwrap_or_default();
             let mut f = Finding::new(
                 id,
                 "llm_judge",
@@ -289,7 +285,11 @@ mod tests {
         assert_eq!(v.modes[0].mode_id, "FM-2.4");
         assert_eq!(v.modes[0].step, Some(3));
         assert_eq!(v.responsible_agent.as_deref(), Some("inspector"));
-        let clean = parse_judge_answer(r#"Sure! {"failed": false, "modes": [], "responsible_agent": null, "decisive_step": null, "summary": "ok"}"#, 5).unwrap();
+        let clean = parse_judge_answer(
+            r#"Sure! {"failed": false, "modes": [], "responsible_agent": null, "decisive_step": null, "summary": "ok"}"#,
+            5,
+        )
+        .unwrap();
         assert!(!clean.failed && clean.modes.is_empty());
     }
 

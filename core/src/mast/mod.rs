@@ -59,13 +59,7 @@ const FC3: (&str, &str) = ("FC3", "Task verification");
 
 macro_rules! mode {
     ($id:literal, $fc:expr, $name:literal, $def:literal) => {
-        FailureMode {
-            id: $id,
-            category_id: $fc.0,
-            category: $fc.1,
-            name: $name,
-            definition: $def,
-        }
+        FailureMode { id: $id, category_id: $fc.0, category: $fc.1, name: $name, definition: $def }
     };
 }
 
@@ -231,23 +225,14 @@ pub struct MastReport {
 pub fn classify(spans: &[SpanRecord], analysis: &RunAnalysis, cfg: &MastConfig) -> MastReport {
     let view = RunView::new(spans, analysis, cfg);
     let mut findings = Vec::new();
-    let mut modes: Vec<ModeStatus> = MODES
-        .iter()
-        .map(|m| ModeStatus {
-            mode_id: m.id,
-            status: "not_judgeable",
-            reason: String::new(),
-            findings: 0,
-        })
-        .collect();
+    let mut modes: Vec<ModeStatus> =
+        MODES.iter().map(|m| ModeStatus { mode_id: m.id, status: "not_judgeable", reason: String::new(), findings: 0 }).collect();
     let mut reasons: Vec<Vec<String>> = vec![Vec::new(); MODES.len()];
     for rule in rules::REGISTRY {
         let Some(k) = MODES.iter().position(|m| m.id == rule.mode_id()) else {
             continue;
         };
-        if cfg.disabled_modes.iter().any(|d| d == rule.mode_id())
-            || cfg.disabled_rules.iter().any(|d| d == rule.name())
-        {
+        if cfg.disabled_modes.iter().any(|d| d == rule.mode_id()) || cfg.disabled_rules.iter().any(|d| d == rule.name()) {
             if modes[k].status == "not_judgeable" {
                 modes[k].status = "disabled";
             }
@@ -257,10 +242,7 @@ pub fn classify(spans: &[SpanRecord], analysis: &RunAnalysis, cfg: &MastConfig) 
         match rule.check(&view, cfg) {
             Verdict::Judged(fs) => {
                 modes[k].status = "judgeable";
-                let fs: Vec<Finding> = fs
-                    .into_iter()
-                    .filter(|f| f.confidence >= cfg.min_confidence)
-                    .collect();
+                let fs: Vec<Finding> = fs.into_iter().filter(|f| f.confidence >= cfg.min_confidence).collect();
                 modes[k].findings += fs.len();
                 reasons[k].push(format!("{}: {}", rule.name(), rule.describes()));
                 findings.extend(fs);
@@ -275,24 +257,13 @@ pub fn classify(spans: &[SpanRecord], analysis: &RunAnalysis, cfg: &MastConfig) 
             m.reason = r.join("; ");
         }
     }
-    findings.sort_by(|a, b| {
-        a.mode_id
-            .cmp(b.mode_id)
-            .then(b.confidence.total_cmp(&a.confidence))
-    });
+    findings.sort_by(|a, b| a.mode_id.cmp(b.mode_id).then(b.confidence.total_cmp(&a.confidence)));
     let failed = analysis.outcome.status != OutcomeStatus::Success;
     let silent = !failed && decisive_finding(&findings, cfg).is_some();
     let attribution = (failed || silent).then(|| attribute_failure(&view, &findings, cfg));
     let outcome = analysis.outcome.status.as_str();
     let verdict = verdict::verdict_of(outcome, &findings, attribution.as_ref(), cfg);
-    MastReport {
-        outcome,
-        failed,
-        findings,
-        modes,
-        attribution,
-        verdict,
-    }
+    MastReport { outcome, failed, findings, modes, attribution, verdict }
 }
 
 /// The LLM-judge prompt of a run (`agenttrace.judge_prompt(run_id)`): analysis, transcript,

@@ -34,11 +34,7 @@ impl SemRow {
         self.report.verdict.failed
     }
     pub fn agent(&self) -> Option<String> {
-        self.report
-            .verdict
-            .responsible_agent
-            .as_ref()
-            .map(|a| a.to_lowercase())
+        self.report.verdict.responsible_agent.as_ref().map(|a| a.to_lowercase())
     }
     pub fn agent_ok(&self) -> bool {
         self.agent().is_some_and(|a| self.culprits.contains(&a))
@@ -69,13 +65,7 @@ pub struct SemReport {
 }
 
 fn strs(v: &Value) -> BTreeSet<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 /// The labels file, if the corpus has one.
@@ -103,11 +93,7 @@ pub fn evaluate(cfg: &MastConfig) -> SemReport {
             culprits: strs(&l["culprit_any_of"]).into_iter().collect(),
             expected: strs(&l["modes_expected"]),
             forbidden: strs(&l["modes_forbidden"]),
-            got_modes: report
-                .findings
-                .iter()
-                .map(|f| f.mode_id.to_string())
-                .collect(),
+            got_modes: report.findings.iter().map(|f| f.mode_id.to_string()).collect(),
             report,
             micros,
         });
@@ -150,10 +136,7 @@ impl SemReport {
         for r in &self.rows {
             s += &format!("-- {} (want {} {:?})\n", r.capture, r.want_outcome, r.expected);
             for f in &r.report.findings {
-                s += &format!(
-                    "   {} {:.2} {:?} [{}] {} | {:?}\n",
-                    f.mode_id, f.confidence, f.agent_name, f.rule, f.explanation, f.quote
-                );
+                s += &format!("   {} {:.2} {:?} [{}] {} | {:?}\n", f.mode_id, f.confidence, f.agent_name, f.rule, f.explanation, f.quote);
             }
         }
         s
@@ -227,10 +210,7 @@ impl SemReport {
         );
         for m in MODES {
             let e = per[m.id];
-            s += &format!(
-                "{:<8} {:<34} {:>8} {:>8} {:>8} {:>8} {:>8}/{:<5}\n",
-                m.id, m.name, e[0], e[4], e[5], e[1], e[3], e[2]
-            );
+            s += &format!("{:<8} {:<34} {:>8} {:>8} {:>8} {:>8} {:>8}/{:<5}\n", m.id, m.name, e[0], e[4], e[5], e[1], e[3], e[2]);
         }
         let t = self.totals();
         s += &format!(

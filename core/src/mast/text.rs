@@ -178,11 +178,7 @@ pub fn word_set(t: &str, max_bytes: usize) -> Words {
                 h ^= b.to_ascii_lowercase() as u64;
                 h = h.wrapping_mul(0x100000001b3);
             }
-            if w.len() <= 20
-                && STOPWORDS
-                    .iter()
-                    .any(|s| s.len() == w.len() && s.eq_ignore_ascii_case(w))
-            {
+            if w.len() <= 20 && STOPWORDS.iter().any(|s| s.len() == w.len() && s.eq_ignore_ascii_case(w)) {
                 continue;
             }
         } else {
@@ -280,9 +276,7 @@ pub fn contains_ci(hay: &str, needle: &str) -> bool {
     if hay.is_ascii() && n.is_ascii() {
         let h = hay.as_bytes();
         let nb = n.as_bytes();
-        return h.len() >= nb.len()
-            && h.windows(nb.len())
-                .any(|w| w.iter().zip(nb).all(|(a, b)| a.to_ascii_lowercase() == *b));
+        return h.len() >= nb.len() && h.windows(nb.len()).any(|w| w.iter().zip(nb).all(|(a, b)| a.to_ascii_lowercase() == *b));
     }
     hay.to_lowercase().contains(&n)
 }
@@ -307,42 +301,26 @@ pub fn readable(t: &str, last_only: bool) -> Option<String> {
         let text = if last_only {
             messages::last_text(&msgs).unwrap_or_default()
         } else {
-            msgs.iter()
-                .map(|m| m.content.as_str())
-                .filter(|c| !c.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n")
+            msgs.iter().map(|m| m.content.as_str()).filter(|c| !c.is_empty()).collect::<Vec<_>>().join("\n")
         };
         return (!text.trim().is_empty()).then(|| text.trim().to_string());
     }
     let v: serde_json::Value = serde_json::from_str(head(tt, 1 << 20)).ok()?;
     let contents = message_like(&v);
     if !contents.is_empty() {
-        let text = if last_only {
-            contents.last().cloned().unwrap_or_default()
-        } else {
-            contents.join("\n")
-        };
+        let text = if last_only { contents.last().cloned().unwrap_or_default() } else { contents.join("\n") };
         return (!text.trim().is_empty()).then(|| text.trim().to_string());
     }
     // Serialized framework messages (LangChain `{"lc": 1, ..., "kwargs": {"content": ...}}`).
     let mut contents = Vec::new();
     content_strings(&v, &mut contents, 0);
     if !contents.is_empty() {
-        let text = if last_only {
-            contents.last().cloned().unwrap_or_default()
-        } else {
-            contents.join("\n")
-        };
+        let text = if last_only { contents.last().cloned().unwrap_or_default() } else { contents.join("\n") };
         return Some(text.trim().to_string());
     }
     let mut leaves = Vec::new();
     collect_strings(&v, &mut leaves, 0);
-    let text = if last_only {
-        leaves.last().cloned().unwrap_or_default()
-    } else {
-        leaves.join("\n")
-    };
+    let text = if last_only { leaves.last().cloned().unwrap_or_default() } else { leaves.join("\n") };
     (!text.trim().is_empty()).then(|| text.trim().to_string())
 }
 
@@ -355,10 +333,7 @@ fn message_like(v: &serde_json::Value) -> Vec<String> {
     let mut out = Vec::new();
     for it in items.iter().take(256) {
         let c = match it {
-            serde_json::Value::Object(o) => o
-                .get("content")
-                .and_then(|c| c.as_str())
-                .map(str::to_string),
+            serde_json::Value::Object(o) => o.get("content").and_then(|c| c.as_str()).map(str::to_string),
             serde_json::Value::String(s) => repr_content(s),
             _ => None,
         };
@@ -382,28 +357,13 @@ pub fn task_text(t: &str) -> Option<String> {
     let tt = t.trim();
     if tt.starts_with('{') || tt.starts_with('[') {
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(head(tt, 1 << 20)) {
-            for k in [
-                "task",
-                "input",
-                "query",
-                "question",
-                "prompt",
-                "topic",
-                "objective",
-            ] {
-                if let Some(s) = v
-                    .get(k)
-                    .and_then(|x| x.as_str())
-                    .filter(|s| !s.trim().is_empty())
-                {
+            for k in ["task", "input", "query", "question", "prompt", "topic", "objective"] {
+                if let Some(s) = v.get(k).and_then(|x| x.as_str()).filter(|s| !s.trim().is_empty()) {
                     return Some(s.trim().to_string());
                 }
             }
             let msgs = messages::from_json(&v);
-            if let Some(m) = msgs
-                .iter()
-                .find(|m| m.role == "user" && !m.content.trim().is_empty())
-            {
+            if let Some(m) = msgs.iter().find(|m| m.role == "user" && !m.content.trim().is_empty()) {
                 return Some(m.content.trim().to_string());
             }
             if let Some(first) = message_like(&v).into_iter().next() {
@@ -424,9 +384,7 @@ pub fn content_strings(v: &serde_json::Value, out: &mut Vec<String>, depth: usiz
         serde_json::Value::Object(o) => {
             for (k, x) in o {
                 match x {
-                    serde_json::Value::String(s) if k == "content" && !s.trim().is_empty() => {
-                        out.push(s.clone())
-                    }
+                    serde_json::Value::String(s) if k == "content" && !s.trim().is_empty() => out.push(s.clone()),
                     _ => content_strings(x, out, depth + 1),
                 }
             }
@@ -465,11 +423,7 @@ fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>, depth: usize) {
 
 /// Short quote for explanations: first line, at most `n` chars, with an ellipsis when cut.
 pub fn quote(t: &str, n: usize) -> String {
-    let line = t
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
+    let line = t.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
     let mut q: String = line.chars().take(n).collect();
     if line.chars().count() > n || t.trim().lines().count() > 1 {
         q.push('…');
@@ -484,15 +438,9 @@ pub fn sentence_count(t: &str) -> usize {
     for i in 0..b.len() {
         if matches!(b[i], '.' | '!' | '?') && (i + 1 == b.len() || b[i + 1].is_whitespace()) {
             // "e.g. " / "etc. " style abbreviations: a short lowercase token before the dot.
-            let start = b[..i]
-                .iter()
-                .rposition(|c| c.is_whitespace())
-                .map(|p| p + 1)
-                .unwrap_or(0);
+            let start = b[..i].iter().rposition(|c| c.is_whitespace()).map(|p| p + 1).unwrap_or(0);
             let tok: String = b[start..i].iter().collect();
-            if tok.contains('.')
-                || (tok.len() <= 3 && tok.chars().all(|c| c.is_lowercase()) && i + 1 < b.len())
-            {
+            if tok.contains('.') || (tok.len() <= 3 && tok.chars().all(|c| c.is_lowercase()) && i + 1 < b.len()) {
                 continue;
             }
             n += 1;
@@ -511,45 +459,20 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(
-            repeat_key("Draft 12: needs  more research."),
-            repeat_key("draft 3: needs more research.")
-        );
+        assert_eq!(repeat_key("Draft 12: needs  more research."), repeat_key("draft 3: needs more research."));
         assert_ne!(repeat_key("Draft 1"), repeat_key("Final 1"));
-        assert_eq!(
-            words("The OpenTelemetry project, v2 0x12 CNCF!", 100),
-            vec!["opentelemetry", "project", "cncf"]
-        );
-        assert_eq!(
-            word_set("The OpenTelemetry project", 100),
-            word_set("opentelemetry PROJECT the", 100)
-        );
+        assert_eq!(words("The OpenTelemetry project, v2 0x12 CNCF!", 100), vec!["opentelemetry", "project", "cncf"]);
+        assert_eq!(word_set("The OpenTelemetry project", 100), word_set("opentelemetry PROJECT the", 100));
         assert_eq!(word_set("The OpenTelemetry project", 100).len(), 2);
-        assert_eq!(
-            repeat_hash("Draft 1:  needs more"),
-            repeat_hash("draft 22: needs more")
-        );
+        assert_eq!(repeat_hash("Draft 1:  needs more"), repeat_hash("draft 22: needs more"));
         assert_ne!(repeat_hash("Draft 1"), repeat_hash("Drafts 1"));
         assert!(contains_ci("Hello TERMINATE", "terminate"));
         assert!(contains_ci("Ünïcode ABC", "abc"));
-        assert_eq!(
-            readable(
-                r#"{"messages":[{"type":"ai","data":{"content":"plan"}}]}"#,
-                true
-            )
-            .as_deref(),
-            Some("plan")
-        );
-        assert_eq!(
-            readable(r#"{"topic": "x y"}"#, false).as_deref(),
-            Some("x y")
-        );
+        assert_eq!(readable(r#"{"messages":[{"type":"ai","data":{"content":"plan"}}]}"#, true).as_deref(), Some("plan"));
+        assert_eq!(readable(r#"{"topic": "x y"}"#, false).as_deref(), Some("x y"));
         assert_eq!(readable("  ", false), None);
         assert_eq!(sentence_count("One. Two! Three?"), 3);
-        assert_eq!(
-            sentence_count("OpenTelemetry is a CNCF framework for traces, metrics and logs."),
-            1
-        );
+        assert_eq!(sentence_count("OpenTelemetry is a CNCF framework for traces, metrics and logs."), 1);
         assert_eq!(sentence_count("Use e.g. this one."), 1);
         assert_eq!(quote("abcdef\nx", 3), "abc…");
         assert_eq!(head("héllo", 2), "h");

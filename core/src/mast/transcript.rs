@@ -141,21 +141,12 @@ impl Transcript {
                 }
             }
         }
-        let mut instructions: Vec<Instruction> = instr
-            .into_iter()
-            .map(|(agent, (text, span))| Instruction { agent, text, span })
-            .collect();
+        let mut instructions: Vec<Instruction> = instr.into_iter().map(|(agent, (text, span))| Instruction { agent, text, span }).collect();
         instructions.sort_by_key(|x| (run.start(x.span), x.agent.clone()));
 
         for &i in &run.llm {
             let f = &facts[i];
-            let text = f
-                .output_messages
-                .iter()
-                .map(|m| m.content.trim())
-                .filter(|c| !c.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n");
+            let text = f.output_messages.iter().map(|m| m.content.trim()).filter(|c| !c.is_empty()).collect::<Vec<_>>().join("\n");
             let text = if text.is_empty() {
                 f.output_text
                     .as_deref()
@@ -170,26 +161,14 @@ impl Transcript {
                 .output_messages
                 .iter()
                 .flat_map(|m| m.tool_calls.iter())
-                .map(|t| ToolRequest {
-                    name: t.name.clone(),
-                    arguments: bound(&t.arguments),
-                })
+                .map(|t| ToolRequest { name: t.name.clone(), arguments: bound(&t.arguments) })
                 .collect();
-            s.input_messages = Some(
-                f.input_messages
-                    .iter()
-                    .filter(|m| m.role != "system")
-                    .count(),
-            );
+            s.input_messages = Some(f.input_messages.iter().filter(|m| m.role != "system").count());
             steps.push(s);
         }
         for (k, t) in run.analysis.tool_calls.iter().enumerate() {
             let Some(&i) = run.tool_span.get(k) else { continue };
-            let res = t
-                .result
-                .as_deref()
-                .or(t.error_message.as_deref())
-                .unwrap_or("");
+            let res = t.result.as_deref().or(t.error_message.as_deref()).unwrap_or("");
             let mut s = step(StepKind::ToolCall, i, t.agent_name.clone(), tool_result_text(res));
             s.tool = Some(t.tool_name.clone());
             s.arguments = t.arguments.as_deref().map(|a| bound(&tool_args_text(a)));
@@ -280,11 +259,7 @@ impl Transcript {
             s.push('\n');
         }
         if let Some(f) = &self.final_output {
-            s += &format!(
-                "FINAL OUTPUT ({}): {}\n",
-                self.final_agent.as_deref().unwrap_or("?"),
-                flat(f, max_chars)
-            );
+            s += &format!("FINAL OUTPUT ({}): {}\n", self.final_agent.as_deref().unwrap_or("?"), flat(f, max_chars));
         }
         s
     }
@@ -295,11 +270,9 @@ impl Step {
         let a = self.agent.as_deref().unwrap_or("user");
         let err = if self.is_error { " [ERROR]" } else { "" };
         match self.kind {
-            StepKind::Message => format!(
-                "[{n}] message {a} -> {}{err}: {}",
-                self.to.as_deref().unwrap_or("?"),
-                flat(&self.text, max_chars)
-            ),
+            StepKind::Message => {
+                format!("[{n}] message {a} -> {}{err}: {}", self.to.as_deref().unwrap_or("?"), flat(&self.text, max_chars))
+            }
             StepKind::LlmCall => {
                 let mut s = format!(
                     "[{n}] {a} model call (saw {} messages){err}: {}",
@@ -317,10 +290,7 @@ impl Step {
                 flat(self.arguments.as_deref().unwrap_or(""), 300),
                 flat(&self.text, max_chars)
             ),
-            StepKind::Handoff => format!(
-                "[{n}] handoff {a} -> {}",
-                self.to.as_deref().unwrap_or("?")
-            ),
+            StepKind::Handoff => format!("[{n}] handoff {a} -> {}", self.to.as_deref().unwrap_or("?")),
             StepKind::AgentOutput => {
                 format!("[{n}] {a} output{err}: {}", flat(&self.text, max_chars))
             }

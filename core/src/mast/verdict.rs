@@ -54,11 +54,7 @@ pub fn decisive_finding<'f>(findings: &'f [Finding], cfg: &MastConfig) -> Option
     findings
         .iter()
         .filter(|f| f.semantic && f.confidence >= cfg.verdict_min_confidence)
-        .max_by(|a, b| {
-            a.confidence
-                .total_cmp(&b.confidence)
-                .then(a.severity.cmp(&b.severity))
-        })
+        .max_by(|a, b| a.confidence.total_cmp(&b.confidence).then(a.severity.cmp(&b.severity)))
 }
 
 /// The verdict of a classified run (see [`super::classify`]).
@@ -66,21 +62,10 @@ pub fn verdict(report: &MastReport, cfg: &MastConfig) -> RunVerdict {
     verdict_of(report.outcome, &report.findings, report.attribution.as_ref(), cfg)
 }
 
-pub(crate) fn verdict_of(
-    op: &'static str,
-    findings: &[Finding],
-    att: Option<&Attribution>,
-    cfg: &MastConfig,
-) -> RunVerdict {
+pub(crate) fn verdict_of(op: &'static str, findings: &[Finding], att: Option<&Attribution>, cfg: &MastConfig) -> RunVerdict {
     let dec = decisive_finding(findings, cfg);
-    let v = if op == "success" && dec.is_some() {
-        "failure"
-    } else {
-        op
-    };
-    let responsible_agent = att
-        .and_then(|a| a.responsible_agent.clone())
-        .or_else(|| dec.and_then(|f| f.agent_name.clone()));
+    let v = if op == "success" && dec.is_some() { "failure" } else { op };
+    let responsible_agent = att.and_then(|a| a.responsible_agent.clone()).or_else(|| dec.and_then(|f| f.agent_name.clone()));
     let explanation = match (op, v, dec) {
         ("success", "success", _) => "the framework reported success and no content finding reached the verdict threshold".to_string(),
         ("success", _, Some(f)) => format!(
@@ -89,9 +74,7 @@ pub(crate) fn verdict_of(
             super::mode(f.mode_id).map(|m| m.name).unwrap_or(""),
             f.explanation
         ),
-        _ => att
-            .map(|a| a.explanation.clone())
-            .unwrap_or_else(|| format!("the framework reported {op}")),
+        _ => att.map(|a| a.explanation.clone()).unwrap_or_else(|| format!("the framework reported {op}")),
     };
     RunVerdict {
         operational_status: op,

@@ -92,37 +92,16 @@ impl<'a> RunView<'a> {
         let parent: Vec<Option<usize>> = spans
             .iter()
             .enumerate()
-            .map(|(i, s)| {
-                s.parent_span_id
-                    .and_then(|p| index.get(&(s.trace_id, p)).copied())
-                    .filter(|&p| p != i)
-            })
+            .map(|(i, s)| s.parent_span_id.and_then(|p| index.get(&(s.trace_id, p)).copied()).filter(|&p| p != i))
             .collect();
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&i| {
-            (
-                spans[i].start_time_unix_nano,
-                std::cmp::Reverse(spans[i].end_time_unix_nano),
-                i,
-            )
-        });
+        order.sort_by_key(|&i| (spans[i].start_time_unix_nano, std::cmp::Reverse(spans[i].end_time_unix_nano), i));
 
-        let agents: HashSet<&str> = analysis
-            .agents
-            .iter()
-            .map(|a| a.agent_name.as_str())
-            .collect();
+        let agents: HashSet<&str> = analysis.agents.iter().map(|a| a.agent_name.as_str()).collect();
         // Nearest ancestor-or-self agent known to the run analysis.
-        let own: Vec<Option<usize>> = memo_up(&parent, |i| {
-            facts
-                .get(i)
-                .and_then(|f| f.agent_name.as_deref())
-                .is_some_and(|a| agents.contains(a))
-        });
-        let mut owner: Vec<Option<String>> = own
-            .iter()
-            .map(|o| o.and_then(|j| facts[j].agent_name.clone()))
-            .collect();
+        let own: Vec<Option<usize>> =
+            memo_up(&parent, |i| facts.get(i).and_then(|f| f.agent_name.as_deref()).is_some_and(|a| agents.contains(a)));
+        let mut owner: Vec<Option<String>> = own.iter().map(|o| o.and_then(|j| facts[j].agent_name.clone())).collect();
         let mut tool_span = Vec::with_capacity(analysis.tool_calls.len());
         for t in &analysis.tool_calls {
             if let Some(&i) = index.get(&(t.trace_id, t.span_id)) {
@@ -134,11 +113,7 @@ impl<'a> RunView<'a> {
         }
 
         // Turns: agent spans whose ancestors hold no agent span of the same agent.
-        let is_agent_span = |i: usize| {
-            facts[i].category == SpanCategory::Agent
-                && owner[i].is_some()
-                && facts[i].agent_name == owner[i]
-        };
+        let is_agent_span = |i: usize| facts[i].category == SpanCategory::Agent && owner[i].is_some() && facts[i].agent_name == owner[i];
         let mut turn_spans: Vec<usize> = Vec::new();
         for &i in &order {
             if !is_agent_span(i) {
@@ -162,24 +137,14 @@ impl<'a> RunView<'a> {
                 turn_spans.push(i);
             }
         }
-        let turn_idx: HashMap<usize, usize> = turn_spans
-            .iter()
-            .enumerate()
-            .map(|(k, &i)| (i, k))
-            .collect();
+        let turn_idx: HashMap<usize, usize> = turn_spans.iter().enumerate().map(|(k, &i)| (i, k)).collect();
         let turn_anc = memo_up(&parent, |i| turn_idx.contains_key(&i));
-        let turn_of: Vec<Option<usize>> = turn_anc
-            .iter()
-            .map(|t| t.and_then(|j| turn_idx.get(&j).copied()))
-            .collect();
+        let turn_of: Vec<Option<usize>> = turn_anc.iter().map(|t| t.and_then(|j| turn_idx.get(&j).copied())).collect();
 
         let llm: Vec<usize> = order
             .iter()
             .copied()
-            .filter(|&i| {
-                facts[i].category == SpanCategory::Llm
-                    && parent[i].is_none_or(|p| facts[p].category != SpanCategory::Llm)
-            })
+            .filter(|&i| facts[i].category == SpanCategory::Llm && parent[i].is_none_or(|p| facts[p].category != SpanCategory::Llm))
             .collect();
 
         let mut turns: Vec<Turn> = turn_spans
@@ -213,19 +178,8 @@ impl<'a> RunView<'a> {
                 chain.push(p);
                 cur = parent[p];
             }
-            let input = chain.iter().find_map(|&j| {
-                facts[j]
-                    .input_text
-                    .as_deref()
-                    .and_then(|t| readable(t, false))
-            });
-            let mut output = chain.iter().find_map(|&j| {
-                facts[j]
-                    .output_text
-                    .as_deref()
-                    .and_then(|t| readable(t, true))
-                    .map(|t| (t, j))
-            });
+            let input = chain.iter().find_map(|&j| facts[j].input_text.as_deref().and_then(|t| readable(t, false)));
+            let mut output = chain.iter().find_map(|&j| facts[j].output_text.as_deref().and_then(|t| readable(t, true)).map(|t| (t, j)));
             if output.is_none() {
                 output = turn.llm.iter().rev().find_map(|&j| {
                     let f = &facts[j];
@@ -235,19 +189,12 @@ impl<'a> RunView<'a> {
                         .find(|m| !m.content.trim().is_empty())
                         .map(|m| (m.content.trim().to_string(), j))
                         .or_else(|| {
-                            f.output_text
-                                .as_deref()
-                                .and_then(|t| readable(t, true))
-                                .filter(|t| !t.starts_with('{'))
-                                .map(|t| (t, j))
+                            f.output_text.as_deref().and_then(|t| readable(t, true)).filter(|t| !t.starts_with('{')).map(|t| (t, j))
                         })
                 });
             }
-            let has_input = input.is_some()
-                || turn
-                    .llm
-                    .iter()
-                    .any(|&j| !facts[j].input_messages.is_empty() || facts[j].input_text.is_some());
+            let has_input =
+                input.is_some() || turn.llm.iter().any(|&j| !facts[j].input_messages.is_empty() || facts[j].input_text.is_some());
             turn.input = input;
             turn.output = output;
             turn.has_input = has_input;
@@ -280,12 +227,9 @@ impl<'a> RunView<'a> {
         }
 
         // Root: the longest parentless span.
-        let root = (0..n).filter(|&i| parent[i].is_none()).max_by_key(|&i| {
-            (
-                spans[i].duration_ns(),
-                std::cmp::Reverse(spans[i].start_time_unix_nano),
-            )
-        });
+        let root = (0..n)
+            .filter(|&i| parent[i].is_none())
+            .max_by_key(|&i| (spans[i].duration_ns(), std::cmp::Reverse(spans[i].start_time_unix_nano)));
         // The task: the run's first recorded (non-model, non-tool) input, else the entry message,
         // else the first user message a model saw.
         let task = root
@@ -306,84 +250,33 @@ impl<'a> RunView<'a> {
                     })
                     .take(4096),
             )
-            .find_map(|r| {
-                facts[r]
-                    .input_text
-                    .as_deref()
-                    .and_then(task_text)
-                    .map(|t| Located {
-                        text: t,
-                        span: r,
-                        agent: None,
-                    })
-            })
+            .find_map(|r| facts[r].input_text.as_deref().and_then(task_text).map(|t| Located { text: t, span: r, agent: None }))
             .or_else(|| {
-                analysis
-                    .messages
-                    .iter()
-                    .find(|m| m.from_agent.is_none())
-                    .and_then(|m| {
-                        let t = task_text(m.content.as_deref()?)?;
-                        let &j = index.get(&(m.trace_id, m.span_id))?;
-                        Some(Located {
-                            text: t,
-                            span: j,
-                            agent: None,
-                        })
-                    })
+                analysis.messages.iter().find(|m| m.from_agent.is_none()).and_then(|m| {
+                    let t = task_text(m.content.as_deref()?)?;
+                    let &j = index.get(&(m.trace_id, m.span_id))?;
+                    Some(Located { text: t, span: j, agent: None })
+                })
             })
             .or_else(|| {
                 llm.iter().find_map(|&j| {
-                    let m = facts[j]
-                        .input_messages
-                        .iter()
-                        .find(|m| m.role == "user" && !m.content.trim().is_empty())?;
-                    Some(Located {
-                        text: m.content.trim().to_string(),
-                        span: j,
-                        agent: None,
-                    })
+                    let m = facts[j].input_messages.iter().find(|m| m.role == "user" && !m.content.trim().is_empty())?;
+                    Some(Located { text: m.content.trim().to_string(), span: j, agent: None })
                 })
             });
-        let last_turn = turns
-            .iter()
-            .filter(|t| t.output.is_some())
-            .max_by_key(|t| (t.end, t.start));
+        let last_turn = turns.iter().filter(|t| t.output.is_some()).max_by_key(|t| (t.end, t.start));
         let final_output = root
-            .and_then(|r| {
-                facts[r]
-                    .output_text
-                    .as_deref()
-                    .and_then(|t| readable(t, true))
-                    .map(|t| (t, r))
-            })
+            .and_then(|r| facts[r].output_text.as_deref().and_then(|t| readable(t, true)).map(|t| (t, r)))
             .filter(|(t, _)| !t.starts_with('{'))
-            .map(|(t, r)| Located {
-                text: t,
-                span: r,
-                agent: last_turn.map(|t| t.agent.clone()),
-            })
+            .map(|(t, r)| Located { text: t, span: r, agent: last_turn.map(|t| t.agent.clone()) })
             .or_else(|| {
-                last_turn.and_then(|t| {
-                    t.output.as_ref().map(|(o, j)| Located {
-                        text: o.clone(),
-                        span: *j,
-                        agent: Some(t.agent.clone()),
-                    })
-                })
+                last_turn.and_then(|t| t.output.as_ref().map(|(o, j)| Located { text: o.clone(), span: *j, agent: Some(t.agent.clone()) }))
             });
 
         let mut checks = Vec::new();
         for t in &turns {
-            let role = analysis
-                .agents
-                .iter()
-                .find(|a| a.agent_name == t.agent)
-                .and_then(|a| a.role.as_deref())
-                .unwrap_or("");
-            if find_keyword(&t.agent, &cfg.verifier_keywords).is_some()
-                || find_keyword(role, &cfg.verifier_keywords).is_some()
-            {
+            let role = analysis.agents.iter().find(|a| a.agent_name == t.agent).and_then(|a| a.role.as_deref()).unwrap_or("");
+            if find_keyword(&t.agent, &cfg.verifier_keywords).is_some() || find_keyword(role, &cfg.verifier_keywords).is_some() {
                 let text = t.output.as_ref().map(|o| o.0.clone());
                 let approved = text.as_deref().and_then(|o| {
                     if find_keyword(o, &cfg.rejection_keywords).is_some() {
@@ -394,13 +287,7 @@ impl<'a> RunView<'a> {
                         None
                     }
                 });
-                checks.push(Check {
-                    span: t.idx,
-                    agent: Some(t.agent.clone()),
-                    guardrail: false,
-                    approved,
-                    text,
-                });
+                checks.push(Check { span: t.idx, agent: Some(t.agent.clone()), guardrail: false, approved, text });
             }
         }
         let mut name_is_check: HashMap<&str, bool> = HashMap::new();
@@ -410,9 +297,7 @@ impl<'a> RunView<'a> {
                 && owner[i].is_some()
                 && *name_is_check
                     .entry(spans[i].name.as_str())
-                    .or_insert_with(|| {
-                        find_keyword(&spans[i].name, &cfg.verifier_keywords).is_some()
-                    });
+                    .or_insert_with(|| find_keyword(&spans[i].name, &cfg.verifier_keywords).is_some());
             if f.category != SpanCategory::Guardrail && !named {
                 continue;
             }
@@ -465,13 +350,7 @@ impl<'a> RunView<'a> {
             }
             for &j in &t.llm {
                 let f = &facts[j];
-                for m in f
-                    .input_messages
-                    .iter()
-                    .rev()
-                    .take(32)
-                    .filter(|m| m.role != "system")
-                {
+                for m in f.input_messages.iter().rev().take(32).filter(|m| m.role != "system") {
                     words.extend(word_set(&m.content, max));
                 }
                 if f.input_messages.is_empty() {
@@ -546,11 +425,8 @@ pub fn tripped(span: &SpanRecord, is_error: bool) -> bool {
         return true;
     }
     span.attributes.iter().any(|(k, v)| {
-        (k.ends_with("guardrail.triggered")
-            || k.ends_with("tripwire_triggered")
-            || k.ends_with("triggered"))
-            && (v.as_bool() == Some(true)
-                || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true")))
+        (k.ends_with("guardrail.triggered") || k.ends_with("tripwire_triggered") || k.ends_with("triggered"))
+            && (v.as_bool() == Some(true) || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true")))
     })
 }
 

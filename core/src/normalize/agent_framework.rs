@@ -42,7 +42,8 @@ impl Vocabulary for AgentFramework {
                             f.error_type = get("error.type").or_else(|| get("exception.type"));
                         }
                         if f.error_message.is_none() {
-                            f.error_message = get("error.message").or_else(|| get("exception.message")).map(|m| truncate_owned(m, MAX_TEXT));
+                            f.error_message =
+                                get("error.message").or_else(|| get("exception.message")).map(|m| truncate_owned(m, MAX_TEXT));
                         }
                     }
                     "workflow.started" if f.control.is_none() => f.control = Some("workflow_started".into()),
@@ -78,7 +79,12 @@ mod tests {
     fn workflow_and_executors() {
         let mut w = span("workflow.run", &[("workflow.id", json!("w"))]);
         w.scope_name = "agent_framework".into();
-        w.events.push(SpanEvent { time_unix_nano: 1, name: "workflow.error".into(), attributes: Default::default(), dropped_attributes_count: 0 });
+        w.events.push(SpanEvent {
+            time_unix_nano: 1,
+            name: "workflow.error".into(),
+            attributes: Default::default(),
+            dropped_attributes_count: 0,
+        });
         let f = span_facts(&w);
         assert!(f.is_error);
         assert_eq!(f.control.as_deref(), Some("workflow_failed"));

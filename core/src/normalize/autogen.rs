@@ -97,10 +97,7 @@ impl Vocabulary for AutoGen {
                 f.input_text = content;
                 if let (Some(a), Some(b)) = (&from, &to) {
                     if a != b {
-                        let rpc = sp
-                            .json_text(JKey::MessageContext)
-                            .and_then(|c| c.get("is_rpc").and_then(Jv::as_bool))
-                            .unwrap_or(false);
+                        let rpc = sp.json_text(JKey::MessageContext).and_then(|c| c.get("is_rpc").and_then(Jv::as_bool)).unwrap_or(false);
                         f.message_kind = Some(if rpc { MessageKind::Message } else { MessageKind::Broadcast });
                         if ty.as_deref() == Some("HandoffMessage") {
                             f.message_kind = Some(MessageKind::Handoff);
@@ -226,7 +223,10 @@ mod tests {
     fn team_stop_reason() {
         let mut sp = span(
             "RoundRobinGroupChat.run_stream",
-            &[("openinference.span.kind", json!("CHAIN")), ("output.value", json!("{\"stop_reason\": \"Maximum number of turns 6 reached.\"}"))],
+            &[
+                ("openinference.span.kind", json!("CHAIN")),
+                ("output.value", json!("{\"stop_reason\": \"Maximum number of turns 6 reached.\"}")),
+            ],
         );
         sp.scope_name = "openinference.instrumentation.autogen_agentchat".into();
         let f = span_facts(&sp);

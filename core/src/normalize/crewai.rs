@@ -83,16 +83,25 @@ mod tests {
 
     #[test]
     fn three_modes() {
-        let mut t = span("Lookup Fact.run", &[("openinference.span.kind", json!("TOOL")), ("tool.name", json!("Lookup Fact")), ("tool.agent_role", json!("Researcher"))]);
+        let mut t = span(
+            "Lookup Fact.run",
+            &[("openinference.span.kind", json!("TOOL")), ("tool.name", json!("Lookup Fact")), ("tool.agent_role", json!("Researcher"))],
+        );
         t.scope_name = "openinference.instrumentation.crewai._event_listener".into();
         let f = span_facts(&t);
         assert_eq!((f.category, f.agent_name.as_deref(), f.framework.as_deref()), (SpanCategory::Tool, Some("Researcher"), Some("crewai")));
 
-        let f = span_facts(&span("Writer.agent", &[("traceloop.span.kind", json!("agent")), ("crewai.agent.role", json!("Writer")), ("crewai.agent.goal", json!(3))]));
+        let f = span_facts(&span(
+            "Writer.agent",
+            &[("traceloop.span.kind", json!("agent")), ("crewai.agent.role", json!("Writer")), ("crewai.agent.goal", json!(3))],
+        ));
         assert_eq!((f.category, f.agent_name.as_deref()), (SpanCategory::Agent, Some("Writer")));
         assert_eq!(f.agent_role.as_deref(), Some("3"));
 
-        let f = span_facts(&span("x.task", &[("traceloop.span.kind", json!("task")), ("crewai.task.agent", json!("Writer")), ("crewai.task.id", json!("1"))]));
+        let f = span_facts(&span(
+            "x.task",
+            &[("traceloop.span.kind", json!("task")), ("crewai.task.agent", json!("Writer")), ("crewai.task.id", json!("1"))],
+        ));
         assert_eq!((f.category, f.agent_name.as_deref()), (SpanCategory::Chain, Some("Writer")));
 
         let mut l = span(

@@ -103,16 +103,16 @@ fn is_ident(t: &str) -> bool {
 
 /// Phrases frameworks use when a run hits a configured limit (lower case).
 const LIMIT_PHRASES: &[&str] = &[
-    "maximum number of turns",       // AutoGen MaxTurns / team max_turns stop reason
-    "maximum number of messages",    // AutoGen MaxMessageTermination
-    "max turns",                     // OpenAI Agents MaxTurnsExceeded: "Max turns (3) exceeded"
+    "maximum number of turns",    // AutoGen MaxTurns / team max_turns stop reason
+    "maximum number of messages", // AutoGen MaxMessageTermination
+    "max turns",                  // OpenAI Agents MaxTurnsExceeded: "Max turns (3) exceeded"
     "maxturnsexceeded",
-    "recursion limit",               // LangGraph GraphRecursionError
+    "recursion limit", // LangGraph GraphRecursionError
     "graphrecursionerror",
-    "maximum iterations",            // CrewAI / LangChain AgentExecutor
+    "maximum iterations", // CrewAI / LangChain AgentExecutor
     "max iterations",
     "iteration limit",
-    "maximum rounds",                // AG2 max_round
+    "maximum rounds", // AG2 max_round
     "max_round",
     "maximum number of rounds",
 ];

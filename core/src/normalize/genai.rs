@@ -37,10 +37,7 @@ impl Vocabulary for GenAi {
         f.instrumentation = Some("genai_semconv".into());
         let op = sp.s(k!("gen_ai.operation.name"));
         let span_op = span.name.split_whitespace().next().unwrap_or("");
-        let cat = op
-            .as_deref()
-            .and_then(category_of_operation)
-            .or_else(|| category_of_operation(span_op));
+        let cat = op.as_deref().and_then(category_of_operation).or_else(|| category_of_operation(span_op));
         let tool_name = sp.string(k!("gen_ai.tool.name"));
         if let Some(c) = cat {
             f.category = c;
@@ -91,7 +88,8 @@ impl Vocabulary for GenAi {
             (JKey::GenAiOutputMessages, false),
             (JKey::GenAiCompletion, false),
         ] {
-            let (msgs, txt) = if is_input { (&mut f.input_messages, &mut f.input_text) } else { (&mut f.output_messages, &mut f.output_text) };
+            let (msgs, txt) =
+                if is_input { (&mut f.input_messages, &mut f.input_text) } else { (&mut f.output_messages, &mut f.output_text) };
             if !msgs.is_empty() && txt.is_some() {
                 continue;
             }

@@ -187,7 +187,11 @@ mod tests {
         assert_eq!(f.framework, None);
         let f = span_facts(&span(
             "invoke_agent team",
-            &[("gen_ai.operation.name", json!("invoke_agent")), ("gen_ai.agent.name", json!("team")), ("gen_ai.workflow.nodes", json!(["a"]))],
+            &[
+                ("gen_ai.operation.name", json!("invoke_agent")),
+                ("gen_ai.agent.name", json!("team")),
+                ("gen_ai.workflow.nodes", json!(["a"])),
+            ],
         ));
         assert_eq!((f.category, f.agent_name.as_deref()), (SpanCategory::Chain, None));
     }

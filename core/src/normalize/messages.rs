@@ -65,10 +65,7 @@ pub fn flattened(attrs: &Attributes, prefix: &str) -> Vec<ChatMessage> {
             _ => {}
         }
     }
-    by_index
-        .into_values()
-        .filter(|m| !m.role.is_empty() || !m.content.is_empty() || !m.tool_calls.is_empty())
-        .collect()
+    by_index.into_values().filter(|m| !m.role.is_empty() || !m.content.is_empty() || !m.tool_calls.is_empty()).collect()
 }
 
 /// Messages from a JSON text of any of the supported shapes. Invalid JSON gives no messages.
@@ -170,11 +167,7 @@ fn args_text<'v, J: Jv<'v>>(v: Option<J>) -> String {
 
 fn tool_call_of<'v, J: Jv<'v>>(o: J) -> Option<ToolCallRef> {
     let func = o.get("function").filter(|f| f.is_object());
-    let name = func
-        .and_then(|f| f.get("name"))
-        .or_else(|| o.get("name"))
-        .and_then(J::as_str)?
-        .to_string();
+    let name = func.and_then(|f| f.get("name")).or_else(|| o.get("name")).and_then(J::as_str)?.to_string();
     let arguments = args_text(func.and_then(|f| f.get("arguments")).or_else(|| o.get("arguments")).or_else(|| o.get("args")));
     let id = o.get("id").and_then(J::as_str).map(str::to_string);
     Some(ToolCallRef { id, name, arguments })
@@ -244,7 +237,11 @@ fn from_parts_object<'v, J: Jv<'v>>(o: J, role: &str) -> ChatMessage {
                 }
             }
         }
-        m.content = if texts.len() == 1 { truncate_owned(texts.pop().unwrap_or_default(), MAX_TEXT) } else { truncate_owned(texts.join("\n"), MAX_TEXT) };
+        m.content = if texts.len() == 1 {
+            truncate_owned(texts.pop().unwrap_or_default(), MAX_TEXT)
+        } else {
+            truncate_owned(texts.join("\n"), MAX_TEXT)
+        };
     } else if let Some(c) = o.get("content") {
         m.content = text_of(c);
     }
@@ -273,10 +270,7 @@ fn fill_id<'v, J: Jv<'v>>(slot: &mut Option<String>, v: Option<J>) {
 
 /// Text of the last message, or of the last assistant message when there is one.
 pub fn last_text(msgs: &[ChatMessage]) -> Option<String> {
-    msgs.iter()
-        .rev()
-        .find(|m| !m.content.is_empty())
-        .map(|m| m.content.clone())
+    msgs.iter().rev().find(|m| !m.content.is_empty()).map(|m| m.content.clone())
 }
 
 /// [`last_text`] consuming the messages.
@@ -348,9 +342,7 @@ pub fn fix_python_repr(m: &mut ChatMessage) {
         return;
     }
     static CALL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = CALL.get_or_init(|| {
-        regex::Regex::new(r"'arguments': '((?:[^'\\]|\\.)*)', 'name': '([^']+)'").expect("regex")
-    });
+    let re = CALL.get_or_init(|| regex::Regex::new(r"'arguments': '((?:[^'\\]|\\.)*)', 'name': '([^']+)'").expect("regex"));
     let body = &c["{'content': ".len()..];
     let text = if body.starts_with("None") {
         String::new()
@@ -360,14 +352,8 @@ pub fn fix_python_repr(m: &mut ChatMessage) {
     } else {
         return;
     };
-    let calls: Vec<ToolCallRef> = re
-        .captures_iter(c)
-        .map(|cap| ToolCallRef {
-            id: None,
-            name: cap[2].to_string(),
-            arguments: cap[1].replace("\\'", "'"),
-        })
-        .collect();
+    let calls: Vec<ToolCallRef> =
+        re.captures_iter(c).map(|cap| ToolCallRef { id: None, name: cap[2].to_string(), arguments: cap[1].replace("\\'", "'") }).collect();
     if m.tool_calls.is_empty() {
         m.tool_calls = calls;
     }

@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn three_instrumentations() {
-        let mut h = span("handoff to Writer", &[("openinference.span.kind", json!("TOOL")), ("input.value", json!("Researcher")), ("output.value", json!("Writer"))]);
+        let mut h = span(
+            "handoff to Writer",
+            &[("openinference.span.kind", json!("TOOL")), ("input.value", json!("Researcher")), ("output.value", json!("Writer"))],
+        );
         h.scope_name = "openinference.instrumentation.openai_agents".into();
         let f = span_facts(&h);
         assert_eq!(f.category, SpanCategory::Handoff);
@@ -130,7 +133,14 @@ mod tests {
         let f = span_facts(&c);
         assert_eq!((f.category, f.agent_name), (SpanCategory::Llm, None));
 
-        let mut g = span("guardrail_check", &[("gen_ai.operation.name", json!("guardrail_check")), ("gen_ai.guardrail.name", json!("g")), ("gen_ai.guardrail.triggered", json!("true"))]);
+        let mut g = span(
+            "guardrail_check",
+            &[
+                ("gen_ai.operation.name", json!("guardrail_check")),
+                ("gen_ai.guardrail.name", json!("g")),
+                ("gen_ai.guardrail.triggered", json!("true")),
+            ],
+        );
         g.scope_name = "opentelemetry.instrumentation.openai_agents".into();
         let f = span_facts(&g);
         assert!(f.is_error);

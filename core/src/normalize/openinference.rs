@@ -43,8 +43,8 @@ impl Vocabulary for OpenInference {
         if let Some(a) = sp.string(k!("agent.name")) {
             f.agent_name = Some(a);
         } else if f.category == SpanCategory::Agent {
-            f.agent_name = node.or_else(|| Some(span.name.split('.').next().unwrap_or(&span.name).trim().to_string()))
-                .filter(|n| !n.is_empty());
+            f.agent_name =
+                node.or_else(|| Some(span.name.split('.').next().unwrap_or(&span.name).trim().to_string())).filter(|n| !n.is_empty());
         }
 
         if let Some(m) = sp.first(&[k!("llm.model_name"), k!("embedding.model_name")]) {

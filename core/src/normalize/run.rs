@@ -7,8 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::util::{truncate, MAX_EXCERPT};
 use super::{
-    autogen, span_facts, AgentMessage, AgentSummary, MessageKind, OutcomeStatus, RunAnalysis, RunOutcome, SpanCategory,
-    SpanFacts, ToolCall,
+    autogen, span_facts, AgentMessage, AgentSummary, MessageKind, OutcomeStatus, RunAnalysis, RunOutcome, SpanCategory, SpanFacts, ToolCall,
 };
 use crate::ids::{SpanId, TraceId};
 use crate::incremental::forest::Forest;
@@ -169,7 +168,17 @@ fn demote_tool_nodes(cx: &mut Ctx) -> Option<(BTreeMap<String, ToolNodeCounts>, 
     }
     let found: BTreeMap<String, ToolNodeCounts> = counts
         .iter()
-        .map(|(a, c)| (a.to_string(), ToolNodeCounts { llm: c.llm as i64, tool: c.tool as i64, node_spans: c.node_spans as i64, agent_spans: c.agent_spans as i64 }))
+        .map(|(a, c)| {
+            (
+                a.to_string(),
+                ToolNodeCounts {
+                    llm: c.llm as i64,
+                    tool: c.tool as i64,
+                    node_spans: c.node_spans as i64,
+                    agent_spans: c.agent_spans as i64,
+                },
+            )
+        })
         .filter(|(_, c)| c.is_tool_node())
         .collect();
     if found.is_empty() {
@@ -177,7 +186,8 @@ fn demote_tool_nodes(cx: &mut Ctx) -> Option<(BTreeMap<String, ToolNodeCounts>, 
     }
     let tool_nodes: FxSet<String> = found.keys().cloned().collect();
     // The latest span a tool node owned: a real agent turn before it would re-attribute it.
-    let latest = cx.order.iter().rev().find(|&&i| cx.owner[i].as_ref().is_some_and(|a| tool_nodes.contains(a))).map(|&i| OrderKey::of(&cx.spans[i]));
+    let latest =
+        cx.order.iter().rev().find(|&&i| cx.owner[i].as_ref().is_some_and(|a| tool_nodes.contains(a))).map(|&i| OrderKey::of(&cx.spans[i]));
     // Node spans of tool nodes are workflow steps.
     for i in 0..cx.facts.len() {
         if cx.facts[i].category == SpanCategory::Agent && cx.owner[i].as_ref().is_some_and(|a| tool_nodes.contains(a)) {
@@ -279,7 +289,16 @@ fn messages(
     let mut out: Vec<AgentMessage> = Vec::new();
     let mk = |i: usize, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| {
         let s = &cx.spans[i];
-        AgentMessage { seq: 0, trace_id: s.trace_id, span_id: s.span_id, time_ns: s.start_time_unix_nano, from_agent: from, to_agent: to, kind, content }
+        AgentMessage {
+            seq: 0,
+            trace_id: s.trace_id,
+            span_id: s.span_id,
+            time_ns: s.start_time_unix_nano,
+            from_agent: from,
+            to_agent: to,
+            kind,
+            content,
+        }
     };
     let top: Vec<&Turn> = turns.iter().filter(|t| t.caller.is_none()).collect();
     // Each agent's turns, in time order (`turns` is sorted by start).
@@ -304,9 +323,10 @@ fn messages(
                 }
             }
         } else if let (Some(kind), Some(to)) = (f.message_kind, &f.recipient) {
-            let from = f.sender.clone().or_else(|| {
-                cx.spans[i].links.iter().find_map(|l| index.get(&(l.trace_id, l.span_id)).and_then(|&j| cx.owner[j].clone()))
-            });
+            let from = f
+                .sender
+                .clone()
+                .or_else(|| cx.spans[i].links.iter().find_map(|l| index.get(&(l.trace_id, l.span_id)).and_then(|&j| cx.owner[j].clone())));
             if from.as_ref() == Some(to) {
                 continue;
             }
@@ -387,7 +407,12 @@ fn outcome(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage]) -> RunOutcome {
     if !stops.is_empty() {
         let i = stops.iter().copied().find(|&i| cx.owner[i].is_some()).unwrap_or(stops[0]);
         let agent = cx.owner[i].clone().or_else(|| last_turn_before(turns, cx.spans[i].end_time_unix_nano));
-        return RunOutcome { status: OutcomeStatus::StoppedEarly, reason: cx.facts[i].stop_reason.clone(), failing_agent: agent, failing_span: span_ref(i) };
+        return RunOutcome {
+            status: OutcomeStatus::StoppedEarly,
+            reason: cx.facts[i].stop_reason.clone(),
+            failing_agent: agent,
+            failing_span: span_ref(i),
+        };
     }
     // 2. Errors.
     let errors: Vec<usize> = cx.order.iter().copied().filter(|&i| cx.facts[i].is_error).collect();
@@ -430,7 +455,12 @@ fn outcome(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage]) -> RunOutcome {
                 .and_then(|m| m.content.as_deref());
             if let Some(reason) = autogen::group_chat_stopped(last_msg, first_msg, true) {
                 let agent = last_turn_before(turns, cx.spans[t].end_time_unix_nano);
-                return RunOutcome { status: OutcomeStatus::StoppedEarly, reason: Some(reason), failing_agent: agent, failing_span: span_ref(t) };
+                return RunOutcome {
+                    status: OutcomeStatus::StoppedEarly,
+                    reason: Some(reason),
+                    failing_agent: agent,
+                    failing_span: span_ref(t),
+                };
             }
         }
         return RunOutcome::default();
@@ -456,12 +486,7 @@ fn outcome(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage]) -> RunOutcome {
     }
     let under_root = |i: usize| is_root[i] || ancestor(cx, i, |p| is_root[p]).is_some();
     let leaves: Vec<usize> = errors.iter().copied().filter(|&i| !has_err_child[i] && under_root(i)).collect();
-    let decisive = leaves
-        .iter()
-        .copied()
-        .find(|&i| unrecovered(i))
-        .or_else(|| leaves.first().copied())
-        .unwrap_or(fail_roots[0]);
+    let decisive = leaves.iter().copied().find(|&i| unrecovered(i)).or_else(|| leaves.first().copied()).unwrap_or(fail_roots[0]);
     let agent = cx.owner[decisive].clone().or_else(|| last_turn_before(turns, cx.spans[decisive].end_time_unix_nano));
     let reason = reason_of(&cx.facts[decisive]).or_else(|| fail_roots.iter().find_map(|&r| reason_of(&cx.facts[r])));
     RunOutcome { status: OutcomeStatus::Failure, reason, failing_agent: agent, failing_span: span_ref(decisive) }
@@ -491,7 +516,13 @@ fn error_forest(cx: &Ctx, last_healthy: Option<u64>) -> Forest {
                 None => End::Closed,
             });
             let (s, f) = (&cx.spans[i], &cx.facts[i]);
-            let span = Leaf { key: Key(key(i)), order: OrderKey::of(s), end: s.end_time_unix_nano, owner: cx.owner[i].clone(), reason: reason_of(f) };
+            let span = Leaf {
+                key: Key(key(i)),
+                order: OrderKey::of(s),
+                end: s.end_time_unix_nano,
+                owner: cx.owner[i].clone(),
+                reason: reason_of(f),
+            };
             ErrNode { span, counts: crate::incremental::forest::counts(f.category), chain: (chain, end) }
         })
         .collect();
@@ -538,8 +569,7 @@ fn sketch(
     sk.errors.forest = error_forest(cx, sk.errors.last_healthy);
     sk.errors.count = cx.facts.iter().filter(|f| f.is_error).count() as u64;
     if let Some((t, s)) = outcome.failing_span {
-        sk.errors.owner_from_turns =
-            cx.spans.iter().position(|x| x.trace_id == t && x.span_id == s).is_some_and(|i| cx.owner[i].is_none());
+        sk.errors.owner_from_turns = cx.spans.iter().position(|x| x.trace_id == t && x.span_id == s).is_some_and(|i| cx.owner[i].is_none());
     }
     sk.outcome = outcome.clone();
     sk
@@ -558,7 +588,10 @@ mod tests {
         span(&format!("execute_tool {name}"), &[("gen_ai.operation.name", json!("execute_tool")), ("gen_ai.tool.name", json!(name))])
     }
     fn chat() -> crate::model::SpanRecord {
-        span("chat m", &[("gen_ai.operation.name", json!("chat")), ("gen_ai.usage.input_tokens", json!(10)), ("gen_ai.usage.output_tokens", json!(2))])
+        span(
+            "chat m",
+            &[("gen_ai.operation.name", json!("chat")), ("gen_ai.usage.input_tokens", json!(10)), ("gen_ai.usage.output_tokens", json!(2))],
+        )
     }
     fn err(mut s: crate::model::SpanRecord, msg: &str) -> crate::model::SpanRecord {
         s.status_code = 2;
@@ -570,7 +603,12 @@ mod tests {
     fn empty_cyclic_and_orphaned_input() {
         assert_eq!(analyze_run(&[]).outcome.status, OutcomeStatus::Success);
         // a -> b -> a cycle, c's parent missing, d is its own parent.
-        let spans = vec![at(agent("A"), 1, Some(2), 0, 10), at(chat(), 2, Some(1), 1, 2), at(tool("t"), 3, Some(99), 3, 4), at(chat(), 4, Some(4), 5, 6)];
+        let spans = vec![
+            at(agent("A"), 1, Some(2), 0, 10),
+            at(chat(), 2, Some(1), 1, 2),
+            at(tool("t"), 3, Some(99), 3, 4),
+            at(chat(), 4, Some(4), 5, 6),
+        ];
         let a = analyze_run(&spans);
         assert_eq!(a.facts.len(), 4);
         assert_eq!(a.agents.len(), 1);
@@ -642,7 +680,13 @@ mod tests {
     fn ten_thousand_spans_are_fast() {
         let mut spans = vec![at(span("wf", &[]), 0, None, 0, u64::MAX)];
         for i in 1..10_000u32 {
-            let mut s = if i % 3 == 0 { agent(&format!("agent{}", i % 7)) } else if i % 3 == 1 { chat() } else { tool("t") };
+            let mut s = if i % 3 == 0 {
+                agent(&format!("agent{}", i % 7))
+            } else if i % 3 == 1 {
+                chat()
+            } else {
+                tool("t")
+            };
             s.span_id = (i as u64 + 1).to_be_bytes();
             s.parent_span_id = Some(if i % 3 == 0 { [0; 8] } else { ((i - i % 3) as u64 + 1).to_be_bytes() });
             s.start_time_unix_nano = i as u64 * 10;
@@ -667,13 +711,44 @@ mod tests {
 
     #[test]
     fn garbage_attributes_never_panic() {
-        let vals = [json!(null), json!(""), json!("{"), json!("[[[["), json!(-1), json!(1e300), json!([1, "a", {}]), json!({"a": [null]}), json!("x".repeat(100_000))];
+        let vals = [
+            json!(null),
+            json!(""),
+            json!("{"),
+            json!("[[[["),
+            json!(-1),
+            json!(1e300),
+            json!([1, "a", {}]),
+            json!({"a": [null]}),
+            json!("x".repeat(100_000)),
+        ];
         let keys = [
-            "gen_ai.operation.name", "gen_ai.agent.name", "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.usage.input_tokens",
-            "openinference.span.kind", "input.value", "output.value", "metadata", "llm.input_messages.0.message.content",
-            "traceloop.span.kind", "traceloop.entity.output", "langsmith.span.kind", "gen_ai.prompt", "message", "message_context",
-            "sender_agent_type", "recipient_agent_type", "messaging.operation", "executor.id", "executor.type", "ag2.span.type",
-            "crewai.agent.role", "gen_ai.handoff.to_agent", "error.type", "gen_ai.conversation.max_turns",
+            "gen_ai.operation.name",
+            "gen_ai.agent.name",
+            "gen_ai.input.messages",
+            "gen_ai.output.messages",
+            "gen_ai.usage.input_tokens",
+            "openinference.span.kind",
+            "input.value",
+            "output.value",
+            "metadata",
+            "llm.input_messages.0.message.content",
+            "traceloop.span.kind",
+            "traceloop.entity.output",
+            "langsmith.span.kind",
+            "gen_ai.prompt",
+            "message",
+            "message_context",
+            "sender_agent_type",
+            "recipient_agent_type",
+            "messaging.operation",
+            "executor.id",
+            "executor.type",
+            "ag2.span.type",
+            "crewai.agent.role",
+            "gen_ai.handoff.to_agent",
+            "error.type",
+            "gen_ai.conversation.max_turns",
         ];
         let mut spans = Vec::new();
         let mut id = 1u8;

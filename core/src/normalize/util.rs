@@ -126,14 +126,7 @@ pub fn contains_ci(hay: &str, needle_lower: &str) -> bool {
 
 fn is_uuid(t: &str) -> bool {
     let b = t.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                *c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
+    b.len() == 36 && b.iter().enumerate().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
 }
 
 /// `planner_<uuid>` / `planner_<uuid>/<uuid>` / `planner_<uuid>.(<uuid>)-A` -> `planner`.

@@ -40,9 +40,9 @@ pub(crate) fn any_value_into_json(v: AnyValue, depth: usize, limits: &Limits) ->
             None => Value::String(d.to_string()),
         },
         Some(any_value::Value::BytesValue(b)) => Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
-        Some(any_value::Value::ArrayValue(a)) => Value::Array(
-            a.values.into_iter().map(|x| any_value_into_json(x, depth + 1, limits)).collect::<Result<_, _>>()?,
-        ),
+        Some(any_value::Value::ArrayValue(a)) => {
+            Value::Array(a.values.into_iter().map(|x| any_value_into_json(x, depth + 1, limits)).collect::<Result<_, _>>()?)
+        }
         Some(any_value::Value::KvlistValue(kv)) => Value::Object(key_values_into_json(kv.values, depth + 1, limits)?),
     })
 }

@@ -138,10 +138,8 @@ pub(super) fn any_value(v: &Value, depth: usize, limits: &Limits) -> R<AnyValue>
         Some(any_value::Value::BytesValue(bytes))
     } else if let Some(a) = field(o, "arrayValue", "array_value") {
         let a = as_object(a, "arrayValue")?;
-        let values = as_array(a.get("values"), "arrayValue.values")?
-            .iter()
-            .map(|x| any_value(x, depth + 1, limits))
-            .collect::<R<Vec<_>>>()?;
+        let values =
+            as_array(a.get("values"), "arrayValue.values")?.iter().map(|x| any_value(x, depth + 1, limits)).collect::<R<Vec<_>>>()?;
         Some(any_value::Value::ArrayValue(ArrayValue { values }))
     } else if let Some(kv) = field(o, "kvlistValue", "kvlist_value") {
         let kv = as_object(kv, "kvlistValue")?;
@@ -167,14 +165,8 @@ pub(super) fn key_values(v: Option<&Value>, depth: usize, limits: &Limits) -> R<
         .collect()
 }
 
-const SPAN_KINDS: &[&str] = &[
-    "SPAN_KIND_UNSPECIFIED",
-    "SPAN_KIND_INTERNAL",
-    "SPAN_KIND_SERVER",
-    "SPAN_KIND_CLIENT",
-    "SPAN_KIND_PRODUCER",
-    "SPAN_KIND_CONSUMER",
-];
+const SPAN_KINDS: &[&str] =
+    &["SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"];
 const STATUS_CODES: &[&str] = &["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
 
 fn parse_span(v: &Value, limits: &Limits) -> R<Span> {
@@ -205,7 +197,10 @@ fn parse_span(v: &Value, limits: &Limits) -> R<Span> {
         None | Some(Value::Null) => None,
         Some(s) => {
             let s = as_object(s, "Status")?;
-            Some(Status { message: string(s.get("message"), "Status.message")?, code: enumeration(s.get("code"), STATUS_CODES, "status code")? })
+            Some(Status {
+                message: string(s.get("message"), "Status.message")?,
+                code: enumeration(s.get("code"), STATUS_CODES, "status code")?,
+            })
         }
     };
     Ok(Span {
@@ -253,7 +248,10 @@ pub fn parse_json_request(bytes: &[u8], limits: &Limits) -> R<ExportTraceService
                 let r = as_object(r, "Resource")?;
                 Some(Resource {
                     attributes: key_values(r.get("attributes"), 0, limits)?,
-                    dropped_attributes_count: uint32(field(r, "droppedAttributesCount", "dropped_attributes_count"), "droppedAttributesCount")?,
+                    dropped_attributes_count: uint32(
+                        field(r, "droppedAttributesCount", "dropped_attributes_count"),
+                        "droppedAttributesCount",
+                    )?,
                     ..Default::default()
                 })
             }
@@ -269,7 +267,10 @@ pub fn parse_json_request(bytes: &[u8], limits: &Limits) -> R<ExportTraceService
                         name: string(s.get("name"), "scope.name")?,
                         version: string(s.get("version"), "scope.version")?,
                         attributes: key_values(s.get("attributes"), 0, limits)?,
-                        dropped_attributes_count: uint32(field(s, "droppedAttributesCount", "dropped_attributes_count"), "droppedAttributesCount")?,
+                        dropped_attributes_count: uint32(
+                            field(s, "droppedAttributesCount", "dropped_attributes_count"),
+                            "droppedAttributesCount",
+                        )?,
                     })
                 }
             };
@@ -351,8 +352,13 @@ mod tests {
         let l = Limits::default();
         let e = decode_body(br#"{"resourceSpans":{}}"#, Some("application/json"), None, &l).unwrap_err();
         assert_eq!(e, DecodeError::Json("resourceSpans must be an array".into()));
-        let e = decode_body(br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"soon"}]}]}]}"#, Some("application/json"), None, &l)
-            .unwrap_err();
+        let e = decode_body(
+            br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"soon"}]}]}]}"#,
+            Some("application/json"),
+            None,
+            &l,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("startTimeUnixNano"), "{e}");
     }
 }

@@ -423,7 +423,8 @@ mod tests {
 
     #[test]
     fn context_is_optional_but_malformed_ids_reject_the_record() {
-        let ok = PbLogRecord { body: Some(AnyValue { value: Some(any_value::Value::StringValue("no context".into())) }), ..Default::default() };
+        let ok =
+            PbLogRecord { body: Some(AnyValue { value: Some(any_value::Value::StringValue("no context".into())) }), ..Default::default() };
         let zero_span = PbLogRecord { trace_id: vec![1; 16], span_id: vec![0; 8], ..Default::default() };
         let bad = PbLogRecord { trace_id: vec![1; 3], event_name: "x".into(), ..Default::default() };
         let d = logs_request_to_records(request(vec![ok, zero_span, bad]), &Limits::default()).unwrap();
@@ -492,9 +493,18 @@ mod tests {
             })),
         };
         let s = |t: &str| AnyValue { value: Some(any_value::Value::StringValue(t.into())) };
-        let msg = kvl(vec![("role", s("assistant")), ("parts", AnyValue { value: Some(any_value::Value::ArrayValue(ArrayValue {
-            values: vec![kvl(vec![("type", s("text")), ("content", s("Grüße \"x\"\n"))])],
-        })) }), ("finish_reason", s("stop"))]);
+        let msg = kvl(vec![
+            ("role", s("assistant")),
+            (
+                "parts",
+                AnyValue {
+                    value: Some(any_value::Value::ArrayValue(ArrayValue {
+                        values: vec![kvl(vec![("type", s("text")), ("content", s("Grüße \"x\"\n"))])],
+                    })),
+                },
+            ),
+            ("finish_reason", s("stop")),
+        ]);
         let list = AnyValue { value: Some(any_value::Value::ArrayValue(ArrayValue { values: vec![msg] })) };
         // python3 -c 'import json; print(json.dumps([{"role":"assistant","parts":[{"type":"text","content":"Grüße \"x\"\n"}],"finish_reason":"stop"}], separators=(",", ":")))'
         assert_eq!(

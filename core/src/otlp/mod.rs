@@ -70,10 +70,10 @@ impl DecodeError {
     pub fn sqlstate(&self) -> &'static str {
         match self {
             DecodeError::UnsupportedContentType(_) | DecodeError::UnsupportedContentEncoding(_) => "22023", // invalid_parameter_value
-            DecodeError::TooLarge { .. } | DecodeError::DecodedTooLarge { .. } => "54000", // program_limit_exceeded
-            DecodeError::TooDeep { .. } => "54001", // statement_too_complex
-            DecodeError::Gzip(_) | DecodeError::Protobuf(_) | DecodeError::LogsProtobuf(_) => "22P03", // invalid_binary_representation
-            DecodeError::Json(_) | DecodeError::LogsJson(_) => "22P02", // invalid_text_representation
+            DecodeError::TooLarge { .. } | DecodeError::DecodedTooLarge { .. } => "54000",                  // program_limit_exceeded
+            DecodeError::TooDeep { .. } => "54001",                                                         // statement_too_complex
+            DecodeError::Gzip(_) | DecodeError::Protobuf(_) | DecodeError::LogsProtobuf(_) => "22P03",      // invalid_binary_representation
+            DecodeError::Json(_) | DecodeError::LogsJson(_) => "22P02",                                     // invalid_text_representation
         }
     }
 }
@@ -93,11 +93,7 @@ pub fn format_of(content_type: Option<&str>) -> Result<Format, DecodeError> {
 /// Undoes the content encoding with the size limit applied to the *decompressed* bytes.
 /// A body starting with the gzip magic is inflated even without a header: neither a protobuf
 /// message (wire type 7 is invalid) nor JSON can start with 0x1f.
-pub fn decompress<'a>(
-    body: &'a [u8],
-    content_encoding: Option<&str>,
-    limits: &Limits,
-) -> Result<std::borrow::Cow<'a, [u8]>, DecodeError> {
+pub fn decompress<'a>(body: &'a [u8], content_encoding: Option<&str>, limits: &Limits) -> Result<std::borrow::Cow<'a, [u8]>, DecodeError> {
     let enc = content_encoding.map(|e| e.trim().to_ascii_lowercase()).unwrap_or_default();
     let gzip = match enc.as_str() {
         "gzip" | "x-gzip" => true,

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use agenttrace_core::ids::{span_id_to_i64, TraceId};
+use agenttrace_core::incremental::RunState;
 use agenttrace_core::model::SpanRecord;
 use agenttrace_core::normalize::{AgentMessage, AgentSummary, RunAnalysis, ToolCall};
 use agenttrace_core::replay::{extract_checkpoints, replay_origin, Checkpoint};
-use agenttrace_core::incremental::RunState;
 use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, search_words, RunTotals, EXCERPT_BYTES};
 use pgrx::spi::{SpiClient, SpiResult};
 
@@ -52,9 +52,7 @@ pub(super) fn write_derived(
         messages.extend(an.messages.iter().map(|m| (run_uuid, m)));
         tools.extend(an.tool_calls.iter().map(|t| (run_uuid, t)));
         // Setup traces still waiting for their run are not a run of their own.
-        let setup_only = spans
-            .iter()
-            .all(|s| setup_only_traces.get(&s.trace_id).copied().unwrap_or(false));
+        let setup_only = spans.iter().all(|s| setup_only_traces.get(&s.trace_id).copied().unwrap_or(false));
         if setup_only {
             continue;
         }
@@ -237,9 +235,7 @@ pub(super) fn run_writes<'a>(writes: &mut Writes<'a>, rows: &[RunRow]) {
             _ => serde_json::Map::new(),
         })
         .collect();
-    let cols = Columns::new()
-        .map("run_id", "uuid", &kept, |r| uuid(&r.run))
-        .jsonb("state", &states, |m| Some(m));
+    let cols = Columns::new().map("run_id", "uuid", &kept, |r| uuid(&r.run)).jsonb("state", &states, |m| Some(m));
     writes.run(
         cols,
         "INSERT INTO agenttrace.run_state (run_id, state, updated_at)

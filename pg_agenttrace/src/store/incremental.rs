@@ -134,7 +134,13 @@ impl RunStore for SpiStore<'_, '_> {
         if crate::columns::citus_present() {
             let sql = format!("SELECT 1::int8, t.* FROM ({}) t", turn_before("$2", "$3", "$4", "$5"));
             for (slot, k) in out.iter_mut().zip(keys) {
-                let args = [uuid(&self.run).into(), nanos(k.start).into(), nanos(u64::MAX - k.end_rev).into(), uuid(&k.trace).into(), k.span.into()];
+                let args = [
+                    uuid(&self.run).into(),
+                    nanos(k.start).into(),
+                    nanos(u64::MAX - k.end_rev).into(),
+                    uuid(&k.trace).into(),
+                    k.span.into(),
+                ];
                 for row in select_cached(self.client, &sql, &args)? {
                     *slot = turn_row(&row)?;
                 }
@@ -164,7 +170,6 @@ impl RunStore for SpiStore<'_, '_> {
         }
         Ok(out)
     }
-
 }
 
 /// The latest stored agent turn of run `$1` strictly before the time-order key
@@ -253,11 +258,8 @@ pub(super) fn extend_runs(
     }
     let runs: Vec<TraceId> = traces_of.keys().copied().collect();
     let mut states: HashMap<TraceId, RunState> = HashMap::new();
-    for row in select_cached(
-        client,
-        "SELECT run_id, state::text FROM agenttrace.run_state WHERE run_id = ANY($1)",
-        &[uuids(&runs).into()],
-    )? {
+    for row in select_cached(client, "SELECT run_id, state::text FROM agenttrace.run_state WHERE run_id = ANY($1)", &[uuids(&runs).into()])?
+    {
         if let (Some(r), Some(text)) = (row.get::<pgrx::Uuid>(1)?, row.get::<String>(2)?) {
             if let Ok(st) = serde_json::from_str::<RunState>(&text) {
                 states.insert(trace_id(&r), st);
@@ -269,7 +271,10 @@ pub(super) fn extend_runs(
     traces_of.retain(|r, _| {
         let has = states.contains_key(r);
         if !has {
-            pgrx::debug1!("pg_agenttrace: run {} analysed whole: no state (runs of up to agenttrace.state_min_spans spans keep none)", agenttrace_core::ids::to_hex(r));
+            pgrx::debug1!(
+                "pg_agenttrace: run {} analysed whole: no state (runs of up to agenttrace.state_min_spans spans keep none)",
+                agenttrace_core::ids::to_hex(r)
+            );
         }
         has
     });
@@ -280,20 +285,15 @@ pub(super) fn extend_runs(
     traces.sort_unstable();
     traces.dedup();
     // Set-up traces and spans with GenAI content from log events: whole-run analysis.
-    for row in select_cached(
-        client,
-        "SELECT trace_id FROM agenttrace.traces WHERE trace_id = ANY($1) AND is_setup",
-        &[uuids(&traces).into()],
-    )? {
+    for row in
+        select_cached(client, "SELECT trace_id FROM agenttrace.traces WHERE trace_id = ANY($1) AND is_setup", &[uuids(&traces).into()])?
+    {
         if let Some(t) = row.get::<pgrx::Uuid>(1)? {
             traces_of.remove(&run_of(&trace_id(&t)));
         }
     }
-    let candidates: Vec<SpanKey> = new_spans
-        .iter()
-        .filter(|s| traces_of.contains_key(&run_of(&s.trace_id)))
-        .map(|s| (s.trace_id, s.span_id))
-        .collect();
+    let candidates: Vec<SpanKey> =
+        new_spans.iter().filter(|s| traces_of.contains_key(&run_of(&s.trace_id))).map(|s| (s.trace_id, s.span_id)).collect();
     let (kt, ks) = key_arrays(&candidates);
     for row in select_cached(
         client,
@@ -423,11 +423,7 @@ fn write_deltas(
     // Runs whose messages were rebuilt from their turns lose the stored ones first.
     let rebuilt: Vec<TraceId> = deltas.iter().filter(|(_, _, d)| d.replace_messages).map(|(r, _, _)| *r).collect();
     if !rebuilt.is_empty() {
-        crate::columns::execute_cached(
-            client,
-            "DELETE FROM agenttrace.agent_messages WHERE run_id = ANY($1)",
-            &[uuids(&rebuilt).into()],
-        )?;
+        crate::columns::execute_cached(client, "DELETE FROM agenttrace.agent_messages WHERE run_id = ANY($1)", &[uuids(&rebuilt).into()])?;
     }
     // One statement: every write below touches different rows.
     let mut writes = Writes::new();
@@ -468,10 +464,12 @@ fn write_deltas(
     );
     writes.insert(checkpoint_columns(&checkpoints), "agenttrace.checkpoints", "ON CONFLICT DO NOTHING", checkpoints.len());
     let n = dropped.len();
-    let cols = Columns::new()
-        .map("run_id", "uuid", &dropped, |d| d.0)
-        .map("trace_id", "uuid", &dropped, |d| uuid(&d.1 .0))
-        .map("span_id", "int8", &dropped, |d| span_id_to_i64(&d.1 .1));
+    let cols = Columns::new().map("run_id", "uuid", &dropped, |d| d.0).map("trace_id", "uuid", &dropped, |d| uuid(&d.1 .0)).map(
+        "span_id",
+        "int8",
+        &dropped,
+        |d| span_id_to_i64(&d.1 .1),
+    );
     writes.run(
         cols,
         "DELETE FROM agenttrace.tool_calls t USING {unnest}
@@ -504,7 +502,8 @@ fn rehash_owned(client: &SpiClient<'_>, owners: &mut [(pgrx::Uuid, SpanKey, &str
     let mut hashes: HashMap<SpanKey, i64> = HashMap::new();
     for row in select_cached(
         client,
-        &format!("SELECT s.trace_id, s.span_id, s.run_id, s.framework, s.instrumentation, s.agent_id, s.agent_role, s.model, s.provider,
+        &format!(
+            "SELECT s.trace_id, s.span_id, s.run_id, s.framework, s.instrumentation, s.agent_id, s.agent_role, s.model, s.provider,
                 s.category, s.input_tokens, s.output_tokens, s.cached_tokens, s.reasoning_tokens, s.total_tokens,
                 s.tool_name, s.tool_call_id, s.error_type, s.error_message, s.input_text, s.output_text, s.is_error
            FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)

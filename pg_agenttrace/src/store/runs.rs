@@ -14,21 +14,14 @@ use crate::columns::{execute_cached, timestamptz, trace_id, uuid, Columns};
 /// Stored run membership of `lookup`, widened to a fixed point over stored span links (a link
 /// whose two ends arrived in different requests joins their runs whichever side comes later).
 /// Returns (trace, run) pairs and (trace, linked trace) pairs: both mean "same run".
-pub(super) fn stored_closure(
-    client: &mut SpiClient<'_>,
-    lookup: &mut Vec<TraceId>,
-) -> SpiResult<Vec<(TraceId, TraceId)>> {
+pub(super) fn stored_closure(client: &mut SpiClient<'_>, lookup: &mut Vec<TraceId>) -> SpiResult<Vec<(TraceId, TraceId)>> {
     let mut pairs = Vec::new();
     for _round in 0..4 {
         pairs = stored_run_members(client, lookup)?;
         let members: Vec<TraceId> = pairs.iter().map(|(t, _)| *t).collect();
         let mut edges = Vec::new();
         let mut grew = false;
-        let known: HashSet<TraceId> = lookup
-            .iter()
-            .copied()
-            .chain(members.iter().copied())
-            .collect();
+        let known: HashSet<TraceId> = lookup.iter().copied().chain(members.iter().copied()).collect();
         for row in execute_cached(
             client,
             "SELECT l.trace_id, l.linked_trace_id FROM agenttrace.span_links l
@@ -59,10 +52,7 @@ pub(super) fn stored_closure(
 
 /// trace -> run for stored traces whose trace id or run id is in `ids`, or that link to one of
 /// them, plus all traces of those runs (a run can only grow, so its members follow a merge).
-fn stored_run_members(
-    client: &mut SpiClient<'_>,
-    ids: &[TraceId],
-) -> SpiResult<Vec<(TraceId, TraceId)>> {
+fn stored_run_members(client: &mut SpiClient<'_>, ids: &[TraceId]) -> SpiResult<Vec<(TraceId, TraceId)>> {
     let mut out = Vec::new();
     let t = execute_cached(
         client,
@@ -110,10 +100,7 @@ pub(super) fn stored_setup_partners(
     paired_here: &[(TraceId, TraceId)],
 ) -> SpiResult<Vec<(TraceId, TraceId)>> {
     let paired: HashSet<TraceId> = paired_here.iter().map(|(s, _)| *s).collect();
-    let todo: Vec<&TraceShape> = shapes
-        .iter()
-        .filter(|t| !(t.setup_only && paired.contains(&t.trace_id)))
-        .collect();
+    let todo: Vec<&TraceShape> = shapes.iter().filter(|t| !(t.setup_only && paired.contains(&t.trace_id))).collect();
     if todo.is_empty() {
         return Ok(Vec::new());
     }
@@ -149,7 +136,7 @@ pub(super) fn stored_setup_partners(
         )
     } else {
         format!(
-        "SELECT u.trace_id, c.trace_id
+            "SELECT u.trace_id, c.trace_id
            FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::bool[]) AS u(trace_id, resource_hash, start_time, setup_only)
            CROSS JOIN LATERAL (
                 SELECT t.trace_id FROM agenttrace.traces t
@@ -172,18 +159,9 @@ pub(super) fn stored_setup_partners(
         client,
         sql.as_str(),
         &[
-            todo.iter()
-                .map(|t| uuid(&t.trace_id))
-                .collect::<Vec<_>>()
-                .into(),
-            todo.iter()
-                .map(|t| t.resource_hash)
-                .collect::<Vec<_>>()
-                .into(),
-            todo.iter()
-                .map(|t| timestamptz(pg_micros(t.start_ns)))
-                .collect::<Vec<_>>()
-                .into(),
+            todo.iter().map(|t| uuid(&t.trace_id)).collect::<Vec<_>>().into(),
+            todo.iter().map(|t| t.resource_hash).collect::<Vec<_>>().into(),
+            todo.iter().map(|t| timestamptz(pg_micros(t.start_ns))).collect::<Vec<_>>().into(),
             todo.iter().map(|t| t.setup_only).collect::<Vec<_>>().into(),
         ],
     )?;
@@ -204,15 +182,8 @@ pub(super) fn upsert_traces(
     merge_setup: bool,
 ) -> SpiResult<()> {
     let runs: Vec<pgrx::Uuid> = traces.iter().map(|t| uuid(&run_of(t))).collect();
-    let setup: Vec<bool> = traces
-        .iter()
-        .map(|t| setup_only.get(t).copied().unwrap_or(false))
-        .collect();
-    let setup_update = if merge_setup {
-        "t.is_setup AND EXCLUDED.is_setup"
-    } else {
-        "EXCLUDED.is_setup"
-    };
+    let setup: Vec<bool> = traces.iter().map(|t| setup_only.get(t).copied().unwrap_or(false)).collect();
+    let setup_update = if merge_setup { "t.is_setup AND EXCLUDED.is_setup" } else { "EXCLUDED.is_setup" };
     let sql = if crate::columns::citus_present() {
         // Citus: no lateral joins of distributed tables to unnest(), and only immutable
         // functions in DO UPDATE SET (EXCLUDED.updated_at is the same now()). The per-trace
@@ -258,11 +229,7 @@ pub(super) fn upsert_traces(
               updated_at = now()"
         )
     };
-    Columns::new()
-        .col("trace_id", "uuid", uuids(traces))
-        .col("run_id", "uuid", runs)
-        .col("is_setup", "bool", setup)
-        .run(client, &sql)?;
+    Columns::new().col("trace_id", "uuid", uuids(traces)).col("run_id", "uuid", runs).col("is_setup", "bool", setup).run(client, &sql)?;
     Ok(())
 }
 
@@ -308,11 +275,7 @@ impl TraceAdd {
     }
 
     pub fn add(map: &mut HashMap<TraceId, TraceAdd>, r: &agenttrace_core::rows::SpanRow) {
-        let key = (
-            r.parent_span_id.is_none(),
-            r.start_time_pg_micros,
-            r.duration_ns,
-        );
+        let key = (r.parent_span_id.is_none(), r.start_time_pg_micros, r.duration_ns);
         let err = (r.status_code == 2 || r.is_error) as i32;
         match map.get_mut(&r.trace_id) {
             Some(t) => {
@@ -374,11 +337,7 @@ pub(super) fn upsert_traces_incremental(
     if inc.is_empty() {
         return Ok(());
     }
-    let setup_update = if merge_setup {
-        "t.is_setup AND EXCLUDED.is_setup"
-    } else {
-        "EXCLUDED.is_setup"
-    };
+    let setup_update = if merge_setup { "t.is_setup AND EXCLUDED.is_setup" } else { "EXCLUDED.is_setup" };
     // The stored row `o` and its root `cr` are read by key (the trace's lock is held); a trace
     // this batch added nothing to (n = 0) keeps its sums and root, only its run and set-up flag
     // change; one not stored yet is inserted only if it has spans. On a tie the stored root stays.
@@ -431,40 +390,18 @@ pub(super) fn upsert_traces_incremental(
     Columns::new()
         .map("trace_id", "uuid", &rows, |(t, _)| uuid(t))
         .map("run_id", "uuid", &rows, |(t, _)| uuid(&run_of(t)))
-        .map("is_setup", "bool", &rows, |(t, _)| {
-            setup_only.get(t).copied().unwrap_or(false)
-        })
+        .map("is_setup", "bool", &rows, |(t, _)| setup_only.get(t).copied().unwrap_or(false))
         .map("n", "int4", &rows, |(_, a)| a.map_or(0, |a| a.span_count))
-        .map("errors", "int4", &rows, |(_, a)| {
-            a.map_or(0, |a| a.error_count)
-        })
-        .map("start_time", "timestamptz", &rows, |(_, a)| {
-            time(a.map(|a| a.start_pg_micros))
-        })
-        .map("end_time", "timestamptz", &rows, |(_, a)| {
-            time(a.map(|a| a.end_pg_micros))
-        })
-        .map("root_is_root", "bool", &rows, |(_, a)| {
-            a.map(|a| a.root_key.0)
-        })
-        .map("root_start", "timestamptz", &rows, |(_, a)| {
-            time(a.map(|a| a.root_key.1))
-        })
-        .map("root_duration", "int8", &rows, |(_, a)| {
-            a.map(|a| a.root_key.2)
-        })
-        .map("root_span_id", "int8", &rows, |(_, a)| {
-            a.map(|a| a.root_span_id)
-        })
-        .map("root_name", "text", &rows, |(_, a)| {
-            a.map(|a| a.root_name.clone())
-        })
-        .map("service_name", "text", &rows, |(_, a)| {
-            a.map(|a| a.root_service.clone())
-        })
-        .map("resource_hash", "int8", &rows, |(_, a)| {
-            a.map(|a| a.root_resource_hash)
-        })
+        .map("errors", "int4", &rows, |(_, a)| a.map_or(0, |a| a.error_count))
+        .map("start_time", "timestamptz", &rows, |(_, a)| time(a.map(|a| a.start_pg_micros)))
+        .map("end_time", "timestamptz", &rows, |(_, a)| time(a.map(|a| a.end_pg_micros)))
+        .map("root_is_root", "bool", &rows, |(_, a)| a.map(|a| a.root_key.0))
+        .map("root_start", "timestamptz", &rows, |(_, a)| time(a.map(|a| a.root_key.1)))
+        .map("root_duration", "int8", &rows, |(_, a)| a.map(|a| a.root_key.2))
+        .map("root_span_id", "int8", &rows, |(_, a)| a.map(|a| a.root_span_id))
+        .map("root_name", "text", &rows, |(_, a)| a.map(|a| a.root_name.clone()))
+        .map("service_name", "text", &rows, |(_, a)| a.map(|a| a.root_service.clone()))
+        .map("resource_hash", "int8", &rows, |(_, a)| a.map(|a| a.root_resource_hash))
         .run(client, &sql)?;
     Ok(())
 }

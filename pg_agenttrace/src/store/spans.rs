@@ -32,22 +32,14 @@ pub(crate) fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResul
 pub(super) fn load_spans_and_facts_hashes(
     client: &SpiClient<'_>,
     traces: &[TraceId],
-) -> SpiResult<(
-    Vec<SpanRecord>,
-    HashMap<SpanKey, i64>,
-    HashMap<SpanKey, bool>,
-)> {
+) -> SpiResult<(Vec<SpanRecord>, HashMap<SpanKey, i64>, HashMap<SpanKey, bool>)> {
     let mut stored = (HashMap::new(), HashMap::new());
     let spans = load_spans_where(client, traces, None, Some(&mut stored))?;
     Ok((spans, stored.0, stored.1))
 }
 
 /// One stored span, rebuilt (None when it does not exist).
-pub(crate) fn load_span(
-    client: &SpiClient<'_>,
-    trace: TraceId,
-    span_id: i64,
-) -> SpiResult<Option<SpanRecord>> {
+pub(crate) fn load_span(client: &SpiClient<'_>, trace: TraceId, span_id: i64) -> SpiResult<Option<SpanRecord>> {
     Ok(load_spans_where(client, &[trace], Some(span_id), None)?.pop())
 }
 
@@ -72,19 +64,16 @@ fn load_spans_where(
         let (Some(tr), Some(sid)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?) else {
             continue;
         };
-        events
-            .entry((trace_id(&tr), i64_to_span_id(sid)))
-            .or_default()
-            .push(SpanEvent {
-                time_unix_nano: row.get::<i64>(3)?.map_or(0, |t| t.max(0) as u64),
-                name: row.get::<String>(4)?.unwrap_or_default(),
-                attributes: row
-                    .get::<String>(5)?
-                    .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-                    .and_then(|v| v.as_object().cloned())
-                    .unwrap_or_default(),
-                dropped_attributes_count: row.get::<i32>(6)?.map_or(0, |d| d.max(0) as u32),
-            });
+        events.entry((trace_id(&tr), i64_to_span_id(sid))).or_default().push(SpanEvent {
+            time_unix_nano: row.get::<i64>(3)?.map_or(0, |t| t.max(0) as u64),
+            name: row.get::<String>(4)?.unwrap_or_default(),
+            attributes: row
+                .get::<String>(5)?
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+                .and_then(|v| v.as_object().cloned())
+                .unwrap_or_default(),
+            dropped_attributes_count: row.get::<i32>(6)?.map_or(0, |d| d.max(0) as u32),
+        });
     }
     let mut links: HashMap<SpanKey, Vec<SpanLink>> = HashMap::new();
     for row in select_cached(
@@ -94,29 +83,23 @@ fn load_spans_where(
           ORDER BY l.trace_id, l.span_id, l.link_index",
         &[uuids(traces).into(), only_span.into()],
     )? {
-        let (Some(tr), Some(sid), Some(lt), Some(ls)) = (
-            row.get::<pgrx::Uuid>(1)?,
-            row.get::<i64>(2)?,
-            row.get::<pgrx::Uuid>(3)?,
-            row.get::<i64>(4)?,
-        ) else {
+        let (Some(tr), Some(sid), Some(lt), Some(ls)) =
+            (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?, row.get::<pgrx::Uuid>(3)?, row.get::<i64>(4)?)
+        else {
             continue;
         };
-        links
-            .entry((trace_id(&tr), i64_to_span_id(sid)))
-            .or_default()
-            .push(SpanLink {
-                trace_id: trace_id(&lt),
-                span_id: i64_to_span_id(ls),
-                trace_state: row.get::<String>(5)?.unwrap_or_default(),
-                attributes: row
-                    .get::<String>(6)?
-                    .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-                    .and_then(|v| v.as_object().cloned())
-                    .unwrap_or_default(),
-                dropped_attributes_count: 0,
-                flags: row.get::<i32>(7)?.map_or(0, |f| f.max(0) as u32),
-            });
+        links.entry((trace_id(&tr), i64_to_span_id(sid))).or_default().push(SpanLink {
+            trace_id: trace_id(&lt),
+            span_id: i64_to_span_id(ls),
+            trace_state: row.get::<String>(5)?.unwrap_or_default(),
+            attributes: row
+                .get::<String>(6)?
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+                .and_then(|v| v.as_object().cloned())
+                .unwrap_or_default(),
+            dropped_attributes_count: 0,
+            flags: row.get::<i32>(7)?.map_or(0, |f| f.max(0) as u32),
+        });
     }
 
     let t = select_cached(
@@ -158,10 +141,7 @@ fn load_spans_where(
             kind: row.get::<i16>(7)?.unwrap_or(0) as i32,
             start_time_unix_nano: row.get::<i64>(8)?.unwrap_or(0).max(0) as u64,
             end_time_unix_nano: row.get::<i64>(9)?.unwrap_or(0).max(0) as u64,
-            attributes: row
-                .get::<String>(10)?
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .unwrap_or_default(),
+            attributes: row.get::<String>(10)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
             dropped_attributes_count: row.get::<i32>(11)?.unwrap_or(0) as u32,
             events,
             dropped_events_count: row.get::<i32>(12)?.unwrap_or(0) as u32,
@@ -188,10 +168,7 @@ fn load_spans_where(
         )?;
         for row in t {
             let hash: i64 = row.get(1)?.unwrap_or_default();
-            let attrs: Attributes = row
-                .get::<String>(2)?
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .unwrap_or_default();
+            let attrs: Attributes = row.get::<String>(2)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
             let mut r = Resource::new(attrs, row.get::<String>(3)?.unwrap_or_default());
             r.hash = hash; // keep the stored key even if hashing ever changes
             resources.insert(hash, Arc::new(r));
@@ -205,10 +182,7 @@ fn load_spans_where(
     Ok(out)
 }
 
-pub(crate) fn insert_resources<'a>(
-    client: &mut SpiClient<'_>,
-    resources: impl Iterator<Item = &'a Arc<Resource>>,
-) -> SpiResult<()> {
+pub(crate) fn insert_resources<'a>(client: &mut SpiClient<'_>, resources: impl Iterator<Item = &'a Arc<Resource>>) -> SpiResult<()> {
     let mut seen = HashSet::new();
     let (mut hash, mut service, mut attrs, mut schema) = (vec![], vec![], vec![], vec![]);
     for r in resources {
@@ -295,18 +269,10 @@ pub(super) fn insert_span_rows<'a>(
         .map("trace_id", "uuid", &rows, |r| uuid(&r.trace_id))
         .map("span_id", "int8", &rows, |r| r.span_id)
         .map("parent_span_id", "int8", &rows, |r| r.parent_span_id)
-        .map("start_time", "timestamptz", &rows, |r| {
-            timestamptz(r.start_time_pg_micros)
-        })
-        .map("end_time", "timestamptz", &rows, |r| {
-            timestamptz(r.end_time_pg_micros)
-        })
-        .map("start_time_unix_nano", "int8", &rows, |r| {
-            r.start_time_unix_nano
-        })
-        .map("end_time_unix_nano", "int8", &rows, |r| {
-            r.end_time_unix_nano
-        })
+        .map("start_time", "timestamptz", &rows, |r| timestamptz(r.start_time_pg_micros))
+        .map("end_time", "timestamptz", &rows, |r| timestamptz(r.end_time_pg_micros))
+        .map("start_time_unix_nano", "int8", &rows, |r| r.start_time_unix_nano)
+        .map("end_time_unix_nano", "int8", &rows, |r| r.end_time_unix_nano)
         .map("duration_ns", "int8", &rows, |r| r.duration_ns)
         .text("name", &rows, |r| Some(r.name.as_str()))
         .map("kind", "int2", &rows, |r| r.kind)
@@ -319,15 +285,9 @@ pub(super) fn insert_span_rows<'a>(
         .text("trace_state", &rows, |r| r.trace_state.as_deref())
         .map("flags", "int4", &rows, |r| r.flags)
         .jsonb("attributes", &attributes, |a| Some(*a))
-        .map("dropped_attributes_count", "int4", &rows, |r| {
-            r.dropped_attributes_count
-        })
-        .map("dropped_events_count", "int4", &rows, |r| {
-            r.dropped_events_count
-        })
-        .map("dropped_links_count", "int4", &rows, |r| {
-            r.dropped_links_count
-        });
+        .map("dropped_attributes_count", "int4", &rows, |r| r.dropped_attributes_count)
+        .map("dropped_events_count", "int4", &rows, |r| r.dropped_events_count)
+        .map("dropped_links_count", "int4", &rows, |r| r.dropped_links_count);
     // The rows really inserted (a re-delivered span is skipped): what the traces rows add up.
     // A plain INSERT is tried first (see crate::subxact), except with Citus, where a
     // subtransaction becomes a savepoint on every worker connection.
@@ -338,17 +298,14 @@ pub(super) fn insert_span_rows<'a>(
 /// Spans stored earlier get the facts their grown run now implies (only rows that changed).
 pub(super) fn refresh_span_facts(client: &mut SpiClient<'_>, rows: &[SpanRow]) -> SpiResult<()> {
     let rows: Vec<&SpanRow> = rows.iter().collect();
-    let cols = Columns::new()
-        .map("trace_id", "uuid", &rows, |r| uuid(&r.trace_id))
-        .map("span_id", "int8", &rows, |r| r.span_id)
-        .map("start_time", "timestamptz", &rows, |r| {
-            timestamptz(r.start_time_pg_micros)
-        });
+    let cols = Columns::new().map("trace_id", "uuid", &rows, |r| uuid(&r.trace_id)).map("span_id", "int8", &rows, |r| r.span_id).map(
+        "start_time",
+        "timestamptz",
+        &rows,
+        |r| timestamptz(r.start_time_pg_micros),
+    );
     let cols = fact_columns(cols, &rows);
-    let set: Vec<String> = FACT_COLUMNS
-        .iter()
-        .map(|c| format!("{c} = u.{c}"))
-        .collect();
+    let set: Vec<String> = FACT_COLUMNS.iter().map(|c| format!("{c} = u.{c}")).collect();
     let lhs: Vec<String> = FACT_COLUMNS.iter().map(|c| format!("s.{c}")).collect();
     let rhs: Vec<String> = FACT_COLUMNS.iter().map(|c| format!("u.{c}")).collect();
     let sql = format!(
@@ -363,30 +320,11 @@ pub(super) fn refresh_span_facts(client: &mut SpiClient<'_>, rows: &[SpanRow]) -
     Ok(())
 }
 
-pub(super) fn insert_events_links<'a>(
-    client: &mut SpiClient<'_>,
-    spans: impl Iterator<Item = &'a SpanRecord>,
-) -> SpiResult<()> {
-    let (mut et, mut es, mut ei, mut etime, mut ens, mut ename, mut eattr, mut edrop) = (
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-    );
-    let (mut lt, mut ls, mut li, mut ltt, mut lts, mut lstate, mut lattr, mut lflags) = (
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-        vec![],
-    );
+pub(super) fn insert_events_links<'a>(client: &mut SpiClient<'_>, spans: impl Iterator<Item = &'a SpanRecord>) -> SpiResult<()> {
+    let (mut et, mut es, mut ei, mut etime, mut ens, mut ename, mut eattr, mut edrop) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut lt, mut ls, mut li, mut ltt, mut lts, mut lstate, mut lattr, mut lflags) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for s in spans {
         let sid = span_id_to_i64(&s.span_id);
         for (i, e) in s.events.iter().enumerate() {

@@ -29,7 +29,9 @@ fn numbers_with_units(text: &str) -> Vec<(String, String)> {
             let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.')).unwrap_or(rest.len());
             // Rates are not totals ("EUR 45 each", "EUR 12 per seat").
             let next = rest[num_len..].split_whitespace().take(2).map(|w| w.to_lowercase()).collect::<Vec<_>>();
-            if next.iter().any(|w| matches!(w.trim_matches(|c: char| !c.is_alphanumeric()), "each" | "per" | "apiece" | "x")) || rest[num_len..].starts_with('/') {
+            if next.iter().any(|w| matches!(w.trim_matches(|c: char| !c.is_alphanumeric()), "each" | "per" | "apiece" | "x"))
+                || rest[num_len..].starts_with('/')
+            {
                 return None;
             }
             if rest[num_len..].starts_with('%') {
@@ -39,11 +41,7 @@ fn numbers_with_units(text: &str) -> Vec<(String, String)> {
             if CURRENCIES.iter().any(|c| before.ends_with(c)) {
                 return Some((n, "currency".to_string()));
             }
-            let unit = rest
-                .split_whitespace()
-                .nth(1)?
-                .trim_matches(|c: char| !c.is_alphabetic())
-                .to_lowercase();
+            let unit = rest.split_whitespace().nth(1)?.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase();
             if CURRENCIES.contains(&unit.as_str()) {
                 return Some((n, "currency".to_string()));
             }
@@ -56,7 +54,9 @@ fn unit_matches(key: &str, unit: &str) -> bool {
     let k = key.to_lowercase();
     let parts: Vec<&str> = k.split(|c: char| !c.is_alphanumeric()).collect();
     match unit {
-        "currency" => parts.iter().any(|p| ["amount", "eur", "usd", "gbp", "price", "total", "cost", "fee", "sum", "budget", "limit"].contains(p)),
+        "currency" => {
+            parts.iter().any(|p| ["amount", "eur", "usd", "gbp", "price", "total", "cost", "fee", "sum", "budget", "limit"].contains(p))
+        }
         "percent" => parts.iter().any(|p| ["pct", "percent", "percentage", "discount", "rate"].contains(p)),
         _ => {
             let u = unit.trim_end_matches('s');
@@ -82,7 +82,8 @@ fn mismatch(text: &str, args: &str, earlier: &str) -> Option<String> {
             if text.contains(a.as_str()) || earlier.contains(a.as_str()) {
                 continue;
             }
-            if let Some(b) = said_ids.iter().find(|b| id_shape(b) == id_shape(&a) && !leaves.iter().any(|(_, lv)| lv.contains(b.as_str()))) {
+            if let Some(b) = said_ids.iter().find(|b| id_shape(b) == id_shape(&a) && !leaves.iter().any(|(_, lv)| lv.contains(b.as_str())))
+            {
                 return Some(format!("says {b} but calls with {k}={a}"));
             }
         }
@@ -214,10 +215,7 @@ fn leaf_strings(o: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, 
 }
 
 fn words_of(t: &str) -> Vec<String> {
-    t.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() >= 2)
-        .map(str::to_lowercase)
-        .collect()
+    t.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() >= 2).map(str::to_lowercase).collect()
 }
 
 pub struct ActedOnAmbiguity;
@@ -239,7 +237,10 @@ impl Rule for ActedOnAmbiguity {
         };
         // A request to choose ("find the cheapest", "recommend", "pick any") delegates the choice.
         static SEL: OnceLock<Regex> = OnceLock::new();
-        let selection = re(&SEL, r"(?i)\b(choose|pick|select|recommend|suggest|shortlist|compare|cheapest|best|options|any (?:one|of)|whichever|find (?:a|an|one|the best|suitable))\b");
+        let selection = re(
+            &SEL,
+            r"(?i)\b(choose|pick|select|recommend|suggest|shortlist|compare|cheapest|best|options|any (?:one|of)|whichever|find (?:a|an|one|the best|suitable))\b",
+        );
         if selection.is_match(task) {
             return Verdict::Judged(Vec::new());
         }
@@ -265,7 +266,8 @@ impl Rule for ActedOnAmbiguity {
                     continue;
                 }
                 // A question to the requester in between settles the ambiguity.
-                if t.steps[lk..xk].iter().any(|s| s.agent.as_deref() == Some(agent) && s.kind != StepKind::ToolCall && s.text.contains('?')) {
+                if t.steps[lk..xk].iter().any(|s| s.agent.as_deref() == Some(agent) && s.kind != StepKind::ToolCall && s.text.contains('?'))
+                {
                     break;
                 }
                 let args = arg_leaves(x.arguments.as_deref().unwrap_or(""));
@@ -277,7 +279,10 @@ impl Rule for ActedOnAmbiguity {
                             args.iter().any(|(_, v)| {
                                 v.len() >= 3
                                     && leaves[c].iter().any(|(_, lv)| lv.eq_ignore_ascii_case(v))
-                                    && leaves.iter().enumerate().all(|(o, ls)| o == c || !ls.iter().any(|(_, lv)| lv.eq_ignore_ascii_case(v)))
+                                    && leaves
+                                        .iter()
+                                        .enumerate()
+                                        .all(|(o, ls)| o == c || !ls.iter().any(|(_, lv)| lv.eq_ignore_ascii_case(v)))
                             })
                         })
                         .collect();
@@ -285,7 +290,9 @@ impl Rule for ActedOnAmbiguity {
                     // The request names the candidate itself: no ambiguity.
                     let unique: Vec<&String> = leaves[c]
                         .iter()
-                        .filter(|(k, v)| v.len() >= 3 && leaves.iter().enumerate().all(|(o, ls)| o == c || !ls.iter().any(|(k2, v2)| k2 == k && v2 == v)))
+                        .filter(|(k, v)| {
+                            v.len() >= 3 && leaves.iter().enumerate().all(|(o, ls)| o == c || !ls.iter().any(|(k2, v2)| k2 == k && v2 == v))
+                        })
                         .map(|(_, v)| v)
                         .collect();
                     if unique.iter().any(|v| task_l.contains(&v.to_lowercase())) {
@@ -299,10 +306,7 @@ impl Rule for ActedOnAmbiguity {
                         task_words.iter().find(|w| list.iter().filter(|o| fits(w, o, key)).count() >= 2).map(|w| (key.clone(), w.clone()))
                     });
                     let Some((key, word)) = shared else { continue };
-                    let names: Vec<String> = list
-                        .iter()
-                        .filter_map(|o| o.get(&key).and_then(|v| v.as_str()).map(str::to_string))
-                        .collect();
+                    let names: Vec<String> = list.iter().filter_map(|o| o.get(&key).and_then(|v| v.as_str()).map(str::to_string)).collect();
                     let asks = t.instructions_of(agent).is_some_and(|i| has_word(&i.text, "ask") || has_word(&i.text, "clarify"));
                     findings.push(
                         Finding::new(

@@ -47,11 +47,8 @@ impl Rule for TaskMissingFromContext {
             if !first_call.insert(a) {
                 continue;
             }
-            let msgs: Vec<&crate::normalize::ChatMessage> = facts[s.span]
-                .input_messages
-                .iter()
-                .filter(|m| m.role != "system" && !m.content.trim().is_empty())
-                .collect();
+            let msgs: Vec<&crate::normalize::ChatMessage> =
+                facts[s.span].input_messages.iter().filter(|m| m.role != "system" && !m.content.trim().is_empty()).collect();
             if msgs.is_empty() {
                 continue;
             }
@@ -129,8 +126,7 @@ fn restarts(t: &str) -> bool {
         return false;
     }
     RESTART.iter().any(|p| has_word(t, p))
-        || (RESTART_WEAK.iter().any(|p| has_word(t, p))
-            && ["let's", "let us", "again", "step 1", "over"].iter().any(|w| has_word(t, w)))
+        || (RESTART_WEAK.iter().any(|p| has_word(t, p)) && ["let's", "let us", "again", "step 1", "over"].iter().any(|w| has_word(t, w)))
 }
 
 const GREETING: &[&str] = &["hello", "hi", "hey", "welcome", "greetings", "good morning", "good afternoon"];
@@ -216,8 +212,23 @@ impl Rule for ConversationRestarted {
 }
 
 const AGREEMENT: &[&str] = &[
-    "approved", "approve", "agreed", "agree", "it is", "deal", "accepted", "accept", "ok", "okay", "alright",
-    "sounds good", "go ahead", "final price", "yes", "publish it", "please publish",
+    "approved",
+    "approve",
+    "agreed",
+    "agree",
+    "it is",
+    "deal",
+    "accepted",
+    "accept",
+    "ok",
+    "okay",
+    "alright",
+    "sounds good",
+    "go ahead",
+    "final price",
+    "yes",
+    "publish it",
+    "please publish",
 ];
 
 pub struct ApprovalNotActedOn;
@@ -256,7 +267,8 @@ impl Rule for ApprovalNotActedOn {
                 ignored.entry(an).or_default().push((b, a));
             }
         }
-        let Some((agent, v)) = ignored.into_iter().filter(|(_, v)| v.len() >= 2).max_by_key(|(a, v)| (v.len(), std::cmp::Reverse(*a))) else {
+        let Some((agent, v)) = ignored.into_iter().filter(|(_, v)| v.len() >= 2).max_by_key(|(a, v)| (v.len(), std::cmp::Reverse(*a)))
+        else {
             return Verdict::Judged(Vec::new());
         };
         let (b, a) = v[0];
@@ -286,10 +298,17 @@ fn handoff_lost_messages(run: &RunView, rule: &'static str) -> Option<Finding> {
     let facts = &run.analysis.facts;
     for (k, h) in t.steps.iter().enumerate().filter(|(_, s)| s.kind == StepKind::Handoff) {
         let (Some(from), Some(to)) = (h.agent.as_deref(), h.to.as_deref()) else { continue };
-        let Some(before) = t.steps[..k].iter().rev().find(|s| s.kind == StepKind::LlmCall && s.agent.as_deref() == Some(from)) else { continue };
+        let Some(before) = t.steps[..k].iter().rev().find(|s| s.kind == StepKind::LlmCall && s.agent.as_deref() == Some(from)) else {
+            continue;
+        };
         let Some(after) = t.steps[k + 1..].iter().find(|s| s.kind == StepKind::LlmCall && s.agent.as_deref() == Some(to)) else { continue };
         let user = |i: usize| -> Vec<&str> {
-            facts[i].input_messages.iter().filter(|m| m.role == "user" && m.content.split_whitespace().count() >= 3).map(|m| m.content.trim()).collect()
+            facts[i]
+                .input_messages
+                .iter()
+                .filter(|m| m.role == "user" && m.content.split_whitespace().count() >= 3)
+                .map(|m| m.content.trim())
+                .collect()
         };
         let had = user(before.span);
         let has = user(after.span);

@@ -13,9 +13,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::super::facts::{
-    blocking_clauses, content_words, has_word, ids, numbers, reports_error, significant_numbers, BLOCKING,
-};
+use super::super::facts::{blocking_clauses, content_words, has_word, ids, numbers, reports_error, significant_numbers, BLOCKING};
 use super::super::transcript::{flat, Step, StepKind};
 use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
 
@@ -195,9 +193,7 @@ fn final_off_task(run: &RunView, rule: &'static str) -> Option<Finding> {
 /// At most one finding per agent (the first).
 fn dedup_agents(fs: Vec<Finding>) -> Vec<Finding> {
     let mut seen = std::collections::HashSet::new();
-    fs.into_iter()
-        .filter(|f| seen.insert(f.agent_name.clone()))
-        .collect()
+    fs.into_iter().filter(|f| seen.insert(f.agent_name.clone())).collect()
 }
 
 /// The clause is passed on: the answer shares an identifier / figure with it and carries a
@@ -210,9 +206,7 @@ fn clause_covered(clause: &str, answer: &str) -> bool {
     }
     let blocking = BLOCKING.iter().any(|b| has_word(answer, b));
     let shares = ids(clause).iter().any(|i| answer.contains(i.as_str()))
-        || significant_numbers(clause)
-            .iter()
-            .any(|n| significant_numbers(answer).contains(n))
+        || significant_numbers(clause).iter().any(|n| significant_numbers(answer).contains(n))
         || hit >= 2;
     blocking && shares
 }
@@ -244,8 +238,8 @@ impl Rule for BlockingFactWithheld {
             }
             // The answer summarises the result: it passes on other facts of it.
             let rw = content_words(&r.text);
-            let passed = rw.iter().filter(|w| has_word(&a.text, w)).count()
-                + ids(&r.text).iter().filter(|i| a.text.contains(i.as_str())).count();
+            let passed =
+                rw.iter().filter(|w| has_word(&a.text, w)).count() + ids(&r.text).iter().filter(|i| a.text.contains(i.as_str())).count();
             if passed < 3 {
                 continue;
             }
@@ -253,15 +247,18 @@ impl Rule for BlockingFactWithheld {
             let weak = ["not", "never", "no longer", "cannot", "can't", "do not"];
             let Some((clause, word)) = blocking_clauses(&r.text)
                 .into_iter()
-                .filter(|(c, w)| !weak.contains(w) || !ids(c).is_empty() || !numbers(c).is_empty() || BLOCKING.iter().any(|b| !weak.contains(b) && has_word(c, b)))
+                .filter(|(c, w)| {
+                    !weak.contains(w)
+                        || !ids(c).is_empty()
+                        || !numbers(c).is_empty()
+                        || BLOCKING.iter().any(|b| !weak.contains(b) && has_word(c, b))
+                })
                 .find(|(c, _)| !clause_covered(c, &a.text))
             else {
                 continue;
             };
             // Somebody acted on the answer afterwards (another agent, or the run's end).
-            let acted_on = t.steps[ans + 1..]
-                .iter()
-                .any(|s| s.agent.is_some() && s.agent != a.agent);
+            let acted_on = t.steps[ans + 1..].iter().any(|s| s.agent.is_some() && s.agent != a.agent);
             let agent = a.agent.clone();
             findings.push(
                 Finding::new(
@@ -359,23 +356,29 @@ fn used_affirmatively(text: &str, x: &str) -> bool {
     let mut from = 0;
     while let Some(p) = text[from..].find(x) {
         let s = from + p;
-        let before: Vec<String> = text[..s]
-            .split_whitespace()
-            .rev()
-            .take(3)
-            .map(|w| w.to_lowercase())
-            .collect();
-        let after: Vec<String> = text[s + x.len()..]
-            .split_whitespace()
-            .take(3)
-            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
-            .collect();
+        let before: Vec<String> = text[..s].split_whitespace().rev().take(3).map(|w| w.to_lowercase()).collect();
+        let after: Vec<String> =
+            text[s + x.len()..].split_whitespace().take(3).map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).collect();
         let negated = before.iter().any(|w| {
             let w = w.trim_matches(|c: char| !c.is_alphanumeric());
             matches!(
                 w,
-                "not" | "never" | "no" | "instead" | "than" | "without" | "avoid" | "over" | "rather" | "unlike"
-                    | "replacing" | "replaced" | "vs" | "versus" | "excluding" | "except"
+                "not"
+                    | "never"
+                    | "no"
+                    | "instead"
+                    | "than"
+                    | "without"
+                    | "avoid"
+                    | "over"
+                    | "rather"
+                    | "unlike"
+                    | "replacing"
+                    | "replaced"
+                    | "vs"
+                    | "versus"
+                    | "excluding"
+                    | "except"
             )
         }) || after.iter().any(|w| matches!(w.as_str(), "not" | "isn't" | "wasn't" | "excluded" | "rejected" | "avoided"));
         if !negated {
@@ -431,13 +434,28 @@ impl Rule for UpstreamConstraintContradicted {
                         excluded
                             .iter()
                             .find(|x| leaves.iter().any(|(_, v)| same_value(v, x)))
-                            .map(|x| (format!("{}({}) uses {x}, which {author} excluded", s.tool.as_deref().unwrap_or("tool"), flat(s.arguments.as_deref().unwrap_or(""), 120)), 0.9))
+                            .map(|x| {
+                                (
+                                    format!(
+                                        "{}({}) uses {x}, which {author} excluded",
+                                        s.tool.as_deref().unwrap_or("tool"),
+                                        flat(s.arguments.as_deref().unwrap_or(""), 120)
+                                    ),
+                                    0.9,
+                                )
+                            })
                             .or_else(|| {
                                 pairs.iter().find_map(|(k, op, v)| {
-                                    leaves
-                                        .iter()
-                                        .find(|(lk, lv)| lk == k && violates(op, v, lv))
-                                        .map(|(_, lv)| (format!("{}({}) sets {k}={lv} where {author} said {k}{op}{v}", s.tool.as_deref().unwrap_or("tool"), flat(s.arguments.as_deref().unwrap_or(""), 120)), 0.85))
+                                    leaves.iter().find(|(lk, lv)| lk == k && violates(op, v, lv)).map(|(_, lv)| {
+                                        (
+                                            format!(
+                                                "{}({}) sets {k}={lv} where {author} said {k}{op}{v}",
+                                                s.tool.as_deref().unwrap_or("tool"),
+                                                flat(s.arguments.as_deref().unwrap_or(""), 120)
+                                            ),
+                                            0.85,
+                                        )
+                                    })
                                 })
                             })
                     }

@@ -46,12 +46,7 @@ impl Rule for OutputFormatViolated {
         static HEADER: OnceLock<Regex> = OnceLock::new();
         let only = re(&ONLY, r"(?i)\b(csv|json)\b[^.]{0,40}\b(only|no other text)\b|\b(only|just)\s+(?:valid\s+)?(csv|json)\b");
         let header = re(&HEADER, r"(?i)header(?:\s+(?:line|row))?\s*:?\s+([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w]*)+)");
-        let fmt = only.captures(task).map(|c| {
-            c.get(1)
-                .or(c.get(4))
-                .map(|m| m.as_str().to_lowercase())
-                .unwrap_or_default()
-        });
+        let fmt = only.captures(task).map(|c| c.get(1).or(c.get(4)).map(|m| m.as_str().to_lowercase()).unwrap_or_default());
         let want_header = header.captures(task).map(|c| c[1].replace(' ', "").to_lowercase());
         if fmt.is_none() && want_header.is_none() {
             let Some(why) = limit_or_language_break(task, out) else {
@@ -73,7 +68,9 @@ impl Rule for OutputFormatViolated {
             return Verdict::Judged(Vec::new());
         };
         // Another agent's answer delivered the format (the last step is only a confirmation).
-        if t.utterances().any(|s| s.agent.is_some() && s.text.len() >= 8 && format_break(&s.text, fmt.as_deref(), want_header.as_deref()).is_none()) {
+        if t.utterances()
+            .any(|s| s.agent.is_some() && s.text.len() >= 8 && format_break(&s.text, fmt.as_deref(), want_header.as_deref()).is_none())
+        {
             return Verdict::Judged(Vec::new());
         }
         let span = t.final_span.unwrap_or(0);
@@ -84,39 +81,54 @@ impl Rule for OutputFormatViolated {
             0.85,
             t.final_agent.clone(),
             vec![run.span_ref(span)],
-            format!("the task demands {}: {why}", if let Some(f) = &fmt { format!("{} only", f.to_uppercase()) } else { "a header line".into() }),
+            format!(
+                "the task demands {}: {why}",
+                if let Some(f) = &fmt { format!("{} only", f.to_uppercase()) } else { "a header line".into() }
+            ),
         )
         .with_quote(flat(out, 200))])
     }
 }
 
-const COUNTS: &[(&str, usize)] = &[("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10)];
+const COUNTS: &[(&str, usize)] =
+    &[("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10)];
 
 /// Item limits ("at most 3 bullet points") and answer languages ("reply in German") of the task
 /// broken by the final answer: what was demanded and what came.
 fn limit_or_language_break(task: &str, out: &str) -> Option<String> {
     static L: OnceLock<Regex> = OnceLock::new();
     static G: OnceLock<Regex> = OnceLock::new();
-    let lim = re(&L, r"(?i)\b(?:at most|no more than|max(?:imum)?|up to|exactly|only)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?(items|bullets|bullet points|points|options|suggestions|candidates|names|examples|entries)\b");
+    let lim = re(
+        &L,
+        r"(?i)\b(?:at most|no more than|max(?:imum)?|up to|exactly|only)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?(items|bullets|bullet points|points|options|suggestions|candidates|names|examples|entries)\b",
+    );
     if let Some(c) = lim.captures(task) {
         let n = c[1].parse::<usize>().ok().or_else(|| COUNTS.iter().find(|(w, _)| w.eq_ignore_ascii_case(&c[1])).map(|(_, n)| *n))?;
         let items = out
             .lines()
             .map(str::trim_start)
-            .filter(|l| l.starts_with("- ") || l.starts_with("* ") || l.starts_with("• ") || {
-                let d = l.chars().take_while(|c| c.is_ascii_digit()).count();
-                d > 0 && d < 3 && l[d..].starts_with(['.', ')'])
+            .filter(|l| {
+                l.starts_with("- ") || l.starts_with("* ") || l.starts_with("• ") || {
+                    let d = l.chars().take_while(|c| c.is_ascii_digit()).count();
+                    d > 0 && d < 3 && l[d..].starts_with(['.', ')'])
+                }
             })
             .count();
         if items > n {
             return Some(format!("at most {n} {} («{}»); the answer lists {items}", &c[2], flat(c.get(0).map_or("", |m| m.as_str()), 60)));
         }
     }
-    let lang = re(&G, r"(?i)\b(?:reply|respond|answer|write|written)\b[^.]{0,30}\bin (german|french|spanish|italian|dutch|portuguese|swedish|polish)\b");
+    let lang = re(
+        &G,
+        r"(?i)\b(?:reply|respond|answer|write|written)\b[^.]{0,30}\bin (german|french|spanish|italian|dutch|portuguese|swedish|polish)\b",
+    );
     if let Some(c) = lang.captures(task) {
         // An answer in English: English function words make up much of it.
         let words: Vec<String> = out.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase()).collect();
-        let english = words.iter().filter(|w| ["the", "and", "is", "are", "of", "to", "with", "for", "this", "that", "you", "your"].contains(&w.as_str())).count();
+        let english = words
+            .iter()
+            .filter(|w| ["the", "and", "is", "are", "of", "to", "with", "for", "this", "that", "you", "your"].contains(&w.as_str()))
+            .count();
         if words.len() >= 12 && english * 8 >= words.len() {
             return Some(format!("an answer in {} («{}»); the answer is in English", &c[1], flat(c.get(0).map_or("", |m| m.as_str()), 60)));
         }
@@ -151,14 +163,15 @@ fn format_break(out: &str, fmt: Option<&str>, header: Option<&str>) -> Option<St
 fn handoff_only(instr: &str) -> bool {
     static H: OnceLock<Regex> = OnceLock::new();
     static L: OnceLock<Regex> = OnceLock::new();
-    let h = re(&H, r"(?i)\b(hand(?:s|ing)?\s+(?:it\s+|them\s+|every\s+\w+\s+|the\s+\w+\s+)?(?:off|over|to)|route|transfer|forward|delegate|triage)\b");
+    let h = re(
+        &H,
+        r"(?i)\b(hand(?:s|ing)?\s+(?:it\s+|them\s+|every\s+\w+\s+|the\s+\w+\s+)?(?:off|over|to)|route|transfer|forward|delegate|triage)\b",
+    );
     let l = re(&L, r"(?i)\b(only|never|do not|don't|must not)\b");
     // "... answer general questions yourself" / "otherwise answer directly": not hand-off only.
     static A: OnceLock<Regex> = OnceLock::new();
     let own = re(&A, r"(?i)\b(answer|reply|respond|resolve)\b[^.]{0,40}\b(yourself|directly)\b|\botherwise\b");
-    let answers_itself = instr
-        .split(['.', ';', '\n'])
-        .any(|s| own.is_match(s) && !l.is_match(s));
+    let answers_itself = instr.split(['.', ';', '\n']).any(|s| own.is_match(s) && !l.is_match(s));
     h.is_match(instr) && l.is_match(instr) && !answers_itself
 }
 
@@ -168,7 +181,12 @@ fn forbidden_tools(instr: &str) -> Vec<String> {
     let neg = re(&N, r"(?i)\b(never|do not|don't|must not|may not|not allowed to|are not to)\b");
     instr
         .split(['.', ';', '\n'])
-        .filter(|s| neg.is_match(s) && !s.to_lowercase().contains("unless") && !s.to_lowercase().contains("until") && !s.to_lowercase().contains("before"))
+        .filter(|s| {
+            neg.is_match(s)
+                && !s.to_lowercase().contains("unless")
+                && !s.to_lowercase().contains("until")
+                && !s.to_lowercase().contains("before")
+        })
         .flat_map(super::super::facts::code_identifiers)
         .filter(|x| !x.contains('.'))
         .collect()
@@ -178,9 +196,7 @@ fn forbidden_tools(instr: &str) -> Vec<String> {
 fn demanded_words(instr: &str) -> Vec<String> {
     static D: OnceLock<Regex> = OnceLock::new();
     let d = re(&D, r"\b([A-Z]{4,})\s*(?:\bor\b|/|\|)\s*([A-Z]{4,})\b");
-    d.captures_iter(instr)
-        .flat_map(|c| [c[1].to_string(), c[2].to_string()])
-        .collect()
+    d.captures_iter(instr).flat_map(|c| [c[1].to_string(), c[2].to_string()]).collect()
 }
 
 pub struct RoleBoundaryCrossed;
@@ -237,9 +253,10 @@ impl Rule for RoleBoundaryCrossed {
             }
             // Tools the instructions forbid this agent ("never call issue_refund yourself").
             let forbidden = forbidden_tools(&ins.text);
-            if let Some(call) = t.tool_steps().find(|s| {
-                s.agent.as_deref() == Some(a) && s.tool.as_deref().is_some_and(|n| forbidden.iter().any(|f| f == n))
-            }) {
+            if let Some(call) = t
+                .tool_steps()
+                .find(|s| s.agent.as_deref() == Some(a) && s.tool.as_deref().is_some_and(|n| forbidden.iter().any(|f| f == n)))
+            {
                 findings.push(
                     Finding::new(
                         "FM-1.2",

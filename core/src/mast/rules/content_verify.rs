@@ -20,7 +20,8 @@ use super::content_flow::is_handoff_tool;
 fn verifiers<'t>(t: &'t Transcript, run: &RunView, cfg: &MastConfig) -> Vec<&'t str> {
     static R: OnceLock<Regex> = OnceLock::new();
     let role = R.get_or_init(|| {
-        Regex::new(r"(?i)\b(before approving|approve only|only if|sign-?off|verif(?:y|ies)|review|audit|check (?:the|every|each))\b").expect("regex")
+        Regex::new(r"(?i)\b(before approving|approve only|only if|sign-?off|verif(?:y|ies)|review|audit|check (?:the|every|each))\b")
+            .expect("regex")
     });
     let mut out: Vec<&str> = Vec::new();
     let mut consider = |a: &'t str| {
@@ -58,7 +59,9 @@ fn verifiers<'t>(t: &'t Transcript, run: &RunView, cfg: &MastConfig) -> Vec<&'t 
 /// The agent's answers (no intermediate tool-requesting model calls).
 fn answers<'t>(t: &'t Transcript, a: &str) -> Vec<&'t Step> {
     t.utterances()
-        .filter(|s| s.agent.as_deref() == Some(a) && s.kind != StepKind::Message && s.tool_requests.iter().all(|r| is_handoff_tool(&r.name)))
+        .filter(|s| {
+            s.agent.as_deref() == Some(a) && s.kind != StepKind::Message && s.tool_requests.iter().all(|r| is_handoff_tool(&r.name))
+        })
         .collect()
 }
 
@@ -98,10 +101,14 @@ impl Rule for ApprovedWithoutCheck {
             if req.is_empty() {
                 continue;
             }
-            let Some(ok) = answers(t, v).into_iter().find(|s| verdict_words(&s.text, &cfg.approval_keywords, &cfg.rejection_keywords) == Some(true)) else {
+            let Some(ok) =
+                answers(t, v).into_iter().find(|s| verdict_words(&s.text, &cfg.approval_keywords, &cfg.rejection_keywords) == Some(true))
+            else {
                 continue;
             };
-            let ran = t.tool_steps().any(|s| s.agent.as_deref() == Some(v) && s.time_ns <= ok.time_ns && req.iter().any(|r| s.tool.as_deref() == Some(r.as_str())));
+            let ran = t.tool_steps().any(|s| {
+                s.agent.as_deref() == Some(v) && s.time_ns <= ok.time_ns && req.iter().any(|r| s.tool.as_deref() == Some(r.as_str()))
+            });
             let any_tool = t.tool_steps().any(|s| s.agent.as_deref() == Some(v) && s.time_ns <= ok.time_ns);
             if ran {
                 continue;
@@ -151,16 +158,13 @@ impl Rule for ApprovedDespiteEvidence {
         let artifacts: Vec<String> = t
             .task
             .as_deref()
-            .map(|task| {
-                code_identifiers(task)
-                    .into_iter()
-                    .filter(|x| x.contains('.') || task.contains(&format!("{x}(")))
-                    .collect()
-            })
+            .map(|task| code_identifiers(task).into_iter().filter(|x| x.contains('.') || task.contains(&format!("{x}("))).collect())
             .unwrap_or_default();
         let mut findings = Vec::new();
         for v in vs {
-            let Some(ok) = answers(t, v).into_iter().find(|s| verdict_words(&s.text, &cfg.approval_keywords, &cfg.rejection_keywords) == Some(true)) else {
+            let Some(ok) =
+                answers(t, v).into_iter().find(|s| verdict_words(&s.text, &cfg.approval_keywords, &cfg.rejection_keywords) == Some(true))
+            else {
                 continue;
             };
             let checks: Vec<&Step> = t.tool_steps().filter(|s| s.agent.as_deref() == Some(v) && s.time_ns <= ok.time_ns).collect();
@@ -193,7 +197,9 @@ impl Rule for ApprovedDespiteEvidence {
             }
             let Some(last) = checks.last() else { continue };
             let failed = checks.iter().rev().find(|s| s.is_error || reports_error(&s.text) || shows_failure(&s.text));
-            let (why, span, conf) = if let Some(f) = failed.filter(|f| !checks.iter().any(|s| s.time_ns > f.time_ns && !s.is_error && !reports_error(&s.text) && !shows_failure(&s.text))) {
+            let (why, span, conf) = if let Some(f) = failed.filter(|f| {
+                !checks.iter().any(|s| s.time_ns > f.time_ns && !s.is_error && !reports_error(&s.text) && !shows_failure(&s.text))
+            }) {
                 (
                     format!("its own check {} failed («{}»)", f.tool.as_deref().unwrap_or("tool"), flat(failure_excerpt(&f.text), 120)),
                     f.span,
@@ -281,8 +287,12 @@ impl Rule for TaskItemsLeftOpen {
             .filter(|s| s.agent.is_some())
             .filter_map(|s| match s.kind {
                 StepKind::ToolCall => Some((s, s.arguments.clone().unwrap_or_default())),
-                StepKind::LlmCall => Some((s, format!("{} {}", s.text, s.tool_requests.iter().map(|r| r.arguments.as_str()).collect::<Vec<_>>().join(" ")))),
-                StepKind::AgentOutput | StepKind::Message if s.text.trim() != task_l && !s.text.contains(task_l) => Some((s, s.text.clone())),
+                StepKind::LlmCall => {
+                    Some((s, format!("{} {}", s.text, s.tool_requests.iter().map(|r| r.arguments.as_str()).collect::<Vec<_>>().join(" "))))
+                }
+                StepKind::AgentOutput | StepKind::Message if s.text.trim() != task_l && !s.text.contains(task_l) => {
+                    Some((s, s.text.clone()))
+                }
                 _ => None,
             })
             .collect();
@@ -298,11 +308,7 @@ impl Rule for TaskItemsLeftOpen {
                 continue;
             }
             // Responsible: the agent that handled part of the list (the last to do so).
-            let worker = acts
-                .iter()
-                .rev()
-                .find(|(_, x)| items.iter().any(|i| handled(i, x)))
-                .map(|(s, _)| *s);
+            let worker = acts.iter().rev().find(|(_, x)| items.iter().any(|i| handled(i, x))).map(|(s, _)| *s);
             let Some(w) = worker else { continue };
             let agent = w.agent.clone();
             let end = t.final_span.unwrap_or(w.span);

@@ -26,16 +26,11 @@ impl Rule for ConversationIdReset {
         let mut findings = Vec::new();
         for &i in &run.order {
             let s = &run.spans[i];
-            let Some(id) = cfg
-                .conversation_id_keys
-                .iter()
-                .find_map(|k| s.attributes.get(k.as_str()))
-                .and_then(|v| match v {
-                    serde_json::Value::String(x) if !x.is_empty() => Some(x.clone()),
-                    serde_json::Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                })
-            else {
+            let Some(id) = cfg.conversation_id_keys.iter().find_map(|k| s.attributes.get(k.as_str())).and_then(|v| match v {
+                serde_json::Value::String(x) if !x.is_empty() => Some(x.clone()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }) else {
                 continue;
             };
             any = true;
@@ -51,11 +46,7 @@ impl Rule for ConversationIdReset {
                         0.6,
                         Some(agent.to_string()),
                         vec![run.span_ref(i), run.span_ref(*p)],
-                        format!(
-                            "{agent} continued in a new conversation «{}» after «{}» mid-run",
-                            quote(&id, 40),
-                            quote(prev, 40)
-                        ),
+                        format!("{agent} continued in a new conversation «{}» after «{}» mid-run", quote(&id, 40), quote(prev, 40)),
                     ));
                     current.insert(agent, (id, i));
                 }
@@ -69,9 +60,7 @@ impl Rule for ConversationIdReset {
             }
         }
         if !any {
-            return Verdict::NotJudgeable(
-                "no conversation/session/thread id attributes recorded".into(),
-            );
+            return Verdict::NotJudgeable("no conversation/session/thread id attributes recorded".into());
         }
         Verdict::Judged(findings)
     }
@@ -93,9 +82,7 @@ impl Rule for HistoryReset {
     fn check(&self, run: &RunView, cfg: &MastConfig) -> Verdict {
         let (drops, pairs) = history_drops(run);
         if *pairs == 0 {
-            return Verdict::NotJudgeable(
-                "no agent has two model calls with recorded input messages".into(),
-            );
+            return Verdict::NotJudgeable("no agent has two model calls with recorded input messages".into());
         }
         // One finding per agent (its first occurrence), with the count.
         let mut once = std::collections::HashSet::new();
@@ -117,7 +104,12 @@ impl Rule for HistoryReset {
                         d.had,
                         d.kept,
                         quote(&d.lost, 80),
-                        times(drops.iter().filter(|x| x.agent == d.agent && x.had >= cfg.reset_min_history && x.kept <= cfg.reset_max_kept).count())
+                        times(
+                            drops
+                                .iter()
+                                .filter(|x| x.agent == d.agent && x.had >= cfg.reset_min_history && x.kept <= cfg.reset_max_kept)
+                                .count()
+                        )
                     ),
                 )
             })
@@ -158,17 +150,11 @@ impl Rule for GuessInsteadOfAsking {
                 0.45,
                 Some(t.agent.clone()),
                 vec![run.span_ref(*span)],
-                format!(
-                    "{} proceeded on an assumption («{kw}») without asking for clarification: «{}»",
-                    t.agent,
-                    quote(o, 100)
-                ),
+                format!("{} proceeded on an assumption («{kw}») without asking for clarification: «{}»", t.agent, quote(o, 100)),
             ));
         }
         if !judged {
-            return Verdict::NotJudgeable(
-                "no agent turn outputs recorded; clarification needs an external judge".into(),
-            );
+            return Verdict::NotJudgeable("no agent turn outputs recorded; clarification needs an external judge".into());
         }
         Verdict::Judged(findings)
     }
@@ -186,10 +172,7 @@ fn first_sentence(t: &str) -> &str {
     let head = &t[..end];
     let cut = head
         .char_indices()
-        .find(|&(i, c)| {
-            c == '\n'
-                || (matches!(c, '.' | '!' | '?') && head[i + 1..].starts_with(char::is_whitespace))
-        })
+        .find(|&(i, c)| c == '\n' || (matches!(c, '.' | '!' | '?') && head[i + 1..].starts_with(char::is_whitespace)))
         .map(|(i, _)| i)
         .unwrap_or(head.len());
     &head[..cut]
@@ -210,24 +193,14 @@ impl Rule for TaskDrift {
             return Verdict::NotJudgeable("task text or final output not recorded".into());
         };
         if run.analysis.outcome.status != crate::normalize::OutcomeStatus::Success {
-            return Verdict::NotJudgeable(
-                "the run did not finish, so its last output is not a final answer".into(),
-            );
+            return Verdict::NotJudgeable("the run did not finish, so its last output is not a final answer".into());
         }
-        let topic: std::collections::HashSet<String> =
-            words(first_sentence(&task.text), cfg.max_text_bytes)
-                .into_iter()
-                .filter(|w| {
-                    !cfg.instruction_words
-                        .iter()
-                        .any(|i| i.eq_ignore_ascii_case(w))
-                })
-                .collect();
+        let topic: std::collections::HashSet<String> = words(first_sentence(&task.text), cfg.max_text_bytes)
+            .into_iter()
+            .filter(|w| !cfg.instruction_words.iter().any(|i| i.eq_ignore_ascii_case(w)))
+            .collect();
         if topic.len() < cfg.derailment_min_task_words.max(1) {
-            return Verdict::NotJudgeable(format!(
-                "the task («{}») names no topic words to compare",
-                quote(&task.text, 60)
-            ));
+            return Verdict::NotJudgeable(format!("the task («{}») names no topic words to compare", quote(&task.text, 60)));
         }
         if find_keyword(&out.text, &cfg.error_markers).is_some() {
             // An error message as output is a verification failure (FM-3.2), not a derailment.
@@ -237,10 +210,7 @@ impl Rule for TaskDrift {
         if out_words.len() < 3 {
             return Verdict::NotJudgeable("final output too short to compare".into());
         }
-        let topic_words = word_set(
-            &topic.iter().cloned().collect::<Vec<_>>().join(" "),
-            cfg.max_text_bytes,
-        );
+        let topic_words = word_set(&topic.iter().cloned().collect::<Vec<_>>().join(" "), cfg.max_text_bytes);
         let cov = coverage(&topic_words, &out_words);
         if cov >= cfg.derailment_min_overlap {
             return Verdict::Judged(Vec::new());
@@ -283,8 +253,7 @@ impl Rule for HandoffNotReceived {
         let mut findings = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for m in &run.analysis.messages {
-            let (Some(from), Some(content)) = (m.from_agent.as_deref(), m.content.as_deref())
-            else {
+            let (Some(from), Some(content)) = (m.from_agent.as_deref(), m.content.as_deref()) else {
                 continue;
             };
             if matches!(m.kind, MessageKind::Broadcast | MessageKind::ToolResult) {
@@ -323,9 +292,7 @@ impl Rule for HandoffNotReceived {
             }
         }
         if !judged {
-            return Verdict::NotJudgeable(
-                "no agent-to-agent message content with a recorded receiver input".into(),
-            );
+            return Verdict::NotJudgeable("no agent-to-agent message content with a recorded receiver input".into());
         }
         Verdict::Judged(findings)
     }
@@ -347,14 +314,9 @@ impl Rule for ResultNotPassedOn {
     }
     fn check(&self, run: &RunView, cfg: &MastConfig) -> Verdict {
         let flows = result_flows(run, cfg);
-        let judgeable: Vec<_> = flows
-            .iter()
-            .filter(|f| f.others_judgeable && f.reached_caller)
-            .collect();
+        let judgeable: Vec<_> = flows.iter().filter(|f| f.others_judgeable && f.reached_caller).collect();
         if judgeable.is_empty() {
-            return Verdict::NotJudgeable(
-                "no used tool result followed by other agents with recorded inputs".into(),
-            );
+            return Verdict::NotJudgeable("no used tool result followed by other agents with recorded inputs".into());
         }
         let findings = judgeable
             .into_iter()
@@ -400,9 +362,7 @@ impl Rule for ToolResultIgnored {
         let flows = result_flows(run, cfg);
         let judgeable: Vec<_> = flows.iter().filter(|f| f.caller_judgeable).collect();
         if judgeable.is_empty() {
-            return Verdict::NotJudgeable(
-                "no tool result followed by a recorded model input of its caller".into(),
-            );
+            return Verdict::NotJudgeable("no tool result followed by a recorded model input of its caller".into());
         }
         let findings = judgeable
             .into_iter()
@@ -434,10 +394,7 @@ impl Rule for ToolResultIgnored {
 pub struct AnnouncedOtherTool;
 
 fn norm_tool(t: &str) -> String {
-    t.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 fn react_action(t: &str) -> Option<&str> {
@@ -460,12 +417,7 @@ impl Rule for AnnouncedOtherTool {
     fn check(&self, run: &RunView, _cfg: &MastConfig) -> Verdict {
         let facts = &run.analysis.facts;
         let tool_names: Vec<String> = {
-            let mut v: Vec<String> = run
-                .analysis
-                .tool_calls
-                .iter()
-                .map(|t| t.tool_name.clone())
-                .collect();
+            let mut v: Vec<String> = run.analysis.tool_calls.iter().map(|t| t.tool_name.clone()).collect();
             v.sort();
             v.dedup();
             v
@@ -475,45 +427,18 @@ impl Rule for AnnouncedOtherTool {
         let mut findings = Vec::new();
         for (k, &i) in run.llm.iter().enumerate() {
             let f = &facts[i];
-            let text = f
-                .output_messages
-                .iter()
-                .map(|m| m.content.as_str())
-                .filter(|c| !c.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n");
-            let text = if text.is_empty() {
-                f.output_text.clone().unwrap_or_default()
-            } else {
-                text
-            };
-            let structured: Vec<&str> = f
-                .output_messages
-                .iter()
-                .flat_map(|m| m.tool_calls.iter().map(|t| t.name.as_str()))
-                .collect();
+            let text = f.output_messages.iter().map(|m| m.content.as_str()).filter(|c| !c.is_empty()).collect::<Vec<_>>().join("\n");
+            let text = if text.is_empty() { f.output_text.clone().unwrap_or_default() } else { text };
+            let structured: Vec<&str> = f.output_messages.iter().flat_map(|m| m.tool_calls.iter().map(|t| t.name.as_str())).collect();
             // 1. ReAct: "Action: X" vs the next tool executed by the same agent before its next model call.
             if let Some(announced) = react_action(&text) {
                 judged = true;
-                let until = run.llm[k + 1..]
-                    .iter()
-                    .find(|&&j| run.owner[j] == run.owner[i])
-                    .map(|&j| run.start(j))
-                    .unwrap_or(u64::MAX);
-                let from = tool_starts
-                    .partition_point(|&s| s < run.end(i).min(run.start(i).saturating_add(1)));
-                let next = run.tool_span[from..]
-                    .iter()
-                    .copied()
-                    .find(|&t| run.owner[t] == run.owner[i] && run.start(t) < until);
+                let until = run.llm[k + 1..].iter().find(|&&j| run.owner[j] == run.owner[i]).map(|&j| run.start(j)).unwrap_or(u64::MAX);
+                let from = tool_starts.partition_point(|&s| s < run.end(i).min(run.start(i).saturating_add(1)));
+                let next = run.tool_span[from..].iter().copied().find(|&t| run.owner[t] == run.owner[i] && run.start(t) < until);
                 if let Some(t) = next {
-                    let called = facts[t]
-                        .tool_name
-                        .clone()
-                        .unwrap_or_else(|| run.spans[t].name.clone());
-                    if norm_tool(&called) != norm_tool(announced)
-                        && !norm_tool(&called).contains(&norm_tool(announced))
-                    {
+                    let called = facts[t].tool_name.clone().unwrap_or_else(|| run.spans[t].name.clone());
+                    if norm_tool(&called) != norm_tool(announced) && !norm_tool(&called).contains(&norm_tool(announced)) {
                         findings.push(self.finding(run, i, t, announced, &called));
                     }
                 }
@@ -532,19 +457,14 @@ impl Rule for AnnouncedOtherTool {
                 }
                 let announced = ["call ", "use ", "using ", "invoke ", "run "]
                     .iter()
-                    .any(|v| {
-                        lower.contains(&format!("{v}{n}")) || lower.contains(&format!("{v}the {n}"))
-                    });
+                    .any(|v| lower.contains(&format!("{v}{n}")) || lower.contains(&format!("{v}the {n}")));
                 if announced {
                     let called = structured[0].to_string();
                     let t = run
                         .tool_span
                         .iter()
                         .copied()
-                        .find(|&t| {
-                            run.start(t) >= run.start(i)
-                                && facts[t].tool_name.as_deref() == Some(called.as_str())
-                        })
+                        .find(|&t| run.start(t) >= run.start(i) && facts[t].tool_name.as_deref() == Some(called.as_str()))
                         .unwrap_or(i);
                     findings.push(self.finding(run, i, t, name, &called));
                     break;
@@ -552,23 +472,14 @@ impl Rule for AnnouncedOtherTool {
             }
         }
         if !judged {
-            return Verdict::NotJudgeable(
-                "no model output announcing or requesting a tool call".into(),
-            );
+            return Verdict::NotJudgeable("no model output announcing or requesting a tool call".into());
         }
         Verdict::Judged(findings)
     }
 }
 
 impl AnnouncedOtherTool {
-    fn finding(
-        &self,
-        run: &RunView,
-        llm: usize,
-        tool: usize,
-        announced: &str,
-        called: &str,
-    ) -> Finding {
+    fn finding(&self, run: &RunView, llm: usize, tool: usize, announced: &str, called: &str) -> Finding {
         let agent = run.owner[llm].clone();
         Finding::new(
             "FM-2.6",
@@ -577,10 +488,7 @@ impl AnnouncedOtherTool {
             0.7,
             agent.clone(),
             vec![run.span_ref(llm), run.span_ref(tool)],
-            format!(
-                "{} announced «{announced}» but called {called}",
-                agent.as_deref().unwrap_or("an agent")
-            ),
+            format!("{} announced «{announced}» but called {called}", agent.as_deref().unwrap_or("an agent")),
         )
     }
 }

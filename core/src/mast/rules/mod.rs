@@ -53,10 +53,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
 
 /// Names of the registered rules with their mode, in order.
 pub fn rules() -> Vec<(&'static str, &'static str, &'static str)> {
-    REGISTRY
-        .iter()
-        .map(|r| (r.name(), r.mode_id(), r.describes()))
-        .collect()
+    REGISTRY.iter().map(|r| (r.name(), r.mode_id(), r.describes())).collect()
 }
 
 /// Consecutive model calls of one agent whose inputs belong to the same conversation (they share
@@ -75,12 +72,9 @@ pub(crate) struct HistoryDrop {
 
 fn keys(msgs: &[ChatMessage]) -> Vec<u64> {
     msgs.iter()
-        .filter(|m| {
-            m.role != "system" && (!m.content.trim().is_empty() || !m.tool_calls.is_empty())
-        })
+        .filter(|m| m.role != "system" && (!m.content.trim().is_empty() || !m.tool_calls.is_empty()))
         .map(|m| {
-            let mut h = super::text::repeat_hash(&m.content)
-                ^ super::text::repeat_hash(&m.role).rotate_left(7);
+            let mut h = super::text::repeat_hash(&m.content) ^ super::text::repeat_hash(&m.role).rotate_left(7);
             for t in &m.tool_calls {
                 h = h.rotate_left(5) ^ super::text::repeat_hash(&t.name);
             }
@@ -95,8 +89,7 @@ pub(crate) fn history_drops<'r>(run: &'r RunView<'_>) -> &'r (Vec<HistoryDrop>, 
 
 fn compute_history_drops(run: &RunView) -> (Vec<HistoryDrop>, usize) {
     let facts = &run.analysis.facts;
-    let mut last: std::collections::HashMap<&str, (usize, Vec<u64>)> =
-        std::collections::HashMap::new();
+    let mut last: std::collections::HashMap<&str, (usize, Vec<u64>)> = std::collections::HashMap::new();
     let mut pairs = 0;
     let mut out = Vec::new();
     for &i in &run.llm {
@@ -116,31 +109,18 @@ fn compute_history_drops(run: &RunView) -> (Vec<HistoryDrop>, usize) {
                 let lost = facts[p]
                     .input_messages
                     .iter()
-                    .filter(|m| {
-                        m.role != "system"
-                            && (!m.content.trim().is_empty() || !m.tool_calls.is_empty())
-                    })
+                    .filter(|m| m.role != "system" && (!m.content.trim().is_empty() || !m.tool_calls.is_empty()))
                     .zip(pk)
                     .find(|(_, k)| !nset.contains(k))
                     .map(|(m, _)| {
                         if m.content.trim().is_empty() {
-                            m.tool_calls
-                                .first()
-                                .map(|t| format!("call {}", t.name))
-                                .unwrap_or_default()
+                            m.tool_calls.first().map(|t| format!("call {}", t.name)).unwrap_or_default()
                         } else {
                             m.content.clone()
                         }
                     })
                     .unwrap_or_default();
-                out.push(HistoryDrop {
-                    agent: agent.to_string(),
-                    prev: p,
-                    next: i,
-                    had: pk.len(),
-                    kept,
-                    lost,
-                });
+                out.push(HistoryDrop { agent: agent.to_string(), prev: p, next: i, had: pk.len(), kept, lost });
             }
         }
         last.insert(agent, (i, nk));
@@ -163,26 +143,20 @@ pub(crate) struct ResultFlow {
 }
 
 pub(crate) fn result_flows<'r>(run: &'r RunView<'_>, cfg: &MastConfig) -> &'r [ResultFlow] {
-    run.cache
-        .flows
-        .get_or_init(|| compute_result_flows(run, cfg))
+    run.cache.flows.get_or_init(|| compute_result_flows(run, cfg))
 }
 
 fn compute_result_flows(run: &RunView, cfg: &MastConfig) -> Vec<ResultFlow> {
     let facts = &run.analysis.facts;
     // Model calls per agent, in time order (for "the caller's next model call").
-    let mut llm_by_agent: std::collections::HashMap<&str, Vec<usize>> =
-        std::collections::HashMap::new();
+    let mut llm_by_agent: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
     for &j in &run.llm {
         if let Some(a) = run.owner[j].as_deref() {
             llm_by_agent.entry(a).or_default().push(j);
         }
     }
     let turn_starts: Vec<u64> = run.turns.iter().map(|t| t.start).collect();
-    let final_words = run
-        .final_output
-        .as_ref()
-        .map(|f| word_set(&f.text, cfg.max_text_bytes));
+    let final_words = run.final_output.as_ref().map(|f| word_set(&f.text, cfg.max_text_bytes));
     let mut out = Vec::new();
     for (k, t) in run.analysis.tool_calls.iter().enumerate().take(512) {
         let Some(&i) = run.tool_span.get(k) else {
@@ -191,11 +165,7 @@ fn compute_result_flows(run: &RunView, cfg: &MastConfig) -> Vec<ResultFlow> {
         if t.is_error {
             continue;
         }
-        let Some(res) = t
-            .result
-            .as_deref()
-            .and_then(|r| super::text::readable(r, false))
-        else {
+        let Some(res) = t.result.as_deref().and_then(|r| super::text::readable(r, false)) else {
             continue;
         };
         let words = word_set(&res, cfg.max_text_bytes);
@@ -209,17 +179,11 @@ fn compute_result_flows(run: &RunView, cfg: &MastConfig) -> Vec<ResultFlow> {
         // The caller's next model call with a recorded input.
         if let Some(calls) = agent.as_deref().and_then(|a| llm_by_agent.get(a)) {
             let from = calls.partition_point(|&j| run.start(j) < end);
-            if let Some(&j) = calls[from..]
-                .iter()
-                .find(|&&j| !facts[j].input_messages.is_empty() || facts[j].input_text.is_some())
-            {
+            if let Some(&j) = calls[from..].iter().find(|&&j| !facts[j].input_messages.is_empty() || facts[j].input_text.is_some()) {
                 cj = true;
                 rc = match run.turn_of[j] {
                     // The turn's cached words cover all its model inputs.
-                    Some(k) => {
-                        super::text::coverage(words, run.input_words(&run.turns[k]))
-                            >= cfg.info_min_overlap
-                    }
+                    Some(k) => super::text::coverage(words, run.input_words(&run.turns[k])) >= cfg.info_min_overlap,
                     None => {
                         let f = &facts[j];
                         let mut w = HashSet::new();
@@ -252,9 +216,7 @@ fn compute_result_flows(run: &RunView, cfg: &MastConfig) -> Vec<ResultFlow> {
                 break;
             }
         }
-        let rf = final_words
-            .as_ref()
-            .is_some_and(|f| super::text::coverage(words, f) >= cfg.info_min_overlap);
+        let rf = final_words.as_ref().is_some_and(|f| super::text::coverage(words, f) >= cfg.info_min_overlap);
         out.push(ResultFlow {
             tool: i,
             agent,

@@ -28,15 +28,8 @@ const NUMBERS: &[(&str, usize)] = &[
 /// (max sentences, max words) stated in an instruction.
 fn constraints(task: &str) -> (Option<usize>, Option<usize>) {
     let t = super::super::text::head(task, 600).to_lowercase();
-    let toks: Vec<&str> = t
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let num = |w: &str| {
-        w.parse::<usize>()
-            .ok()
-            .or_else(|| NUMBERS.iter().find(|(n, _)| *n == w).map(|(_, v)| *v))
-    };
+    let toks: Vec<&str> = t.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let num = |w: &str| w.parse::<usize>().ok().or_else(|| NUMBERS.iter().find(|(n, _)| *n == w).map(|(_, v)| *v));
     let (mut sent, mut words) = (None, None);
     for k in 1..toks.len() {
         let Some(n) = num(toks[k - 1]) else { continue };
@@ -70,20 +63,13 @@ impl Rule for TaskConstraints {
             return Verdict::NotJudgeable("no final output recorded".into());
         };
         if run.analysis.outcome.status != OutcomeStatus::Success {
-            return Verdict::NotJudgeable(
-                "the run did not finish, so its last output is not a final answer".into(),
-            );
+            return Verdict::NotJudgeable("the run did not finish, so its last output is not a final answer".into());
         }
         let mut sources: Vec<(String, usize)> = Vec::new();
         if let Some(t) = &run.task {
             sources.push((t.text.clone(), t.span));
         }
-        if let Some(turn) = run
-            .turns
-            .iter()
-            .rev()
-            .find(|t| t.output.as_ref().is_some_and(|o| o.0 == out.text))
-        {
+        if let Some(turn) = run.turns.iter().rev().find(|t| t.output.as_ref().is_some_and(|o| o.0 == out.text)) {
             if let Some(i) = &turn.input {
                 sources.push((i.clone(), turn.idx));
             }
@@ -97,14 +83,10 @@ impl Rule for TaskConstraints {
             let s = sentence_count(text);
             let w = text.split_whitespace().count();
             let broken = match (sent, words) {
-                (Some(n), _) if s > n => Some((
-                    format!("{s} sentences where the instruction asks for {n}"),
-                    s >= n + 2,
-                )),
-                (_, Some(n)) if w as f32 > n as f32 * 1.2 => Some((
-                    format!("{w} words where the instruction asks for {n}"),
-                    w as f32 >= n as f32 * 1.5,
-                )),
+                (Some(n), _) if s > n => Some((format!("{s} sentences where the instruction asks for {n}"), s >= n + 2)),
+                (_, Some(n)) if w as f32 > n as f32 * 1.2 => {
+                    Some((format!("{w} words where the instruction asks for {n}"), w as f32 >= n as f32 * 1.5))
+                }
                 _ => None,
             };
             if let Some((b, clear)) = broken {
@@ -115,11 +97,7 @@ impl Rule for TaskConstraints {
                     if clear { 0.8 } else { 0.7 },
                     out.agent.clone(),
                     vec![run.span_ref(out.span), run.span_ref(span)],
-                    format!(
-                        "final output has {b} («{}»): «{}»",
-                        quote(&task, 80),
-                        quote(text, 100)
-                    ),
+                    format!("final output has {b} («{}»): «{}»", quote(&task, 80), quote(text, 100)),
                 );
                 // A limit broken by half or more is a content failure the user sees.
                 findings.push(if clear { f.with_quote(quote(text, 200)) } else { f });
@@ -127,7 +105,10 @@ impl Rule for TaskConstraints {
             }
         }
         if !any {
-            return Verdict::NotJudgeable("the task states no length constraint a rule can check; task compliance needs an external judge (agenttrace.annotate)".into());
+            return Verdict::NotJudgeable(
+                "the task states no length constraint a rule can check; task compliance needs an external judge (agenttrace.annotate)"
+                    .into(),
+            );
         }
         Verdict::Judged(findings)
     }
@@ -137,30 +118,20 @@ impl Rule for TaskConstraints {
 pub struct RoleSpecification;
 
 fn tool_key(t: &str) -> String {
-    t.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 /// Tool names declared for the agent that owns span `i`, from the usual attribute shapes.
 fn declared_tools(run: &RunView, i: usize, out: &mut Vec<String>) {
     for (k, v) in &run.spans[i].attributes {
-        let is_list = matches!(
-            k.as_str(),
-            "agent.tools"
-                | "crewai.agent.tools"
-                | "gen_ai.tool.definitions"
-                | "gen_ai.agent.tools"
-                | "tools"
-        ) || (k.starts_with("llm.tools.") && k.ends_with(".tool.json_schema"));
+        let is_list =
+            matches!(k.as_str(), "agent.tools" | "crewai.agent.tools" | "gen_ai.tool.definitions" | "gen_ai.agent.tools" | "tools")
+                || (k.starts_with("llm.tools.") && k.ends_with(".tool.json_schema"));
         if !is_list {
             continue;
         }
         let parsed: serde_json::Value = match v {
-            serde_json::Value::String(s) => {
-                serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.clone()))
-            }
+            serde_json::Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.clone())),
             other => other.clone(),
         };
         collect_names(&parsed, out, 0);
@@ -172,10 +143,7 @@ fn collect_names(v: &serde_json::Value, out: &mut Vec<String>, depth: usize) {
         return;
     }
     match v {
-        serde_json::Value::Array(a) => a
-            .iter()
-            .take(128)
-            .for_each(|x| collect_names(x, out, depth + 1)),
+        serde_json::Value::Array(a) => a.iter().take(128).for_each(|x| collect_names(x, out, depth + 1)),
         serde_json::Value::Object(o) => {
             if let Some(n) = o.get("name").and_then(|n| n.as_str()) {
                 out.push(tool_key(n));
@@ -222,9 +190,7 @@ impl Rule for RoleSpecification {
                 let cat = run.analysis.facts[i].category;
                 if matches!(
                     cat,
-                    crate::normalize::SpanCategory::Agent
-                        | crate::normalize::SpanCategory::Llm
-                        | crate::normalize::SpanCategory::Chain
+                    crate::normalize::SpanCategory::Agent | crate::normalize::SpanCategory::Llm | crate::normalize::SpanCategory::Chain
                 ) {
                     let e = declared.entry(a).or_default();
                     declared_tools(run, i, e);
@@ -244,8 +210,7 @@ impl Rule for RoleSpecification {
             let key = tool_key(&t.tool_name);
             // A call the framework refused ("Tool not found") did not run: nothing was done
             // outside the role.
-            let refused = t.is_error
-                || t.result.as_deref().is_some_and(super::super::facts::reports_error);
+            let refused = t.is_error || t.result.as_deref().is_some_and(super::super::facts::reports_error);
             if !refused && !tools.contains(&key) && seen.insert((a.to_string(), key)) {
                 findings.push(Finding::new(
                     "FM-1.2",
@@ -254,21 +219,11 @@ impl Rule for RoleSpecification {
                     0.6,
                     Some(a.to_string()),
                     vec![run.span_ref(i)],
-                    format!(
-                        "{a} called tool {} which is not among its declared tools ({})",
-                        t.tool_name,
-                        tools.len()
-                    ),
+                    format!("{a} called tool {} which is not among its declared tools ({})", t.tool_name, tools.len()),
                 ));
             }
         }
-        let names: Vec<&str> = run
-            .analysis
-            .agents
-            .iter()
-            .map(|a| a.agent_name.as_str())
-            .filter(|n| n.len() >= 3)
-            .collect();
+        let names: Vec<&str> = run.analysis.agents.iter().map(|a| a.agent_name.as_str()).filter(|n| n.len() >= 3).collect();
         let mut outputs = 0;
         for turn in &run.turns {
             let Some((o, span)) = &turn.output else {
@@ -292,10 +247,7 @@ impl Rule for RoleSpecification {
                     .take(15)
                     .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'').to_lowercase())
                     .any(|w| matches!(w.as_str(), "i" | "i'm" | "i've" | "i'll" | "my" | "we" | "our" | "we've"));
-                let addressed = names
-                    .iter()
-                    .filter(|n| **n != turn.agent && o.contains(&format!("{n}:")))
-                    .count();
+                let addressed = names.iter().filter(|n| **n != turn.agent && o.contains(&format!("{n}:"))).count();
                 if first_person && addressed < 2 {
                     findings.push(Finding::new(
                         "FM-1.2",
@@ -311,7 +263,9 @@ impl Rule for RoleSpecification {
             }
         }
         if declared.is_empty() && outputs == 0 {
-            return Verdict::NotJudgeable("no declared tool lists and no agent outputs recorded; role compliance needs an external judge".into());
+            return Verdict::NotJudgeable(
+                "no declared tool lists and no agent outputs recorded; role compliance needs an external judge".into(),
+            );
         }
         Verdict::Judged(findings)
     }
@@ -334,63 +288,39 @@ impl Rule for RepeatedTurns {
         let mut groups: HashMap<(&str, String), Vec<usize>> = HashMap::new();
         let mut judged = 0;
         // In a run stopped by a limit, short verdicts repeated ("REVISE") drive the loop.
-        let min_chars = if run.analysis.outcome.status == OutcomeStatus::StoppedEarly {
-            cfg.repeat_min_chars.min(4)
-        } else {
-            cfg.repeat_min_chars
-        };
+        let min_chars =
+            if run.analysis.outcome.status == OutcomeStatus::StoppedEarly { cfg.repeat_min_chars.min(4) } else { cfg.repeat_min_chars };
         for (k, t) in run.turns.iter().enumerate() {
             let Some((o, _)) = &t.output else { continue };
             judged += 1;
             if o.trim().chars().count() < min_chars {
                 continue;
             }
-            groups
-                .entry((t.agent.as_str(), repeat_key(o)))
-                .or_default()
-                .push(k);
+            groups.entry((t.agent.as_str(), repeat_key(o))).or_default().push(k);
         }
         if judged == 0 {
             return Verdict::NotJudgeable("no agent turn outputs recorded".into());
         }
         let stopped = run.analysis.outcome.status != OutcomeStatus::Success;
-        let mut groups: Vec<_> = groups
-            .into_iter()
-            .filter(|(_, v)| v.len() >= cfg.repeat_min.max(2))
-            .collect();
+        let mut groups: Vec<_> = groups.into_iter().filter(|(_, v)| v.len() >= cfg.repeat_min.max(2)).collect();
         groups.sort_by_key(|(_, v)| v[0]);
         let findings = groups
             .into_iter()
             .map(|((agent, _), ks)| {
-                let texts: Vec<&str> = ks
-                    .iter()
-                    .filter_map(|&k| run.turns[k].output.as_ref().map(|o| o.0.as_str()))
-                    .collect();
+                let texts: Vec<&str> = ks.iter().filter_map(|&k| run.turns[k].output.as_ref().map(|o| o.0.as_str())).collect();
                 let exact = texts.windows(2).all(|w| w[0].trim() == w[1].trim());
                 let spans = ks.iter().map(|&k| run.span_ref(run.turns[k].idx)).collect();
-                let tail = if stopped {
-                    format!("; the run then {}", stop_phrase(run))
-                } else {
-                    String::new()
-                };
+                let tail = if stopped { format!("; the run then {}", stop_phrase(run)) } else { String::new() };
                 Finding::new(
                     "FM-1.3",
                     self.name(),
-                    if stopped {
-                        Severity::High
-                    } else {
-                        Severity::Medium
-                    },
+                    if stopped { Severity::High } else { Severity::Medium },
                     if exact { 0.85 } else { 0.75 },
                     Some(agent.to_string()),
                     spans,
                     format!(
                         "{agent} produced the {} turn {} times («{}»){tail}",
-                        if exact {
-                            "same"
-                        } else {
-                            "same (up to numbers)"
-                        },
+                        if exact { "same" } else { "same (up to numbers)" },
                         ks.len(),
                         quote(texts.first().copied().unwrap_or(""), 80)
                     ),
@@ -452,10 +382,7 @@ impl Rule for RepeatedToolCalls {
         for key in order {
             let ks = &groups[&key];
             // Count calls made after the first successful one.
-            let Some(first_ok) = ks
-                .iter()
-                .position(|&k| !run.analysis.tool_calls[k].is_error)
-            else {
+            let Some(first_ok) = ks.iter().position(|&k| !run.analysis.tool_calls[k].is_error) else {
                 continue;
             };
             let repeats = &ks[first_ok..];
@@ -464,36 +391,33 @@ impl Rule for RepeatedToolCalls {
             }
             let t = &run.analysis.tool_calls[repeats[0]];
             // Polling a read-only tool until its answer changes is not repetition.
-            let results: std::collections::HashSet<&str> = repeats
-                .iter()
-                .map(|&k| run.analysis.tool_calls[k].result.as_deref().unwrap_or(""))
-                .collect();
+            let results: std::collections::HashSet<&str> =
+                repeats.iter().map(|&k| run.analysis.tool_calls[k].result.as_deref().unwrap_or("")).collect();
             let read_only = ["get", "check", "status", "poll", "wait", "list", "read", "fetch", "search", "lookup", "query", "find"]
                 .iter()
                 .any(|w| t.tool_name.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|p| p == *w));
             if read_only && results.len() > 1 {
                 continue;
             }
-            let spans = repeats
-                .iter()
-                .filter_map(|&k| run.tool_span.get(k).map(|&i| run.span_ref(i)))
-                .collect();
-            findings.push(Finding::new(
-                "FM-1.3",
-                self.name(),
-                Severity::Medium,
-                0.8,
-                t.agent_name.clone(),
-                spans,
-                format!(
-                    "{} called {} {} times with the same arguments («{}») after it had already succeeded",
-                    t.agent_name.as_deref().unwrap_or("an agent"),
-                    t.tool_name,
-                    repeats.len(),
-                    quote(t.arguments.as_deref().unwrap_or(""), 60)
-                ),
-            )
-            .with_quote(format!("{}({})", t.tool_name, quote(t.arguments.as_deref().unwrap_or(""), 160))));
+            let spans = repeats.iter().filter_map(|&k| run.tool_span.get(k).map(|&i| run.span_ref(i))).collect();
+            findings.push(
+                Finding::new(
+                    "FM-1.3",
+                    self.name(),
+                    Severity::Medium,
+                    0.8,
+                    t.agent_name.clone(),
+                    spans,
+                    format!(
+                        "{} called {} {} times with the same arguments («{}») after it had already succeeded",
+                        t.agent_name.as_deref().unwrap_or("an agent"),
+                        t.tool_name,
+                        repeats.len(),
+                        quote(t.arguments.as_deref().unwrap_or(""), 60)
+                    ),
+                )
+                .with_quote(format!("{}({})", t.tool_name, quote(t.arguments.as_deref().unwrap_or(""), 160))),
+            );
         }
         Verdict::Judged(findings)
     }
@@ -516,9 +440,7 @@ impl Rule for HistoryLoss {
     fn check(&self, run: &RunView, cfg: &MastConfig) -> Verdict {
         let (drops, pairs) = history_drops(run);
         if *pairs == 0 {
-            return Verdict::NotJudgeable(
-                "no agent has two model calls with recorded input messages".into(),
-            );
+            return Verdict::NotJudgeable("no agent has two model calls with recorded input messages".into());
         }
         // One finding per agent (its first occurrence), with the count.
         let mut once = std::collections::HashSet::new();
@@ -540,7 +462,12 @@ impl Rule for HistoryLoss {
                         d.kept,
                         d.had,
                         quote(&d.lost, 80),
-                        super::inter_agent::times(drops.iter().filter(|x| x.agent == d.agent && !(x.had >= cfg.reset_min_history && x.kept <= cfg.reset_max_kept)).count())
+                        super::inter_agent::times(
+                            drops
+                                .iter()
+                                .filter(|x| x.agent == d.agent && !(x.had >= cfg.reset_min_history && x.kept <= cfg.reset_max_kept))
+                                .count()
+                        )
                     ),
                 )
             })
@@ -564,28 +491,18 @@ impl Rule for TerminationLimit {
     }
     fn check(&self, run: &RunView, cfg: &MastConfig) -> Verdict {
         let o = &run.analysis.outcome;
-        let stop_span = run
-            .order
-            .iter()
-            .copied()
-            .find(|&i| run.analysis.facts[i].stop_reason.is_some());
+        let stop_span = run.order.iter().copied().find(|&i| run.analysis.facts[i].stop_reason.is_some());
         if o.status != OutcomeStatus::StoppedEarly && stop_span.is_none() {
             return Verdict::Judged(Vec::new());
         }
-        let span = o
-            .failing_span
-            .and_then(|r| run.index.get(&r).copied())
-            .or(stop_span);
+        let span = o.failing_span.and_then(|r| run.index.get(&r).copied()).or(stop_span);
         let reason = o
             .reason
             .clone()
             .or_else(|| stop_span.and_then(|i| run.analysis.facts[i].stop_reason.clone()))
             .unwrap_or_else(|| "a limit".into());
-        let announced = run
-            .turns
-            .iter()
-            .filter_map(|t| t.output.as_ref())
-            .any(|(o, _)| find_keyword(o, &cfg.termination_keywords).is_some());
+        let announced =
+            run.turns.iter().filter_map(|t| t.output.as_ref()).any(|(o, _)| find_keyword(o, &cfg.termination_keywords).is_some());
         let mut spans: Vec<_> = span.map(|i| vec![run.span_ref(i)]).unwrap_or_default();
         if let Some(t) = run.turns.last() {
             spans.push(run.span_ref(t.idx));
@@ -604,11 +521,7 @@ impl Rule for TerminationLimit {
                 quote(&reason, 100),
                 run.turns.len(),
                 agent.map(|a| format!(" (last: {a})")).unwrap_or_default(),
-                if announced {
-                    ""
-                } else {
-                    ", and no agent ever announced termination"
-                }
+                if announced { "" } else { ", and no agent ever announced termination" }
             ),
         )])
     }
@@ -631,17 +544,13 @@ impl Rule for ContinuedAfterTermination {
         if run.turns.iter().all(|t| t.output.is_none()) {
             return Verdict::NotJudgeable("no agent turn outputs recorded".into());
         }
-        let Some(k) = run.turns.iter().position(|t| {
-            t.output
-                .as_ref()
-                .is_some_and(|(o, _)| find_keyword(o, &cfg.termination_keywords).is_some())
-        }) else {
+        let Some(k) =
+            run.turns.iter().position(|t| t.output.as_ref().is_some_and(|(o, _)| find_keyword(o, &cfg.termination_keywords).is_some()))
+        else {
             return Verdict::Judged(Vec::new());
         };
         let after: Vec<usize> = (k + 1..run.turns.len())
-            .filter(|&j| {
-                run.turns[j].agent != run.turns[k].agent && run.turns[j].start >= run.turns[k].end
-            })
+            .filter(|&j| run.turns[j].agent != run.turns[k].agent && run.turns[j].start >= run.turns[k].end)
             .collect();
         if after.is_empty() {
             return Verdict::Judged(Vec::new());
@@ -649,12 +558,7 @@ impl Rule for ContinuedAfterTermination {
         let (o, span) = run.turns[k].output.clone().unwrap_or_default();
         let kw = find_keyword(&o, &cfg.termination_keywords).unwrap_or("");
         let mut spans = vec![run.span_ref(span)];
-        spans.extend(
-            after
-                .iter()
-                .take(5)
-                .map(|&j| run.span_ref(run.turns[j].idx)),
-        );
+        spans.extend(after.iter().take(5).map(|&j| run.span_ref(run.turns[j].idx)));
         let agents: Vec<&str> = after.iter().map(|&j| run.turns[j].agent.as_str()).collect();
         Verdict::Judged(vec![Finding::new(
             "FM-1.5",

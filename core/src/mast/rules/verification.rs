@@ -19,16 +19,9 @@ impl Rule for EndedEarly {
     fn check(&self, run: &RunView, _cfg: &MastConfig) -> Verdict {
         let o = &run.analysis.outcome;
         let mut findings = Vec::new();
-        for c in run
-            .checks
-            .iter()
-            .filter(|c| c.guardrail && c.approved == Some(false))
-        {
+        for c in run.checks.iter().filter(|c| c.guardrail && c.approved == Some(false)) {
             let s = &run.spans[c.span];
-            let name = run.analysis.facts[c.span]
-                .tool_name
-                .clone()
-                .unwrap_or_else(|| s.name.clone());
+            let name = run.analysis.facts[c.span].tool_name.clone().unwrap_or_else(|| s.name.clone());
             findings.push(Finding::new(
                 "FM-3.1",
                 self.name(),
@@ -38,26 +31,16 @@ impl Rule for EndedEarly {
                 vec![run.span_ref(c.span)],
                 format!(
                     "guardrail {name} tripped{} and the run ended without a final output",
-                    c.agent
-                        .as_deref()
-                        .map(|a| format!(" on {a}'s output"))
-                        .unwrap_or_default()
+                    c.agent.as_deref().map(|a| format!(" on {a}'s output")).unwrap_or_default()
                 ),
             ));
         }
         if o.status == OutcomeStatus::Failure && findings.is_empty() {
             let span = o.failing_span.and_then(|r| run.index.get(&r).copied());
             let what = span
-                .map(|i| {
-                    run.analysis.facts[i]
-                        .tool_name
-                        .clone()
-                        .unwrap_or_else(|| run.spans[i].name.clone())
-                })
+                .map(|i| run.analysis.facts[i].tool_name.clone().unwrap_or_else(|| run.spans[i].name.clone()))
                 .unwrap_or_else(|| "a step".into());
-            let ran_after = span
-                .map(|i| run.turns.iter().filter(|t| t.start > run.end(i)).count())
-                .unwrap_or(0);
+            let ran_after = span.map(|i| run.turns.iter().filter(|t| t.start > run.end(i)).count()).unwrap_or(0);
             findings.push(Finding::new(
                 "FM-3.1",
                 self.name(),
@@ -67,17 +50,10 @@ impl Rule for EndedEarly {
                 span.map(|i| vec![run.span_ref(i)]).unwrap_or_default(),
                 format!(
                     "the run ended when {}{} failed («{}»), before {}",
-                    o.failing_agent
-                        .as_deref()
-                        .map(|a| format!("{a}'s "))
-                        .unwrap_or_default(),
+                    o.failing_agent.as_deref().map(|a| format!("{a}'s ")).unwrap_or_default(),
                     what,
                     quote(o.reason.as_deref().unwrap_or("error"), 100),
-                    if ran_after == 0 {
-                        "any later agent ran or a final output was produced"
-                    } else {
-                        "the run completed"
-                    }
+                    if ran_after == 0 { "any later agent ran or a final output was produced" } else { "the run completed" }
                 ),
             ));
         }
@@ -90,9 +66,7 @@ impl Rule for EndedEarly {
                 continue;
             }
             if o.status == OutcomeStatus::StoppedEarly
-                || findings
-                    .iter()
-                    .any(|f| f.mode_id == "FM-3.1" && f.rule == self.name() && f.confidence >= 0.6)
+                || findings.iter().any(|f| f.mode_id == "FM-3.1" && f.rule == self.name() && f.confidence >= 0.6)
             {
                 continue;
             }
@@ -120,10 +94,7 @@ fn error_texts(run: &RunView, cfg: &MastConfig) -> Vec<(usize, String)> {
     let facts = &run.analysis.facts;
     let mut out = Vec::new();
     for &i in &run.order {
-        if facts[i].is_error
-            && (facts[i].category == crate::normalize::SpanCategory::Tool
-                || run.analysis.tool_calls.is_empty())
-        {
+        if facts[i].is_error && (facts[i].category == crate::normalize::SpanCategory::Tool || run.analysis.tool_calls.is_empty()) {
             if let Some(m) = &facts[i].error_message {
                 out.push((i, m.clone()));
             }
@@ -133,20 +104,10 @@ fn error_texts(run: &RunView, cfg: &MastConfig) -> Vec<(usize, String)> {
         return out;
     };
     // Tool messages the models received after the first failure that carry an error marker.
-    let from = run
-        .llm
-        .partition_point(|&j| run.start(j) < run.start(first));
+    let from = run.llm.partition_point(|&j| run.start(j) < run.start(first));
     for &j in run.llm[from..].iter().take(256) {
-        for m in facts[j]
-            .input_messages
-            .iter()
-            .rev()
-            .take(16)
-            .filter(|m| m.role == "tool")
-        {
-            if find_keyword(&m.content, &cfg.error_markers).is_some()
-                && !out.iter().any(|(_, t)| *t == m.content)
-            {
+        for m in facts[j].input_messages.iter().rev().take(16).filter(|m| m.role == "tool") {
+            if find_keyword(&m.content, &cfg.error_markers).is_some() && !out.iter().any(|(_, t)| *t == m.content) {
                 out.push((first, m.content.clone()));
             }
         }
@@ -191,11 +152,7 @@ impl Rule for UnverifiedError {
         let errors = error_texts(run, cfg);
         let mut findings = Vec::new();
         if let Some((src, what)) = leaks(&out.text, &errors, cfg) {
-            let first_err = if src == usize::MAX {
-                errors.first().map(|e| e.0)
-            } else {
-                Some(src)
-            };
+            let first_err = if src == usize::MAX { errors.first().map(|e| e.0) } else { Some(src) };
             let from = first_err.map(|i| run.start(i)).unwrap_or(0);
             let checked = run.checks.iter().any(|c| run.start(c.span) >= from);
             if !checked {
@@ -205,18 +162,10 @@ impl Rule for UnverifiedError {
                     .iter()
                     .filter(|t| {
                         t.start >= from.saturating_sub(1)
-                            || first_err.is_some_and(|e| {
-                                run.turn_of[e].is_some_and(|k| run.turns[k].idx == t.idx)
-                            })
+                            || first_err.is_some_and(|e| run.turn_of[e].is_some_and(|k| run.turns[k].idx == t.idx))
                     })
-                    .find(|t| {
-                        t.output
-                            .as_ref()
-                            .is_some_and(|(o, _)| leaks(o, &errors, cfg).is_some())
-                    });
-                let agent = passer
-                    .map(|t| t.agent.clone())
-                    .or_else(|| out.agent.clone());
+                    .find(|t| t.output.as_ref().is_some_and(|(o, _)| leaks(o, &errors, cfg).is_some()));
+                let agent = passer.map(|t| t.agent.clone()).or_else(|| out.agent.clone());
                 let mut spans = Vec::new();
                 if let Some(e) = first_err {
                     spans.push(run.span_ref(e));
@@ -227,15 +176,7 @@ impl Rule for UnverifiedError {
                 spans.push(run.span_ref(out.span));
                 spans.dedup();
                 let origin = first_err
-                    .map(|e| {
-                        format!(
-                            " from {}",
-                            run.analysis.facts[e]
-                                .tool_name
-                                .clone()
-                                .unwrap_or_else(|| run.spans[e].name.clone())
-                        )
-                    })
+                    .map(|e| format!(" from {}", run.analysis.facts[e].tool_name.clone().unwrap_or_else(|| run.spans[e].name.clone())))
                     .unwrap_or_default();
                 findings.push(Finding::new(
                     "FM-3.2",
@@ -260,10 +201,7 @@ impl Rule for UnverifiedError {
                 0.3,
                 out.agent.clone(),
                 vec![run.span_ref(out.span)],
-                format!(
-                    "no verifier, reviewer, test or guardrail step checked the final output «{}»",
-                    quote(&out.text, 80)
-                ),
+                format!("no verifier, reviewer, test or guardrail step checked the final output «{}»", quote(&out.text, 80)),
             ));
         }
         Verdict::Judged(findings)
@@ -286,31 +224,18 @@ impl Rule for ApprovedThenFailed {
     }
     fn check(&self, run: &RunView, cfg: &MastConfig) -> Verdict {
         if run.checks.is_empty() {
-            return Verdict::NotJudgeable(
-                "no verifier, reviewer, test or guardrail step in the run".into(),
-            );
+            return Verdict::NotJudgeable("no verifier, reviewer, test or guardrail step in the run".into());
         }
         let o = &run.analysis.outcome;
-        let fail = o
-            .failing_span
-            .and_then(|r| run.index.get(&r).copied())
-            .filter(|_| o.status == OutcomeStatus::Failure);
+        let fail = o.failing_span.and_then(|r| run.index.get(&r).copied()).filter(|_| o.status == OutcomeStatus::Failure);
         let mut findings = Vec::new();
         for (k, c) in run.checks.iter().enumerate() {
             if c.approved != Some(true) {
                 continue;
             }
-            let who = c
-                .agent
-                .clone()
-                .unwrap_or_else(|| run.spans[c.span].name.clone());
-            let said = c
-                .text
-                .as_deref()
-                .map(|t| format!(" («{}»)", quote(t, 60)))
-                .unwrap_or_default();
-            let later =
-                |i: usize| run.start(i) >= run.end(c.span).min(run.start(c.span).saturating_add(1));
+            let who = c.agent.clone().unwrap_or_else(|| run.spans[c.span].name.clone());
+            let said = c.text.as_deref().map(|t| format!(" («{}»)", quote(t, 60))).unwrap_or_default();
+            let later = |i: usize| run.start(i) >= run.end(c.span).min(run.start(c.span).saturating_add(1));
             let mut push = |evidence: usize, why: String, conf: f32| {
                 findings.push(Finding::new(
                     "FM-3.3",
@@ -323,44 +248,19 @@ impl Rule for ApprovedThenFailed {
                 ));
             };
             if let Some(f) = fail.filter(|&f| later(f) && !c.guardrail) {
-                push(
-                    f,
-                    format!(
-                        "but then {} failed («{}»)",
-                        run.spans[f].name,
-                        quote(o.reason.as_deref().unwrap_or("error"), 80)
-                    ),
-                    0.6,
-                );
+                push(f, format!("but then {} failed («{}»)", run.spans[f].name, quote(o.reason.as_deref().unwrap_or("error"), 80)), 0.6);
                 continue;
             }
-            if let Some(r) = run.checks[k + 1..]
-                .iter()
-                .find(|r| r.guardrail && r.approved == Some(false))
-            {
-                push(
-                    r.span,
-                    format!(
-                        "but guardrail {} then rejected the output",
-                        run.spans[r.span].name
-                    ),
-                    0.75,
-                );
+            if let Some(r) = run.checks[k + 1..].iter().find(|r| r.guardrail && r.approved == Some(false)) {
+                push(r.span, format!("but guardrail {} then rejected the output", run.spans[r.span].name), 0.75);
                 continue;
             }
             let checked = c.text.clone().or_else(|| {
-                run.final_output
-                    .as_ref()
-                    .filter(|f| run.end(f.span) <= run.end(c.span) || c.guardrail)
-                    .map(|f| f.text.clone())
+                run.final_output.as_ref().filter(|f| run.end(f.span) <= run.end(c.span) || c.guardrail).map(|f| f.text.clone())
             });
             if let Some(t) = checked {
                 if let Some(m) = find_keyword(&t, &cfg.error_markers) {
-                    push(
-                        c.span,
-                        format!("an output containing error text «{m}»: «{}»", quote(&t, 80)),
-                        0.7,
-                    );
+                    push(c.span, format!("an output containing error text «{m}»: «{}»", quote(&t, 80)), 0.7);
                 }
             }
         }
