@@ -8,6 +8,7 @@
 //!   2. agenttrace.ingest with `agenttrace.normalize = off` (decode + store only);
 //!   3. agenttrace.ingest with the framework normalizers (the default);
 //!   4. the same with two sessions in parallel (this machine has two cores).
+//!
 //! Prints spans/s; asserts nothing.
 use std::collections::HashMap;
 use std::time::Instant;

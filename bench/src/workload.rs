@@ -23,14 +23,14 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         Rng(seed.max(1))
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
 }
 
@@ -114,7 +114,7 @@ pub fn run_spans(rng: &mut Rng, run_no: u64, seed: u64, spans_per_run: usize, st
                     attributes: vec![
                         s("gen_ai.operation.name", "execute_tool"),
                         s("gen_ai.tool.name", tool),
-                        s("gen_ai.tool.call.id", format!("call_{}", rng.next())),
+                        s("gen_ai.tool.call.id", format!("call_{}", rng.next_u64())),
                         s("gen_ai.tool.call.arguments", format!(r#"{{"query":"opentelemetry agents {}"}}"#, rng.below(100))),
                         s("gen_ai.tool.call.result", format!("result text {}", rng.below(100_000))),
                     ],

@@ -4,6 +4,7 @@
 //! every batch with `analyze_run` over everything stored so far: span owners, tool calls,
 //! messages, agents, checkpoints, outcome, framework, search text, and the state itself.
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use agenttrace_core::corpus::captures;
 use agenttrace_core::ids::{SpanId, TraceId};
@@ -207,15 +208,16 @@ impl Mem {
     }
 }
 
-fn rec(trace: TraceId, id: u64, parent: Option<u64>, name: &str, attrs: Value, start: u64, end: u64, error: Option<&str>) -> SpanRecord {
+/// A span of `trace` from `when.start` to `when.end`; `error` sets an error status with that message.
+fn rec(trace: TraceId, id: u64, parent: Option<u64>, name: &str, attrs: Value, when: Range<u64>, error: Option<&str>) -> SpanRecord {
     let attributes: Attributes = attrs.as_object().cloned().unwrap_or_default();
     SpanRecord {
         trace_id: trace,
         span_id: id.to_be_bytes() as SpanId,
         parent_span_id: parent.map(|p| p.to_be_bytes()),
         name: name.into(),
-        start_time_unix_nano: start,
-        end_time_unix_nano: end,
+        start_time_unix_nano: when.start,
+        end_time_unix_nano: when.end,
         status_code: if error.is_some() { 2 } else { 0 },
         status_message: error.unwrap_or("").into(),
         attributes,
@@ -260,11 +262,11 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                 if rng.below(2) == 0 {
                     a["gen_ai.agent.name"] = json!(agent); // instrumentations that name the agent on model spans
                 }
-                inner.push(rec(trace, id(), Some(lid), "chat inner", a, t + 2, t + dur, None));
+                inner.push(rec(trace, id(), Some(lid), "chat inner", a, t + 2..t + dur, None));
             }
             inner.push(rec(trace, lid, Some(aid), "chat m", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "m1",
                 "gen_ai.usage.input_tokens": 10 + rng.below(90), "gen_ai.usage.output_tokens": 5 + rng.below(20),
-                "gen_ai.output.messages": format!(r#"[{{"role":"assistant","parts":[{{"type":"text","content":"answer {}"}}]}}]"#, rng.below(100))}), t + 1, t + 1 + dur, None));
+                "gen_ai.output.messages": format!(r#"[{{"role":"assistant","parts":[{{"type":"text","content":"answer {}"}}]}}]"#, rng.below(100))}), t + 1..t + 1 + dur, None));
             t += dur + 2;
             if rng.below(2) == 0 {
                 let tool = ["search", "python", "read"][rng.below(3)];
@@ -277,8 +279,7 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                         Some(tid),
                         &format!("execute_tool {tool}"),
                         json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool}),
-                        t + 2,
-                        t + 40,
+                        t + 2..t + 40,
                         None,
                     ));
                 }
@@ -287,15 +288,14 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                     // failure sometimes starts down there.
                     let hid = id();
                     let deep = fails && rng.below(2) == 0;
-                    inner.push(rec(trace, id(), Some(hid), "dns", json!({}), t + 4, t + 5, deep.then_some("dns: no such host")));
+                    inner.push(rec(trace, id(), Some(hid), "dns", json!({}), t + 4..t + 5, deep.then_some("dns: no such host")));
                     inner.push(rec(
                         trace,
                         hid,
                         Some(tid),
                         "http get",
                         json!({"http.method": "GET"}),
-                        t + 3,
-                        t + 30,
+                        t + 3..t + 30,
                         deep.then_some("ConnectError"),
                     ));
                 }
@@ -306,8 +306,7 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                     &format!("execute_tool {tool}"),
                     json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool,
                     "gen_ai.tool.call.arguments": "{\"q\":1}"}),
-                    t + 1,
-                    t + 50,
+                    t + 1..t + 50,
                     fails.then_some("TimeoutError: tool timed out"),
                 ));
                 t += 52;
@@ -323,8 +322,7 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                     Some(sid),
                     "chat m",
                     json!({"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 7}),
-                    t + 2,
-                    t + 20,
+                    t + 2..t + 20,
                     None,
                 ));
                 // Called directly, or as a tool (agent-as-tool: the tool span is its parent).
@@ -338,8 +336,7 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                     "invoke_agent helper",
                     json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper",
                     "gen_ai.input.messages": "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"help me\"}]}]"}),
-                    s_start,
-                    t + 25,
+                    s_start..t + 25,
                     None,
                 ));
                 if as_tool {
@@ -351,11 +348,10 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
                         Some(step),
                         "execute_tool helper",
                         json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "helper"}),
-                        s_start - 1,
-                        t + 26,
+                        s_start - 1..t + 26,
                         None,
                     ));
-                    inner.push(rec(trace, step, Some(aid), "step", json!({"gen_ai.agent.name": agent}), s_start - 2, t + 27, None));
+                    inner.push(rec(trace, step, Some(aid), "step", json!({"gen_ai.agent.name": agent}), s_start - 2..t + 27, None));
                 }
                 t += 26;
             }
@@ -365,7 +361,7 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
             attrs["gen_ai.input.messages"] = json!(format!(r#"[{{"role":"user","parts":[{{"type":"text","content":"task {k}"}}]}}]"#));
         }
         let failed = rng.below(12) == 0;
-        inner.push(rec(trace, aid, Some(root), &format!("invoke_agent {agent}"), attrs, a_start, t + 5, failed.then_some("agent failed")));
+        inner.push(rec(trace, aid, Some(root), &format!("invoke_agent {agent}"), attrs, a_start..t + 5, failed.then_some("agent failed")));
         out.extend(inner);
         t += 10;
     }
@@ -374,7 +370,7 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
     } else {
         json!({"input.value": "the task"})
     };
-    out.push(rec(trace, root, None, "workflow", root_attrs, 0, t + 20, None));
+    out.push(rec(trace, root, None, "workflow", root_attrs, 0..t + 20, None));
     out
 }
 

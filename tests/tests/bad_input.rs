@@ -39,6 +39,9 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
+/// A bad body: what it is, the body, its content type and encoding, and the expected error.
+type BadBody<'a> = (&'a str, Vec<u8>, &'a str, Option<&'a str>, &'a str);
+
 #[test]
 fn malformed_bodies_are_rejected_with_reasons_and_kept() {
     let mut db = connect();
@@ -56,7 +59,7 @@ fn malformed_bodies_are_rejected_with_reasons_and_kept() {
         deep_json.push('[');
     }
 
-    let cases: Vec<(&str, Vec<u8>, &str, Option<&str>, &str)> = vec![
+    let cases: Vec<BadBody> = vec![
         ("truncated protobuf", corpus_body[..corpus_body.len() / 2].to_vec(), "application/x-protobuf", None, "invalid protobuf"),
         ("JSON sent as protobuf", br#"{"resourceSpans":[]}"#.to_vec(), "application/x-protobuf", None, "invalid protobuf"),
         ("protobuf sent as JSON", corpus_body.clone(), "application/json", None, "invalid OTLP/JSON"),

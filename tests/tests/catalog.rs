@@ -27,5 +27,5 @@ fn extension_objects_do_not_touch_pg_catalog_descriptions() {
     // Unqualified names in the install script resolve to pg_catalog first; make sure none did.
     let mut db = connect();
     let d: Option<String> = db.query_one("SELECT obj_description('pg_catalog.version()'::regprocedure, 'pg_proc')", &[]).unwrap().get(0);
-    assert!(d.map_or(true, |d| !d.contains("pg_agenttrace")), "pg_catalog.version() was commented by the extension");
+    assert!(d.is_none_or(|d| !d.contains("pg_agenttrace")), "pg_catalog.version() was commented by the extension");
 }

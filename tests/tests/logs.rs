@@ -393,10 +393,14 @@ fn logs_json(req: &ExportLogsServiceRequest) -> String {
     json!({"resourceLogs": rl}).to_string()
 }
 
+/// A bad log body: what it is, the body, its content type and encoding, the expected error and
+/// the SQLSTATE its dead letter records.
+type BadLogBody<'a> = (&'a str, Vec<u8>, &'a str, Option<&'a str>, &'a str, &'a str);
+
 #[test]
 fn bad_log_bodies_are_dead_lettered_like_trace_bodies() {
     let mut db = connect();
-    let cases: Vec<(&str, Vec<u8>, &str, Option<&str>, &str, &str)> = vec![
+    let cases: Vec<BadLogBody> = vec![
         (
             "truncated protobuf",
             vec![0x0a, 0x10, 0x01],

@@ -139,9 +139,13 @@ fn digest(c: &mut Client) -> BTreeMap<String, String> {
     d
 }
 
+/// What one server gives for the corpus: a description (its version, with or without TimescaleDB),
+/// the server's version, the ingest results and the digest.
+type CorpusDigest = (String, String, Vec<String>, BTreeMap<String, String>);
+
 /// A fresh database on the server of `url` with the corpus ingested and classified; returns its
 /// name, the server's version, whether it has TimescaleDB, the ingest results and the digest.
-fn corpus_digest(url: &str, timescaledb: bool) -> (String, String, Vec<String>, BTreeMap<String, String>) {
+fn corpus_digest(url: &str, timescaledb: bool) -> CorpusDigest {
     let mut server = Client::connect(url, NoTls).unwrap_or_else(|e| panic!("cannot connect to {url}: {e} (run scripts/test.sh)"));
     let version: String = server.query_one("SHOW server_version", &[]).unwrap().get(0);
     let name = format!("agenttrace_test_versions_{}", agenttrace_core::ids::to_hex(&fresh_salt()));
@@ -226,7 +230,7 @@ fn the_corpus_gives_the_same_results_on_every_postgresql_version() {
             cases.push((format!("{label}-plain"), url.clone(), false));
         }
     }
-    let digests: Vec<(String, String, Vec<String>, BTreeMap<String, String>)> = std::thread::scope(|s| {
+    let digests: Vec<CorpusDigest> = std::thread::scope(|s| {
         let handles: Vec<_> = cases
             .iter()
             .map(|(label, url, tsdb)| {

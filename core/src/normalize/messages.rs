@@ -278,6 +278,33 @@ pub(crate) fn last_text_owned(msgs: Vec<ChatMessage>) -> Option<String> {
     msgs.into_iter().rev().find(|m| !m.content.is_empty()).map(|m| m.content)
 }
 
+/// Some instrumentations record an assistant message as the Python repr of the SDK object
+/// (`{'content': None, 'role': 'assistant', 'tool_calls': [{... 'function': {'arguments': '{}',
+/// 'name': 'transfer_to_x'} ...}]}`). Turns such a content into its text and tool calls.
+pub fn fix_python_repr(m: &mut ChatMessage) {
+    let c = m.content.trim_start();
+    if !c.starts_with("{'content': ") {
+        return;
+    }
+    static CALL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = CALL.get_or_init(|| regex::Regex::new(r"'arguments': '((?:[^'\\]|\\.)*)', 'name': '([^']+)'").expect("regex"));
+    let body = &c["{'content': ".len()..];
+    let text = if body.starts_with("None") {
+        String::new()
+    } else if let Some(rest) = body.strip_prefix('\'').or_else(|| body.strip_prefix('"')) {
+        let end = rest.find("', 'refusal'").or_else(|| rest.find("\", 'refusal'")).unwrap_or(0);
+        rest[..end].replace("\\n", "\n").replace("\\'", "'")
+    } else {
+        return;
+    };
+    let calls: Vec<ToolCallRef> =
+        re.captures_iter(c).map(|cap| ToolCallRef { id: None, name: cap[2].to_string(), arguments: cap[1].replace("\\'", "'") }).collect();
+    if m.tool_calls.is_empty() {
+        m.tool_calls = calls;
+    }
+    m.content = text;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,31 +358,4 @@ mod tests {
         assert!(from_json_text(r#"[{"role": 5}]"#).is_empty());
         assert!(from_json_text(r#"[{"parts": "x", "role": "user"}]"#)[0].content.is_empty());
     }
-}
-
-/// Some instrumentations record an assistant message as the Python repr of the SDK object
-/// (`{'content': None, 'role': 'assistant', 'tool_calls': [{... 'function': {'arguments': '{}',
-/// 'name': 'transfer_to_x'} ...}]}`). Turns such a content into its text and tool calls.
-pub fn fix_python_repr(m: &mut ChatMessage) {
-    let c = m.content.trim_start();
-    if !c.starts_with("{'content': ") {
-        return;
-    }
-    static CALL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = CALL.get_or_init(|| regex::Regex::new(r"'arguments': '((?:[^'\\]|\\.)*)', 'name': '([^']+)'").expect("regex"));
-    let body = &c["{'content': ".len()..];
-    let text = if body.starts_with("None") {
-        String::new()
-    } else if let Some(rest) = body.strip_prefix('\'').or_else(|| body.strip_prefix('"')) {
-        let end = rest.find("', 'refusal'").or_else(|| rest.find("\", 'refusal'")).unwrap_or(0);
-        rest[..end].replace("\\n", "\n").replace("\\'", "'")
-    } else {
-        return;
-    };
-    let calls: Vec<ToolCallRef> =
-        re.captures_iter(c).map(|cap| ToolCallRef { id: None, name: cap[2].to_string(), arguments: cap[1].replace("\\'", "'") }).collect();
-    if m.tool_calls.is_empty() {
-        m.tool_calls = calls;
-    }
-    m.content = text;
 }
