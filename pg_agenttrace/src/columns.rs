@@ -58,6 +58,7 @@ pub fn select_cached<'conn>(client: &SpiClient<'conn>, sql: &str, args: &[DatumW
 /// * generic plans (`plan_cache_mode = force_generic_plan`): with array parameters PostgreSQL
 ///   otherwise re-plans many statements on every call (measured: 8 µs per span at 64-span
 ///   requests).
+///
 /// With Citus in the database the plans are custom instead (`force_custom_plan`): Citus plans a
 /// statement on distributed tables only with its parameters' values (a generic plan fails with
 /// "could not create distributed plan"), and the planning it then does per call is small beside

@@ -131,6 +131,7 @@ fn ingest(
 }
 
 /// Ingests every body staged under `batch_id` in `agenttrace.ingest_staging`, then removes them.
+#[allow(clippy::type_complexity)] // pgrx wants the row tuple spelled out
 #[pg_extern(volatile, parallel_unsafe)]
 fn ingest_staged(
     batch_id: i64,

@@ -210,6 +210,7 @@ fn report_json(rep: &MastReport) -> serde_json::Value {
 type FindingRow = (String, String, String, f32, Option<String>, Option<pgrx::Uuid>, Vec<i64>, String, String);
 
 /// Classifies one run with the MAST rules and stores the findings (replacing earlier rule findings).
+#[allow(clippy::type_complexity)] // pgrx wants the row tuple spelled out
 #[pg_extern(volatile, parallel_unsafe)]
 fn classify(
     run_id: pgrx::Uuid,

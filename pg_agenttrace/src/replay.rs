@@ -19,7 +19,7 @@ fn checkpoint_state(
     kind: &str,
     agent_name: Option<&str>,
 ) -> Result<Option<pgrx::JsonB>, pgrx::spi::Error> {
-    let span = Spi::connect(|client| crate::store::load_span(&client, crate::columns::trace_id(&trace_id), span_id))?;
+    let span = Spi::connect(|client| crate::store::load_span(client, crate::columns::trace_id(&trace_id), span_id))?;
     Ok(span.map(|s| pgrx::JsonB(agenttrace_core::replay::span_state(kind, agent_name, &agenttrace_core::normalize::span_facts(&s)))))
 }
 
@@ -75,6 +75,7 @@ fn outcome(client: &SpiClient<'_>, run: pgrx::Uuid) -> Result<pgrx::JsonB, pgrx:
 type DiffRow = (i64, String, Option<String>, String, String, Option<String>, Option<String>, pgrx::JsonB);
 
 /// Aligns a replay with its original run step by step and reports what changed.
+#[allow(clippy::type_complexity)] // pgrx wants the row tuple spelled out
 #[pg_extern(stable, parallel_safe)]
 fn run_diff(
     original: pgrx::Uuid,
@@ -96,7 +97,7 @@ fn run_diff(
     pgrx::spi::Error,
 > {
     Spi::connect(|client| {
-        let (a, b) = (load_steps(&client, original)?, load_steps(&client, replay)?);
+        let (a, b) = (load_steps(client, original)?, load_steps(client, replay)?);
         let mut rows: Vec<DiffRow> = diff_steps(&a, &b)
             .into_iter()
             .map(|d| {
@@ -112,7 +113,7 @@ fn run_diff(
                 )
             })
             .collect();
-        let (oa, ob) = (outcome(&client, original)?, outcome(&client, replay)?);
+        let (oa, ob) = (outcome(client, original)?, outcome(client, replay)?);
         let change = if oa.0 == ob.0 { "same" } else { "changed" };
         rows.push((
             rows.len() as i64,

@@ -157,7 +157,7 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
     let prior = if stored_traces.is_empty() {
         Vec::new()
     } else if normalize {
-        let (spans, hashes, errors) = load_spans_and_facts_hashes(client, &stored_traces)?;
+        let (spans, (hashes, errors)) = load_spans_and_facts_hashes(client, &stored_traces)?;
         stored_facts = hashes;
         stored_errors = errors;
         spans
@@ -207,22 +207,24 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
     }
     // Derived rows exist only for runs that had stored traces (or were merged away): only those
     // need clearing before the rewrite; brand-new runs skip the deletes.
-    let mut clear_runs: Vec<TraceId> = stored_traces.iter().map(|t| run_of(t)).collect();
+    let mut clear_runs: Vec<TraceId> = stored_traces.iter().map(run_of).collect();
     clear_runs.extend(retired_runs);
     clear_runs.sort_unstable();
     clear_runs.dedup();
     let mut written = write_runs(
         client,
         by_run,
-        &new_keys,
-        &prior_keys,
-        &stored_facts,
-        &touched_traces,
-        &run_of,
-        clear_runs,
-        normalize,
-        &originals,
-        Some(&stored_errors),
+        RunWrite {
+            new_keys: &new_keys,
+            prior_keys: &prior_keys,
+            stored_facts: &stored_facts,
+            touched_traces: &touched_traces,
+            run_of: &run_of,
+            clear_runs,
+            normalize,
+            originals: &originals,
+            stored_errors: Some(&stored_errors),
+        },
     )?;
     written.extend(extended);
     Ok(written)
@@ -248,24 +250,41 @@ pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResul
         by_run.entry(run_of(&s.trace_id)).or_default().push(s);
     }
     let clear_runs = run_ids.to_vec();
-    write_runs(client, by_run, &HashSet::new(), &prior_keys, &stored_facts, &traces, &run_of, clear_runs, true, &HashMap::new(), None)
+    write_runs(
+        client,
+        by_run,
+        RunWrite {
+            new_keys: &HashSet::new(),
+            prior_keys: &prior_keys,
+            stored_facts: &stored_facts,
+            touched_traces: &traces,
+            run_of: &run_of,
+            clear_runs,
+            normalize: true,
+            originals: &HashMap::new(),
+            stored_errors: None,
+        },
+    )
+}
+
+/// What [`write_runs`] needs besides the runs: which spans are new and which stored, what is
+/// stored about them, and how to write.
+struct RunWrite<'a> {
+    new_keys: &'a HashSet<SpanKey>,
+    prior_keys: &'a HashSet<SpanKey>,
+    stored_facts: &'a HashMap<SpanKey, i64>,
+    touched_traces: &'a [TraceId],
+    run_of: &'a dyn Fn(&TraceId) -> TraceId,
+    clear_runs: Vec<TraceId>,
+    normalize: bool,
+    originals: &'a HashMap<SpanKey, Attributes>,
+    stored_errors: Option<&'a HashMap<SpanKey, bool>>,
 }
 
 /// Analyses each run whole, inserts new spans, refreshes facts of stored ones, then rebuilds
 /// traces and the derived tables of every run involved.
-fn write_runs(
-    client: &mut SpiClient<'_>,
-    by_run: HashMap<TraceId, Vec<SpanRecord>>,
-    new_keys: &HashSet<SpanKey>,
-    prior_keys: &HashSet<SpanKey>,
-    stored_facts: &HashMap<SpanKey, i64>,
-    touched_traces: &[TraceId],
-    run_of: &dyn Fn(&TraceId) -> TraceId,
-    clear_runs: Vec<TraceId>,
-    normalize: bool,
-    originals: &HashMap<SpanKey, Attributes>,
-    stored_errors: Option<&HashMap<SpanKey, bool>>,
-) -> SpiResult<Vec<TraceId>> {
+fn write_runs(client: &mut SpiClient<'_>, by_run: HashMap<TraceId, Vec<SpanRecord>>, w: RunWrite<'_>) -> SpiResult<Vec<TraceId>> {
+    let RunWrite { new_keys, prior_keys, stored_facts, touched_traces, run_of, clear_runs, normalize, originals, stored_errors } = w;
     let mut runs: Vec<(TraceId, Vec<SpanRecord>, RunAnalysis)> = Vec::with_capacity(by_run.len());
     for (run, spans) in by_run {
         pgrx::check_for_interrupts!();

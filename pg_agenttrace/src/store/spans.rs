@@ -27,15 +27,16 @@ pub(crate) fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResul
     Ok(spans)
 }
 
+/// Of stored spans: the facts fingerprint of each that has one, and whether each counts as an
+/// error in its trace's `error_count`.
+type StoredFacts = (HashMap<SpanKey, i64>, HashMap<SpanKey, bool>);
+
 /// [`load_spans`], plus the stored facts fingerprint of each span that has one, and whether
 /// each stored span counts as an error in its trace's `error_count`.
-pub(super) fn load_spans_and_facts_hashes(
-    client: &SpiClient<'_>,
-    traces: &[TraceId],
-) -> SpiResult<(Vec<SpanRecord>, HashMap<SpanKey, i64>, HashMap<SpanKey, bool>)> {
+pub(super) fn load_spans_and_facts_hashes(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<(Vec<SpanRecord>, StoredFacts)> {
     let mut stored = (HashMap::new(), HashMap::new());
     let spans = load_spans_where(client, traces, None, Some(&mut stored))?;
-    Ok((spans, stored.0, stored.1))
+    Ok((spans, stored))
 }
 
 /// One stored span, rebuilt (None when it does not exist).
@@ -47,7 +48,7 @@ fn load_spans_where(
     client: &SpiClient<'_>,
     traces: &[TraceId],
     only_span: Option<i64>,
-    mut stored: Option<&mut (HashMap<SpanKey, i64>, HashMap<SpanKey, bool>)>,
+    mut stored: Option<&mut StoredFacts>,
 ) -> SpiResult<Vec<SpanRecord>> {
     let unknown = Arc::new(Resource::new(Attributes::new(), String::new()));
 
