@@ -65,8 +65,9 @@ class Ingress:
     temp file. `tls=(cert, key)` serves both over TLS (then `verify` is the CA file for clients)."""
 
     def __init__(self, *args: str, env: dict | None = None, wait_ready: bool = True, grpc: bool = True,
-                 tls: tuple | None = None):
-        self.port, grpc_port = free_ports(2)
+                 tls: tuple | None = None, ports: tuple | None = None):
+        # ports=(http, grpc): the same ports again, e.g. to restart an ingress its exporters know
+        self.port, grpc_port = ports or free_ports(2)
         self.grpc_port = grpc_port if grpc else None
         self.verify = str(tls[0]) if tls else True
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
