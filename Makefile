@@ -36,3 +36,11 @@ fuzz-long: fuzz-seed fuzz-build ## long run of every fuzz target (FUZZ_LONG_SECO
 		($(FUZZ_CARGO) run -O -a -s none $$t -- $(FUZZ_FLAGS) -max_total_time=$(FUZZ_LONG_SECONDS) -print_final_stats=1) || exit 1; \
 	done
 # ---- end fuzzing ------------------------------------------------------------------------------
+
+# ---- fast checks ------------------------------------------------------------------------------
+# The fast tier of scripts/test.sh, no database: cargo fmt --check, clippy with warnings as errors
+# on every workspace package and target, and the core and ingress unit tests.
+.PHONY: check
+check: ## formatting, clippy (warnings as errors), core + ingress unit tests: scripts/test.sh --quick
+	scripts/test.sh --quick
+# ---- end fast checks --------------------------------------------------------------------------

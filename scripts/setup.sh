@@ -8,6 +8,8 @@
 # its wheel (scripts/install-pg.sh, with TimescaleDB for 16 and 17), the extension built with
 # `--no-default-features --features pgNN`, and its own cluster (scripts/env.sh: port 54NN).
 #   --deps-only   stop after the dependencies (apt, TimescaleDB, cargo-pgrx, the PostgreSQL version)
+#   --apt-only    stop after the apt packages: compilers, libclang and PostgreSQL 15's pg_config and
+#                 headers, all that `scripts/test.sh --quick` needs (clippy builds pgrx's bindings)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,6 +37,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   step "apt packages present"
 fi
+if [ "${1:-}" = "--apt-only" ]; then exit 0; fi
 
 # ---------------------------------------------------------------- TimescaleDB
 # (for Debian's PostgreSQL 15, which cargo-pgrx is registered with first; other versions below)

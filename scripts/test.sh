@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: sets up (idempotent), then
+#   0. the fast tier's checks (below): formatting and clippy
 #   1. cargo test for the pure-Rust crates (core, ingress unit tests)
 #   2. end-to-end tests against fresh databases with the installed extension on PostgreSQL 15
 #      (agenttrace_test with TimescaleDB, agenttrace_test_plain without, and a local Citus
@@ -19,20 +20,65 @@
 # needs two or more), e.g. AGENTTRACE_TEST_PG="15 17".
 # Only the test databases this script creates (agenttrace_test, agenttrace_test_plain, and the
 # agenttrace_test_* scratch databases the tests create and drop) are ever dropped.
+#
+# scripts/test.sh --quick runs the fast tier only, without any database, in a few minutes once
+# built: `cargo fmt --check`, clippy with warnings as errors on every workspace package and target
+# (pg_agenttrace with its default feature, pg15), and the core and ingress unit tests (step 1).
+# It sets up only what those need: the apt packages (`scripts/setup.sh --apt-only`: compilers,
+# libclang and PostgreSQL 15's pg_config and headers, from which pgrx generates its bindings) and
+# the rustfmt and clippy components; not cargo-pgrx, TimescaleDB, a cluster, the other PostgreSQL
+# versions or Citus. `make check` runs it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+quick=""
+case "${1:-}" in
+  --quick) quick=yes ;;
+  "") ;;
+  *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
+esac
 : "${AGENTTRACE_TEST_PG=15 16 17 18}"
 has15=""
 for v in $AGENTTRACE_TEST_PG; do [ "$v" = 15 ] && has15=yes; done
 export AGENTTRACE_PG=15   # steps 1-3; the other versions get their own settings below
-if [ -n "$has15" ]; then "$ROOT/scripts/setup.sh"; else "$ROOT/scripts/setup.sh" --deps-only; fi
+if [ -n "$quick" ]; then "$ROOT/scripts/setup.sh" --apt-only
+elif [ -n "$has15" ]; then "$ROOT/scripts/setup.sh"
+else "$ROOT/scripts/setup.sh" --deps-only; fi
 source "$ROOT/scripts/env.sh"
 export PATH="$HOME/.cargo/bin:$PATH"
 T0=$SECONDS
 TIMES=()
 step() { printf '\n==> [test %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 timed() { TIMES+=("$(printf '%5ss  %s' "$1" "$2")"); }
+summary() {
+  step "all tests passed in $((SECONDS - T0)) s (after set-up):"
+  printf '  %s\n' "${TIMES[@]}"
+}
+unit_tests() {
+  local s=$SECONDS
+  step "unit tests (core, ingress)"
+  cargo test --release -p agenttrace-core -p agenttrace-ingress
+  timed $((SECONDS - s)) "unit tests"
+}
+
+# The fast tier's checks, first in both tiers. pgrx's build script reads PostgreSQL 15's pg_config
+# from PGRX_PG_CONFIG_PATH, so clippy needs neither cargo-pgrx nor `cargo pgrx init` (the variable
+# is the same in both tiers, and every other build of the extension is a release build, so nothing
+# reruns pgrx's bindings generation in between). --keep-going reports every package's warnings, not
+# only the first failing one's.
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+s=$SECONDS
+step "formatting (cargo fmt --check; rustfmt.toml)"
+cargo fmt --all -- --check
+step "clippy, warnings as errors (every workspace package and target; pg_agenttrace for PostgreSQL 15)"
+PGRX_PG_CONFIG_PATH="$PG_CONFIG" cargo clippy --workspace --all-targets --keep-going -- -D warnings
+timed $((SECONDS - s)) "formatting and clippy"
+if [ -n "$quick" ]; then
+  unit_tests
+  summary
+  exit 0
+fi
 
 # The end-to-end tests each version other than 15 runs (`all`: the whole suite).
 declare -A SUITE=([16]="ingest normalize bad_input upgrade" [17]="all" [18]="ingest normalize bad_input upgrade")
@@ -59,10 +105,7 @@ describe() {
 
 VERSION_URLS=""
 if [ -n "$has15" ]; then
-s=$SECONDS
-step "unit tests (core, ingress)"
-cargo test --release -p agenttrace-core -p agenttrace-ingress
-timed $((SECONDS - s)) "unit tests"
+unit_tests
 
 s=$SECONDS
 step "released versions (for the upgrade test)"
@@ -153,5 +196,4 @@ if [ "$(echo "$AGENTTRACE_TEST_PG" | wc -w)" -ge 2 ]; then
   AGENTTRACE_TEST_VERSION_URLS="$VERSION_URLS" cargo test --release -p agenttrace-tests --test versions -- --include-ignored --nocapture
   timed $((SECONDS - s)) "corpus compared across versions"
 fi
-step "all tests passed in $((SECONDS - T0)) s (after set-up):"
-printf '  %s\n' "${TIMES[@]}"
+summary

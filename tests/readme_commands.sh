@@ -81,10 +81,11 @@ scripts/db.sh rest-db --delete-all-data             # unknown subcommand
 cargo run --release -p agenttrace-bench -- --spanz 10   # option the bench does not read
 AGENTTRACE_PG=19 scripts/setup.sh                   # version not in scripts/pg-versions
 AGENTTRACE_TEST_PGS="15 17" scripts/test.sh         # misspelt variable: silently ignored
+scripts/test.sh --quik                              # misspelt option
 ```
 `agenttrace-ingress` takes `--pool-sise`.
 EOF
-  expect=( $((base + 3)) $((base + 4)) $((base + 5)) $((base + 6)) $((base + 7)) $((base + 8)) $((base + 10)) )
+  expect=( $((base + 3)) $((base + 4)) $((base + 5)) $((base + 6)) $((base + 7)) $((base + 8)) $((base + 9)) $((base + 11)) )
   set +e
   out="$("$0" --no-db "$tmp/README.md" 2>&1)"; rc=$?
   set -e
@@ -278,7 +279,7 @@ def check_env(line, env, what):
 #       "positional" free positional arguments (versions, a pg_config path); --options literal
 SCRIPTS = {
     "scripts/run.sh": ("none", "never run: sets up, then serves the ingress in the foreground"),
-    "scripts/test.sh": ("none", "never run: runs every test (this check is one of its stages)"),
+    "scripts/test.sh": ("flags", "never run: runs every test, or with --quick the formatting, clippy and unit tests (this check is one of its stages)"),
     "scripts/setup.sh": ("flags", "never run: installs packages, builds and starts the cluster"),
     "scripts/db.sh": ("dispatch", "never run: start/stop change the shared cluster, reset-db deletes data"),
     "scripts/citus.sh": ("dispatch", "never run: starts or stops a 3-node cluster"),
