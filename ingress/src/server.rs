@@ -68,8 +68,11 @@ pub async fn run(cfg: Config) -> std::io::Result<()> {
                 keep_original: cfg.forward_endpoint.is_some(),
                 stop: stop_rx.clone(),
                 start,
-                chunk_bodies: cfg.pool_size.saturating_mul(cfg.batch_max_bodies),
-                chunk_bytes: cfg.pool_size.saturating_mul(cfg.batch_max_bytes).min(16 << 20),
+                // One writer batch per chunk, two per writer in flight, at most 48 MiB of bodies.
+                chunk_bodies: cfg.batch_max_bodies,
+                chunk_bytes: cfg.batch_max_bytes,
+                max_chunks: cfg.pool_size.saturating_mul(2),
+                window_bytes: 48 << 20,
             }
             .run(),
         );

@@ -1,7 +1,9 @@
 //! The drainer: reads the spool in order and delivers it through the database writers.
 //!
-//! It keeps at most two chunks in flight (a chunk is about one batch per writer), so the writers
-//! always have the next batch while the previous one commits. A chunk is settled in order: every
+//! A chunk is what one writer batch takes (`--batch-max-bodies` / `--batch-max-bytes`); up to
+//! `max_chunks` of them (two per writer) and `window_bytes` of bodies are in flight, so every
+//! writer has its next batch waiting while the previous one commits, and memory stays bounded
+//! whatever the backlog on disk. Chunks are settled in order: every
 //! body committed (or rejected as invalid by the database, which dead-letters it) releases its
 //! room; a body that was not committed (database down, connection lost, shutting down) is retried
 //! with back-off, before anything newer is read; a body the database keeps failing on with an
@@ -25,7 +27,6 @@ use crate::queue::{Job, Original, Queue, QueueLimits, QueueState};
 
 /// Times the database may fail one body with a non-transient error before it is quarantined.
 const MAX_INTERNAL_FAILURES: u32 = 3;
-const CHUNKS_IN_FLIGHT: usize = 2;
 
 pub struct Drainer {
     pub shared: Arc<Shared>,
@@ -41,6 +42,10 @@ pub struct Drainer {
     pub start: Pos,
     pub chunk_bodies: usize,
     pub chunk_bytes: usize,
+    /// Most chunks in flight at once.
+    pub max_chunks: usize,
+    /// Most body bytes in flight at once (at least one chunk is always allowed).
+    pub window_bytes: usize,
 }
 
 struct Item {
@@ -55,6 +60,12 @@ struct Chunk {
     end: Pos,
     /// Segments whose end this chunk reached: deleted once it is settled.
     finished: Vec<u64>,
+}
+
+impl Chunk {
+    fn bytes(&self) -> usize {
+        self.items.iter().map(|i| i.rec.body.len()).sum()
+    }
 }
 
 enum Settle {
@@ -81,9 +92,10 @@ impl Drainer {
         let mut settled = self.start;
         let mut checkpointed = Instant::now();
         let mut backlog: Option<(Instant, u64)> = None; // since when the database did not take bodies, bodies since
+        let mut inflight_bytes = 0usize;
         loop {
             let stopping = *self.stop.borrow();
-            while inflight.len() < CHUNKS_IN_FLIGHT && !stopping {
+            while inflight.len() < self.max_chunks.max(1) && (inflight.is_empty() || inflight_bytes < self.window_bytes) && !stopping {
                 let shared = self.shared.clone();
                 let metrics = self.metrics.clone();
                 let (nb, nbytes) = (self.chunk_bodies, self.chunk_bytes);
@@ -91,6 +103,7 @@ impl Drainer {
                 match read {
                     Ok(Ok(chunk)) if !chunk.items.is_empty() || !chunk.finished.is_empty() => {
                         pos = chunk.end;
+                        inflight_bytes += chunk.bytes();
                         let rxs = self.submit(&room, &chunk.items);
                         inflight.push_back((chunk, rxs));
                     }
@@ -122,6 +135,7 @@ impl Drainer {
                 }
                 continue;
             };
+            inflight_bytes = inflight_bytes.saturating_sub(chunk.bytes());
             let mut done = vec![chunk];
             let mut todo = self.settle(&mut done[0].items, rxs).await;
             if !todo.is_empty() {
@@ -131,6 +145,7 @@ impl Drainer {
                     todo.extend(self.settle(&mut c.items, rxs).await);
                     done.push(c);
                 }
+                inflight_bytes = 0;
                 if let Some(last) = done.last() {
                     pos = last.end;
                 }
@@ -388,8 +403,10 @@ mod tests {
             keep_original: false,
             stop,
             start,
-            chunk_bodies: 16,
+            chunk_bodies: 8,
             chunk_bytes: 1 << 20,
+            max_chunks: 2,
+            window_bytes: 1 << 20,
         };
         let task = tokio::spawn(drainer.run());
         // The writers' part: the first time body 7 comes it is not committed (database down),
