@@ -53,7 +53,11 @@ pub fn parse_optional_addr(s: &str) -> Result<OptionalAddr, String> {
 }
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "agenttrace-ingress", version, about = "OTLP/HTTP trace receiver that writes to PostgreSQL (pg_agenttrace) in COPY batches")]
+#[command(
+    name = "agenttrace-ingress",
+    version,
+    about = "OTLP/HTTP trace receiver that writes to PostgreSQL (pg_agenttrace) in COPY batches"
+)]
 pub struct Config {
     /// PostgreSQL connection string (the database with the pg_agenttrace extension).
     #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5433/agenttrace")]
@@ -316,7 +320,8 @@ mod tests {
 
     #[test]
     fn flags_parse_and_validate() {
-        let c = parse(&["--http-addr", "127.0.0.1:9999", "--pool-size", "8", "--flush-interval", "2ms", "--max-body-bytes", "1MiB"]).unwrap();
+        let c =
+            parse(&["--http-addr", "127.0.0.1:9999", "--pool-size", "8", "--flush-interval", "2ms", "--max-body-bytes", "1MiB"]).unwrap();
         assert_eq!(c.http_addr.port(), 9999);
         assert_eq!(c.pool_size, 8);
         assert_eq!(c.flush_interval, Duration::from_millis(2));

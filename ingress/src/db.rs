@@ -79,9 +79,8 @@ struct Conn {
 async fn open(url: &str) -> Result<Conn, tokio_postgres::Error> {
     let client = connect(url).await?;
     let nextval = client.prepare("SELECT nextval('agenttrace.ingest_batch_id_seq')").await?;
-    let staged = client
-        .prepare("SELECT seq, accepted_spans, rejected_spans, error_message, status FROM agenttrace.ingest_staged($1)")
-        .await?;
+    let staged =
+        client.prepare("SELECT seq, accepted_spans, rejected_spans, error_message, status FROM agenttrace.ingest_staged($1)").await?;
     Ok(Conn { client, nextval, staged })
 }
 
@@ -98,7 +97,9 @@ pub struct StagedRow {
 impl StagedRow {
     pub fn outcome(&self) -> Outcome {
         match self.status.as_str() {
-            "ok" | "partial" => Outcome::Accepted { rejected: self.rejected, message: self.error_message.clone().filter(|m| !m.is_empty()) },
+            "ok" | "partial" => {
+                Outcome::Accepted { rejected: self.rejected, message: self.error_message.clone().filter(|m| !m.is_empty()) }
+            }
             "invalid" => Outcome::BadRequest(self.error_message.clone().unwrap_or_else(|| "invalid OTLP body".into())),
             other => Outcome::Internal(format!("unexpected ingest status {other:?}")),
         }

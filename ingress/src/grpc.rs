@@ -174,7 +174,14 @@ async fn export(app: Arc<Ingest>, signal: Signal, req: Request<Body>) -> Respons
     }
 }
 
-fn finish(app: &Ingest, signal: Signal, outcome: &Outcome, code: tonic::Code, resp: Option<Response<tonic::body::Body>>, start: Instant) -> Response<tonic::body::Body> {
+fn finish(
+    app: &Ingest,
+    signal: Signal,
+    outcome: &Outcome,
+    code: tonic::Code,
+    resp: Option<Response<tonic::body::Body>>,
+    start: Instant,
+) -> Response<tonic::body::Body> {
     app.record(Protocol::Grpc, signal, outcome, start);
     app.metrics.grpc_responses.get_or_create(&GrpcCodeLabel { code: code_name(code) }).inc();
     resp.unwrap_or_else(|| Status::internal("no response").into_http())

@@ -131,38 +131,95 @@ impl Metrics {
             spooling: Gauge::default(),
             registry: Registry::default(),
         };
-        r.register("agenttrace_traces_received", "OTLP trace export requests received (OTLP/HTTP and OTLP/gRPC)", m.traces_received.clone());
+        r.register(
+            "agenttrace_traces_received",
+            "OTLP trace export requests received (OTLP/HTTP and OTLP/gRPC)",
+            m.traces_received.clone(),
+        );
         r.register("agenttrace_export_requests", "OTLP trace export requests by protocol (http or grpc)", m.export_requests.clone());
         r.register("agenttrace_grpc_responses", "Answers of TraceService/Export by gRPC status code", m.grpc_responses.clone());
         r.register("agenttrace_connections_open", "Client connections open (HTTP and gRPC listeners)", m.connections_open.clone());
-        r.register("agenttrace_connection_limit_waits", "Times a new connection waited because --max-connections were open", m.connection_limit_waits.clone());
+        r.register(
+            "agenttrace_connection_limit_waits",
+            "Times a new connection waited because --max-connections were open",
+            m.connection_limit_waits.clone(),
+        );
         r.register("agenttrace_spans_received", "Spans of committed requests, by result (accepted or rejected)", m.spans_received.clone());
         r.register("agenttrace_logs_received", "OTLP logs export requests received (OTLP/HTTP and OTLP/gRPC)", m.logs_received.clone());
-        r.register("agenttrace_signal_export_requests", "OTLP export requests by signal (traces or logs) and protocol (http or grpc)", m.signal_requests.clone());
-        r.register("agenttrace_log_records_received", "Log records of committed requests, by result (accepted or rejected)", m.log_records_received.clone());
-        r.register_with_unit("agenttrace_received", "Request body bytes received (as sent, before decompression)", Unit::Bytes, m.bytes_received.clone());
+        r.register(
+            "agenttrace_signal_export_requests",
+            "OTLP export requests by signal (traces or logs) and protocol (http or grpc)",
+            m.signal_requests.clone(),
+        );
+        r.register(
+            "agenttrace_log_records_received",
+            "Log records of committed requests, by result (accepted or rejected)",
+            m.log_records_received.clone(),
+        );
+        r.register_with_unit(
+            "agenttrace_received",
+            "Request body bytes received (as sent, before decompression)",
+            Unit::Bytes,
+            m.bytes_received.clone(),
+        );
         r.register("agenttrace_ingestion_errors", "Requests not stored, by reason", m.ingestion_errors.clone());
-        r.register_with_unit("agenttrace_ingestion_duration", "Time from request receipt to response of an export request (HTTP or gRPC)", Unit::Seconds, m.ingestion_duration.clone());
+        r.register_with_unit(
+            "agenttrace_ingestion_duration",
+            "Time from request receipt to response of an export request (HTTP or gRPC)",
+            Unit::Seconds,
+            m.ingestion_duration.clone(),
+        );
         r.register("agenttrace_http_responses", "Responses on /v1/traces by HTTP status code", m.http_responses.clone());
         r.register("agenttrace_batch_bodies", "Request bodies per database batch", m.batch_bodies.clone());
         r.register_with_unit("agenttrace_batch", "Body bytes per database batch", Unit::Bytes, m.batch_bytes.clone());
         r.register("agenttrace_batches", "Database batches by result (committed or failed)", m.batches.clone());
         r.register("agenttrace_queue_depth", "Requests queued or being written (bounded by the queue limit)", m.queue_requests.clone());
         r.register_with_unit("agenttrace_queue", "Body bytes queued or being written", Unit::Bytes, m.queue_bytes.clone());
-        r.register_with_unit("agenttrace_db_roundtrip", "Database time of one batch: nextval + COPY + ingest_staged + COMMIT", Unit::Seconds, m.db_roundtrip.clone());
+        r.register_with_unit(
+            "agenttrace_db_roundtrip",
+            "Database time of one batch: nextval + COPY + ingest_staged + COMMIT",
+            Unit::Seconds,
+            m.db_roundtrip.clone(),
+        );
         r.register("agenttrace_db_connections", "Writer connections currently up", m.db_connections.clone());
         r.register("agenttrace_db_reconnects", "Writer (re)connection attempts that failed", m.db_reconnects.clone());
         r.register("agenttrace_forward", "Bodies for the dual-export endpoint, by result (sent, failed, dropped)", m.forward.clone());
         r.register("agenttrace_spool_appends", "Bodies appended to the durable spool and acknowledged", m.spool_appends.clone());
-        r.register("agenttrace_spool_fsyncs", "Group commits of the spool (one fdatasync for every body that arrived meanwhile)", m.spool_fsyncs.clone());
+        r.register(
+            "agenttrace_spool_fsyncs",
+            "Group commits of the spool (one fdatasync for every body that arrived meanwhile)",
+            m.spool_fsyncs.clone(),
+        );
         r.register("agenttrace_spool_refused", "Bodies the spool refused (503), by reason (full, io_error)", m.spool_refused.clone());
-        r.register("agenttrace_spool_drained", "Spooled bodies settled, by result (committed, invalid: dead-lettered, quarantined); its rate is the drain rate", m.spool_drained.clone());
-        r.register("agenttrace_spool_damaged_records", "Damaged or torn spool records skipped or cut off while draining", m.spool_damaged.clone());
-        r.register_with_unit("agenttrace_spool_unsent", "Spooled body bytes not yet committed to the database (bounded by --spool-max-bytes)", Unit::Bytes, m.spool_unsent_bytes.clone());
+        r.register(
+            "agenttrace_spool_drained",
+            "Spooled bodies settled, by result (committed, invalid: dead-lettered, quarantined); its rate is the drain rate",
+            m.spool_drained.clone(),
+        );
+        r.register(
+            "agenttrace_spool_damaged_records",
+            "Damaged or torn spool records skipped or cut off while draining",
+            m.spool_damaged.clone(),
+        );
+        r.register_with_unit(
+            "agenttrace_spool_unsent",
+            "Spooled body bytes not yet committed to the database (bounded by --spool-max-bytes)",
+            Unit::Bytes,
+            m.spool_unsent_bytes.clone(),
+        );
         r.register_with_unit("agenttrace_spool_disk", "Bytes of all spool segment files", Unit::Bytes, m.spool_disk_bytes.clone());
         r.register("agenttrace_spool_segments", "Spool segment files", m.spool_segments.clone());
-        r.register_with_unit("agenttrace_spool_oldest_unsent_age", "Age of the oldest spooled body not yet committed (0 when none waits)", Unit::Seconds, m.spool_oldest_unsent_age.clone());
-        r.register("agenttrace_spooling", "1 while the database does not take spooled bodies (they wait on disk), else 0", m.spooling.clone());
+        r.register_with_unit(
+            "agenttrace_spool_oldest_unsent_age",
+            "Age of the oldest spooled body not yet committed (0 when none waits)",
+            Unit::Seconds,
+            m.spool_oldest_unsent_age.clone(),
+        );
+        r.register(
+            "agenttrace_spooling",
+            "1 while the database does not take spooled bodies (they wait on disk), else 0",
+            m.spooling.clone(),
+        );
         Metrics { registry: r, ..m }
     }
 

@@ -107,10 +107,8 @@ fn content_type_value(format: Format) -> HeaderValue {
 /// ExportTraceServiceResponse. `partial_success` is set only when spans were rejected (the spec
 /// asks servers to leave it unset on full success).
 pub fn export_response(rejected_spans: i64, error_message: Option<&str>) -> ExportTraceServiceResponse {
-    let partial = (rejected_spans > 0 || error_message.is_some_and(|m| !m.is_empty())).then(|| ExportTracePartialSuccess {
-        rejected_spans,
-        error_message: error_message.unwrap_or_default().to_string(),
-    });
+    let partial = (rejected_spans > 0 || error_message.is_some_and(|m| !m.is_empty()))
+        .then(|| ExportTracePartialSuccess { rejected_spans, error_message: error_message.unwrap_or_default().to_string() });
     ExportTraceServiceResponse { partial_success: partial }
 }
 
@@ -220,7 +218,9 @@ impl Outcome {
     /// Maps a body-handling error of agenttrace-core onto the HTTP outcome.
     pub fn from_decode_error(e: &DecodeError) -> Outcome {
         match e {
-            DecodeError::UnsupportedContentType(_) | DecodeError::UnsupportedContentEncoding(_) => Outcome::UnsupportedMediaType(e.to_string()),
+            DecodeError::UnsupportedContentType(_) | DecodeError::UnsupportedContentEncoding(_) => {
+                Outcome::UnsupportedMediaType(e.to_string())
+            }
             DecodeError::TooLarge { .. } => Outcome::TooLarge(e.to_string()),
             _ => Outcome::BadRequest(e.to_string()),
         }
@@ -290,9 +290,8 @@ impl Outcome {
         let message = message.to_string();
         Err(match self.retry_after(retry_after) {
             Some(delay) => {
-                let info = RetryInfo {
-                    retry_delay: Some(ProtoDuration { seconds: delay.as_secs() as i64, nanos: delay.subsec_nanos() as i32 }),
-                };
+                let info =
+                    RetryInfo { retry_delay: Some(ProtoDuration { seconds: delay.as_secs() as i64, nanos: delay.subsec_nanos() as i32 }) };
                 let info = info.encode_to_vec();
                 // The standard place is the google.rpc.Status in grpc-status-details-bin (Go, Java,
                 // the Collector); the Python exporter reads a bare `google.rpc.retryinfo-bin`

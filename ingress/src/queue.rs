@@ -227,9 +227,7 @@ mod tests {
     fn concurrent_reservations_never_overshoot() {
         let s = QueueState::new(QueueLimits { max_requests: 1000, max_bytes: 1000 });
         let held: Vec<_> = std::thread::scope(|sc| {
-            let hs: Vec<_> = (0..8)
-                .map(|_| sc.spawn(|| (0..500).filter_map(|_| s.try_reserve(3).ok()).collect::<Vec<_>>()))
-                .collect();
+            let hs: Vec<_> = (0..8).map(|_| sc.spawn(|| (0..500).filter_map(|_| s.try_reserve(3).ok()).collect::<Vec<_>>())).collect();
             hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
         });
         assert_eq!(held.len(), 333);

@@ -149,11 +149,7 @@ async fn metrics(State(app): State<Arc<Ingest>>) -> Response {
         m.spool_oldest_unsent_age.set(s.oldest_unsent_age_secs());
         m.spooling.set(i64::from(s.spooling.load(Acquire)));
     }
-    (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        app.metrics.render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], app.metrics.render()).into_response()
 }
 
 #[cfg(test)]
@@ -165,10 +161,10 @@ mod tests {
     use crate::protocol::{CT_JSON, CT_PROTOBUF};
     use crate::queue::{channel, BatchLimits, QueueLimits};
     use agenttrace_core::otlp::Limits;
-    use bytes::Bytes;
-    use std::time::Duration;
     use axum::http::Request;
+    use bytes::Bytes;
     use prost::Message;
+    use std::time::Duration;
     use tower::ServiceExt;
 
     fn app(token: Option<&str>, db_up: bool, queue_max_requests: usize) -> (Router, Arc<crate::queue::Batcher>) {

@@ -133,10 +133,7 @@ pub async fn run(cfg: Config) -> std::io::Result<()> {
     }
 
     tracing::info!("servers stopped; draining the queue");
-    let drained = tokio::time::timeout(cfg.shutdown_timeout, async {
-        while writers.join_next().await.is_some() {}
-    })
-    .await;
+    let drained = tokio::time::timeout(cfg.shutdown_timeout, async { while writers.join_next().await.is_some() {} }).await;
     match drained {
         Ok(()) => tracing::info!("queue drained; bye"),
         Err(_) => tracing::warn!(timeout = ?cfg.shutdown_timeout, "queue not drained in time; exiting anyway"),

@@ -19,7 +19,7 @@ use crate::ingest::Ingest;
 use crate::listen::Listener;
 use crate::metrics::Metrics;
 use crate::protocol::{grpc_retry_delay, Outcome};
-use crate::queue::{channel, Batcher, BatchLimits, QueueLimits};
+use crate::queue::{channel, BatchLimits, Batcher, QueueLimits};
 use crate::ratelimit::RateLimiter;
 
 struct Opts {
@@ -35,7 +35,15 @@ struct Opts {
 
 impl Default for Opts {
     fn default() -> Self {
-        Opts { token: None, db_up: true, queue_max_requests: 100, rate: None, max_connections: 64, max_header_bytes: 16 << 10, writer: Some(Outcome::Accepted { rejected: 0, message: None }) }
+        Opts {
+            token: None,
+            db_up: true,
+            queue_max_requests: 100,
+            rate: None,
+            max_connections: 64,
+            max_header_bytes: 16 << 10,
+            writer: Some(Outcome::Accepted { rejected: 0, message: None }),
+        }
     }
 }
 
@@ -100,7 +108,12 @@ async fn start(o: Opts) -> Server {
 
 fn request(n_spans: usize, name_len: usize) -> ExportTraceServiceRequest {
     let spans = (0..n_spans)
-        .map(|i| Span { trace_id: vec![1; 16], span_id: (i as u64 + 1).to_be_bytes().to_vec(), name: "x".repeat(name_len), ..Default::default() })
+        .map(|i| Span {
+            trace_id: vec![1; 16],
+            span_id: (i as u64 + 1).to_be_bytes().to_vec(),
+            name: "x".repeat(name_len),
+            ..Default::default()
+        })
         .collect();
     ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() }],
@@ -119,7 +132,8 @@ fn with_token(msg: ExportTraceServiceRequest, token: &str) -> tonic::Request<Exp
 
 #[tokio::test]
 async fn grpc_success_partial_success_and_gzip() {
-    let s = start(Opts { writer: Some(Outcome::Accepted { rejected: 2, message: Some("invalid span id".into()) }), ..Opts::default() }).await;
+    let s =
+        start(Opts { writer: Some(Outcome::Accepted { rejected: 2, message: Some("invalid span id".into()) }), ..Opts::default() }).await;
     let mut c = client(s.grpc).await;
     let r = c.export(request(3, 10)).await.unwrap().into_inner();
     let p = r.partial_success.expect("partial_success for rejected spans");
@@ -188,7 +202,11 @@ async fn per_client_rate_limit_on_both_doors() {
     let d = grpc_retry_delay(&e).expect("RetryInfo");
     assert!(d > Duration::ZERO && d <= Duration::from_secs(2), "{d:?}");
     // HTTP shares the client's bucket: 429 + Retry-After
-    let r = raw_http(s.http, "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+    let r = raw_http(
+        s.http,
+        "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert!(r.starts_with("HTTP/1.1 429"), "{r}");
     let lower = r.to_ascii_lowercase();
     assert!(lower.contains("retry-after: 1\r") || lower.contains("retry-after: 2\r"), "{r}");
@@ -294,11 +312,18 @@ async fn grpc_logs_service_shares_the_pipeline() {
     use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
     use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
     use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
-    let s = start(Opts { writer: Some(Outcome::Accepted { rejected: 1, message: Some("trace_id must be 16 bytes".into()) }), ..Opts::default() }).await;
+    let s = start(Opts {
+        writer: Some(Outcome::Accepted { rejected: 1, message: Some("trace_id must be 16 bytes".into()) }),
+        ..Opts::default()
+    })
+    .await;
     let mut c = LogsServiceClient::connect(format!("http://{}", s.grpc)).await.unwrap().send_compressed(CompressionEncoding::Gzip);
     let req = ExportLogsServiceRequest {
         resource_logs: vec![ResourceLogs {
-            scope_logs: vec![ScopeLogs { log_records: vec![LogRecord { event_name: "x".into(), ..Default::default() }], ..Default::default() }],
+            scope_logs: vec![ScopeLogs {
+                log_records: vec![LogRecord { event_name: "x".into(), ..Default::default() }],
+                ..Default::default()
+            }],
             ..Default::default()
         }],
     };
@@ -307,10 +332,7 @@ async fn grpc_logs_service_shares_the_pipeline() {
     // the auth and refusal path is the traces one: database down -> UNAVAILABLE with RetryInfo
     let down = start(Opts { db_up: false, ..Opts::default() }).await;
     let mut c = LogsServiceClient::connect(format!("http://{}", down.grpc)).await.unwrap();
-    let e = c
-        .export(ExportLogsServiceRequest { resource_logs: vec![ResourceLogs::default()] })
-        .await
-        .unwrap_err();
+    let e = c.export(ExportLogsServiceRequest { resource_logs: vec![ResourceLogs::default()] }).await.unwrap_err();
     assert_eq!(e.code(), Code::Unavailable);
     assert!(grpc_retry_delay(&e).is_some());
     // metrics: not served

@@ -44,13 +44,7 @@ impl JudgeClient {
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
             .build()
             .map_err(|e| format!("http client: {e}"))?;
-        Ok(JudgeClient {
-            http,
-            url: chat_completions_url(&cfg.url),
-            api_key: cfg.api_key()?,
-            cfg: cfg.clone(),
-            next_slot: Instant::now(),
-        })
+        Ok(JudgeClient { http, url: chat_completions_url(&cfg.url), api_key: cfg.api_key()?, cfg: cfg.clone(), next_slot: Instant::now() })
     }
 
     /// Waits for the rate limit's next slot (requests are spaced by 60 s / rate).
@@ -143,8 +137,7 @@ pub fn chat_completions_url(base: &str) -> String {
 
 /// The message text and total tokens of a chat-completions response body.
 pub fn parse_completion(body: &str) -> Result<(String, i64), CallError> {
-    let v: Value = serde_json::from_str(body)
-        .map_err(|e| CallError::Fatal(format!("response is not JSON ({e}): {}", snippet(body))))?;
+    let v: Value = serde_json::from_str(body).map_err(|e| CallError::Fatal(format!("response is not JSON ({e}): {}", snippet(body))))?;
     let content = v
         .pointer("/choices/0/message/content")
         .and_then(Value::as_str)
@@ -174,7 +167,10 @@ mod tests {
 
     #[test]
     fn completion_bodies() {
-        let (c, t) = parse_completion(r#"{"choices":[{"message":{"role":"assistant","content":"{\"failed\":false}"}}],"usage":{"total_tokens":42}}"#).unwrap();
+        let (c, t) = parse_completion(
+            r#"{"choices":[{"message":{"role":"assistant","content":"{\"failed\":false}"}}],"usage":{"total_tokens":42}}"#,
+        )
+        .unwrap();
         assert_eq!((c.as_str(), t), ("{\"failed\":false}", 42));
         assert!(matches!(parse_completion("<html>"), Err(CallError::Fatal(m)) if m.contains("not JSON")));
         assert!(matches!(parse_completion(r#"{"choices":[]}"#), Err(CallError::Fatal(m)) if m.contains("choices[0]")));

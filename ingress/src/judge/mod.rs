@@ -61,8 +61,7 @@ pub async fn run(cfg: JudgeConfig) -> Result<Summary, String> {
 }
 
 fn cap_reached(cfg: &JudgeConfig, sum: &Summary) -> bool {
-    (cfg.max_total_tokens > 0 && sum.tokens >= cfg.max_total_tokens)
-        || (cfg.max_runs > 0 && sum.judged + sum.failed >= cfg.max_runs)
+    (cfg.max_total_tokens > 0 && sum.tokens >= cfg.max_total_tokens) || (cfg.max_runs > 0 && sum.judged + sum.failed >= cfg.max_runs)
 }
 
 async fn judge_one(
@@ -107,11 +106,8 @@ async fn judge_one(
     };
     sum.failed += 1;
     tracing::warn!(run_id, error = %error, "judge failed for this run");
-    db.execute(
-        "SELECT agenttrace.judge_failed($1::text::uuid, $2, $3, $4)",
-        &[&run_id, &cfg.model, &error, &updated_at],
-    )
-    .await
-    .map_err(|e| format!("judge_failed({run_id}): {e}"))?;
+    db.execute("SELECT agenttrace.judge_failed($1::text::uuid, $2, $3, $4)", &[&run_id, &cfg.model, &error, &updated_at])
+        .await
+        .map_err(|e| format!("judge_failed({run_id}): {e}"))?;
     Ok(())
 }

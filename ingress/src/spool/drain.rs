@@ -280,7 +280,10 @@ impl Drainer {
             if backlog.is_none() {
                 *backlog = Some((Instant::now(), 0));
                 self.shared.spooling.store(true, Ordering::Release);
-                tracing::warn!(bodies = todo.len(), "spool: the database is not taking bodies; acknowledged bodies are kept on disk until it does");
+                tracing::warn!(
+                    bodies = todo.len(),
+                    "spool: the database is not taking bodies; acknowledged bodies are kept on disk until it does"
+                );
             }
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
@@ -330,14 +333,24 @@ fn read_chunk(shared: &Shared, metrics: &Metrics, mut pos: Pos, max_bodies: usiz
                 Read::End => break,
                 Read::Damaged => match record::resync(&file, pos.off, end)? {
                     Some(next) => {
-                        tracing::warn!(segment = pos.seg, offset = pos.off, skipped_bytes = next - pos.off, "spool: damaged record skipped");
+                        tracing::warn!(
+                            segment = pos.seg,
+                            offset = pos.off,
+                            skipped_bytes = next - pos.off,
+                            "spool: damaged record skipped"
+                        );
                         metrics.spool_damaged.inc();
                         shared.release(next - pos.off);
                         pos.off = next;
                     }
                     None => {
                         let cut = end - pos.off;
-                        tracing::warn!(segment = pos.seg, offset = pos.off, bytes = cut, "spool: torn record at the end of a segment (a crash during an append); cut off");
+                        tracing::warn!(
+                            segment = pos.seg,
+                            offset = pos.off,
+                            bytes = cut,
+                            "spool: torn record at the end of a segment (a crash during an append); cut off"
+                        );
                         metrics.spool_damaged.inc();
                         shared.release(cut);
                         if !active {
@@ -425,7 +438,9 @@ mod tests {
                     21 => Outcome::BadRequest("invalid".into()),
                     _ => Outcome::Accepted { rejected: 0, message: None },
                 };
-                if !matches!(outcome, Outcome::Unavailable(_) | Outcome::Internal(_)) || i == 13 && seen.iter().filter(|&&x| x == 13).count() == 3 {
+                if !matches!(outcome, Outcome::Unavailable(_) | Outcome::Internal(_))
+                    || i == 13 && seen.iter().filter(|&&x| x == 13).count() == 3
+                {
                     committed.insert(i);
                 }
                 job.answer(outcome);

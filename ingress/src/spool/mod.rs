@@ -227,9 +227,7 @@ impl Spool {
     pub async fn append(&self, signal: Signal, format: Format, body: &[u8]) -> Result<(), Outcome> {
         let size = record::record_size(body.len()) as u64;
         let max = self.shared.max_bytes;
-        if let Err(cur) =
-            self.shared.unsent.fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| (c + size <= max).then_some(c + size))
-        {
+        if let Err(cur) = self.shared.unsent.fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| (c + size <= max).then_some(c + size)) {
             self.metrics.spool_refused.get_or_create(&crate::metrics::ReasonLabel { reason: "full" }).inc();
             return Err(Outcome::Unavailable(format!("spool full ({cur} bytes not yet in the database, limit {max})")));
         }
@@ -354,8 +352,11 @@ mod tests {
         let appends = metrics.spool_appends.get();
         let fsyncs = metrics.spool_fsyncs.get();
         assert_eq!(appends, 400);
+        // A group is never split across segments, so the 400 may all sit in the first one (1.6 MB
+        // in a 1 MiB segment); the next append then starts a new segment.
+        spool.append(Signal::Traces, Format::Protobuf, &[7u8; 4000]).await.unwrap();
         assert!(fsyncs < appends, "group commit: {fsyncs} fsyncs for {appends} appends");
-        // 400 records of ~4 KiB in 1 MiB segments (8 MiB / 8): several segments, all readable.
+        // 401 records of ~4 KiB in 1 MiB segments (8 MiB / 8): several segments, all readable.
         let ids = list_segments(&dir).unwrap();
         assert!(ids.len() >= 2, "{ids:?}");
         let mut n = 0;
@@ -369,8 +370,8 @@ mod tests {
             }
             assert_eq!(off, end, "segment {id} holds only whole records");
         }
-        assert_eq!(n, 400);
-        assert_eq!(spool.shared.unsent.load(Ordering::Acquire), 400 * record::record_size(4000) as u64);
+        assert_eq!(n, 401);
+        assert_eq!(spool.shared.unsent.load(Ordering::Acquire), 401 * record::record_size(4000) as u64);
         drop(spool);
         std::fs::remove_dir_all(&dir).unwrap();
     }
