@@ -120,18 +120,49 @@ impl Transcript {
             input_messages: None,
             is_error: facts[i].is_error,
         };
-        // Instructions: the system messages an agent's model calls saw, else the agent's role.
+        // Instructions: the system messages an agent's model calls saw; else the instructions
+        // recorded on the agent's own spans (`gen_ai.system_instructions` on an agent
+        // invocation), or on a workflow span above a run of one agent; else the agent's role.
         let mut instr: HashMap<String, (String, usize)> = HashMap::new();
-        for &i in &run.llm {
-            let Some(a) = run.owner[i].as_deref() else { continue };
+        let system_text = |i: usize| {
             let sys: Vec<&str> = facts[i]
                 .input_messages
                 .iter()
                 .filter(|m| m.role == "system" && !m.content.trim().is_empty())
                 .map(|m| m.content.trim())
                 .collect();
-            if !sys.is_empty() && !instr.contains_key(a) {
-                instr.insert(a.to_string(), (bound(&sys.join("\n")), i));
+            (!sys.is_empty()).then(|| bound(&sys.join("\n")))
+        };
+        for &i in &run.llm {
+            let Some(a) = run.owner[i].as_deref() else { continue };
+            if instr.contains_key(a) {
+                continue;
+            }
+            if let Some(text) = system_text(i) {
+                instr.insert(a.to_string(), (text, i));
+            }
+        }
+        // Agent invocations and workflow spans only (a guardrail's or a tool's own model
+        // instructions are not the agent's). A workflow span that works for no agent speaks
+        // for the agent only when the run has one.
+        let only_agent = match &run.analysis.agents[..] {
+            [one] => Some(one.agent_name.as_str()),
+            _ => None,
+        };
+        for inherited in [false, true] {
+            for &i in &run.order {
+                if !matches!(facts[i].category, SpanCategory::Agent | SpanCategory::Chain) || facts[i].input_messages.is_empty() {
+                    continue;
+                }
+                let Some(a) = (if inherited { only_agent.filter(|_| run.owner[i].is_none()) } else { run.owner[i].as_deref() }) else {
+                    continue;
+                };
+                if instr.contains_key(a) {
+                    continue;
+                }
+                if let Some(text) = system_text(i) {
+                    instr.insert(a.to_string(), (text, i));
+                }
             }
         }
         for s in &run.analysis.agents {

@@ -1,0 +1,169 @@
+//! Generic causes of false alarms on runs of systems the rules were not written against, each
+//! as a small synthetic run (GenAI semantic-convention spans) or input, with a twin where the
+//! rule must still fire (or the redaction still happen).
+use std::sync::Arc;
+
+use agenttrace_core::mast::{classify_spans, Finding, MastConfig, MastReport};
+use agenttrace_core::model::{Attributes, Resource, SpanRecord};
+use serde_json::{json, Value};
+
+fn rec(id: u64, parent: Option<u64>, name: &str, attrs: Value, start: u64, end: u64) -> SpanRecord {
+    SpanRecord {
+        trace_id: [5; 16],
+        span_id: id.to_be_bytes(),
+        parent_span_id: parent.map(|p| p.to_be_bytes()),
+        trace_state: String::new(),
+        flags: 0,
+        name: name.into(),
+        kind: 1,
+        start_time_unix_nano: start,
+        end_time_unix_nano: end,
+        attributes: attrs.as_object().cloned().unwrap_or_else(Attributes::new),
+        dropped_attributes_count: 0,
+        events: Vec::new(),
+        dropped_events_count: 0,
+        links: Vec::new(),
+        dropped_links_count: 0,
+        status_code: 0,
+        status_message: String::new(),
+        resource: Arc::new(Resource::new(Attributes::new(), String::new())),
+        scope_name: "test".into(),
+        scope_version: String::new(),
+    }
+}
+
+fn msgs(v: &[(&str, &str)]) -> String {
+    Value::Array(v.iter().map(|(r, c)| json!({"role": r, "parts": [{"type": "text", "content": c}]})).collect()).to_string()
+}
+
+/// `gen_ai.system_instructions` as the conventions record it: a JSON list of text parts.
+fn instructions(text: &str) -> String {
+    json!([{"type": "text", "content": text}]).to_string()
+}
+
+struct B {
+    spans: Vec<SpanRecord>,
+    t: u64,
+}
+
+impl B {
+    /// A run whose root records the task as its input.
+    fn new(task: &str) -> Self {
+        B { spans: vec![rec(1, None, "workflow", json!({"input.value": task}), 0, 1_000_000)], t: 10 }
+    }
+    /// A GenAI workflow root (an `invoke_workflow` span) with the task as its input message and
+    /// the given system instructions.
+    fn workflow(task: &str, instr: &str) -> Self {
+        let attrs = json!({
+            "gen_ai.operation.name": "invoke_workflow",
+            "gen_ai.input.messages": msgs(&[("user", task)]),
+            "gen_ai.system_instructions": instructions(instr),
+        });
+        B { spans: vec![rec(1, None, "invoke_workflow", attrs, 0, 1_000_000)], t: 10 }
+    }
+    fn next(&mut self) -> (u64, u64) {
+        self.t += 10;
+        (self.spans.len() as u64 + 1, self.t)
+    }
+    /// An agent turn: one model call seeing `input`, answering `output`; `agent_instr` goes on
+    /// the `invoke_agent` span as `gen_ai.system_instructions`. Returns the agent span.
+    fn turn_with(&mut self, agent: &str, agent_instr: Option<&str>, input: &[(&str, &str)], output: &str) -> u64 {
+        let (aid, s) = self.next();
+        let mut attrs = json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent});
+        if let Some(i) = agent_instr {
+            attrs["gen_ai.system_instructions"] = json!(instructions(i));
+        }
+        self.spans.push(rec(aid, Some(1), &format!("invoke_agent {agent}"), attrs, s, s + 8));
+        let (lid, _) = self.next();
+        let llm = json!({
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": "m",
+            "gen_ai.input.messages": msgs(input),
+            "gen_ai.output.messages": msgs(&[("assistant", output)]),
+        });
+        self.spans.push(rec(lid, Some(aid), "chat m", llm, s + 1, s + 2));
+        aid
+    }
+    fn tool(&mut self, parent: u64, name: &str, args: &str, result: &str) {
+        let (id, s) = self.next();
+        let attrs = json!({
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": name,
+            "gen_ai.tool.call.arguments": args,
+            "gen_ai.tool.call.result": result,
+        });
+        self.spans.push(rec(id, Some(parent), &format!("execute_tool {name}"), attrs, s, s + 3));
+    }
+    fn report(&self) -> MastReport {
+        classify_spans(&self.spans, &MastConfig::default()).1
+    }
+}
+
+fn by_rule<'r>(r: &'r MastReport, rule: &str) -> Option<&'r Finding> {
+    r.findings.iter().find(|f| f.rule == rule)
+}
+
+// ---- Instructions recorded on agent spans and workflow roots ----------------------------
+
+const ROUTER_INSTR: &str =
+    "You are intake. Your only job is to route the request: expense questions to expense_specialist. Never answer the question yourself.";
+const ROUTER_TASK: &str = "My expense report ER-2291 was rejected twice, why? I need it paid this month.";
+const ROUTER_ANSWER: &str = "Expense reports usually get rejected when receipts are missing or the cost centre is wrong. Just resubmit it with all receipts attached and pick cost centre 4410, then mark it urgent and it should be paid within the month.";
+
+/// A router whose instructions are recorded where `on` says (agent span or workflow root),
+/// never in its model call's input; it answers itself or routes.
+fn router_run(on_root: bool, routes: bool) -> MastReport {
+    let mut b = if on_root { B::workflow(ROUTER_TASK, ROUTER_INSTR) } else { B::new(ROUTER_TASK) };
+    let agent_instr = (!on_root).then_some(ROUTER_INSTR);
+    if routes {
+        b.turn_with("intake", agent_instr, &[("user", ROUTER_TASK)], "Routing to expense_specialist.");
+    } else {
+        b.turn_with("intake", agent_instr, &[("user", ROUTER_TASK)], ROUTER_ANSWER);
+    }
+    b.report()
+}
+
+#[test]
+fn instructions_on_the_agent_span_are_read() {
+    let r = router_run(false, false);
+    let f = by_rule(&r, "role_boundary_crossed").unwrap_or_else(|| panic!("FM-1.2 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("intake"));
+    assert!(f.explanation.contains("route the request"), "{}", f.explanation);
+    let ok = router_run(false, true);
+    assert!(by_rule(&ok, "role_boundary_crossed").is_none(), "{:?}", ok.findings);
+}
+
+#[test]
+fn instructions_on_the_workflow_root_are_read() {
+    let r = router_run(true, false);
+    let f = by_rule(&r, "role_boundary_crossed").unwrap_or_else(|| panic!("FM-1.2 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("intake"));
+    let ok = router_run(true, true);
+    assert!(by_rule(&ok, "role_boundary_crossed").is_none(), "{:?}", ok.findings);
+}
+
+/// A roster agent picks one of two people a lookup returned; its instructions (on its agent
+/// span only) either make choosing its job or not.
+fn roster_run(agent_instr: &str, candidates: &str) -> MastReport {
+    let task = "Please add Alex to the on-call rotation for next week.";
+    let mut b = B::new(task);
+    let a = b.turn_with("roster_agent", Some(agent_instr), &[("user", task)], "Looking up Alex.");
+    b.tool(a, "find_person", r#"{"name": "Alex"}"#, candidates);
+    let c = b.turn_with("roster_agent", Some(agent_instr), &[("user", task)], "Adding Alex now.");
+    b.tool(c, "add_to_rotation", r#"{"person_id": "u-alex.ruiz", "week": "next"}"#, "added");
+    b.report()
+}
+
+const TWO_PEOPLE: &str = r#"{"people": [{"id": "u-alex.kim", "name": "Alex Kim", "team": "Payments"}, {"id": "u-alex.ruiz", "name": "Alexandra Ruiz", "team": "Search"}]}"#;
+
+#[test]
+fn agent_span_instructions_that_delegate_the_choice_are_honoured() {
+    // Choosing among the matches is this agent's job: no clarification was owed.
+    let r =
+        roster_run("You are roster_agent. When a name matches several people, pick any of them; the rota is swapped later.", TWO_PEOPLE);
+    assert!(by_rule(&r, "acted_on_ambiguity").is_none(), "{:?}", r.findings);
+    // Twin: instructions that do not delegate the choice; acting on one of two is still found.
+    let r = roster_run("You are roster_agent. Add people to the rotation with add_to_rotation.", TWO_PEOPLE);
+    let f = by_rule(&r, "acted_on_ambiguity").unwrap_or_else(|| panic!("FM-2.2 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("roster_agent"));
+}
