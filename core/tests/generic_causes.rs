@@ -167,3 +167,20 @@ fn agent_span_instructions_that_delegate_the_choice_are_honoured() {
     let f = by_rule(&r, "acted_on_ambiguity").unwrap_or_else(|| panic!("FM-2.2 expected: {:?}", r.findings));
     assert_eq!(f.agent_name.as_deref(), Some("roster_agent"));
 }
+
+// ---- Identical candidates -----------------------------------------------------------------
+
+#[test]
+fn identical_candidates_are_no_ambiguity() {
+    let instr = "You are roster_agent. Add people to the rotation with add_to_rotation.";
+    // The same person listed twice (the copies differ only in case and spacing): either is right.
+    let same = r#"{"people": [{"id": "u-alex.ruiz", "name": "Alexandra Ruiz", "team": "Search"}, {"id": "U-Alex.Ruiz ", "name": "alexandra  ruiz", "team": "search"}]}"#;
+    let r = roster_run(instr, same);
+    assert!(by_rule(&r, "acted_on_ambiguity").is_none(), "{:?}", r.findings);
+    // Twin: a duplicate of one candidate next to a different person is still ambiguous.
+    let mixed = r#"{"people": [{"id": "u-alex.kim", "name": "Alex Kim", "team": "Payments"}, {"id": "u-alex.ruiz", "name": "Alexandra Ruiz", "team": "Search"}, {"id": "U-Alex.Ruiz ", "name": "alexandra ruiz", "team": "Search"}]}"#;
+    let r = roster_run(instr, mixed);
+    assert!(by_rule(&r, "acted_on_ambiguity").is_some(), "{:?}", r.findings);
+    let r = roster_run(instr, TWO_PEOPLE);
+    assert!(by_rule(&r, "acted_on_ambiguity").is_some(), "{:?}", r.findings);
+}

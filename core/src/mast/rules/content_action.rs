@@ -3,7 +3,8 @@
 //! * FM-2.6 `said_versus_did`: a model says which entity / amount it acts on, and the tool call
 //!   it makes in the same step uses another one of the same kind.
 //! * FM-2.2 `acted_on_ambiguity`: a lookup returns several candidates that the request's own
-//!   words match; the agent picks one with an action tool without asking.
+//!   words match; the agent picks one with an action tool without asking. Candidates that
+//!   are the same record (equal up to case and spacing) are no ambiguity.
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -214,6 +215,21 @@ fn leaf_strings(o: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, 
         .collect()
 }
 
+/// A candidate with every text lower-cased and its whitespace runs collapsed, for comparing
+/// candidates as records.
+fn normalized(o: &serde_json::Map<String, serde_json::Value>) -> serde_json::Value {
+    fn norm(v: &serde_json::Value, depth: usize) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => Value::String(s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()),
+            Value::Array(a) if depth < 16 => Value::Array(a.iter().map(|x| norm(x, depth + 1)).collect()),
+            Value::Object(o) if depth < 16 => Value::Object(o.iter().map(|(k, x)| (k.clone(), norm(x, depth + 1))).collect()),
+            v => v.clone(),
+        }
+    }
+    norm(&serde_json::Value::Object(o.clone()), 0)
+}
+
 fn words_of(t: &str) -> Vec<String> {
     t.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() >= 2).map(str::to_lowercase).collect()
 }
@@ -306,6 +322,12 @@ impl Rule for ActedOnAmbiguity {
                         task_words.iter().find(|w| list.iter().filter(|o| fits(w, o, key)).count() >= 2).map(|w| (key.clone(), w.clone()))
                     });
                     let Some((key, word)) = shared else { continue };
+                    // Candidates that are one and the same (equal up to case and spacing): either
+                    // choice is right, there was nothing to ask.
+                    let same = normalized(&list[c]);
+                    if list.iter().filter(|o| fits(&word, o, &key)).all(|o| normalized(o) == same) {
+                        continue;
+                    }
                     let names: Vec<String> = list.iter().filter_map(|o| o.get(&key).and_then(|v| v.as_str()).map(str::to_string)).collect();
                     let asks = t.instructions_of(agent).is_some_and(|i| has_word(&i.text, "ask") || has_word(&i.text, "clarify"));
                     findings.push(
