@@ -84,6 +84,9 @@ impl B {
         self.spans.push(rec(lid, Some(aid), "chat m", llm, s + 1, s + 2));
         aid
     }
+    fn turn(&mut self, agent: &str, input: &[(&str, &str)], output: &str) -> u64 {
+        self.turn_with(agent, None, input, output)
+    }
     fn tool(&mut self, parent: u64, name: &str, args: &str, result: &str) {
         let (id, s) = self.next();
         let attrs = json!({
@@ -183,4 +186,59 @@ fn identical_candidates_are_no_ambiguity() {
     assert!(by_rule(&r, "acted_on_ambiguity").is_some(), "{:?}", r.findings);
     let r = roster_run(instr, TWO_PEOPLE);
     assert!(by_rule(&r, "acted_on_ambiguity").is_some(), "{:?}", r.findings);
+}
+
+// ---- Arguments compared in full ------------------------------------------------------------
+
+/// A booking agent calls `book_seat` three times with the given arguments (each call succeeds).
+fn booking_run(args: [&str; 3]) -> MastReport {
+    let task = "Book the team's seats for the offsite trip.";
+    let mut b = B::new(task);
+    let a = b.turn("travel_agent", &[("system", "You are travel_agent. Book seats with book_seat."), ("user", task)], "Booking.");
+    for (k, x) in args.iter().enumerate() {
+        b.tool(a, "book_seat", x, &format!("booking BK-{} confirmed", 700 + k));
+    }
+    b.turn("travel_agent", &[("system", "You are travel_agent."), ("user", task)], "The seats are booked.");
+    b.report()
+}
+
+#[test]
+fn arguments_that_differ_late_are_not_the_same_call() {
+    // Different dates (the texts differ only in digits).
+    let dates = [
+        r#"{"route": "OSL-BGO", "passenger": "Kari Nordmann", "date": "2025-03-01"}"#,
+        r#"{"route": "OSL-BGO", "passenger": "Kari Nordmann", "date": "2025-03-02"}"#,
+        r#"{"route": "OSL-BGO", "passenger": "Kari Nordmann", "date": "2025-03-03"}"#,
+    ];
+    let r = booking_run(dates);
+    assert!(by_rule(&r, "repeated_tool_calls").is_none(), "{:?}", r.findings);
+    // Different passengers after a long common part.
+    let notes = "window seat, vegetarian meal, extra legroom if available; ".repeat(12);
+    let late: Vec<String> = ["Ann Berg", "Bo Lund", "Cem Aydin"]
+        .iter()
+        .map(|p| json!({"notes": notes, "route": "OSL-BGO", "passenger": p}).to_string())
+        .collect();
+    let r = booking_run([&late[0], &late[1], &late[2]]);
+    assert!(by_rule(&r, "repeated_tool_calls").is_none(), "{:?}", r.findings);
+    // Twin: the same booking three times is repetition, whatever the key order and spacing.
+    let same = [
+        r#"{"route": "OSL-BGO", "passenger": "Kari Nordmann", "date": "2025-03-01"}"#,
+        r#"{"date":"2025-03-01","route":"OSL-BGO","passenger":"Kari Nordmann"}"#,
+        r#"{ "passenger": "Kari Nordmann", "date": "2025-03-01", "route": "OSL-BGO" }"#,
+    ];
+    let r = booking_run(same);
+    let f = by_rule(&r, "repeated_tool_calls").unwrap_or_else(|| panic!("FM-1.3 expected: {:?}", r.findings));
+    assert!(f.explanation.contains("3 times"), "{}", f.explanation);
+    // Twin: long arguments repeated in full.
+    let r = booking_run([&late[1], &late[1], &late[1]]);
+    assert!(by_rule(&r, "repeated_tool_calls").is_some(), "{:?}", r.findings);
+    // Arguments that are not JSON are compared as full text.
+    let plain = [
+        "book OSL-BGO for Kari Nordmann on 1 March",
+        "book OSL-BGO for Kari Nordmann on 2 March",
+        "book OSL-BGO for Kari Nordmann on 3 March",
+    ];
+    assert!(by_rule(&booking_run(plain), "repeated_tool_calls").is_none());
+    let plain = ["book OSL-BGO for Kari Nordmann on 1 March"; 3];
+    assert!(by_rule(&booking_run(plain), "repeated_tool_calls").is_some());
 }

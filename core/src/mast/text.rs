@@ -267,6 +267,65 @@ pub fn repeat_hash(t: &str) -> u64 {
     h
 }
 
+/// Key for "the same arguments" of two tool calls, over the whole text (not a prefix, digits
+/// and case kept): canonical JSON (object keys sorted, no insignificant whitespace; a JSON
+/// string holding JSON is read through) where the arguments parse as JSON, else the text with
+/// whitespace runs collapsed; hashed (FNV-1a, 64 bits).
+pub fn args_key(t: &str) -> u64 {
+    fn canon(v: &serde_json::Value, out: &mut String, depth: usize) {
+        use serde_json::Value;
+        match v {
+            Value::Object(o) if depth < 64 => {
+                let mut keys: Vec<&String> = o.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (n, k) in keys.into_iter().enumerate() {
+                    if n > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(k.clone()).to_string());
+                    out.push(':');
+                    canon(&o[k], out, depth + 1);
+                }
+                out.push('}');
+            }
+            Value::Array(a) if depth < 64 => {
+                out.push('[');
+                for (n, x) in a.iter().enumerate() {
+                    if n > 0 {
+                        out.push(',');
+                    }
+                    canon(x, out, depth + 1);
+                }
+                out.push(']');
+            }
+            v => out.push_str(&v.to_string()),
+        }
+    }
+    let t = t.trim();
+    let mut key = String::with_capacity(t.len());
+    match serde_json::from_str::<serde_json::Value>(t) {
+        Ok(serde_json::Value::String(s)) if s.trim_start().starts_with(['{', '[']) => match serde_json::from_str(&s) {
+            Ok(inner) => canon(&inner, &mut key, 0),
+            Err(_) => key.push_str(&serde_json::Value::String(s).to_string()),
+        },
+        Ok(v) => canon(&v, &mut key, 0),
+        Err(_) => {
+            key.push('\u{0}'); // not JSON: never equal to a JSON text
+            for w in t.split_whitespace() {
+                key.push(' ');
+                key.push_str(w);
+            }
+        }
+    }
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in key.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
 /// Case-insensitive substring test (needle any case).
 pub fn contains_ci(hay: &str, needle: &str) -> bool {
     if needle.is_empty() {

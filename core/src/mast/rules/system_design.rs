@@ -2,7 +2,7 @@
 //! termination conditions.
 use std::collections::HashMap;
 
-use super::super::text::{contains_ci, find_keyword, quote, repeat_key, sentence_count};
+use super::super::text::{args_key, contains_ci, find_keyword, quote, repeat_key, sentence_count};
 use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
 use super::history_drops;
 use crate::normalize::OutcomeStatus;
@@ -359,20 +359,16 @@ impl Rule for RepeatedToolCalls {
         if run.analysis.tool_calls.is_empty() {
             return Verdict::NotJudgeable("no tool calls recorded".into());
         }
-        let mut groups: HashMap<(Option<&str>, &str, String), Vec<usize>> = HashMap::new();
+        let mut groups: HashMap<(Option<&str>, &str, u64), Vec<usize>> = HashMap::new();
         let mut order = Vec::new();
         for (k, t) in run.analysis.tool_calls.iter().enumerate() {
-            // Calls whose arguments were not recorded cannot be compared.
-            let Some(args) = t
-                .arguments
-                .as_deref()
-                .filter(|a| !a.trim().is_empty())
-                .map(|a| repeat_key(super::super::text::head(a, cfg.max_text_bytes)))
-            else {
+            // Calls whose arguments were not recorded cannot be compared; the others are
+            // compared in full (calls that differ only late, or only in a date, differ).
+            let Some(args) = t.arguments.as_deref().filter(|a| !a.trim().is_empty()).map(args_key) else {
                 continue;
             };
             let key = (t.agent_name.as_deref(), t.tool_name.as_str(), args);
-            let g = groups.entry(key.clone()).or_default();
+            let g = groups.entry(key).or_default();
             if g.is_empty() {
                 order.push(key);
             }
