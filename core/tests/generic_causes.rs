@@ -242,3 +242,43 @@ fn arguments_that_differ_late_are_not_the_same_call() {
     let plain = ["book OSL-BGO for Kari Nordmann on 1 March"; 3];
     assert!(by_rule(&booking_run(plain), "repeated_tool_calls").is_some());
 }
+
+// ---- Verification judged from what the check shows ------------------------------------------
+
+/// A developer fixes a function; a verifier runs a test file and approves on its result.
+fn verify_run(test_file: &str, result: &str) -> MastReport {
+    let task =
+        "Fix parse_price() in pricing/parse.py: '1.234,56' with locale de_DE must give 1234.56. Get the fix verified before merging.";
+    let mut b = B::new(task);
+    let d = b.turn("developer", &[("system", "You are developer. Fix the issue with apply_patch."), ("user", task)], "Patching.");
+    b.tool(
+        d,
+        "apply_patch",
+        r#"{"path": "pricing/parse.py", "diff": "- text.replace(',', '')\n+ text.replace('.', '').replace(',', '.')"}"#,
+        "patched pricing/parse.py",
+    );
+    b.turn("developer", &[("system", "You are developer."), ("user", task)], "Patched pricing/parse.py. Ready for verification.");
+    let instr = "You are verifier. Check the developer's fix by running the tests with run_tests, and approve only if they pass. Reply APPROVED or REJECTED.";
+    let v = b.turn("verifier", &[("system", instr), ("user", "Patched pricing/parse.py. Ready for verification.")], "Running the tests.");
+    b.tool(v, "run_tests", &json!({"path": test_file}).to_string(), result);
+    b.turn("verifier", &[("system", instr), ("user", result)], "The tests pass. APPROVED for merge.");
+    b.report()
+}
+
+#[test]
+fn a_test_file_name_alone_proves_nothing_about_what_it_tested() {
+    // The output says only how many tests passed: whether they call parse_price is not shown.
+    let r = verify_run("tests/test_money.py", "collected 6 items\n6 passed in 0.04s");
+    assert!(by_rule(&r, "approved_despite_evidence").is_none(), "{:?}", r.findings);
+    let r = verify_run("tests/test_money.py", "tests/test_money.py ...... [100%]\n6 passed in 0.04s");
+    assert!(by_rule(&r, "approved_despite_evidence").is_none(), "{:?}", r.findings);
+    // Twin: the output lists the tests it ran, and none of them is about parse_price.
+    let listed = "tests/test_money.py::test_format_price_en PASSED\ntests/test_money.py::test_format_price_de PASSED\ntests/test_money.py::test_round_half_even PASSED\n3 passed in 0.03s";
+    let r = verify_run("tests/test_money.py", listed);
+    let f = by_rule(&r, "approved_despite_evidence").unwrap_or_else(|| panic!("FM-3.3 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("verifier"));
+    // ... and when they are about it, the approval stands.
+    let listed = "tests/test_money.py::test_parse_price_en PASSED\ntests/test_money.py::test_parse_price_de PASSED\n2 passed in 0.03s";
+    let r = verify_run("tests/test_money.py", listed);
+    assert!(by_rule(&r, "approved_despite_evidence").is_none(), "{:?}", r.findings);
+}

@@ -3,7 +3,8 @@
 //! * FM-3.2 `approved_without_check`: a reviewer / auditor / checker whose instructions name the
 //!   tool it must run before approving approves without running it.
 //! * FM-3.3 `approved_despite_evidence`: a reviewer approves although its own check failed
-//!   ("not found", error), or after a check that never touched the artifact the task is about.
+//!   ("not found", error), or after a check that never touched the artifact the task is about
+//!   as its recorded output shows (it lists other code it ran; a file name alone shows nothing).
 //! * FM-3.1 `task_items_left_open`: the task enumerates items to handle; the run ends with some
 //!   of them never acted on nor mentioned by any agent.
 use std::sync::OnceLock;
@@ -210,8 +211,9 @@ impl Rule for ApprovedDespiteEvidence {
                     let seen = format!("{} {}", s.arguments.as_deref().unwrap_or(""), s.text).to_lowercase();
                     artifacts.iter().any(|a| seen.contains(&a.to_lowercase()))
                 })
-                // ... while it names other code (it checked something else, not "12 passed").
-                && checks.iter().any(|s| !code_identifiers(&format!("{} {}", s.arguments.as_deref().unwrap_or(""), s.text)).is_empty())
+                // ... while what it recorded shows it exercised other code (not "12 passed", and
+                // not just the name of the file it was pointed at).
+                && checks.iter().any(|s| !exercised(s).is_empty())
             {
                 (
                     format!(
@@ -241,6 +243,25 @@ impl Rule for ApprovedDespiteEvidence {
         }
         Verdict::Judged(findings)
     }
+}
+
+/// Code a check's recorded output shows it exercised: identifiers in its result (test ids,
+/// functions, the content it ran) other than file names and what its arguments already say
+/// (the file it was pointed at names no code it ran).
+fn exercised(s: &Step) -> Vec<String> {
+    let args = s.arguments.as_deref().unwrap_or("").to_lowercase();
+    let ids = code_identifiers(&s.text);
+    let stems: Vec<&str> = ids.iter().filter(|x| x.contains('.')).map(|f| file_stem(f)).collect();
+    ids.iter()
+        .filter(|x| !x.contains('.') && !x.contains('/') && !args.contains(x.as_str()) && !stems.contains(&x.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// `tests/test_money.py` -> `test_money`.
+fn file_stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
 
 /// An item is handled when a tool call's arguments or an agent's words name it.
