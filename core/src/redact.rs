@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use crate::model::{Attributes, DecodedRequest, Resource, SpanRecord};
 
-/// One value pattern: `name` appears in the marker `[REDACTED:name]`.
+/// One value pattern: `name` appears in the marker `[REDACTED:name]`. What a group named
+/// `keep` at the end of the pattern matches is context, not secret: it stays after the marker.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     pub name: String,
@@ -29,7 +30,17 @@ pub fn default_rules() -> Vec<Rule> {
         ("slack_token", r"\bxox[abposr]-[A-Za-z0-9\-]{10,}"),
         ("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
         ("bearer_token", r"(?i)\bbearer\s+[A-Za-z0-9._~+/=\-]{8,}"),
-        ("url_password", r"(?i)\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:[^\s@/]+@"),
+        // scheme://user:password@host: a userinfo of URL characters (no quotes, brackets,
+        // `?`, `#` or spaces, so text around a URL is not taken for one), a password that is
+        // not a port number, and a host after the `@` (kept).
+        (
+            "url_password",
+            concat!(
+                r"(?i)\b[a-z][a-z0-9+.\-]*://[a-z0-9._~%!$&+=\-]*:",
+                r"(?:[^\s/?#@\[\]\x22'<>\\^`{}|]*[^\s/?#@\[\]\x22'<>\\^`{}|0-9][^\s/?#@\[\]\x22'<>\\^`{}|]*|[0-9]{6,})@",
+                r"(?P<keep>[a-z0-9][a-z0-9_.\-]*|\[[0-9a-f:.]+\])"
+            ),
+        ),
     ]
     .into_iter()
     .map(|(n, p)| Rule { name: n.into(), pattern: p.into() })
@@ -54,6 +65,13 @@ pub struct Redactor {
     regexes: Vec<Regex>,
     secret_keys: Regex,
     pub redacted: u64,
+}
+
+/// Name of the capture group whose text is kept after the marker.
+const KEEP: &str = "keep";
+
+fn has_keep(re: &Regex) -> bool {
+    re.capture_names().any(|n| n == Some(KEEP))
 }
 
 fn compile(pattern: &str, name: &str) -> Result<Regex, PatternError> {
@@ -96,7 +114,12 @@ impl Redactor {
         }
         for i in hits.iter() {
             let marker = format!("[REDACTED:{}]", self.names[i]);
-            let replaced = self.regexes[i].replace_all(s, regex::NoExpand(&marker));
+            let re = &self.regexes[i];
+            let replaced = if has_keep(re) {
+                re.replace_all(s, |c: &regex::Captures| format!("{marker}{}", c.name(KEEP).map_or("", |m| m.as_str())))
+            } else {
+                re.replace_all(s, regex::NoExpand(&marker))
+            };
             if let std::borrow::Cow::Owned(o) = replaced {
                 *s = o;
             }
@@ -180,7 +203,16 @@ impl Redactor {
         for (i, r) in self.regexes.iter().enumerate() {
             let Ok(re) = regex::bytes::RegexBuilder::new(r.as_str()).size_limit(1 << 20).build() else { continue };
             let marker = format!("[REDACTED:{}]", self.names[i]);
-            out = re.replace_all(&out, regex::bytes::NoExpand(marker.as_bytes())).into_owned();
+            out = if has_keep(r) {
+                re.replace_all(&out, |c: &regex::bytes::Captures| {
+                    let mut v = marker.as_bytes().to_vec();
+                    v.extend_from_slice(c.name(KEEP).map_or(&[][..], |m| m.as_bytes()));
+                    v
+                })
+                .into_owned()
+            } else {
+                re.replace_all(&out, regex::bytes::NoExpand(marker.as_bytes())).into_owned()
+            };
         }
         out
     }

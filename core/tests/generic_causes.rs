@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use agenttrace_core::mast::{classify_spans, Finding, MastConfig, MastReport};
 use agenttrace_core::model::{Attributes, Resource, SpanRecord};
+use agenttrace_core::redact::Redactor;
 use serde_json::{json, Value};
 
 fn rec(id: u64, parent: Option<u64>, name: &str, attrs: Value, start: u64, end: u64) -> SpanRecord {
@@ -281,4 +282,53 @@ fn a_test_file_name_alone_proves_nothing_about_what_it_tested() {
     let listed = "tests/test_money.py::test_parse_price_en PASSED\ntests/test_money.py::test_parse_price_de PASSED\n2 passed in 0.03s";
     let r = verify_run("tests/test_money.py", listed);
     assert!(by_rule(&r, "approved_despite_evidence").is_none(), "{:?}", r.findings);
+}
+
+// ---- Redaction of passwords in URLs ----------------------------------------------------------
+
+fn redacted(s: &str) -> String {
+    let mut r = Redactor::with_defaults();
+    let mut x = s.to_string();
+    r.redact_str(&mut x);
+    x
+}
+
+#[test]
+fn prose_with_urls_is_not_a_url_password() {
+    let prose = [
+        "see https://example.com/a:b@c for details",
+        "time: 10:30@home",
+        "https://example.com?time=10:30@home",
+        "https://example.com#notes:todo@later",
+        r#"{"url":"https://example.com","contact":"info@example.com"}"#,
+        "{'site':'https://shop.example.org','email':'sales@example.org'}",
+        "[the docs](https://docs.example.com):ask@team-chat",
+        "**https://example.com**:reach us at help@example.com",
+        "https://example.com,see:me@there",
+        "run it on http://localhost:3000@latest",
+        "open https://shop.example.com:8443@home for deals",
+        "mailto:jane.doe@example.com or https://example.com/contact",
+        "ftp://files.example.com/pub: mirror@ two hosts",
+        "https://user:pass@ the rest is prose",
+    ];
+    for p in prose {
+        assert_eq!(redacted(p), p, "prose redacted");
+    }
+}
+
+#[test]
+fn passwords_in_urls_are_still_redacted() {
+    let cases = [
+        ("postgres://app:s3cr3t@db:5432/x", "[REDACTED:url_password]db:5432/x"),
+        ("amqp://guest:guest@rabbit.internal//", "[REDACTED:url_password]rabbit.internal//"),
+        ("fetch https://deploy:p%40ss-w0rd@git.example.com/repo.git now", "fetch [REDACTED:url_password]git.example.com/repo.git now"),
+        ("redis://:hunter2@cache:6379/0", "[REDACTED:url_password]cache:6379/0"),
+        ("mongodb+srv://admin:Tr0ub4dor&3@cluster0.example.net/db", "[REDACTED:url_password]cluster0.example.net/db"),
+        (r#"{"dsn":"mysql://root:toor@10.0.0.5:3306/app"}"#, r#"{"dsn":"[REDACTED:url_password]10.0.0.5:3306/app"}"#),
+        ("ldap://cn=admin:secret!@[2001:db8::1]:389", "[REDACTED:url_password][2001:db8::1]:389"),
+        ("smtp://mailer:9f8e7d6c5b@mail.example.com:587", "[REDACTED:url_password]mail.example.com:587"),
+    ];
+    for (input, want) in cases {
+        assert_eq!(redacted(input), want, "{input}");
+    }
 }
