@@ -586,3 +586,84 @@ fn agreement_ignored_until_the_limit_and_an_off_task_answer() {
     let ok = run("INC-5531 (2 April): the checkout service failed for 47 minutes because a database connection pool was exhausted after a config change; the fix rolled the change back and raised the pool limit, and an alert now fires at 80% pool use.");
     assert!(ok.findings.is_empty(), "{:?}", ok.findings);
 }
+
+fn attribution(b: &B) -> agenttrace_core::mast::Attribution {
+    let cfg = MastConfig::default();
+    let (analysis, report) = classify_spans(&b.spans, &cfg);
+    let view = agenttrace_core::mast::RunView::new(&b.spans, &analysis, &cfg);
+    agenttrace_core::mast::attribute_failure(&view, &report.findings, &cfg)
+}
+
+/// A coordinator that names the next speaker before every turn is routing, not looping; the same
+/// substantive turn three times still is a repetition.
+#[test]
+fn routing_lines_are_not_step_repetition() {
+    let task = "Find the opening hours of the three libraries closest to the central station.";
+    let mut b = B::new(task);
+    b.turn("manager", &[("user", task)], "Plan: the researcher looks up the libraries, then their hours; I check the list.");
+    let found = [
+        "The main library on Kirchplatz opens 9-18 on weekdays.",
+        "Nord branch: Tuesday to Saturday, 10-17.",
+        "The children's library at the market is open afternoons only.",
+    ];
+    for line in found {
+        b.turn("manager", &[("user", task)], "Next speaker researcher");
+        b.turn("researcher", &[("user", "Look up the next library.")], line);
+    }
+    let r = b.report();
+    assert!(r.findings.iter().all(|f| f.mode_id != "FM-1.3"), "{:?}", r.findings);
+    // Log noise under the routing line changes nothing.
+    let mut b = B::new(task);
+    for line in found {
+        b.turn("manager", &[("user", task)], "Next speaker researcher\n/usr/lib/python3/site.py:93: UserWarning: model mismatch");
+        b.turn("researcher", &[("user", "Look up the next library.")], line);
+    }
+    assert!(b.report().findings.iter().all(|f| f.mode_id != "FM-1.3"));
+
+    // Twin: the researcher gives the same answer three times.
+    let mut b = B::new(task);
+    for _ in 0..3 {
+        b.turn("manager", &[("user", task)], "Next speaker researcher");
+        b.turn(
+            "researcher",
+            &[("user", "Look up the next library.")],
+            "I could not find any library near the central station, please check the spelling.",
+        );
+    }
+    let r = b.report();
+    let f = finding(&r, "FM-1.3").expect("the repeated answer is a repetition");
+    assert_eq!(f.agent_name.as_deref(), Some("researcher"));
+}
+
+/// An agent that runs code others wrote is not blamed for that code: the author is.
+#[test]
+fn executors_are_not_blamed_for_the_code_they_run() {
+    let task = "Compute the average order value of the March export and report it.";
+    let failing = "exitcode: 1 (execution failed)\nCode output: Traceback (most recent call last):\n  File \"avg.py\", line 3\nZeroDivisionError: division by zero";
+    let run = |with_code: bool| {
+        let mut b = B::new(task);
+        for k in 0..3 {
+            let code = if with_code {
+                format!("```python\n# attempt {k}\norders = load('march.csv')\nprint(sum(orders) / len([]))\n```")
+            } else {
+                format!("Attempt {k}: please work out the average order value of March for me.")
+            };
+            b.turn("coder", &[("user", task)], &code);
+            b.turn("runner", &[("user", &code)], failing);
+        }
+        b
+    };
+    let b = run(true);
+    let r = b.report();
+    let f = finding(&r, "FM-1.3").expect("the runner's output repeats");
+    assert_eq!(f.agent_name.as_deref(), Some("runner"), "the finding states what happened");
+    let a = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("coder"), "{:?}", a.candidates);
+    assert!(a.candidates[0].reasons.iter().any(|r| r.contains("runner ran code coder wrote")), "{:?}", a.candidates[0].reasons);
+    assert!(a.decisive_span.as_ref().is_some_and(|s| s.name == "invoke_agent coder"), "{:?}", a.decisive_span);
+
+    // Twin: the same outputs from an agent that was given no code are its own.
+    let b = run(false);
+    let a = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("runner"), "{:?}", a.candidates);
+}

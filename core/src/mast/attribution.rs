@@ -4,6 +4,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use std::collections::HashSet;
+
+use super::roles::{code_author, Role};
 use super::text::{coverage, quote, word_set};
 use super::{Finding, MastConfig, RunView};
 use crate::ids::{span_id_to_i64, to_hex};
@@ -63,7 +66,14 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
     let facts = &run.analysis.facts;
     let mut acc: HashMap<String, Acc> = HashMap::new();
     let first_seen: HashMap<&str, u64> = run.analysis.agents.iter().map(|a| (a.agent_name.as_str(), a.first_seen_ns)).collect();
+    let roles = run.roles();
     let mut add = |agent: &str, score: f32, span: Option<usize>, reason: String| {
+        // An executor ran code another agent wrote: the blame goes to the author of that code.
+        let (agent, span, reason) = match executor_author(run, roles, agent, span) {
+            Some((author, at)) => (author, Some(at), format!("{reason} — {agent} ran code {} wrote", run.turns_agent_at(at))),
+            None => (agent.to_string(), span, reason),
+        };
+        let agent = agent.as_str();
         let e = acc.entry(agent.to_string()).or_insert_with(|| Acc {
             score: 0.0,
             span: None,
@@ -174,6 +184,20 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
     // verdict threshold weigh most (on a run reported as successful they are the only evidence).
     for f in findings.iter().filter(|f| !(o.status == OutcomeStatus::StoppedEarly && f.mode_id == "FM-1.3")) {
         if let Some(a) = &f.agent_name {
+            // A coordinator giving the same instruction again: what it asked for was not
+            // delivered by the agent it asked, whose turn came in between.
+            if f.mode_id == "FM-1.3" && roles.get(a) == Some(&Role::Coordinator) {
+                if let Some((w, k)) = repeat_addressee(run, f) {
+                    let span = run.turns[k].idx;
+                    add(
+                        &w,
+                        0.3 * f.severity.weight() * f.confidence + 0.2,
+                        Some(span),
+                        format!("{a} had to ask it again: {}", f.explanation),
+                    );
+                    continue;
+                }
+            }
             let span = f.spans.first().and_then(|r| run.index.get(r).copied());
             let w = if f.semantic && f.confidence >= cfg.verdict_min_confidence {
                 let base = if o.status == OutcomeStatus::Success { 2.0 } else { 1.2 };
@@ -186,6 +210,19 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
     }
     if let Some(t) = run.turns.iter().max_by_key(|t| (t.end, t.start)) {
         add(&t.agent.clone(), 0.05, Some(t.idx), "last agent to act in the run".to_string());
+    }
+    // Where the final answer came from: the first turn whose output already held its distinctive
+    // values is where the answer was made.
+    if let Some((k, vals)) = answer_source(run, roles) {
+        let t = &run.turns[k];
+        add(&t.agent.clone(), 0.35, Some(t.idx), format!("the final answer's {} first appear in its output", vals));
+    }
+    // With no error, the content is the product: the worker that produced most of it is the
+    // likeliest author of a wrong result, from its first turn on (a weak prior: any finding that
+    // names an agent outweighs it).
+    if let Some((a, first, n, of)) = main_worker(run, roles) {
+        let w = if o.status == OutcomeStatus::Failure { 0.1 } else { 0.3 };
+        add(&a, w, Some(run.turns[first].idx), format!("produced most of the run's content ({n} of {of} worker turns)"));
     }
 
     let mut cands: Vec<(String, Acc)> = acc.into_iter().collect();
@@ -213,6 +250,98 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
         explanation,
         candidates,
     }
+}
+
+/// When `agent` is an executor, the agent (and its turn's span) that wrote the code it ran at
+/// `span` (else at its last turn).
+fn executor_author(run: &RunView, roles: &HashMap<String, Role>, agent: &str, span: Option<usize>) -> Option<(String, usize)> {
+    if roles.get(agent) != Some(&Role::Executor) {
+        return None;
+    }
+    let k = span
+        .and_then(|i| run.turn_of[i])
+        .filter(|&k| run.turns[k].agent == agent)
+        .or_else(|| run.turns.iter().rposition(|t| t.agent == agent))?;
+    let j = code_author(run, roles, k)?;
+    Some((run.turns[j].agent.clone(), run.turns[j].idx))
+}
+
+/// Words that start sentences and answers without being a value.
+const NOT_VALUES: &[&str] = &["no", "yes", "the", "this", "that", "these", "there", "it", "unable", "none", "not", "final", "answer"];
+
+/// For a repetition finding on a coordinator: the one agent whose turns came between its first
+/// two repeated turns, and the first of those turns.
+fn repeat_addressee(run: &RunView, f: &Finding) -> Option<(String, usize)> {
+    let ks: Vec<usize> = f.spans.iter().filter_map(|r| run.index.get(r)).filter_map(|&i| run.turn_of[i]).take(2).collect();
+    let (&k1, &k2) = (ks.first()?, ks.get(1)?);
+    let me = run.turns[k1].agent.as_str();
+    let between: Vec<usize> = (k1 + 1..k2).filter(|&k| run.turns[k].agent != me).collect();
+    let first = *between.first()?;
+    let w = &run.turns[first].agent;
+    between.iter().all(|&k| &run.turns[k].agent == w).then(|| (w.clone(), first))
+}
+
+/// Distinctive values of a text: tokens holding a digit, and capitalised words inside a sentence
+/// (not its first word), not in `known`.
+fn values(t: &str, known: &HashSet<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut sentence_start = true;
+    for raw in t.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '"' | '«' | '»' | '[' | ']' | '{' | '}')) {
+        let starts = sentence_start;
+        sentence_start = raw.ends_with(['.', '!', '?', ':']) || (raw.is_empty() && starts);
+        let w = raw.trim_matches(|c: char| !c.is_alphanumeric());
+        if w.chars().count() < 2 || known.contains(&w.to_lowercase()) || NOT_VALUES.contains(&w.to_lowercase().as_str()) {
+            continue;
+        }
+        let digit = w.chars().any(|c| c.is_ascii_digit());
+        let capital = !starts && w.chars().next().is_some_and(char::is_uppercase) && w.chars().skip(1).any(char::is_lowercase);
+        if (digit || capital) && !out.iter().any(|o| o == w) {
+            out.push(w.to_string());
+        }
+        if out.len() >= 12 {
+            break;
+        }
+    }
+    out
+}
+
+/// The earliest turn, other than the one that gave it, whose output holds most of the final
+/// answer's distinctive values (not routing lines, not values the task already gave). Returns the
+/// turn and the values quoted.
+fn answer_source(run: &RunView, roles: &HashMap<String, Role>) -> Option<(usize, String)> {
+    let fin = run.final_output.as_ref()?;
+    let known: HashSet<String> =
+        run.task.as_ref().map(|t| t.text.split(|c: char| !c.is_alphanumeric()).map(str::to_lowercase).collect()).unwrap_or_default();
+    let vals = values(super::text::head(&fin.text, 2000), &known);
+    if vals.is_empty() {
+        return None;
+    }
+    let need = (vals.len() * 3).div_ceil(5).max(1);
+    let k = run.turns.iter().position(|t| {
+        let Some((o, j)) = &t.output else { return false };
+        *j != fin.span && roles.get(&t.agent) != Some(&Role::Coordinator) && vals.iter().filter(|v| o.contains(v.as_str())).count() >= need
+    })?;
+    Some((k, format!("«{}»", quote(&vals.join(", "), 80))))
+}
+
+/// The worker with the most turns that produced output: (agent, its first such turn, its turns,
+/// all workers' turns). None unless the run has a coordinator or an executor beside workers, or
+/// several workers.
+fn main_worker(run: &RunView, roles: &HashMap<String, Role>) -> Option<(String, usize, usize, usize)> {
+    let mut count: HashMap<&str, (usize, usize)> = HashMap::new();
+    let mut all = 0;
+    for (k, t) in run.turns.iter().enumerate() {
+        if roles.get(&t.agent) != Some(&Role::Worker) || t.output.is_none() {
+            continue;
+        }
+        all += 1;
+        count.entry(t.agent.as_str()).or_insert((0, k)).0 += 1;
+    }
+    if roles.len() < 2 {
+        return None;
+    }
+    let (a, (n, first)) = count.into_iter().max_by_key(|(a, (n, first))| (*n, std::cmp::Reverse(*first), std::cmp::Reverse(*a)))?;
+    Some((a.to_string(), first, n, all))
 }
 
 /// Among agents that repeat, the one whose turns are most often followed by the cycle's first

@@ -29,6 +29,7 @@ mod config;
 pub mod eval;
 pub mod facts;
 pub mod judge;
+pub mod roles;
 pub mod rules;
 pub mod semantic_eval;
 pub mod text;

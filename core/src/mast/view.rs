@@ -79,6 +79,7 @@ pub(crate) struct Cache {
     pub history: OnceCell<(Vec<super::rules::HistoryDrop>, usize)>,
     pub flows: OnceCell<Vec<super::rules::ResultFlow>>,
     pub transcript: OnceCell<super::Transcript>,
+    pub roles: OnceCell<HashMap<String, super::roles::Role>>,
 }
 
 impl<'a> RunView<'a> {
@@ -374,6 +375,16 @@ impl<'a> RunView<'a> {
         // Turns of one agent do not overlap; ends are ordered like starts.
         let p = ks.partition_point(|&k| self.turns[k].end < t);
         ks.get(p).map(|&k| &self.turns[k])
+    }
+
+    /// The agent of the turn whose span is `i` (empty when `i` is not in a turn).
+    pub fn turns_agent_at(&self, i: usize) -> &str {
+        self.turn_of.get(i).copied().flatten().map(|k| self.turns[k].agent.as_str()).unwrap_or("")
+    }
+
+    /// The agents' roles from behaviour ([`super::roles`]), computed once.
+    pub fn roles(&self) -> &HashMap<String, super::roles::Role> {
+        self.cache.roles.get_or_init(|| super::roles::infer(self))
     }
 
     pub fn span_ref(&self, i: usize) -> SpanRef {

@@ -282,7 +282,7 @@ impl Rule for RepeatedTurns {
         "FM-1.3"
     }
     fn describes(&self) -> &'static str {
-        "agent turn outputs compared per agent, digits and case ignored"
+        "agent turn outputs compared per agent, digits and case ignored; routing lines (naming the next agent and little else) are not turns of work"
     }
     fn check(&self, run: &RunView, cfg: &MastConfig) -> Verdict {
         let mut groups: HashMap<(&str, String), Vec<usize>> = HashMap::new();
@@ -290,10 +290,17 @@ impl Rule for RepeatedTurns {
         // In a run stopped by a limit, short verdicts repeated ("REVISE") drive the loop.
         let min_chars =
             if run.analysis.outcome.status == OutcomeStatus::StoppedEarly { cfg.repeat_min_chars.min(4) } else { cfg.repeat_min_chars };
+        let agents: Vec<&str> = run.analysis.agents.iter().map(|a| a.agent_name.as_str()).collect();
         for (k, t) in run.turns.iter().enumerate() {
             let Some((o, _)) = &t.output else { continue };
             judged += 1;
             if o.trim().chars().count() < min_chars {
+                continue;
+            }
+            // A line that only says who acts next is coordination, not a turn of work: a
+            // coordinator saying it before every turn is not repeating itself.
+            let others: Vec<&str> = agents.iter().copied().filter(|a| *a != t.agent).collect();
+            if super::super::roles::is_routing_line(o, &others) {
                 continue;
             }
             groups.entry((t.agent.as_str(), repeat_key(o))).or_default().push(k);
