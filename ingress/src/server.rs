@@ -68,10 +68,11 @@ pub async fn run(cfg: Config) -> std::io::Result<()> {
                 keep_original: cfg.forward_endpoint.is_some(),
                 stop: stop_rx.clone(),
                 start,
-                // One writer batch per chunk, two per writer in flight, at most 48 MiB of bodies.
+                // Chunks of at most one batch and 2 MiB (smaller transactions drained faster than
+                // 8 MiB ones), four per writer in flight, at most 48 MiB of bodies.
                 chunk_bodies: cfg.batch_max_bodies,
-                chunk_bytes: cfg.batch_max_bytes,
-                max_chunks: cfg.pool_size.saturating_mul(2),
+                chunk_bytes: cfg.batch_max_bytes.min(2 << 20),
+                max_chunks: cfg.pool_size.saturating_mul(4),
                 window_bytes: 48 << 20,
             }
             .run(),

@@ -465,9 +465,11 @@ async fn run_load(
     proto: Proto,
     url: &str,
     http: &reqwest::Client,
-    spool: bool,
+    spool: Option<&str>,
     budget: Option<u64>,
 ) -> RunResult {
+    let spool_ready = spool.map(|traces_url| format!("{}/ready", traces_url.trim_end_matches("/v1/traces")));
+    let spool = spool.is_some();
     let name = match (proto, spool) {
         (Proto::Http, false) => "http",
         (Proto::Grpc, false) => "grpc",
@@ -583,10 +585,25 @@ async fn run_load(
     let drain_from = Instant::now();
     if spool {
         // Acknowledged means on the spool's disk: the load is done when the database has it all.
+        // The spool says when it holds nothing unsent (a cheap GET; counting the spans over and
+        // over would take database time from the drain it measures), then the count confirms.
         let acked = sent_spans.load(Ordering::Relaxed) as i64;
+        let ready = spool_ready.as_deref().expect("spool ready URL");
         let deadline = Instant::now() + Duration::from_secs(600);
-        while count(db, &service).await - before < acked && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        while Instant::now() < deadline {
+            let unsent = match http.get(ready).send().await {
+                Ok(r) => r
+                    .bytes()
+                    .await
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .and_then(|v| v["spool"]["unsent_bytes"].as_u64()),
+                Err(_) => None,
+            };
+            if unsent == Some(0) && count(db, &service).await - before >= acked {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         println!("spool drained         {:.1} s after the last acknowledgement", drain_from.elapsed().as_secs_f64());
     }
@@ -663,12 +680,12 @@ async fn main() {
         let mut results = Vec::new();
         for p in &protos {
             let u = if *p == Proto::Http { &url } else { &grpc_url };
-            let plain = run_load(&a, &db, *p, u, &http, false, None).await;
+            let plain = run_load(&a, &db, *p, u, &http, None, None).await;
             let committed = plain.committed.max(1) as u64;
             results.push((*p, false, plain));
             if let Some((surl, sgrpc)) = &spooled {
                 let u = if *p == Proto::Http { surl } else { sgrpc };
-                results.push((*p, true, run_load(&a, &db, *p, u, &http, true, Some(committed)).await));
+                results.push((*p, true, run_load(&a, &db, *p, u, &http, Some(surl.as_str()), Some(committed)).await));
             }
         }
         let services: Vec<String> = results.iter().map(|(_, _, r)| r.service.clone()).collect();
