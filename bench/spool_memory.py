@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Memory of agenttrace-ingress with a large spool backlog, and its drain rate. Prints numbers.
 
-  tests/python/.venv/bin/python bench/spool_memory.py [--gib 1] [--body-mib 1]
+  bench/spool_memory.py [--gib 1] [--body-mib 1]
+
+Runs with the Python environment of the ingress tests (tests/python/.venv, made by
+tests/python/run.sh or scripts/test.sh): started with another Python, it re-executes itself there.
 
 1. The ingress starts with --spool-dir on an unreachable database and takes --gib GiB of OTLP
    protobuf bodies (distinct trace ids, --body-mib each, 8 concurrent clients): its peak RSS.
@@ -21,10 +24,16 @@ import tempfile
 import threading
 import time
 
-import psycopg
-import requests
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+VENV_PYTHON = ROOT / "tests" / "python" / ".venv" / "bin" / "python"
+try:
+    import psycopg
+    import requests
+except ImportError:
+    if VENV_PYTHON.exists() and pathlib.Path(sys.prefix).resolve() != VENV_PYTHON.parents[1].resolve():
+        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
+    sys.exit("needs the ingress tests' Python environment: run tests/python/run.sh once (it creates tests/python/.venv)")
+
 sys.path.insert(0, str(ROOT / "tests" / "python"))
 from conftest import free_ports  # noqa: E402
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans  # noqa: E402
