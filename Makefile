@@ -5,7 +5,7 @@
 help:
 	@grep -E '^[a-z][a-z0-9_-]*:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-# ---- fuzzing (issue #8, hardening) -----------------------------------------------------------
+# ---- fuzzing (hardening) ---------------------------------------------------------------------
 # cargo-fuzz (libFuzzer) targets in fuzz/, a package outside the workspace. Stable toolchain:
 # RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its nightly-only flags. Needs `cargo install cargo-fuzz`.
 # -a: debug assertions (overflow checks) on; -s none: no sanitizer (the code under test is safe

@@ -116,7 +116,7 @@ fresh_test_dbs
 
 timed $((SECONDS - s)) "PostgreSQL 15: released versions"
 
-# Citus (issue #16): built once (about 6 minutes; then seconds), a local coordinator + 2 workers;
+# Citus: built once (about 6 minutes; then seconds), a local coordinator + 2 workers;
 # tests/tests/citus.rs then compares the corpus on distributed tables with a single node.
 # AGENTTRACE_SKIP_CITUS=1 leaves it out (those tests then report themselves skipped).
 if [ "${AGENTTRACE_SKIP_CITUS:-0}" != 1 ]; then

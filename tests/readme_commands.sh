@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every command the README shows must run as written (issue #15). This test reads README.md,
+# Every command the README shows must run as written. This test reads README.md,
 # takes every command out of its ```sh blocks, every statement out of its ```sql blocks, the
 # commands and SQL shown in `inline code` (cargo ..., scripts/..., docker ..., SELECT ...) and the
 # repository paths it names, and checks each one in the cheapest faithful way, without running

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Re-running the README's commands keeps a user's data, and the same sources give the same
-# install script byte for byte (issue #13).
+# install script byte for byte (otherwise a build may order the generated SQL blocks so that one
+# lands before an object it uses, and CREATE EXTENSION fails for that build only).
 #
 #   1. the install script generated 5 times by `cargo pgrx schema` from the built library is
 #      byte-identical (and, below, equal to the one setup.sh installs);

@@ -1,4 +1,4 @@
-//! Incremental derivation gives exactly what whole-run analysis gives (issue #15): runs fed batch
+//! Incremental derivation gives exactly what whole-run analysis gives: runs fed batch
 //! by batch through `incremental::apply` (falling back to whole-run analysis where it answers
 //! None), against an in-memory store that keeps what the extension keeps, are compared after
 //! every batch with `analyze_run` over everything stored so far: span owners, tool calls,

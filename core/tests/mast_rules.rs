@@ -255,7 +255,7 @@ fn mast_derailment_clarification_and_task_constraints() {
         &[("user", "Write a short summary of OpenTelemetry.")],
         "Here is a recipe for banana bread with walnuts and cinnamon.",
     );
-    // Word-overlap derailment is off by default (issue #14: too many clean runs end on a short
+    // Word-overlap derailment is off by default (too many clean runs end on a short
     // confirmation); enabled by setting its threshold.
     assert!(!b.modes(&MastConfig::default()).contains(&"FM-2.3".to_string()));
     let on = MastConfig { derailment_min_overlap: 0.2, ..MastConfig::default() };

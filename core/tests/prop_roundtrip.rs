@@ -1,4 +1,4 @@
-//! Property tests of the OTLP decoders (issue #8, hardening).
+//! Property tests of the OTLP decoders, which run inside PostgreSQL backends on untrusted input.
 //!
 //! * Both wire formats agree: an arbitrary `ExportTraceServiceRequest` (prost types) encoded as
 //!   protobuf decodes to exactly the same `SpanRecord`s as the same request rendered to spec

@@ -1,5 +1,6 @@
 //! The engine on the labelled semantic captures (`sem_*`, `semantic-labels.json`): runs that go
-//! wrong only in their content, and clean controls. Asserts the targets of issue #14.
+//! wrong only in their content, and clean controls. Asserts the targets set for content-level
+//! failure analysis (the thresholds below).
 use agenttrace_core::mast::semantic_eval::{evaluate, labels};
 use agenttrace_core::mast::MastConfig;
 

@@ -88,7 +88,7 @@ def test_database_restart_under_load(make_ingress, db, protocol):
 
 @pytest.mark.parametrize("protocol", ["http", "grpc"])
 def test_database_restart_under_log_load(make_ingress, db, protocol):
-    """The same for OTLP logs (issue #17): every acknowledged log record stored exactly once."""
+    """The same for OTLP logs: every acknowledged log record stored exactly once."""
     from opentelemetry._logs import LogRecord, SeverityNumber
     from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter as GrpcLogExporter
     from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter

@@ -1,8 +1,7 @@
 """The real `opentelemetry-instrumentation-openai-v2` (+ `opentelemetry-util-genai`) against a
 scripted OpenAI-compatible server on loopback, exporting traces and logs through the ingress, once
 with message content in spans (SPAN_ONLY) and once in log events (EVENT_ONLY): the derived runs,
-agents, messages, tool calls, span facts, search documents and MAST findings must be the same
-(issue #17)."""
+agents, messages, tool calls, span facts, search documents and MAST findings must be the same."""
 import json
 import os
 import pathlib

@@ -1,7 +1,7 @@
 """An older `opentelemetry-instrumentation-openai-v2` (2.1b0) that sends message content only as
 per-message events (gen_ai.system.message, gen_ai.user.message, gen_ai.assistant.message,
 gen_ai.tool.message, gen_ai.choice) through the Events API, against the scripted OpenAI-compatible
-server: the events join their chat spans, so the run gets its messages and texts (issue #17).
+server: the events join their chat spans, so the run gets its messages and texts.
 Runs in its own venv (.venv-legacy, requirements-legacy.txt: it needs the 1.30 OpenTelemetry API)."""
 import hashlib
 import pathlib

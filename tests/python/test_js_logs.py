@@ -1,5 +1,5 @@
 """The real OpenTelemetry JS log exporters (OTLP/HTTP protobuf and OTLP/gRPC, tests/js) through the
-ingress: every record stored once (issue #17). Skipped when node/npm are not installed."""
+ingress: every record stored once. Skipped when node/npm are not installed."""
 import json
 import pathlib
 import shutil

@@ -1,4 +1,4 @@
-"""OTLP logs through agenttrace-ingress (issue #17): the real OpenTelemetry Python log exporters
+"""OTLP logs through agenttrace-ingress: the real OpenTelemetry Python log exporters
 over HTTP (protobuf, gzip) and gRPC store each record once, GenAI content events join their span,
 bad log bodies get the answers bad trace bodies get, and metrics keep the unsupported-signal
 answers."""

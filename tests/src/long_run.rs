@@ -1,4 +1,5 @@
-//! A generated long agent run (issue #15) and a session that hears when ingest analyses a run
+//! A generated long agent run (thousands of spans, exported in small requests as SDKs do) and a
+//! session that hears when ingest analyses a run
 //! whole: shared by the incremental tests on one node and on Citus.
 use std::sync::{Arc, Mutex};
 

@@ -1,4 +1,5 @@
-//! Whatever order a run's spans arrive in, the stored rows are the same (issue #15): every
+//! Whatever order a run's spans arrive in, the stored rows are the same, so incremental ingest
+//! may extend a run from each request's new spans alone: every
 //! capture of the corpus split into random requests of 1-8 spans in random order (children before
 //! parents, links before their targets, set-up traces anywhere), with re-deliveries, gives exactly
 //! the rows of every span and derived table (search text and incremental state included) that

@@ -1,4 +1,4 @@
-//! pg_agenttrace on a Citus cluster (issue #16), against `scripts/citus.sh`'s coordinator + 2
+//! pg_agenttrace on a Citus cluster, against `scripts/citus.sh`'s coordinator + 2
 //! workers: the corpus ingested into distributed tables gives the same stored and derived rows
 //! (runs, traces, spans, agents, messages, tool calls, checkpoints, MAST findings, graphs) as on
 //! a single node, normalized and raw (+ renormalize), sequential and with concurrent writers.
@@ -225,7 +225,7 @@ fn citus_corpus_gives_the_same_rows_as_a_single_node() {
     assert_eq!(left, 0);
 }
 
-/// Long runs on distributed tables (issue #15): a succeeding and a failing run, exported span by
+/// Long runs on distributed tables: a succeeding and a failing run, exported span by
 /// span in 16-span requests, are extended request by request on Citus too — no request
 /// analyses a run whole once it keeps a state — and store exactly what a single node stores.
 #[test]

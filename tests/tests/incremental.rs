@@ -1,4 +1,4 @@
-//! Incremental ingest (issue #15): a long agent run exported the way SDKs export it (every span
+//! Incremental ingest: a long agent run exported the way SDKs export it (every span
 //! when it ends, in small requests, the run's root last) is extended request by request — no
 //! request after the first re-analyses the run whole (ingest says so at DEBUG1) — and what it
 //! stores is exactly what `agenttrace.renormalize()` derives from the spans afterwards.

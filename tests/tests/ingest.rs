@@ -1,4 +1,4 @@
-//! agenttrace.ingest against the real extension in a real PostgreSQL (issue #2).
+//! agenttrace.ingest against the real extension in a real PostgreSQL.
 use agenttrace_tests::*;
 
 fn count(client: &mut postgres::Client, sql: &str, traces: &[String]) -> i64 {

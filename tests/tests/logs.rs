@@ -1,4 +1,4 @@
-//! agenttrace.ingest_logs and GenAI content events joined to their spans (issue #17), against the
+//! agenttrace.ingest_logs and GenAI content events joined to their spans, against the
 //! real extension in a real PostgreSQL.
 use agenttrace_tests::*;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;

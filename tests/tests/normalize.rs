@@ -1,4 +1,4 @@
-//! What ingest derives, read back through SQL (issue #3): for every capture, the stored run,
+//! What ingest derives, read back through SQL: for every capture, the stored run,
 //! agents, messages, tool calls and outcome match the hand-written fixture of that run
 //! (core/tests/fixtures/<capture>.json, written from run.log).
 use std::collections::BTreeSet;
@@ -28,7 +28,8 @@ fn stored_runs_match_the_fixtures() {
     let mut db = connect();
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures");
     let mut failures = Vec::new();
-    // The semantic captures (issue #14) have labels instead of fixtures: scored by core's
+    // The semantic captures (runs that go wrong only in their content) have labels instead of
+    // fixtures: scored by core's
     // semantic_eval test; every other capture must have its fixture.
     let semantic = agenttrace_core::mast::semantic_eval::labels().unwrap_or_default();
     for cap in all_captures().into_iter().filter(|c| !semantic.contains_key(&c.name)) {

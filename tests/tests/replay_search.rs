@@ -1,4 +1,4 @@
-//! Checkpoints, state_at, run_diff and search_runs (issue #7) on real captures.
+//! Checkpoints, state_at, run_diff and search_runs on real captures.
 use agenttrace_tests::*;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 

@@ -1,4 +1,4 @@
-//! Retention (issue #8): old runs go with everything derived from them, recent data stays,
+//! Retention: old runs go with everything derived from them, recent data stays,
 //! with TimescaleDB (chunks dropped) and without (plain deletes). Each case gets its own database.
 use agenttrace_tests::*;
 use postgres::Client;

@@ -1,4 +1,4 @@
-//! Hardening (issue #8): secrets never reach a table, and each role can do exactly its job.
+//! Hardening: secrets never reach a table, and each role can do exactly its job.
 use agenttrace_tests::*;
 use postgres::{Client, NoTls};
 

@@ -1,4 +1,4 @@
-//! Upgrade path (issue #8): every released version installs from its frozen script
+//! Upgrade path: every released version installs from its frozen script
 //! (`sql/releases/`), stores real data, and `ALTER EXTENSION pg_agenttrace UPDATE` then
 //! (1) keeps every stored row, (2) leaves a catalog identical to a fresh install of the current
 //! version, object by object, and (3) serves old and new data. With and without TimescaleDB.

@@ -1,4 +1,4 @@
-//! Same corpus, same results on every tested PostgreSQL version (issue #18).
+//! Same corpus, same results on every tested PostgreSQL version.
 //!
 //! `AGENTTRACE_TEST_VERSION_URLS` lists one server per version as `label=url` (space separated;
 //! the URL of any database there, e.g. `17=postgres://postgres@127.0.0.1:5417/postgres`).

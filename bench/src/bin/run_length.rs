@@ -1,4 +1,4 @@
-//! `run_length`: does ingest cost per span grow with the length of the run? (issue #15)
+//! `run_length`: does ingest cost per span grow with the length of the run?
 //!
 //!   cargo run --release -p agenttrace-bench --bin run_length -- [--run-spans 50,2000,10000] [--batches 64,512]
 //!       [--min-spans 10000] [--normalized-max-run N] [--repeat 3] [--database-url URL]

@@ -1,4 +1,4 @@
-//! Incremental derivation (issue #15): what a batch of new spans changes in a run's derived rows,
+//! Incremental derivation: what a batch of new spans changes in a run's derived rows,
 //! computed from a compact per-run state and keyed look-ups instead of the run's whole history.
 //!
 //! Whole-run analysis ([`crate::normalize::analyze_run`]) leaves a [`RunSketch`] beside its

@@ -2,8 +2,9 @@
 //!
 //! The body size limit alone does not bound memory: protobuf repeated messages cost two bytes
 //! each on the wire (`tag, len=0`) but a whole struct once decoded. A 16 MiB body of empty spans
-//! made prost allocate 8 M `Span`s, 3.2 GB peak RSS (issue #8); at the 64 MiB default limit, and
-//! from a ~64 KiB gzip body, that is a backend killed by the OOM killer. So the request is
+//! made prost allocate 8 M `Span`s, 3.2 GB peak RSS (kept as a regression test in
+//! core/tests/prop_roundtrip.rs); at the 64 MiB default limit, and from a ~64 KiB gzip body,
+//! that is a backend killed by the OOM killer. So the request is
 //! walked at the wire level along the OTLP trace schema, adding up what decoding will allocate
 //! (struct sizes of the prost types plus string/bytes payloads), and refused above
 //! [`super::Limits::max_decoded_bytes`]. The walk allocates nothing and is linear in the body.

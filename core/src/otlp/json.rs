@@ -227,7 +227,7 @@ pub fn parse_json_request(bytes: &[u8], limits: &Limits) -> R<ExportTraceService
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(ExportTraceServiceRequest::default());
     }
-    // Memory amplification bounds (issue #8, see budget.rs): of the `Value` tree, before parsing,
+    // Memory amplification bounds (see budget.rs): of the `Value` tree, before parsing,
     // and of the prost request built from it, before converting.
     let too_large = DecodeError::DecodedTooLarge { limit: limits.max_decoded_bytes };
     if super::budget::json_text_within(bytes, limits.max_decoded_bytes).is_none() {

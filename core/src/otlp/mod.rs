@@ -120,7 +120,7 @@ pub fn parse_request(bytes: &[u8], format: Format, limits: &Limits) -> Result<Ex
     match format {
         // prost bounds message recursion (100 levels) so a deep kvlist cannot overflow the stack.
         Format::Protobuf => {
-            // Memory amplification bound, checked before prost allocates (issue #8).
+            // Memory amplification bound, checked before prost allocates (see budget.rs).
             if budget::within(bytes, limits.max_decoded_bytes).is_none() {
                 return Err(DecodeError::DecodedTooLarge { limit: limits.max_decoded_bytes });
             }

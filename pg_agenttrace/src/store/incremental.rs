@@ -1,4 +1,5 @@
-//! The fast path of normalized ingest (issue #15): a run whose state row is current is extended
+//! The fast path of normalized ingest, so that a request's cost does not grow with the length of
+//! its run: a run whose state row is current is extended
 //! from the batch and keyed reads ([`agenttrace_core::incremental`]) instead of being read back
 //! and analysed whole. Runs it does not take (new runs, merges, set-up traces, GenAI content from
 //! log events, anything `incremental::extend` declines) go the whole-run way in `store.rs`.

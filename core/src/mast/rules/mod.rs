@@ -34,8 +34,8 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &verification::EndedEarly,
     &verification::UnverifiedError,
     &verification::ApprovedThenFailed,
-    // Content rules (issue #14): what agents said and did against the task, instructions,
-    // tool results and each other.
+    // Content rules, for runs that go wrong without any error: what agents said and did against
+    // the task, instructions, tool results and each other.
     &content_spec::OutputFormatViolated,
     &content_spec::RoleBoundaryCrossed,
     &content_context::TaskMissingFromContext,
