@@ -9,6 +9,7 @@ mod datums;
 mod graph;
 mod ingest;
 mod judge;
+mod locks;
 mod logs;
 mod mast;
 mod redact;

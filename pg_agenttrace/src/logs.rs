@@ -24,12 +24,6 @@ use pgrx::spi::{SpiClient, SpiResult};
 use crate::columns::{execute_cached, select_cached, timestamptz, trace_id, uuid, Columns};
 use crate::ingest::{dead_letter, normalize_enabled, Body, BodyResult};
 
-/// Advisory lock key of a trace (or run) id: the key span ingest uses.
-pub(crate) fn lock_key(r: &TraceId) -> i64 {
-    i64::from_be_bytes([r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]])
-        ^ i64::from_be_bytes([r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]])
-}
-
 /// Stored GenAI content of the spans of `traces`, folded into span attributes per span.
 pub(crate) fn genai_overlays(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<HashMap<(TraceId, SpanId), Attributes>> {
     let mut out = HashMap::new();
@@ -111,15 +105,8 @@ fn store_log_records(client: &mut SpiClient<'_>, logs: DecodedLogs) -> SpiResult
     genai_traces.sort_unstable();
     genai_traces.dedup();
     if !genai_traces.is_empty() {
-        let mut keys: Vec<i64> = genai_traces.iter().map(lock_key).collect();
-        keys.extend(runs_of(client, &genai_traces)?.iter().map(lock_key));
-        keys.sort_unstable();
-        keys.dedup();
-        execute_cached(
-            client,
-            "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest($1::int8[]) AS k ORDER BY k) AS locks",
-            &[keys.into()],
-        )?;
+        let runs = runs_of(client, &genai_traces)?;
+        crate::locks::lock_traces(client, genai_traces.iter().chain(runs.iter()))?;
     }
     crate::store::insert_resources(client, logs.resources.iter())?;
     let recs = &logs.records;

@@ -106,18 +106,7 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
     // Keys: every trace this batch touches or links to, and every run those belong to now —
     // two batches that share a trace or a run wait for each other.
     let first = stitch(&stored_closure(client, &mut lookup)?);
-    let key = |r: &TraceId| {
-        i64::from_be_bytes([r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]])
-            ^ i64::from_be_bytes([r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]])
-    };
-    let mut lock_keys: Vec<i64> = first.values().chain(lookup.iter()).map(key).collect();
-    lock_keys.sort_unstable();
-    lock_keys.dedup();
-    execute_cached(
-        client,
-        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest($1::int8[]) AS k ORDER BY k) AS locks",
-        &[lock_keys.into()],
-    )?;
+    crate::locks::lock_traces(client, first.values().chain(lookup.iter()))?;
     let stored = stored_closure(client, &mut lookup)?;
     let assignment = stitch(&stored);
     let run_of = |t: &TraceId| assignment.get(t).copied().unwrap_or(*t);
