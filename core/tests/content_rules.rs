@@ -1,77 +1,11 @@
 //! The content rules on small synthetic runs of domains the labelled captures do not have
 //! (GenAI semantic-convention spans): each failure shape is found with its agent and quote, and
 //! the same run done right gets no finding.
-use std::sync::Arc;
+mod common;
 
 use agenttrace_core::mast::{classify_spans, MastConfig, MastReport};
-use agenttrace_core::model::{Attributes, Resource, SpanRecord};
-use serde_json::{json, Value};
-
-struct B {
-    spans: Vec<SpanRecord>,
-    t: u64,
-}
-
-fn rec(id: u64, parent: Option<u64>, name: &str, attrs: Value, start: u64, end: u64) -> SpanRecord {
-    SpanRecord {
-        trace_id: [9; 16],
-        span_id: id.to_be_bytes(),
-        parent_span_id: parent.map(|p| p.to_be_bytes()),
-        trace_state: String::new(),
-        flags: 0,
-        name: name.into(),
-        kind: 1,
-        start_time_unix_nano: start,
-        end_time_unix_nano: end,
-        attributes: attrs.as_object().cloned().unwrap_or_else(Attributes::new),
-        dropped_attributes_count: 0,
-        events: Vec::new(),
-        dropped_events_count: 0,
-        links: Vec::new(),
-        dropped_links_count: 0,
-        status_code: 0,
-        status_message: String::new(),
-        resource: Arc::new(Resource::new(Attributes::new(), String::new())),
-        scope_name: "test".into(),
-        scope_version: String::new(),
-    }
-}
-
-fn msgs(v: &[(&str, &str)]) -> String {
-    Value::Array(v.iter().map(|(r, c)| json!({"role": r, "parts": [{"type": "text", "content": c}]})).collect()).to_string()
-}
-
-impl B {
-    fn new(task: &str) -> Self {
-        B { spans: vec![rec(1, None, "workflow", json!({"input.value": task}), 0, 1_000_000)], t: 10 }
-    }
-    fn next(&mut self) -> (u64, u64) {
-        self.t += 10;
-        (self.spans.len() as u64 + 1, self.t)
-    }
-    /// An agent turn: one model call seeing `input`, answering `output`; returns the agent span.
-    fn turn(&mut self, agent: &str, input: &[(&str, &str)], output: &str) -> u64 {
-        let (aid, s) = self.next();
-        self.spans.push(rec(
-            aid,
-            Some(1),
-            &format!("invoke_agent {agent}"),
-            json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent}),
-            s,
-            s + 8,
-        ));
-        let (lid, _) = self.next();
-        self.spans.push(rec(lid, Some(aid), "chat m", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "m", "gen_ai.input.messages": msgs(input), "gen_ai.output.messages": msgs(&[("assistant", output)])}), s + 1, s + 2));
-        aid
-    }
-    fn tool(&mut self, parent: u64, name: &str, args: &str, result: &str) {
-        let (id, s) = self.next();
-        self.spans.push(rec(id, Some(parent), &format!("execute_tool {name}"), json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name, "gen_ai.tool.call.arguments": args, "gen_ai.tool.call.result": result}), s, s + 3));
-    }
-    fn report(&self) -> MastReport {
-        classify_spans(&self.spans, &MastConfig::default()).1
-    }
-}
+use common::B;
+use serde_json::json;
 
 fn finding<'r>(r: &'r MastReport, mode: &str) -> Option<&'r agenttrace_core::mast::Finding> {
     r.findings.iter().find(|f| f.mode_id == mode)

@@ -1,107 +1,12 @@
 //! Generic causes of false alarms on runs of systems the rules were not written against, each
 //! as a small synthetic run (GenAI semantic-convention spans) or input, with a twin where the
 //! rule must still fire (or the redaction still happen).
-use std::sync::Arc;
+mod common;
 
-use agenttrace_core::mast::{classify_spans, Finding, MastConfig, MastReport};
-use agenttrace_core::model::{Attributes, Resource, SpanRecord};
+use agenttrace_core::mast::{Finding, MastReport};
 use agenttrace_core::redact::Redactor;
-use serde_json::{json, Value};
-
-fn rec(id: u64, parent: Option<u64>, name: &str, attrs: Value, start: u64, end: u64) -> SpanRecord {
-    SpanRecord {
-        trace_id: [5; 16],
-        span_id: id.to_be_bytes(),
-        parent_span_id: parent.map(|p| p.to_be_bytes()),
-        trace_state: String::new(),
-        flags: 0,
-        name: name.into(),
-        kind: 1,
-        start_time_unix_nano: start,
-        end_time_unix_nano: end,
-        attributes: attrs.as_object().cloned().unwrap_or_else(Attributes::new),
-        dropped_attributes_count: 0,
-        events: Vec::new(),
-        dropped_events_count: 0,
-        links: Vec::new(),
-        dropped_links_count: 0,
-        status_code: 0,
-        status_message: String::new(),
-        resource: Arc::new(Resource::new(Attributes::new(), String::new())),
-        scope_name: "test".into(),
-        scope_version: String::new(),
-    }
-}
-
-fn msgs(v: &[(&str, &str)]) -> String {
-    Value::Array(v.iter().map(|(r, c)| json!({"role": r, "parts": [{"type": "text", "content": c}]})).collect()).to_string()
-}
-
-/// `gen_ai.system_instructions` as the conventions record it: a JSON list of text parts.
-fn instructions(text: &str) -> String {
-    json!([{"type": "text", "content": text}]).to_string()
-}
-
-struct B {
-    spans: Vec<SpanRecord>,
-    t: u64,
-}
-
-impl B {
-    /// A run whose root records the task as its input.
-    fn new(task: &str) -> Self {
-        B { spans: vec![rec(1, None, "workflow", json!({"input.value": task}), 0, 1_000_000)], t: 10 }
-    }
-    /// A GenAI workflow root (an `invoke_workflow` span) with the task as its input message and
-    /// the given system instructions.
-    fn workflow(task: &str, instr: &str) -> Self {
-        let attrs = json!({
-            "gen_ai.operation.name": "invoke_workflow",
-            "gen_ai.input.messages": msgs(&[("user", task)]),
-            "gen_ai.system_instructions": instructions(instr),
-        });
-        B { spans: vec![rec(1, None, "invoke_workflow", attrs, 0, 1_000_000)], t: 10 }
-    }
-    fn next(&mut self) -> (u64, u64) {
-        self.t += 10;
-        (self.spans.len() as u64 + 1, self.t)
-    }
-    /// An agent turn: one model call seeing `input`, answering `output`; `agent_instr` goes on
-    /// the `invoke_agent` span as `gen_ai.system_instructions`. Returns the agent span.
-    fn turn_with(&mut self, agent: &str, agent_instr: Option<&str>, input: &[(&str, &str)], output: &str) -> u64 {
-        let (aid, s) = self.next();
-        let mut attrs = json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent});
-        if let Some(i) = agent_instr {
-            attrs["gen_ai.system_instructions"] = json!(instructions(i));
-        }
-        self.spans.push(rec(aid, Some(1), &format!("invoke_agent {agent}"), attrs, s, s + 8));
-        let (lid, _) = self.next();
-        let llm = json!({
-            "gen_ai.operation.name": "chat",
-            "gen_ai.request.model": "m",
-            "gen_ai.input.messages": msgs(input),
-            "gen_ai.output.messages": msgs(&[("assistant", output)]),
-        });
-        self.spans.push(rec(lid, Some(aid), "chat m", llm, s + 1, s + 2));
-        aid
-    }
-    fn turn(&mut self, agent: &str, input: &[(&str, &str)], output: &str) -> u64 {
-        self.turn_with(agent, None, input, output)
-    }
-    fn tool(&mut self, parent: u64, name: &str, args: &str, result: &str) {
-        let (id, s) = self.next();
-        let attrs = json!({
-            "gen_ai.operation.name": "execute_tool",
-            "gen_ai.tool.name": name,
-            "gen_ai.tool.call.arguments": args,
-            "gen_ai.tool.call.result": result,
-        });
-        self.spans.push(rec(id, Some(parent), &format!("execute_tool {name}"), attrs, s, s + 3));
-    }
-    fn report(&self) -> MastReport {
-        classify_spans(&self.spans, &MastConfig::default()).1
-    }
-}
+use common::B;
+use serde_json::json;
 
 fn by_rule<'r>(r: &'r MastReport, rule: &str) -> Option<&'r Finding> {
     r.findings.iter().find(|f| f.rule == rule)
