@@ -107,6 +107,9 @@ impl Drainer {
                         let rxs = self.submit(&room, &chunk.items);
                         inflight.push_back((chunk, rxs));
                     }
+                    // Damage skipped and nothing else read: go on from behind it (reading the same
+                    // damage again would log it and release its room again).
+                    Ok(Ok(chunk)) if chunk.end != pos => pos = chunk.end,
                     Ok(Ok(_)) => break, // caught up
                     Ok(Err(e)) => {
                         tracing::error!(error = %e, at = ?pos, "spool: reading failed; retrying in 1 s");
