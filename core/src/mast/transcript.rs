@@ -81,6 +81,8 @@ pub struct Transcript {
     pub steps: Vec<Step>,
     pub final_output: Option<String>,
     pub final_agent: Option<String>,
+    /// Each agent's role from its behaviour: coordinator, worker or executor ([`super::roles`]).
+    pub roles: std::collections::BTreeMap<String, &'static str>,
     /// Indices of the steps where an agent says something (model answers with text, agent
     /// outputs, messages it sent), in time order; a text repeated by the same agent in
     /// consecutive such steps is listed once.
@@ -256,6 +258,7 @@ impl Transcript {
             steps,
             final_output: run.final_output.as_ref().map(|f| bound(&f.text)),
             final_agent: run.final_output.as_ref().and_then(|f| f.agent.clone()),
+            roles: run.roles().iter().map(|(a, r)| (a.clone(), r.as_str())).collect(),
             final_span: run.final_output.as_ref().map(|f| f.span),
             said,
         }
@@ -284,6 +287,10 @@ impl Transcript {
         }
         for i in &self.instructions {
             s += &format!("INSTRUCTIONS of {}: {}\n", i.agent, flat(&i.text, max_chars));
+        }
+        if self.roles.len() > 1 {
+            let roles: Vec<String> = self.roles.iter().map(|(a, r)| format!("{a} ({r})")).collect();
+            s += &format!("ROLES (from behaviour): {}\n", roles.join(", "));
         }
         for (n, st) in self.steps.iter().enumerate() {
             s += &st.render(n + 1, max_chars);
