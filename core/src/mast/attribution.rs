@@ -262,7 +262,7 @@ fn executor_author(run: &RunView, roles: &HashMap<String, Role>, agent: &str, sp
         .and_then(|i| run.turn_of[i])
         .filter(|&k| run.turns[k].agent == agent)
         .or_else(|| run.turns.iter().rposition(|t| t.agent == agent))?;
-    let j = code_author(run, roles, k)?;
+    let j = code_author(&run.turn_texts(), roles, k)?;
     Some((run.turns[j].agent.clone(), run.turns[j].idx))
 }
 

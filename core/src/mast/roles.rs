@@ -6,7 +6,13 @@
 //! the code it ran.
 use std::collections::{HashMap, HashSet};
 
-use super::RunView;
+/// What roles are inferred from: one agent turn, in time order (the run view's turns, as text).
+#[derive(Debug, Clone, Copy)]
+pub struct TurnText<'a> {
+    pub agent: &'a str,
+    pub input: Option<&'a str>,
+    pub output: Option<&'a str>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -93,11 +99,10 @@ fn looks_executed(t: &str) -> bool {
 }
 
 /// Roles of the run's agents (agents without turns are not in the map).
-pub fn infer(run: &RunView) -> HashMap<String, Role> {
-    let turns = &run.turns;
+pub fn infer(turns: &[TurnText<'_>]) -> HashMap<String, Role> {
     let agents: Vec<&str> = {
         let mut seen = HashSet::new();
-        turns.iter().map(|t| t.agent.as_str()).filter(|a| seen.insert(*a)).collect()
+        turns.iter().map(|t| t.agent).filter(|a| seen.insert(*a)).collect()
     };
     let mut n_turns: HashMap<&str, usize> = HashMap::new();
     let mut routing: HashMap<&str, usize> = HashMap::new();
@@ -107,22 +112,22 @@ pub fn infer(run: &RunView) -> HashMap<String, Role> {
     let mut code_out: HashMap<&str, usize> = HashMap::new();
     let mut executed: HashMap<&str, usize> = HashMap::new();
     for (k, t) in turns.iter().enumerate() {
-        let a = t.agent.as_str();
+        let a = t.agent;
         *n_turns.entry(a).or_default() += 1;
         let others: Vec<&str> = agents.iter().copied().filter(|o| *o != a).collect();
-        let out = t.output.as_ref().map(|o| o.0.as_str()).unwrap_or("");
+        let out = t.output.unwrap_or("");
         if is_routing_line(out, &others) {
             *routing.entry(a).or_default() += 1;
         }
         if let Some(next) = turns[k + 1..].iter().find(|n| n.agent != a) {
-            if !out.is_empty() && names_agent(&out.to_lowercase(), &next.agent) {
+            if !out.is_empty() && names_agent(&out.to_lowercase(), next.agent) {
                 *addressed.entry(a).or_default() += 1;
-                addressees.entry(a).or_default().insert(next.agent.as_str());
+                addressees.entry(a).or_default().insert(next.agent);
             }
         }
         // The code it was given: in its own input, or in the last output of another agent.
-        let given = t.input.as_deref().is_some_and(has_code)
-            || turns[..k].iter().rev().find(|p| p.agent != a).and_then(|p| p.output.as_ref()).is_some_and(|o| has_code(&o.0));
+        let given =
+            t.input.is_some_and(has_code) || turns[..k].iter().rev().find(|p| p.agent != a).and_then(|p| p.output).is_some_and(has_code);
         if given {
             *code_in.entry(a).or_default() += 1;
         }
@@ -137,7 +142,7 @@ pub fn infer(run: &RunView) -> HashMap<String, Role> {
     let mut precedes: HashMap<&str, usize> = HashMap::new();
     for w in turns.windows(2) {
         if w[0].agent != w[1].agent {
-            *precedes.entry(w[0].agent.as_str()).or_default() += 1;
+            *precedes.entry(w[0].agent).or_default() += 1;
         }
     }
     let most = n_turns.values().copied().max().unwrap_or(0);
@@ -172,13 +177,13 @@ pub fn infer(run: &RunView) -> HashMap<String, Role> {
     roles
 }
 
-/// The turn (index into `run.turns`) that wrote the code an executor's turn `k` ran: the latest
+/// The turn (index into `turns`) that wrote the code an executor's turn `k` ran: the latest
 /// earlier turn of another agent, not an executor, whose output holds code.
-pub fn code_author(run: &RunView, roles: &HashMap<String, Role>, k: usize) -> Option<usize> {
-    let me = run.turns.get(k)?.agent.as_str();
+pub fn code_author(turns: &[TurnText<'_>], roles: &HashMap<String, Role>, k: usize) -> Option<usize> {
+    let me = turns.get(k)?.agent;
     (0..k).rev().find(|&j| {
-        let t = &run.turns[j];
-        t.agent != me && roles.get(&t.agent) != Some(&Role::Executor) && t.output.as_ref().is_some_and(|o| has_code(&o.0))
+        let t = &turns[j];
+        t.agent != me && roles.get(t.agent) != Some(&Role::Executor) && t.output.is_some_and(has_code)
     })
 }
 

@@ -384,7 +384,15 @@ impl<'a> RunView<'a> {
 
     /// The agents' roles from behaviour ([`super::roles`]), computed once.
     pub fn roles(&self) -> &HashMap<String, super::roles::Role> {
-        self.cache.roles.get_or_init(|| super::roles::infer(self))
+        self.cache.roles.get_or_init(|| super::roles::infer(&self.turn_texts()))
+    }
+
+    /// The turns as the text [`super::roles`] reads.
+    pub fn turn_texts(&self) -> Vec<super::roles::TurnText<'_>> {
+        self.turns
+            .iter()
+            .map(|t| super::roles::TurnText { agent: &t.agent, input: t.input.as_deref(), output: t.output.as_ref().map(|o| o.0.as_str()) })
+            .collect()
     }
 
     pub fn span_ref(&self, i: usize) -> SpanRef {
