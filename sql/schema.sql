@@ -138,6 +138,26 @@ CREATE INDEX traces_resource_start_idx ON traces (resource_hash, start_time);
 -- the look-up from scanning every trace of a busy service in the time window.
 CREATE INDEX traces_setup_resource_start_idx ON traces (resource_hash, start_time) WHERE is_setup;
 
+-- Stitching by key for Citus (pg_agenttrace/src/store/route.rs). Distributed, `traces` answers
+-- look-ups by trace only; these answer the others from one shard each. Maintained at ingest when
+-- Citus is installed and filled by agenttrace.distribute(); empty on a single server.
+CREATE TABLE run_traces (
+    run_id   uuid NOT NULL,
+    trace_id uuid NOT NULL,
+    PRIMARY KEY (run_id, trace_id)
+);
+COMMENT ON TABLE run_traces IS 'Citus: the traces of each run, keyed by run (traces.run_id by run_id). Maintained at ingest when Citus is installed; empty on a single server.';
+CREATE TABLE trace_edges (
+    trace_id       uuid NOT NULL,
+    other_trace_id uuid NOT NULL,
+    PRIMARY KEY (trace_id, other_trace_id)
+);
+COMMENT ON TABLE trace_edges IS 'Citus: both directions of every span link between two traces (replay links excepted), keyed by trace, so "who links to this trace" is read from its own shard. Maintained at ingest when Citus is installed; empty on a single server.';
+CREATE TABLE setup_processes (
+    resource_hash bigint PRIMARY KEY
+);
+COMMENT ON TABLE setup_processes IS 'Citus: processes (resources) that sent traces of set-up spans only; run traces of other processes skip the look-up for set-up partners. Maintained at ingest when Citus is installed; empty on a single server.';
+
 CREATE TABLE run_summaries (
     run_id          uuid PRIMARY KEY,
     framework       text,

@@ -86,6 +86,52 @@ impl IngestPlanning {
     }
 }
 
+/// The suffix of an insert of rows that are new by construction (derived rows of a run whose
+/// old ones were just deleted): none on one server. On Citus `ON CONFLICT DO NOTHING`, which
+/// changes nothing for such rows but how Citus sends them: a plain INSERT ... SELECT goes
+/// through Citus's COPY, which always commits in two phases, even when every row of the
+/// request lives on one worker; with the clause the rows go to each shard as one statement and
+/// a transaction that wrote to one worker commits there in one phase.
+pub fn new_rows_suffix() -> &'static str {
+    if citus_present() {
+        "ON CONFLICT DO NOTHING"
+    } else {
+        ""
+    }
+}
+
+/// Inserts on Citus are multi-row `VALUES` lists: Citus sends each shard its rows as one
+/// statement and, when they all live on one shard, commits it in one phase. An `INSERT ...
+/// SELECT` (from `unnest()`) goes through Citus's COPY into intermediate results, a second
+/// command per shard, and always commits in two phases.
+fn use_values() -> bool {
+    citus_present()
+}
+
+/// Row `row` of parameter `$n` (column `c`) as an item of a Citus `VALUES` list. Citus sends
+/// each shard its rows with the parameters' values in place, but it evaluates only some
+/// expressions first: a bare subscript `($n::t[])[row]` would reach the shard as the whole
+/// array, subscripted, in every row. A coercion through text (or, for text, `ltrim(x, '')`,
+/// which is x) is evaluated on the coordinator and arrives as the element's value.
+fn values_item(n: usize, c: &Column<'_>, row: usize) -> String {
+    let elem = format!("(${n}::{}[])[{row}]", c.pg_type);
+    match (c.cast, c.pg_type) {
+        (Some(cast), _) => format!("{elem}::{cast}"),
+        (None, "text") => format!("ltrim({elem}, '')"),
+        (None, t) => format!("{elem}::text::{t}"),
+    }
+}
+
+/// Runs an insert built by [`Columns`]: cached like [`execute_cached`] on one server; on Citus
+/// (a `VALUES` list whose text depends on the row count) planned for this call only.
+fn execute_insert<'conn>(client: &mut SpiClient<'conn>, sql: &str, args: &[DatumWithOid<'_>]) -> SpiResult<SpiTupleTable<'conn>> {
+    if use_values() {
+        client.update(sql, None, args)
+    } else {
+        execute_cached(client, sql, args)
+    }
+}
+
 /// True when the Citus extension is installed in this database (one index look-up in
 /// pg_extension).
 pub fn citus_present() -> bool {
@@ -116,14 +162,17 @@ pub struct Column<'a> {
 #[derive(Default)]
 pub struct Columns<'a> {
     cols: Vec<Column<'a>>,
+    /// Rows (the longest column).
+    rows: usize,
 }
 
 impl<'a> Columns<'a> {
     pub fn new() -> Self {
-        Columns { cols: Vec::new() }
+        Columns { cols: Vec::new(), rows: 0 }
     }
 
     pub fn col<T: IntoDatum>(mut self, name: &'static str, pg_type: &'static str, values: Vec<T>) -> Self {
+        self.rows = self.rows.max(values.len());
         self.cols.push(Column { name, pg_type, cast: None, datum: values.into() });
         self
     }
@@ -137,6 +186,7 @@ impl<'a> Columns<'a> {
     /// ([`crate::datums::text_array`]), without cloning them first.
     pub fn text<R>(mut self, name: &'static str, rows: &[R], f: impl Fn(&R) -> Option<&str>) -> Self {
         let values: Vec<Option<&str>> = rows.iter().map(f).collect();
+        self.rows = self.rows.max(values.len());
         self.cols.push(Column { name, pg_type: "text", cast: None, datum: crate::datums::text_array(&values) });
         self
     }
@@ -150,11 +200,13 @@ impl<'a> Columns<'a> {
         f: impl Fn(&R) -> Option<&serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         let values: Vec<Option<&serde_json::Map<String, serde_json::Value>>> = rows.iter().map(f).collect();
+        self.rows = self.rows.max(values.len());
         self.cols.push(Column { name, pg_type: "jsonb", cast: None, datum: crate::datums::jsonb_array(&values) });
         self
     }
 
     pub fn cast<T: IntoDatum>(mut self, name: &'static str, pg_type: &'static str, cast: &'static str, values: Vec<T>) -> Self {
+        self.rows = self.rows.max(values.len());
         self.cols.push(Column { name, pg_type, cast: Some(cast), datum: values.into() });
         self
     }
@@ -171,17 +223,61 @@ impl<'a> Columns<'a> {
         format!("(SELECT {}) AS u", items.join(", "))
     }
 
+    /// `template` with `{unnest}` replaced by [`unnest`](Self::unnest), and each
+    /// `{route:alias.col}` by `AND alias.col = ANY($n)`, $n the array of the batch's column `col`,
+    /// when Citus is installed (nothing otherwise). A write that joins `u` to a distributed table
+    /// on its distribution column says so with it: Citus then sends the statement to the shards
+    /// of those keys only (a join to `unnest()` alone goes to every shard). One server keeps the
+    /// plain key join it plans as an index probe per row.
+    fn fill(&self, template: &str, offset: usize) -> String {
+        let mut sql = template.replace("{unnest}", &self.unnest(offset));
+        let citus = citus_present();
+        while let Some(start) = sql.find("{route:") {
+            let Some(len) = sql[start..].find('}') else { break };
+            let target = &sql[start + "{route:".len()..start + len];
+            let col = target.rsplit('.').next().unwrap_or(target);
+            let cond = match self.cols.iter().position(|c| c.name == col) {
+                Some(i) if citus => format!("AND {target} = ANY(${}::{}[])", offset + i + 1, self.cols[i].pg_type),
+                _ => String::new(),
+            };
+            sql.replace_range(start..start + len + 1, &cond);
+        }
+        sql
+    }
+
     fn insert_sql(&self, table: &str, suffix: &str, offset: usize) -> String {
-        let names: Vec<&str> = self.cols.iter().map(|c| c.name).collect();
-        let selects: Vec<String> = self
-            .cols
-            .iter()
-            .map(|c| match c.cast {
-                Some(cast) => format!("u.{}::{}", c.name, cast),
+        let targets: Vec<(&str, String)> = self.cols.iter().map(|c| (c.name, format!("{{{}}}", c.name))).collect();
+        self.insert_exprs_sql(table, &targets, suffix, offset)
+    }
+
+    /// `INSERT INTO table (targets' columns) ... suffix`, each target's value an expression over
+    /// the batch's columns (`{col}`; the column's cast applies). One server: `SELECT expr, ...
+    /// FROM unnest(...)`. Citus: a multi-row `VALUES` list of the arrays' elements (see
+    /// [`use_values`] and [`values_item`]).
+    fn insert_exprs_sql(&self, table: &str, targets: &[(&str, String)], suffix: &str, offset: usize) -> String {
+        let names: Vec<&str> = targets.iter().map(|(n, _)| *n).collect();
+        let fill = |expr: &str, value: &dyn Fn(usize, &Column<'_>) -> String| {
+            let mut e = expr.to_string();
+            for (i, c) in self.cols.iter().enumerate() {
+                e = e.replace(&format!("{{{}}}", c.name), &value(i, c));
+            }
+            e
+        };
+        if use_values() {
+            let mut rows = Vec::with_capacity(self.rows);
+            for row in 1..=self.rows {
+                let items: Vec<String> = targets.iter().map(|(_, e)| fill(e, &|i, c| values_item(offset + i + 1, c, row))).collect();
+                rows.push(format!("({})", items.join(", ")));
+            }
+            format!("INSERT INTO {table} ({}) VALUES {} {suffix}", names.join(", "), rows.join(", "))
+        } else {
+            let unnested = |_: usize, c: &Column<'_>| match c.cast {
+                Some(cast) => format!("u.{}::{cast}", c.name),
                 None => format!("u.{}", c.name),
-            })
-            .collect();
-        format!("INSERT INTO {table} ({}) SELECT {} FROM {} {suffix}", names.join(", "), selects.join(", "), self.unnest(offset))
+            };
+            let selects: Vec<String> = targets.iter().map(|(_, e)| fill(e, &unnested)).collect();
+            format!("INSERT INTO {table} ({}) SELECT {} FROM {} {suffix}", names.join(", "), selects.join(", "), self.unnest(offset))
+        }
     }
 
     fn into_args(self) -> Vec<DatumWithOid<'a>> {
@@ -190,8 +286,23 @@ impl<'a> Columns<'a> {
 
     /// Runs the insert (`suffix` is e.g. `ON CONFLICT DO NOTHING`). Returns rows written.
     pub fn insert(self, client: &mut SpiClient<'_>, table: &str, suffix: &str) -> SpiResult<usize> {
+        if self.rows == 0 {
+            return Ok(0);
+        }
         let sql = self.insert_sql(table, suffix, 0);
-        let t = execute_cached(client, &sql, &self.into_args())?;
+        let t = execute_insert(client, &sql, &self.into_args())?;
+        Ok(t.len())
+    }
+
+    /// Like [`insert`](Self::insert), each target column's value an expression over the batch's
+    /// columns, e.g. `("tsv", "to_tsvector('english'::regconfig, {words})")`.
+    pub fn insert_exprs(self, client: &mut SpiClient<'_>, table: &str, targets: &[(&str, &str)], suffix: &str) -> SpiResult<usize> {
+        if self.rows == 0 {
+            return Ok(0);
+        }
+        let targets: Vec<(&str, String)> = targets.iter().map(|(n, e)| (*n, e.to_string())).collect();
+        let sql = self.insert_exprs_sql(table, &targets, suffix, 0);
+        let t = execute_insert(client, &sql, &self.into_args())?;
         Ok(t.len())
     }
 
@@ -219,20 +330,29 @@ impl<'a> Columns<'a> {
         }
         let guarded = self.insert_sql(table, &format!("{suffix} RETURNING trace_id, span_id"), 0);
         let plain = try_plain.then(|| self.insert_sql(table, "RETURNING trace_id, span_id", 0));
+        if self.rows == 0 {
+            return Ok(Vec::new());
+        }
         let args = self.into_args();
         if let Some(plain) = plain {
-            let first = crate::subxact::unless(PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION, || keys(execute_cached(client, &plain, &args)?));
+            let first = crate::subxact::unless(PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION, || keys(execute_insert(client, &plain, &args)?));
             if let Some(done) = first {
                 return done;
             }
         }
-        keys(execute_cached(client, &guarded, &args)?)
+        keys(execute_insert(client, &guarded, &args)?)
+    }
+
+    /// A query over `{unnest}` (as in [`run`](Self::run)), returning its rows.
+    pub fn select<'conn>(self, client: &mut SpiClient<'conn>, template: &str) -> SpiResult<SpiTupleTable<'conn>> {
+        let sql = self.fill(template, 0);
+        execute_cached(client, &sql, &self.into_args())
     }
 
     /// Like [`insert`](Self::insert) but with a custom statement over `u(...)`:
     /// `{unnest}` in `template` is replaced by the batch's rows as `u` (see `unnest`).
     pub fn run(self, client: &mut SpiClient<'_>, template: &str) -> SpiResult<usize> {
-        let sql = template.replace("{unnest}", &self.unnest(0));
+        let sql = self.fill(template, 0);
         let t = execute_cached(client, &sql, &self.into_args())?;
         Ok(t.len())
     }
@@ -260,10 +380,19 @@ impl<'a> Writes<'a> {
         }
     }
 
+    /// Adds an insert whose target columns are expressions (see [`Columns::insert_exprs`]).
+    pub fn insert_exprs(&mut self, cols: Columns<'a>, table: &str, targets: &[(&str, &str)], suffix: &str, rows: usize) {
+        if rows > 0 {
+            let targets: Vec<(&str, String)> = targets.iter().map(|(n, e)| (*n, e.to_string())).collect();
+            self.statements.push(cols.insert_exprs_sql(table, &targets, suffix, self.args.len()));
+            self.args.extend(cols.into_args());
+        }
+    }
+
     /// Adds a custom write over `{unnest}` (skipped when empty).
     pub fn run(&mut self, cols: Columns<'a>, template: &str, rows: usize) {
         if rows > 0 {
-            self.statements.push(template.replace("{unnest}", &cols.unnest(self.args.len())));
+            self.statements.push(cols.fill(template, self.args.len()));
             self.args.extend(cols.into_args());
         }
     }
@@ -279,7 +408,7 @@ impl<'a> Writes<'a> {
         }
         sql.push(' ');
         sql.push_str(last);
-        execute_cached(client, &sql, &self.args)?;
+        execute_insert(client, &sql, &self.args)?;
         Ok(())
     }
 }

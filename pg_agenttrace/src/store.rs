@@ -9,6 +9,7 @@
 //! [`derived`] (agents, messages, tool calls, checkpoints, run summaries, search documents).
 mod derived;
 mod incremental;
+mod route;
 mod runs;
 mod spans;
 
@@ -72,8 +73,14 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
            FROM (SELECT k, x FROM (SELECT unnest($1::int4[]) AS k, true AS x UNION ALL SELECT unnest($2::int4[]), false) AS u ORDER BY k) AS locks",
         &[exclusive.into(), shared.into()],
     )?;
+    // On Citus the stitching reads go through tables keyed by distribution column (route.rs).
+    let citus = crate::columns::citus_present();
+    let mut known = route::Known::default();
+    if citus {
+        route::read_setup_processes(client, &shapes, &mut known)?;
+    }
     let mut setup_pairs = attach_setup_traces(&shapes);
-    setup_pairs.extend(stored_setup_partners(client, &shapes, &setup_pairs)?);
+    setup_pairs.extend(stored_setup_partners(client, &shapes, &setup_pairs, citus.then_some(&known.setup_processes))?);
 
     let mut lookup: Vec<TraceId> = batch_traces.clone();
     lookup.extend(new_spans.iter().flat_map(|s| s.links.iter().filter(|l| !is_replay_link(&l.attributes)).map(|l| l.trace_id)));
@@ -105,9 +112,16 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
     // session analyses the run with everything committed before it.
     // Keys: every trace this batch touches or links to, and every run those belong to now —
     // two batches that share a trace or a run wait for each other.
-    let first = stitch(&stored_closure(client, &mut lookup)?);
+    let closure = |client: &mut SpiClient<'_>, lookup: &mut Vec<TraceId>, known: &mut route::Known| {
+        if citus {
+            route::stored_closure(client, lookup, known)
+        } else {
+            stored_closure(client, lookup)
+        }
+    };
+    let first = stitch(&closure(client, &mut lookup, &mut route::Known::default())?);
     crate::locks::lock_traces(client, first.values().chain(lookup.iter()))?;
-    let stored = stored_closure(client, &mut lookup)?;
+    let stored = closure(client, &mut lookup, &mut known)?;
     let assignment = stitch(&stored);
     let run_of = |t: &TraceId| assignment.get(t).copied().unwrap_or(*t);
 
@@ -120,6 +134,9 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
         v.dedup();
         v
     };
+    if citus {
+        route::record(client, &batch_traces, &run_of, &retired_runs, &new_spans, &shapes, &known)?;
+    }
 
     // Runs whose state is current are extended from this batch and keyed reads
     // (store/incremental.rs); the rest, and raw mode, go on below.
@@ -157,7 +174,7 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
             Columns::new().map("trace_id", "uuid", &moved, |(t, _)| uuid(t)).map("run_id", "uuid", &moved, |(_, r)| uuid(r)).run(
                 client,
                 "UPDATE agenttrace.spans s SET run_id = u.run_id FROM {unnest}
-                      WHERE s.trace_id = u.trace_id AND s.run_id IS DISTINCT FROM u.run_id",
+                      WHERE s.trace_id = u.trace_id {route:s.trace_id} AND s.run_id IS DISTINCT FROM u.run_id",
             )?;
         }
         Vec::new()

@@ -36,7 +36,7 @@ fn fresh_pair(url: &str) -> (Client, Client) {
         )
         .unwrap();
     let n: i64 = citus.query_one("SELECT count(*) FROM agenttrace.distribute(shard_count => 4) WHERE changed", &[]).unwrap().get(0);
-    assert_eq!(n, 19, "every table distributed");
+    assert_eq!(n, 22, "every table distributed");
     // idempotent: a second call changes nothing
     let again: i64 = citus.query_one("SELECT count(*) FROM agenttrace.distribute() WHERE changed", &[]).unwrap().get(0);
     assert_eq!(again, 0, "distribute() is idempotent");
@@ -212,12 +212,17 @@ fn citus_corpus_gives_the_same_rows_as_a_single_node() {
     assert_same(&mut citus, &mut single, "raw ingest + renormalize");
 
     // Retention removes the same rows.
+    // (run_traces and trace_edges, the stitching tables, are kept on Citus only.)
     let removed = |db: &mut Client| -> Vec<String> {
-        db.query("SELECT table_name || '=' || rows_removed FROM agenttrace.apply_retention(interval '1 second')", &[])
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect()
+        db.query(
+            "SELECT table_name || '=' || rows_removed FROM agenttrace.apply_retention(interval '1 second')
+              WHERE table_name NOT IN ('run_traces', 'trace_edges')",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
     };
     let (c, s) = (removed(&mut citus), removed(&mut single));
     assert_eq!(c, s, "apply_retention");
@@ -372,6 +377,82 @@ fn citus_concurrent_writers_store_what_one_writer_stores() {
     classify(&mut citus);
     classify(&mut single);
     assert_same(&mut citus, &mut single, "4 concurrent writers");
+}
+
+/// A session on `url` whose server notices (here: Citus's `citus.log_remote_commands`) are
+/// collected in the returned list.
+fn connect_noticed(url: &str) -> (Client, std::sync::Arc<Mutex<Vec<String>>>) {
+    let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let mut config: postgres::Config = url.parse().expect("url");
+    config.notice_callback(move |n| sink.lock().unwrap_or_else(|e| e.into_inner()).push(n.message().to_string()));
+    (config.connect(postgres::NoTls).expect("connect"), seen)
+}
+
+/// The shard-level commands Citus sent for one statement, and how many of them prepared a
+/// two-phase commit.
+fn remote_commands(
+    db: &mut Client,
+    seen: &Mutex<Vec<String>>,
+    sql: &str,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+) -> (usize, usize) {
+    seen.lock().unwrap().clear();
+    db.batch_execute("SET citus.log_remote_commands = on; SET client_min_messages = notice").unwrap();
+    db.execute(sql, params).unwrap();
+    db.batch_execute("RESET citus.log_remote_commands; RESET client_min_messages").unwrap();
+    let seen = seen.lock().unwrap();
+    let commands: Vec<&String> = seen.iter().filter(|m| m.starts_with("issuing ")).collect();
+    (commands.len(), commands.iter().filter(|m| m.starts_with("issuing PREPARE TRANSACTION")).count())
+}
+
+/// Ingest is router-shaped: a request of one trace sends its statements to that trace's shards
+/// (not one look-up per shard), and when all its rows live on one worker it commits there
+/// without a two-phase commit.
+#[test]
+fn citus_one_trace_request_touches_only_its_shards() {
+    let Some(url) = citus_url() else {
+        eprintln!("skipped: AGENTTRACE_CITUS_DATABASE_URL not set");
+        return;
+    };
+    let _g = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (citus, _single) = fresh_pair(&url);
+    drop(citus);
+    let c = capture("lg_oi_success");
+    let body = &c.bodies[0];
+    let bin = std::fs::read(&body.bin).unwrap();
+    let (mut db, seen) = connect_noticed(&url);
+    // 32 shards, as a cluster would have: 4 (fresh_pair) hides look-ups that go to every shard.
+    db.batch_execute(
+        "SET client_min_messages = warning;
+         DROP EXTENSION pg_agenttrace CASCADE; CREATE EXTENSION pg_agenttrace;
+         SELECT count(*) FROM agenttrace.distribute(shard_count => 32);",
+    )
+    .unwrap();
+    let (commands, prepared) =
+        remote_commands(&mut db, &seen, "SELECT * FROM agenttrace.ingest($1, $2, $3)", &[&bin, &body.content_type, &body.content_encoding]);
+    let spans: i64 = db.query_one("SELECT count(*) FROM agenttrace.spans", &[]).unwrap().get(0);
+    eprintln!("first request of a process ({spans} spans, one trace): {commands} shard-level commands, {prepared} prepared");
+    assert!(spans >= 20, "the request's spans are stored ({spans})");
+    assert!(commands <= 40, "one trace's request sent {commands} shard-level commands (at most 40)");
+
+    // The same run again under another trace id, from the same process (its resource is known):
+    // every row it writes lives on the trace's shard group, so one worker commits it alone.
+    let json = std::fs::read_to_string(body.otlp_json.as_ref().expect("OTLP/JSON of the capture")).unwrap();
+    let traces: Vec<String> =
+        db.query("SELECT replace(trace_id::text, '-', '') FROM agenttrace.traces", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(traces.len(), 1, "one trace");
+    let other = "0123456789abcdef0123456789abcdef";
+    assert!(json.contains(&traces[0]), "the OTLP/JSON names the trace");
+    let copy = json.replace(&traces[0], other);
+    let (commands, prepared) =
+        remote_commands(&mut db, &seen, "SELECT * FROM agenttrace.ingest($1, 'application/json')", &[&copy.into_bytes()]);
+    let stored: i64 =
+        db.query_one("SELECT count(*) FROM agenttrace.spans WHERE trace_id = '0123456789abcdef0123456789abcdef'", &[]).unwrap().get(0);
+    eprintln!("next request of the process ({stored} spans, one trace): {commands} shard-level commands, {prepared} prepared");
+    assert_eq!(stored, spans, "the copy is stored whole");
+    assert!(commands <= 40, "one trace's request sent {commands} shard-level commands (at most 40)");
+    assert_eq!(prepared, 0, "a request whose rows live on one worker commits without two-phase commit");
 }
 
 /// One OTLP/HTTP POST over a plain TCP connection; returns the status code.

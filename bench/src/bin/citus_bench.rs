@@ -2,7 +2,7 @@
 //!
 //!   scripts/citus.sh start
 //!   cargo run --release -p agenttrace-bench --bin citus_bench -- [--spans N] [--batch N] [--run-spans N]
-//!         [--shards N] [--database-url postgres://postgres@127.0.0.1:5450/postgres]
+//!         [--shards N] [--database-url postgres://postgres@127.0.0.1:5450/postgres] [--dump-bodies DIR]
 //!
 //! On the coordinator's server (scripts/citus.sh: coordinator + 2 workers, one machine) it
 //! creates `agenttrace_bench_citus` (citus + pg_agenttrace, agenttrace.distribute(shards)) and
@@ -106,6 +106,15 @@ fn main() {
     let reqs = requests(2 * spans, batch, run_spans, 7);
     let bodies: Vec<Vec<u8>> = reqs.iter().map(|r| r.encode_to_vec()).collect();
     let (first, second) = bodies.split_at(bodies.len() / 2);
+    // `--dump-bodies DIR`: also write the request bodies there (to replay one with psql, e.g.
+    // under citus.log_remote_commands).
+    let dump = arg("--dump-bodies", "");
+    if !dump.is_empty() {
+        std::fs::create_dir_all(&dump).expect("--dump-bodies");
+        for (k, b) in bodies.iter().enumerate() {
+            std::fs::write(format!("{dump}/{k:04}.bin"), b).expect("write body");
+        }
+    }
     println!(
         "pg_agenttrace ingest, Citus ({} workers, {shards} shards per table, one machine) beside a single node: \
          {spans} spans per measurement in requests of {batch} spans, ~{run_spans} spans per run",

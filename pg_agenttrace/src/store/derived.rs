@@ -63,9 +63,9 @@ pub(super) fn write_derived(
     }
     // One statement for every table (they are independent; the deletes above ran first).
     let mut writes = Writes::new();
-    writes.insert(agent_columns(&agents), "agenttrace.agents", "", agents.len());
-    writes.insert(message_columns(&messages), "agenttrace.agent_messages", "", messages.len());
-    writes.insert(tool_call_columns(&tools), "agenttrace.tool_calls", "", tools.len());
+    writes.insert(agent_columns(&agents), "agenttrace.agents", crate::columns::new_rows_suffix(), agents.len());
+    writes.insert(message_columns(&messages), "agenttrace.agent_messages", crate::columns::new_rows_suffix(), messages.len());
+    writes.insert(tool_call_columns(&tools), "agenttrace.tool_calls", crate::columns::new_rows_suffix(), tools.len());
     run_writes(&mut writes, &run_rows);
     writes.insert(checkpoint_columns(&checkpoints), "agenttrace.checkpoints", "ON CONFLICT DO NOTHING", checkpoints.len());
     writes.execute(client)
@@ -215,13 +215,19 @@ pub(super) fn run_writes<'a>(writes: &mut Writes<'a>, rows: &[RunRow]) {
         .map("words", "text", &searched, |(_, s)| search_words(&s.1))
         .text("keywords", &searched, |(_, s)| Some(s.0.as_str()))
         .text("document", &searched, |(_, s)| Some(s.1.as_str()));
-    writes.run(
+    writes.insert_exprs(
         cols,
-        "INSERT INTO agenttrace.run_search (run_id, service_name, framework, start_time, keywords, document, tsv)
-         SELECT u.run_id, u.service_name, u.framework, u.start_time, u.keywords, u.document,
-                to_tsvector('english'::regconfig, u.words)
-           FROM {unnest}
-         ON CONFLICT (run_id) DO UPDATE SET keywords = EXCLUDED.keywords, document = EXCLUDED.document,
+        "agenttrace.run_search",
+        &[
+            ("run_id", "{run_id}"),
+            ("service_name", "{service_name}"),
+            ("framework", "{framework}"),
+            ("start_time", "{start_time}"),
+            ("keywords", "{keywords}"),
+            ("document", "{document}"),
+            ("tsv", "to_tsvector('english'::regconfig, {words})"),
+        ],
+        "ON CONFLICT (run_id) DO UPDATE SET keywords = EXCLUDED.keywords, document = EXCLUDED.document,
               tsv = EXCLUDED.tsv, service_name = EXCLUDED.service_name, framework = EXCLUDED.framework,
               start_time = EXCLUDED.start_time",
         searched.len(),
@@ -236,11 +242,11 @@ pub(super) fn run_writes<'a>(writes: &mut Writes<'a>, rows: &[RunRow]) {
         })
         .collect();
     let cols = Columns::new().map("run_id", "uuid", &kept, |r| uuid(&r.run)).jsonb("state", &states, |m| Some(m));
-    writes.run(
+    writes.insert_exprs(
         cols,
-        "INSERT INTO agenttrace.run_state (run_id, state, updated_at)
-         SELECT u.run_id, u.state, now() FROM {unnest}
-         ON CONFLICT (run_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at",
+        "agenttrace.run_state",
+        &[("run_id", "{run_id}"), ("state", "{state}"), ("updated_at", "now()")],
+        "ON CONFLICT (run_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at",
         kept.len(),
     );
 }

@@ -446,21 +446,21 @@ fn write_deltas(
     writes.run(
         cols,
         "UPDATE agenttrace.spans s SET agent_name = u.agent_name, facts_hash = u.facts_hash FROM {unnest}
-          WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id",
+          WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id {route:s.trace_id}",
         n,
     );
     let (cols, n) = owner_cols(true);
     writes.run(
         cols,
         "UPDATE agenttrace.tool_calls t SET agent_name = u.agent_name FROM {unnest}
-          WHERE t.run_id = u.run_id AND t.trace_id = u.trace_id AND t.span_id = u.span_id",
+          WHERE t.run_id = u.run_id AND t.trace_id = u.trace_id AND t.span_id = u.span_id {route:t.run_id}",
         n,
     );
     let (cols, n) = owner_cols(false);
     writes.run(
         cols,
         "UPDATE agenttrace.checkpoints c SET agent_name = u.agent_name FROM {unnest}
-          WHERE c.run_id = u.run_id AND c.trace_id = u.trace_id AND c.span_id = u.span_id",
+          WHERE c.run_id = u.run_id AND c.trace_id = u.trace_id AND c.span_id = u.span_id {route:c.run_id}",
         n,
     );
     writes.insert(checkpoint_columns(&checkpoints), "agenttrace.checkpoints", "ON CONFLICT DO NOTHING", checkpoints.len());
@@ -474,11 +474,11 @@ fn write_deltas(
     writes.run(
         cols,
         "DELETE FROM agenttrace.tool_calls t USING {unnest}
-          WHERE t.run_id = u.run_id AND t.trace_id = u.trace_id AND t.span_id = u.span_id",
+          WHERE t.run_id = u.run_id AND t.trace_id = u.trace_id AND t.span_id = u.span_id {route:t.run_id}",
         n,
     );
-    writes.insert(tool_call_columns(&tools), "agenttrace.tool_calls", "", tools.len());
-    writes.insert(message_columns(&messages), "agenttrace.agent_messages", "", messages.len());
+    writes.insert(tool_call_columns(&tools), "agenttrace.tool_calls", crate::columns::new_rows_suffix(), tools.len());
+    writes.insert(message_columns(&messages), "agenttrace.agent_messages", crate::columns::new_rows_suffix(), messages.len());
     writes.insert(
         agent_columns(&agents),
         "agenttrace.agents",

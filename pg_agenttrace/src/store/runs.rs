@@ -6,6 +6,7 @@ use agenttrace_core::ids::TraceId;
 use agenttrace_core::model::SpanRecord;
 use agenttrace_core::rows::pg_micros;
 use agenttrace_core::runs::{is_setup_span, TraceShape, SETUP_ATTACH_WINDOW_NS};
+use pgrx::datum::TimestampWithTimeZone;
 use pgrx::spi::{SpiClient, SpiResult};
 
 use super::uuids;
@@ -94,13 +95,20 @@ pub(super) fn trace_shapes(spans: &[SpanRecord]) -> Vec<TraceShape> {
 
 /// Setup partners already stored: for a setup trace, the first stored run trace of its process
 /// after it; for a run trace, stored setup traces of its process before it that no run has yet.
+/// With `setup_processes` (Citus: the look-up goes to every shard), run traces look only in the
+/// processes it lists, the ones that sent set-up-only traces.
 pub(super) fn stored_setup_partners(
     client: &mut SpiClient<'_>,
     shapes: &[TraceShape],
     paired_here: &[(TraceId, TraceId)],
+    setup_processes: Option<&HashSet<i64>>,
 ) -> SpiResult<Vec<(TraceId, TraceId)>> {
     let paired: HashSet<TraceId> = paired_here.iter().map(|(s, _)| *s).collect();
-    let todo: Vec<&TraceShape> = shapes.iter().filter(|t| !(t.setup_only && paired.contains(&t.trace_id))).collect();
+    let todo: Vec<&TraceShape> = shapes
+        .iter()
+        .filter(|t| !(t.setup_only && paired.contains(&t.trace_id)))
+        .filter(|t| t.setup_only || setup_processes.is_none_or(|p| p.contains(&t.resource_hash)))
+        .collect();
     if todo.is_empty() {
         return Ok(Vec::new());
     }
@@ -361,10 +369,8 @@ pub(super) fn upsert_traces_incremental(
             "now()",
         )
     };
-    let sql = format!(
-        "INSERT INTO agenttrace.traces AS t
-              (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
-         SELECT u.trace_id, u.run_id,
+    let select = format!(
+        "SELECT u.trace_id, u.run_id,
                 CASE WHEN k.keep THEN o.service_name ELSE u.service_name END,
                 CASE WHEN k.keep THEN o.resource_hash ELSE u.resource_hash END,
                 u.is_setup,
@@ -378,8 +384,10 @@ pub(super) fn upsert_traces_incremental(
           CROSS JOIN LATERAL (SELECT o.trace_id IS NOT NULL AND (u.n = 0 OR (cr.start_time IS NOT NULL
                                  AND (NOT cr.is_root, cr.start_time, -cr.duration_ns) <= (NOT u.root_is_root, u.root_start, -u.root_duration)))
                               AS keep) k
-          WHERE u.n > 0 OR o.trace_id IS NOT NULL
-         ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
+          WHERE u.n > 0 OR o.trace_id IS NOT NULL"
+    );
+    let conflict = format!(
+        "ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
               resource_hash = EXCLUDED.resource_hash, is_setup = {setup_update},
               root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
               end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
@@ -387,7 +395,7 @@ pub(super) fn upsert_traces_incremental(
     );
     let rows: Vec<(TraceId, Option<&TraceAdd>)> = inc.iter().map(|t| (*t, added.get(t))).collect();
     let time = |t: Option<i64>| t.map(timestamptz);
-    Columns::new()
+    let cols = Columns::new()
         .map("trace_id", "uuid", &rows, |(t, _)| uuid(t))
         .map("run_id", "uuid", &rows, |(t, _)| uuid(&run_of(t)))
         .map("is_setup", "bool", &rows, |(t, _)| setup_only.get(t).copied().unwrap_or(false))
@@ -401,7 +409,80 @@ pub(super) fn upsert_traces_incremental(
         .map("root_span_id", "int8", &rows, |(_, a)| a.map(|a| a.root_span_id))
         .map("root_name", "text", &rows, |(_, a)| a.map(|a| a.root_name.clone()))
         .map("service_name", "text", &rows, |(_, a)| a.map(|a| a.root_service.clone()))
-        .map("resource_hash", "int8", &rows, |(_, a)| a.map(|a| a.root_resource_hash))
-        .run(client, &sql)?;
+        .map("resource_hash", "int8", &rows, |(_, a)| a.map(|a| a.root_resource_hash));
+    if !citus {
+        let sql = format!(
+            "INSERT INTO agenttrace.traces AS t
+                  (trace_id, run_id, service_name, resource_hash, is_setup, root_span_id, root_name, start_time, end_time, span_count, error_count, updated_at)
+             {select} {conflict}"
+        );
+        cols.run(client, &sql)?;
+        return Ok(());
+    }
+    // Citus: the rows are computed by the same SELECT (the stored rows read by key), then
+    // written as a VALUES list (see crate::columns: one statement per shard, one-phase commit
+    // when they share a worker; the trace locks are held in between).
+    let mut out = TraceRows::default();
+    for row in cols.select(client, &select)? {
+        let (Some(t), Some(r)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) else { continue };
+        out.trace_id.push(t);
+        out.run_id.push(r);
+        out.service_name.push(row.get::<String>(3)?);
+        out.resource_hash.push(row.get::<i64>(4)?);
+        out.is_setup.push(row.get::<bool>(5)?.unwrap_or(false));
+        out.root_span_id.push(row.get::<i64>(6)?);
+        out.root_name.push(row.get::<String>(7)?);
+        out.start_time.push(row.get::<TimestampWithTimeZone>(8)?);
+        out.end_time.push(row.get::<TimestampWithTimeZone>(9)?);
+        out.span_count.push(row.get::<i32>(10)?.unwrap_or(0));
+        out.error_count.push(row.get::<i32>(11)?.unwrap_or(0));
+    }
+    Columns::new()
+        .col("trace_id", "uuid", out.trace_id)
+        .col("run_id", "uuid", out.run_id)
+        .col("service_name", "text", out.service_name)
+        .col("resource_hash", "int8", out.resource_hash)
+        .col("is_setup", "bool", out.is_setup)
+        .col("root_span_id", "int8", out.root_span_id)
+        .col("root_name", "text", out.root_name)
+        .col("start_time", "timestamptz", out.start_time)
+        .col("end_time", "timestamptz", out.end_time)
+        .col("span_count", "int4", out.span_count)
+        .col("error_count", "int4", out.error_count)
+        .insert_exprs(
+            client,
+            "agenttrace.traces AS t",
+            &[
+                ("trace_id", "{trace_id}"),
+                ("run_id", "{run_id}"),
+                ("service_name", "{service_name}"),
+                ("resource_hash", "{resource_hash}"),
+                ("is_setup", "{is_setup}"),
+                ("root_span_id", "{root_span_id}"),
+                ("root_name", "{root_name}"),
+                ("start_time", "{start_time}"),
+                ("end_time", "{end_time}"),
+                ("span_count", "{span_count}"),
+                ("error_count", "{error_count}"),
+                ("updated_at", "now()"),
+            ],
+            &conflict,
+        )?;
     Ok(())
+}
+
+/// `traces` rows as columns (Citus: read from the merging SELECT, written as VALUES).
+#[derive(Default)]
+struct TraceRows {
+    trace_id: Vec<pgrx::Uuid>,
+    run_id: Vec<pgrx::Uuid>,
+    service_name: Vec<Option<String>>,
+    resource_hash: Vec<Option<i64>>,
+    is_setup: Vec<bool>,
+    root_span_id: Vec<Option<i64>>,
+    root_name: Vec<Option<String>>,
+    start_time: Vec<Option<TimestampWithTimeZone>>,
+    end_time: Vec<Option<TimestampWithTimeZone>>,
+    span_count: Vec<i32>,
+    error_count: Vec<i32>,
 }

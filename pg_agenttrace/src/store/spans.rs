@@ -197,6 +197,31 @@ pub(crate) fn insert_resources<'a>(client: &mut SpiClient<'_>, resources: impl I
     if hash.is_empty() {
         return Ok(());
     }
+    if crate::columns::citus_present() {
+        // A reference table: a write goes to every node (and makes the commit two-phase) even
+        // when the row is there. Read locally which are stored and write only the new ones.
+        let mut stored: HashSet<i64> = HashSet::new();
+        for row in
+            select_cached(client, "SELECT resource_hash FROM agenttrace.resources WHERE resource_hash = ANY($1)", &[hash.clone().into()])?
+        {
+            if let Some(h) = row.get::<i64>(1)? {
+                stored.insert(h);
+            }
+        }
+        if !stored.is_empty() {
+            let keep: Vec<bool> = hash.iter().map(|h| !stored.contains(h)).collect();
+            fn pick<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+                v.into_iter().zip(keep).filter(|(_, k)| **k).map(|(x, _)| x).collect()
+            }
+            hash = pick(hash, &keep);
+            service = pick(service, &keep);
+            attrs = pick(attrs, &keep);
+            schema = pick(schema, &keep);
+            if hash.is_empty() {
+                return Ok(());
+            }
+        }
+    }
     Columns::new()
         .col("resource_hash", "int8", hash)
         .col("service_name", "text", service)
@@ -312,6 +337,7 @@ pub(super) fn refresh_span_facts(client: &mut SpiClient<'_>, rows: &[SpanRow]) -
     let sql = format!(
         "UPDATE agenttrace.spans s SET {} FROM {{unnest}}
           WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id AND s.start_time = u.start_time
+            {{route:s.trace_id}}
             AND ({}) IS DISTINCT FROM ({})",
         set.join(", "),
         lhs.join(", "),
