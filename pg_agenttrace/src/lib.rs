@@ -4,6 +4,7 @@
 //! normalization and analysis live in the `agenttrace-core` crate.
 use pgrx::prelude::*;
 
+mod body;
 mod columns;
 mod datums;
 mod graph;
@@ -15,6 +16,7 @@ mod mast;
 mod redact;
 mod replay;
 mod search;
+mod settings;
 mod store;
 mod subxact;
 
