@@ -4,8 +4,11 @@
 --   * trace ids are uuid (16 bytes, fixed width; '61348dcb...'::uuid accepts OTLP hex as is),
 --     span ids are bigint (8 bytes, the big-endian id bytes); agenttrace.span_id_hex() prints them.
 --   * times are timestamptz (microseconds) plus the exact OTLP nanosecond value as bigint.
---   * every primary key starts with trace_id or run_id (a run id is the smallest trace id of the
---     run), so tables can be distributed by trace later (Citus-style).
+--   * the primary key of every table of trace data starts with trace_id or run_id (a run id is
+--     the smallest trace id of the run), so those tables can be distributed by trace or run
+--     (sql/citus.sql). The exceptions: log_records (content hash and time: a record may have no
+--     trace context), resources (attribute hash), dead_letters (identity) and ingest_staging
+--     (no key; rows live for one transaction).
 
 CREATE TABLE resources (
     resource_hash   bigint PRIMARY KEY,

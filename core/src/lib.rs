@@ -1,9 +1,18 @@
 //! agenttrace-core: everything pg_agenttrace knows about agent traces, without PostgreSQL.
 //!
-//! * [`otlp`] decodes OTLP `ExportTraceServiceRequest` bodies (protobuf or OTLP/JSON, gzip optional)
-//!   into flat [`model::SpanRecord`]s, with bounded size and nesting.
+//! * [`otlp`] decodes OTLP trace and log export requests (protobuf or OTLP/JSON, gzip optional)
+//!   into flat [`model::SpanRecord`]s and [`logs::LogRecord`]s, with bounded size and nesting;
+//!   [`redact`] removes secrets before anything is stored.
 //! * [`normalize`] reads framework vocabularies (GenAI semconv, OpenInference, Traceloop, ...) into
-//!   per-span facts and per-run agents, messages, tool calls and outcome.
+//!   per-span facts and per-run agents, messages, tool calls and outcome; [`runs`] stitches
+//!   traces into runs; [`incremental`] extends a run's derived rows from a batch and a compact
+//!   state; [`rows`] shapes them as the extension's tables; [`logs`] lays GenAI content from log
+//!   events over their spans.
+//! * [`mast`] (failure classification, attribution, verdicts, the LLM judge's prompt),
+//!   [`graph`] (agent graphs, span trees) and [`replay`] (checkpoints, replay diffs) analyse
+//!   stored runs on demand.
+//!
+//! `docs/design.md` describes the data flow and the reasons behind it.
 pub mod corpus;
 pub mod graph;
 pub mod ids;

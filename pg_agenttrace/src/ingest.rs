@@ -5,28 +5,15 @@
 //! `agenttrace.renormalize(run_id)` to re-run the normalizers over stored spans.
 use agenttrace_core::ids::TraceId;
 use agenttrace_core::model::SpanRecord;
-use agenttrace_core::otlp::{decode_body, DecodeError, Limits};
-use agenttrace_core::redact::Redactor;
+use agenttrace_core::otlp::{decode_body, Limits};
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult};
 
+use crate::body::{dead_letter, Body, BodyResult};
+use crate::settings::normalize_enabled;
+// The store reads the setting through this path; it lives in `settings`.
+pub(crate) use crate::settings::state_min_spans;
 use crate::store::store_spans;
-
-/// One request body as received.
-pub struct Body {
-    pub bytes: Vec<u8>,
-    pub content_type: Option<String>,
-    pub content_encoding: Option<String>,
-}
-
-/// Per-body outcome, shaped like OTLP partial success.
-pub struct BodyResult {
-    pub accepted: i64,
-    pub rejected: i64,
-    pub error: Option<String>,
-    /// `ok`, `partial` (some spans rejected) or `invalid` (nothing decodable; dead-lettered).
-    pub status: &'static str,
-}
 
 /// Decodes every body, dead-letters the undecodable ones, stores all spans in one pass.
 /// A bad body never fails the others: decoding errors are results, not SQL errors.
@@ -63,51 +50,6 @@ fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec
         crate::mast::classify_runs(client, &runs)?;
     }
     Ok(results)
-}
-
-/// `agenttrace.normalize` (default on; `off` stores raw and leaves derivation to renormalize()).
-pub(crate) fn normalize_enabled(client: &SpiClient<'_>) -> SpiResult<bool> {
-    Ok(crate::columns::select_cached(client, "SELECT current_setting('agenttrace.normalize', true)", &[])?
-        .first()
-        .get_one::<String>()?
-        .is_none_or(|v| !matches!(v.to_ascii_lowercase().as_str(), "off" | "false" | "0" | "no")))
-}
-
-/// Runs of at most this many spans keep no `run_state` (`agenttrace.state_min_spans`).
-pub(crate) const STATE_MIN_SPANS: i64 = 64;
-
-/// `agenttrace.state_min_spans` (default [`STATE_MIN_SPANS`]): a run keeps a `run_state` row,
-/// and its later requests are extended from it, once it has more spans than this. A shorter run
-/// is cheaper to read back whole on its next request (at most this many spans) than to keep a
-/// state on every write: most runs are short, and their state was ~8 % of their ingest CPU.
-pub(crate) fn state_min_spans(client: &SpiClient<'_>) -> SpiResult<i64> {
-    Ok(crate::columns::select_cached(client, "SELECT current_setting('agenttrace.state_min_spans', true)", &[])?
-        .first()
-        .get_one::<String>()?
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .map_or(STATE_MIN_SPANS, |n| n.max(0)))
-}
-
-pub(crate) fn dead_letter(client: &mut SpiClient<'_>, body: &Body, e: &DecodeError, redactor: &Redactor, signal: &str) -> SpiResult<()> {
-    // Keep at most the body limit; an oversized body is recorded truncated, with its real size.
-    // Secrets are redacted here too: a rejected body must not leak what an accepted one would not.
-    let keep = body.bytes.len().min(Limits::default().max_body_bytes);
-    let kept = redactor.redact_bytes(&body.bytes[..keep]);
-    client.update(
-        "INSERT INTO agenttrace.dead_letters (content_type, content_encoding, body, body_bytes, error_message, sqlstate, signal)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        None,
-        &[
-            body.content_type.clone().into(),
-            body.content_encoding.clone().into(),
-            kept.into(),
-            (body.bytes.len().min(i32::MAX as usize) as i32).into(),
-            e.to_string().into(),
-            e.sqlstate().to_string().into(),
-            signal.into(),
-        ],
-    )?;
-    Ok(())
 }
 
 /// Ingests one OTLP `ExportTraceServiceRequest` body (protobuf or OTLP/JSON, gzip optional).

@@ -1,9 +1,14 @@
 //! pg_agenttrace: the PostgreSQL face of agenttrace-core.
 //!
-//! One file per SQL capability; each only adapts types and declares SQL. Decoding,
-//! normalization and analysis live in the `agenttrace-core` crate.
+//! One file per SQL capability (`ingest`, `logs`, `mast`, `judge`, `graph`, `replay`, `search`,
+//! `redact`); each only adapts types and declares SQL. Ingest's write path is `store` (with
+//! `locks`, `subxact`), and what several capabilities share is beside them: `body` (request
+//! bodies, dead letters), `settings` (session settings), `columns` and `datums` (set-based
+//! statements, their plans and array parameters). Decoding, normalization and analysis live in
+//! the `agenttrace-core` crate; `docs/design.md` describes the whole.
 use pgrx::prelude::*;
 
+mod body;
 mod columns;
 mod datums;
 mod graph;
@@ -15,6 +20,7 @@ mod mast;
 mod redact;
 mod replay;
 mod search;
+mod settings;
 mod store;
 mod subxact;
 

@@ -21,8 +21,9 @@ use agenttrace_core::rows::{nanos_i64, pg_micros};
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult};
 
+use crate::body::{dead_letter, Body, BodyResult};
 use crate::columns::{execute_cached, select_cached, timestamptz, trace_id, uuid, Columns};
-use crate::ingest::{dead_letter, normalize_enabled, Body, BodyResult};
+use crate::settings::normalize_enabled;
 
 /// Stored GenAI content of the spans of `traces`, folded into span attributes per span.
 pub(crate) fn genai_overlays(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<HashMap<(TraceId, SpanId), Attributes>> {

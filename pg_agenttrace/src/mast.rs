@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use agenttrace_core::ids::{span_id_to_i64, TraceId};
-use agenttrace_core::mast::{classify as classify_run, rules, MastConfig, MastReport};
+use agenttrace_core::mast::{classify as classify_run, rules, Finding, MastConfig, MastReport};
 use agenttrace_core::model::SpanRecord;
 use agenttrace_core::normalize::analyze_run;
 use pgrx::prelude::*;
@@ -88,73 +88,62 @@ pub(crate) fn classify_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> 
     Ok(reports)
 }
 
+/// Replaces the runs' rule annotations with their reports' findings and upserts their
+/// `mast_runs` rows.
 fn write_reports(client: &mut SpiClient<'_>, reports: &[(TraceId, MastReport)]) -> SpiResult<()> {
     if reports.is_empty() {
         return Ok(());
     }
     let ids: Vec<pgrx::Uuid> = reports.iter().map(|(r, _)| uuid(r)).collect();
     client.update("DELETE FROM agenttrace.failure_annotations WHERE run_id = ANY($1) AND source = 'rules'", None, &[ids.into()])?;
+    write_findings(client, reports)?;
+    write_runs(client, reports)
+}
 
-    let (mut f_run, mut f_mode, mut f_cat, mut f_sev, mut f_conf, mut f_agent, mut f_trace, mut f_ev, mut f_expl, mut f_rule) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    let (mut r_run, mut r_outcome, mut r_count, mut r_agent, mut r_dtrace, mut r_dspan, mut r_report) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    for (run, rep) in reports {
-        for f in &rep.findings {
-            f_run.push(uuid(run));
-            f_mode.push(f.mode_id.to_string());
-            f_cat.push(f.category_id.to_string());
-            f_sev.push(f.severity.as_str().to_string());
-            f_conf.push(f.confidence);
-            f_agent.push(f.agent_name.clone());
-            f_trace.push(f.spans.first().map(|(t, _)| uuid(t)));
-            let ev: Vec<serde_json::Value> =
-                f.spans.iter().map(|(t, s)| serde_json::json!({"trace_id": uuid(t).to_string(), "span_id": span_id_to_i64(s)})).collect();
-            f_ev.push(serde_json::Value::Array(ev).to_string());
-            f_expl.push(f.explanation.clone());
-            f_rule.push(f.rule.to_string());
-        }
-        let att = rep.attribution.as_ref();
-        r_run.push(uuid(run));
-        r_outcome.push(rep.outcome.to_string());
-        r_count.push(rep.findings.len() as i32);
-        r_agent.push(att.and_then(|a| a.responsible_agent.clone()));
-        r_dtrace.push(
-            att.and_then(|a| a.decisive_span.as_ref()).and_then(|s| agenttrace_core::ids::from_hex::<16>(&s.trace_id)).map(|t| uuid(&t)),
-        );
-        r_dspan.push(att.and_then(|a| a.decisive_span.as_ref()).map(|s| s.span_id_int));
-        r_report.push(report_json(rep).to_string());
+/// One `failure_annotations` row per finding of every report (`source = 'rules'`).
+fn write_findings(client: &mut SpiClient<'_>, reports: &[(TraceId, MastReport)]) -> SpiResult<()> {
+    let rows: Vec<(&TraceId, &Finding)> = reports.iter().flat_map(|(run, rep)| rep.findings.iter().map(move |f| (run, f))).collect();
+    if rows.is_empty() {
+        return Ok(());
     }
-    if !f_run.is_empty() {
-        Columns::new()
-            .col("run_id", "uuid", f_run)
-            .col("mode_id", "text", f_mode)
-            .col("category", "text", f_cat)
-            .col("severity", "text", f_sev)
-            .col("confidence", "float4", f_conf)
-            .col("agent_name", "text", f_agent)
-            .col("trace_id", "uuid", f_trace)
-            .col("evidence", "text", f_ev)
-            .col("explanation", "text", f_expl)
-            .col("rule", "text", f_rule)
-            .run(
-                client,
-                "INSERT INTO agenttrace.failure_annotations
+    Columns::new()
+        .map("run_id", "uuid", &rows, |(run, _)| uuid(run))
+        .map("mode_id", "text", &rows, |(_, f)| f.mode_id.to_string())
+        .map("category", "text", &rows, |(_, f)| f.category_id.to_string())
+        .map("severity", "text", &rows, |(_, f)| f.severity.as_str().to_string())
+        .map("confidence", "float4", &rows, |(_, f)| f.confidence)
+        .map("agent_name", "text", &rows, |(_, f)| f.agent_name.clone())
+        .map("trace_id", "uuid", &rows, |(_, f)| f.spans.first().map(|(t, _)| uuid(t)))
+        .map("evidence", "text", &rows, |(_, f)| serde_json::Value::Array(evidence(f)).to_string())
+        .map("explanation", "text", &rows, |(_, f)| f.explanation.clone())
+        .map("rule", "text", &rows, |(_, f)| f.rule.to_string())
+        .run(
+            client,
+            "INSERT INTO agenttrace.failure_annotations
                       (run_id, mode_id, category, severity, confidence, agent_name, trace_id, span_ids, explanation, source, rule, evidence)
                  SELECT u.run_id, u.mode_id, u.category, u.severity, u.confidence, u.agent_name, u.trace_id,
                         ARRAY(SELECT (e ->> 'span_id')::bigint FROM jsonb_array_elements(u.evidence::jsonb) e),
                         u.explanation, 'rules', u.rule, u.evidence::jsonb
                    FROM {unnest}",
-            )?;
+        )?;
+    Ok(())
+}
+
+/// One `mast_runs` row per report: outcome, finding count, attribution and the report itself.
+fn write_runs(client: &mut SpiClient<'_>, reports: &[(TraceId, MastReport)]) -> SpiResult<()> {
+    fn decisive(rep: &MastReport) -> Option<&agenttrace_core::mast::SpanLoc> {
+        rep.attribution.as_ref().and_then(|a| a.decisive_span.as_ref())
     }
     Columns::new()
-        .col("run_id", "uuid", r_run)
-        .col("outcome", "text", r_outcome)
-        .col("finding_count", "int4", r_count)
-        .col("responsible_agent", "text", r_agent)
-        .col("decisive_trace_id", "uuid", r_dtrace)
-        .col("decisive_span_id", "int8", r_dspan)
-        .col("report", "text", r_report)
+        .map("run_id", "uuid", reports, |(run, _)| uuid(run))
+        .map("outcome", "text", reports, |(_, rep)| rep.outcome.to_string())
+        .map("finding_count", "int4", reports, |(_, rep)| rep.findings.len() as i32)
+        .map("responsible_agent", "text", reports, |(_, rep)| rep.attribution.as_ref().and_then(|a| a.responsible_agent.clone()))
+        .map("decisive_trace_id", "uuid", reports, |(_, rep)| {
+            decisive(rep).and_then(|s| agenttrace_core::ids::from_hex::<16>(&s.trace_id)).map(|t| uuid(&t))
+        })
+        .map("decisive_span_id", "int8", reports, |(_, rep)| decisive(rep).map(|s| s.span_id_int))
+        .map("report", "text", reports, |(_, rep)| report_json(rep).to_string())
         .run(
             client,
             if crate::columns::citus_present() {
@@ -183,6 +172,11 @@ fn write_reports(client: &mut SpiClient<'_>, reports: &[(TraceId, MastReport)]) 
     Ok(())
 }
 
+/// A finding's evidence spans as `{trace_id, span_id}` objects, most important first.
+fn evidence(f: &Finding) -> Vec<serde_json::Value> {
+    f.spans.iter().map(|(t, s)| serde_json::json!({"trace_id": uuid(t).to_string(), "span_id": span_id_to_i64(s)})).collect()
+}
+
 /// The report as JSON, with every finding's evidence as `{trace_id, span_id}`.
 fn report_json(rep: &MastReport) -> serde_json::Value {
     let mut v = serde_json::to_value(rep).unwrap_or(serde_json::Value::Null);
@@ -192,12 +186,7 @@ fn report_json(rep: &MastReport) -> serde_json::Value {
             .zip(&rep.findings)
             .map(|(mut j, f)| {
                 if let serde_json::Value::Object(m) = &mut j {
-                    let ev: Vec<serde_json::Value> = f
-                        .spans
-                        .iter()
-                        .map(|(t, s)| serde_json::json!({"trace_id": uuid(t).to_string(), "span_id": span_id_to_i64(s)}))
-                        .collect();
-                    m.insert("evidence".into(), serde_json::Value::Array(ev));
+                    m.insert("evidence".into(), serde_json::Value::Array(evidence(f)));
                 }
                 j
             })

@@ -285,6 +285,7 @@ fn union_len(iv: &mut [(u64, u64)]) -> u64 {
     total
 }
 
+/// The graph's nodes while it is built: one per (kind, name), in order of creation.
 struct Builder {
     nodes: Vec<GraphNode>,
     ix: HashMap<(NodeKind, String), usize>,
@@ -299,6 +300,51 @@ impl Builder {
         self.ix.insert((kind, name.to_string()), self.nodes.len() - 1);
         self.nodes.len() - 1
     }
+
+    /// The sender's node: its agent, else the user entry point.
+    fn sender(&mut self, m: &AgentMessage) -> usize {
+        match m.from_agent.as_deref().filter(|f| !f.is_empty()) {
+            Some(f) => self.node(NodeKind::Agent, f),
+            None => self.node(NodeKind::User, USER_NODE_ID),
+        }
+    }
+}
+
+/// The graph's edges while it is built: one per (source node, target node).
+#[derive(Default)]
+struct Edges {
+    edges: Vec<GraphEdge>,
+    /// Node indices, parallel to `edges`.
+    ends: Vec<(usize, usize)>,
+    ix: HashMap<(usize, usize), usize>,
+}
+
+impl Edges {
+    /// The edge `from -> to`, created with `kind` and first seen at `at_ns` if new.
+    fn edge(&mut self, nodes: &[GraphNode], from: usize, to: usize, kind: EdgeKind, at_ns: u64) -> usize {
+        let Edges { edges, ends, ix } = self;
+        *ix.entry((from, to)).or_insert_with(|| {
+            edges.push(GraphEdge {
+                id: format!("{}->{}", nodes[from].id, nodes[to].id),
+                source: nodes[from].id.clone(),
+                target: nodes[to].id.clone(),
+                kind,
+                count: 0,
+                messages: 0,
+                handoffs: 0,
+                delegations: 0,
+                tool_results: 0,
+                broadcasts: 0,
+                errors: 0,
+                first_ns: at_ns,
+                last_ns: at_ns,
+                mean_latency_ns: None,
+                on_cycle: false,
+            });
+            ends.push((from, to));
+            edges.len() - 1
+        })
+    }
 }
 
 /// Builds the agent communication graph of one run from its spans and stored messages.
@@ -309,31 +355,64 @@ pub fn agent_graph(spans: &[GraphSpan], messages: &[AgentMessage], opts: &GraphO
 
 /// [`agent_graph`] reusing an already built [`SpanTree`] of the same spans.
 pub fn agent_graph_with_tree(spans: &[GraphSpan], tree: &SpanTree, messages: &[AgentMessage], opts: &GraphOptions) -> AgentGraph {
-    let n = spans.len();
-    let mut b = Builder { nodes: Vec::new(), ix: HashMap::new() };
     let mut msgs: Vec<&AgentMessage> = messages.iter().filter(|m| !m.to_agent.is_empty()).collect();
     msgs.sort_by_key(|m| (m.seq, m.time_ns));
+    let (mut b, agent_node) = agent_nodes(tree, &msgs);
+    let mut metrics = GraphMetrics { span_count: spans.len(), start_ns: tree.run_start_ns, end_ns: tree.run_end_ns, ..Default::default() };
+    let owned = absorb_spans(&mut b, &agent_node, spans, tree, &mut metrics);
+    metrics.trace_count = spans.iter().map(|s| s.trace_id).collect::<HashSet<TraceId>>().len();
+
+    let mut edges = Edges::default();
+    let agent_pairs = message_edges(&mut b, &mut edges, &msgs, &owned.starts);
+    metrics.message_count = msgs.len();
+    let agents = AgentSubgraph::new(&b.nodes, &agent_pairs);
+    agents.centrality(&mut b.nodes);
+    metrics.agent_count = agents.nodes.len();
+    agents.cycles(&mut b.nodes, &mut edges, &mut metrics);
+    fan_out(&b.nodes, &edges, &agents.nodes, &mut metrics);
+    handoff_chain(&msgs, &mut metrics);
+    metrics.critical_path = critical_path(spans, tree);
+    if opts.include_tools {
+        tool_nodes(&mut b, &mut edges, &agent_node, spans, tree, &owned.tool_spans);
+    }
+    ordered(b.nodes, edges.edges, metrics)
+}
+
+/// Nodes before any span is read: the user entry point when a message has no sender, agents
+/// in waterfall order of first appearance, then agents only seen in messages. Returns the
+/// builder and each tree agent's node.
+fn agent_nodes(tree: &SpanTree, msgs: &[&AgentMessage]) -> (Builder, Vec<usize>) {
+    let mut b = Builder { nodes: Vec::new(), ix: HashMap::new() };
     if msgs.iter().any(|m| m.from_agent.as_deref().is_none_or(str::is_empty)) {
         b.node(NodeKind::User, USER_NODE_ID);
     }
-
-    // Agent nodes in waterfall order of first appearance, then agents only seen in messages.
     let agent_node: Vec<usize> = tree.agents.iter().map(|a| b.node(NodeKind::Agent, a)).collect();
-    for m in &msgs {
+    for m in msgs {
         if let Some(f) = m.from_agent.as_deref().filter(|f| !f.is_empty()) {
             b.node(NodeKind::Agent, f);
         }
         b.node(NodeKind::Agent, &m.to_agent);
     }
+    (b, agent_node)
+}
 
-    // Per-span accumulation.
+/// What [`absorb_spans`] leaves for the later steps.
+struct Owned {
+    /// Per node, the sorted start times of its owned spans (a receiver's reaction latency).
+    starts: Vec<Vec<u64>>,
+    /// Tool spans that are not their parent's call recorded twice, in span order.
+    tool_spans: Vec<usize>,
+}
+
+/// Every span counted into the run's totals and into the node of the agent that owns it:
+/// spans, errors, self and critical time, model calls and tokens (a model or tool span directly
+/// under the same call is that call recorded twice and is not counted again), wall time.
+fn absorb_spans(b: &mut Builder, agent_node: &[usize], spans: &[GraphSpan], tree: &SpanTree, metrics: &mut GraphMetrics) -> Owned {
     let mut intervals: Vec<Vec<(u64, u64)>> = vec![Vec::new(); b.nodes.len()];
     let mut starts: Vec<Vec<u64>> = vec![Vec::new(); b.nodes.len()];
     let mut fallback_tokens: Vec<(i64, i64)> = vec![(0, 0); b.nodes.len()];
-    let mut metrics = GraphMetrics { span_count: n, start_ns: tree.run_start_ns, end_ns: tree.run_end_ns, ..Default::default() };
     let mut tool_spans: Vec<usize> = Vec::new();
-    for i in 0..n {
-        let s = &spans[i];
+    for (i, s) in spans.iter().enumerate() {
         let f_end = end_of(s);
         let parent = tree.parent[i];
         let dup_llm = s.category == SpanCategory::Llm && parent.is_some_and(|p| spans[p].category == SpanCategory::Llm);
@@ -383,46 +462,22 @@ pub fn agent_graph_with_tree(spans: &[GraphSpan], tree: &SpanTree, messages: &[A
             node.output_tokens = fallback_tokens[k].1;
         }
     }
-    drop(intervals);
-    let trace_ids: HashSet<TraceId> = spans.iter().map(|s| s.trace_id).collect();
-    metrics.trace_count = trace_ids.len();
+    Owned { starts, tool_spans }
+}
 
-    // Agent and entry edges from messages.
-    let mut edges: Vec<GraphEdge> = Vec::new();
-    let mut edge_ends: Vec<(usize, usize)> = Vec::new(); // node indices, parallel to `edges`
-    let mut edge_ix: HashMap<(usize, usize), usize> = HashMap::new();
+/// Agent and entry edges from the messages, in order, with their kind counts, first and last
+/// time and the receiver's mean reaction latency (from a message to its first span starting at
+/// or after it). Returns the (sender, receiver) nodes of every agent-to-agent message.
+fn message_edges(b: &mut Builder, edges: &mut Edges, msgs: &[&AgentMessage], starts: &[Vec<u64>]) -> Vec<(usize, usize)> {
     let mut latency_sum: Vec<(f64, i64)> = Vec::new();
-    let mut agent_pairs: Vec<(usize, usize)> = Vec::new(); // node indices, agent -> agent
-    for m in &msgs {
-        let from = match m.from_agent.as_deref().filter(|f| !f.is_empty()) {
-            Some(f) => b.node(NodeKind::Agent, f),
-            None => b.node(NodeKind::User, USER_NODE_ID),
-        };
+    let mut agent_pairs: Vec<(usize, usize)> = Vec::new();
+    for m in msgs {
+        let from = b.sender(m);
         let to = b.node(NodeKind::Agent, &m.to_agent);
         let kind = if b.nodes[from].kind == NodeKind::User { EdgeKind::Entry } else { EdgeKind::Agent };
-        let e = *edge_ix.entry((from, to)).or_insert_with(|| {
-            edges.push(GraphEdge {
-                id: format!("{}->{}", b.nodes[from].id, b.nodes[to].id),
-                source: b.nodes[from].id.clone(),
-                target: b.nodes[to].id.clone(),
-                kind,
-                count: 0,
-                messages: 0,
-                handoffs: 0,
-                delegations: 0,
-                tool_results: 0,
-                broadcasts: 0,
-                errors: 0,
-                first_ns: m.time_ns,
-                last_ns: m.time_ns,
-                mean_latency_ns: None,
-                on_cycle: false,
-            });
-            latency_sum.push((0.0, 0));
-            edge_ends.push((from, to));
-            edges.len() - 1
-        });
-        let edge = &mut edges[e];
+        let e = edges.edge(&b.nodes, from, to, kind, m.time_ns);
+        latency_sum.resize(edges.edges.len(), (0.0, 0));
+        let edge = &mut edges.edges[e];
         edge.count += 1;
         match m.kind {
             MessageKind::Message => edge.messages += 1,
@@ -433,7 +488,6 @@ pub fn agent_graph_with_tree(spans: &[GraphSpan], tree: &SpanTree, messages: &[A
         }
         edge.first_ns = edge.first_ns.min(m.time_ns);
         edge.last_ns = edge.last_ns.max(m.time_ns);
-        // The receiver's next action: its first span starting at or after the message.
         if let Some(st) = starts.get(to) {
             let k = st.partition_point(|&s| s < m.time_ns);
             if let Some(&next) = st.get(k) {
@@ -447,90 +501,116 @@ pub fn agent_graph_with_tree(spans: &[GraphSpan], tree: &SpanTree, messages: &[A
             agent_pairs.push((from, to));
         }
     }
-    for (e, (sum, cnt)) in edges.iter_mut().zip(&latency_sum) {
+    for (e, (sum, cnt)) in edges.edges.iter_mut().zip(&latency_sum) {
         if *cnt > 0 {
             e.mean_latency_ns = Some(sum / *cnt as f64);
         }
     }
-    metrics.message_count = msgs.len();
+    agent_pairs
+}
 
-    // Graph metrics over agents only.
-    let agents: Vec<usize> = (0..b.nodes.len()).filter(|&k| b.nodes[k].kind == NodeKind::Agent).collect();
-    let mut local: HashMap<usize, usize> = HashMap::with_capacity(agents.len());
-    for (l, &k) in agents.iter().enumerate() {
-        local.insert(k, l);
-    }
-    let local_edges: Vec<(usize, usize)> = agent_pairs.iter().filter_map(|(a, c)| Some((*local.get(a)?, *local.get(c)?))).collect();
-    let na = agents.len();
-    let (in_deg, out_deg) = metrics::degrees(na, &local_edges);
-    let raw = metrics::betweenness(na, &local_edges);
-    let norm = metrics::normalize_betweenness(&raw);
-    for (l, &k) in agents.iter().enumerate() {
-        let node = &mut b.nodes[k];
-        node.in_degree = in_deg[l];
-        node.out_degree = out_deg[l];
-        node.betweenness_raw = raw[l];
-        node.betweenness = norm[l];
-    }
-    metrics.agent_count = na;
+/// The agent nodes alone, renumbered 0.. (the graph algorithms' input), with the
+/// agent-to-agent messages between them.
+struct AgentSubgraph {
+    /// Node index of each local agent.
+    nodes: Vec<usize>,
+    /// Node index -> local index.
+    local: HashMap<usize, usize>,
+    /// One (sender, receiver) pair per agent-to-agent message, local indices.
+    edges: Vec<(usize, usize)>,
+}
 
-    // Cycles.
-    let adj = metrics::adjacency(na, &local_edges);
-    let mut pair_count: HashMap<(usize, usize), i64> = HashMap::new();
-    for &p in &local_edges {
-        *pair_count.entry(p).or_default() += 1;
-    }
-    let seen_key: Vec<(u64, String)> =
-        agents.iter().map(|&k| (b.nodes[k].first_seen_ns.unwrap_or(u64::MAX), b.nodes[k].name.clone())).collect();
-    let first_seen = |l: usize| seen_key[l].clone();
-    let mut comp_of: Vec<Option<usize>> = vec![None; na];
-    let mut cycles: Vec<(u64, Cycle)> = Vec::new();
-    for (ci, comp) in metrics::cyclic_components(na, &local_edges).into_iter().enumerate() {
-        for &l in &comp {
-            comp_of[l] = Some(ci);
+impl AgentSubgraph {
+    fn new(nodes: &[GraphNode], agent_pairs: &[(usize, usize)]) -> Self {
+        let agents: Vec<usize> = (0..nodes.len()).filter(|&k| nodes[k].kind == NodeKind::Agent).collect();
+        let mut local: HashMap<usize, usize> = HashMap::with_capacity(agents.len());
+        for (l, &k) in agents.iter().enumerate() {
+            local.insert(k, l);
         }
-        let Some(&start) = comp.iter().min_by_key(|&&l| first_seen(l)) else { continue };
-        let path = metrics::cycle_through(&adj, &comp, start).unwrap_or_else(|| vec![start, start]);
-        let iterations = path.windows(2).map(|w| pair_count.get(&(w[0], w[1])).copied().unwrap_or(0)).min().unwrap_or(0);
-        let inside = |x: usize| comp.binary_search(&x).is_ok();
-        let messages = local_edges.iter().filter(|(a, c)| inside(*a) && inside(*c)).count() as i64;
-        let mut members: Vec<usize> = path[..path.len().saturating_sub(1)].to_vec();
-        for &l in &comp {
-            if !members.contains(&l) {
-                members.push(l);
+        let edges = agent_pairs.iter().filter_map(|(a, c)| Some((*local.get(a)?, *local.get(c)?))).collect();
+        AgentSubgraph { nodes: agents, local, edges }
+    }
+
+    /// Degrees and betweenness of every agent node.
+    fn centrality(&self, nodes: &mut [GraphNode]) {
+        let na = self.nodes.len();
+        let (in_deg, out_deg) = metrics::degrees(na, &self.edges);
+        let raw = metrics::betweenness(na, &self.edges);
+        let norm = metrics::normalize_betweenness(&raw);
+        for (l, &k) in self.nodes.iter().enumerate() {
+            let node = &mut nodes[k];
+            node.in_degree = in_deg[l];
+            node.out_degree = out_deg[l];
+            node.betweenness_raw = raw[l];
+            node.betweenness = norm[l];
+        }
+    }
+
+    /// Loops: one [`Cycle`] per cyclic component (its path starting at the member seen first),
+    /// in order of first activity; the agents and edges on them are marked.
+    fn cycles(&self, nodes: &mut [GraphNode], edges: &mut Edges, metrics: &mut GraphMetrics) {
+        let (agents, local_edges) = (&self.nodes, &self.edges);
+        let na = agents.len();
+        let adj = metrics::adjacency(na, local_edges);
+        let mut pair_count: HashMap<(usize, usize), i64> = HashMap::new();
+        for &p in local_edges {
+            *pair_count.entry(p).or_default() += 1;
+        }
+        let seen_key: Vec<(u64, String)> =
+            agents.iter().map(|&k| (nodes[k].first_seen_ns.unwrap_or(u64::MAX), nodes[k].name.clone())).collect();
+        let first_seen = |l: usize| seen_key[l].clone();
+        let mut comp_of: Vec<Option<usize>> = vec![None; na];
+        let mut cycles: Vec<(u64, Cycle)> = Vec::new();
+        for (ci, comp) in metrics::cyclic_components(na, local_edges).into_iter().enumerate() {
+            for &l in &comp {
+                comp_of[l] = Some(ci);
             }
+            let Some(&start) = comp.iter().min_by_key(|&&l| first_seen(l)) else { continue };
+            let path = metrics::cycle_through(&adj, &comp, start).unwrap_or_else(|| vec![start, start]);
+            let iterations = path.windows(2).map(|w| pair_count.get(&(w[0], w[1])).copied().unwrap_or(0)).min().unwrap_or(0);
+            let inside = |x: usize| comp.binary_search(&x).is_ok();
+            let messages = local_edges.iter().filter(|(a, c)| inside(*a) && inside(*c)).count() as i64;
+            let mut members: Vec<usize> = path[..path.len().saturating_sub(1)].to_vec();
+            for &l in &comp {
+                if !members.contains(&l) {
+                    members.push(l);
+                }
+            }
+            let name = |l: usize| seen_key[l].1.clone();
+            for &l in &comp {
+                nodes[agents[l]].on_cycle = true;
+            }
+            cycles.push((
+                first_seen(start).0,
+                Cycle {
+                    agents: members.iter().map(|&l| name(l)).collect(),
+                    path: path.iter().map(|&l| name(l)).collect(),
+                    messages,
+                    iterations,
+                },
+            ));
         }
-        let name = |l: usize| seen_key[l].1.clone();
-        for &l in &comp {
-            b.nodes[agents[l]].on_cycle = true;
+        cycles.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.agents.cmp(&b.1.agents)));
+        metrics.cycles = cycles.into_iter().map(|c| c.1).collect();
+        let mut on_cycle: Vec<usize> = (0..na).filter(|&l| comp_of[l].is_some()).collect();
+        on_cycle.sort_by_key(|&l| first_seen(l));
+        metrics.agents_on_cycles = on_cycle.iter().map(|&l| nodes[agents[l]].name.clone()).collect();
+        for (e, (s, t)) in edges.edges.iter_mut().zip(&edges.ends) {
+            let (Some(&ls), Some(&lt)) = (self.local.get(s), self.local.get(t)) else { continue };
+            e.on_cycle = comp_of[ls].is_some() && comp_of[ls] == comp_of[lt];
         }
-        cycles.push((
-            first_seen(start).0,
-            Cycle {
-                agents: members.iter().map(|&l| name(l)).collect(),
-                path: path.iter().map(|&l| name(l)).collect(),
-                messages,
-                iterations,
-            },
-        ));
     }
-    cycles.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.agents.cmp(&b.1.agents)));
-    metrics.cycles = cycles.into_iter().map(|c| c.1).collect();
-    let mut on_cycle: Vec<usize> = (0..na).filter(|&l| comp_of[l].is_some()).collect();
-    on_cycle.sort_by_key(|&l| first_seen(l));
-    metrics.agents_on_cycles = on_cycle.iter().map(|&l| b.nodes[agents[l]].name.clone()).collect();
-    for (e, (s, t)) in edges.iter_mut().zip(&edge_ends) {
-        let (Some(&ls), Some(&lt)) = (local.get(s), local.get(t)) else { continue };
-        e.on_cycle = comp_of[ls].is_some() && comp_of[ls] == comp_of[lt];
-    }
+}
 
-    // Fan-out of orchestrators: agents directing work to two or more others (group-chat
-    // broadcasts are not direction).
+/// Fan-out of orchestrators: agents directing work to two or more others (group-chat
+/// broadcasts are not direction), widest first.
+fn fan_out(nodes: &[GraphNode], edges: &Edges, agents: &[usize], metrics: &mut GraphMetrics) {
     let mut fan: Vec<FanOut> = Vec::new();
-    for &k in &agents {
+    for &k in agents {
         let mut out: Vec<(&GraphEdge, usize)> = edges
+            .edges
             .iter()
-            .zip(&edge_ends)
+            .zip(&edges.ends)
             .filter(|(e, (s, t))| *s == k && *t != k && e.kind == EdgeKind::Agent && e.count > e.broadcasts)
             .map(|(e, (_, t))| (e, *t))
             .collect();
@@ -542,17 +622,19 @@ pub fn agent_graph_with_tree(spans: &[GraphSpan], tree: &SpanTree, messages: &[A
         let mut targets = Vec::new();
         let (mut messages, mut delegations) = (0i64, 0i64);
         for (e, t) in out {
-            targets.push(b.nodes[t].name.clone());
+            targets.push(nodes[t].name.clone());
             messages += e.count - e.broadcasts;
             delegations += e.delegations;
         }
-        fan.push(FanOut { agent: b.nodes[k].name.clone(), targets, messages, delegations });
+        fan.push(FanOut { agent: nodes[k].name.clone(), targets, messages, delegations });
     }
     fan.sort_by(|a, b| b.targets.len().cmp(&a.targets.len()).then_with(|| a.agent.cmp(&b.agent)));
     metrics.fan_out = fan;
+}
 
-    // Longest handoff chain: consecutive turns (a sender's run of messages), each taken by a
-    // receiver of the previous turn.
+/// Longest handoff chain: consecutive turns (a sender's run of messages), each taken by a
+/// receiver of the previous turn.
+fn handoff_chain(msgs: &[&AgentMessage], metrics: &mut GraphMetrics) {
     let control: Vec<(&str, &str)> = msgs
         .iter()
         .filter(|m| matches!(m.kind, MessageKind::Handoff | MessageKind::Message | MessageKind::Broadcast))
@@ -584,11 +666,16 @@ pub fn agent_graph_with_tree(spans: &[GraphSpan], tree: &SpanTree, messages: &[A
         chain.truncate(MAX_CHAIN_LISTED);
         metrics.handoff_chain = chain;
     }
+}
 
-    // Critical path.
-    let cp = &mut metrics.critical_path;
-    cp.duration_ns = tree.critical_path_ns();
-    cp.span_count = tree.on_critical_path.iter().filter(|&&x| x).count();
+/// The critical path's length, spans (the first [`MAX_CRITICAL_SPANS`]), uncovered time and
+/// the time each agent holds of it.
+fn critical_path(spans: &[GraphSpan], tree: &SpanTree) -> CriticalPath {
+    let mut cp = CriticalPath {
+        duration_ns: tree.critical_path_ns(),
+        span_count: tree.on_critical_path.iter().filter(|&&x| x).count(),
+        ..Default::default()
+    };
     let mut by_agent: HashMap<usize, u64> = HashMap::new();
     let mut listed: HashSet<usize> = HashSet::new();
     for seg in &tree.segments {
@@ -621,72 +708,56 @@ pub fn agent_graph_with_tree(spans: &[GraphSpan], tree: &SpanTree, messages: &[A
         cp.dominant_share = if cp.duration_ns > 0 { *ns as f64 / cp.duration_ns as f64 } else { 0.0 };
     }
     cp.by_agent = by;
+    cp
+}
 
-    // Tools.
-    if opts.include_tools {
-        let mut tool_iv: HashMap<usize, Vec<(u64, u64)>> = HashMap::new();
-        let mut tool_lat: HashMap<usize, (f64, i64)> = HashMap::new();
-        for &i in &tool_spans {
-            let s = &spans[i];
-            let name = s.tool_name.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| s.name.clone());
-            let t = b.node(NodeKind::Tool, &name);
-            let node = &mut b.nodes[t];
-            node.span_count += 1;
-            node.tool_calls += 1;
-            node.errors += s.is_error as i64;
-            node.self_time_ns += tree.self_ns[i];
-            node.critical_path_ns += tree.critical_ns[i];
-            node.seen(s.start_ns, end_of(s));
-            tool_iv.entry(t).or_default().push((s.start_ns, end_of(s)));
-            let Some(a) = tree.owner[i] else { continue };
-            let from = agent_node[a];
-            let e = *edge_ix.entry((from, t)).or_insert_with(|| {
-                edges.push(GraphEdge {
-                    id: format!("{}->{}", b.nodes[from].id, b.nodes[t].id),
-                    source: b.nodes[from].id.clone(),
-                    target: b.nodes[t].id.clone(),
-                    kind: EdgeKind::Tool,
-                    count: 0,
-                    messages: 0,
-                    handoffs: 0,
-                    delegations: 0,
-                    tool_results: 0,
-                    broadcasts: 0,
-                    errors: 0,
-                    first_ns: s.start_ns,
-                    last_ns: s.start_ns,
-                    mean_latency_ns: None,
-                    on_cycle: false,
-                });
-                edge_ends.push((from, t));
-                edges.len() - 1
-            });
-            let edge = &mut edges[e];
-            edge.count += 1;
-            edge.errors += s.is_error as i64;
-            edge.first_ns = edge.first_ns.min(s.start_ns);
-            edge.last_ns = edge.last_ns.max(s.start_ns);
-            let l = tool_lat.entry(e).or_default();
-            l.0 += (end_of(s) - s.start_ns) as f64;
-            l.1 += 1;
-        }
-        for (t, mut iv) in tool_iv {
-            b.nodes[t].total_time_ns = union_len(&mut iv);
-        }
-        for (e, (sum, cnt)) in tool_lat {
-            if cnt > 0 {
-                edges[e].mean_latency_ns = Some(sum / cnt as f64);
-            }
+/// Tool nodes (by tool name, else span name) and the edges from the agents that called them,
+/// with call and error counts and the mean call duration.
+fn tool_nodes(b: &mut Builder, edges: &mut Edges, agent_node: &[usize], spans: &[GraphSpan], tree: &SpanTree, tool_spans: &[usize]) {
+    let mut tool_iv: HashMap<usize, Vec<(u64, u64)>> = HashMap::new();
+    let mut tool_lat: HashMap<usize, (f64, i64)> = HashMap::new();
+    for &i in tool_spans {
+        let s = &spans[i];
+        let name = s.tool_name.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| s.name.clone());
+        let t = b.node(NodeKind::Tool, &name);
+        let node = &mut b.nodes[t];
+        node.span_count += 1;
+        node.tool_calls += 1;
+        node.errors += s.is_error as i64;
+        node.self_time_ns += tree.self_ns[i];
+        node.critical_path_ns += tree.critical_ns[i];
+        node.seen(s.start_ns, end_of(s));
+        tool_iv.entry(t).or_default().push((s.start_ns, end_of(s)));
+        let Some(a) = tree.owner[i] else { continue };
+        let from = agent_node[a];
+        let e = edges.edge(&b.nodes, from, t, EdgeKind::Tool, s.start_ns);
+        let edge = &mut edges.edges[e];
+        edge.count += 1;
+        edge.errors += s.is_error as i64;
+        edge.first_ns = edge.first_ns.min(s.start_ns);
+        edge.last_ns = edge.last_ns.max(s.start_ns);
+        let l = tool_lat.entry(e).or_default();
+        l.0 += (end_of(s) - s.start_ns) as f64;
+        l.1 += 1;
+    }
+    for (t, mut iv) in tool_iv {
+        b.nodes[t].total_time_ns = union_len(&mut iv);
+    }
+    for (e, (sum, cnt)) in tool_lat {
+        if cnt > 0 {
+            edges.edges[e].mean_latency_ns = Some(sum / cnt as f64);
         }
     }
+}
 
-    // Order: user, agents by first activity, tools by first activity.
+/// The finished graph in display order: user, agents by first activity, tools by first
+/// activity; entry, agent, then tool edges by first time.
+fn ordered(mut nodes: Vec<GraphNode>, mut edges: Vec<GraphEdge>, metrics: GraphMetrics) -> AgentGraph {
     let rank = |nd: &GraphNode| match nd.kind {
         NodeKind::User => 0,
         NodeKind::Agent => 1,
         NodeKind::Tool => 2,
     };
-    let mut nodes = b.nodes;
     nodes.sort_by(|x, y| {
         rank(x)
             .cmp(&rank(y))

@@ -1,7 +1,7 @@
 //! Agent communication graphs and span trees of one run.
 //!
 //! Input is deliberately light: [`GraphSpan`] carries only the normalized columns stored in
-//! `agenttrace.spans` (no attribute re-parsing), plus the run's [`AgentMessage`]s as stored in
+//! `agenttrace.spans` (no attribute re-parsing), plus the run's [`AgentMessage`](crate::normalize::AgentMessage)s as stored in
 //! `agenttrace.agent_messages`. A run may be several linked traces; all of them form one graph.
 //!
 //! * [`agent_graph`]: nodes (agents, the user entry point, optionally tools) with span/LLM/tool

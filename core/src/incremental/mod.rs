@@ -2,15 +2,20 @@
 //! computed from a compact per-run state and keyed look-ups instead of the run's whole history.
 //!
 //! Whole-run analysis ([`crate::normalize::analyze_run`]) leaves a [`RunSketch`] beside its
-//! results: each agent's counters, the last agent turns, message positions, the error picture,
-//! the search accumulators. [`apply`] extends that state with a batch: owners of the new spans
-//! come from their parents (read by key), stored spans waiting for a late parent get theirs,
-//! agent counters and run totals add up, tool calls and messages are appended, the outcome is
-//! recomputed from the run's error spans only when something it depends on moved. Whatever the
-//! fast path cannot extend exactly (explicit handoffs and message spans, stop reasons, control
-//! events, checkpoints, replays, LangGraph tool nodes, turns that arrive out of time order, a
-//! late parent of an agent turn) makes [`apply`] answer `None`, and the caller analyses the run
-//! whole: both paths give the same rows (`tests/tests/arrival_order.rs`, `incremental.rs`).
+//! results: each agent's counters, the last agent turns, message positions, the error forest,
+//! LangGraph tool nodes, the search accumulators. [`extend`] (and [`apply`]) extends that state
+//! with a batch: owners of the new spans come from their parents (read by key), stored spans
+//! waiting for a late parent get theirs, agent counters and run totals add up, tool calls,
+//! checkpoints, messages and targeted handoffs are appended (or the messages rebuilt from the
+//! run's turns), the outcome is updated from the error forest only when something it depends on
+//! moved. Whatever it cannot extend exactly makes [`extend`] answer why (and [`apply`] `None`),
+//! and the caller analyses the run whole: runs with message spans whose sender or content comes
+//! from other spans, handoffs without a target, stop reasons, control events or replays; and
+//! per batch, among others, a run's first handoff, checkpoints or handoff messages before stored
+//! ones, a tool node that appears or goes, a late parent of an agent span without an agent or of
+//! too many stored spans, saturated token sums. Both paths give the same rows
+//! (`core/tests/incremental.rs`, `tests/tests/arrival_order.rs`, `tests/tests/incremental.rs`);
+//! `docs/design.md` explains the state and why each case is exact.
 mod agents;
 pub mod forest;
 mod outcome;
