@@ -86,26 +86,30 @@ impl IngestPlanning {
     }
 }
 
-/// The suffix of an insert of rows that are new by construction (derived rows of a run whose
-/// old ones were just deleted): none on one server. On Citus `ON CONFLICT DO NOTHING`, which
-/// changes nothing for such rows but how Citus sends them: a plain INSERT ... SELECT goes
-/// through Citus's COPY, which always commits in two phases, even when every row of the
-/// request lives on one worker; with the clause the rows go to each shard as one statement and
-/// a transaction that wrote to one worker commits there in one phase.
-pub fn new_rows_suffix() -> &'static str {
-    if citus_present() {
+/// The suffix of an insert of `rows` rows that are new by construction (derived rows of a run
+/// whose old ones were just deleted): none, except for a `VALUES` list on Citus (see
+/// [`use_values`]), where `ON CONFLICT DO NOTHING` changes nothing for such rows but keeps
+/// Citus from routing them through its COPY, which always commits in two phases.
+pub fn new_rows_suffix(rows: usize) -> &'static str {
+    if use_values(rows) {
         "ON CONFLICT DO NOTHING"
     } else {
         ""
     }
 }
 
-/// Inserts on Citus are multi-row `VALUES` lists: Citus sends each shard its rows as one
+/// Inserts of up to this many rows are multi-row `VALUES` lists on Citus (see [`use_values`]).
+/// Measured with `citus_bench`: planning a `VALUES` list costs more per row than Citus's COPY
+/// of an `INSERT ... SELECT`, so large inserts (whose rows span shards and workers anyway)
+/// keep the COPY.
+const VALUES_MAX_ROWS: usize = 32;
+
+/// Small inserts on Citus are multi-row `VALUES` lists: Citus sends each shard its rows as one
 /// statement and, when they all live on one shard, commits it in one phase. An `INSERT ...
 /// SELECT` (from `unnest()`) goes through Citus's COPY into intermediate results, a second
 /// command per shard, and always commits in two phases.
-fn use_values() -> bool {
-    citus_present()
+fn use_values(rows: usize) -> bool {
+    rows <= VALUES_MAX_ROWS && citus_present()
 }
 
 /// Row `row` of parameter `$n` (column `c`) as an item of a Citus `VALUES` list. Citus sends
@@ -122,10 +126,15 @@ fn values_item(n: usize, c: &Column<'_>, row: usize) -> String {
     }
 }
 
-/// Runs an insert built by [`Columns`]: cached like [`execute_cached`] on one server; on Citus
-/// (a `VALUES` list whose text depends on the row count) planned for this call only.
-fn execute_insert<'conn>(client: &mut SpiClient<'conn>, sql: &str, args: &[DatumWithOid<'_>]) -> SpiResult<SpiTupleTable<'conn>> {
-    if use_values() {
+/// Runs an insert built by [`Columns`]: cached like [`execute_cached`], but planned for this
+/// call only when it holds a `VALUES` list (its text depends on the row count).
+fn execute_insert<'conn>(
+    client: &mut SpiClient<'conn>,
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+    values: bool,
+) -> SpiResult<SpiTupleTable<'conn>> {
+    if values {
         client.update(sql, None, args)
     } else {
         execute_cached(client, sql, args)
@@ -263,7 +272,7 @@ impl<'a> Columns<'a> {
             }
             e
         };
-        if use_values() {
+        if use_values(self.rows) {
             let mut rows = Vec::with_capacity(self.rows);
             for row in 1..=self.rows {
                 let items: Vec<String> = targets.iter().map(|(_, e)| fill(e, &|i, c| values_item(offset + i + 1, c, row))).collect();
@@ -290,7 +299,8 @@ impl<'a> Columns<'a> {
             return Ok(0);
         }
         let sql = self.insert_sql(table, suffix, 0);
-        let t = execute_insert(client, &sql, &self.into_args())?;
+        let values = use_values(self.rows);
+        let t = execute_insert(client, &sql, &self.into_args(), values)?;
         Ok(t.len())
     }
 
@@ -302,7 +312,8 @@ impl<'a> Columns<'a> {
         }
         let targets: Vec<(&str, String)> = targets.iter().map(|(n, e)| (*n, e.to_string())).collect();
         let sql = self.insert_exprs_sql(table, &targets, suffix, 0);
-        let t = execute_insert(client, &sql, &self.into_args())?;
+        let values = use_values(self.rows);
+        let t = execute_insert(client, &sql, &self.into_args(), values)?;
         Ok(t.len())
     }
 
@@ -333,14 +344,16 @@ impl<'a> Columns<'a> {
         if self.rows == 0 {
             return Ok(Vec::new());
         }
+        let values = use_values(self.rows);
         let args = self.into_args();
         if let Some(plain) = plain {
-            let first = crate::subxact::unless(PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION, || keys(execute_insert(client, &plain, &args)?));
+            let first =
+                crate::subxact::unless(PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION, || keys(execute_insert(client, &plain, &args, values)?));
             if let Some(done) = first {
                 return done;
             }
         }
-        keys(execute_insert(client, &guarded, &args)?)
+        keys(execute_insert(client, &guarded, &args, values)?)
     }
 
     /// A query over `{unnest}` (as in [`run`](Self::run)), returning its rows.
@@ -365,6 +378,8 @@ impl<'a> Columns<'a> {
 pub struct Writes<'a> {
     statements: Vec<String>,
     args: Vec<DatumWithOid<'a>>,
+    /// Some statement is a `VALUES` list (see [`execute_insert`]).
+    values: bool,
 }
 
 impl<'a> Writes<'a> {
@@ -375,6 +390,7 @@ impl<'a> Writes<'a> {
     /// Adds `INSERT INTO table (cols) SELECT ... FROM unnest(...) suffix` (skipped when empty).
     pub fn insert(&mut self, cols: Columns<'a>, table: &str, suffix: &str, rows: usize) {
         if rows > 0 {
+            self.values |= use_values(cols.rows);
             self.statements.push(cols.insert_sql(table, suffix, self.args.len()));
             self.args.extend(cols.into_args());
         }
@@ -384,6 +400,7 @@ impl<'a> Writes<'a> {
     pub fn insert_exprs(&mut self, cols: Columns<'a>, table: &str, targets: &[(&str, &str)], suffix: &str, rows: usize) {
         if rows > 0 {
             let targets: Vec<(&str, String)> = targets.iter().map(|(n, e)| (*n, e.to_string())).collect();
+            self.values |= use_values(cols.rows);
             self.statements.push(cols.insert_exprs_sql(table, &targets, suffix, self.args.len()));
             self.args.extend(cols.into_args());
         }
@@ -408,7 +425,7 @@ impl<'a> Writes<'a> {
         }
         sql.push(' ');
         sql.push_str(last);
-        execute_insert(client, &sql, &self.args)?;
+        execute_insert(client, &sql, &self.args, self.values)?;
         Ok(())
     }
 }

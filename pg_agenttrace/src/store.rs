@@ -326,7 +326,8 @@ fn write_runs(client: &mut SpiClient<'_>, by_run: HashMap<TraceId, Vec<SpanRecor
         }
     }
     insert_resources(client, inserted_rows.iter().map(|(_, s, _)| &s.resource))?;
-    let inserted = insert_span_rows(client, inserted_rows.iter().map(|(r, _, a)| (r, *a)))?;
+    // Normalized, every stored span of these traces was read (prior_keys): the rest are new.
+    let inserted = insert_span_rows(client, inserted_rows.iter().map(|(r, _, a)| (r, *a)), normalize)?;
     // What the batch really added to each trace (re-delivered spans are not inserted again).
     let mut added: HashMap<TraceId, TraceAdd> = HashMap::new();
     if !inserted.is_empty() {

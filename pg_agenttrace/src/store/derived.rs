@@ -63,9 +63,9 @@ pub(super) fn write_derived(
     }
     // One statement for every table (they are independent; the deletes above ran first).
     let mut writes = Writes::new();
-    writes.insert(agent_columns(&agents), "agenttrace.agents", crate::columns::new_rows_suffix(), agents.len());
-    writes.insert(message_columns(&messages), "agenttrace.agent_messages", crate::columns::new_rows_suffix(), messages.len());
-    writes.insert(tool_call_columns(&tools), "agenttrace.tool_calls", crate::columns::new_rows_suffix(), tools.len());
+    writes.insert(agent_columns(&agents), "agenttrace.agents", crate::columns::new_rows_suffix(agents.len()), agents.len());
+    writes.insert(message_columns(&messages), "agenttrace.agent_messages", crate::columns::new_rows_suffix(messages.len()), messages.len());
+    writes.insert(tool_call_columns(&tools), "agenttrace.tool_calls", crate::columns::new_rows_suffix(tools.len()), tools.len());
     run_writes(&mut writes, &run_rows);
     writes.insert(checkpoint_columns(&checkpoints), "agenttrace.checkpoints", "ON CONFLICT DO NOTHING", checkpoints.len());
     writes.execute(client)

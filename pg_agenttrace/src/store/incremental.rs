@@ -60,6 +60,19 @@ fn stored_span(row: &SpiHeapTupleData) -> SpiResult<Option<StoredSpan>> {
 struct SpiStore<'s, 'c> {
     client: &'s SpiClient<'c>,
     run: TraceId,
+    /// The run's traces: on Citus, reads by run also name them, so that they go to those
+    /// traces' shards only (spans are distributed by trace).
+    traces: Vec<pgrx::Uuid>,
+}
+
+/// `AND {col} = ANY($n)` on Citus (see [`SpiStore::traces`]), nothing on one server, where the
+/// reads by run use their own indexes.
+fn on_shards(col: &str, n: usize) -> String {
+    if crate::columns::citus_present() {
+        format!("AND {col} = ANY(${n}::uuid[])")
+    } else {
+        String::new()
+    }
 }
 
 impl SpiStore<'_, '_> {
@@ -85,7 +98,8 @@ impl RunStore for SpiStore<'_, '_> {
             &format!(
                 "SELECT {STORED_COLUMNS} FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
                   CROSS JOIN LATERAL (SELECT * FROM agenttrace.spans x
-                                       WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id {}) s",
+                                       WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id {} {}) s",
+                on_shards("x.trace_id", 1),
                 fence()
             ),
             vec![t.into(), s.into()],
@@ -98,7 +112,8 @@ impl RunStore for SpiStore<'_, '_> {
             &format!(
                 "SELECT {STORED_COLUMNS} FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
                   CROSS JOIN LATERAL (SELECT * FROM agenttrace.spans x
-                                       WHERE x.trace_id = k.trace_id AND x.parent_span_id = k.span_id {}) s",
+                                       WHERE x.trace_id = k.trace_id AND x.parent_span_id = k.span_id {} {}) s",
+                on_shards("x.trace_id", 1),
                 fence()
             ),
             vec![t.into(), s.into()],
@@ -107,8 +122,8 @@ impl RunStore for SpiStore<'_, '_> {
 
     fn errors(&mut self) -> SpiResult<Vec<StoredSpan>> {
         self.select(
-            &format!("SELECT {STORED_COLUMNS} FROM agenttrace.spans s WHERE s.run_id = $1 AND s.is_error"),
-            vec![uuid(&self.run).into()],
+            &format!("SELECT {STORED_COLUMNS} FROM agenttrace.spans s WHERE s.run_id = $1 AND s.is_error {}", on_shards("s.trace_id", 2)),
+            vec![uuid(&self.run).into(), self.traces.clone().into()],
         )
     }
 
@@ -118,9 +133,10 @@ impl RunStore for SpiStore<'_, '_> {
             self.client,
             &format!(
                 "SELECT {STORED_COLUMNS}, s.input_text, s.output_text FROM agenttrace.spans s
-                  WHERE s.run_id = $1 AND s.category = 'agent' AND s.agent_name IS NOT NULL"
+                  WHERE s.run_id = $1 AND s.category = 'agent' AND s.agent_name IS NOT NULL {}",
+                on_shards("s.trace_id", 2)
             ),
-            &[uuid(&self.run).into()],
+            &[uuid(&self.run).into(), self.traces.clone().into()],
         )? {
             if let Some(span) = stored_span(&row)? {
                 out.push((span, row.get::<String>(15)?, row.get::<String>(16)?));
@@ -133,7 +149,7 @@ impl RunStore for SpiStore<'_, '_> {
         let mut out: Vec<Option<(OrderKey, String)>> = vec![None; keys.len()];
         let nanos = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         if crate::columns::citus_present() {
-            let sql = format!("SELECT 1::int8, t.* FROM ({}) t", turn_before("$2", "$3", "$4", "$5"));
+            let sql = format!("SELECT 1::int8, t.* FROM ({}) t", turn_before("$2", "$3", "$4", "$5", &on_shards("s.trace_id", 6)));
             for (slot, k) in out.iter_mut().zip(keys) {
                 let args = [
                     uuid(&self.run).into(),
@@ -141,6 +157,7 @@ impl RunStore for SpiStore<'_, '_> {
                     nanos(u64::MAX - k.end_rev).into(),
                     uuid(&k.trace).into(),
                     k.span.into(),
+                    self.traces.clone().into(),
                 ];
                 for row in select_cached(self.client, &sql, &args)? {
                     *slot = turn_row(&row)?;
@@ -151,7 +168,7 @@ impl RunStore for SpiStore<'_, '_> {
         let sql = format!(
             "SELECT k.i, t.* FROM unnest($2::int8[], $3::int8[], $4::uuid[], $5::int8[]) WITH ORDINALITY AS k(st, en, tr, sp, i)
               CROSS JOIN LATERAL ({} OFFSET 0) t",
-            turn_before("k.st", "k.en", "k.tr", "k.sp")
+            turn_before("k.st", "k.en", "k.tr", "k.sp", "")
         );
         for row in select_cached(
             self.client,
@@ -176,11 +193,11 @@ impl RunStore for SpiStore<'_, '_> {
 /// The latest stored agent turn of run `$1` strictly before the time-order key
 /// (`st`, `en`, `tr`, `sp`), on `spans_run_turn_idx` (`start <= st` as an index condition: the OR
 /// below implies it).
-fn turn_before(st: &str, en: &str, tr: &str, sp: &str) -> String {
+fn turn_before(st: &str, en: &str, tr: &str, sp: &str, route: &str) -> String {
     format!(
         "SELECT s.trace_id, s.span_id, s.start_time_unix_nano, s.end_time_unix_nano, s.agent_name
            FROM agenttrace.spans s
-          WHERE s.run_id = $1 AND s.category = 'agent' AND s.agent_name IS NOT NULL
+          WHERE s.run_id = $1 AND s.category = 'agent' AND s.agent_name IS NOT NULL {route}
             AND s.start_time_unix_nano <= {st}
             AND (s.start_time_unix_nano < {st}
                  OR (s.start_time_unix_nano = {st} AND (s.end_time_unix_nano > {en}
@@ -318,7 +335,7 @@ pub(super) fn extend_runs(
         if crate::columns::citus_present() {
             // Citus plans no correlated sub-select over unnest(); an IN list it does.
             "SELECT x.trace_id, x.span_id FROM agenttrace.spans x
-              WHERE (x.trace_id, x.span_id) IN (SELECT * FROM unnest($1::uuid[], $2::int8[]))"
+              WHERE (x.trace_id, x.span_id) IN (SELECT * FROM unnest($1::uuid[], $2::int8[])) AND x.trace_id = ANY($1)"
         } else {
             "SELECT k.trace_id, k.span_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
               WHERE EXISTS (SELECT 1 FROM agenttrace.spans x WHERE x.trace_id = k.trace_id AND x.span_id = k.span_id OFFSET 0)"
@@ -345,6 +362,12 @@ pub(super) fn extend_runs(
             list.push(s);
         }
     }
+    // Each run's traces, stored and new (the shards of its spans, for SpiStore on Citus).
+    let mut members: HashMap<TraceId, HashSet<TraceId>> = HashMap::new();
+    for t in stored.iter().map(|(t, _)| t).chain(by_run.values().flatten().map(|s| &s.trace_id)) {
+        members.entry(run_of(t)).or_default().insert(*t);
+    }
+    let run_traces: HashMap<TraceId, Vec<pgrx::Uuid>> = members.into_iter().map(|(r, ts)| (r, ts.iter().map(uuid).collect())).collect();
     let mut deltas: Vec<(TraceId, Vec<SpanRecord>, Delta)> = Vec::new();
     for (run, spans) in by_run {
         pgrx::check_for_interrupts!();
@@ -354,7 +377,7 @@ pub(super) fn extend_runs(
             continue;
         }
         let delta = {
-            let mut store = SpiStore { client, run };
+            let mut store = SpiStore { client, run, traces: run_traces.get(&run).cloned().unwrap_or_default() };
             extend(&states[&run], run, &spans, &mut store)?
         };
         match delta {
@@ -388,7 +411,8 @@ fn write_deltas(
         }
     }
     insert_resources(client, rows.iter().map(|(_, s)| &s.resource))?;
-    let inserted: HashSet<(TraceId, i64)> = insert_span_rows(client, rows.iter().map(|(r, s)| (r, &s.attributes)))?.into_iter().collect();
+    let inserted: HashSet<(TraceId, i64)> =
+        insert_span_rows(client, rows.iter().map(|(r, s)| (r, &s.attributes)), true)?.into_iter().collect();
     let mut added: HashMap<TraceId, TraceAdd> = HashMap::new();
     for (r, _) in &rows {
         if inserted.contains(&(r.trace_id, r.span_id)) {
@@ -477,8 +501,8 @@ fn write_deltas(
           WHERE t.run_id = u.run_id AND t.trace_id = u.trace_id AND t.span_id = u.span_id {route:t.run_id}",
         n,
     );
-    writes.insert(tool_call_columns(&tools), "agenttrace.tool_calls", crate::columns::new_rows_suffix(), tools.len());
-    writes.insert(message_columns(&messages), "agenttrace.agent_messages", crate::columns::new_rows_suffix(), messages.len());
+    writes.insert(tool_call_columns(&tools), "agenttrace.tool_calls", crate::columns::new_rows_suffix(tools.len()), tools.len());
+    writes.insert(message_columns(&messages), "agenttrace.agent_messages", crate::columns::new_rows_suffix(messages.len()), messages.len());
     writes.insert(
         agent_columns(&agents),
         "agenttrace.agents",

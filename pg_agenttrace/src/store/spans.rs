@@ -283,9 +283,14 @@ const FACT_COLUMNS: &[&str] = &[
 
 /// Inserts new span rows, each with the attributes it is stored with; returns the (trace, span
 /// id) of those not stored before.
+///
+/// `known_new`: the caller read which of these spans are stored, with the traces' locks held
+/// (so none of them is). Citus then inserts them without `ON CONFLICT ... RETURNING`, which it
+/// can only run as a second command per shard after copying the rows into intermediate results.
 pub(super) fn insert_span_rows<'a>(
     client: &mut SpiClient<'_>,
     rows: impl Iterator<Item = (&'a SpanRow, &'a Attributes)>,
+    known_new: bool,
 ) -> SpiResult<Vec<(TraceId, i64)>> {
     let (rows, attributes): (Vec<&SpanRow>, Vec<&Attributes>) = rows.unzip();
     if rows.is_empty() {
@@ -317,8 +322,12 @@ pub(super) fn insert_span_rows<'a>(
     // The rows really inserted (a re-delivered span is skipped): what the traces rows add up.
     // A plain INSERT is tried first (see crate::subxact), except with Citus, where a
     // subtransaction becomes a savepoint on every worker connection.
-    let try_plain = !crate::columns::citus_present();
-    fact_columns(cols, &rows).insert_span_keys(client, "agenttrace.spans", "ON CONFLICT DO NOTHING", try_plain)
+    let citus = crate::columns::citus_present();
+    if citus && known_new {
+        fact_columns(cols, &rows).insert(client, "agenttrace.spans", "")?;
+        return Ok(rows.iter().map(|r| (r.trace_id, r.span_id)).collect());
+    }
+    fact_columns(cols, &rows).insert_span_keys(client, "agenttrace.spans", "ON CONFLICT DO NOTHING", !citus)
 }
 
 /// Spans stored earlier get the facts their grown run now implies (only rows that changed).
