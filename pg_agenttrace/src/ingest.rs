@@ -11,8 +11,6 @@ use pgrx::spi::{SpiClient, SpiResult};
 
 use crate::body::{dead_letter, Body, BodyResult};
 use crate::settings::normalize_enabled;
-// The store reads the setting through this path; it lives in `settings`.
-pub(crate) use crate::settings::state_min_spans;
 use crate::store::store_spans;
 
 /// Decodes every body, dead-letters the undecodable ones, stores all spans in one pass.

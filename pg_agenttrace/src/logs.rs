@@ -4,61 +4,23 @@
 //! Records go to `agenttrace.log_records` (idempotent on their content hash). GenAI content
 //! events (`agenttrace_core::logs::genai_content`) are stored with their normalized content;
 //! whenever a span's run is analysed, the content of its stored events is laid over the span's
-//! attributes for the analysis ([`genai_overlays`]), so the facts are those the span would have
+//! attributes for the analysis (`store::overlay::genai_overlays`), so the facts are those the span would have
 //! had with the content in its attributes. Whichever arrives first:
 //! * span first: ingesting its events re-derives the span's run here;
 //! * events first: ingesting the span reads them (`store::store_spans`).
 //!
 //! Both sides take the same transaction-level advisory lock per trace as span ingest, so a span
 //! and its events committed concurrently never miss each other.
-use std::collections::HashMap;
-
-use agenttrace_core::ids::{span_id_to_i64, SpanId, TraceId};
-use agenttrace_core::logs::{genai_content, span_overlay, DecodedLogs};
-use agenttrace_core::model::Attributes;
+use agenttrace_core::ids::{span_id_to_i64, TraceId};
+use agenttrace_core::logs::{genai_content, DecodedLogs};
 use agenttrace_core::otlp::{decode_logs_body, Limits};
 use agenttrace_core::rows::{nanos_i64, pg_micros};
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult};
 
 use crate::body::{dead_letter, Body, BodyResult};
-use crate::columns::{execute_cached, select_cached, timestamptz, trace_id, uuid, Columns};
+use crate::columns::{execute_cached, timestamptz, trace_id, uuid, Columns};
 use crate::settings::normalize_enabled;
-
-/// Stored GenAI content of the spans of `traces`, folded into span attributes per span.
-pub(crate) fn genai_overlays(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<HashMap<(TraceId, SpanId), Attributes>> {
-    let mut out = HashMap::new();
-    if traces.is_empty() {
-        return Ok(out);
-    }
-    let ids: Vec<pgrx::Uuid> = traces.iter().map(uuid).collect();
-    let t = select_cached(
-        client,
-        "SELECT trace_id, span_id, genai::text FROM agenttrace.log_records
-          WHERE trace_id = ANY($1) AND span_id IS NOT NULL AND genai IS NOT NULL
-          ORDER BY trace_id, span_id, time, record_index, record_hash",
-        &[ids.into()],
-    )?;
-    let mut by_span: Vec<((TraceId, SpanId), Vec<serde_json::Value>)> = Vec::new();
-    for row in t {
-        let (Some(tr), Some(sid), Some(text)) = (row.get::<pgrx::Uuid>(1)?, row.get::<i64>(2)?, row.get::<String>(3)?) else {
-            continue;
-        };
-        let key = (trace_id(&tr), agenttrace_core::ids::i64_to_span_id(sid));
-        let Ok(v) = serde_json::from_str(&text) else { continue };
-        match by_span.last_mut() {
-            Some((k, list)) if *k == key => list.push(v),
-            _ => by_span.push((key, vec![v])),
-        }
-    }
-    for (key, contents) in by_span {
-        let overlay = span_overlay(&contents);
-        if !overlay.is_empty() {
-            out.insert(key, overlay);
-        }
-    }
-    Ok(out)
-}
 
 /// Decodes every logs body, dead-letters the undecodable ones, stores all records in one pass,
 /// then re-derives the runs whose stored spans gained GenAI content.

@@ -1,14 +1,24 @@
 //! Writing decoded spans and what the normalizers derive from them, set-based.
 //!
-//! Per batch: stitch traces into runs (span links + runs already stored), load the stored spans
-//! of runs that grew, analyse each touched run as a whole, then write every table with one
-//! `unnest` statement each. Re-ingesting a span is a no-op (`ON CONFLICT DO NOTHING`).
+//! Per batch: lock the batch's processes, traces and runs (`crate::locks`, one sorted statement),
+//! stitch traces into runs (span links, set-up traces and the runs already stored), then
+//! * runs that keep a state (`run_state`) are extended from the batch and keyed reads
+//!   ([`incremental`]): their cost does not grow with the run;
+//! * the others (new runs, merged runs, short runs, raw mode) are analysed whole from their
+//!   stored spans and the batch.
+//!
+//! Every table is written with one statement per batch (`crate::columns`). Re-delivered spans
+//! are not inserted again: a plain insert runs first and falls back to `ON CONFLICT DO NOTHING`
+//! on a unique violation (one server), or the batch's stored spans are read first (Citus).
 //!
 //! This file orders the steps; what each table is written from lives beside it:
 //! [`spans`] (span rows, events, links, resources), [`runs`] (run stitching and `traces` rows),
-//! [`derived`] (agents, messages, tool calls, checkpoints, run summaries, search documents).
+//! [`route`] (stitching by key on Citus), [`derived`] (agents, messages, tool calls,
+//! checkpoints, run summaries, search documents, run state), [`overlay`] (GenAI content from
+//! log events).
 mod derived;
 mod incremental;
+mod overlay;
 mod route;
 mod runs;
 mod spans;
@@ -196,7 +206,7 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
     // the analysis; new spans are stored with their own attributes (kept in `originals`).
     let mut originals: HashMap<SpanKey, Attributes> = HashMap::new();
     if normalize {
-        let overlays = crate::logs::genai_overlays(client, &touched_traces)?;
+        let overlays = overlay::genai_overlays(client, &touched_traces)?;
         if !overlays.is_empty() {
             for s in by_run.values_mut().flatten() {
                 let key = (s.trace_id, s.span_id);

@@ -45,7 +45,7 @@ pub(super) fn write_derived(
     let mut tools: Vec<(pgrx::Uuid, &ToolCall)> = Vec::new();
     let mut checkpoints: Vec<(pgrx::Uuid, Checkpoint)> = Vec::new();
     let mut run_rows: Vec<RunRow> = Vec::with_capacity(runs.len());
-    let state_min = crate::ingest::state_min_spans(client)?;
+    let state_min = crate::settings::state_min_spans(client)?;
     for (run, spans, an) in runs {
         let run_uuid = uuid(run);
         agents.extend(an.agents.iter().map(|a| (run_uuid, a)));

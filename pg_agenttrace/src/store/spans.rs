@@ -16,7 +16,7 @@ use crate::columns::{select_cached, timestamptz, trace_id, uuid, Columns};
 /// `crate::logs`): what analysis and MAST read.
 pub(crate) fn load_spans(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiResult<Vec<SpanRecord>> {
     let mut spans = load_spans_where(client, traces, None, None)?;
-    let overlays = crate::logs::genai_overlays(client, traces)?;
+    let overlays = super::overlay::genai_overlays(client, traces)?;
     if !overlays.is_empty() {
         for s in &mut spans {
             if let Some(o) = overlays.get(&(s.trace_id, s.span_id)) {
