@@ -7,9 +7,9 @@
 --     (the common case) is wholly on one shard;
 --   * reference tables (a copy on every node): the small lookup and settings tables;
 --   * left on the coordinator: dead_letters and the ingest staging table.
--- Stitching reads by key (pg_agenttrace/src/store/route.rs): run_traces (by run_id), trace_edges
--- (by trace_id) and setup_processes (reference) answer what traces would answer only by asking
--- every shard. They are rebuilt from traces and span_links here, before they are distributed.
+-- Stitching reads by key (pg_agenttrace/src/store/route.rs): trace_edges (by trace_id) and
+-- setup_processes (reference) answer what traces would answer only by asking every shard. They
+-- are rebuilt from traces and span_links here, before they are distributed.
 
 CREATE FUNCTION distribute(shard_count integer DEFAULT 32)
 RETURNS TABLE (table_name text, distribution text, key text, shards integer, changed boolean)
@@ -21,7 +21,7 @@ DECLARE
     ref_tables text[] := ARRAY['resources', 'settings', 'mast_modes', 'mast_settings', 'redaction_patterns', 'setup_processes'];
     trace_tables text[] := ARRAY['traces', 'spans', 'span_events', 'span_links', 'trace_edges'];
     run_tables text[] := ARRAY['run_summaries', 'agents', 'agent_messages', 'tool_calls', 'checkpoints',
-                               'run_search', 'run_state', 'failure_annotations', 'mast_runs', 'judge_runs', 'run_traces'];
+                               'run_search', 'run_state', 'failure_annotations', 'mast_runs', 'judge_runs'];
     t text;
     method "char";
     col text;
@@ -44,16 +44,16 @@ BEGIN
 
     -- The stitching tables, while not yet distributed, are rebuilt from what is stored (ingest
     -- keeps them current from then on).
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'agenttrace.run_traces'::regclass) THEN
-        DELETE FROM agenttrace.run_traces;
-        INSERT INTO agenttrace.run_traces (run_id, trace_id) SELECT tr.run_id, tr.trace_id FROM agenttrace.traces tr;
-    END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'agenttrace.trace_edges'::regclass) THEN
         DELETE FROM agenttrace.trace_edges;
         INSERT INTO agenttrace.trace_edges (trace_id, other_trace_id)
-        SELECT a, b FROM agenttrace.span_links l
-         CROSS JOIN LATERAL (VALUES (l.trace_id, l.linked_trace_id), (l.linked_trace_id, l.trace_id)) AS e(a, b)
-         WHERE l.trace_id <> l.linked_trace_id AND NOT l.attributes @> '{"agenttrace.link.type": "replay_of"}'
+        SELECT tr.trace_id, tr.trace_id FROM agenttrace.traces tr
+        UNION SELECT tr.trace_id, tr.run_id FROM agenttrace.traces tr WHERE tr.run_id <> tr.trace_id
+        UNION SELECT tr.run_id, tr.trace_id FROM agenttrace.traces tr WHERE tr.run_id <> tr.trace_id
+        UNION SELECT l.trace_id, l.linked_trace_id FROM agenttrace.span_links l
+               WHERE l.trace_id <> l.linked_trace_id AND NOT l.attributes @> '{"agenttrace.link.type": "replay_of"}'
+        UNION SELECT l.linked_trace_id, l.trace_id FROM agenttrace.span_links l
+               WHERE l.trace_id <> l.linked_trace_id AND NOT l.attributes @> '{"agenttrace.link.type": "replay_of"}'
         ON CONFLICT DO NOTHING;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'agenttrace.setup_processes'::regclass) THEN
@@ -96,4 +96,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION distribute(integer) IS
-'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces, trace_edges) by trace_id, per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, run_state, failure_annotations, mast_runs, judge_runs, run_traces) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings, redaction_patterns and setup_processes become reference tables; the stitching tables (run_traces, trace_edges, setup_processes) are first rebuilt from traces and span_links; dead_letters and ingest_staging stay on the coordinator. Stored rows move to the shards. Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
+'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces, trace_edges) by trace_id, per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, run_state, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings, redaction_patterns and setup_processes become reference tables; the stitching tables (trace_edges, setup_processes) are first rebuilt from traces and span_links; dead_letters and ingest_staging stay on the coordinator. Stored rows move to the shards. Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';

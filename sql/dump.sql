@@ -15,7 +15,7 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['resources', 'spans', 'span_events', 'span_links', 'traces', 'run_summaries',
                              'agents', 'agent_messages', 'tool_calls', 'checkpoints', 'run_search', 'run_state',
                              'failure_annotations', 'dead_letters', 'mast_runs', 'judge_runs', 'settings', 'log_records',
-                             'run_traces', 'trace_edges', 'setup_processes'] LOOP
+                             'trace_edges', 'setup_processes'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('agenttrace.' || t)::regclass, '');
     END LOOP;
     PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('agenttrace.failure_annotations', 'annotation_id')::regclass, '');

@@ -33,7 +33,7 @@ BEGIN
     CREATE TEMP TABLE IF NOT EXISTS agenttrace_expired_runs (run_id uuid PRIMARY KEY) ON COMMIT DROP;
     TRUNCATE agenttrace_expired_runs;
     INSERT INTO agenttrace_expired_runs SELECT r.run_id FROM agenttrace.run_summaries r WHERE r.end_time < cutoff;
-    FOREACH t IN ARRAY ARRAY['agents', 'agent_messages', 'checkpoints', 'run_search', 'run_state', 'failure_annotations', 'mast_runs', 'run_traces'] LOOP
+    FOREACH t IN ARRAY ARRAY['agents', 'agent_messages', 'checkpoints', 'run_search', 'run_state', 'failure_annotations', 'mast_runs'] LOOP
         IF to_regclass('agenttrace.' || t) IS NOT NULL THEN
             EXECUTE format('DELETE FROM agenttrace.%I x USING agenttrace_expired_runs e WHERE x.run_id = e.run_id', t);
             GET DIAGNOSTICS n = ROW_COUNT;

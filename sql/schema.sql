@@ -144,18 +144,12 @@ CREATE INDEX traces_setup_resource_start_idx ON traces (resource_hash, start_tim
 -- Stitching by key for Citus (pg_agenttrace/src/store/route.rs). Distributed, `traces` answers
 -- look-ups by trace only; these answer the others from one shard each. Maintained at ingest when
 -- Citus is installed and filled by agenttrace.distribute(); empty on a single server.
-CREATE TABLE run_traces (
-    run_id   uuid NOT NULL,
-    trace_id uuid NOT NULL,
-    PRIMARY KEY (run_id, trace_id)
-);
-COMMENT ON TABLE run_traces IS 'Citus: the traces of each run, keyed by run (traces.run_id by run_id). Maintained at ingest when Citus is installed; empty on a single server.';
 CREATE TABLE trace_edges (
     trace_id       uuid NOT NULL,
     other_trace_id uuid NOT NULL,
     PRIMARY KEY (trace_id, other_trace_id)
 );
-COMMENT ON TABLE trace_edges IS 'Citus: both directions of every span link between two traces (replay links excepted), keyed by trace, so "who links to this trace" is read from its own shard. Maintained at ingest when Citus is installed; empty on a single server.';
+COMMENT ON TABLE trace_edges IS 'Citus: which traces belong together, keyed by trace: every trace to itself, every trace of a run of several traces to and from the run''s id, and both directions of every span link (replay links excepted). Read joined to traces, it gives a trace''s run, links and run members from the trace''s own shard. Maintained at ingest when Citus is installed; empty on a single server.';
 CREATE TABLE setup_processes (
     resource_hash bigint PRIMARY KEY
 );

@@ -145,7 +145,8 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
         v
     };
     if citus {
-        route::record(client, &batch_traces, &run_of, &retired_runs, &new_spans, &shapes, &known)?;
+        let traces: Vec<TraceId> = batch_traces.iter().chain(&stored_traces).copied().collect();
+        route::record(client, &traces, &run_of, &new_spans, &shapes, &known)?;
     }
 
     // Runs whose state is current are extended from this batch and keyed reads

@@ -160,7 +160,7 @@ BEGIN
     CREATE TEMP TABLE IF NOT EXISTS agenttrace_expired_runs (run_id uuid PRIMARY KEY) ON COMMIT DROP;
     TRUNCATE agenttrace_expired_runs;
     INSERT INTO agenttrace_expired_runs SELECT r.run_id FROM agenttrace.run_summaries r WHERE r.end_time < cutoff;
-    FOREACH t IN ARRAY ARRAY['agents', 'agent_messages', 'checkpoints', 'run_search', 'run_state', 'failure_annotations', 'mast_runs', 'run_traces'] LOOP
+    FOREACH t IN ARRAY ARRAY['agents', 'agent_messages', 'checkpoints', 'run_search', 'run_state', 'failure_annotations', 'mast_runs'] LOOP
         IF to_regclass('agenttrace.' || t) IS NOT NULL THEN
             EXECUTE format('DELETE FROM agenttrace.%I x USING agenttrace_expired_runs e WHERE x.run_id = e.run_id', t);
             GET DIAGNOSTICS n = ROW_COUNT;
@@ -234,18 +234,12 @@ COMMENT ON FUNCTION span_logs(uuid) IS 'The log records of a trace, or of every 
 -- Stitching by key for Citus (pg_agenttrace/src/store/route.rs). Distributed, `traces` answers
 -- look-ups by trace only; these answer the others from one shard each. Maintained at ingest when
 -- Citus is installed and filled by agenttrace.distribute(); empty on a single server.
-CREATE TABLE run_traces (
-    run_id   uuid NOT NULL,
-    trace_id uuid NOT NULL,
-    PRIMARY KEY (run_id, trace_id)
-);
-COMMENT ON TABLE run_traces IS 'Citus: the traces of each run, keyed by run (traces.run_id by run_id). Maintained at ingest when Citus is installed; empty on a single server.';
 CREATE TABLE trace_edges (
     trace_id       uuid NOT NULL,
     other_trace_id uuid NOT NULL,
     PRIMARY KEY (trace_id, other_trace_id)
 );
-COMMENT ON TABLE trace_edges IS 'Citus: both directions of every span link between two traces (replay links excepted), keyed by trace, so "who links to this trace" is read from its own shard. Maintained at ingest when Citus is installed; empty on a single server.';
+COMMENT ON TABLE trace_edges IS 'Citus: which traces belong together, keyed by trace: every trace to itself, every trace of a run of several traces to and from the run''s id, and both directions of every span link (replay links excepted). Read joined to traces, it gives a trace''s run, links and run members from the trace''s own shard. Maintained at ingest when Citus is installed; empty on a single server.';
 CREATE TABLE setup_processes (
     resource_hash bigint PRIMARY KEY
 );
@@ -260,7 +254,7 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['resources', 'spans', 'span_events', 'span_links', 'traces', 'run_summaries',
                              'agents', 'agent_messages', 'tool_calls', 'checkpoints', 'run_search', 'run_state',
                              'failure_annotations', 'dead_letters', 'mast_runs', 'settings', 'log_records',
-                             'run_traces', 'trace_edges', 'setup_processes'] LOOP
+                             'trace_edges', 'setup_processes'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('agenttrace.' || t)::regclass, '');
     END LOOP;
     PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('agenttrace.failure_annotations', 'annotation_id')::regclass, '');
@@ -870,9 +864,9 @@ $fn$;
 --     (the common case) is wholly on one shard;
 --   * reference tables (a copy on every node): the small lookup and settings tables;
 --   * left on the coordinator: dead_letters and the ingest staging table.
--- Stitching reads by key (pg_agenttrace/src/store/route.rs): run_traces (by run_id), trace_edges
--- (by trace_id) and setup_processes (reference) answer what traces would answer only by asking
--- every shard. They are rebuilt from traces and span_links here, before they are distributed.
+-- Stitching reads by key (pg_agenttrace/src/store/route.rs): trace_edges (by trace_id) and
+-- setup_processes (reference) answer what traces would answer only by asking every shard. They
+-- are rebuilt from traces and span_links here, before they are distributed.
 
 CREATE FUNCTION distribute(shard_count integer DEFAULT 32)
 RETURNS TABLE (table_name text, distribution text, key text, shards integer, changed boolean)
@@ -884,7 +878,7 @@ DECLARE
     ref_tables text[] := ARRAY['resources', 'settings', 'mast_modes', 'mast_settings', 'redaction_patterns', 'setup_processes'];
     trace_tables text[] := ARRAY['traces', 'spans', 'span_events', 'span_links', 'trace_edges'];
     run_tables text[] := ARRAY['run_summaries', 'agents', 'agent_messages', 'tool_calls', 'checkpoints',
-                               'run_search', 'run_state', 'failure_annotations', 'mast_runs', 'judge_runs', 'run_traces'];
+                               'run_search', 'run_state', 'failure_annotations', 'mast_runs', 'judge_runs'];
     t text;
     method "char";
     col text;
@@ -907,16 +901,16 @@ BEGIN
 
     -- The stitching tables, while not yet distributed, are rebuilt from what is stored (ingest
     -- keeps them current from then on).
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'agenttrace.run_traces'::regclass) THEN
-        DELETE FROM agenttrace.run_traces;
-        INSERT INTO agenttrace.run_traces (run_id, trace_id) SELECT tr.run_id, tr.trace_id FROM agenttrace.traces tr;
-    END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'agenttrace.trace_edges'::regclass) THEN
         DELETE FROM agenttrace.trace_edges;
         INSERT INTO agenttrace.trace_edges (trace_id, other_trace_id)
-        SELECT a, b FROM agenttrace.span_links l
-         CROSS JOIN LATERAL (VALUES (l.trace_id, l.linked_trace_id), (l.linked_trace_id, l.trace_id)) AS e(a, b)
-         WHERE l.trace_id <> l.linked_trace_id AND NOT l.attributes @> '{"agenttrace.link.type": "replay_of"}'
+        SELECT tr.trace_id, tr.trace_id FROM agenttrace.traces tr
+        UNION SELECT tr.trace_id, tr.run_id FROM agenttrace.traces tr WHERE tr.run_id <> tr.trace_id
+        UNION SELECT tr.run_id, tr.trace_id FROM agenttrace.traces tr WHERE tr.run_id <> tr.trace_id
+        UNION SELECT l.trace_id, l.linked_trace_id FROM agenttrace.span_links l
+               WHERE l.trace_id <> l.linked_trace_id AND NOT l.attributes @> '{"agenttrace.link.type": "replay_of"}'
+        UNION SELECT l.linked_trace_id, l.trace_id FROM agenttrace.span_links l
+               WHERE l.trace_id <> l.linked_trace_id AND NOT l.attributes @> '{"agenttrace.link.type": "replay_of"}'
         ON CONFLICT DO NOTHING;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'agenttrace.setup_processes'::regclass) THEN
@@ -959,7 +953,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION distribute(integer) IS
-'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces, trace_edges) by trace_id, per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, run_state, failure_annotations, mast_runs, judge_runs, run_traces) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings, redaction_patterns and setup_processes become reference tables; the stitching tables (run_traces, trace_edges, setup_processes) are first rebuilt from traces and span_links; dead_letters and ingest_staging stay on the coordinator. Stored rows move to the shards. Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
+'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces, trace_edges) by trace_id, per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, run_state, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings, redaction_patterns and setup_processes become reference tables; the stitching tables (trace_edges, setup_processes) are first rebuilt from traces and span_links; dead_letters and ingest_staging stay on the coordinator. Stored rows move to the shards. Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
 
 -- Grants of the objects new in 0.2.0: roles.sql again (idempotent), as a fresh install runs it.
 -- Least-privilege roles. Runs last in CREATE EXTENSION (finalize), when every function exists.

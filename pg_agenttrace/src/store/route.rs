@@ -1,13 +1,15 @@
 //! Stitching look-ups that Citus can route: every read and write here is keyed by its table's
-//! distribution column, so a request touches only the shards of the traces and runs it carries.
+//! distribution column, so a request touches only the shards of the traces it carries.
 //!
 //! On one server the stitching reads `traces` by run, `span_links` by linked trace and `traces`
 //! by process and time (index look-ups). Distributed by `trace_id`, each of those is a query on
-//! every shard. On Citus three small tables answer them by key instead, maintained in the same
+//! every shard. On Citus two small tables answer them by key instead, maintained in the same
 //! transaction as the traces they describe (the trace and run locks are held):
-//! - `run_traces (run_id, trace_id)`, distributed by run: the traces of a run;
-//! - `trace_edges (trace_id, other_trace_id)`, distributed by trace, both directions of every
-//!   stored link (not replay links): who links to a trace, from the trace's own shard;
+//! - `trace_edges (trace_id, other_trace_id)`, distributed by trace, co-located with `traces`.
+//!   Every trace with spans has an edge to itself; a trace in a run of several traces has edges
+//!   to and from the run's id (a star around the run); a span link (not a replay link) gives an
+//!   edge in both directions. One keyed read of the edges joined to `traces` (the same shard)
+//!   gives a trace's run, its links and, read for the run's id, all the run's traces.
 //! - `setup_processes (resource_hash)`, a reference table: processes that sent set-up-only
 //!   traces. A run trace looks for set-up partners only in those (the look-up by process and
 //!   time still goes to every shard, for those processes only).
@@ -28,80 +30,64 @@ use crate::columns::{execute_cached, select_cached, trace_id, uuid, Columns};
 /// What the routed look-ups found stored, so that only what is new is written.
 #[derive(Default)]
 pub(super) struct Known {
-    /// (run, trace) rows of `run_traces`.
-    pub members: HashSet<(TraceId, TraceId)>,
-    /// (trace, other trace) rows of `trace_edges`.
+    /// (trace, other trace) rows of `trace_edges` (self edges too).
     pub edges: HashSet<(TraceId, TraceId)>,
     /// Processes in `setup_processes`.
     pub setup_processes: HashSet<i64>,
-    /// Traces with a `traces` row (stored spans).
-    pub stored_traces: HashSet<TraceId>,
 }
 
-fn pairs(client: &mut SpiClient<'_>, sql: &str, ids: &[TraceId]) -> SpiResult<Vec<(TraceId, TraceId)>> {
-    let mut out = Vec::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    for row in execute_cached(client, sql, &[uuids(ids).into()])? {
-        if let (Some(a), Some(b)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) {
-            out.push((trace_id(&a), trace_id(&b)));
-        }
-    }
-    Ok(out)
-}
-
-/// [`super::runs::stored_closure`] by key: the runs of `lookup`'s traces (`traces` by trace),
-/// their members (`run_traces` by run) and the traces linked to any of them (`trace_edges` by
-/// trace), to a fixed point. Returns "same run" pairs as the single-server closure does.
+/// [`super::runs::stored_closure`] by key: for the traces of `lookup`, their edges joined to
+/// their `traces` rows, then the same for every trace those name, to a fixed point. A run of
+/// several traces is reached in two rounds (trace -> run id -> its traces); links to other runs
+/// add two more each. Returns "same run" pairs as the single-server closure does: (trace, its
+/// stored run) and (trace, linked or member trace).
 pub(super) fn stored_closure(
     client: &mut SpiClient<'_>,
     lookup: &mut Vec<TraceId>,
     known: &mut Known,
 ) -> SpiResult<Vec<(TraceId, TraceId)>> {
     let mut out = Vec::new();
-    let mut asked_runs: HashSet<TraceId> = HashSet::new();
-    let mut asked_traces: HashSet<TraceId> = HashSet::new();
-    let mut asked_edges: HashSet<TraceId> = HashSet::new();
+    let mut asked: HashSet<TraceId> = HashSet::new();
+    let mut stored: HashSet<TraceId> = HashSet::new();
     let mut frontier: Vec<TraceId> = lookup.clone();
-    // Each round reads only what the previous one found; a run is read once however many of
-    // its traces lead to it, so the rounds are bounded by the chain of links between runs.
     for _round in 0..64 {
-        frontier.retain(|t| asked_traces.insert(*t));
+        frontier.retain(|t| asked.insert(*t));
         if frontier.is_empty() {
             break;
         }
-        let stored = pairs(client, "SELECT trace_id, run_id FROM agenttrace.traces WHERE trace_id = ANY($1)", &frontier)?;
-        let mut runs: Vec<TraceId> = stored.iter().map(|(_, r)| *r).filter(|r| asked_runs.insert(*r)).collect();
-        runs.sort_unstable();
-        runs.dedup();
-        let members = pairs(client, "SELECT trace_id, run_id FROM agenttrace.run_traces WHERE run_id = ANY($1)", &runs)?;
-        known.members.extend(members.iter().map(|(t, r)| (*r, *t)));
-        known.stored_traces.extend(stored.iter().chain(&members).map(|(t, _)| *t));
-        let mut edge_of: Vec<TraceId> =
-            frontier.iter().copied().chain(members.iter().map(|(t, _)| *t)).filter(|t| asked_edges.insert(*t)).collect();
-        edge_of.sort_unstable();
-        let edges = pairs(client, "SELECT trace_id, other_trace_id FROM agenttrace.trace_edges WHERE trace_id = ANY($1)", &edge_of)?;
-        known.edges.extend(edges.iter().copied());
+        frontier.sort_unstable();
         let mut next: Vec<TraceId> = Vec::new();
-        for (t, _) in stored.iter().chain(&members) {
-            if !asked_traces.contains(t) {
-                next.push(*t);
+        for row in execute_cached(
+            client,
+            "SELECT e.trace_id, e.other_trace_id, t.run_id FROM agenttrace.trace_edges e
+               LEFT JOIN agenttrace.traces t ON t.trace_id = e.trace_id
+              WHERE e.trace_id = ANY($1)",
+            &[uuids(&frontier).into()],
+        )? {
+            let (Some(a), Some(b)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) else { continue };
+            let (a, b) = (trace_id(&a), trace_id(&b));
+            known.edges.insert((a, b));
+            if let Some(run) = row.get::<pgrx::Uuid>(3)? {
+                stored.insert(a);
+                out.push((a, trace_id(&run)));
+            }
+            if a != b {
+                out.push((a, b));
+                if !asked.contains(&b) {
+                    next.push(b);
+                }
             }
         }
-        for (_, other) in &edges {
-            if !asked_traces.contains(other) {
-                next.push(*other);
-            }
-        }
-        out.extend(stored);
-        out.extend(members);
-        out.extend(edges);
         next.sort_unstable();
         next.dedup();
         frontier = next;
     }
-    lookup.extend(asked_traces);
+    out.sort_unstable();
+    out.dedup();
+    // Traces reached that are not stored (linked, not arrived yet) are locked by their own id
+    // like the batch's; stored ones through their run's lock (as on one server, where the
+    // closure names their runs but not each of their traces).
+    lookup.extend(asked.into_iter().filter(|t| !stored.contains(t)));
     lookup.sort_unstable();
     lookup.dedup();
     Ok(out)
@@ -122,42 +108,35 @@ pub(super) fn read_setup_processes(client: &SpiClient<'_>, shapes: &[TraceShape]
     Ok(())
 }
 
-/// The batch's part of the three tables: run membership of the batch's traces and of the stored
-/// traces of its runs (moved from runs that merged into another), both directions of its new
-/// links, its new set-up processes.
+/// The batch's part of the two tables: for the batch's traces and the stored traces of their
+/// runs, the edge to itself and, in a run of several traces, to and from the run's id; both
+/// directions of the batch's links; the batch's new set-up processes. Only edges not read by
+/// [`stored_closure`] are written. Edges to the id of a run that merged into another stay: they
+/// join traces that are in one run still.
 pub(super) fn record(
     client: &mut SpiClient<'_>,
-    batch_traces: &[TraceId],
+    traces: &[TraceId],
     run_of: &dyn Fn(&TraceId) -> TraceId,
-    retired_runs: &[TraceId],
     new_spans: &[SpanRecord],
     shapes: &[TraceShape],
     known: &Known,
 ) -> SpiResult<()> {
-    if !retired_runs.is_empty() {
-        execute_cached(client, "DELETE FROM agenttrace.run_traces WHERE run_id = ANY($1)", &[uuids(retired_runs).into()])?;
-    }
-    let mut members: Vec<(TraceId, TraceId)> =
-        batch_traces.iter().chain(&known.stored_traces).map(|t| (run_of(t), *t)).filter(|m| !known.members.contains(m)).collect();
-    members.sort_unstable();
-    members.dedup();
-    if !members.is_empty() {
-        Columns::new().map("run_id", "uuid", &members, |(r, _)| uuid(r)).map("trace_id", "uuid", &members, |(_, t)| uuid(t)).insert(
-            client,
-            "agenttrace.run_traces",
-            "ON CONFLICT DO NOTHING",
-        )?;
-    }
     let mut edges: Vec<(TraceId, TraceId)> = Vec::new();
-    for s in new_spans {
-        for l in s.links.iter().filter(|l| l.trace_id != s.trace_id && !is_replay_link(&l.attributes)) {
-            for e in [(s.trace_id, l.trace_id), (l.trace_id, s.trace_id)] {
-                if !known.edges.contains(&e) {
-                    edges.push(e);
-                }
-            }
+    for t in traces {
+        let run = run_of(t);
+        edges.push((*t, *t));
+        if run != *t {
+            edges.push((*t, run));
+            edges.push((run, *t));
         }
     }
+    for s in new_spans {
+        for l in s.links.iter().filter(|l| l.trace_id != s.trace_id && !is_replay_link(&l.attributes)) {
+            edges.push((s.trace_id, l.trace_id));
+            edges.push((l.trace_id, s.trace_id));
+        }
+    }
+    edges.retain(|e| !known.edges.contains(e));
     edges.sort_unstable();
     edges.dedup();
     if !edges.is_empty() {
