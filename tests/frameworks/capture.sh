@@ -19,7 +19,7 @@ runs() {
     pydantic_ai) echo "default success;nocontent success;default loop" ;;
     autogen) echo "default success" ;;
     smolagents) echo "oi success" ;;
-    strands) echo "default success;latest success" ;;
+    strands) echo "default success;latest success;default loop" ;;
     adk) echo "default success;span_only success;event_only success" ;;
     *) echo "unknown framework $1" >&2; return 1 ;;
   esac

@@ -229,7 +229,9 @@ def finish(tp, lp, model, out_dir, note):
         for i, e in enumerate(model.log):
             msg = e["response"]["choices"][0]["message"]
             said = msg.get("content") or json.dumps([tc["function"] for tc in msg.get("tool_calls") or []])
-            f.write(f"model call {i + 1}: rule {e['rule']} -> {said[:300]}\n")
+            msgs = e["request"].get("messages") or [{}]
+            heard = _text(msgs[-1].get("content")).replace("\n", " ")
+            f.write(f"model call {i + 1}: [{msgs[-1].get('role')}: {heard[:160]}] rule {e['rule']} -> {said[:300]}\n")
 
 
 # The shared scenario: a coordinator hands the work to a researcher (who calls get_weather) and a
