@@ -33,7 +33,7 @@ pub(crate) fn is_handoff_tool(name: &str) -> bool {
 
 /// For every tool result, the caller's next answer: (tool step, answer step), per agent in
 /// time order. Results gathered before one answer are all paired with it.
-fn results_then_answers(run: &RunView, steps: &[Step]) -> Vec<(usize, usize)> {
+fn results_then_answers(steps: &[Step]) -> Vec<(usize, usize)> {
     let mut pending: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut out = Vec::new();
     for (k, s) in steps.iter().enumerate() {
@@ -43,12 +43,9 @@ fn results_then_answers(run: &RunView, steps: &[Step]) -> Vec<(usize, usize)> {
                 pending.entry(a).or_default().push(k);
             }
         } else if is_answer(s) && !s.text.is_empty() {
-            // Only results the call had returned by then (a message sent from inside a
-            // delegating tool call, to the agent it runs, comes before its result).
-            let Some(v) = pending.get_mut(a) else { continue };
-            let (done, running): (Vec<usize>, Vec<usize>) = v.iter().partition(|&&t| run.end(steps[t].span) <= s.time_ns);
-            *v = running;
-            out.extend(done.into_iter().map(|t| (t, k)));
+            if let Some(v) = pending.remove(a) {
+                out.extend(v.into_iter().map(|t| (t, k)));
+            }
         }
     }
     out
@@ -68,7 +65,7 @@ impl Rule for ToolDataIgnored {
     }
     fn check(&self, run: &RunView, _cfg: &MastConfig) -> Verdict {
         let t = run.transcript();
-        let pairs = results_then_answers(run, &t.steps);
+        let pairs = results_then_answers(&t.steps);
         if pairs.is_empty() {
             return match final_off_task(run, self.name()) {
                 Some(f) => Verdict::Judged(vec![f]),
@@ -228,7 +225,7 @@ impl Rule for BlockingFactWithheld {
     }
     fn check(&self, run: &RunView, _cfg: &MastConfig) -> Verdict {
         let t = run.transcript();
-        let pairs = results_then_answers(run, &t.steps);
+        let pairs = results_then_answers(&t.steps);
         if pairs.is_empty() {
             return Verdict::NotJudgeable("no tool result followed by an answer of its caller".into());
         }
