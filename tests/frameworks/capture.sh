@@ -9,7 +9,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 venvs="${FW_VENVS:-/var/tmp/pg_agenttrace/fw-venvs}"
-all=(pydantic_ai autogen smolagents strands adk)
+all=(pydantic_ai autogen smolagents strands adk llama_index)
 fws=("$@")
 [ ${#fws[@]} -eq 0 ] && fws=("${all[@]}")
 
@@ -21,6 +21,7 @@ runs() {
     smolagents) echo "oi success" ;;
     strands) echo "default success;latest success;default loop" ;;
     adk) echo "default success;span_only success;event_only success" ;;
+    llama_index) echo "oi success" ;;
     *) echo "unknown framework $1" >&2; return 1 ;;
   esac
 }
