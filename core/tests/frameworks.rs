@@ -259,3 +259,45 @@ fn repeated_calls_are_step_repetition() {
     assert_loop("pydantic_ai_default_loop", "researcher", "get_weather", r#""city":"Paris""#);
     assert_loop("strands_default_loop", "coordinator", "handoff_to_agent", r#""agent_name": "researcher""#);
 }
+
+/// LlamaIndex AgentWorkflow: agents from the workflow's agent steps, handoffs in order, the tool
+/// call's arguments. (Its streamed model calls carry no token counts, the tool calls run outside
+/// the agent steps and the recorded inputs/outputs are Python reprs: see the ignored test.)
+#[test]
+fn llama_index_agent_workflow() {
+    let (a, _) = run("llama_index_oi_success");
+    assert_eq!(a.framework.as_deref(), Some("llama_index"));
+    let agents: Vec<&str> = a.agents.iter().map(|x| x.agent_name.as_str()).collect();
+    assert_eq!(agents, TRIO);
+    let pairs: Vec<(Option<&str>, &str)> = a.messages.iter().map(|m| (m.from_agent.as_deref(), m.to_agent.as_str())).collect();
+    assert_eq!(
+        pairs,
+        [
+            (None, "coordinator"),
+            (Some("coordinator"), "researcher"),
+            (Some("researcher"), "coordinator"),
+            (Some("coordinator"), "writer"),
+            (Some("writer"), "coordinator")
+        ]
+    );
+    let weather: Vec<_> = a.tool_calls.iter().filter(|t| t.tool_name == "get_weather").collect();
+    assert_eq!(weather.len(), 1);
+    let args: Option<serde_json::Value> = weather[0].arguments.as_deref().and_then(|x| serde_json::from_str(x).ok());
+    assert_eq!(args, Some(serde_json::json!({"city": "Paris"})));
+    assert_eq!(a.outcome.status, OutcomeStatus::Success);
+}
+
+/// Not derived yet for LlamaIndex: tool calls' agent, handoff text, tokens.
+#[test]
+#[ignore]
+fn llama_index_agent_workflow_complete() {
+    let w = Want {
+        framework: "llama_index",
+        agents: TRIO,
+        hand_to_researcher: ("coordinator", "researcher"),
+        content: true,
+        tool_content: true,
+        call_ids: false,
+    };
+    assert_clean(&["llama_index_oi_success"], &w);
+}

@@ -50,6 +50,14 @@ impl Vocabulary for Scope {
             SYSTEMS.iter().find(|(s, _)| *s == system).map(|(_, f)| *f)
         };
         f.framework = framework_of_scope(&sp.span.scope_name).or_else(by_system).map(str::to_string);
+        // LlamaIndex AgentWorkflow: each agent step runs in `<Workflow>.run_agent_step`, whose
+        // recorded input event names the agent (`current_agent_name='researcher'`).
+        if f.framework.as_deref() == Some("llama_index") && sp.span.name.ends_with(".run_agent_step") {
+            if let Some(agent) = sp.s(k!("input.value")).as_deref().and_then(llama_index_agent) {
+                f.category = SpanCategory::Agent;
+                f.agent_name = Some(agent);
+            }
+        }
         if f.category == SpanCategory::Agent {
             match f.framework.as_deref() {
                 Some("pydantic_ai") if f.input_text.is_none() => f.input_text = first_user_message(sp),
@@ -62,6 +70,12 @@ impl Vocabulary for Scope {
             }
         }
     }
+}
+
+fn llama_index_agent(input: &str) -> Option<String> {
+    let (_, rest) = input.rsplit_once("current_agent_name='")?;
+    let (name, _) = rest.split_once('\'')?;
+    (!name.is_empty() && name.len() <= 200).then(|| name.to_string())
 }
 
 fn first_user_message(sp: &Sp) -> Option<String> {
@@ -85,6 +99,12 @@ mod tests {
 
     use super::super::span_facts;
     use super::super::test_util::span;
+
+    #[test]
+    fn llama_index_step_names_its_agent() {
+        assert_eq!(super::llama_index_agent("{\"ev\": \"AgentSetup(input=[], current_agent_name='writer')\"}").as_deref(), Some("writer"));
+        assert_eq!(super::llama_index_agent("no agent"), None);
+    }
 
     #[test]
     fn managed_agent_task_read_from_its_prompt() {
