@@ -301,3 +301,33 @@ fn llama_index_agent_workflow_complete() {
     };
     assert_clean(&["llama_index_oi_success"], &w);
 }
+
+#[test]
+fn openai_agents_agents_as_tools() {
+    // The sub-agents' spans record no input and the tool spans no call id.
+    let w = Want {
+        framework: "openai_agents",
+        agents: TRIO,
+        hand_to_researcher: ("coordinator", "researcher"),
+        content: false,
+        tool_content: true,
+        call_ids: false,
+    };
+    assert_clean(&["openai_agents_oi_success"], &w);
+}
+
+/// Not derived yet: the delegation message carries the instruction from the agent-as-tool call's
+/// arguments (as for ADK's AgentTool).
+#[test]
+#[ignore]
+fn openai_agents_delegation_text() {
+    let w = Want {
+        framework: "openai_agents",
+        agents: TRIO,
+        hand_to_researcher: ("coordinator", "researcher"),
+        content: true,
+        tool_content: true,
+        call_ids: false,
+    };
+    assert_clean(&["openai_agents_oi_success"], &w);
+}
