@@ -331,3 +331,20 @@ fn openai_agents_delegation_text() {
     };
     assert_clean(&["openai_agents_oi_success"], &w);
 }
+
+/// Not derived: openinference-instrumentation-crewai records only the crew, the manager's task and
+/// the tool calls for this CrewAI version (no span for the coworkers' work, no model spans), so the
+/// researcher and the writer are not seen as agents.
+#[test]
+#[ignore]
+fn crewai_hierarchical_crew() {
+    let w = Want {
+        framework: "crewai",
+        agents: TRIO,
+        hand_to_researcher: ("coordinator", "researcher"),
+        content: true,
+        tool_content: true,
+        call_ids: false,
+    };
+    assert_clean(&["crewai_oi_success"], &w);
+}

@@ -9,7 +9,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 venvs="${FW_VENVS:-/var/tmp/pg_agenttrace/fw-venvs}"
-all=(pydantic_ai autogen smolagents strands adk llama_index openai_agents)
+all=(pydantic_ai autogen smolagents strands adk llama_index openai_agents crewai)
 fws=("$@")
 [ ${#fws[@]} -eq 0 ] && fws=("${all[@]}")
 
@@ -23,6 +23,7 @@ runs() {
     adk) echo "default success;span_only success;event_only success" ;;
     llama_index) echo "oi success" ;;
     openai_agents) echo "oi success" ;;
+    crewai) echo "oi success" ;;
     *) echo "unknown framework $1" >&2; return 1 ;;
   esac
 }
