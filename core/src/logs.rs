@@ -174,11 +174,19 @@ fn legacy_message(role: &str, body: &Value) -> Value {
 /// `{"kind":"details", "input": [...], "output": [...], "system": ..., "tools": ...}`,
 /// `{"kind":"input", "message": {...}}` or `{"kind":"output", "index": n, "message": {...}}`.
 pub fn genai_content(r: &LogRecord) -> Option<Value> {
-    let name = r.event_name.as_str();
+    content_of(&r.event_name, &r.attributes, &r.body, &r.genai_text)
+}
+
+/// [`genai_content`] of a span event (`body`: its attributes as an object).
+pub fn event_content(name: &str, attributes: &Attributes, body: &Value) -> Option<Value> {
+    content_of(name, attributes, body, &[])
+}
+
+fn content_of(name: &str, attributes: &Attributes, body: &Value, genai_text: &[(String, String)]) -> Option<Value> {
     match name {
         OPERATION_DETAILS => {
-            let body = r.body.as_object();
-            let get = |k: &str| r.attributes.get(k).or_else(|| body.and_then(|b| b.get(k))).filter(|v| !v.is_null()).map(structured);
+            let obj = body.as_object();
+            let get = |k: &str| attributes.get(k).or_else(|| obj.and_then(|b| b.get(k))).filter(|v| !v.is_null()).map(structured);
             let mut o = Map::new();
             o.insert("kind".into(), "details".into());
             for (k, short) in
@@ -186,7 +194,7 @@ pub fn genai_content(r: &LogRecord) -> Option<Value> {
             {
                 if let Some(v) = get(k) {
                     o.insert(short.into(), v);
-                    if let Some((_, text)) = r.genai_text.iter().find(|(key, _)| key == k) {
+                    if let Some((_, text)) = genai_text.iter().find(|(key, _)| key == k) {
                         o.insert(format!("{short}_text"), Value::String(text.clone()));
                     }
                 }
@@ -195,10 +203,10 @@ pub fn genai_content(r: &LogRecord) -> Option<Value> {
         }
         "gen_ai.system.message" | "gen_ai.user.message" | "gen_ai.assistant.message" | "gen_ai.tool.message" => {
             let role = &name["gen_ai.".len()..name.len() - ".message".len()];
-            Some(json!({"kind": "input", "message": legacy_message(role, &r.body)}))
+            Some(json!({"kind": "input", "message": legacy_message(role, body)}))
         }
         "gen_ai.choice" => {
-            let body = structured(&r.body);
+            let body = structured(body);
             let index = body.get("index").and_then(Value::as_i64).unwrap_or(0);
             let mut msg = match body.get("message") {
                 Some(m) => legacy_message("assistant", m),

@@ -507,6 +507,8 @@ pub fn extend<S: RunStore>(
             input: excerpt(facts[*i].input_text.as_ref()),
             output: excerpt(facts[*i].output_text.as_ref()),
             framework: facts[*i].framework.clone(),
+            // Not derived at ingest yet (needs the turn's tool spans): the output is the message.
+            handoff: None,
         })
         .collect();
     // Explicit messages of the new spans, in time order: handoffs (their target named) and
@@ -582,6 +584,7 @@ pub fn extend<S: RunStore>(
                         input: excerpt(input.as_ref()),
                         output: excerpt(output.as_ref()),
                         framework: t.framework.clone(),
+                        handoff: None,
                     });
                 }
                 all.sort_by_key(|t| t.key);

@@ -28,6 +28,9 @@ pub struct TurnRow {
     pub input: Option<String>,
     pub output: Option<String>,
     pub framework: Option<String>,
+    /// The last hand-over this turn made through a tool call (a tool whose arguments name
+    /// another agent): that agent and the instruction in the arguments.
+    pub handoff: Option<(String, String)>,
 }
 
 /// The messages of a run without explicit message evidence (handoff or message spans), from
@@ -41,7 +44,10 @@ pub fn implicit_messages(turns: &[TurnRow], first_input: Option<&(OrderKey, Opti
     for w in top.windows(2) {
         let (p, t) = (w[0], w[1]);
         if p.agent != t.agent {
-            out.push(message(t, Some(p.agent.clone()), t.agent.clone(), message_kind_for(t.framework.as_deref()), p.output.clone()));
+            // What the previous agent handed over: its handoff tool's instruction to this agent,
+            // else its output.
+            let said = p.handoff.as_ref().filter(|(to, _)| *to == t.agent).map(|(_, text)| text.clone()).or_else(|| p.output.clone());
+            out.push(message(t, Some(p.agent.clone()), t.agent.clone(), message_kind_for(t.framework.as_deref()), said));
         }
     }
     if let Some(first) = top.first() {

@@ -9,7 +9,7 @@ use super::ctx::{k, JKey, JRef, Sp};
 use super::errors::limit_phrase;
 use super::json::Jv;
 use super::util::{strip_uuid_suffix, truncate, MAX_TEXT};
-use super::{MessageKind, SpanCategory, SpanFacts, Vocabulary};
+use super::{ChatMessage, MessageKind, SpanCategory, SpanFacts, ToolCallRef, Vocabulary};
 
 pub struct AutoGen;
 
@@ -22,7 +22,7 @@ fn is_manager(agent_type: &str, class: Option<&str>) -> bool {
 }
 
 /// Text of an AgentChat message inside the runtime's `message` JSON.
-fn message_text<'v, J: Jv<'v>>(v: J) -> Option<(String, Option<String>)> {
+fn message_text<'v, J: Jv<'v>>(v: J) -> Option<(String, Option<String>, Option<String>)> {
     if !v.is_object() {
         return None;
     }
@@ -32,6 +32,7 @@ fn message_text<'v, J: Jv<'v>>(v: J) -> Option<(String, Option<String>)> {
         .or_else(|| v.get("messages").and_then(J::items).and_then(Iterator::last))
         .or_else(|| v.get("agent_response").and_then(|r| r.get("chat_message")))?;
     let ty = msg.get("type").and_then(J::as_str).map(str::to_string);
+    let id = msg.get("id").and_then(J::as_str).map(str::to_string);
     let c = msg.get("content")?;
     // The whole message (bounded like other texts): content rules and termination phrases
     // need its end; message excerpts are cut separately.
@@ -39,7 +40,7 @@ fn message_text<'v, J: Jv<'v>>(v: J) -> Option<(String, Option<String>)> {
         Some(t) => truncate(t, MAX_TEXT),
         None => truncate(&c.render(), MAX_TEXT),
     };
-    Some((content, ty))
+    Some((content, ty, id))
 }
 
 fn stop_reason<'v, J: Jv<'v>>(out: J) -> Option<String> {
@@ -85,14 +86,30 @@ impl Vocabulary for AutoGen {
             };
             let (from, from_mgr) = side(&sender_t, &sender_c);
             let (to, to_mgr) = side(&recip_t, &recip_c);
-            f.orchestrator = from_mgr || to_mgr;
+            // An orchestrator agent (Magentic-One) directs the chat and speaks in it: an agent of
+            // the run, owning the deliveries it processes.
+            let is_orch = |c: &Option<Cow<str>>| c.as_deref().is_some_and(|c| c.contains("Orchestrator"));
+            let to_orch = is_orch(&recip_c);
+            f.orchestrator = from_mgr || to_mgr || to_orch;
+            if to_orch && op == "process" {
+                f.agent_name = to.clone();
+            }
             if op == "process" {
                 let parsed = match sp.json_any(JKey::Message) {
                     Some(JRef::V(v)) => message_text(v),
                     Some(JRef::L(v)) => message_text(v),
                     None => None,
                 };
-                let (content, ty) = parsed.map(|(c, t)| (Some(c), t)).unwrap_or((None, None));
+                let (content, ty, id) = parsed.map(|(c, t, id)| (Some(c), t, id)).unwrap_or((None, None, None));
+                f.message_id = id;
+                // Tool call request / execution events an agent shares with the chat: its calls
+                // (read back by the tool spans), not messages to the others.
+                if let Some(ev) = ty.as_deref().filter(|t| t.ends_with("Event")) {
+                    tool_events(ev, content.as_deref(), f);
+                    f.sender = from;
+                    f.recipient = to;
+                    return;
+                }
                 f.message_content = content.clone();
                 f.input_text = content;
                 if let (Some(a), Some(b)) = (&from, &to) {
@@ -131,6 +148,43 @@ impl Vocabulary for AutoGen {
                 }
             }
         }
+    }
+}
+
+/// `ToolCallRequestEvent` content (`[{"id", "name", "arguments"}]`) as the assistant message
+/// requesting the calls; `ToolCallExecutionEvent` (`[{"call_id", "content", "is_error"}]`) as the
+/// tool messages answering them.
+fn tool_events(ty: &str, content: Option<&str>, f: &mut SpanFacts) {
+    let Some(items) = content.and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok()) else { return };
+    let Some(items) = items.as_array() else { return };
+    let text = |v: Option<&serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let s = |v: Option<&serde_json::Value>| v.and_then(serde_json::Value::as_str).map(str::to_string);
+    match ty {
+        "ToolCallRequestEvent" => {
+            let calls = items
+                .iter()
+                .take(64)
+                .filter_map(|c| Some(ToolCallRef { id: s(c.get("id")), name: s(c.get("name"))?, arguments: text(c.get("arguments")) }))
+                .collect();
+            f.output_messages = vec![ChatMessage { role: "assistant".into(), tool_calls: calls, ..Default::default() }];
+        }
+        "ToolCallExecutionEvent" => {
+            f.input_messages = items
+                .iter()
+                .take(64)
+                .map(|r| ChatMessage {
+                    role: "tool".into(),
+                    content: text(r.get("content")),
+                    tool_call_id: s(r.get("call_id")),
+                    ..Default::default()
+                })
+                .collect();
+        }
+        _ => {}
     }
 }
 

@@ -14,6 +14,7 @@ mod autogen;
 mod crewai;
 pub(crate) mod ctx;
 mod errors;
+mod events;
 mod genai;
 mod generic;
 mod json;
@@ -23,6 +24,7 @@ pub mod messages;
 mod openai_agents;
 mod openinference;
 pub(crate) mod run;
+pub(crate) mod scope;
 mod traceloop;
 mod util;
 
@@ -53,6 +55,7 @@ static REGISTRY: &[&dyn Vocabulary] = &[
     &crewai::CrewAi,
     &openai_agents::OpenAiAgents,
     &agent_framework::AgentFramework,
+    &scope::Scope,
 ];
 
 /// Names of the registered vocabularies, in the order they are applied.
@@ -180,6 +183,10 @@ pub struct SpanFacts {
     pub message_kind: Option<MessageKind>,
     /// Content of that message (excerpt).
     pub message_content: Option<String>,
+    /// Id of that message when the framework gives one (the same broadcast delivered to each
+    /// recipient carries the same id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
     /// A turn / iteration / recursion limit this span reports having hit.
     pub stop_reason: Option<String>,
     /// Control-flow signal: `termination`, `workflow_started`, `workflow_completed`, `workflow_failed`.
@@ -322,6 +329,9 @@ pub struct RunAnalysis {
 
 /// Facts of a single span. Never panics, whatever the attribute values.
 pub fn span_facts(span: &SpanRecord) -> SpanFacts {
+    // Content recorded as span events reads like the same content in attributes.
+    let folded = events::overlay(span);
+    let span = folded.as_ref().unwrap_or(span);
     let sp = ctx::Sp::new(span);
     let mut f = SpanFacts::default();
     for v in REGISTRY {

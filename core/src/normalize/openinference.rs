@@ -77,7 +77,7 @@ impl Vocabulary for OpenInference {
             if let Some(id) = sp.first(&[k!("tool_call.id"), k!("tool.call_id"), k!("tool.id")]) {
                 f.tool_call_id = Some(id);
             }
-            f.tool_arguments = input.clone().or_else(|| sp.string(k!("tool_call.function.arguments")));
+            f.tool_arguments = input.as_deref().map(unwrap_call_arguments).or_else(|| sp.string(k!("tool_call.function.arguments")));
             f.tool_result = output.clone();
         }
         if sp.flat.llm_input {
@@ -95,6 +95,8 @@ impl Vocabulary for OpenInference {
         if let (Some(i), Some(raw)) = (input, input_raw.as_deref()) {
             f.input_text = Some(match f.category {
                 SpanCategory::Tool | SpanCategory::Llm => i,
+                // An agent's run method recorded as its call: the task argument.
+                SpanCategory::Agent => last_text_of(sp, JKey::InputValue, raw).or_else(|| task_argument(raw)).unwrap_or(i),
                 _ => last_text_of(sp, JKey::InputValue, raw).unwrap_or(i),
             });
         }
@@ -121,11 +123,47 @@ fn last_text_of(sp: &Sp, jk: JKey, raw: &str) -> Option<String> {
     messages::last_text_owned(messages::from_j(sp.json_text(jk)?))
 }
 
+/// The task of an agent call recorded as its arguments (`{"task": "...", "stream": false, ...}`).
+fn task_argument(raw: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
+    ["task", "input", "query", "question", "prompt"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(serde_json::Value::as_str))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| truncate(t, MAX_TEXT))
+}
+
+/// The arguments a tool was called with, when `input.value` records the Python call instead
+/// (`{"args": [], "kwargs": {...}}`, smolagents adding `sanitize_inputs_outputs`): the keyword
+/// arguments when there are no positional ones. Other values unchanged.
+pub(crate) fn unwrap_call_arguments(input: &str) -> String {
+    let unwrapped = || {
+        let v: serde_json::Value = serde_json::from_str(input).ok()?;
+        let o = v.as_object()?;
+        let kwargs = o.get("kwargs")?.as_object()?;
+        let no_args = o.get("args").is_none_or(|a| a.as_array().is_some_and(|a| a.is_empty()));
+        let known = o.keys().all(|k| matches!(k.as_str(), "args" | "kwargs" | "sanitize_inputs_outputs"));
+        (no_args && known).then(|| serde_json::Value::Object(kwargs.clone()).to_string())
+    };
+    unwrapped().unwrap_or_else(|| input.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_util::span;
     use super::super::{span_facts, SpanCategory};
     use serde_json::json;
+
+    #[test]
+    fn call_wrapper_unwrapped() {
+        let w = r#"{"args": [], "sanitize_inputs_outputs": true, "kwargs": {"city": "Paris"}}"#;
+        assert_eq!(super::unwrap_call_arguments(w), r#"{"city":"Paris"}"#);
+        // Positional arguments, or other keys: the value as recorded.
+        let p = r#"{"args": ["Paris"], "kwargs": {}}"#;
+        assert_eq!(super::unwrap_call_arguments(p), p);
+        assert_eq!(super::unwrap_call_arguments(r#"{"kwargs": {}, "city": 1}"#), r#"{"kwargs": {}, "city": 1}"#);
+    }
 
     #[test]
     fn kinds_and_malformed_values() {

@@ -89,6 +89,7 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let owner = owners(&facts, &parent);
     let mut cx = Ctx { spans, facts, parent, owner, order };
     let demoted = demote_tool_nodes(&mut cx);
+    calls_from_messages(&mut cx);
 
     let turns = turns(&cx);
     let tool_calls = tool_calls(&cx);
@@ -207,6 +208,72 @@ fn demote_tool_nodes(cx: &mut Ctx) -> Option<(BTreeMap<String, ToolNodeCounts>, 
     Some((found, latest))
 }
 
+/// Tool spans that do not carry their call (content sent only with the model call, as in
+/// `EVENT_ONLY` mode, or a call id missing) read it from the model messages of the run: the
+/// arguments from the assistant message that requested the call (by call id), the result from
+/// the tool message that answered it.
+fn calls_from_messages(cx: &mut Ctx) {
+    let mut requested: FxMap<String, String> = FxMap::default();
+    let mut answered: FxMap<String, String> = FxMap::default();
+    for &i in &cx.order {
+        let f = &cx.facts[i];
+        if f.category != SpanCategory::Llm {
+            continue;
+        }
+        for tc in f.output_messages.iter().flat_map(|m| &m.tool_calls) {
+            let Some(id) = &tc.id else { continue };
+            requested.entry(id.clone()).or_insert_with(|| tc.arguments.clone());
+        }
+        // Tool answers: role `tool`, or (Gemini-style) a user message of function responses.
+        for m in &f.input_messages {
+            if let Some(id) = &m.tool_call_id {
+                answered.entry(id.clone()).or_insert_with(|| m.content.clone());
+            }
+        }
+    }
+    if requested.is_empty() {
+        return;
+    }
+    for &i in &cx.order {
+        if cx.facts[i].category != SpanCategory::Tool {
+            continue;
+        }
+        let f = &mut cx.facts[i];
+        let Some(id) = f.tool_call_id.clone() else { continue };
+        // Only a span that records nothing of its call: one that has its arguments records
+        // whatever result it got.
+        if f.tool_arguments.is_some() || f.tool_result.is_some() {
+            continue;
+        }
+        if f.tool_arguments.is_none() {
+            f.tool_arguments = requested.get(&id).filter(|a| !a.is_empty()).cloned();
+        }
+        if f.tool_result.is_none() {
+            f.tool_result = answered.get(&id).filter(|r| !r.is_empty()).cloned();
+        }
+    }
+}
+
+/// The instruction in a call's arguments: a task-like field, else the only text field, else the
+/// arguments as recorded.
+pub(crate) fn instruction_text(args: &str) -> Option<String> {
+    const KEYS: &[&str] = &["task", "request", "message", "instruction", "instructions", "query", "question", "prompt", "input"];
+    let t = args.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(t) else { return Some(t.to_string()) };
+    let text = |v: &serde_json::Value| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    if let Some(found) = KEYS.iter().find_map(|k| o.get(*k).and_then(text)) {
+        return Some(found);
+    }
+    let texts: Vec<String> = o.values().filter_map(text).collect();
+    match texts.as_slice() {
+        [only] => Some(only.clone()),
+        _ => Some(t.to_string()),
+    }
+}
+
 struct Turn {
     idx: usize,
     agent: String,
@@ -263,7 +330,33 @@ fn first_input(cx: &Ctx) -> Option<(OrderKey, Option<String>)> {
         .map(|&i| (OrderKey::of(&cx.spans[i]), excerpt(cx.facts[i].input_text.as_ref())))
 }
 
+/// Per agent span: the last tool call made in it whose arguments name another agent of the
+/// run (a handoff tool: `handoff_to_agent`, `transfer_to_<agent>` with the agent in its
+/// arguments), as (that agent, the instruction in the arguments).
+fn tool_handoffs(cx: &Ctx) -> FxMap<usize, (String, String)> {
+    let agents: FxSet<&str> = cx.owner.iter().flatten().map(String::as_str).collect();
+    let mut out: FxMap<usize, (String, String)> = FxMap::default();
+    for &i in &cx.order {
+        let f = &cx.facts[i];
+        if f.category != SpanCategory::Tool {
+            continue;
+        }
+        let Some(args) = f.tool_arguments.as_deref() else { continue };
+        let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(args) else { continue };
+        let own = cx.owner[i].as_deref();
+        let Some(to) = o.values().filter_map(serde_json::Value::as_str).find(|v| agents.contains(v) && Some(*v) != own) else { continue };
+        let Some(turn) = ancestor(cx, i, |p| cx.facts[p].category == SpanCategory::Agent) else { continue };
+        // The instruction without the field naming the agent.
+        let mut rest = o.clone();
+        rest.retain(|_, v| v.as_str() != Some(to));
+        let text = instruction_text(&serde_json::Value::Object(rest).to_string()).unwrap_or_default();
+        out.insert(turn, (to.to_string(), text));
+    }
+    out
+}
+
 fn turn_rows(cx: &Ctx, turns: &[Turn]) -> Vec<TurnRow> {
+    let handoffs = tool_handoffs(cx);
     turns
         .iter()
         .map(|t| TurnRow {
@@ -275,6 +368,7 @@ fn turn_rows(cx: &Ctx, turns: &[Turn]) -> Vec<TurnRow> {
             input: excerpt(cx.facts[t.idx].input_text.as_ref()),
             output: excerpt(cx.facts[t.idx].output_text.as_ref()),
             framework: cx.facts[t.idx].framework.clone(),
+            handoff: handoffs.get(&t.idx).cloned(),
         })
         .collect()
 }
@@ -306,6 +400,12 @@ fn messages(
     for t in turns {
         by_agent.entry(t.agent.as_str()).or_default().push(t);
     }
+    // A broadcast delivered twice to the same member is one message; a sender that broadcasts and
+    // then asks one member to speak (a content-less delivery: Magentic-One's orchestrator)
+    // addressed its broadcast to that member.
+    let mut seen: FxSet<(&str, &str)> = FxSet::default();
+    let mut pending: FxMap<String, (&str, Vec<usize>)> = FxMap::default();
+    let mut dropped: FxSet<usize> = FxSet::default();
     // 1. Explicit evidence: handoff spans and runtime/workflow messages.
     for &i in &cx.order {
         let f = &cx.facts[i];
@@ -330,6 +430,25 @@ fn messages(
             if from.as_ref() == Some(to) {
                 continue;
             }
+            if kind == MessageKind::Broadcast {
+                if let Some(id) = f.message_id.as_deref() {
+                    if !seen.insert((id, to.as_str())) {
+                        continue;
+                    }
+                    if let Some(from) = &from {
+                        let p = pending.entry(from.clone()).or_insert((id, Vec::new()));
+                        if p.0 != id {
+                            *p = (id, Vec::new());
+                        }
+                        p.1.push(out.len());
+                    }
+                } else if let Some((_, p)) = from.as_ref().filter(|_| f.message_content.is_none()).and_then(|s| pending.remove(s)) {
+                    if p.iter().any(|&k| out[k].to_agent == *to) {
+                        dropped.extend(p.into_iter().filter(|&k| out[k].to_agent != *to));
+                        continue;
+                    }
+                }
+            }
             let at = cx.spans[i].start_time_unix_nano;
             let content = excerpt(f.message_content.as_ref()).or_else(|| match from.as_ref() {
                 // Workflow edges carry the sender's last output ...
@@ -347,6 +466,13 @@ fn messages(
             });
             out.push(mk(i, from, to.clone(), kind, content));
         }
+    }
+    if !dropped.is_empty() {
+        let mut k = 0;
+        out.retain(|_| {
+            k += 1;
+            !dropped.contains(&(k - 1))
+        });
     }
     if out.is_empty() {
         // 2.-4. from the turns alone (what incremental ingest rebuilds them from).
@@ -447,7 +573,11 @@ fn outcome(cx: &Ctx, turns: &[Turn], messages: &[AgentMessage]) -> RunOutcome {
             cx.facts[i].message_content.as_deref()
         });
         let last_msg = full.or(last.and_then(|m| m.content.as_deref()));
-        if let Some(t) = terminated {
+        // The orchestrator agent (Magentic-One) spoke last: it closed the chat with its answer.
+        let orchestrator_answered = last.and_then(|m| m.from_agent.as_deref()).is_some_and(|from| {
+            cx.facts.iter().any(|f| f.orchestrator && f.category == SpanCategory::Messaging && f.agent_name.as_deref() == Some(from))
+        });
+        if let Some(t) = terminated.filter(|_| !orchestrator_answered) {
             let first_msg = messages
                 .iter()
                 .find(|m| m.from_agent.is_none() || m.from_agent.as_deref() == Some("user"))

@@ -24,7 +24,20 @@ impl Rule for ConversationIdReset {
         let mut current: HashMap<&str, (String, usize)> = HashMap::new();
         let mut any = false;
         let mut findings = Vec::new();
+        // A span that directly wraps another agent's span (a workflow / runner span opening a
+        // sub-agent's own session) carries that sub-agent's conversation, not its owner's.
+        let mut wraps_other = vec![false; run.spans.len()];
+        for (j, p) in run.parent.iter().enumerate() {
+            if let Some(p) = *p {
+                if run.owner[j].is_some() && run.owner[j] != run.owner[p] {
+                    wraps_other[p] = true;
+                }
+            }
+        }
         for &i in &run.order {
+            if wraps_other[i] {
+                continue;
+            }
             let s = &run.spans[i];
             let Some(id) = cfg.conversation_id_keys.iter().find_map(|k| s.attributes.get(k.as_str())).and_then(|v| match v {
                 serde_json::Value::String(x) if !x.is_empty() => Some(x.clone()),
