@@ -459,3 +459,22 @@ fn corpus_captures_in_any_order_match_whole_analysis() {
         feed(&spans, &mut rng, 6, true, &format!("{} shuffled", c.name));
     }
 }
+
+/// The framework captures of `tests/frameworks/captures` (log events folded into their spans, as
+/// ingest does): tool calls whose arguments only the model messages carry and handoffs through
+/// tool calls are derived by whole-run analysis, so their runs are analysed whole from then on;
+/// in any order the rows match.
+#[test]
+fn framework_captures_in_any_order_match_whole_analysis() {
+    let caps = agenttrace_core::corpus::framework_captures();
+    assert!(caps.len() >= 10, "framework captures in tests/frameworks/captures");
+    let mut rng = Rng(0xf4a3e);
+    for c in &caps {
+        let mut spans = agenttrace_core::corpus::load_run(c);
+        let mut seen = std::collections::HashSet::new();
+        spans.retain(|s| seen.insert((s.trace_id, s.span_id)));
+        spans.sort_by_key(|s| (s.end_time_unix_nano, s.start_time_unix_nano));
+        feed(&spans, &mut rng, 6, false, &format!("{} in end order", c.name));
+        feed(&spans, &mut rng, 6, true, &format!("{} shuffled", c.name));
+    }
+}

@@ -45,6 +45,9 @@ pub enum WholeRun {
     UnderStoredSpanWithToolNodes,
     TurnBeforeToolNode,
     ToolNodeChanges,
+    ToolContentElsewhere,
+    HandoffTool,
+    NewAgentAfterToolStrings,
 }
 
 impl WholeRun {
@@ -66,6 +69,9 @@ impl WholeRun {
             WholeRun::UnderStoredSpanWithToolNodes => "span under a stored span of a run with tool nodes",
             WholeRun::TurnBeforeToolNode => "agent turn before a tool node's span",
             WholeRun::ToolNodeChanges => "a tool node changes",
+            WholeRun::ToolContentElsewhere => "tool span whose call is recorded only in the model messages",
+            WholeRun::HandoffTool => "tool call naming another agent (a handoff tool)",
+            WholeRun::NewAgentAfterToolStrings => "new agent in a run whose tool calls' arguments could name it",
         }
     }
 }
@@ -209,6 +215,17 @@ fn precheck(state: &RunState, new: &[SpanRecord]) -> Result<Vec<SpanFacts>, Whol
             || f.control.is_some()
         {
             return Err(WholeRun::BatchBlocked);
+        }
+        if super::tool_content_elsewhere(f) {
+            return Err(WholeRun::ToolContentElsewhere);
+        }
+        let agents = state.sketch.agents.keys().map(String::as_str).chain(facts.iter().filter_map(|g| g.agent_name.as_deref()));
+        if super::names_an_agent(f, agents) {
+            return Err(WholeRun::HandoffTool);
+        }
+        // A new agent may be what a stored tool call's arguments name.
+        if state.sketch.tool_strings && f.agent_name.as_ref().is_some_and(|a| !state.sketch.agents.contains_key(a)) {
+            return Err(WholeRun::NewAgentAfterToolStrings);
         }
     }
     if crate::replay::replay_origin(new).is_some() {
@@ -398,6 +415,7 @@ fn accumulate(sk: &mut RunSketch, new: &[SpanRecord], facts: &[SpanFacts], order
         if s.parent_span_id.is_none() || f.category == SpanCategory::Agent {
             sk.search.add_output(s, f);
         }
+        sk.tool_strings |= super::has_tool_strings(f);
         if f.is_error {
             new_errors = true;
         } else if matches!(f.category, SpanCategory::Agent | SpanCategory::Llm) {

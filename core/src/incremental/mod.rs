@@ -36,7 +36,7 @@ pub use turns::{explicit_messages, implicit_messages, turn_sketch, TopTurn, Turn
 
 /// Bumped whenever the state's meaning changes: a state of another version is not extended
 /// (its run is analysed whole once, which writes a current state).
-pub const STATE_VERSION: u32 = 2;
+pub const STATE_VERSION: u32 = 3;
 
 pub type SpanKey = (TraceId, SpanId);
 /// What the fast path reads of a stored span.
@@ -150,6 +150,38 @@ pub(crate) fn resolve_owners(own: &[Option<String>], parent: &[Option<usize>]) -
 /// content from the turns around them, which may arrive later: their runs are analysed whole.
 pub fn message_is_final(f: &SpanFacts) -> bool {
     f.sender.is_some() && excerpt(f.message_content.as_ref()).is_some()
+}
+
+/// A tool span that records nothing of its call but its id: whole-run analysis reads its
+/// arguments and result from the run's model messages (`normalize::run::calls_from_messages`),
+/// which may arrive in any later batch. Its run is analysed whole from then on.
+pub fn tool_content_elsewhere(f: &SpanFacts) -> bool {
+    f.category == SpanCategory::Tool && f.tool_call_id.is_some() && f.tool_arguments.is_none() && f.tool_result.is_none()
+}
+
+/// The short string values of a tool call's JSON-object arguments (those that could name an
+/// agent).
+fn tool_strings(f: &SpanFacts) -> Vec<String> {
+    if f.category != SpanCategory::Tool {
+        return Vec::new();
+    }
+    let Some(Ok(serde_json::Value::Object(o))) = f.tool_arguments.as_deref().map(serde_json::from_str::<serde_json::Value>) else {
+        return Vec::new();
+    };
+    o.values().filter_map(serde_json::Value::as_str).filter(|v| !v.is_empty() && v.len() <= 128).map(str::to_string).collect()
+}
+
+/// Whether a tool call's arguments hold a string that could name an agent (see
+/// [`RunSketch::tool_strings`]).
+pub fn has_tool_strings(f: &SpanFacts) -> bool {
+    !tool_strings(f).is_empty()
+}
+
+/// A tool call whose arguments name one of `agents` (a handoff tool such as `handoff_to_agent`):
+/// whole-run analysis gives the handoff its instruction (`normalize::run::tool_handoffs`).
+pub fn names_an_agent<'a>(f: &SpanFacts, mut agents: impl Iterator<Item = &'a str>) -> bool {
+    let named = tool_strings(f);
+    !named.is_empty() && agents.any(|a| named.iter().any(|n| n == a))
 }
 
 /// Extends `state` with `new` (spans of one run not stored yet, deduplicated). `None`: the batch

@@ -89,6 +89,10 @@ pub struct RunSketch {
     /// Its messages come from handoff spans (no consecutive-turn messages).
     #[serde(default)]
     pub explicit: bool,
+    /// Some tool call's arguments hold a short string (a value that could name an agent): an
+    /// agent that appears later could turn that call into a handoff (whole-run analysis only).
+    #[serde(default)]
+    pub tool_strings: bool,
     /// LangGraph tool nodes (their spans work for the last real agent before them) with their
     /// counts, and the latest span they owned.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

@@ -89,6 +89,9 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let owner = owners(&facts, &parent);
     let mut cx = Ctx { spans, facts, parent, owner, order };
     let demoted = demote_tool_nodes(&mut cx);
+    // Tool spans whose call only the model messages record: read from those below, which later
+    // batches may bring; incremental ingest leaves such runs to whole-run analysis.
+    let content_elsewhere = cx.facts.iter().any(crate::incremental::tool_content_elsewhere);
     calls_from_messages(&mut cx);
 
     let turns = turns(&cx);
@@ -101,6 +104,11 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let outcome = outcome(&cx, &turns, &messages);
     let mut sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
     sketch.explicit = explicit;
+    sketch.blocked |= content_elsewhere;
+    // Tool calls whose arguments name an agent of the run (handoff tools; `tool_handoffs`).
+    let run_agents: FxSet<&str> = cx.owner.iter().flatten().map(String::as_str).collect();
+    sketch.blocked |= cx.facts.iter().any(|f| crate::incremental::names_an_agent(f, run_agents.iter().copied()));
+    sketch.tool_strings = cx.facts.iter().any(crate::incremental::has_tool_strings);
     if let Some((tool_nodes, latest)) = demoted {
         sketch.tool_nodes = tool_nodes;
         sketch.tool_node_max = latest;
