@@ -71,7 +71,7 @@ impl WholeRun {
             WholeRun::ToolNodeChanges => "a tool node changes",
             WholeRun::ToolContentElsewhere => "tool span whose call is recorded only in the model messages",
             WholeRun::HandoffTool => "tool call naming another agent (a handoff tool)",
-            WholeRun::NewAgentAfterToolStrings => "new agent in a run whose tool calls' arguments could name it",
+            WholeRun::NewAgentAfterToolStrings => "new agent named in a stored tool call's arguments",
         }
     }
 }
@@ -208,6 +208,15 @@ fn precheck(state: &RunState, new: &[SpanRecord]) -> Result<Vec<SpanFacts>, Whol
         return Err(WholeRun::NoNewSpans);
     }
     let facts: Vec<SpanFacts> = new.iter().map(span_facts).collect();
+    // The batch's own call ids, with the stored ones (a copy of the sets, extended).
+    let mut ids = RunSketch {
+        calls_waiting: state.sketch.calls_waiting.clone(),
+        calls_in_messages: state.sketch.calls_in_messages.clone(),
+        ..Default::default()
+    };
+    for f in &facts {
+        super::add_call_ids(&mut ids, f);
+    }
     for f in &facts {
         if (f.category == SpanCategory::Handoff && f.handoff_to.is_none())
             || (f.message_kind.is_some() && f.recipient.is_some() && !super::message_is_final(f))
@@ -216,7 +225,12 @@ fn precheck(state: &RunState, new: &[SpanRecord]) -> Result<Vec<SpanFacts>, Whol
         {
             return Err(WholeRun::BatchBlocked);
         }
-        if super::tool_content_elsewhere(f) {
+        // A tool call recorded only in model messages, and the messages that record it: a pair
+        // (stored or in the batch) is derived by whole-run analysis.
+        if super::tool_content_elsewhere(f) && f.tool_call_id.as_deref().is_some_and(|id| ids.calls_in_messages.may_contain(id)) {
+            return Err(WholeRun::ToolContentElsewhere);
+        }
+        if super::message_call_ids(f).iter().any(|id| ids.calls_waiting.may_contain(id)) {
             return Err(WholeRun::ToolContentElsewhere);
         }
         let agents = state.sketch.agents.keys().map(String::as_str).chain(facts.iter().filter_map(|g| g.agent_name.as_deref()));
@@ -224,7 +238,7 @@ fn precheck(state: &RunState, new: &[SpanRecord]) -> Result<Vec<SpanFacts>, Whol
             return Err(WholeRun::HandoffTool);
         }
         // A new agent may be what a stored tool call's arguments name.
-        if state.sketch.tool_strings && f.agent_name.as_ref().is_some_and(|a| !state.sketch.agents.contains_key(a)) {
+        if f.agent_name.as_ref().is_some_and(|a| !state.sketch.agents.contains_key(a) && state.sketch.tool_strings.may_contain(a)) {
             return Err(WholeRun::NewAgentAfterToolStrings);
         }
     }
@@ -415,7 +429,8 @@ fn accumulate(sk: &mut RunSketch, new: &[SpanRecord], facts: &[SpanFacts], order
         if s.parent_span_id.is_none() || f.category == SpanCategory::Agent {
             sk.search.add_output(s, f);
         }
-        sk.tool_strings |= super::has_tool_strings(f);
+        super::add_tool_strings(&mut sk.tool_strings, f);
+        super::add_call_ids(sk, f);
         if f.is_error {
             new_errors = true;
         } else if matches!(f.category, SpanCategory::Agent | SpanCategory::Llm) {

@@ -31,7 +31,7 @@ use crate::normalize::{AgentMessage, AgentSummary, SpanCategory, SpanFacts, Tool
 pub use agents::{AgentAcc, SpanView, ToolNodeCounts};
 pub use extend::{extend, WholeRun};
 pub use search::{SearchAcc, DOCUMENT_MAX, KEYWORDS_MAX};
-pub use state::{Entry, ErrState, Key, OrderKey, RunSketch, RunState};
+pub use state::{Entry, ErrState, Key, OrderKey, RunSketch, RunState, ToolStrings};
 pub use turns::{explicit_messages, implicit_messages, turn_sketch, TopTurn, TurnRow};
 
 /// Bumped whenever the state's meaning changes: a state of another version is not extended
@@ -171,10 +171,36 @@ fn tool_strings(f: &SpanFacts) -> Vec<String> {
     o.values().filter_map(serde_json::Value::as_str).filter(|v| !v.is_empty() && v.len() <= 128).map(str::to_string).collect()
 }
 
-/// Whether a tool call's arguments hold a string that could name an agent (see
+/// Adds the strings of a tool call's arguments that could name an agent to `set` (see
 /// [`RunSketch::tool_strings`]).
-pub fn has_tool_strings(f: &SpanFacts) -> bool {
-    !tool_strings(f).is_empty()
+pub fn add_tool_strings(set: &mut ToolStrings, f: &SpanFacts) {
+    for v in tool_strings(f) {
+        set.add(&v);
+    }
+}
+
+/// Adds a span's call ids to the run's sets: a tool span's that records nothing of its call to
+/// [`RunSketch::calls_waiting`], a model span's messages' to [`RunSketch::calls_in_messages`].
+pub fn add_call_ids(sk: &mut RunSketch, f: &SpanFacts) {
+    if tool_content_elsewhere(f) {
+        if let Some(id) = &f.tool_call_id {
+            sk.calls_waiting.add(id);
+        }
+    }
+    for id in message_call_ids(f) {
+        sk.calls_in_messages.add(id);
+    }
+}
+
+/// The call ids a model span's messages request (assistant tool calls) or answer (tool
+/// messages).
+pub fn message_call_ids(f: &SpanFacts) -> Vec<&str> {
+    if f.category != SpanCategory::Llm {
+        return Vec::new();
+    }
+    let requested = f.output_messages.iter().flat_map(|m| &m.tool_calls).filter_map(|t| t.id.as_deref());
+    let answered = f.input_messages.iter().filter_map(|m| m.tool_call_id.as_deref());
+    requested.chain(answered).collect()
 }
 
 /// A tool call whose arguments name one of `agents` (a handoff tool such as `handoff_to_agent`):

@@ -89,10 +89,18 @@ pub struct RunSketch {
     /// Its messages come from handoff spans (no consecutive-turn messages).
     #[serde(default)]
     pub explicit: bool,
-    /// Some tool call's arguments hold a short string (a value that could name an agent): an
-    /// agent that appears later could turn that call into a handoff (whole-run analysis only).
-    #[serde(default)]
-    pub tool_strings: bool,
+    /// The short strings of the run's tool-call arguments (values that could name an agent),
+    /// hashed: an agent that appears later with one of these names turns that call into a
+    /// handoff, which whole-run analysis derives.
+    #[serde(default, skip_serializing_if = "ToolStrings::is_empty")]
+    pub tool_strings: ToolStrings,
+    /// Call ids of tool spans that record nothing of their call (hashed): a model message with
+    /// one of them gives that call its arguments or result (whole-run analysis only).
+    #[serde(default, skip_serializing_if = "ToolStrings::is_empty")]
+    pub calls_waiting: ToolStrings,
+    /// Call ids the run's model messages request or answer (hashed).
+    #[serde(default, skip_serializing_if = "ToolStrings::is_empty")]
+    pub calls_in_messages: ToolStrings,
     /// LangGraph tool nodes (their spans work for the last real agent before them) with their
     /// counts, and the latest span they owned.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -164,5 +172,43 @@ impl RunState {
         let agents = self.agents();
         let names: Vec<&str> = agents.iter().map(|a| a.agent_name.as_str()).collect();
         self.sketch.search.build(self.framework().as_deref(), self.sketch.outcome.reason.as_deref(), &names)
+    }
+}
+
+/// A bounded set of hashed strings ([`RunSketch::tool_strings`]): past [`ToolStrings::MAX`] it
+/// only says "full" and every name may be in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ToolStrings {
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub hashes: std::collections::BTreeSet<u64>,
+    #[serde(default)]
+    pub full: bool,
+}
+
+impl ToolStrings {
+    pub const MAX: usize = 512;
+
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty() && !self.full
+    }
+
+    /// FNV-1a: stored in run states, so it must not change between builds.
+    pub fn hash(s: &str) -> u64 {
+        s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    }
+
+    pub fn add(&mut self, s: &str) {
+        if self.full {
+            return;
+        }
+        self.hashes.insert(Self::hash(s));
+        if self.hashes.len() > Self::MAX {
+            self.hashes.clear();
+            self.full = true;
+        }
+    }
+
+    pub fn may_contain(&self, s: &str) -> bool {
+        self.full || self.hashes.contains(&Self::hash(s))
     }
 }

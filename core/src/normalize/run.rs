@@ -89,9 +89,17 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let owner = owners(&facts, &parent);
     let mut cx = Ctx { spans, facts, parent, owner, order };
     let demoted = demote_tool_nodes(&mut cx);
-    // Tool spans whose call only the model messages record: read from those below, which later
-    // batches may bring; incremental ingest leaves such runs to whole-run analysis.
-    let content_elsewhere = cx.facts.iter().any(crate::incremental::tool_content_elsewhere);
+    // Tool spans whose call only the model messages record, and the call ids those messages
+    // name: a pair is filled below (and later batches may bring either side); incremental ingest
+    // leaves such runs to whole-run analysis. Taken before the fill.
+    let mut call_ids = RunSketch::default();
+    for f in &cx.facts {
+        crate::incremental::add_call_ids(&mut call_ids, f);
+    }
+    let content_elsewhere = cx.facts.iter().any(|f| {
+        crate::incremental::tool_content_elsewhere(f)
+            && f.tool_call_id.as_deref().is_some_and(|id| call_ids.calls_in_messages.may_contain(id))
+    });
     calls_from_messages(&mut cx);
 
     let turns = turns(&cx);
@@ -105,10 +113,14 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let mut sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
     sketch.explicit = explicit;
     sketch.blocked |= content_elsewhere;
+    sketch.calls_waiting = call_ids.calls_waiting;
+    sketch.calls_in_messages = call_ids.calls_in_messages;
     // Tool calls whose arguments name an agent of the run (handoff tools; `tool_handoffs`).
     let run_agents: FxSet<&str> = cx.owner.iter().flatten().map(String::as_str).collect();
     sketch.blocked |= cx.facts.iter().any(|f| crate::incremental::names_an_agent(f, run_agents.iter().copied()));
-    sketch.tool_strings = cx.facts.iter().any(crate::incremental::has_tool_strings);
+    for f in &cx.facts {
+        crate::incremental::add_tool_strings(&mut sketch.tool_strings, f);
+    }
     if let Some((tool_nodes, latest)) = demoted {
         sketch.tool_nodes = tool_nodes;
         sketch.tool_node_max = latest;
