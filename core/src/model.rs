@@ -102,6 +102,34 @@ pub struct SpanRecord {
 }
 
 impl SpanRecord {
+    /// A span with these ids, name and attributes and nothing else: kind internal (1), times 0,
+    /// no parent, events, links or status, an empty resource and scope. For spans built by hand
+    /// (synthetic runs, tests): set the other fields with struct update syntax.
+    pub fn new(trace_id: TraceId, span_id: SpanId, name: impl Into<String>, attributes: Attributes) -> SpanRecord {
+        SpanRecord {
+            trace_id,
+            span_id,
+            parent_span_id: None,
+            trace_state: String::new(),
+            flags: 0,
+            name: name.into(),
+            kind: 1,
+            start_time_unix_nano: 0,
+            end_time_unix_nano: 0,
+            attributes,
+            dropped_attributes_count: 0,
+            events: Vec::new(),
+            dropped_events_count: 0,
+            links: Vec::new(),
+            dropped_links_count: 0,
+            status_code: 0,
+            status_message: String::new(),
+            resource: Arc::new(Resource::new(Attributes::new(), String::new())),
+            scope_name: String::new(),
+            scope_version: String::new(),
+        }
+    }
+
     pub fn duration_ns(&self) -> u64 {
         self.end_time_unix_nano.saturating_sub(self.start_time_unix_nano)
     }

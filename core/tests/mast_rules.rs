@@ -1,9 +1,8 @@
 //! Each MAST rule on small synthetic runs (GenAI semantic-convention spans), failure attribution
 //! through the span tree, and the 10,000-span timing (printed, never asserted).
-use std::sync::Arc;
 
 use agenttrace_core::mast::{classify_spans, rules, MastConfig, MODES};
-use agenttrace_core::model::{Attributes, Resource, SpanEvent, SpanRecord};
+use agenttrace_core::model::{Attributes, SpanEvent, SpanRecord};
 use serde_json::{json, Value};
 
 struct B {
@@ -17,26 +16,11 @@ fn rec(id: u64, parent: Option<u64>, name: &str, attrs: Value, start: u64, end: 
         a = o;
     }
     SpanRecord {
-        trace_id: [7; 16],
-        span_id: id.to_be_bytes(),
         parent_span_id: parent.map(|p| p.to_be_bytes()),
-        trace_state: String::new(),
-        flags: 0,
-        name: name.into(),
-        kind: 1,
         start_time_unix_nano: start,
         end_time_unix_nano: end,
-        attributes: a,
-        dropped_attributes_count: 0,
-        events: Vec::new(),
-        dropped_events_count: 0,
-        links: Vec::new(),
-        dropped_links_count: 0,
-        status_code: 0,
-        status_message: String::new(),
-        resource: Arc::new(Resource::new(Attributes::new(), String::new())),
         scope_name: "test".into(),
-        scope_version: String::new(),
+        ..SpanRecord::new([7; 16], id.to_be_bytes(), name, a)
     }
 }
 

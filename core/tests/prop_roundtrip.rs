@@ -487,26 +487,10 @@ fn record(id: u8, attrs: &[(&str, Value)]) -> agenttrace_core::model::SpanRecord
         a.insert((*k).to_string(), v.clone());
     }
     agenttrace_core::model::SpanRecord {
-        trace_id: [1; 16],
-        span_id: [0, 0, 0, 0, 0, 0, 0, id],
-        parent_span_id: None,
-        trace_state: String::new(),
-        flags: 0,
-        name: "chat".into(),
         kind: 3,
         start_time_unix_nano: id as u64,
         end_time_unix_nano: id as u64 + 1,
-        attributes: a,
-        dropped_attributes_count: 0,
-        events: Vec::new(),
-        dropped_events_count: 0,
-        links: Vec::new(),
-        dropped_links_count: 0,
-        status_code: 0,
-        status_message: String::new(),
-        resource: std::sync::Arc::new(agenttrace_core::model::Resource::new(Default::default(), String::new())),
-        scope_name: String::new(),
-        scope_version: String::new(),
+        ..agenttrace_core::model::SpanRecord::new([1; 16], [0, 0, 0, 0, 0, 0, 0, id], "chat", a)
     }
 }
 

@@ -240,26 +240,12 @@ pub fn synthetic_run(n: usize) -> Vec<SpanRecord> {
     use std::sync::Arc;
     let resource = Arc::new(Resource::new(Attributes::new(), String::new()));
     let rec = |id: u64, parent: Option<u64>, name: String, attrs: Value, start: u64, end: u64| SpanRecord {
-        trace_id: [7; 16],
-        span_id: id.to_be_bytes(),
         parent_span_id: parent.map(|p| p.to_be_bytes()),
-        trace_state: String::new(),
-        flags: 0,
-        name,
-        kind: 1,
         start_time_unix_nano: start,
         end_time_unix_nano: end,
-        attributes: attrs.as_object().cloned().unwrap_or_default(),
-        dropped_attributes_count: 0,
-        events: Vec::new(),
-        dropped_events_count: 0,
-        links: Vec::new(),
-        dropped_links_count: 0,
-        status_code: 0,
-        status_message: String::new(),
         resource: resource.clone(),
         scope_name: "synthetic".into(),
-        scope_version: String::new(),
+        ..SpanRecord::new([7; 16], id.to_be_bytes(), name, attrs.as_object().cloned().unwrap_or_default())
     };
     let msg = |role: &str, text: String| json!({"role": role, "parts": [{"type": "text", "content": text}]});
     let mut spans =

@@ -350,39 +350,17 @@ pub fn analyze_run(spans: &[SpanRecord]) -> RunAnalysis {
 
 #[cfg(test)]
 pub(crate) mod test_util {
-    use std::sync::Arc;
 
     use serde_json::Value;
 
-    use crate::model::{Attributes, Resource, SpanEvent, SpanRecord};
+    use crate::model::{Attributes, SpanEvent, SpanRecord};
 
     pub fn span(name: &str, attrs: &[(&str, Value)]) -> SpanRecord {
         let mut a = Attributes::new();
         for (k, v) in attrs {
             a.insert((*k).to_string(), v.clone());
         }
-        SpanRecord {
-            trace_id: [1; 16],
-            span_id: [1; 8],
-            parent_span_id: None,
-            trace_state: String::new(),
-            flags: 0,
-            name: name.to_string(),
-            kind: 1,
-            start_time_unix_nano: 1,
-            end_time_unix_nano: 2,
-            attributes: a,
-            dropped_attributes_count: 0,
-            events: Vec::new(),
-            dropped_events_count: 0,
-            links: Vec::new(),
-            dropped_links_count: 0,
-            status_code: 0,
-            status_message: String::new(),
-            resource: Arc::new(Resource::new(Attributes::new(), String::new())),
-            scope_name: String::new(),
-            scope_version: String::new(),
-        }
+        SpanRecord { start_time_unix_nano: 1, end_time_unix_nano: 2, ..SpanRecord::new([1; 16], [1; 8], name.to_string(), a) }
     }
 
     pub fn exception(ty: &str, msg: &str) -> SpanEvent {

@@ -2,34 +2,18 @@
 //! turns with one model call each, tool calls), built in time order.
 // Each test crate uses a part of these helpers.
 #![allow(dead_code)]
-use std::sync::Arc;
 
 use agenttrace_core::mast::{classify_spans, MastConfig, MastReport};
-use agenttrace_core::model::{Attributes, Resource, SpanRecord};
+use agenttrace_core::model::{Attributes, SpanRecord};
 use serde_json::{json, Value};
 
 pub fn rec(id: u64, parent: Option<u64>, name: &str, attrs: Value, start: u64, end: u64) -> SpanRecord {
     SpanRecord {
-        trace_id: [5; 16],
-        span_id: id.to_be_bytes(),
         parent_span_id: parent.map(|p| p.to_be_bytes()),
-        trace_state: String::new(),
-        flags: 0,
-        name: name.into(),
-        kind: 1,
         start_time_unix_nano: start,
         end_time_unix_nano: end,
-        attributes: attrs.as_object().cloned().unwrap_or_else(Attributes::new),
-        dropped_attributes_count: 0,
-        events: Vec::new(),
-        dropped_events_count: 0,
-        links: Vec::new(),
-        dropped_links_count: 0,
-        status_code: 0,
-        status_message: String::new(),
-        resource: Arc::new(Resource::new(Attributes::new(), String::new())),
         scope_name: "test".into(),
-        scope_version: String::new(),
+        ..SpanRecord::new([5; 16], id.to_be_bytes(), name, attrs.as_object().cloned().unwrap_or_else(Attributes::new))
     }
 }
 
