@@ -24,8 +24,9 @@
 # scripts/test.sh --quick runs the fast tier only, without any database, in a few minutes once
 # built: `cargo fmt --check`, clippy with warnings as errors on every workspace package and target
 # (pg_agenttrace with its default feature, pg15), the check that the newest upgrade script repeats
-# the current definitions of what it copies from sql/*.sql (scripts/check-upgrade-sql.py), and the
-# core and ingress unit tests (step 1).
+# the current definitions of what it copies from sql/*.sql (scripts/check-upgrade-sql.py), that
+# module dependencies point one way (scripts/check-layers.py) and no function outgrows a sitting
+# (scripts/check-fn-length.py), and the core and ingress unit tests (step 1).
 # It sets up only what those need: the apt packages (`scripts/setup.sh --apt-only`: compilers,
 # libclang and PostgreSQL 15's pg_config and headers, from which pgrx generates its bindings) and
 # the rustfmt and clippy components; not cargo-pgrx, TimescaleDB, a cluster, the other PostgreSQL
@@ -77,7 +78,9 @@ step "clippy, warnings as errors (every workspace package and target; pg_agenttr
 PGRX_PG_CONFIG_PATH="$PG_CONFIG" cargo clippy --workspace --all-targets --keep-going -- -D warnings
 step "upgrade scripts repeat sql/*.sql's current definitions (scripts/check-upgrade-sql.py)"
 python3 "$ROOT/scripts/check-upgrade-sql.py"
-timed $((SECONDS - s)) "formatting, clippy and upgrade-script check"
+step "module dependencies point one way (scripts/check-layers.py)"
+python3 "$ROOT/scripts/check-layers.py"
+timed $((SECONDS - s)) "formatting, clippy, upgrade-script, layer and function-length checks"
 if [ -n "$quick" ]; then
   unit_tests
   summary

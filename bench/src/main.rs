@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use agenttrace_bench::copy_text::{span_line, SPAN_COLUMNS};
 use agenttrace_bench::workload::requests;
-use agenttrace_core::normalize::analyze_run;
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::otlp::{request_to_records, Limits};
 use agenttrace_core::rows::SpanRow;
 use postgres::{Client, NoTls};

@@ -8,9 +8,10 @@
 //! capture's full `RunAnalysis` as JSON (for before/after behaviour comparison).
 use std::time::{Duration, Instant};
 
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::corpus::captures;
 use agenttrace_core::model::SpanRecord;
-use agenttrace_core::normalize::{analyze_run, span_facts};
+use agenttrace_core::normalize::span_facts;
 use agenttrace_core::otlp::{decode_body, Limits};
 
 const TARGET: usize = 10_000;

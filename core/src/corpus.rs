@@ -98,6 +98,20 @@ pub fn captures_in(root: &Path) -> Vec<Capture> {
 
 /// All spans of a capture (every trace body, in request order), with the GenAI content its log
 /// events carry folded into their spans as the extension does at ingest. Unreadable bodies are
+/// All spans of a capture (every body, in request order).
+pub fn load_capture(c: &Capture) -> Vec<SpanRecord> {
+    let mut spans = Vec::new();
+    for b in &c.bodies {
+        let Ok(raw) = std::fs::read(&b.bin) else {
+            continue;
+        };
+        if let Ok(d) = decode_body(&raw, Some(&b.content_type), b.content_encoding.as_deref(), &Limits::default()) {
+            spans.extend(d.spans);
+        }
+    }
+    spans
+}
+
 /// skipped.
 pub fn load_run(c: &Capture) -> Vec<SpanRecord> {
     let limits = Limits::default();

@@ -291,8 +291,8 @@ pub fn apply_overlay(span: &mut SpanRecord, overlay: &Attributes) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::analyze_run;
     use crate::model::Resource;
-    use crate::normalize::analyze_run;
 
     fn record(event: &str, attributes: Value, body: Value, index: u32) -> LogRecord {
         LogRecord {

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use agenttrace_core::analyze::{analyze_run, RunAnalysis};
 use agenttrace_core::corpus::{captures, Capture};
 use agenttrace_core::model::SpanRecord;
-use agenttrace_core::normalize::{analyze_run, RunAnalysis};
 use agenttrace_core::otlp::{decode_body, Limits};
 use serde_json::Value;
 

@@ -2,9 +2,10 @@
 //! (`tests/frameworks/captures/<framework>_<mode>_<scenario>`, made by `tests/frameworks/capture.sh`
 //! with a scripted model server): a coordinator hands work to a researcher (one `get_weather`
 //! call) and a writer, then answers; `*_loop` runs repeat one identical tool call.
+use agenttrace_core::analyze::{analyze_run, RunAnalysis};
 use agenttrace_core::corpus::{framework_captures, load_run, Capture};
 use agenttrace_core::mast::{classify, MastConfig, MastReport};
-use agenttrace_core::normalize::{analyze_run, OutcomeStatus, RunAnalysis};
+use agenttrace_core::normalize::OutcomeStatus;
 
 fn capture(name: &str) -> Capture {
     framework_captures()

@@ -6,10 +6,10 @@
 mod graph {
     use std::collections::BTreeSet;
 
+    use agenttrace_core::analyze::analyze_run;
     use agenttrace_core::corpus::{captures, Capture};
     use agenttrace_core::graph::{agent_graph, span_tree, AgentGraph, GraphOptions, GraphSpan, NodeKind};
     use agenttrace_core::model::SpanRecord;
-    use agenttrace_core::normalize::analyze_run;
     use agenttrace_core::otlp::{decode_body, Limits};
 
     fn load(c: &Capture) -> Vec<SpanRecord> {

@@ -6,15 +6,17 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::corpus::captures;
 use agenttrace_core::ids::{SpanId, TraceId};
-use agenttrace_core::incremental::{apply, OrderKey, RunState, RunStore, SpanKey, StoredSpan};
+use agenttrace_core::incremental::{apply, RunStore};
 use agenttrace_core::model::{Attributes, Resource, SpanRecord};
-use agenttrace_core::normalize::{analyze_run, AgentMessage, AgentSummary, SpanCategory, SpanFacts, ToolCall};
+use agenttrace_core::normalize::{AgentMessage, AgentSummary, SpanCategory, SpanFacts, ToolCall};
 use agenttrace_core::otlp::{decode_body, Limits};
 use agenttrace_core::replay::{extract_checkpoints, Checkpoint};
 use agenttrace_core::rng::Rng;
 use agenttrace_core::rows::{RunTotals, SpanRow};
+use agenttrace_core::run::{OrderKey, RunState, SpanKey, StoredSpan};
 use serde_json::{json, Value};
 
 const RUN: TraceId = [7; 16];

@@ -1,9 +1,9 @@
 //! The LLM-judge prompt on real captures and on a long run: mode definitions, numbered
 //! transcript, budget respected; a scripted answer parsed back into findings.
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::corpus::captures;
 use agenttrace_core::mast::eval::{load_capture, synthetic_run};
 use agenttrace_core::mast::{judge_findings, parse_judge_answer, run_judge_prompt, MastConfig, RunView, MODES};
-use agenttrace_core::normalize::analyze_run;
 
 #[test]
 fn prompt_holds_definitions_and_transcript_within_budget() {

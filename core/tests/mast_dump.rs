@@ -1,7 +1,7 @@
 //! Developer aid: prints per-span facts of every corpus capture (`cargo test --test mast_dump -- --ignored --nocapture`).
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::corpus::captures;
 use agenttrace_core::ids::to_hex;
-use agenttrace_core::normalize::analyze_run;
 use agenttrace_core::otlp::{decode_body, Limits};
 
 fn cut(t: &str, n: usize) -> String {

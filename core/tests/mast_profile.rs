@@ -5,7 +5,7 @@ use agenttrace_core::mast::{eval::synthetic_run, rules::REGISTRY, MastConfig, Ru
 #[ignore]
 fn profile_rules() {
     let spans = synthetic_run(10_000);
-    let a = agenttrace_core::normalize::analyze_run(&spans);
+    let a = agenttrace_core::analyze::analyze_run(&spans);
     let cfg = MastConfig::default();
     for round in 0..3 {
         let t = std::time::Instant::now();

@@ -383,7 +383,7 @@ fn mast_hostile_input_never_panics() {
 fn mast_ten_thousand_span_run_timing() {
     let spans = agenttrace_core::mast::eval::synthetic_run(10_000);
     let t = std::time::Instant::now();
-    let a = agenttrace_core::normalize::analyze_run(&spans);
+    let a = agenttrace_core::analyze::analyze_run(&spans);
     let ta = t.elapsed();
     let t = std::time::Instant::now();
     let r = agenttrace_core::mast::classify(&spans, &a, &MastConfig::default());

@@ -497,10 +497,10 @@ fn record(id: u8, attrs: &[(&str, Value)]) -> agenttrace_core::model::SpanRecord
 /// Finding 2 (fuzz target normalize_structured, crash-0499b0de...): per-agent token totals
 /// were summed with `+=`; two model calls of one agent reporting `i64::MAX` tokens overflowed
 /// (a panic with overflow checks on, a negative total without). Fixed: saturating sums in
-/// normalize/run.rs `agents`.
+/// `analyze::agent_accs`.
 #[test]
 fn regression_token_totals_saturate() {
-    use agenttrace_core::normalize::analyze_run;
+    use agenttrace_core::analyze::analyze_run;
     let llm = |id| {
         record(
             id,

@@ -1,9 +1,9 @@
 //! Developer aid: prints the transcript of corpus captures
 //! (`MAST_DUMP=sem_ cargo test --release --test transcript_dump -- --ignored --nocapture`).
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::corpus::captures;
 use agenttrace_core::mast::eval::load_capture;
 use agenttrace_core::mast::{MastConfig, RunView, Transcript};
-use agenttrace_core::normalize::analyze_run;
 
 #[test]
 #[ignore]

@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use agenttrace_core::model::DecodedRequest;
-use agenttrace_core::normalize::{analyze_run, span_facts};
+use agenttrace_core::analyze::analyze_run;
+use agenttrace_core::normalize::span_facts;
 use agenttrace_core::otlp::Limits;
 
 /// Limits as the extension uses them, but with a smaller body cap so a gzip bomb found by the

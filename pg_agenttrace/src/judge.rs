@@ -6,10 +6,10 @@
 //! pipeline) and `agenttrace.judge_record(...)` parses a judge's answer and stores its modes as
 //! annotations with source `llm-judge`. All logic is in `agenttrace_core::mast`; the table,
 //! `judge_pending`, `judge_failed` and the `run_verdicts` view are in sql/judge.sql.
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::ids::span_id_to_i64;
 use agenttrace_core::mast::{classify as classify_run, judge, verdict as run_verdict, MastConfig, RunView};
 use agenttrace_core::model::SpanRecord;
-use agenttrace_core::normalize::analyze_run;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 

@@ -8,10 +8,10 @@
 //! `agenttrace.annotate()` are in sql/mast.sql.
 use std::collections::HashMap;
 
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::ids::{span_id_to_i64, TraceId};
 use agenttrace_core::mast::{classify as classify_run, rules, Finding, MastConfig, MastReport};
 use agenttrace_core::model::SpanRecord;
-use agenttrace_core::normalize::analyze_run;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult};
 use pgrx::JsonB;

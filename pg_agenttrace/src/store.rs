@@ -25,9 +25,9 @@ mod spans;
 
 use std::collections::{HashMap, HashSet};
 
+use agenttrace_core::analyze::{analyze_run, RunAnalysis};
 use agenttrace_core::ids::{i64_to_span_id, SpanId, TraceId};
 use agenttrace_core::model::{Attributes, SpanRecord};
-use agenttrace_core::normalize::{analyze_run, RunAnalysis};
 use agenttrace_core::replay::is_replay_link;
 use agenttrace_core::rows::{status_facts, RunTotals, SpanRow};
 use agenttrace_core::runs::{attach_setup_traces, is_setup_span, RunStitcher};

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use agenttrace_bench::workload::requests;
-use agenttrace_core::normalize::analyze_run;
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::otlp::{decode_body, Limits};
 use agenttrace_core::redact::Redactor;
 use agenttrace_core::rows::{status_facts, SpanRow};

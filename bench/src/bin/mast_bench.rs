@@ -8,9 +8,9 @@
 //! < 100 ms). Numbers only, never assertions.
 use std::time::{Duration, Instant};
 
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::mast::eval::{evaluate, synthetic_run};
 use agenttrace_core::mast::{classify, MastConfig};
-use agenttrace_core::normalize::analyze_run;
 
 /// CPU time this thread has run (Linux `/proc/thread-self/schedstat`), to see through a loaded
 /// machine; `None` elsewhere.

@@ -9,10 +9,10 @@
 //! (target: < 100 ms). Numbers only, never assertions.
 use std::time::{Duration, Instant};
 
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::mast::eval::synthetic_run;
 use agenttrace_core::mast::semantic_eval::evaluate;
 use agenttrace_core::mast::{classify, rules, MastConfig};
-use agenttrace_core::normalize::analyze_run;
 
 /// CPU time this thread has run (Linux `/proc/thread-self/schedstat`), to see through a loaded
 /// machine; `None` elsewhere.

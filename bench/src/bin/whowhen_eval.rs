@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use agenttrace_core::analyze::analyze_run;
 use agenttrace_core::mast::{attribute_failure, classify, MastConfig, RunView};
-use agenttrace_core::normalize::analyze_run;
 use agenttrace_core::otlp::{decode_body, Limits};
 use serde_json::Value;
 

@@ -48,7 +48,7 @@ pub struct GraphSpan {
 
 impl GraphSpan {
     /// From a decoded span and its normalizer facts (tests, corpus, benchmarks). Use the facts of
-    /// [`crate::normalize::analyze_run`] (which refines categories run-wide), as ingest stores them.
+    /// [`crate::analyze::analyze_run`] (which refines categories run-wide), as ingest stores them.
     pub fn from_record(r: &SpanRecord, f: &SpanFacts) -> GraphSpan {
         GraphSpan {
             trace_id: r.trace_id,

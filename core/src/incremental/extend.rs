@@ -14,16 +14,15 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
-use super::turns::{append_explicit, append_turns};
-use super::{
-    forest, implicit_messages, outcome, state, turn_sketch, Delta, OrderKey, RunSketch, RunState, RunStore, SpanKey, StoredSpan, TurnRow,
-    STATE_VERSION,
-};
+use super::{outcome, Delta, RunStore};
 use crate::ids::{SpanId, TraceId};
 use crate::model::SpanRecord;
-use crate::normalize::run::excerpt;
 use crate::normalize::{span_facts, AgentMessage, MessageKind, SpanCategory, SpanFacts, ToolCall};
 use crate::rows::SpanRow;
+use crate::run::turns::{append_explicit, append_turns};
+use crate::run::{
+    excerpt, forest, implicit_messages, turn_sketch, OrderKey, RunSketch, RunState, SpanKey, StoredSpan, TurnRow, STATE_VERSION,
+};
 
 /// Why a batch is analysed whole instead of extending its run's state (the extension names it
 /// at DEBUG1).
@@ -125,7 +124,7 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
         Ok(w) => w,
         Err(why) => return Ok(Err(why)),
     };
-    let mut owner = super::resolve_owners(&w.g.own, &w.g.parent);
+    let mut owner = crate::run::resolve_owners(&w.g.own, &w.g.parent);
     let mut sk = state.sketch.clone();
     if !sk.tool_nodes.is_empty() {
         if let Err(why) = demote_tool_nodes(&mut sk, new, &mut facts, &mut w.g, &w.walk, &mut owner, store)? {
@@ -215,11 +214,11 @@ fn precheck(state: &RunState, new: &[SpanRecord]) -> Result<Vec<SpanFacts>, Whol
         ..Default::default()
     };
     for f in &facts {
-        super::add_call_ids(&mut ids, f);
+        crate::run::add_call_ids(&mut ids, f);
     }
     for f in &facts {
         if (f.category == SpanCategory::Handoff && f.handoff_to.is_none())
-            || (f.message_kind.is_some() && f.recipient.is_some() && !super::message_is_final(f))
+            || (f.message_kind.is_some() && f.recipient.is_some() && !crate::run::message_is_final(f))
             || f.stop_reason.is_some()
             || f.control.is_some()
         {
@@ -227,14 +226,14 @@ fn precheck(state: &RunState, new: &[SpanRecord]) -> Result<Vec<SpanFacts>, Whol
         }
         // A tool call recorded only in model messages, and the messages that record it: a pair
         // (stored or in the batch) is derived by whole-run analysis.
-        if super::tool_content_elsewhere(f) && f.tool_call_id.as_deref().is_some_and(|id| ids.calls_in_messages.may_contain(id)) {
+        if crate::run::tool_content_elsewhere(f) && f.tool_call_id.as_deref().is_some_and(|id| ids.calls_in_messages.may_contain(id)) {
             return Err(WholeRun::ToolContentElsewhere);
         }
-        if super::message_call_ids(f).iter().any(|id| ids.calls_waiting.may_contain(id)) {
+        if crate::run::message_call_ids(f).iter().any(|id| ids.calls_waiting.may_contain(id)) {
             return Err(WholeRun::ToolContentElsewhere);
         }
         let agents = state.sketch.agents.keys().map(String::as_str).chain(facts.iter().filter_map(|g| g.agent_name.as_deref()));
-        if super::names_an_agent(f, agents) {
+        if crate::run::names_an_agent(f, agents) {
             return Err(WholeRun::HandoffTool);
         }
         // A new agent may be what a stored tool call's arguments name.
@@ -429,8 +428,8 @@ fn accumulate(sk: &mut RunSketch, new: &[SpanRecord], facts: &[SpanFacts], order
         if s.parent_span_id.is_none() || f.category == SpanCategory::Agent {
             sk.search.add_output(s, f);
         }
-        super::add_tool_strings(&mut sk.tool_strings, f);
-        super::add_call_ids(sk, f);
+        crate::run::add_tool_strings(&mut sk.tool_strings, f);
+        crate::run::add_call_ids(sk, f);
         if f.is_error {
             new_errors = true;
         } else if matches!(f.category, SpanCategory::Agent | SpanCategory::Llm) {
@@ -597,7 +596,7 @@ fn extend_outcome<S: RunStore>(
     let old_h = state.sketch.errors.last_healthy;
     let h = sk.errors.last_healthy;
     let arrived_keys: Vec<SpanKey> =
-        new.iter().map(|s| (s.trace_id, s.span_id)).filter(|k| sk.errors.forest.groups.contains_key(&state::Key(*k))).collect();
+        new.iter().map(|s| (s.trace_id, s.span_id)).filter(|k| sk.errors.forest.groups.contains_key(&crate::run::Key(*k))).collect();
     let recovering = moved.healthy
         && sk.errors.forest.live.iter().any(|l| forest::unrecovered(old_h, l.span.end) && !forest::unrecovered(h, l.span.end));
     let forest_moves = moved.new_errors || !arrived_keys.is_empty() || recovering || moved.fixed_errors || sk.errors.forest.irregular;
@@ -664,7 +663,7 @@ fn extend_outcome<S: RunStore>(
     Ok(())
 }
 
-/// LangGraph tool nodes (`normalize::run::demote_tool_nodes`): the new and newly owned spans a
+/// LangGraph tool nodes (`analyze::demote_tool_nodes`): the new and newly owned spans a
 /// tool node owns work for the last real agent turn before them, its agent spans are workflow
 /// steps. `Err` when that cannot be decided from the batch: a real turn before a span a tool node
 /// already owns, a node that stops being a tool node, a span whose agent comes from a stored

@@ -1,12 +1,10 @@
-//! The run's outcome from its error forest (what `normalize::run::outcome` decides from the
+//! The run's outcome from its error forest (what `analyze::outcome` decides from the
 //! whole run, for runs without stop reasons or control events).
 
-use super::forest::{self, ErrNode, Forest, Found, Leaf};
-use super::state::Key;
-use super::{OrderKey, SpanKey, StoredSpan};
 use crate::model::SpanRecord;
-use crate::normalize::run::reason_from;
 use crate::normalize::{OutcomeStatus, RunOutcome, SpanFacts};
+use crate::run::forest::{self, ErrNode, Forest, Found, Leaf};
+use crate::run::{reason_from, Key, OrderKey, SpanKey, StoredSpan};
 
 pub(super) fn stored_leaf(s: &StoredSpan, owner: Option<String>) -> Leaf {
     Leaf {

@@ -7,27 +7,13 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::{classify, MastConfig, MastReport, MODES};
-use crate::corpus::{captures, Capture};
+use crate::analyze::analyze_run;
+use crate::corpus::captures;
+pub use crate::corpus::load_capture;
 use crate::model::SpanRecord;
-use crate::normalize::analyze_run;
-use crate::otlp::{decode_body, Limits};
 
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/mast_fixtures")
-}
-
-/// All spans of a capture (every body, in request order).
-pub fn load_capture(c: &Capture) -> Vec<SpanRecord> {
-    let mut spans = Vec::new();
-    for b in &c.bodies {
-        let Ok(raw) = std::fs::read(&b.bin) else {
-            continue;
-        };
-        if let Ok(d) = decode_body(&raw, Some(&b.content_type), b.content_encoding.as_deref(), &Limits::default()) {
-            spans.extend(d.spans);
-        }
-    }
-    spans
 }
 
 /// One labelled run compared with the engine.

@@ -20,9 +20,10 @@
 //! the LLM-judge prompt from the transcript and parses the judge's answer.
 use serde::Serialize;
 
+use crate::analyze::{analyze_run, RunAnalysis};
 use crate::ids::{SpanId, TraceId};
 use crate::model::SpanRecord;
-use crate::normalize::{analyze_run, OutcomeStatus, RunAnalysis};
+use crate::normalize::OutcomeStatus;
 
 mod attribution;
 mod config;

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{classify, MastConfig, MastReport, MODES};
+use crate::analyze::analyze_run;
+use crate::corpus::load_capture;
 use crate::corpus::{captures, corpus_dir};
-use crate::mast::eval::load_capture;
-use crate::normalize::analyze_run;
 
 /// One labelled run.
 #[derive(Debug, Clone)]

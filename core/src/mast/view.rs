@@ -7,8 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::text::{find_keyword, readable, task_text, word_set};
 use super::{MastConfig, SpanRef};
+use crate::analyze::RunAnalysis;
 use crate::model::SpanRecord;
-use crate::normalize::{RunAnalysis, SpanCategory};
+use crate::normalize::SpanCategory;
 
 /// One agent turn: the outermost span of an agent invocation.
 #[derive(Debug, Clone)]

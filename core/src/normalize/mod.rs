@@ -1,8 +1,9 @@
 //! Framework normalizers: what each span means to a person debugging a multi-agent run.
 //!
 //! [`span_facts`] reads one span (any vocabulary, detected per span) into [`SpanFacts`];
-//! [`analyze_run`] reads all spans of one run into agents, agent-to-agent messages, tool calls
-//! and the run's outcome. The pg_agenttrace extension stores these results at ingest.
+//! nothing here knows of runs. The row types a run's analysis produces ([`AgentSummary`],
+//! [`AgentMessage`], [`ToolCall`], [`RunOutcome`]) are defined here beside the facts they are
+//! made of; [`crate::analyze::analyze_run`] and [`crate::incremental`] derive them.
 use serde::Serialize;
 
 use crate::ids::{SpanId, TraceId};
@@ -10,7 +11,7 @@ use crate::model::SpanRecord;
 
 mod ag2;
 mod agent_framework;
-mod autogen;
+pub(crate) mod autogen;
 mod crewai;
 pub(crate) mod ctx;
 mod errors;
@@ -23,10 +24,9 @@ mod langsmith;
 pub mod messages;
 mod openai_agents;
 mod openinference;
-pub(crate) mod run;
 pub(crate) mod scope;
 mod traceloop;
-mod util;
+pub(crate) mod util;
 
 /// One attribute vocabulary (an instrumentation or a framework's own conventions).
 ///
@@ -313,20 +313,6 @@ pub struct RunOutcome {
     pub failing_span: Option<(TraceId, SpanId)>,
 }
 
-/// Everything derived from one run's spans.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct RunAnalysis {
-    /// Parallel to the input spans.
-    pub facts: Vec<SpanFacts>,
-    pub framework: Option<String>,
-    pub agents: Vec<AgentSummary>,
-    pub messages: Vec<AgentMessage>,
-    pub tool_calls: Vec<ToolCall>,
-    pub outcome: RunOutcome,
-    /// What incremental ingest keeps of the analysis ([`crate::incremental::RunState`]).
-    pub sketch: crate::incremental::RunSketch,
-}
-
 /// Facts of a single span. Never panics, whatever the attribute values.
 pub fn span_facts(span: &SpanRecord) -> SpanFacts {
     // Content recorded as span events reads like the same content in attributes.
@@ -341,11 +327,6 @@ pub fn span_facts(span: &SpanRecord) -> SpanFacts {
     }
     errors::apply(&sp, &mut f);
     f
-}
-
-/// Analysis of all spans of one run (possibly several linked traces), in any order.
-pub fn analyze_run(spans: &[SpanRecord]) -> RunAnalysis {
-    run::analyze(spans)
 }
 
 #[cfg(test)]

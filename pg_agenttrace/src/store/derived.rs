@@ -2,12 +2,13 @@
 //! `run_summaries` and `run_search`, from the run's analysis.
 use std::collections::HashMap;
 
+use agenttrace_core::analyze::RunAnalysis;
 use agenttrace_core::ids::{span_id_to_i64, TraceId};
-use agenttrace_core::incremental::RunState;
 use agenttrace_core::model::SpanRecord;
-use agenttrace_core::normalize::{AgentMessage, AgentSummary, RunAnalysis, ToolCall};
+use agenttrace_core::normalize::{AgentMessage, AgentSummary, ToolCall};
 use agenttrace_core::replay::{extract_checkpoints, replay_origin, Checkpoint};
 use agenttrace_core::rows::{excerpt, nanos_i64, pg_micros, search_words, RunTotals, EXCERPT_BYTES};
+use agenttrace_core::run::RunState;
 use pgrx::spi::{SpiClient, SpiResult};
 
 use super::uuids;

@@ -6,10 +6,11 @@
 use std::collections::{HashMap, HashSet};
 
 use agenttrace_core::ids::{i64_to_span_id, span_id_to_i64, TraceId};
-use agenttrace_core::incremental::{extend, Delta, OrderKey, RunState, RunStore, SpanKey, StoredSpan};
+use agenttrace_core::incremental::{extend, Delta, RunStore};
 use agenttrace_core::model::SpanRecord;
 use agenttrace_core::normalize::SpanCategory;
 use agenttrace_core::rows::{FactsView, SpanRow};
+use agenttrace_core::run::{OrderKey, RunState, SpanKey, StoredSpan};
 use pgrx::spi::{SpiClient, SpiError, SpiHeapTupleData, SpiResult};
 
 use super::derived::{agent_columns, checkpoint_columns, message_columns, run_writes, tool_call_columns, RunRow};

@@ -1,7 +1,7 @@
 //! The run's error forest, kept compact in the run state so that a batch decides the outcome
 //! from its own spans and a few keyed reads, never from all of the run's error spans.
 //!
-//! Whole-run analysis ([`crate::normalize::run`]) decides a run's outcome from its error spans:
+//! Whole-run analysis ([`crate::analyze`]) decides a run's outcome from its error spans:
 //! an error is a *failure root* when its parent is not in the run, or when it is counted work
 //! (not a plain or messaging span) that no later healthy agent or model span recovered from;
 //! the *decisive* span is the first error without error descendants under a failure root that
@@ -27,8 +27,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::state::{Key, OrderKey};
-use super::SpanKey;
+use super::{Key, OrderKey, SpanKey};
 use crate::ids::SpanId;
 
 /// An error span as the outcome may name it.
@@ -331,7 +330,7 @@ pub fn verdict(f: &Forest, last_healthy: Option<u64>) -> Option<(&Leaf, Option<S
 }
 
 /// A span of the run found by key: its key, parent and whether it is an error.
-pub(super) type Found = (SpanKey, Option<SpanId>, bool);
+pub(crate) type Found = (SpanKey, Option<SpanId>, bool);
 
 pub(crate) fn parent_key(k: SpanKey, p: Option<SpanId>) -> Option<SpanKey> {
     p.filter(|p| *p != k.1).map(|p| (k.0, p))
@@ -339,7 +338,7 @@ pub(crate) fn parent_key(k: SpanKey, p: Option<SpanId>) -> Option<SpanKey> {
 
 /// The chains of ancestors starting at each of `starts` (the start itself first when it is in
 /// the run; `None`: no parent, a closed chain), one keyed read per level for all of them.
-pub(super) fn chains<S, E>(
+pub(crate) fn chains<S, E>(
     starts: &[Option<SpanKey>],
     store: &mut S,
     lookup: impl Fn(&[SpanKey], &mut S) -> Result<Vec<Found>, E>,

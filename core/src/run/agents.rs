@@ -154,7 +154,7 @@ impl AgentAcc {
 
     /// A stored model or tool span that counted, now that its parent arrived, is the same call
     /// as its parent's. False when the sums saturated (not reversible).
-    pub(super) fn uncount(&mut self, s: &StoredSpan) -> bool {
+    pub(crate) fn uncount(&mut self, s: &StoredSpan) -> bool {
         match s.category {
             SpanCategory::Llm => {
                 if self.input_tokens == i64::MAX || self.output_tokens == i64::MAX {

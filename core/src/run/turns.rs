@@ -2,9 +2,8 @@
 //! turns come after the stored ones, else rebuilt from all the run's turns.
 use serde::{Deserialize, Serialize};
 
-use super::{Entry, OrderKey, RunSketch};
+use super::{message_kind_for, Entry, OrderKey, RunSketch};
 use crate::ids::{SpanId, TraceId};
-use crate::normalize::run::message_kind_for;
 use crate::normalize::{AgentMessage, MessageKind};
 
 /// A top-level agent turn (no calling agent).
@@ -121,7 +120,7 @@ pub fn turn_sketch(sk: &mut RunSketch, turns: &[TurnRow], messages: &[AgentMessa
 
 /// New turns after every stored one extend the messages: `None` when they do not (a turn
 /// before a stored one, a changed entry, a message before a stored message).
-pub(super) fn append_turns(sk: &RunSketch, rows: &[TurnRow]) -> Option<(RunSketch, Vec<AgentMessage>)> {
+pub(crate) fn append_turns(sk: &RunSketch, rows: &[TurnRow]) -> Option<(RunSketch, Vec<AgentMessage>)> {
     let mut sk = sk.clone();
     if let (Some(max), Some(first)) = (sk.max_turn, rows.first()) {
         if first.key <= max {
@@ -190,7 +189,7 @@ fn append_after(mut sk: RunSketch, mut msgs: Vec<AgentMessage>) -> Option<(RunSk
 /// Runs with handoff messages: the new handoffs and the new turns' delegations after every
 /// stored message, the first top-level turn already known and still without a message that hands
 /// it its task. `None` otherwise.
-pub(super) fn append_explicit(sk: &RunSketch, handoffs: Vec<AgentMessage>, rows: &[TurnRow]) -> Option<(RunSketch, Vec<AgentMessage>)> {
+pub(crate) fn append_explicit(sk: &RunSketch, handoffs: Vec<AgentMessage>, rows: &[TurnRow]) -> Option<(RunSketch, Vec<AgentMessage>)> {
     let mut sk = sk.clone();
     if let (Some(max), Some(first)) = (sk.max_turn, rows.first()) {
         if first.key <= max {
