@@ -39,7 +39,7 @@ use runs::{stored_closure, stored_setup_partners, trace_shapes, upsert_traces_in
 use spans::{insert_events_links, insert_span_rows, load_spans_and_facts_hashes, refresh_span_facts};
 pub(crate) use spans::{insert_resources, load_span, load_spans};
 
-type SpanKey = (TraceId, SpanId);
+use agenttrace_core::run::SpanKey;
 
 fn uuids<'a>(ids: impl IntoIterator<Item = &'a TraceId>) -> Vec<pgrx::Uuid> {
     ids.into_iter().map(uuid).collect()

@@ -6,6 +6,8 @@
 //! (clipped for the critical path). Everything is iterative, O(n log n), and never panics.
 use std::collections::HashMap;
 
+use crate::run::tree::{break_cycles, link_parents};
+
 use super::GraphSpan;
 use crate::ids::{SpanId, TraceId};
 use crate::normalize::SpanCategory;
@@ -67,48 +69,10 @@ impl SpanTree {
         if n == 0 {
             return SpanTree::default();
         }
-        // 1. Parents: same trace, first occurrence of a duplicated id wins, never itself.
-        let mut index: HashMap<(TraceId, SpanId), usize> = HashMap::with_capacity(n);
-        for (i, s) in spans.iter().enumerate() {
-            index.entry((s.trace_id, s.span_id)).or_insert(i);
-        }
-        let mut parent: Vec<Option<usize>> = spans
-            .iter()
-            .enumerate()
-            .map(|(i, s)| s.parent_span_id.and_then(|p| index.get(&(s.trace_id, p)).copied()).filter(|&p| p != i))
-            .collect();
-        drop(index);
-
-        // 2. Break parent cycles: walk up from every span; a span met twice on one walk is on a
-        // cycle and becomes a root. Each span is walked once (state 2 = reaches a root).
-        let mut state = vec![0u8; n];
-        let mut path: Vec<usize> = Vec::new();
-        for start in 0..n {
-            if state[start] == 2 {
-                continue;
-            }
-            path.clear();
-            let mut cur = start;
-            loop {
-                match state[cur] {
-                    2 => break,
-                    1 => {
-                        parent[cur] = None; // on a cycle: cut here
-                        break;
-                    }
-                    _ => {}
-                }
-                state[cur] = 1;
-                path.push(cur);
-                match parent[cur] {
-                    Some(p) => cur = p,
-                    None => break,
-                }
-            }
-            for &i in &path {
-                state[i] = 2;
-            }
-        }
+        // 1. Parents: same trace, first occurrence of a duplicated id wins, never itself; 2. parent
+        // cycles cut (the run model's walks, crate::run::tree).
+        let (_, mut parent) = link_parents(n, |i| (spans[i].trace_id, spans[i].span_id), |i| spans[i].parent_span_id);
+        break_cycles(&mut parent);
 
         // 3. Children and roots by start time.
         let by_start = |a: &usize, b: &usize| {

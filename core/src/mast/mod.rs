@@ -21,7 +21,6 @@
 use serde::Serialize;
 
 use crate::analyze::{analyze_run, RunAnalysis};
-use crate::ids::{SpanId, TraceId};
 use crate::model::SpanRecord;
 use crate::normalize::OutcomeStatus;
 
@@ -116,8 +115,8 @@ impl Severity {
     }
 }
 
-/// One (trace id, span id) of evidence.
-pub type SpanRef = (TraceId, SpanId);
+/// Evidence spans are named by their key, (trace id, span id).
+pub use crate::run::SpanKey;
 
 /// One explained MAST finding.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -130,7 +129,7 @@ pub struct Finding {
     pub agent_name: Option<String>,
     /// Evidence spans, most important first.
     #[serde(skip)]
-    pub spans: Vec<SpanRef>,
+    pub spans: Vec<SpanKey>,
     /// One sentence quoting the evidence.
     pub explanation: String,
     /// Name of the rule that produced it.
@@ -151,7 +150,7 @@ impl Finding {
         severity: Severity,
         confidence: f32,
         agent: Option<String>,
-        spans: Vec<SpanRef>,
+        spans: Vec<SpanKey>,
         explanation: String,
     ) -> Self {
         let category_id = mode(mode_id).map(|m| m.category_id).unwrap_or("FC?");

@@ -14,7 +14,7 @@
 pub mod agents;
 pub mod blocking;
 pub mod forest;
-pub(crate) mod fx;
+pub mod fx;
 pub mod key;
 pub mod search;
 pub mod state;
