@@ -26,11 +26,11 @@ mod spans;
 use std::collections::{HashMap, HashSet};
 
 use agenttrace_core::analyze::{analyze_run, RunAnalysis};
-use agenttrace_core::ids::{i64_to_span_id, SpanId, TraceId};
+use agenttrace_core::ids::{i64_to_span_id, TraceId};
 use agenttrace_core::model::{Attributes, SpanRecord};
 use agenttrace_core::replay::is_replay_link;
 use agenttrace_core::rows::{status_facts, RunTotals, SpanRow};
-use agenttrace_core::runs::{attach_setup_traces, is_setup_span, RunStitcher};
+use agenttrace_core::runs::{attach_setup_traces, is_setup_span, RunStitcher, TraceShape};
 use pgrx::spi::{SpiClient, SpiResult};
 
 use crate::columns::{execute_cached, trace_id, uuid, Columns, IngestPlanning};
@@ -54,17 +54,59 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
     // Every statement below is a keyed look-up or write of this batch: plan them as such.
     let _plan = IngestPlanning::start();
     // 1. Stitch: batch traces, their links, and the runs already stored for any of them.
-    let mut batch_traces: Vec<TraceId> = new_spans.iter().map(|s| s.trace_id).collect();
-    batch_traces.sort_unstable();
-    batch_traces.dedup();
-    // Setup-only traces (agent creation, workflow build) join the run that follows them.
-    let shapes = trace_shapes(&new_spans);
-    // Set-up traces pair with runs of the same process by time, possibly across concurrent
-    // sessions: batches with set-up-only traces lock their process exclusively, others share
-    // the lock, so a set-up trace and its run never miss each other's uncommitted rows.
+    let mut st = stitch_batch(client, &new_spans)?;
+    // Runs whose state is current are extended from this batch and keyed reads
+    // (store/incremental.rs); the rest, and raw mode, go on below.
+    let mut extended: Vec<TraceId> = Vec::new();
+    if normalize {
+        let run_of = |t: &TraceId| st.run_of(t);
+        extended = incremental::extend_runs(client, &mut new_spans, &st.stored, &run_of, &st.setup_pairs)?;
+        if !extended.is_empty() {
+            let fast: HashSet<TraceId> = extended.iter().copied().collect();
+            let assignment = &st.assignment;
+            let run_of = |t: &TraceId| assignment.get(t).copied().unwrap_or(*t);
+            st.batch_traces.retain(|t| !fast.contains(&run_of(t)));
+            st.stored_traces.retain(|t| !fast.contains(&run_of(t)));
+        }
+        if new_spans.is_empty() {
+            return Ok(extended);
+        }
+    }
+    // 2. Whole runs.
+    let mut written = whole_runs(client, new_spans, st, normalize)?;
+    written.extend(extended);
+    Ok(written)
+}
+
+/// A batch's traces stitched into runs, with what is stored of them.
+struct Stitched {
+    /// The batch's traces (those of extended runs removed once extended).
+    batch_traces: Vec<TraceId>,
+    /// (trace, run or linked trace) pairs read from storage: both mean "same run".
+    stored: Vec<(TraceId, TraceId)>,
+    /// Every trace's run now.
+    assignment: HashMap<TraceId, TraceId>,
+    /// (set-up trace, run trace) pairs of the same process.
+    setup_pairs: Vec<(TraceId, TraceId)>,
+    /// Stored traces of the batch's runs.
+    stored_traces: Vec<TraceId>,
+    /// Stored runs merged into another run by this batch: they lose their derived rows.
+    retired_runs: Vec<TraceId>,
+}
+
+impl Stitched {
+    fn run_of(&self, t: &TraceId) -> TraceId {
+        self.assignment.get(t).copied().unwrap_or(*t)
+    }
+}
+
+/// Set-up traces pair with runs of the same process by time, possibly across concurrent
+/// sessions: batches with set-up-only traces lock their process exclusively, others share the
+/// lock, so a set-up trace and its run never miss each other's uncommitted rows.
+fn lock_processes(client: &mut SpiClient<'_>, shapes: &[TraceShape]) -> SpiResult<()> {
     let mut shared: Vec<i32> = Vec::new();
     let mut exclusive: Vec<i32> = Vec::new();
-    for t in &shapes {
+    for t in shapes {
         let key = (t.resource_hash ^ (t.resource_hash >> 32)) as i32;
         if t.setup_only {
             exclusive.push(key)
@@ -83,6 +125,18 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
            FROM (SELECT k, x FROM (SELECT unnest($1::int4[]) AS k, true AS x UNION ALL SELECT unnest($2::int4[]), false) AS u ORDER BY k) AS locks",
         &[exclusive.into(), shared.into()],
     )?;
+    Ok(())
+}
+
+/// Stitches the batch's traces into runs: their span links, set-up traces (agent creation,
+/// workflow build) joining the run that follows them, and the runs already stored for any of
+/// them; takes the process, trace and run locks on the way.
+fn stitch_batch(client: &mut SpiClient<'_>, new_spans: &[SpanRecord]) -> SpiResult<Stitched> {
+    let mut batch_traces: Vec<TraceId> = new_spans.iter().map(|s| s.trace_id).collect();
+    batch_traces.sort_unstable();
+    batch_traces.dedup();
+    let shapes = trace_shapes(new_spans);
+    lock_processes(client, &shapes)?;
     // On Citus the stitching reads go through tables keyed by distribution column (route.rs).
     let citus = crate::columns::citus_present();
     let mut known = route::Known::default();
@@ -102,7 +156,7 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
         for t in &batch_traces {
             stitcher.add(*t);
         }
-        for s in &new_spans {
+        for s in new_spans {
             // A replay links to its original run but is a run of its own.
             for l in s.links.iter().filter(|l| !is_replay_link(&l.attributes)) {
                 stitcher.join(s.trace_id, l.trace_id);
@@ -135,61 +189,24 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
     let assignment = stitch(&stored);
     let run_of = |t: &TraceId| assignment.get(t).copied().unwrap_or(*t);
 
-    // Runs whose id changes (merged into another run) lose their derived rows.
     let old_runs: HashSet<TraceId> = stored.iter().map(|(_, r)| *r).collect();
     let retired_runs: Vec<TraceId> = old_runs.iter().filter(|r| run_of(r) != **r).copied().collect();
-    let mut stored_traces: Vec<TraceId> = {
-        let mut v: Vec<TraceId> = stored.iter().map(|(t, _)| *t).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
+    let mut stored_traces: Vec<TraceId> = stored.iter().map(|(t, _)| *t).collect();
+    stored_traces.sort_unstable();
+    stored_traces.dedup();
     if citus {
         let traces: Vec<TraceId> = batch_traces.iter().chain(&stored_traces).copied().collect();
-        route::record(client, &traces, &run_of, &new_spans, &shapes, &known)?;
+        route::record(client, &traces, &run_of, new_spans, &shapes, &known)?;
     }
+    Ok(Stitched { batch_traces, stored, assignment, setup_pairs, stored_traces, retired_runs })
+}
 
-    // Runs whose state is current are extended from this batch and keyed reads
-    // (store/incremental.rs); the rest, and raw mode, go on below.
-    let mut extended: Vec<TraceId> = Vec::new();
-    if normalize {
-        extended = incremental::extend_runs(client, &mut new_spans, &stored, &run_of, &setup_pairs)?;
-        if !extended.is_empty() {
-            let fast: HashSet<TraceId> = extended.iter().copied().collect();
-            batch_traces.retain(|t| !fast.contains(&run_of(t)));
-            stored_traces.retain(|t| !fast.contains(&run_of(t)));
-        }
-        if new_spans.is_empty() {
-            return Ok(extended);
-        }
-    }
-
-    // 2. Whole runs: new spans plus what is stored for their runs (deduplicated, new first).
-    // Raw mode analyses nothing, so it does not read a run's earlier spans back (that made every
-    // request of a long run cost as much as the run so far); it only moves the spans of traces
-    // whose run changed (runs merged by a new link) to their new run.
+/// Whole runs: the new spans plus what is stored for their runs (deduplicated, new first),
+/// analysed and written.
+fn whole_runs(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, st: Stitched, normalize: bool) -> SpiResult<Vec<TraceId>> {
+    let run_of = |t: &TraceId| st.run_of(t);
     let new_keys: HashSet<SpanKey> = new_spans.iter().map(|s| (s.trace_id, s.span_id)).collect();
-    let mut stored_facts: HashMap<SpanKey, i64> = HashMap::new();
-    let mut stored_errors: HashMap<SpanKey, bool> = HashMap::new();
-    let prior = if stored_traces.is_empty() {
-        Vec::new()
-    } else if normalize {
-        let (spans, (hashes, errors)) = load_spans_and_facts_hashes(client, &stored_traces)?;
-        stored_facts = hashes;
-        stored_errors = errors;
-        spans
-    } else {
-        let moved: HashMap<TraceId, TraceId> = stored.iter().filter(|(t, r)| run_of(t) != *r).map(|(t, _)| (*t, run_of(t))).collect();
-        if !moved.is_empty() {
-            let moved: Vec<(&TraceId, &TraceId)> = moved.iter().collect();
-            Columns::new().map("trace_id", "uuid", &moved, |(t, _)| uuid(t)).map("run_id", "uuid", &moved, |(_, r)| uuid(r)).run(
-                client,
-                "UPDATE agenttrace.spans s SET run_id = u.run_id FROM {unnest}
-                      WHERE s.trace_id = u.trace_id {route:s.trace_id} AND s.run_id IS DISTINCT FROM u.run_id",
-            )?;
-        }
-        Vec::new()
-    };
+    let (prior, stored_facts, stored_errors) = read_prior(client, &st, normalize)?;
     let prior_keys: HashSet<SpanKey> = prior.iter().map(|s| (s.trace_id, s.span_id)).collect();
     let mut by_run: HashMap<TraceId, Vec<SpanRecord>> = HashMap::new();
     let mut seen: HashSet<SpanKey> = HashSet::with_capacity(new_spans.len() + prior.len());
@@ -198,37 +215,18 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
             by_run.entry(run_of(&s.trace_id)).or_default().push(s);
         }
     }
-
-    let mut touched_traces: Vec<TraceId> = batch_traces;
-    touched_traces.extend(stored_traces.iter().copied());
+    let mut touched_traces: Vec<TraceId> = st.batch_traces.clone();
+    touched_traces.extend(st.stored_traces.iter().copied());
     touched_traces.sort_unstable();
     touched_traces.dedup();
-    // GenAI content that arrived as log events (before these spans, or for stored ones) joins
-    // the analysis; new spans are stored with their own attributes (kept in `originals`).
-    let mut originals: HashMap<SpanKey, Attributes> = HashMap::new();
-    if normalize {
-        let overlays = overlay::genai_overlays(client, &touched_traces)?;
-        if !overlays.is_empty() {
-            for s in by_run.values_mut().flatten() {
-                let key = (s.trace_id, s.span_id);
-                if let Some(o) = overlays.get(&key) {
-                    let before = (!prior_keys.contains(&key)).then(|| s.attributes.clone());
-                    if agenttrace_core::logs::apply_overlay(s, o) {
-                        if let Some(b) = before {
-                            originals.insert(key, b);
-                        }
-                    }
-                }
-            }
-        }
-    }
+    let originals = if normalize { apply_overlays(client, &touched_traces, &prior_keys, &mut by_run)? } else { HashMap::new() };
     // Derived rows exist only for runs that had stored traces (or were merged away): only those
     // need clearing before the rewrite; brand-new runs skip the deletes.
-    let mut clear_runs: Vec<TraceId> = stored_traces.iter().map(run_of).collect();
-    clear_runs.extend(retired_runs);
+    let mut clear_runs: Vec<TraceId> = st.stored_traces.iter().map(run_of).collect();
+    clear_runs.extend(st.retired_runs.iter().copied());
     clear_runs.sort_unstable();
     clear_runs.dedup();
-    let mut written = write_runs(
+    write_runs(
         client,
         by_run,
         RunWrite {
@@ -242,9 +240,63 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
             originals: &originals,
             stored_errors: Some(&stored_errors),
         },
-    )?;
-    written.extend(extended);
-    Ok(written)
+    )
+}
+
+/// The stored spans of the batch's runs with their facts fingerprints and error flags. Raw mode
+/// analyses nothing, so it does not read a run's earlier spans back (that made every request of
+/// a long run cost as much as the run so far); it only moves the spans of traces whose run
+/// changed (runs merged by a new link) to their new run.
+#[allow(clippy::type_complexity)]
+fn read_prior(
+    client: &mut SpiClient<'_>,
+    st: &Stitched,
+    normalize: bool,
+) -> SpiResult<(Vec<SpanRecord>, HashMap<SpanKey, i64>, HashMap<SpanKey, bool>)> {
+    if st.stored_traces.is_empty() {
+        return Ok((Vec::new(), HashMap::new(), HashMap::new()));
+    }
+    if normalize {
+        let (spans, (hashes, errors)) = load_spans_and_facts_hashes(client, &st.stored_traces)?;
+        return Ok((spans, hashes, errors));
+    }
+    let moved: HashMap<TraceId, TraceId> = st.stored.iter().filter(|(t, r)| st.run_of(t) != *r).map(|(t, _)| (*t, st.run_of(t))).collect();
+    if !moved.is_empty() {
+        let moved: Vec<(&TraceId, &TraceId)> = moved.iter().collect();
+        Columns::new().map("trace_id", "uuid", &moved, |(t, _)| uuid(t)).map("run_id", "uuid", &moved, |(_, r)| uuid(r)).run(
+            client,
+            "UPDATE agenttrace.spans s SET run_id = u.run_id FROM {unnest}
+                  WHERE s.trace_id = u.trace_id {route:s.trace_id} AND s.run_id IS DISTINCT FROM u.run_id",
+        )?;
+    }
+    Ok((Vec::new(), HashMap::new(), HashMap::new()))
+}
+
+/// GenAI content that arrived as log events (before these spans, or for stored ones) joins the
+/// analysis; new spans are stored with their own attributes, returned by key.
+fn apply_overlays(
+    client: &mut SpiClient<'_>,
+    touched_traces: &[TraceId],
+    prior_keys: &HashSet<SpanKey>,
+    by_run: &mut HashMap<TraceId, Vec<SpanRecord>>,
+) -> SpiResult<HashMap<SpanKey, Attributes>> {
+    let mut originals: HashMap<SpanKey, Attributes> = HashMap::new();
+    let overlays = overlay::genai_overlays(client, touched_traces)?;
+    if overlays.is_empty() {
+        return Ok(originals);
+    }
+    for s in by_run.values_mut().flatten() {
+        let key = (s.trace_id, s.span_id);
+        if let Some(o) = overlays.get(&key) {
+            let before = (!prior_keys.contains(&key)).then(|| s.attributes.clone());
+            if agenttrace_core::logs::apply_overlay(s, o) {
+                if let Some(b) = before {
+                    originals.insert(key, b);
+                }
+            }
+        }
+    }
+    Ok(originals)
 }
 
 /// Re-analyses stored runs as they are (after a normalizer upgrade).

@@ -218,20 +218,16 @@ fn turn_row(row: &SpiHeapTupleData) -> SpiResult<Option<(OrderKey, String)>> {
     Ok(Some((OrderKey::new(trace_id(&t), i64_to_span_id(sp), st.max(0) as u64, en.max(0) as u64), agent)))
 }
 
-/// Extends the runs of `new_spans` that can be (see the module documentation) and takes their
-/// spans out of `new_spans`. `stored` is every (trace, run) already stored that the batch
-/// touches, `run_of` the batch's stitching. Returns the runs extended.
-pub(super) fn extend_runs(
-    client: &mut SpiClient<'_>,
-    new_spans: &mut Vec<SpanRecord>,
+/// The batch's runs that may be extended, with their traces in the batch: runs already stored,
+/// none merged and none joined by a set-up trace. A trace not stored yet may join a stored run
+/// through its links (AutoGen starts a trace per message): its spans are new spans of that run,
+/// unless they are all set-up spans (whole-run analysis decides those traces' set-up flag).
+fn extendable_runs(
+    new_spans: &[SpanRecord],
     stored: &[(TraceId, TraceId)],
     run_of: &dyn Fn(&TraceId) -> TraceId,
     setup_pairs: &[(TraceId, TraceId)],
-) -> SpiResult<Vec<TraceId>> {
-    // Runs already stored, none merged and none joined by a set-up trace. A trace not stored
-    // yet may join a stored run through its links (AutoGen starts a trace per message): its
-    // spans are new spans of that run, unless they are all set-up spans (whole-run analysis
-    // decides those traces' set-up flag).
+) -> HashMap<TraceId, Vec<TraceId>> {
     let stored_run: HashMap<TraceId, TraceId> = stored.iter().copied().collect();
     let stored_runs: HashSet<TraceId> = stored.iter().map(|(_, r)| *r).collect();
     let mut setup_only_new: HashMap<TraceId, bool> = HashMap::new();
@@ -272,9 +268,11 @@ pub(super) fn extend_runs(
         }
     }
     traces_of.retain(|r, _| !excluded.contains_key(r));
-    if traces_of.is_empty() {
-        return Ok(Vec::new());
-    }
+    traces_of
+}
+
+/// The stored states of these runs; runs without one leave `traces_of`.
+fn read_states(client: &mut SpiClient<'_>, traces_of: &mut HashMap<TraceId, Vec<TraceId>>) -> SpiResult<HashMap<TraceId, RunState>> {
     let runs: Vec<TraceId> = traces_of.keys().copied().collect();
     let mut states: HashMap<TraceId, RunState> = HashMap::new();
     for row in select_cached(client, "SELECT run_id, state::text FROM agenttrace.run_state WHERE run_id = ANY($1)", &[uuids(&runs).into()])?
@@ -297,9 +295,17 @@ pub(super) fn extend_runs(
         }
         has
     });
-    if traces_of.is_empty() {
-        return Ok(Vec::new());
-    }
+    Ok(states)
+}
+
+/// Runs with set-up traces, or with new spans whose GenAI content came as log events, leave
+/// `traces_of`: whole-run analysis derives those.
+fn drop_content_elsewhere(
+    client: &mut SpiClient<'_>,
+    new_spans: &[SpanRecord],
+    traces_of: &mut HashMap<TraceId, Vec<TraceId>>,
+    run_of: &dyn Fn(&TraceId) -> TraceId,
+) -> SpiResult<()> {
     let mut traces: Vec<TraceId> = traces_of.values().flatten().copied().collect();
     traces.sort_unstable();
     traces.dedup();
@@ -320,16 +326,18 @@ pub(super) fn extend_runs(
         "SELECT DISTINCT k.trace_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
           WHERE EXISTS (SELECT 1 FROM agenttrace.log_records l
                          WHERE l.trace_id = k.trace_id AND l.span_id = k.span_id AND l.genai IS NOT NULL OFFSET 0)",
-        &[kt.clone().into(), ks.clone().into()],
+        &[kt.into(), ks.into()],
     )? {
         if let Some(t) = row.get::<pgrx::Uuid>(1)? {
             traces_of.remove(&run_of(&trace_id(&t)));
         }
     }
-    if traces_of.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Re-delivered spans are not new.
+    Ok(())
+}
+
+/// The keys among `candidates` already stored (re-delivered spans are not new).
+fn stored_keys(client: &mut SpiClient<'_>, candidates: &[SpanKey]) -> SpiResult<HashSet<SpanKey>> {
+    let (kt, ks) = key_arrays(candidates);
     let mut existing: HashSet<SpanKey> = HashSet::new();
     for row in select_cached(
         client,
@@ -347,6 +355,34 @@ pub(super) fn extend_runs(
             existing.insert((trace_id(&t), i64_to_span_id(s)));
         }
     }
+    Ok(existing)
+}
+
+/// Extends the runs of `new_spans` that can be (see the module documentation) and takes their
+/// spans out of `new_spans`. `stored` is every (trace, run) already stored that the batch
+/// touches, `run_of` the batch's stitching. Returns the runs extended.
+pub(super) fn extend_runs(
+    client: &mut SpiClient<'_>,
+    new_spans: &mut Vec<SpanRecord>,
+    stored: &[(TraceId, TraceId)],
+    run_of: &dyn Fn(&TraceId) -> TraceId,
+    setup_pairs: &[(TraceId, TraceId)],
+) -> SpiResult<Vec<TraceId>> {
+    let mut traces_of = extendable_runs(new_spans, stored, run_of, setup_pairs);
+    if traces_of.is_empty() {
+        return Ok(Vec::new());
+    }
+    let states = read_states(client, &mut traces_of)?;
+    if traces_of.is_empty() {
+        return Ok(Vec::new());
+    }
+    drop_content_elsewhere(client, new_spans, &mut traces_of, run_of)?;
+    if traces_of.is_empty() {
+        return Ok(Vec::new());
+    }
+    let candidates: Vec<SpanKey> =
+        new_spans.iter().filter(|s| traces_of.contains_key(&run_of(&s.trace_id))).map(|s| (s.trace_id, s.span_id)).collect();
+    let existing = stored_keys(client, &candidates)?;
     let mut by_run: HashMap<TraceId, Vec<SpanRecord>> = HashMap::new();
     let mut rest: Vec<SpanRecord> = Vec::with_capacity(new_spans.len());
     let mut seen: HashSet<SpanKey> = HashSet::new();
