@@ -29,7 +29,7 @@ ALTER TABLE tool_calls ADD PRIMARY KEY (run_id, trace_id, span_id);
 -- stored by 0.1.0: compared, and so rewritten, once).
 ALTER TABLE spans ADD COLUMN facts_hash bigint;
 
--- OTLP logs (issue #17): log_records (a hypertable like spans when TimescaleDB is present),
+-- OTLP logs: log_records (a hypertable like spans when TimescaleDB is present),
 -- agenttrace.ingest_logs, a signal column on dead letters and on the ingress staging table,
 -- retention and enable_timescaledb() covering log_records. Same objects as sql/schema.sql,
 -- sql/retention.sql, sql/dump.sql, sql/roles.sql and sql/grafana_role.sql create on install.
@@ -38,7 +38,7 @@ COMMENT ON TABLE dead_letters IS 'Request bodies that could not be decoded, with
 ALTER TABLE ingest_staging ADD COLUMN signal text;
 ALTER TABLE ingest_staging ALTER COLUMN body SET STORAGE EXTERNAL;
 
--- Incremental ingest (issue #15): a run's state, and keyed reads of a new span's stored children
+-- Incremental ingest: a run's state, and keyed reads of a new span's stored children
 -- and of a run's error spans. From sql/schema.sql:
 CREATE INDEX spans_parent_idx ON spans (trace_id, parent_span_id) WHERE parent_span_id IS NOT NULL;
 CREATE INDEX spans_run_error_idx ON spans (run_id) WHERE is_error;
