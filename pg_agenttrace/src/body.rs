@@ -23,6 +23,53 @@ pub struct BodyResult {
     pub status: &'static str,
 }
 
+/// What a decoded body holds, as the body loop reports it.
+pub(crate) trait Decoded {
+    /// Items kept (spans, log records).
+    fn accepted(&self) -> i64;
+    /// Items rejected, and why.
+    fn rejected(&self) -> (i64, Option<String>);
+    /// Removes secrets before anything is stored.
+    fn redact(&mut self, redactor: &mut Redactor);
+}
+
+/// The one body loop of trace and log ingest: decodes every body, redacts what it holds,
+/// dead-letters the undecodable ones (`signal`: `traces` or `logs`), and returns the decoded
+/// bodies with a result per body. A bad body never fails the others: decoding errors are
+/// results, not SQL errors.
+pub(crate) fn decode_bodies<T: Decoded>(
+    client: &mut SpiClient<'_>,
+    bodies: Vec<Body>,
+    signal: &str,
+    decode: impl Fn(&Body, &Limits) -> Result<T, DecodeError>,
+) -> SpiResult<(Vec<T>, Vec<BodyResult>)> {
+    let limits = Limits::default();
+    let mut redactor = crate::redact::current_redactor(client)?;
+    let mut results = Vec::with_capacity(bodies.len());
+    let mut decoded_bodies = Vec::with_capacity(bodies.len());
+    for body in bodies {
+        pgrx::check_for_interrupts!();
+        match decode(&body, &limits) {
+            Ok(mut decoded) => {
+                decoded.redact(&mut redactor);
+                let (rejected, error) = decoded.rejected();
+                results.push(BodyResult {
+                    accepted: decoded.accepted(),
+                    rejected,
+                    error,
+                    status: if rejected > 0 { "partial" } else { "ok" },
+                });
+                decoded_bodies.push(decoded);
+            }
+            Err(e) => {
+                dead_letter(client, &body, &e, &redactor, signal)?;
+                results.push(BodyResult { accepted: 0, rejected: 0, error: Some(e.to_string()), status: "invalid" });
+            }
+        }
+    }
+    Ok((decoded_bodies, results))
+}
+
 /// Keeps an undecodable body in `agenttrace.dead_letters` (`signal`: `traces` or `logs`), with
 /// its decoding error and SQLSTATE.
 pub(crate) fn dead_letter(client: &mut SpiClient<'_>, body: &Body, e: &DecodeError, redactor: &Redactor, signal: &str) -> SpiResult<()> {

@@ -4,42 +4,35 @@
 //! `agenttrace.ingest_staged(batch_id)` for a batch COPied into `agenttrace.ingest_staging`,
 //! `agenttrace.renormalize(run_id)` to re-run the normalizers over stored spans.
 use agenttrace_core::ids::TraceId;
-use agenttrace_core::model::SpanRecord;
-use agenttrace_core::otlp::{decode_body, Limits};
+use agenttrace_core::model::{DecodedRequest, SpanRecord};
+use agenttrace_core::otlp::decode_body;
+use agenttrace_core::redact::Redactor;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult};
 
-use crate::body::{dead_letter, Body, BodyResult};
+use crate::body::{decode_bodies, Body, BodyResult, Decoded};
 use crate::settings::normalize_enabled;
 use crate::store::store_spans;
+
+impl Decoded for DecodedRequest {
+    fn accepted(&self) -> i64 {
+        self.spans.len() as i64
+    }
+    fn rejected(&self) -> (i64, Option<String>) {
+        (self.rejected.len() as i64, self.rejection_message())
+    }
+    fn redact(&mut self, redactor: &mut Redactor) {
+        redactor.redact_request(self);
+    }
+}
 
 /// Decodes every body, dead-letters the undecodable ones, stores all spans in one pass.
 /// A bad body never fails the others: decoding errors are results, not SQL errors.
 fn ingest_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec<BodyResult>> {
-    let limits = Limits::default();
-    let mut redactor = crate::redact::current_redactor(client)?;
-    let mut results = Vec::with_capacity(bodies.len());
-    let mut spans: Vec<SpanRecord> = Vec::new();
-    for body in bodies {
-        pgrx::check_for_interrupts!();
-        match decode_body(&body.bytes, body.content_type.as_deref(), body.content_encoding.as_deref(), &limits) {
-            Ok(mut decoded) => {
-                redactor.redact_request(&mut decoded);
-                let rejected = decoded.rejected.len() as i64;
-                results.push(BodyResult {
-                    accepted: decoded.spans.len() as i64,
-                    rejected,
-                    error: decoded.rejection_message(),
-                    status: if rejected > 0 { "partial" } else { "ok" },
-                });
-                spans.extend(decoded.spans);
-            }
-            Err(e) => {
-                dead_letter(client, &body, &e, &redactor, "traces")?;
-                results.push(BodyResult { accepted: 0, rejected: 0, error: Some(e.to_string()), status: "invalid" });
-            }
-        }
-    }
+    let (decoded, results) = decode_bodies(client, bodies, "traces", |body, limits| {
+        decode_body(&body.bytes, body.content_type.as_deref(), body.content_encoding.as_deref(), limits)
+    })?;
+    let spans: Vec<SpanRecord> = decoded.into_iter().flat_map(|d| d.spans).collect();
     // `SET agenttrace.normalize = off` stores spans raw (fastest); agenttrace.renormalize() catches up.
     let normalize = normalize_enabled(client)?;
     let runs = store_spans(client, spans, normalize)?;

@@ -13,42 +13,38 @@
 //! and its events committed concurrently never miss each other.
 use agenttrace_core::ids::{span_id_to_i64, TraceId};
 use agenttrace_core::logs::{genai_content, DecodedLogs};
-use agenttrace_core::otlp::{decode_logs_body, Limits};
+use agenttrace_core::otlp::decode_logs_body;
+use agenttrace_core::redact::Redactor;
 use agenttrace_core::rows::{nanos_i64, pg_micros};
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult};
 
-use crate::body::{dead_letter, Body, BodyResult};
+use crate::body::{decode_bodies, Body, BodyResult, Decoded};
 use crate::columns::{execute_cached, timestamptz, trace_id, uuid, Columns};
 use crate::settings::normalize_enabled;
+
+impl Decoded for DecodedLogs {
+    fn accepted(&self) -> i64 {
+        self.records.len() as i64
+    }
+    fn rejected(&self) -> (i64, Option<String>) {
+        (self.rejected.len() as i64, self.rejection_message())
+    }
+    fn redact(&mut self, redactor: &mut Redactor) {
+        DecodedLogs::redact(self, redactor);
+    }
+}
 
 /// Decodes every logs body, dead-letters the undecodable ones, stores all records in one pass,
 /// then re-derives the runs whose stored spans gained GenAI content.
 pub(crate) fn ingest_log_bodies(client: &mut SpiClient<'_>, bodies: Vec<Body>) -> SpiResult<Vec<BodyResult>> {
-    let limits = Limits::default();
-    let mut redactor = crate::redact::current_redactor(client)?;
-    let mut results = Vec::with_capacity(bodies.len());
+    let (decoded, results) = decode_bodies(client, bodies, "logs", |body, limits| {
+        decode_logs_body(&body.bytes, body.content_type.as_deref(), body.content_encoding.as_deref(), limits)
+    })?;
     let mut all = DecodedLogs::default();
-    for body in bodies {
-        pgrx::check_for_interrupts!();
-        match decode_logs_body(&body.bytes, body.content_type.as_deref(), body.content_encoding.as_deref(), &limits) {
-            Ok(mut decoded) => {
-                decoded.redact(&mut redactor);
-                let rejected = decoded.rejected.len() as i64;
-                results.push(BodyResult {
-                    accepted: decoded.records.len() as i64,
-                    rejected,
-                    error: decoded.rejection_message(),
-                    status: if rejected > 0 { "partial" } else { "ok" },
-                });
-                all.resources.extend(decoded.resources);
-                all.records.extend(decoded.records);
-            }
-            Err(e) => {
-                dead_letter(client, &body, &e, &redactor, "logs")?;
-                results.push(BodyResult { accepted: 0, rejected: 0, error: Some(e.to_string()), status: "invalid" });
-            }
-        }
+    for d in decoded {
+        all.resources.extend(d.resources);
+        all.records.extend(d.records);
     }
     store_log_records(client, all)?;
     Ok(results)
