@@ -7,8 +7,10 @@ module it names, and builds two graphs:
   * between the crate's top-level modules (`normalize`, `run`, `analyze`, `store`, ...);
   * between the sibling submodules of each module (`run::tree`, `run::state`, ...), where a
     submodule's use of its parent's re-exports is not an edge.
-A circle in either fails the check, listing the modules and one `file:line` per edge. Run by
-`scripts/test.sh --quick`.
+A circle in either fails the check, listing the modules and one `file:line` per edge. The
+top-level modules of core/ and pg_agenttrace/ also have declared layers (LAYERS below, bottom
+first): a module may use modules of its own or lower layers only, and a new module must be given
+a layer. Run by `scripts/test.sh --quick`.
   scripts/check-layers.py [crate-src-dir ...]
 """
 import os
@@ -17,6 +19,31 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CRATES = ["core/src", "pg_agenttrace/src", "ingress/src"]
+# Top-level modules per layer, bottom first (docs/design.md explains each).
+LAYERS = {
+    "core/src": [
+        ["ids", "rng"],
+        ["model"],
+        ["redact"],
+        ["logs"],  # log records and the GenAI content they carry
+        ["otlp", "normalize", "runs"],  # decoding; per-span facts; trace stitching
+        ["rows"],
+        ["replay"],
+        ["run"],  # the run model
+        ["analyze", "incremental"],  # whole-run analysis and extension by batch, siblings
+        ["corpus"],
+        ["graph", "mast"],  # analysis of stored runs on demand
+    ],
+    "pg_agenttrace/src": [
+        ["datums", "subxact"],  # SPI helpers
+        ["columns"],  # set-based statements
+        ["settings", "locks", "redact"],
+        ["body", "store"],  # the body loop; writes and reads
+        ["graph", "replay", "search", "mast"],  # SQL capabilities over stored rows
+        ["logs", "judge"],
+        ["ingest"],  # the SQL entry points of the pipeline
+    ],
+}
 
 
 def strip(src):
@@ -123,6 +150,16 @@ def check(root):
                 continue
             line = src.count("\n", 0, lm.start()) + 1
             edges.setdefault((m, t), f"{os.path.relpath(p, ROOT)}:{line}")
+    failures = []
+    rel = os.path.relpath(root, ROOT)
+    if rel in LAYERS:
+        rank = {m: k for k, layer in enumerate(LAYERS[rel]) for m in layer}
+        for top in sorted({m[:1] for m in modules if m}):
+            if top[0] not in rank:
+                failures.append(f"  {rel}: module {top[0]} has no layer (add it to LAYERS in scripts/check-layers.py)")
+        for (a, b), where in sorted(edges.items()):
+            if a and b and a[0] != b[0] and a[0] in rank and b[0] in rank and rank[b[0]] > rank[a[0]]:
+                failures.append(f"  {rel}: {a[0]} (layer {rank[a[0]]}) uses {b[0]} (layer {rank[b[0]]}), a higher layer  ({where})")
     graphs = {}
     for (a, b), where in edges.items():
         # Top level: between first components.
@@ -137,7 +174,6 @@ def check(root):
             continue
         parent = a[:k]
         graphs.setdefault(parent, {}).setdefault(a[:k + 1], {}).setdefault(b[:k + 1], where)
-    failures = []
     for parent, g in sorted(graphs.items()):
         for comp in cycles(g):
             names = ["::".join(c) or "crate" for c in comp]
@@ -196,9 +232,9 @@ def main():
     for r in roots:
         failures += check(os.path.join(ROOT, r) if not os.path.isabs(r) else r)
     if failures:
-        print("module dependencies form circles:\n" + "\n".join(failures))
+        print("module dependencies form circles or point up a layer:\n" + "\n".join(failures))
         sys.exit(1)
-    print(f"no import circles in {', '.join(roots)}")
+    print(f"no import circles and no upward layer dependencies in {', '.join(roots)}")
 
 
 if __name__ == "__main__":
