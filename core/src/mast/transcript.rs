@@ -106,151 +106,10 @@ fn bound(t: &str) -> String {
 
 impl Transcript {
     pub fn new(run: &RunView) -> Self {
-        let facts = &run.analysis.facts;
-        let mut steps = Vec::new();
-        let step = |kind, i: usize, agent: Option<String>, text: String| Step {
-            kind,
-            span: i,
-            span_id: to_hex(&run.spans[i].span_id),
-            time_ns: run.start(i),
-            agent,
-            to: None,
-            tool: None,
-            arguments: None,
-            text: bound(&text),
-            tool_requests: Vec::new(),
-            input_messages: None,
-            is_error: facts[i].is_error,
-        };
-        // Instructions: the system messages an agent's model calls saw; else the instructions
-        // recorded on the agent's own spans (`gen_ai.system_instructions` on an agent
-        // invocation), or on a workflow span above a run of one agent; else the agent's role.
-        let mut instr: HashMap<String, (String, usize)> = HashMap::new();
-        let system_text = |i: usize| {
-            let sys: Vec<&str> = facts[i]
-                .input_messages
-                .iter()
-                .filter(|m| m.role == "system" && !m.content.trim().is_empty())
-                .map(|m| m.content.trim())
-                .collect();
-            (!sys.is_empty()).then(|| bound(&sys.join("\n")))
-        };
-        for &i in &run.llm {
-            let Some(a) = run.owner[i].as_deref() else { continue };
-            if instr.contains_key(a) {
-                continue;
-            }
-            if let Some(text) = system_text(i) {
-                instr.insert(a.to_string(), (text, i));
-            }
-        }
-        // Agent invocations and workflow spans only (a guardrail's or a tool's own model
-        // instructions are not the agent's). A workflow span that works for no agent speaks
-        // for the agent only when the run has one.
-        let only_agent = match &run.analysis.agents[..] {
-            [one] => Some(one.agent_name.as_str()),
-            _ => None,
-        };
-        for inherited in [false, true] {
-            for &i in &run.order {
-                if !matches!(facts[i].category, SpanCategory::Agent | SpanCategory::Chain) || facts[i].input_messages.is_empty() {
-                    continue;
-                }
-                let Some(a) = (if inherited { only_agent.filter(|_| run.owner[i].is_none()) } else { run.owner[i].as_deref() }) else {
-                    continue;
-                };
-                if instr.contains_key(a) {
-                    continue;
-                }
-                if let Some(text) = system_text(i) {
-                    instr.insert(a.to_string(), (text, i));
-                }
-            }
-        }
-        for s in &run.analysis.agents {
-            if let (false, Some(r)) = (instr.contains_key(&s.agent_name), s.role.as_deref()) {
-                if let Some(t) = run.turns.iter().find(|t| t.agent == s.agent_name) {
-                    instr.insert(s.agent_name.clone(), (bound(r), t.idx));
-                }
-            }
-        }
-        let mut instructions: Vec<Instruction> = instr.into_iter().map(|(agent, (text, span))| Instruction { agent, text, span }).collect();
-        instructions.sort_by_key(|x| (run.start(x.span), x.agent.clone()));
-
-        for &i in &run.llm {
-            let f = &facts[i];
-            let text = f.output_messages.iter().map(|m| m.content.trim()).filter(|c| !c.is_empty()).collect::<Vec<_>>().join("\n");
-            let text = if text.is_empty() {
-                f.output_text
-                    .as_deref()
-                    .and_then(|t| readable(t, true))
-                    .filter(|t| !t.starts_with('{') && !t.starts_with('['))
-                    .unwrap_or_default()
-            } else {
-                text
-            };
-            let mut s = step(StepKind::LlmCall, i, run.owner[i].clone(), text);
-            s.tool_requests = f
-                .output_messages
-                .iter()
-                .flat_map(|m| m.tool_calls.iter())
-                .map(|t| ToolRequest { name: t.name.clone(), arguments: bound(&t.arguments) })
-                .collect();
-            s.input_messages = Some(f.input_messages.iter().filter(|m| m.role != "system").count());
-            steps.push(s);
-        }
-        for (k, t) in run.analysis.tool_calls.iter().enumerate() {
-            let Some(&i) = run.tool_span.get(k) else { continue };
-            let res = t.result.as_deref().or(t.error_message.as_deref()).unwrap_or("");
-            let mut s = step(StepKind::ToolCall, i, t.agent_name.clone(), tool_result_text(res));
-            s.tool = Some(t.tool_name.clone());
-            s.arguments = t.arguments.as_deref().map(|a| bound(&tool_args_text(a)));
-            s.is_error = t.is_error;
-            steps.push(s);
-        }
-        for m in &run.analysis.messages {
-            let Some(&i) = run.index.get(&(m.trace_id, m.span_id)) else { continue };
-            // The span's full message text when it has one (message excerpts are cut).
-            let full = facts[i].message_content.as_deref().filter(|c| c.len() > m.content.as_deref().map_or(0, str::len));
-            let Some(c) = full.or(m.content.as_deref()).filter(|c| !c.trim().is_empty()) else { continue };
-            // Framework envelopes (`{"inputs": {"messages": [...]}}`) become their message text.
-            let c = if c.trim_start().starts_with('{') { readable(c, false).unwrap_or_else(|| c.to_string()) } else { c.to_string() };
-            let mut s = step(StepKind::Message, i, m.from_agent.clone(), c);
-            s.time_ns = m.time_ns;
-            s.to = Some(m.to_agent.clone());
-            steps.push(s);
-        }
-        for &i in &run.order {
-            if facts[i].category == SpanCategory::Handoff {
-                let f = &facts[i];
-                let from = f.handoff_from.clone().or_else(|| run.owner[i].clone());
-                let mut s = step(StepKind::Handoff, i, from, String::new());
-                s.to = f.handoff_to.clone();
-                steps.push(s);
-            }
-        }
-        for t in &run.turns {
-            if let Some((o, j)) = &t.output {
-                let mut s = step(StepKind::AgentOutput, *j, Some(t.agent.clone()), o.clone());
-                s.time_ns = t.end;
-                steps.push(s);
-            }
-        }
+        let instructions = instructions(run);
+        let mut steps = steps(run);
         steps.sort_by_key(|s| (s.time_ns, s.kind as u8));
-        let mut said: Vec<usize> = Vec::new();
-        let mut last_text: HashMap<&str, &str> = HashMap::new();
-        for (k, s) in steps.iter().enumerate() {
-            let speaks = matches!(s.kind, StepKind::LlmCall | StepKind::AgentOutput | StepKind::Message);
-            let Some(a) = s.agent.as_deref() else { continue };
-            if !speaks || s.text.is_empty() {
-                continue;
-            }
-            if last_text.get(a) == Some(&s.text.as_str()) {
-                continue;
-            }
-            last_text.insert(a, s.text.as_str());
-            said.push(k);
-        }
+        let said = said(&steps);
         Transcript {
             task: run.task.as_ref().map(|t| bound(&t.text)),
             task_span: run.task.as_ref().map(|t| t.span),
@@ -395,6 +254,170 @@ pub fn tool_args_text(raw: &str) -> String {
     } else {
         inner.to_string()
     }
+}
+
+/// One step of span `i`, with its text bounded.
+fn step(run: &RunView, kind: StepKind, i: usize, agent: Option<String>, text: String) -> Step {
+    Step {
+        kind,
+        span: i,
+        span_id: to_hex(&run.spans[i].span_id),
+        time_ns: run.start(i),
+        agent,
+        to: None,
+        tool: None,
+        arguments: None,
+        text: bound(&text),
+        tool_requests: Vec::new(),
+        input_messages: None,
+        is_error: run.analysis.facts[i].is_error,
+    }
+}
+
+/// Each agent's instructions, in time order.
+fn instructions(run: &RunView) -> Vec<Instruction> {
+    let facts = &run.analysis.facts;
+    // Instructions: the system messages an agent's model calls saw; else the instructions
+    // recorded on the agent's own spans (`gen_ai.system_instructions` on an agent
+    // invocation), or on a workflow span above a run of one agent; else the agent's role.
+    let mut instr: HashMap<String, (String, usize)> = HashMap::new();
+    let system_text = |i: usize| {
+        let sys: Vec<&str> = facts[i]
+            .input_messages
+            .iter()
+            .filter(|m| m.role == "system" && !m.content.trim().is_empty())
+            .map(|m| m.content.trim())
+            .collect();
+        (!sys.is_empty()).then(|| bound(&sys.join("\n")))
+    };
+    for &i in &run.llm {
+        let Some(a) = run.owner[i].as_deref() else { continue };
+        if instr.contains_key(a) {
+            continue;
+        }
+        if let Some(text) = system_text(i) {
+            instr.insert(a.to_string(), (text, i));
+        }
+    }
+    // Agent invocations and workflow spans only (a guardrail's or a tool's own model
+    // instructions are not the agent's). A workflow span that works for no agent speaks
+    // for the agent only when the run has one.
+    let only_agent = match &run.analysis.agents[..] {
+        [one] => Some(one.agent_name.as_str()),
+        _ => None,
+    };
+    for inherited in [false, true] {
+        for &i in &run.order {
+            if !matches!(facts[i].category, SpanCategory::Agent | SpanCategory::Chain) || facts[i].input_messages.is_empty() {
+                continue;
+            }
+            let Some(a) = (if inherited { only_agent.filter(|_| run.owner[i].is_none()) } else { run.owner[i].as_deref() }) else {
+                continue;
+            };
+            if instr.contains_key(a) {
+                continue;
+            }
+            if let Some(text) = system_text(i) {
+                instr.insert(a.to_string(), (text, i));
+            }
+        }
+    }
+    for s in &run.analysis.agents {
+        if let (false, Some(r)) = (instr.contains_key(&s.agent_name), s.role.as_deref()) {
+            if let Some(t) = run.turns.iter().find(|t| t.agent == s.agent_name) {
+                instr.insert(s.agent_name.clone(), (bound(r), t.idx));
+            }
+        }
+    }
+    let mut instructions: Vec<Instruction> = instr.into_iter().map(|(agent, (text, span))| Instruction { agent, text, span }).collect();
+    instructions.sort_by_key(|x| (run.start(x.span), x.agent.clone()));
+    instructions
+}
+
+/// The run's steps (model calls, tool calls, messages, handoffs, agent outputs), unsorted.
+fn steps(run: &RunView) -> Vec<Step> {
+    let facts = &run.analysis.facts;
+    let mut steps = Vec::new();
+    let step = |kind, i: usize, agent: Option<String>, text: String| step(run, kind, i, agent, text);
+    for &i in &run.llm {
+        let f = &facts[i];
+        let text = f.output_messages.iter().map(|m| m.content.trim()).filter(|c| !c.is_empty()).collect::<Vec<_>>().join("\n");
+        let text = if text.is_empty() {
+            f.output_text
+                .as_deref()
+                .and_then(|t| readable(t, true))
+                .filter(|t| !t.starts_with('{') && !t.starts_with('['))
+                .unwrap_or_default()
+        } else {
+            text
+        };
+        let mut s = step(StepKind::LlmCall, i, run.owner[i].clone(), text);
+        s.tool_requests = f
+            .output_messages
+            .iter()
+            .flat_map(|m| m.tool_calls.iter())
+            .map(|t| ToolRequest { name: t.name.clone(), arguments: bound(&t.arguments) })
+            .collect();
+        s.input_messages = Some(f.input_messages.iter().filter(|m| m.role != "system").count());
+        steps.push(s);
+    }
+    for (k, t) in run.analysis.tool_calls.iter().enumerate() {
+        let Some(&i) = run.tool_span.get(k) else { continue };
+        let res = t.result.as_deref().or(t.error_message.as_deref()).unwrap_or("");
+        let mut s = step(StepKind::ToolCall, i, t.agent_name.clone(), tool_result_text(res));
+        s.tool = Some(t.tool_name.clone());
+        s.arguments = t.arguments.as_deref().map(|a| bound(&tool_args_text(a)));
+        s.is_error = t.is_error;
+        steps.push(s);
+    }
+    for m in &run.analysis.messages {
+        let Some(&i) = run.index.get(&(m.trace_id, m.span_id)) else { continue };
+        // The span's full message text when it has one (message excerpts are cut).
+        let full = facts[i].message_content.as_deref().filter(|c| c.len() > m.content.as_deref().map_or(0, str::len));
+        let Some(c) = full.or(m.content.as_deref()).filter(|c| !c.trim().is_empty()) else { continue };
+        // Framework envelopes (`{"inputs": {"messages": [...]}}`) become their message text.
+        let c = if c.trim_start().starts_with('{') { readable(c, false).unwrap_or_else(|| c.to_string()) } else { c.to_string() };
+        let mut s = step(StepKind::Message, i, m.from_agent.clone(), c);
+        s.time_ns = m.time_ns;
+        s.to = Some(m.to_agent.clone());
+        steps.push(s);
+    }
+    for &i in &run.order {
+        if facts[i].category == SpanCategory::Handoff {
+            let f = &facts[i];
+            let from = f.handoff_from.clone().or_else(|| run.owner[i].clone());
+            let mut s = step(StepKind::Handoff, i, from, String::new());
+            s.to = f.handoff_to.clone();
+            steps.push(s);
+        }
+    }
+    for t in &run.turns {
+        if let Some((o, j)) = &t.output {
+            let mut s = step(StepKind::AgentOutput, *j, Some(t.agent.clone()), o.clone());
+            s.time_ns = t.end;
+            steps.push(s);
+        }
+    }
+    steps
+}
+
+/// The steps where an agent says something (see [`Transcript::said`]).
+fn said(steps: &[Step]) -> Vec<usize> {
+    let mut said: Vec<usize> = Vec::new();
+    let mut last_text: HashMap<&str, &str> = HashMap::new();
+    for (k, s) in steps.iter().enumerate() {
+        let speaks = matches!(s.kind, StepKind::LlmCall | StepKind::AgentOutput | StepKind::Message);
+        let Some(a) = s.agent.as_deref() else { continue };
+        if !speaks || s.text.is_empty() {
+            continue;
+        }
+        if last_text.get(a) == Some(&s.text.as_str()) {
+            continue;
+        }
+        last_text.insert(a, s.text.as_str());
+        said.push(k);
+    }
+    said
 }
 
 #[cfg(test)]
