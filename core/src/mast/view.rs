@@ -206,19 +206,7 @@ impl<'a> RunView<'a> {
 
     /// Walks up from `i` (exclusive); first ancestor satisfying `pred`. Bounded.
     pub fn ancestor(&self, i: usize, pred: impl Fn(usize) -> bool) -> Option<usize> {
-        let mut cur = self.parent[i];
-        let mut steps = 0;
-        while let Some(p) = cur {
-            if pred(p) {
-                return Some(p);
-            }
-            steps += 1;
-            if steps > self.spans.len() {
-                return None;
-            }
-            cur = self.parent[p];
-        }
-        None
+        crate::run::tree::ancestor(&self.parent, i, pred)
     }
 
     /// Error text a failed span reported (type: message).

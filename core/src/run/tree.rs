@@ -32,28 +32,33 @@ impl SpanTree {
         self.index.get(key).copied()
     }
 
-    /// Walks up from `i` (exclusive) and returns the first ancestor satisfying `pred`; bounded
-    /// by the number of spans, so a cycle ends the walk.
+    /// Walks up from `i` (exclusive) and returns the first ancestor satisfying `pred` ([`ancestor`]).
     pub fn ancestor(&self, i: usize, pred: impl Fn(usize) -> bool) -> Option<usize> {
-        let mut cur = self.parent[i];
-        let mut steps = 0usize;
-        while let Some(p) = cur {
-            if pred(p) {
-                return Some(p);
-            }
-            steps += 1;
-            if steps > self.parent.len() {
-                return None;
-            }
-            cur = self.parent[p];
-        }
-        None
+        ancestor(&self.parent, i, pred)
     }
 
     /// Each span's agent: its own (`own`), else the nearest ancestor's.
     pub fn owners(&self, own: &[Option<String>]) -> Vec<Option<String>> {
         resolve_owners(own, &self.parent)
     }
+}
+
+/// Walks up from `i` (exclusive) and returns the first ancestor satisfying `pred`; bounded by
+/// the number of spans, so a cycle ends the walk.
+pub fn ancestor(parent: &[Option<usize>], i: usize, pred: impl Fn(usize) -> bool) -> Option<usize> {
+    let mut cur = parent[i];
+    let mut steps = 0usize;
+    while let Some(p) = cur {
+        if pred(p) {
+            return Some(p);
+        }
+        steps += 1;
+        if steps > parent.len() {
+            return None;
+        }
+        cur = parent[p];
+    }
+    None
 }
 
 /// The span index (a key's first position) and each span's parent position: the span of the same
