@@ -28,9 +28,18 @@ impl Hasher for Fx {
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
+    /// The state mixed so that every input bit reaches the low bits (hash tables index by them):
+    /// without it, keys that differ only in their high bytes (sequential big-endian span ids)
+    /// all land in one bucket.
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // murmur3's 64-bit finaliser.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
