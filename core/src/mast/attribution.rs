@@ -513,3 +513,25 @@ fn cycle_closer<'r>(run: &'r RunView, loopers: &[&str]) -> Option<&'r str> {
     }
     counts.into_iter().filter(|(_, n)| *n >= 2).max_by_key(|(a, n)| (*n, std::cmp::Reverse(*a))).map(|(a, _)| a)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_announced_answer_is_read_from_its_marker() {
+        assert_eq!(answer_text("Request satisfied.\nFINAL ANSWER: bite\nDONE"), "bite");
+        assert_eq!(answer_text("We checked both sources. The answer is **Paris**."), "Paris");
+        assert_eq!(answer_text("Harwood Freight leads with 312 pallets."), "Harwood Freight leads with 312 pallets.");
+    }
+
+    #[test]
+    fn answer_items_are_new_figures_and_words() {
+        let task = tokens("Which supplier delivered the most pallets in March?");
+        assert_eq!(answer_items("Harwood Freight, 312 pallets", &task), vec!["312", "freight", "harwood"]);
+        assert!(answer_items("3", &task).is_empty(), "a lone digit proves nothing");
+        assert!(answer_items("Unable to determine", &task).is_empty(), "a non-answer has no content");
+        assert!(tokens("12.6 kg of jiu-jitsu").contains("jitsu"));
+        assert!(tokens("12.6 kg of jiu-jitsu").contains("12.6"));
+    }
+}
