@@ -71,10 +71,12 @@ enum StepKind {
     Prior,
 }
 
+/// A candidate step: (span, kind, weight of the evidence, why).
+type Step = (usize, StepKind, f32, String);
+
 struct Acc {
     score: f32,
-    /// Candidate steps: (span, kind, weight of the evidence, why).
-    steps: Vec<(usize, StepKind, f32, String)>,
+    steps: Vec<Step>,
     reasons: Vec<String>,
     first_seen: u64,
 }
@@ -276,9 +278,9 @@ const DECISIVE_WEIGHT: f32 = 1.0;
 /// The step of one candidate: a first cause, or a finding strong enough to decide the run; else
 /// where the answer was made, unless a finding against the same agent points earlier; else the
 /// heaviest evidence's step (the first of equals).
-fn decisive_step(run: &RunView, steps: &[(usize, StepKind, f32, String)]) -> Option<(usize, String)> {
-    let heaviest = |pred: &dyn Fn(&(usize, StepKind, f32, String)) -> bool| {
-        steps.iter().filter(|s| pred(s)).fold(None, |best: Option<&(usize, StepKind, f32, String)>, s| match best {
+fn decisive_step(run: &RunView, steps: &[Step]) -> Option<(usize, String)> {
+    let heaviest = |pred: &dyn Fn(&Step) -> bool| {
+        steps.iter().filter(|s| pred(s)).fold(None, |best: Option<&Step>, s| match best {
             Some(b) if b.2 >= s.2 => Some(b),
             _ => Some(s),
         })
@@ -391,8 +393,9 @@ fn values(t: &str, known: &HashSet<String>) -> Vec<String> {
 }
 
 /// The answer a final output gives: the rest of the last line that announces it ("Final answer:
-/// 42", "ANSWER: Paris"), else the whole text.
-fn answer_text(fin: &str) -> &str {
+/// 42", "ANSWER: Paris", "the answer is 7"), else the text without control lines (a lone
+/// upper-case word such as a termination keyword is not part of an answer).
+fn answer_text(fin: &str) -> String {
     let marked = fin.lines().rev().find_map(|l| {
         // ASCII lower-casing keeps byte offsets.
         let lower = l.to_ascii_lowercase();
@@ -400,7 +403,16 @@ fn answer_text(fin: &str) -> &str {
         let rest = l.get(at + len..)?.trim().trim_matches(|c: char| matches!(c, '*' | '"' | '\'' | '`' | '.'));
         (!rest.is_empty()).then_some(rest)
     });
-    marked.unwrap_or(fin)
+    match marked {
+        Some(m) => m.to_string(),
+        None => fin.lines().filter(|l| !is_control_line(l)).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+/// A line that is one upper-case word ("TERMINATE", "DONE").
+fn is_control_line(l: &str) -> bool {
+    let t = l.trim().trim_matches(|c: char| !c.is_alphanumeric());
+    t.chars().count() >= 3 && t.chars().all(|c| c.is_ascii_uppercase() || c == '_')
 }
 
 /// Tokens compared between an answer and a turn's output: lower-cased runs of letters, digits
@@ -459,7 +471,7 @@ fn answer_items(answer: &str, task: &HashSet<String>) -> Vec<String> {
 fn answer_origin(run: &RunView, roles: &HashMap<String, Role>) -> Option<(usize, String)> {
     let fin = run.final_output.as_ref()?;
     let task: HashSet<String> = run.task.as_ref().map(|t| tokens(&t.text)).unwrap_or_default();
-    let items = answer_items(answer_text(super::text::head(&fin.text, 8000)), &task);
+    let items = answer_items(&answer_text(super::text::head(&fin.text, 8000)), &task);
     if items.is_empty() {
         return None;
     }
@@ -523,6 +535,8 @@ mod tests {
         assert_eq!(answer_text("Request satisfied.\nFINAL ANSWER: bite\nDONE"), "bite");
         assert_eq!(answer_text("We checked both sources. The answer is **Paris**."), "Paris");
         assert_eq!(answer_text("Harwood Freight leads with 312 pallets."), "Harwood Freight leads with 312 pallets.");
+        assert_eq!(answer_text("Harwood Freight leads with 312 pallets.\nTERMINATE"), "Harwood Freight leads with 312 pallets.");
+        assert_eq!(answer_text("TERMINATE"), "", "a termination keyword alone is no answer");
     }
 
     #[test]
