@@ -94,3 +94,24 @@ fn a_coordinator_that_made_the_answer_up_is_responsible() {
     assert_eq!(a.responsible_agent.as_deref(), Some("researcher"), "{:?}", a.candidates);
     assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[1])), "{:?}", a.candidates);
 }
+
+/// A lone digit occurs everywhere; the turn that announced it as its answer made it. Twin: when
+/// no turn announced it, nothing is traced.
+#[test]
+fn a_lone_digit_is_traced_to_the_turn_that_announced_it() {
+    let counted =
+        "Suppliers with more than 100 pallets: Harwood Freight, Okafor Logistics, Brennan Haulage.\nSo the answer is: 3 suppliers";
+    let (b, turns) = team([LOG_HEAD, TOTALS, counted], "", "3");
+    let (a, findings) = attribution(&b);
+    assert_eq!(findings, 0);
+    assert_eq!(a.responsible_agent.as_deref(), Some("researcher"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[2])), "{:?}", a.candidates);
+    assert!(a.candidates[0].step_reason.as_deref().is_some_and(|r| r.contains("announced")), "{:?}", a.candidates[0]);
+
+    let plain = "Suppliers with more than 100 pallets: Harwood Freight, Okafor Logistics, Brennan Haulage.";
+    let (b, turns) = team([LOG_HEAD, TOTALS, plain], "", "3");
+    let (a, findings) = attribution(&b);
+    assert_eq!(findings, 0);
+    assert!(a.candidates.iter().all(|c| c.reasons.iter().all(|r| !r.contains("announced"))), "{:?}", a.candidates);
+    assert_ne!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[2])), "{:?}", a.candidates);
+}

@@ -392,18 +392,32 @@ fn values(t: &str, known: &HashSet<String>) -> Vec<String> {
     out
 }
 
-/// The answer a final output gives: the rest of the last line that announces it ("Final answer:
-/// 42", "ANSWER: Paris", "the answer is 7"), else the text without control lines (a lone
-/// upper-case word such as a termination keyword is not part of an answer).
-fn answer_text(fin: &str) -> String {
-    let marked = fin.lines().rev().find_map(|l| {
+/// The answer a text announces: the rest of the last line that announces it ("Final answer:
+/// 42", "ANSWER: Paris", "the answer is 7"), or the next line when that rest is empty.
+fn marked_answer(t: &str) -> Option<&str> {
+    fn clean(x: &str) -> &str {
+        x.trim().trim_matches(|c: char| matches!(c, '*' | '"' | '\'' | '`' | '.' | ':')).trim()
+    }
+    let lines: Vec<&str> = t.lines().collect();
+    for (n, l) in lines.iter().enumerate().rev() {
         // ASCII lower-casing keeps byte offsets.
         let lower = l.to_ascii_lowercase();
-        let (at, len) = lower.find("answer:").map(|a| (a, 7)).or_else(|| lower.find("answer is").map(|a| (a, 9)))?;
-        let rest = l.get(at + len..)?.trim().trim_matches(|c: char| matches!(c, '*' | '"' | '\'' | '`' | '.'));
-        (!rest.is_empty()).then_some(rest)
-    });
-    match marked {
+        let Some((at, len)) = lower.find("answer:").map(|a| (a, 7)).or_else(|| lower.find("answer is").map(|a| (a, 9))) else { continue };
+        let rest = clean(l.get(at + len..).unwrap_or(""));
+        if !rest.is_empty() {
+            return Some(rest);
+        }
+        if let Some(next) = lines[n + 1..].iter().map(|x| clean(x)).find(|x| !x.is_empty() && !is_control_line(x)) {
+            return Some(next);
+        }
+    }
+    None
+}
+
+/// The answer a final output gives: the announced one ([`marked_answer`]), else the text without
+/// control lines (a lone upper-case word such as a termination keyword is not part of an answer).
+fn answer_text(fin: &str) -> String {
+    match marked_answer(fin) {
         Some(m) => m.to_string(),
         None => fin.lines().filter(|l| !is_control_line(l)).collect::<Vec<_>>().join("\n"),
     }
@@ -471,9 +485,10 @@ fn answer_items(answer: &str, task: &HashSet<String>) -> Vec<String> {
 fn answer_origin(run: &RunView, roles: &HashMap<String, Role>) -> Option<(usize, String)> {
     let fin = run.final_output.as_ref()?;
     let task: HashSet<String> = run.task.as_ref().map(|t| tokens(&t.text)).unwrap_or_default();
-    let items = answer_items(&answer_text(super::text::head(&fin.text, 8000)), &task);
+    let answer = answer_text(super::text::head(&fin.text, 8000));
+    let items = answer_items(&answer, &task);
     if items.is_empty() {
-        return None;
+        return announced_origin(run, roles, &answer, fin.span);
     }
     let need = (items.len() * 3).div_ceil(5).max(1);
     let holds = |t: &super::view::Turn| {
@@ -491,6 +506,28 @@ fn answer_origin(run: &RunView, roles: &HashMap<String, Role>) -> Option<(usize,
     };
     let k = run.turns.iter().position(|t| holds(t) && (roles.get(&t.agent) != Some(&Role::Coordinator) || !given(t)))?;
     Some((k, format!("«{}»", quote(&items.join(", "), 80))))
+}
+
+/// A short answer whose figure is too common to trace by where it occurs (a lone digit): the
+/// first turn, not a coordinator's, that announced it as its own answer ([`marked_answer`]).
+fn announced_origin(run: &RunView, roles: &HashMap<String, Role>, answer: &str, fin_span: usize) -> Option<(usize, String)> {
+    if answer.split_whitespace().count() > 12 || is_non_answer(answer) {
+        return None;
+    }
+    let figures: Vec<String> = tokens(answer).into_iter().filter(|w| w.chars().all(|c| c.is_ascii_digit())).collect();
+    if figures.is_empty() {
+        return None;
+    }
+    let k = run.turns.iter().position(|t| {
+        let Some((o, j)) = &t.output else { return false };
+        *j != fin_span
+            && roles.get(&t.agent) != Some(&Role::Coordinator)
+            && marked_answer(super::text::head(o, 16_000)).is_some_and(|m| {
+                let toks = tokens(m);
+                figures.iter().all(|f| toks.contains(f))
+            })
+    })?;
+    Some((k, format!("«{}», announced as its answer,", figures.join(", "))))
 }
 
 /// The worker with the most turns that produced output: (agent, its first such turn, its turns,
@@ -537,6 +574,7 @@ mod tests {
         assert_eq!(answer_text("Harwood Freight leads with 312 pallets."), "Harwood Freight leads with 312 pallets.");
         assert_eq!(answer_text("Harwood Freight leads with 312 pallets.\nTERMINATE"), "Harwood Freight leads with 312 pallets.");
         assert_eq!(answer_text("TERMINATE"), "", "a termination keyword alone is no answer");
+        assert_eq!(answer_text("Checked twice; the final answer is:\n\nThere are 6 stops.\n\nTERMINATE"), "There are 6 stops");
     }
 
     #[test]
