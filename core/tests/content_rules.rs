@@ -519,6 +519,10 @@ fn agreement_ignored_until_the_limit_and_an_off_task_answer() {
     assert!(finding(&r, "FM-2.3").is_some(), "{:?}", r.findings);
     let ok = run("INC-5531 (2 April): the checkout service failed for 47 minutes because a database connection pool was exhausted after a config change; the fix rolled the change back and raised the pool limit, and an alert now fires at 80% pool use.");
     assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+    // A crash dump in the place of the answer is not an answer that drifted off the task.
+    let dump = "Next step\nError processing message\nTraceback (most recent call last):\n  File \"/srv/app/runtime.py\", line 410, in process\n    await asyncio.gather(*responses)\n  File \"/srv/app/runtime.py\", line 402, in on_message\n    return await agent.on_message(message, context)\n  File \"/srv/app/agent.py\", line 113, in on_message\n    return await self.handle(message, context)\n  File \"/srv/app/agent.py\", line 81, in handle\n    await future\nRuntimeError: event loop closed while the handler was still waiting for its future";
+    let r = run(dump);
+    assert!(finding(&r, "FM-2.3").is_none(), "{:?}", r.findings);
 }
 
 fn attribution(b: &B) -> agenttrace_core::mast::Attribution {

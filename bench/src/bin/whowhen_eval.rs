@@ -7,7 +7,12 @@
 //! the analysed verdict (flagged), the responsible agent of `attribute_failure` against the
 //! labelled `mistake_agent` and the `whowhen.step` of its decisive span against `mistake_step`
 //! (the analysis never reads that attribute). Prints numbers next to the benchmark's baselines;
-//! never asserts. `--cases` prints one line per run.
+//! never asserts. `--cases` prints one line per run; `--half a|b` limits those lines to one half.
+//!
+//! The runs are split into two fixed halves by their position in case order (hand-1, hand-2, ...):
+//! half a holds the 1st, 3rd, 5th ... run, half b the others. Rules are designed while reading the
+//! per-case lines of one half only; the figures of both halves are printed so that a change is
+//! kept only when the half not read improves or holds.
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -19,13 +24,24 @@ use serde_json::Value;
 fn main() {
     let mut dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/benchmarks/whowhen-hand"));
     let mut per_case = false;
+    let mut only_half: Option<usize> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--bench-dir" => dir = PathBuf::from(args.next().expect("--bench-dir DIR")),
             "--cases" => per_case = true,
+            "--half" => {
+                only_half = match args.next().as_deref() {
+                    Some("a") => Some(0),
+                    Some("b") => Some(1),
+                    _ => {
+                        eprintln!("--half a|b");
+                        std::process::exit(2);
+                    }
+                }
+            }
             other => {
-                eprintln!("unknown flag {other}\nusage: whowhen_eval [--bench-dir DIR] [--cases]");
+                eprintln!("unknown flag {other}\nusage: whowhen_eval [--bench-dir DIR] [--cases] [--half a|b]");
                 std::process::exit(2);
             }
         }
@@ -43,9 +59,12 @@ fn main() {
     let cfg = MastConfig::default();
     let (mut n, mut flagged, mut agent_ok, mut step_ok, mut random_agent) = (0, 0, 0, 0, 0.0f64);
     let mut predicted: HashMap<String, usize> = HashMap::new();
+    // Per half: runs, agent right, step right.
+    let mut halves = [(0usize, 0usize, 0usize); 2];
     let mut cases: Vec<(&String, &Value)> = expected.iter().filter(|(_, e)| e["set"] == "hand").collect();
     cases.sort_by_key(|(k, _)| (k.len(), k.to_string()));
-    for (case, e) in cases {
+    for (pos, (case, e)) in cases.into_iter().enumerate() {
+        let half = pos % 2;
         let raw = std::fs::read(out.join("otlp").join(format!("{case}.otlp.json"))).expect("converted case");
         let spans = decode_body(&raw, Some("application/json"), None, &Limits::default()).expect("decodes").spans;
         let analysis = analyze_run(&spans);
@@ -66,7 +85,10 @@ fn main() {
         step_ok += s_ok as usize;
         random_agent += 1.0 / e["agents"].as_array().map_or(1, |a| a.len().max(1)) as f64;
         *predicted.entry(got_agent.clone()).or_default() += 1;
-        if per_case {
+        halves[half].0 += 1;
+        halves[half].1 += a_ok as usize;
+        halves[half].2 += s_ok as usize;
+        if per_case && only_half.is_none_or(|h| h == half) {
             let why = attr.candidates.first().and_then(|c| c.reasons.first().cloned()).unwrap_or_default();
             println!(
                 "{case:<8} want {want_agent:>12} @{:<4} got {:>12} @{:<5} {}{} flagged={} | {}",
@@ -85,6 +107,10 @@ fn main() {
     println!("  flagged as failed        {flagged}/{n} ({:.1} %)", pct(flagged));
     println!("  agent-level              {agent_ok}/{n} ({:.1} %)", pct(agent_ok));
     println!("  step-level               {step_ok}/{n} ({:.1} %)", pct(step_ok));
+    for (name, (m, a, st)) in ["a", "b"].iter().zip(halves) {
+        let pc = |x: usize| 100.0 * x as f64 / m.max(1) as f64;
+        println!("  half {name} ({m} runs)         agent {a}/{m} ({:.1} %)   step {st}/{m} ({:.1} %)", pc(a), pc(st));
+    }
     let mut p: Vec<_> = predicted.into_iter().collect();
     p.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     println!("  predicted agents         {p:?}");

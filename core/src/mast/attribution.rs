@@ -25,8 +25,15 @@ pub struct SpanLoc {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
     pub agent: String,
+    /// Weight of the evidence against the agent.
     pub score: f32,
+    /// Its share of all candidates' weight (0..1).
+    pub confidence: f32,
+    /// The decisive step if this agent is the responsible one.
     pub span: Option<SpanLoc>,
+    /// Why that step.
+    pub step_reason: Option<String>,
+    /// Every piece of evidence against the agent, in the order it was found.
     pub reasons: Vec<String>,
 }
 
@@ -53,200 +60,280 @@ fn loc(run: &RunView, i: usize) -> SpanLoc {
     SpanLoc { trace_id: to_hex(&s.trace_id), span_id: to_hex(&s.span_id), span_id_int: span_id_to_i64(&s.span_id), name: s.name.clone() }
 }
 
+/// How a candidate's step was found, strongest first: the step of a first cause (an error, the
+/// first repetition of a loop), the step where the final answer's content was made, a finding's
+/// evidence, a weak prior.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum StepKind {
+    Cause,
+    Origin,
+    Finding,
+    Prior,
+}
+
+/// A candidate step: (span, kind, weight of the evidence, why).
+type Step = (usize, StepKind, f32, String);
+
 struct Acc {
     score: f32,
-    span: Option<usize>,
-    span_weight: f32,
+    steps: Vec<Step>,
     reasons: Vec<String>,
     first_seen: u64,
 }
 
-pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) -> Attribution {
-    let o = &run.analysis.outcome;
-    let facts = &run.analysis.facts;
-    let mut acc: HashMap<String, Acc> = HashMap::new();
-    let first_seen: HashMap<&str, u64> = run.analysis.agents.iter().map(|a| (a.agent_name.as_str(), a.first_seen_ns)).collect();
-    let roles = run.roles();
-    let mut add = |agent: &str, score: f32, span: Option<usize>, reason: String| {
+/// Evidence against agents, accumulated per agent.
+struct Evidence<'r, 'v> {
+    run: &'r RunView<'v>,
+    roles: &'r HashMap<String, Role>,
+    first_seen: HashMap<&'r str, u64>,
+    acc: HashMap<String, Acc>,
+}
+
+impl<'r, 'v> Evidence<'r, 'v> {
+    fn new(run: &'r RunView<'v>) -> Self {
+        let first_seen = run.analysis.agents.iter().map(|a| (a.agent_name.as_str(), a.first_seen_ns)).collect();
+        Evidence { run, roles: run.roles(), first_seen, acc: HashMap::new() }
+    }
+
+    /// Evidence of weight `score` against `agent`, pointing at `span` (a step of kind `kind`).
+    fn add(&mut self, agent: &str, score: f32, span: Option<usize>, kind: StepKind, reason: String) {
         // An executor ran code another agent wrote: the blame goes to the author of that code.
-        let (agent, span, reason) = match executor_author(run, roles, agent, span) {
-            Some((author, at)) => (author, Some(at), format!("{reason} — {agent} ran code {} wrote", run.turns_agent_at(at))),
+        let (agent, span, reason) = match executor_author(self.run, self.roles, agent, span) {
+            Some((author, at)) => (author, Some(at), format!("{reason} — {agent} ran code {} wrote", self.run.turns_agent_at(at))),
             None => (agent.to_string(), span, reason),
         };
-        let agent = agent.as_str();
-        let e = acc.entry(agent.to_string()).or_insert_with(|| Acc {
-            score: 0.0,
-            span: None,
-            span_weight: 0.0,
-            reasons: Vec::new(),
-            first_seen: first_seen.get(agent).copied().unwrap_or(u64::MAX),
-        });
+        let first_seen = self.first_seen.get(agent.as_str()).copied().unwrap_or(u64::MAX);
+        let e = self.acc.entry(agent).or_insert_with(|| Acc { score: 0.0, steps: Vec::new(), reasons: Vec::new(), first_seen });
         e.score += score;
-        if span.is_some() && score > e.span_weight {
-            e.span = span;
-            e.span_weight = score;
+        if let Some(i) = span {
+            e.steps.push((i, kind, score, reason.clone()));
         }
         e.reasons.push(reason);
-    };
-    let agent_at = |i: usize| -> Option<String> {
-        run.owner[i].clone().or_else(|| {
-            let t = run.start(i);
-            run.turns.iter().rev().find(|x| x.start <= t).map(|x| x.agent.clone())
-        })
-    };
-    let outcome_span = o.failing_span.and_then(|r| run.index.get(&r).copied());
+    }
 
-    if o.status == OutcomeStatus::Failure {
-        // 1. First cause in the span tree: the outcome's decisive error, else the earliest error
-        //    without failing descendants.
-        let errors: Vec<usize> = run.order.iter().copied().filter(|&i| facts[i].is_error).collect();
-        let mut has_err_child = vec![false; run.spans.len()];
-        for &i in &errors {
-            if let Some(p) = run.parent[i] {
-                has_err_child[p] = true;
-            }
+    /// The agent acting at span `i`: its owner, else the agent whose turn was running.
+    fn agent_at(&self, i: usize) -> Option<String> {
+        self.run.owner[i].clone().or_else(|| {
+            let t = self.run.start(i);
+            self.run.turns.iter().rev().find(|x| x.start <= t).map(|x| x.agent.clone())
+        })
+    }
+}
+
+pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) -> Attribution {
+    let o = &run.analysis.outcome;
+    let outcome_span = o.failing_span.and_then(|r| run.index.get(&r).copied());
+    let mut ev = Evidence::new(run);
+    match o.status {
+        OutcomeStatus::Failure => error_evidence(&mut ev, outcome_span),
+        OutcomeStatus::StoppedEarly => stop_evidence(&mut ev, findings, cfg, outcome_span),
+        _ => {}
+    }
+    finding_evidence(&mut ev, findings, cfg);
+    content_evidence(&mut ev);
+    rank(run, ev.acc, outcome_span)
+}
+
+/// A failed run: the first cause in the span tree, and an earlier error of another agent that
+/// reached its input.
+fn error_evidence(ev: &mut Evidence, outcome_span: Option<usize>) {
+    let run = ev.run;
+    let o = &run.analysis.outcome;
+    let facts = &run.analysis.facts;
+    // 1. First cause in the span tree: the outcome's decisive error, else the earliest error
+    //    without failing descendants.
+    let errors: Vec<usize> = run.order.iter().copied().filter(|&i| facts[i].is_error).collect();
+    let mut has_err_child = vec![false; run.spans.len()];
+    for &i in &errors {
+        if let Some(p) = run.parent[i] {
+            has_err_child[p] = true;
         }
-        let leaf =
-            outcome_span.filter(|&i| !has_err_child[i]).or_else(|| errors.iter().copied().find(|&i| !has_err_child[i])).or(outcome_span);
-        if let Some(i) = leaf {
-            if let Some(a) = agent_at(i) {
-                let what = facts[i].tool_name.clone().unwrap_or_else(|| run.spans[i].name.clone());
-                add(&a, 1.0, Some(i), format!("first error in the span tree: {a}'s {what} failed («{}»)", quote(&run.error_text(i), 100)));
-                // 2. Back along the agent graph: an earlier error of another agent whose text
-                //    reached this agent's input is the first cause.
-                if let Some(k) = run.turn_of[i] {
-                    let input = run.input_words(&run.turns[k]);
-                    for &e in errors.iter().filter(|&&e| run.end(e) <= run.start(i) && e != i) {
-                        let Some(b) = agent_at(e) else { continue };
-                        if b == a {
-                            continue;
-                        }
-                        let ew = word_set(&run.error_text(e), 4096);
-                        if ew.len() >= 2 && coverage(&ew, input) >= 0.6 {
-                            add(
-                                &b,
-                                1.5,
-                                Some(e),
-                                format!(
-                                    "its earlier error («{}») reached {a}'s input and caused the failure",
-                                    quote(&run.error_text(e), 80)
-                                ),
-                            );
-                            break;
-                        }
+    }
+    let leaf = outcome_span.filter(|&i| !has_err_child[i]).or_else(|| errors.iter().copied().find(|&i| !has_err_child[i])).or(outcome_span);
+    if let Some(i) = leaf {
+        if let Some(a) = ev.agent_at(i) {
+            let what = facts[i].tool_name.clone().unwrap_or_else(|| run.spans[i].name.clone());
+            let why = format!("first error in the span tree: {a}'s {what} failed («{}»)", quote(&run.error_text(i), 100));
+            ev.add(&a, 1.0, Some(i), StepKind::Cause, why);
+            // 2. Back along the agent graph: an earlier error of another agent whose text
+            //    reached this agent's input is the first cause.
+            if let Some(k) = run.turn_of[i] {
+                let input = run.input_words(&run.turns[k]);
+                for &e in errors.iter().filter(|&&e| run.end(e) <= run.start(i) && e != i) {
+                    let Some(b) = ev.agent_at(e).filter(|b| *b != a) else { continue };
+                    let ew = word_set(&run.error_text(e), 4096);
+                    if ew.len() >= 2 && coverage(&ew, input) >= 0.6 {
+                        let why =
+                            format!("its earlier error («{}») reached {a}'s input and caused the failure", quote(&run.error_text(e), 80));
+                        ev.add(&b, 1.5, Some(e), StepKind::Cause, why);
+                        break;
                     }
                 }
             }
         }
-        if let Some(a) = &o.failing_agent {
-            add(a, 0.4, outcome_span, format!("the run outcome names it: {}", quote(o.reason.as_deref().unwrap_or("failure"), 100)));
+    }
+    if let Some(a) = &o.failing_agent {
+        let why = format!("the run outcome names it: {}", quote(o.reason.as_deref().unwrap_or("failure"), 100));
+        ev.add(a, 0.4, outcome_span, StepKind::Finding, why);
+    }
+}
+
+/// A run stopped by a limit: the last agent to act, and the agents whose repetition used up the
+/// budget (the first repetition is the decisive step).
+fn stop_evidence(ev: &mut Evidence, findings: &[Finding], cfg: &MastConfig, outcome_span: Option<usize>) {
+    let run = ev.run;
+    let o = &run.analysis.outcome;
+    if let Some(a) = &o.failing_agent {
+        let why = format!("last agent to act before the run was stopped («{}»)", quote(o.reason.as_deref().unwrap_or("limit"), 100));
+        ev.add(a, 0.6, outcome_span, StepKind::Finding, why);
+    }
+    // A restart request (FM-2.1) explains the repetition that answers it.
+    let restarted = findings.iter().any(|f| f.mode_id == "FM-2.1" && f.semantic && f.confidence >= cfg.verdict_min_confidence);
+    let loopers: Vec<&str> = findings.iter().filter(|f| f.mode_id == "FM-1.3").filter_map(|f| f.agent_name.as_deref()).collect();
+    for f in findings.iter().filter(|f| f.mode_id == "FM-1.3") {
+        let Some(a) = &f.agent_name else { continue };
+        if restarted && findings.iter().any(|g| g.mode_id == "FM-2.1" && g.agent_name.as_ref() != Some(a)) {
+            continue;
         }
-    } else if o.status == OutcomeStatus::StoppedEarly {
-        if let Some(a) = &o.failing_agent {
-            add(
-                a,
-                0.6,
-                outcome_span,
-                format!("last agent to act before the run was stopped («{}»)", quote(o.reason.as_deref().unwrap_or("limit"), 100)),
-            );
-        }
-        // A restart request (FM-2.1) explains the repetition that answers it.
-        let restarted = findings.iter().any(|f| f.mode_id == "FM-2.1" && f.semantic && f.confidence >= cfg.verdict_min_confidence);
-        let loopers: Vec<&str> = findings.iter().filter(|f| f.mode_id == "FM-1.3").filter_map(|f| f.agent_name.as_deref()).collect();
-        for f in findings.iter().filter(|f| f.mode_id == "FM-1.3") {
-            if let Some(a) = &f.agent_name {
-                if restarted && findings.iter().any(|g| g.mode_id == "FM-2.1" && g.agent_name.as_ref() != Some(a)) {
-                    continue;
-                }
-                // Several agents repeat in a cycle: the one whose repeated answer sends the
-                // work back (a rejection such as "REVISE", or the turn that closes the cycle)
-                // drives the loop.
-                if loopers.len() > 1 {
-                    let text = f.quote.as_deref().unwrap_or(&f.explanation);
-                    let rejects = super::text::find_keyword(text, &cfg.rejection_keywords).is_some();
-                    let closes = cycle_closer(run, &loopers) == Some(a.as_str());
-                    if rejects || closes {
-                        let why = if rejects {
-                            "its repeated answer rejects the work and sends it back"
-                        } else {
-                            "its repeated turn closes each cycle of the loop"
-                        };
-                        add(a, if rejects { 0.8 } else { 0.4 }, None, format!("drives the loop: {why}"));
-                    }
-                }
-                // Decisive step: the first repetition.
-                let span = f.spans.get(1).or(f.spans.first()).and_then(|r| run.index.get(r).copied());
-                add(a, 1.0 * f.confidence, span, format!("looped: {}", f.explanation));
+        // Several agents repeat in a cycle: the one whose repeated answer sends the work back
+        // (a rejection such as "REVISE", or the turn that closes the cycle) drives the loop.
+        if loopers.len() > 1 {
+            let text = f.quote.as_deref().unwrap_or(&f.explanation);
+            let rejects = super::text::find_keyword(text, &cfg.rejection_keywords).is_some();
+            let closes = cycle_closer(run, &loopers) == Some(a.as_str());
+            if rejects || closes {
+                let why = if rejects {
+                    "its repeated answer rejects the work and sends it back"
+                } else {
+                    "its repeated turn closes each cycle of the loop"
+                };
+                ev.add(a, if rejects { 0.8 } else { 0.4 }, None, StepKind::Finding, format!("drives the loop: {why}"));
             }
         }
+        // Decisive step: the first repetition.
+        let span = f.spans.get(1).or(f.spans.first()).and_then(|r| run.index.get(r).copied());
+        ev.add(a, f.confidence, span, StepKind::Cause, format!("looped: {}", f.explanation));
     }
-    // Findings of every mode add evidence against their agent; content findings that reach the
-    // verdict threshold weigh most (on a run reported as successful they are the only evidence).
-    for f in findings.iter().filter(|f| !(o.status == OutcomeStatus::StoppedEarly && f.mode_id == "FM-1.3")) {
-        if let Some(a) = &f.agent_name {
-            // A coordinator giving the same instruction again: what it asked for was not
-            // delivered by the agent it asked, whose turn came in between.
-            if f.mode_id == "FM-1.3" && roles.get(a) == Some(&Role::Coordinator) {
-                if let Some((w, k)) = repeat_addressee(run, f) {
-                    let span = run.turns[k].idx;
-                    add(
-                        &w,
-                        0.3 * f.severity.weight() * f.confidence + 0.2,
-                        Some(span),
-                        format!("{a} had to ask it again: {}", f.explanation),
-                    );
-                    continue;
-                }
+}
+
+/// Findings of every mode add evidence against their agent; content findings that reach the
+/// verdict threshold weigh most (on a run reported as successful they are the only evidence).
+fn finding_evidence(ev: &mut Evidence, findings: &[Finding], cfg: &MastConfig) {
+    let run = ev.run;
+    let status = run.analysis.outcome.status;
+    for f in findings.iter().filter(|f| !(status == OutcomeStatus::StoppedEarly && f.mode_id == "FM-1.3")) {
+        let Some(a) = &f.agent_name else { continue };
+        // A coordinator giving the same instruction again: what it asked for was not delivered
+        // by the agent it asked, whose turn came in between.
+        if f.mode_id == "FM-1.3" && ev.roles.get(a) == Some(&Role::Coordinator) {
+            if let Some((w, k)) = repeat_addressee(run, f) {
+                let w_score = 0.3 * f.severity.weight() * f.confidence + 0.2;
+                ev.add(&w, w_score, Some(run.turns[k].idx), StepKind::Finding, format!("{a} had to ask it again: {}", f.explanation));
+                continue;
             }
-            let span = f.spans.first().and_then(|r| run.index.get(r).copied());
-            let w = if f.semantic && f.confidence >= cfg.verdict_min_confidence {
-                let base = if o.status == OutcomeStatus::Success { 2.0 } else { 1.2 };
-                base * f.confidence
-            } else {
-                0.3 * f.severity.weight() * f.confidence
-            };
-            add(a, w, span, format!("{}: {}", f.mode_id, f.explanation));
         }
+        let span = f.spans.first().and_then(|r| run.index.get(r).copied());
+        let w = if f.semantic && f.confidence >= cfg.verdict_min_confidence {
+            let base = if status == OutcomeStatus::Success { 2.0 } else { 1.2 };
+            base * f.confidence
+        } else {
+            0.3 * f.severity.weight() * f.confidence
+        };
+        ev.add(a, w, span, StepKind::Finding, format!("{}: {}", f.mode_id, f.explanation));
     }
+}
+
+/// What the run's content says without any finding: who acted last, where the final answer's
+/// content was made, and who produced most of the work.
+fn content_evidence(ev: &mut Evidence) {
+    let run = ev.run;
     if let Some(t) = run.turns.iter().max_by_key(|t| (t.end, t.start)) {
-        add(&t.agent.clone(), 0.05, Some(t.idx), "last agent to act in the run".to_string());
+        ev.add(&t.agent.clone(), 0.05, Some(t.idx), StepKind::Prior, "last agent to act in the run".to_string());
     }
-    // Where the final answer came from: the first turn whose output already held its distinctive
-    // values is where the answer was made.
-    if let Some((k, vals)) = answer_source(run, roles) {
+    // Where the final answer came from: the first turn whose output already held its decisive
+    // content is where the answer was made.
+    if let Some((k, items)) = answer_origin(run, ev.roles) {
         let t = &run.turns[k];
-        add(&t.agent.clone(), 0.35, Some(t.idx), format!("the final answer's {} first appear in its output", vals));
+        let why = format!("the final answer's {items} first appear in its output (the step that made the answer)");
+        ev.add(&t.agent.clone(), 0.35, Some(t.idx), StepKind::Origin, why);
     }
     // With no error, the content is the product: the worker that produced most of it is the
     // likeliest author of a wrong result, from its first turn on (a weak prior: any finding that
     // names an agent outweighs it).
-    if let Some((a, first, n, of)) = main_worker(run, roles) {
-        let w = if o.status == OutcomeStatus::Failure { 0.1 } else { 0.3 };
-        add(&a, w, Some(run.turns[first].idx), format!("produced most of the run's content ({n} of {of} worker turns)"));
+    if let Some((a, first, n, of)) = main_worker(run, ev.roles) {
+        let w = if run.analysis.outcome.status == OutcomeStatus::Failure { 0.1 } else { 0.3 };
+        ev.add(
+            &a,
+            w,
+            Some(run.turns[first].idx),
+            StepKind::Prior,
+            format!("produced most of the run's content ({n} of {of} worker turns)"),
+        );
     }
+}
 
+/// Evidence that decides a run by itself: a content finding at the verdict threshold, an error.
+const DECISIVE_WEIGHT: f32 = 1.0;
+
+/// The step of one candidate: a first cause, or a finding strong enough to decide the run; else
+/// where the answer was made, unless a finding against the same agent points earlier; else the
+/// heaviest evidence's step (the first of equals).
+fn decisive_step(run: &RunView, steps: &[Step]) -> Option<(usize, String)> {
+    let heaviest = |pred: &dyn Fn(&Step) -> bool| {
+        steps.iter().filter(|s| pred(s)).fold(None, |best: Option<&Step>, s| match best {
+            Some(b) if b.2 >= s.2 => Some(b),
+            _ => Some(s),
+        })
+    };
+    let pick = heaviest(&|s| s.1 == StepKind::Cause)
+        .or_else(|| heaviest(&|s| s.1 == StepKind::Finding && s.2 >= DECISIVE_WEIGHT))
+        .or_else(|| {
+            let origin = heaviest(&|s| s.1 == StepKind::Origin)?;
+            let earlier =
+                steps.iter().filter(|f| f.1 == StepKind::Finding && run.start(f.0) < run.start(origin.0)).min_by_key(|f| run.start(f.0));
+            Some(earlier.unwrap_or(origin))
+        })
+        .or_else(|| heaviest(&|_| true))?;
+    Some((pick.0, pick.3.clone()))
+}
+
+/// Candidates ranked by the weight of the evidence against them, each with its decisive step.
+fn rank(run: &RunView, acc: HashMap<String, Acc>, outcome_span: Option<usize>) -> Attribution {
+    let o = &run.analysis.outcome;
     let mut cands: Vec<(String, Acc)> = acc.into_iter().collect();
     cands.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.1.first_seen.cmp(&b.1.first_seen)).then(a.0.cmp(&b.0)));
+    let total: f32 = cands.iter().map(|(_, c)| c.score.max(0.0)).sum();
     let candidates: Vec<Candidate> = cands
         .iter()
-        .map(|(a, c)| Candidate {
-            agent: a.clone(),
-            score: (c.score * 1000.0).round() / 1000.0,
-            span: c.span.map(|i| loc(run, i)),
-            reasons: c.reasons.clone(),
+        .map(|(a, c)| {
+            let step = decisive_step(run, &c.steps);
+            Candidate {
+                agent: a.clone(),
+                score: (c.score * 1000.0).round() / 1000.0,
+                confidence: if total > 0.0 { (c.score.max(0.0) / total * 1000.0).round() / 1000.0 } else { 0.0 },
+                span: step.as_ref().map(|(i, _)| loc(run, *i)),
+                step_reason: step.map(|(_, why)| why),
+                reasons: c.reasons.clone(),
+            }
         })
         .collect();
-    let top = cands.first();
-    let decisive = top.and_then(|(_, c)| c.span).or(outcome_span);
+    let top = candidates.first();
+    let decisive = top.and_then(|c| c.span.clone()).or_else(|| outcome_span.map(|i| loc(run, i)));
     let explanation = match top {
-        Some((a, c)) => format!("{a} is responsible: {}", c.reasons.first().cloned().unwrap_or_default()),
+        Some(c) => {
+            let why = c.reasons.first().cloned().unwrap_or_default();
+            match &c.step_reason {
+                Some(step) if *step != why => format!("{} is responsible: {why}; decisive step: {step}", c.agent),
+                _ => format!("{} is responsible: {why}", c.agent),
+            }
+        }
         None => "no agent could be identified from the recorded spans".into(),
     };
     Attribution {
         status: o.status.as_str(),
         reason: o.reason.clone(),
-        responsible_agent: top.map(|(a, _)| a.clone()),
-        decisive_span: decisive.map(|i| loc(run, i)),
+        responsible_agent: top.map(|c| c.agent.clone()),
+        decisive_span: decisive,
         explanation,
         candidates,
     }
@@ -305,23 +392,142 @@ fn values(t: &str, known: &HashSet<String>) -> Vec<String> {
     out
 }
 
-/// The earliest turn, other than the one that gave it, whose output holds most of the final
-/// answer's distinctive values (not routing lines, not values the task already gave). Returns the
-/// turn and the values quoted.
-fn answer_source(run: &RunView, roles: &HashMap<String, Role>) -> Option<(usize, String)> {
+/// The answer a text announces: the rest of the last line that announces it ("Final answer:
+/// 42", "ANSWER: Paris", "the answer is 7"), or the next line when that rest is empty.
+fn marked_answer(t: &str) -> Option<&str> {
+    fn clean(x: &str) -> &str {
+        x.trim().trim_matches(|c: char| matches!(c, '*' | '"' | '\'' | '`' | '.' | ':')).trim()
+    }
+    let lines: Vec<&str> = t.lines().collect();
+    for (n, l) in lines.iter().enumerate().rev() {
+        // ASCII lower-casing keeps byte offsets.
+        let lower = l.to_ascii_lowercase();
+        let Some((at, len)) = lower.find("answer:").map(|a| (a, 7)).or_else(|| lower.find("answer is").map(|a| (a, 9))) else { continue };
+        let rest = clean(l.get(at + len..).unwrap_or(""));
+        if !rest.is_empty() {
+            return Some(rest);
+        }
+        if let Some(next) = lines[n + 1..].iter().map(|x| clean(x)).find(|x| !x.is_empty() && !is_control_line(x)) {
+            return Some(next);
+        }
+    }
+    None
+}
+
+/// The answer a final output gives: the announced one ([`marked_answer`]), else the text without
+/// control lines (a lone upper-case word such as a termination keyword is not part of an answer).
+fn answer_text(fin: &str) -> String {
+    match marked_answer(fin) {
+        Some(m) => m.to_string(),
+        None => fin.lines().filter(|l| !is_control_line(l)).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+/// A line that is one upper-case word ("TERMINATE", "DONE").
+fn is_control_line(l: &str) -> bool {
+    let t = l.trim().trim_matches(|c: char| !c.is_alphanumeric());
+    t.chars().count() >= 3 && t.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+}
+
+/// Tokens compared between an answer and a turn's output: lower-cased runs of letters, digits
+/// and inner `.`/`-` ("12.6", "80nssc21k0223", "jiu-jitsu"), and the parts of hyphenated ones.
+fn tokens(t: &str) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for raw in t.split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-'))) {
+        let w = raw.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        if w.is_empty() {
+            continue;
+        }
+        if w.contains('-') {
+            out.extend(w.split('-').filter(|p| !p.is_empty()).map(str::to_string));
+        }
+        out.insert(w);
+    }
+    out
+}
+
+/// A short answer that says there is none ("Unable to determine", "unknown", "N/A"): it has no
+/// content to trace back.
+fn is_non_answer(answer: &str) -> bool {
+    let l = answer.to_lowercase();
+    ["unable", "cannot", "can't", "could not", "couldn't", "not possible", "unknown", "not available", "not found", "no answer", "n/a"]
+        .iter()
+        .any(|m| l.contains(m))
+        || matches!(l.trim(), "none" | "no data" | "nothing")
+}
+
+/// The decisive content of a final answer: its figures (two characters or more: a lone digit
+/// proves nothing) and, for a short answer, its content words; for a long one only its values
+/// (figures and names inside sentences). Words the task already gave are not the answer's.
+fn answer_items(answer: &str, task: &HashSet<String>) -> Vec<String> {
+    let short = answer.split_whitespace().count() <= 12;
+    if short && is_non_answer(answer) {
+        return Vec::new();
+    }
+    let candidates: Vec<String> = if short {
+        let words: HashSet<String> = super::text::words(answer, 2000).into_iter().collect();
+        let mut v: Vec<String> = tokens(answer)
+            .into_iter()
+            .filter(|w| if w.chars().any(|c| c.is_ascii_digit()) { w.chars().count() >= 2 } else { words.contains(w) })
+            .collect();
+        v.sort();
+        v
+    } else {
+        values(super::text::head(answer, 2000), task).into_iter().map(|v| v.to_lowercase()).filter(|v| v.chars().count() >= 2).collect()
+    };
+    candidates.into_iter().filter(|w| !task.contains(w) && !NOT_VALUES.contains(&w.as_str())).take(12).collect()
+}
+
+/// Provenance of the final answer: the earliest turn, other than the one that gave the answer,
+/// whose output already holds most of the answer's decisive content (see [`answer_items`]).
+/// Coordinators mostly restate what they were given, so their turns count only when their input
+/// did not hold the content. Returns the turn and the content quoted.
+fn answer_origin(run: &RunView, roles: &HashMap<String, Role>) -> Option<(usize, String)> {
     let fin = run.final_output.as_ref()?;
-    let known: HashSet<String> =
-        run.task.as_ref().map(|t| t.text.split(|c: char| !c.is_alphanumeric()).map(str::to_lowercase).collect()).unwrap_or_default();
-    let vals = values(super::text::head(&fin.text, 2000), &known);
-    if vals.is_empty() {
+    let task: HashSet<String> = run.task.as_ref().map(|t| tokens(&t.text)).unwrap_or_default();
+    let answer = answer_text(super::text::head(&fin.text, 8000));
+    let items = answer_items(&answer, &task);
+    if items.is_empty() {
+        return announced_origin(run, roles, &answer, fin.span);
+    }
+    let need = (items.len() * 3).div_ceil(5).max(1);
+    let holds = |t: &super::view::Turn| {
+        let Some((o, j)) = &t.output else { return false };
+        if *j == fin.span {
+            return false;
+        }
+        let toks = tokens(super::text::head(o, 16_000));
+        items.iter().filter(|v| toks.contains(v.as_str())).count() >= need
+    };
+    // A coordinator's turn made the content only when what it was given did not hold it.
+    let given = |t: &super::view::Turn| {
+        let toks = tokens(super::text::head(t.input.as_deref().unwrap_or(""), 16_000));
+        items.iter().filter(|v| toks.contains(v.as_str())).count() >= need
+    };
+    let k = run.turns.iter().position(|t| holds(t) && (roles.get(&t.agent) != Some(&Role::Coordinator) || !given(t)))?;
+    Some((k, format!("«{}»", quote(&items.join(", "), 80))))
+}
+
+/// A short answer whose figure is too common to trace by where it occurs (a lone digit): the
+/// first turn, not a coordinator's, that announced it as its own answer ([`marked_answer`]).
+fn announced_origin(run: &RunView, roles: &HashMap<String, Role>, answer: &str, fin_span: usize) -> Option<(usize, String)> {
+    if answer.split_whitespace().count() > 12 || is_non_answer(answer) {
         return None;
     }
-    let need = (vals.len() * 3).div_ceil(5).max(1);
+    let figures: Vec<String> = tokens(answer).into_iter().filter(|w| w.chars().all(|c| c.is_ascii_digit())).collect();
+    if figures.is_empty() {
+        return None;
+    }
     let k = run.turns.iter().position(|t| {
         let Some((o, j)) = &t.output else { return false };
-        *j != fin.span && roles.get(&t.agent) != Some(&Role::Coordinator) && vals.iter().filter(|v| o.contains(v.as_str())).count() >= need
+        *j != fin_span
+            && roles.get(&t.agent) != Some(&Role::Coordinator)
+            && marked_answer(super::text::head(o, 16_000)).is_some_and(|m| {
+                let toks = tokens(m);
+                figures.iter().all(|f| toks.contains(f))
+            })
     })?;
-    Some((k, format!("«{}»", quote(&vals.join(", "), 80))))
+    Some((k, format!("«{}», announced as its answer,", figures.join(", "))))
 }
 
 /// The worker with the most turns that produced output: (agent, its first such turn, its turns,
@@ -355,4 +561,29 @@ fn cycle_closer<'r>(run: &'r RunView, loopers: &[&str]) -> Option<&'r str> {
         }
     }
     counts.into_iter().filter(|(_, n)| *n >= 2).max_by_key(|(a, n)| (*n, std::cmp::Reverse(*a))).map(|(a, _)| a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_announced_answer_is_read_from_its_marker() {
+        assert_eq!(answer_text("Request satisfied.\nFINAL ANSWER: bite\nDONE"), "bite");
+        assert_eq!(answer_text("We checked both sources. The answer is **Paris**."), "Paris");
+        assert_eq!(answer_text("Harwood Freight leads with 312 pallets."), "Harwood Freight leads with 312 pallets.");
+        assert_eq!(answer_text("Harwood Freight leads with 312 pallets.\nTERMINATE"), "Harwood Freight leads with 312 pallets.");
+        assert_eq!(answer_text("TERMINATE"), "", "a termination keyword alone is no answer");
+        assert_eq!(answer_text("Checked twice; the final answer is:\n\nThere are 6 stops.\n\nTERMINATE"), "There are 6 stops");
+    }
+
+    #[test]
+    fn answer_items_are_new_figures_and_words() {
+        let task = tokens("Which supplier delivered the most pallets in March?");
+        assert_eq!(answer_items("Harwood Freight, 312 pallets", &task), vec!["312", "freight", "harwood"]);
+        assert!(answer_items("3", &task).is_empty(), "a lone digit proves nothing");
+        assert!(answer_items("Unable to determine", &task).is_empty(), "a non-answer has no content");
+        assert!(tokens("12.6 kg of jiu-jitsu").contains("jitsu"));
+        assert!(tokens("12.6 kg of jiu-jitsu").contains("12.6"));
+    }
 }

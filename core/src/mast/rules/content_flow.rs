@@ -147,7 +147,8 @@ impl Rule for ToolDataIgnored {
 fn final_off_task(run: &RunView, rule: &'static str) -> Option<Finding> {
     let t = run.transcript();
     let (task, out) = (t.task.as_deref()?, t.final_output.as_deref()?);
-    if out.split_whitespace().count() < 40 {
+    // A crash dump in place of an answer went wrong elsewhere: it says nothing about the task.
+    if out.split_whitespace().count() < 40 || out.contains("Traceback (most recent call last)") {
         return None;
     }
     // What the final agent was asked: the run's task and its own assignment (the user messages

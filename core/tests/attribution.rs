@@ -1,0 +1,117 @@
+//! Failure attribution on synthetic routed teams: where the final answer's content was made
+//! (provenance), who made it, and the runs where nothing can be traced.
+mod common;
+
+use agenttrace_core::mast::{attribute_failure, classify_spans, Attribution, MastConfig, RunView};
+use common::B;
+
+const TASK: &str = "Which supplier delivered the most pallets to the Leeds depot in March? Give the supplier's name and the pallet count.";
+
+/// Attribution and the number of rule findings of a run.
+fn attribution(b: &B) -> (Attribution, usize) {
+    let cfg = MastConfig::default();
+    let (analysis, report) = classify_spans(&b.spans, &cfg);
+    let view = RunView::new(&b.spans, &analysis, &cfg);
+    (attribute_failure(&view, &report.findings, &cfg), report.findings.len())
+}
+
+fn hex(id: u64) -> String {
+    format!("{id:016x}")
+}
+
+/// A coordinator routes to a researcher (three turns) and a writer, then announces `answer`.
+/// `guess` is a line the coordinator adds to its plan. Returns the run and the researcher's turns.
+fn team(research: [&str; 3], guess: &str, answer: &str) -> (B, Vec<u64>) {
+    let mut b = B::new(TASK);
+    b.turn("lead", &[("user", TASK)], &format!("Plan: the researcher reads the March delivery log, the writer sums it up. {guess}"));
+    let mut turns = Vec::new();
+    for r in research {
+        b.turn("lead", &[("user", TASK)], "Next speaker researcher");
+        turns.push(b.turn("researcher", &[("user", "Read the next part of the March delivery log of the Leeds depot.")], r));
+    }
+    b.turn("lead", &[("user", TASK)], "Next speaker writer");
+    b.turn("writer", &[("user", research[2])], "Summary written from the researcher's notes; totals as reported above.");
+    b.turn("lead", &[("user", "Summary written.")], &format!("All steps are done.\nFINAL ANSWER: {answer}"));
+    (b, turns)
+}
+
+const LOG_HEAD: &str = "The March delivery log of the Leeds depot lists 14 deliveries from four suppliers.";
+const TOTALS: &str = "Totals per supplier: Harwood Freight 312 pallets, Okafor Logistics 198, Brennan Haulage 121, Mistral Cargo 64.";
+const CHECK: &str = "Cross-checked against the delivery notes: every total matches the log.";
+
+/// The answer's name and figure first appear in the researcher's second turn: that turn made the
+/// answer, and the researcher is responsible. Twin: an answer that says there is none has nothing
+/// to trace, and the decisive step is no provenance.
+#[test]
+fn the_turn_that_made_the_answer_is_the_decisive_step() {
+    let (b, turns) = team([LOG_HEAD, TOTALS, CHECK], "", "Harwood Freight, 312 pallets");
+    let (a, findings) = attribution(&b);
+    assert_eq!(findings, 0, "a run without a contradiction gets no finding");
+    assert_eq!(a.responsible_agent.as_deref(), Some("researcher"), "{:?}", a.candidates);
+    let top = &a.candidates[0];
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[1])), "{:?}", a.candidates);
+    let why = top.step_reason.as_deref().unwrap_or("");
+    assert!(why.contains("first appear") && why.contains("harwood") && why.contains("312"), "{why}");
+    assert!(a.explanation.contains("first appear"), "{}", a.explanation);
+    assert!(top.confidence > 0.0 && top.confidence <= 1.0, "{top:?}");
+
+    // Twin: "unable to determine" has no content; the step is not a provenance.
+    let (b, turns) = team([LOG_HEAD, TOTALS, CHECK], "", "Unable to determine from the log");
+    let (a, findings) = attribution(&b);
+    assert_eq!(findings, 0);
+    assert!(a.candidates.iter().all(|c| c.reasons.iter().all(|r| !r.contains("first appear"))), "{:?}", a.candidates);
+    assert_ne!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[1])), "{:?}", a.candidates);
+}
+
+/// A coordinator whose own plan named the answer that no worker found made it up: it is
+/// responsible, at that turn. Twin: when the researcher's output held the answer first and the
+/// coordinator was given it, the coordinator only passed it on.
+#[test]
+fn a_coordinator_that_made_the_answer_up_is_responsible() {
+    let guess = "I expect Okafor Logistics with 198 pallets.";
+    let other = "Totals per supplier: Harwood Freight 312 pallets, Brennan Haulage 121, Mistral Cargo 64.";
+    let (b, _) = team([LOG_HEAD, other, CHECK], guess, "Okafor Logistics, 198 pallets");
+    let (a, findings) = attribution(&b);
+    assert_eq!(findings, 0);
+    assert_eq!(a.responsible_agent.as_deref(), Some("lead"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.name.as_str()), Some("invoke_agent lead"));
+    assert!(a.candidates[0].step_reason.as_deref().is_some_and(|r| r.contains("okafor")), "{:?}", a.candidates[0]);
+
+    // Twin: the researcher found it; the coordinator's plan came later and was given it.
+    let mut b = B::new(TASK);
+    b.turn("lead", &[("user", TASK)], "Plan: the researcher reads the March delivery log, the writer sums it up.");
+    let mut turns = Vec::new();
+    for r in [LOG_HEAD, TOTALS, CHECK] {
+        b.turn("lead", &[("user", TASK)], "Next speaker researcher");
+        turns.push(b.turn("researcher", &[("user", "Read the next part of the March delivery log of the Leeds depot.")], r));
+    }
+    b.turn("lead", &[("user", TOTALS)], &format!("Noted: {}", "Okafor Logistics 198 looks low, Harwood Freight leads."));
+    b.turn("lead", &[("user", TASK)], "Next speaker writer");
+    b.turn("writer", &[("user", CHECK)], "Summary written from the researcher's notes; totals as reported above.");
+    b.turn("lead", &[("user", "Summary written.")], "All steps are done.\nFINAL ANSWER: Okafor Logistics, 198 pallets");
+    let (a, findings) = attribution(&b);
+    assert_eq!(findings, 0);
+    assert_eq!(a.responsible_agent.as_deref(), Some("researcher"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[1])), "{:?}", a.candidates);
+}
+
+/// A lone digit occurs everywhere; the turn that announced it as its answer made it. Twin: when
+/// no turn announced it, nothing is traced.
+#[test]
+fn a_lone_digit_is_traced_to_the_turn_that_announced_it() {
+    let counted =
+        "Suppliers with more than 100 pallets: Harwood Freight, Okafor Logistics, Brennan Haulage.\nSo the answer is: 3 suppliers";
+    let (b, turns) = team([LOG_HEAD, TOTALS, counted], "", "3");
+    let (a, findings) = attribution(&b);
+    assert_eq!(findings, 0);
+    assert_eq!(a.responsible_agent.as_deref(), Some("researcher"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[2])), "{:?}", a.candidates);
+    assert!(a.candidates[0].step_reason.as_deref().is_some_and(|r| r.contains("announced")), "{:?}", a.candidates[0]);
+
+    let plain = "Suppliers with more than 100 pallets: Harwood Freight, Okafor Logistics, Brennan Haulage.";
+    let (b, turns) = team([LOG_HEAD, TOTALS, plain], "", "3");
+    let (a, findings) = attribution(&b);
+    assert_eq!(findings, 0);
+    assert!(a.candidates.iter().all(|c| c.reasons.iter().all(|r| !r.contains("announced"))), "{:?}", a.candidates);
+    assert_ne!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[2])), "{:?}", a.candidates);
+}
