@@ -80,6 +80,8 @@ step "upgrade scripts repeat sql/*.sql's current definitions (scripts/check-upgr
 python3 "$ROOT/scripts/check-upgrade-sql.py"
 step "module dependencies point one way (scripts/check-layers.py)"
 python3 "$ROOT/scripts/check-layers.py"
+step "no function over 150 lines (scripts/check-fn-length.py)"
+python3 "$ROOT/scripts/check-fn-length.py"
 timed $((SECONDS - s)) "formatting, clippy, upgrade-script, layer and function-length checks"
 if [ -n "$quick" ]; then
   unit_tests
