@@ -18,6 +18,10 @@ BEGIN
                              'trace_edges', 'setup_processes'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('agenttrace.' || t)::regclass, '');
     END LOOP;
+    -- Citus: log_records is partitioned (sql/schema.sql); its default partition holds rows too
+    IF to_regclass('agenttrace.log_records_default') IS NOT NULL THEN
+        PERFORM pg_catalog.pg_extension_config_dump('agenttrace.log_records_default'::regclass, '');
+    END IF;
     PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('agenttrace.failure_annotations', 'annotation_id')::regclass, '');
     PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('agenttrace.dead_letters', 'dead_letter_id')::regclass, '');
     PERFORM pg_catalog.pg_extension_config_dump('agenttrace.redaction_patterns'::regclass,

@@ -12,7 +12,8 @@
 //! Both sides take the same transaction-level advisory lock per trace as span ingest, so a span
 //! and its events committed concurrently never miss each other.
 use agenttrace_core::ids::{span_id_to_i64, TraceId};
-use agenttrace_core::logs::{genai_content, DecodedLogs};
+use agenttrace_core::logs::{genai_content, DecodedLogs, LogRecord};
+use agenttrace_core::model::fnv1a64;
 use agenttrace_core::otlp::{decode_logs_body, Limits};
 use agenttrace_core::rows::{nanos_i64, pg_micros};
 use pgrx::prelude::*;
@@ -76,6 +77,7 @@ fn store_log_records(client: &mut SpiClient<'_>, logs: DecodedLogs) -> SpiResult
     let inserted = Columns::new()
         .map("time", "timestamptz", recs, |r| timestamptz(pg_micros(r.time_ns())))
         .map("record_hash", "int8", recs, |r| r.record_hash)
+        .map("route_id", "uuid", recs, |r| uuid(&route_id(r)))
         .map("trace_id", "uuid", recs, |r| r.trace_id.as_ref().map(uuid))
         .map("span_id", "int8", recs, |r| r.span_id.as_ref().map(span_id_to_i64))
         .map("time_unix_nano", "int8", recs, |r| nanos_i64(r.time_unix_nano))
@@ -113,6 +115,24 @@ fn store_log_records(client: &mut SpiClient<'_>, logs: DecodedLogs) -> SpiResult
         crate::mast::classify_runs(client, &refreshed)?;
     }
     Ok(())
+}
+
+/// Where a record is stored on Citus (`log_records.route_id`, its distribution column): its trace
+/// id, so that a trace's records sit on the trace's shard; for a record without a trace context,
+/// an id derived from its process (resource hash), scope and hour, so that the trace-less records
+/// of one export request mostly go to one shard, and those of other processes, scopes and hours
+/// spread over the others. Deterministic: a re-delivered record gets the same id (and every part
+/// of it is in the record's content hash, so the key stays as unique as the hash and time).
+pub(crate) fn route_id(r: &LogRecord) -> TraceId {
+    if let Some(t) = r.trace_id {
+        return t;
+    }
+    let hour = r.time_ns() / 3_600_000_000_000;
+    let key = format!("{}\u{0}{}\u{0}{}\u{0}{}", r.resource.hash, r.scope_name, r.scope_version, hour);
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&fnv1a64(format!("agenttrace.log_route.1\u{0}{key}").as_bytes()).to_be_bytes());
+    id[8..].copy_from_slice(&fnv1a64(format!("agenttrace.log_route.2\u{0}{key}").as_bytes()).to_be_bytes());
+    id
 }
 
 /// Runs the given traces belong to (traces not stored yet have none).

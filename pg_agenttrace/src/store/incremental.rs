@@ -315,10 +315,18 @@ pub(super) fn extend_runs(
     let (kt, ks) = key_arrays(&candidates);
     for row in select_cached(
         client,
-        // log_records stays a local table on Citus too.
-        "SELECT DISTINCT k.trace_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
-          WHERE EXISTS (SELECT 1 FROM agenttrace.log_records l
-                         WHERE l.trace_id = k.trace_id AND l.span_id = k.span_id AND l.genai IS NOT NULL OFFSET 0)",
+        if crate::columns::citus_present() {
+            // Distributed by route_id (a record's trace id): an IN list keyed by it, on the
+            // candidates' shards only.
+            "SELECT DISTINCT l.trace_id FROM agenttrace.log_records l
+              WHERE (l.trace_id, l.span_id) IN (SELECT * FROM unnest($1::uuid[], $2::int8[]))
+                AND l.route_id = ANY($1) AND l.genai IS NOT NULL"
+        } else {
+            "SELECT DISTINCT k.trace_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
+              WHERE EXISTS (SELECT 1 FROM agenttrace.log_records l
+                             WHERE l.route_id = k.trace_id AND l.trace_id = k.trace_id AND l.span_id = k.span_id
+                               AND l.genai IS NOT NULL OFFSET 0)"
+        },
         &[kt.clone().into(), ks.clone().into()],
     )? {
         if let Some(t) = row.get::<pgrx::Uuid>(1)? {

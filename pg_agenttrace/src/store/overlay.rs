@@ -16,10 +16,12 @@ pub(crate) fn genai_overlays(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiR
         return Ok(out);
     }
     let ids: Vec<pgrx::Uuid> = traces.iter().map(uuid).collect();
+    // route_id is the trace id of every record that has one: on Citus the read goes to the
+    // traces' shards only.
     let t = select_cached(
         client,
         "SELECT trace_id, span_id, genai::text FROM agenttrace.log_records
-          WHERE trace_id = ANY($1) AND span_id IS NOT NULL AND genai IS NOT NULL
+          WHERE route_id = ANY($1) AND trace_id = ANY($1) AND span_id IS NOT NULL AND genai IS NOT NULL
           ORDER BY trace_id, span_id, time, record_index, record_hash",
         &[ids.into()],
     )?;
