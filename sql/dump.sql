@@ -19,7 +19,9 @@ BEGIN
         PERFORM pg_catalog.pg_extension_config_dump(('agenttrace.' || t)::regclass, '');
     END LOOP;
     -- Citus: log_records is partitioned (sql/schema.sql); its default partition holds rows too
-    IF to_regclass('agenttrace.log_records_default') IS NOT NULL THEN
+    -- (the extension's on the coordinator; on a worker it holds none and is not the extension's)
+    IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e'
+                  AND d.objid = to_regclass('agenttrace.log_records_default')) THEN
         PERFORM pg_catalog.pg_extension_config_dump('agenttrace.log_records_default'::regclass, '');
     END IF;
     PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('agenttrace.failure_annotations', 'annotation_id')::regclass, '');

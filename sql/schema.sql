@@ -380,11 +380,19 @@ END
 $$;
 COMMENT ON FUNCTION partition_log_records() IS 'Citus only (CREATE EXTENSION and agenttrace.distribute() call it): makes agenttrace.log_records a table partitioned by day on time, the table as it was (every row kept) its default partition log_records_default, with the same key, indexes, owner, comment and privileges. Returns false when it already is partitioned.';
 
+-- On a Citus worker (where Citus runs this script with DDL propagation off), the default
+-- partition is left out of the extension: Citus drops a partition of a distributed table
+-- with its parent there unless an extension owns it, and then fails on DROP EXTENSION
+-- (the coordinator asks each worker to drop the partition's metadata a second time).
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')
        AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
         PERFORM agenttrace.partition_log_records();
+        IF current_setting('citus.enable_ddl_propagation', true) = 'off'
+           OR coalesce((SELECT g.groupid FROM pg_catalog.pg_dist_local_group g), 0) <> 0 THEN
+            ALTER EXTENSION pg_agenttrace DROP TABLE agenttrace.log_records_default;
+        END IF;
     END IF;
 END
 $$;
@@ -465,13 +473,20 @@ COMMENT ON FUNCTION trace_id_hex(uuid) IS 'Prints a stored trace id as the 32-di
 CREATE FUNCTION span_logs(trace_or_run_id uuid)
 RETURNS TABLE (trace_id text, span_id text, "time" timestamptz, severity_number smallint, severity_text text,
                event_name text, body jsonb, attributes jsonb)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
 AS $$
+#variable_conflict use_column
+DECLARE
+    -- PL/pgSQL, not SQL: Citus plans no SQL function's parameters on distributed tables. The
+    -- records are read by route_id (their trace id) on the traces' shards only.
+    ids uuid[] := ARRAY(SELECT t.trace_id FROM agenttrace.traces t WHERE t.run_id = trace_or_run_id) || trace_or_run_id;
+BEGIN
+    RETURN QUERY
     SELECT agenttrace.trace_id_hex(l.trace_id), agenttrace.span_id_hex(l.span_id), l.time, l.severity_number, l.severity_text, l.event_name, l.body, l.attributes
       FROM agenttrace.log_records l
-     WHERE l.trace_id = $1
-        OR l.trace_id IN (SELECT t.trace_id FROM agenttrace.traces t WHERE t.run_id = $1)
-     ORDER BY l.time, l.record_index
+     WHERE l.route_id = ANY (ids) AND l.trace_id = ANY (ids)
+     ORDER BY l.time, l.record_index;
+END
 $$;
 COMMENT ON FUNCTION span_logs(uuid) IS 'The log records of a trace, or of every trace of a run, in time order, trace and span id as hex like agenttrace.span_tree (span_id NULL: the trace but no span): application logs and GenAI content events to read next to agenttrace.span_tree. Example: SELECT s.name, l.severity_text, l.event_name, l.body FROM agenttrace.span_logs(''61348dcbc539e7c239bcdd3f2a0d4497'') l LEFT JOIN agenttrace.span_tree(''61348dcbc539e7c239bcdd3f2a0d4497'') s USING (trace_id, span_id);';
 
