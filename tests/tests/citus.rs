@@ -616,7 +616,8 @@ fn citus_log_records_live_with_their_trace_by_day() {
     };
     let _g = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     let mut db = fresh_citus(&url);
-    let kind: String = db.query_one("SELECT relkind::text FROM pg_class WHERE oid = 'agenttrace.log_records'::regclass", &[]).unwrap().get(0);
+    let kind: String =
+        db.query_one("SELECT relkind::text FROM pg_class WHERE oid = 'agenttrace.log_records'::regclass", &[]).unwrap().get(0);
     assert_eq!(kind, "p", "partitioned at CREATE EXTENSION with Citus");
     traces_and_logs(&mut db, 1, now_ns());
     let tables = ["log_records", "spans", "traces", "span_events", "span_links"];
@@ -624,8 +625,13 @@ fn citus_log_records_live_with_their_trace_by_day() {
     let logs_fp = "SELECT count(*), md5(string_agg(row(route_id, record_hash, time, trace_id, span_id, body, attributes, service_name)::text, ',' ORDER BY record_hash, time)) FROM agenttrace.log_records";
     let fp_before: (i64, String) = db.query_one(logs_fp, &[]).map(|r| (r.get(0), r.get(1))).unwrap();
 
-    let rows = db.query("SELECT table_name, distribution, key FROM agenttrace.distribute(shard_count => 4) WHERE table_name = 'log_records'", &[]).unwrap();
-    assert_eq!((rows[0].get::<_, String>(1), rows[0].get::<_, String>(2)), ("distributed, partitioned by day".to_string(), "route_id".to_string()));
+    let rows = db
+        .query("SELECT table_name, distribution, key FROM agenttrace.distribute(shard_count => 4) WHERE table_name = 'log_records'", &[])
+        .unwrap();
+    assert_eq!(
+        (rows[0].get::<_, String>(1), rows[0].get::<_, String>(2)),
+        ("distributed, partitioned by day".to_string(), "route_id".to_string())
+    );
     let after: Vec<i64> = tables.iter().map(|t| count(&mut db, &format!("SELECT count(*) FROM agenttrace.{t}"))).collect();
     assert_eq!(before, after, "distribute() keeps every row of {tables:?}");
     let fp_after: (i64, String) = db.query_one(logs_fp, &[]).map(|r| (r.get(0), r.get(1))).unwrap();
@@ -647,7 +653,8 @@ fn citus_log_records_live_with_their_trace_by_day() {
     );
     assert!(spread >= 2, "trace-less records spread over shards: {spread}");
     // Day partitions hold the recent days; the default one only the far past and future.
-    let days = count(&mut db, "SELECT count(*) FROM time_partitions WHERE parent_table = 'agenttrace.log_records'::regclass AND to_value <> ''");
+    let days =
+        count(&mut db, "SELECT count(*) FROM time_partitions WHERE parent_table = 'agenttrace.log_records'::regclass AND to_value <> ''");
     assert!(days >= 9, "day partitions: {days}");
     assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.log_records_default"), 2);
     assert_eq!(
@@ -672,7 +679,10 @@ fn citus_log_records_live_with_their_trace_by_day() {
     let total = count(&mut db, "SELECT count(*) FROM agenttrace.log_records");
     let old = count(&mut db, "SELECT count(*) FROM agenttrace.log_records WHERE time < now() - interval '36 hours'");
     let removed: Vec<(String, i64)> = db
-        .query("SELECT table_name, rows_removed FROM agenttrace.apply_retention(interval '36 hours') WHERE table_name LIKE 'log_records%'", &[])
+        .query(
+            "SELECT table_name, rows_removed FROM agenttrace.apply_retention(interval '36 hours') WHERE table_name LIKE 'log_records%'",
+            &[],
+        )
         .unwrap()
         .iter()
         .map(|r| (r.get(0), r.get(1)))
