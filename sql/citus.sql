@@ -81,6 +81,11 @@ BEGIN
         -- created before Citus: the partitioned table is the extension's, as on the workers
         ALTER EXTENSION pg_agenttrace ADD TABLE agenttrace.log_records;
     END IF;
+    -- the traces with GenAI content events, on the coordinator (sql/schema.sql)
+    INSERT INTO agenttrace.genai_event_traces (trace_id)
+    SELECT DISTINCT l.trace_id FROM agenttrace.log_records l
+     WHERE l.trace_id IS NOT NULL AND l.span_id IS NOT NULL AND l.genai IS NOT NULL
+    ON CONFLICT DO NOTHING;
     CREATE TEMP TABLE agenttrace_log_records_moved ON COMMIT DROP AS SELECT * FROM agenttrace.log_records;
     SELECT count(*), min(m.time) INTO n_before, oldest FROM agenttrace_log_records_moved m;
     DELETE FROM agenttrace.log_records;
@@ -98,7 +103,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION distribute_log_records() IS
-'Called by agenttrace.distribute(): distributes agenttrace.log_records by route_id, co-located with agenttrace.traces, partitioned by day on time (agenttrace.partition_log_records() first when pg_agenttrace was created before Citus), with day partitions from its oldest row''s day (at most 30 days back) to a week ahead; every stored row is kept (moved into its day''s partition in the same transaction, the count checked). Returns false when log_records already is distributed.';
+'Called by agenttrace.distribute(): distributes agenttrace.log_records by route_id, co-located with agenttrace.traces, partitioned by day on time (agenttrace.partition_log_records() first when pg_agenttrace was created before Citus), with day partitions from its oldest row''s day (at most 30 days back) to a week ahead; every stored row is kept (moved into its day''s partition in the same transaction, the count checked); the traces of its GenAI content events are noted in agenttrace.genai_event_traces. Returns false when log_records already is distributed.';
 
 CREATE FUNCTION distribute(shard_count integer DEFAULT 32)
 RETURNS TABLE (table_name text, distribution text, key text, shards integer, changed boolean)

@@ -15,7 +15,7 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['resources', 'spans', 'span_events', 'span_links', 'traces', 'run_summaries',
                              'agents', 'agent_messages', 'tool_calls', 'checkpoints', 'run_search', 'run_state',
                              'failure_annotations', 'dead_letters', 'mast_runs', 'judge_runs', 'settings', 'log_records',
-                             'trace_edges', 'setup_processes'] LOOP
+                             'trace_edges', 'setup_processes', 'genai_event_traces'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('agenttrace.' || t)::regclass, '');
     END LOOP;
     -- Citus: log_records is partitioned (sql/schema.sql); its default partition holds rows too

@@ -340,6 +340,16 @@ COMMENT ON TABLE log_records IS 'One row per OTLP log record (agenttrace.ingest_
 CREATE INDEX log_records_span_idx ON log_records (trace_id, span_id, time) WHERE trace_id IS NOT NULL;
 CREATE INDEX log_records_service_time_idx ON log_records (service_name, time DESC);
 
+-- Citus only: the traces that have GenAI content events in log_records, written by
+-- agenttrace.ingest_logs with the records and filled by agenttrace.distribute() from those
+-- stored before. A plain table on the coordinator (never distributed): span ingest asks
+-- log_records' shards for a trace's events only when the trace is here, so a request of spans
+-- without such events sends no command for them. Empty and unread on a single server.
+CREATE TABLE genai_event_traces (
+    trace_id    uuid PRIMARY KEY
+);
+COMMENT ON TABLE genai_event_traces IS 'Citus only: traces with GenAI content events in agenttrace.log_records (a table on the coordinator, written by agenttrace.ingest_logs, filled by agenttrace.distribute()), so that span ingest reads the events from the shards only for those traces. Empty on a single server.';
+
 -- With Citus, log_records is partitioned by day on time (Citus time partitions: what TimescaleDB's
 -- chunks are on one server, so that retention drops whole days). Here, in CREATE EXTENSION, the
 -- table becomes the partitioned parent with the table made above as its default partition, which

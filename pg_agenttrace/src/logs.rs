@@ -101,6 +101,15 @@ fn store_log_records(client: &mut SpiClient<'_>, logs: DecodedLogs) -> SpiResult
         .map("record_index", "int4", recs, |r| r.index.min(i32::MAX as u32) as i32)
         .cast("genai", "text", "jsonb", contents.iter().map(|c| c.as_ref().map(|v| v.to_string())).collect::<Vec<_>>())
         .insert(client, "agenttrace.log_records", "ON CONFLICT DO NOTHING")?;
+    if inserted > 0 && !genai_traces.is_empty() && crate::columns::citus_present() {
+        // On Citus span ingest reads a trace's events from the shards only for traces noted
+        // here (a table on the coordinator: no shard command).
+        Columns::new().map("trace_id", "uuid", &genai_traces, uuid).insert(
+            client,
+            "agenttrace.genai_event_traces",
+            "ON CONFLICT DO NOTHING",
+        )?;
+    }
     if inserted == 0 || genai_traces.is_empty() || !normalize_enabled(client)? {
         // Raw mode: agenttrace.renormalize() picks the content up later.
         return Ok(());

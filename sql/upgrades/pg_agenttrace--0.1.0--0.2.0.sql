@@ -90,6 +90,16 @@ COMMENT ON TABLE log_records IS 'One row per OTLP log record (agenttrace.ingest_
 CREATE INDEX log_records_span_idx ON log_records (trace_id, span_id, time) WHERE trace_id IS NOT NULL;
 CREATE INDEX log_records_service_time_idx ON log_records (service_name, time DESC);
 
+-- Citus only: the traces that have GenAI content events in log_records, written by
+-- agenttrace.ingest_logs with the records and filled by agenttrace.distribute() from those
+-- stored before. A plain table on the coordinator (never distributed): span ingest asks
+-- log_records' shards for a trace's events only when the trace is here, so a request of spans
+-- without such events sends no command for them. Empty and unread on a single server.
+CREATE TABLE genai_event_traces (
+    trace_id    uuid PRIMARY KEY
+);
+COMMENT ON TABLE genai_event_traces IS 'Citus only: traces with GenAI content events in agenttrace.log_records (a table on the coordinator, written by agenttrace.ingest_logs, filled by agenttrace.distribute()), so that span ingest reads the events from the shards only for those traces. Empty on a single server.';
+
 -- With Citus, log_records is partitioned by day on time (Citus time partitions: what TimescaleDB's
 -- chunks are on one server, so that retention drops whole days). Here, in CREATE EXTENSION, the
 -- table becomes the partitioned parent with the table made above as its default partition, which
@@ -335,7 +345,7 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['resources', 'spans', 'span_events', 'span_links', 'traces', 'run_summaries',
                              'agents', 'agent_messages', 'tool_calls', 'checkpoints', 'run_search', 'run_state',
                              'failure_annotations', 'dead_letters', 'mast_runs', 'settings', 'log_records',
-                             'trace_edges', 'setup_processes'] LOOP
+                             'trace_edges', 'setup_processes', 'genai_event_traces'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('agenttrace.' || t)::regclass, '');
     END LOOP;
     -- Citus: log_records is partitioned (sql/schema.sql); its default partition holds rows too
@@ -1025,6 +1035,11 @@ BEGIN
         -- created before Citus: the partitioned table is the extension's, as on the workers
         ALTER EXTENSION pg_agenttrace ADD TABLE agenttrace.log_records;
     END IF;
+    -- the traces with GenAI content events, on the coordinator (sql/schema.sql)
+    INSERT INTO agenttrace.genai_event_traces (trace_id)
+    SELECT DISTINCT l.trace_id FROM agenttrace.log_records l
+     WHERE l.trace_id IS NOT NULL AND l.span_id IS NOT NULL AND l.genai IS NOT NULL
+    ON CONFLICT DO NOTHING;
     CREATE TEMP TABLE agenttrace_log_records_moved ON COMMIT DROP AS SELECT * FROM agenttrace.log_records;
     SELECT count(*), min(m.time) INTO n_before, oldest FROM agenttrace_log_records_moved m;
     DELETE FROM agenttrace.log_records;
@@ -1042,7 +1057,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION distribute_log_records() IS
-'Called by agenttrace.distribute(): distributes agenttrace.log_records by route_id, co-located with agenttrace.traces, partitioned by day on time (agenttrace.partition_log_records() first when pg_agenttrace was created before Citus), with day partitions from its oldest row''s day (at most 30 days back) to a week ahead; every stored row is kept (moved into its day''s partition in the same transaction, the count checked). Returns false when log_records already is distributed.';
+'Called by agenttrace.distribute(): distributes agenttrace.log_records by route_id, co-located with agenttrace.traces, partitioned by day on time (agenttrace.partition_log_records() first when pg_agenttrace was created before Citus), with day partitions from its oldest row''s day (at most 30 days back) to a week ahead; every stored row is kept (moved into its day''s partition in the same transaction, the count checked); the traces of its GenAI content events are noted in agenttrace.genai_event_traces. Returns false when log_records already is distributed.';
 
 CREATE FUNCTION distribute(shard_count integer DEFAULT 32)
 RETURNS TABLE (table_name text, distribution text, key text, shards integer, changed boolean)
