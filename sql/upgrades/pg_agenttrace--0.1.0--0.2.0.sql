@@ -964,7 +964,7 @@ $fn$;
 --     sit on the trace's shard; a record without a trace context gets an id of its process,
 --     scope and hour (pg_agenttrace/src/logs.rs). apply_retention() drops whole days;
 --   * reference tables (a copy on every node): the small lookup and settings tables;
---   * left on the coordinator: dead_letters and the ingest staging table.
+--   * left on the coordinator: dead_letters, the ingest staging table and genai_event_traces.
 -- spans stays one table per shard: its reads and updates are by trace and run, not by time, and
 -- would probe every day's partition (docs/design.md, "Citus distribution").
 -- Stitching reads by key (pg_agenttrace/src/store/route.rs): trace_edges (by trace_id) and
@@ -1150,7 +1150,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION distribute(integer) IS
-'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces, trace_edges) by trace_id, log_records by route_id (its trace id; for a record without trace context an id of its process, scope and hour) and partitioned by day on time (agenttrace.extend_time_partitions keeps days ahead; retention drops whole days), per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, run_state, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings, redaction_patterns and setup_processes become reference tables; the stitching tables (trace_edges, setup_processes) are first rebuilt from traces and span_links; dead_letters and ingest_staging stay on the coordinator. Stored rows move to the shards (log records into their day''s partition). Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
+'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces, trace_edges) by trace_id, log_records by route_id (its trace id; for a record without trace context an id of its process, scope and hour) and partitioned by day on time (agenttrace.extend_time_partitions keeps days ahead; retention drops whole days), per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, run_state, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings, redaction_patterns and setup_processes become reference tables; the stitching tables (trace_edges, setup_processes) are first rebuilt from traces and span_links; dead_letters, ingest_staging and genai_event_traces stay on the coordinator. Stored rows move to the shards (log records into their day''s partition). Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
 
 -- Grants of the objects new in 0.2.0: roles.sql again (idempotent), as a fresh install runs it.
 -- Least-privilege roles. Runs last in CREATE EXTENSION (finalize), when every function exists.
