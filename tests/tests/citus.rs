@@ -731,7 +731,7 @@ fn citus_concurrent_log_writers_store_every_record_once() {
                         .chain((0..4).map(|k| (None, now - k * HOUR_NS, format!("plain w{w} r{round} {k}"))))
                         .collect();
                     ingest_logs_ok(&mut db, &logs_request("citus-concurrent", &records));
-                    if round == w as u64 {
+                    if round == w {
                         for t in &traces[(w as usize * 2)..(w as usize * 2 + 2)] {
                             let r = ingest(&mut db, &long_run_request(&long_run(*t, 2, false)), "application/x-protobuf", None);
                             assert_eq!(r.error, None);
