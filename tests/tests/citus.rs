@@ -749,3 +749,61 @@ fn citus_concurrent_log_writers_store_every_record_once() {
     assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.traces"), 8);
     assert_eq!(count(&mut db, MISPLACED_LOGS), 0);
 }
+
+/// pg_agenttrace created before Citus (log_records a plain table with rows), Citus added
+/// afterwards: distribute() partitions log_records then (the rows become its default partition,
+/// then move into their days), keeps every row, notes the traces of GenAI events; retention
+/// runs; DROP EXTENSION works. In a scratch database created on every node and dropped after.
+#[test]
+fn citus_distribute_converts_log_records_stored_before_citus() {
+    let Some(url) = citus_url() else {
+        eprintln!("skipped: AGENTTRACE_CITUS_DATABASE_URL not set");
+        return;
+    };
+    let _g = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let mut citus = connect_to(&url);
+    let coordinator: (String, i32) =
+        citus.query_one("SELECT nodename, nodeport FROM pg_dist_node WHERE groupid = 0", &[]).map(|r| (r.get(0), r.get(1))).unwrap();
+    let workers: Vec<(String, i32)> = citus
+        .query("SELECT nodename, nodeport FROM pg_dist_node WHERE groupid > 0 ORDER BY 2", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let name = "agenttrace_citus_test_before";
+    let node_url = |(h, p): &(String, i32), db: &str| format!("postgres://postgres@{h}:{p}/{db}");
+    for node in std::iter::once(&coordinator).chain(&workers) {
+        let mut admin = connect_to(&node_url(node, "postgres"));
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    }
+    for w in &workers {
+        connect_to(&node_url(w, name)).batch_execute("SET client_min_messages = warning; CREATE EXTENSION citus").unwrap();
+    }
+    let mut db = connect_to(&node_url(&coordinator, name));
+    db.batch_execute("SET client_min_messages = warning; CREATE EXTENSION pg_trgm; CREATE EXTENSION pg_agenttrace").unwrap();
+    traces_and_logs(&mut db, 3, now_ns());
+    db.batch_execute("UPDATE agenttrace.log_records SET genai = '{}' WHERE trace_id IS NOT NULL AND body::text LIKE '%trace log 3 0 %'")
+        .unwrap();
+    let logs_fp = "SELECT count(*), md5(string_agg(row(route_id, record_hash, time, trace_id, span_id, body, genai)::text, ',' ORDER BY record_hash, time)) FROM agenttrace.log_records";
+    let before: (i64, String) = db.query_one(logs_fp, &[]).map(|r| (r.get(0), r.get(1))).unwrap();
+    let mut setup = format!(
+        "SET client_min_messages = warning; CREATE EXTENSION citus; SELECT citus_set_coordinator_host('{}', {});",
+        coordinator.0, coordinator.1
+    );
+    for (h, p) in &workers {
+        setup += &format!("SELECT citus_add_node('{h}', {p});");
+    }
+    db.batch_execute(&setup).unwrap();
+    assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.distribute(shard_count => 4) WHERE changed"), 22);
+    let after: (i64, String) = db.query_one(logs_fp, &[]).map(|r| (r.get(0), r.get(1))).unwrap();
+    assert_eq!(before, after, "every log record kept");
+    assert_eq!(count(&mut db, MISPLACED_LOGS), 0);
+    assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.genai_event_traces"), 1);
+    assert!(count(&mut db, "SELECT count(*) FROM agenttrace.apply_retention(interval '36 hours') WHERE table_name = 'log_records (partitions dropped)' AND rows_removed > 0") == 1);
+    db.batch_execute("SET client_min_messages = warning; DROP EXTENSION pg_agenttrace CASCADE").unwrap();
+    drop(db);
+    for node in std::iter::once(&coordinator).chain(&workers) {
+        connect_to(&node_url(node, "postgres")).batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+    }
+}
