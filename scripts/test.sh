@@ -143,6 +143,16 @@ s=$SECONDS
 step "end-to-end tests against $(describe)$([ -n "${AGENTTRACE_CITUS_DATABASE_URL:-}" ] && echo ', and Citus')"
 cargo test --release -p agenttrace-tests
 if [ -n "${AGENTTRACE_CITUS_DATABASE_URL:-}" ]; then
+  # GenAI content events joined to their spans in either order and committed concurrently
+  # (tests/tests/logs.rs) on distributed tables: log_records by trace, the events' traces listed
+  # on the coordinator (genai_event_traces). In the Citus test database, rebuilt here.
+  psql -q -v ON_ERROR_STOP=1 "$AGENTTRACE_CITUS_DATABASE_URL" -c "SET client_min_messages = warning" \
+    -c "DROP EXTENSION IF EXISTS pg_agenttrace CASCADE" -c "CREATE EXTENSION pg_agenttrace" \
+    -c "SELECT count(*) FROM agenttrace.distribute(shard_count => 4)" >/dev/null
+  AGENTTRACE_TEST_DATABASE_URL="$AGENTTRACE_CITUS_DATABASE_URL" AGENTTRACE_TEST_PLAIN_DATABASE_URL="$AGENTTRACE_CITUS_DATABASE_URL" \
+    AGENTTRACE_TEST_TIMESCALEDB=0 cargo test --release -p agenttrace-tests --test logs -- \
+    genai_events_give_the_same_run_as_span_attributes_in_either_order span_and_its_events_committed_concurrently_always_join \
+    log_records_are_stored_once_redacted_and_searchable
   "$ROOT/scripts/citus.sh" stop
   unset AGENTTRACE_CITUS_DATABASE_URL   # the other versions' suites run without Citus
 fi

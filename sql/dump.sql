@@ -15,9 +15,15 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['resources', 'spans', 'span_events', 'span_links', 'traces', 'run_summaries',
                              'agents', 'agent_messages', 'tool_calls', 'checkpoints', 'run_search', 'run_state',
                              'failure_annotations', 'dead_letters', 'mast_runs', 'judge_runs', 'settings', 'log_records',
-                             'trace_edges', 'setup_processes'] LOOP
+                             'trace_edges', 'setup_processes', 'genai_event_traces'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('agenttrace.' || t)::regclass, '');
     END LOOP;
+    -- Citus: log_records is partitioned (sql/schema.sql); its default partition holds rows too
+    -- (the extension's on the coordinator; on a worker it holds none and is not the extension's)
+    IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e'
+                  AND d.objid = to_regclass('agenttrace.log_records_default')) THEN
+        PERFORM pg_catalog.pg_extension_config_dump('agenttrace.log_records_default'::regclass, '');
+    END IF;
     PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('agenttrace.failure_annotations', 'annotation_id')::regclass, '');
     PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('agenttrace.dead_letters', 'dead_letter_id')::regclass, '');
     PERFORM pg_catalog.pg_extension_config_dump('agenttrace.redaction_patterns'::regclass,

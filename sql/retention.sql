@@ -77,6 +77,19 @@ BEGIN
         EXECUTE format('SELECT count(*) FROM %I.drop_chunks(''agenttrace.log_records'', older_than => $1)', tsdb) INTO n USING cutoff;
         table_name := 'log_records (chunks dropped)'; rows_removed := n; RETURN NEXT;
     ELSE
+        -- Citus: day partitions wholly before the cutoff are dropped (sql/citus.sql), the rest
+        -- (the cutoff's day, the default partition) deleted by time
+        IF to_regclass('agenttrace.log_records_default') IS NOT NULL AND to_regclass('pg_catalog.time_partitions') IS NOT NULL THEN
+            n := 0;
+            FOR t IN EXECUTE 'SELECT tp.partition::text FROM pg_catalog.time_partitions tp
+                               WHERE tp.parent_table = ''agenttrace.log_records''::regclass AND tp.to_value <> ''''
+                                 AND tp.to_value::timestamptz <= $1 ORDER BY 1' USING cutoff LOOP
+                EXECUTE format('DROP TABLE %s', t);
+                n := n + 1;
+            END LOOP;
+            table_name := 'log_records (partitions dropped)'; rows_removed := n; RETURN NEXT;
+            PERFORM agenttrace.extend_time_partitions();
+        END IF;
         DELETE FROM agenttrace.log_records WHERE time < cutoff;
         GET DIAGNOSTICS n = ROW_COUNT; table_name := 'log_records'; rows_removed := n; RETURN NEXT;
     END IF;
@@ -88,7 +101,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION apply_retention(interval) IS
-'Removes traces older than the retention period (agenttrace.set_retention, or keep): runs that ended before the cutoff with everything derived from them, spans and log records by dropping whole TimescaleDB chunks (plain DELETE without TimescaleDB), and dead letters older than their own period. Returns rows (or chunks) removed per table. Schedule it with pg_cron or any scheduler when TimescaleDB''s job scheduler is not available. Example: SELECT * FROM agenttrace.apply_retention();';
+'Removes traces older than the retention period (agenttrace.set_retention, or keep): runs that ended before the cutoff with everything derived from them, spans and log records by dropping whole TimescaleDB chunks (plain DELETE without TimescaleDB; on Citus whole day partitions of log records, and the days ahead are created: agenttrace.extend_time_partitions), and dead letters older than their own period. Returns rows (or chunks) removed per table. Schedule it with pg_cron or any scheduler when TimescaleDB''s job scheduler is not available. Example: SELECT * FROM agenttrace.apply_retention();';
 
 CREATE PROCEDURE retention_job(job_id integer, config jsonb)
 LANGUAGE plpgsql

@@ -6,9 +6,9 @@
 --   * times are timestamptz (microseconds) plus the exact OTLP nanosecond value as bigint.
 --   * the primary key of every table of trace data starts with trace_id or run_id (a run id is
 --     the smallest trace id of the run), so those tables can be distributed by trace or run
---     (sql/citus.sql). The exceptions: log_records (content hash and time: a record may have no
---     trace context), resources (attribute hash), dead_letters (identity) and ingest_staging
---     (no key; rows live for one transaction).
+--     (sql/citus.sql). log_records' starts with route_id (the trace id, or for a record without
+--     trace context an id of its process, scope and hour). The exceptions: resources (attribute
+--     hash), dead_letters (identity) and ingest_staging (no key; rows live for one transaction).
 
 CREATE TABLE resources (
     resource_hash   bigint PRIMARY KEY,
@@ -303,12 +303,16 @@ COMMENT ON TABLE dead_letters IS 'Request bodies that could not be decoded, with
 CREATE INDEX dead_letters_received_idx ON dead_letters (received_at DESC);
 
 -- OTLP log records (agenttrace.ingest_logs). Records without a trace context (application logs
--- outside a span) have NULL trace_id/span_id, so this is the one table whose key does not start
--- with trace_id: it is the record's content hash (agenttrace_core::logs::LogRecord::record_hash)
--- plus its time, which makes re-delivery a no-op.
+-- outside a span) have NULL trace_id/span_id, so the key starts with route_id, never NULL: the
+-- trace id when the record has one, else an id ingest derives from the record's process, scope
+-- and hour (pg_agenttrace/src/logs.rs, route_id), by which Citus places the record (on its
+-- trace's shard, sql/citus.sql). Then the record's content hash
+-- (agenttrace_core::logs::LogRecord::record_hash, which covers the trace, process and scope the
+-- route id is made of) plus its time, which makes re-delivery a no-op.
 CREATE TABLE log_records (
     time                     timestamptz NOT NULL,
     record_hash              bigint NOT NULL,
+    route_id                 uuid NOT NULL,
     trace_id                 uuid,
     span_id                  bigint,
     time_unix_nano           bigint NOT NULL,
@@ -330,11 +334,78 @@ CREATE TABLE log_records (
     -- laid over their span's attributes whenever the span's run is analysed
     genai                    jsonb,
     ingested_at              timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (record_hash, time)
+    PRIMARY KEY (route_id, record_hash, time)
 );
-COMMENT ON TABLE log_records IS 'One row per OTLP log record (agenttrace.ingest_logs): time, trace and span id (NULL without a trace context), severity, body (any value as jsonb), attributes, event name, resource (service_name, resource_hash -> agenttrace.resources) and scope. GenAI content events carry their normalized content in genai and join their span''s analysis. A TimescaleDB hypertable on time when TimescaleDB is installed.';
+COMMENT ON TABLE log_records IS 'One row per OTLP log record (agenttrace.ingest_logs): time, trace and span id (NULL without a trace context), severity, body (any value as jsonb), attributes, event name, resource (service_name, resource_hash -> agenttrace.resources) and scope. GenAI content events carry their normalized content in genai and join their span''s analysis. route_id (never NULL) places the record: its trace id, or for a record without one an id derived from its process, scope and hour. A TimescaleDB hypertable on time when TimescaleDB is installed; on Citus (agenttrace.distribute) partitioned by day on time and distributed by route_id with the trace tables.';
 CREATE INDEX log_records_span_idx ON log_records (trace_id, span_id, time) WHERE trace_id IS NOT NULL;
 CREATE INDEX log_records_service_time_idx ON log_records (service_name, time DESC);
+
+-- Citus only: the traces that have GenAI content events in log_records, written by
+-- agenttrace.ingest_logs with the records and filled by agenttrace.distribute() from those
+-- stored before. A plain table on the coordinator (never distributed): span ingest asks
+-- log_records' shards for a trace's events only when the trace is here, so a request of spans
+-- without such events sends no command for them. Empty and unread on a single server.
+CREATE TABLE genai_event_traces (
+    trace_id    uuid PRIMARY KEY
+);
+COMMENT ON TABLE genai_event_traces IS 'Citus only: traces with GenAI content events in agenttrace.log_records (a table on the coordinator, written by agenttrace.ingest_logs, filled by agenttrace.distribute()), so that span ingest reads the events from the shards only for those traces. Empty on a single server.';
+
+-- With Citus, log_records is partitioned by day on time (Citus time partitions: what TimescaleDB's
+-- chunks are on one server, so that retention drops whole days). Here, in CREATE EXTENSION, the
+-- table becomes the partitioned parent with the table made above as its default partition, which
+-- holds every row until agenttrace.distribute() creates the days' partitions (sql/citus.sql).
+-- Made here so that the partitioned table is the extension's on every node: Citus creates the
+-- extension on its workers, where this runs too. Without Citus (or with TimescaleDB) nothing changes.
+CREATE FUNCTION partition_log_records() RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = agenttrace, pg_catalog, pg_temp
+AS $$
+DECLARE
+    old regclass := 'agenttrace.log_records'::regclass;
+    g record;
+BEGIN
+    IF (SELECT c.relkind FROM pg_class c WHERE c.oid = old) <> 'r' THEN
+        RETURN false;
+    END IF;
+    -- the table and its rows stay as they are, renamed: the default partition
+    ALTER TABLE agenttrace.log_records RENAME TO log_records_default;
+    ALTER TABLE agenttrace.log_records_default RENAME CONSTRAINT log_records_pkey TO log_records_default_pkey;
+    ALTER INDEX agenttrace.log_records_span_idx RENAME TO log_records_default_span_idx;
+    ALTER INDEX agenttrace.log_records_service_time_idx RENAME TO log_records_default_service_time_idx;
+    CREATE TABLE agenttrace.log_records (LIKE agenttrace.log_records_default INCLUDING DEFAULTS INCLUDING COMPRESSION INCLUDING STORAGE)
+        PARTITION BY RANGE (time);
+    ALTER TABLE agenttrace.log_records ADD CONSTRAINT log_records_pkey PRIMARY KEY (route_id, record_hash, time);
+    CREATE INDEX log_records_span_idx ON agenttrace.log_records (trace_id, span_id, time) WHERE trace_id IS NOT NULL;
+    CREATE INDEX log_records_service_time_idx ON agenttrace.log_records (service_name, time DESC);
+    ALTER TABLE agenttrace.log_records ATTACH PARTITION agenttrace.log_records_default DEFAULT;
+    EXECUTE format('ALTER TABLE agenttrace.log_records OWNER TO %s', (SELECT c.relowner::regrole::text FROM pg_class c WHERE c.oid = old));
+    EXECUTE format('COMMENT ON TABLE agenttrace.log_records IS %L', obj_description(old, 'pg_class'));
+    COMMENT ON TABLE agenttrace.log_records_default IS 'The rows of agenttrace.log_records outside its day partitions (Citus; every row until agenttrace.distribute() creates them). Read and write agenttrace.log_records.';
+    FOR g IN SELECT a.grantee, a.privilege_type FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = old AND a.grantee <> c.relowner LOOP
+        EXECUTE format('GRANT %s ON agenttrace.log_records TO %s', g.privilege_type,
+                       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END);
+    END LOOP;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION partition_log_records() IS 'Citus only (CREATE EXTENSION and agenttrace.distribute() call it): makes agenttrace.log_records a table partitioned by day on time, the table as it was (every row kept) its default partition log_records_default, with the same key, indexes, owner, comment and privileges. Returns false when it already is partitioned.';
+
+-- On a Citus worker (where Citus runs this script with DDL propagation off), the default
+-- partition is left out of the extension: Citus drops a partition of a distributed table
+-- with its parent there unless an extension owns it, and then fails on DROP EXTENSION
+-- (the coordinator asks each worker to drop the partition's metadata a second time).
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')
+       AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
+        PERFORM agenttrace.partition_log_records();
+        IF current_setting('citus.enable_ddl_propagation', true) = 'off'
+           OR coalesce((SELECT g.groupid FROM pg_catalog.pg_dist_local_group g), 0) <> 0 THEN
+            ALTER EXTENSION pg_agenttrace DROP TABLE agenttrace.log_records_default;
+        END IF;
+    END IF;
+END
+$$;
 
 -- Content columns (prompts, completions, tool results, a run's state) are compressed with lz4
 -- where the server supports it (PostgreSQL 14+ built --with-lz4, as Debian's and the official
@@ -412,13 +483,20 @@ COMMENT ON FUNCTION trace_id_hex(uuid) IS 'Prints a stored trace id as the 32-di
 CREATE FUNCTION span_logs(trace_or_run_id uuid)
 RETURNS TABLE (trace_id text, span_id text, "time" timestamptz, severity_number smallint, severity_text text,
                event_name text, body jsonb, attributes jsonb)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
 AS $$
+#variable_conflict use_column
+DECLARE
+    -- PL/pgSQL, not SQL: Citus plans no SQL function's parameters on distributed tables. The
+    -- records are read by route_id (their trace id) on the traces' shards only.
+    ids uuid[] := ARRAY(SELECT t.trace_id FROM agenttrace.traces t WHERE t.run_id = trace_or_run_id) || trace_or_run_id;
+BEGIN
+    RETURN QUERY
     SELECT agenttrace.trace_id_hex(l.trace_id), agenttrace.span_id_hex(l.span_id), l.time, l.severity_number, l.severity_text, l.event_name, l.body, l.attributes
       FROM agenttrace.log_records l
-     WHERE l.trace_id = $1
-        OR l.trace_id IN (SELECT t.trace_id FROM agenttrace.traces t WHERE t.run_id = $1)
-     ORDER BY l.time, l.record_index
+     WHERE l.route_id = ANY (ids) AND l.trace_id = ANY (ids)
+     ORDER BY l.time, l.record_index;
+END
 $$;
 COMMENT ON FUNCTION span_logs(uuid) IS 'The log records of a trace, or of every trace of a run, in time order, trace and span id as hex like agenttrace.span_tree (span_id NULL: the trace but no span): application logs and GenAI content events to read next to agenttrace.span_tree. Example: SELECT s.name, l.severity_text, l.event_name, l.body FROM agenttrace.span_logs(''61348dcbc539e7c239bcdd3f2a0d4497'') l LEFT JOIN agenttrace.span_tree(''61348dcbc539e7c239bcdd3f2a0d4497'') s USING (trace_id, span_id);';
 

@@ -12,7 +12,8 @@
 //! Both sides take the same transaction-level advisory lock per trace as span ingest, so a span
 //! and its events committed concurrently never miss each other.
 use agenttrace_core::ids::{span_id_to_i64, TraceId};
-use agenttrace_core::logs::{genai_content, DecodedLogs};
+use agenttrace_core::logs::{genai_content, DecodedLogs, LogRecord};
+use agenttrace_core::model::fnv1a64;
 use agenttrace_core::otlp::decode_logs_body;
 use agenttrace_core::redact::Redactor;
 use agenttrace_core::rows::{nanos_i64, pg_micros};
@@ -72,6 +73,7 @@ fn store_log_records(client: &mut SpiClient<'_>, logs: DecodedLogs) -> SpiResult
     let inserted = Columns::new()
         .map("time", "timestamptz", recs, |r| timestamptz(pg_micros(r.time_ns())))
         .map("record_hash", "int8", recs, |r| r.record_hash)
+        .map("route_id", "uuid", recs, |r| uuid(&route_id(r)))
         .map("trace_id", "uuid", recs, |r| r.trace_id.as_ref().map(uuid))
         .map("span_id", "int8", recs, |r| r.span_id.as_ref().map(span_id_to_i64))
         .map("time_unix_nano", "int8", recs, |r| nanos_i64(r.time_unix_nano))
@@ -95,6 +97,15 @@ fn store_log_records(client: &mut SpiClient<'_>, logs: DecodedLogs) -> SpiResult
         .map("record_index", "int4", recs, |r| r.index.min(i32::MAX as u32) as i32)
         .cast("genai", "text", "jsonb", contents.iter().map(|c| c.as_ref().map(|v| v.to_string())).collect::<Vec<_>>())
         .insert(client, "agenttrace.log_records", "ON CONFLICT DO NOTHING")?;
+    if inserted > 0 && !genai_traces.is_empty() && crate::columns::citus_present() {
+        // On Citus span ingest reads a trace's events from the shards only for traces noted
+        // here (a table on the coordinator: no shard command).
+        Columns::new().map("trace_id", "uuid", &genai_traces, uuid).insert(
+            client,
+            "agenttrace.genai_event_traces",
+            "ON CONFLICT DO NOTHING",
+        )?;
+    }
     if inserted == 0 || genai_traces.is_empty() || !normalize_enabled(client)? {
         // Raw mode: agenttrace.renormalize() picks the content up later.
         return Ok(());
@@ -109,6 +120,24 @@ fn store_log_records(client: &mut SpiClient<'_>, logs: DecodedLogs) -> SpiResult
         crate::mast::classify_runs(client, &refreshed)?;
     }
     Ok(())
+}
+
+/// Where a record is stored on Citus (`log_records.route_id`, its distribution column): its trace
+/// id, so that a trace's records sit on the trace's shard; for a record without a trace context,
+/// an id derived from its process (resource hash), scope and hour, so that the trace-less records
+/// of one export request mostly go to one shard, and those of other processes, scopes and hours
+/// spread over the others. Deterministic: a re-delivered record gets the same id (and every part
+/// of it is in the record's content hash, so the key stays as unique as the hash and time).
+pub(crate) fn route_id(r: &LogRecord) -> TraceId {
+    if let Some(t) = r.trace_id {
+        return t;
+    }
+    let hour = r.time_ns() / 3_600_000_000_000;
+    let key = format!("{}\u{0}{}\u{0}{}\u{0}{}", r.resource.hash, r.scope_name, r.scope_version, hour);
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&fnv1a64(format!("agenttrace.log_route.1\u{0}{key}").as_bytes()).to_be_bytes());
+    id[8..].copy_from_slice(&fnv1a64(format!("agenttrace.log_route.2\u{0}{key}").as_bytes()).to_be_bytes());
+    id
 }
 
 /// Runs the given traces belong to (traces not stored yet have none).

@@ -53,12 +53,16 @@ CREATE TABLE run_state (
 COMMENT ON TABLE run_state IS 'Per-run state of incremental ingest: what a new batch of a run needs of the run so far (agents'' counters, the last agent turns, message positions, the error picture, totals, search accumulators), so that ingest extends the run''s derived rows instead of re-analysing its whole history. Derived data: written with the run''s derived rows, dropped when a run is merged or ingested raw, rebuilt by agenttrace.renormalize().';
 
 -- OTLP log records (agenttrace.ingest_logs). Records without a trace context (application logs
--- outside a span) have NULL trace_id/span_id, so this is the one table whose key does not start
--- with trace_id: it is the record's content hash (agenttrace_core::logs::LogRecord::record_hash)
--- plus its time, which makes re-delivery a no-op.
+-- outside a span) have NULL trace_id/span_id, so the key starts with route_id, never NULL: the
+-- trace id when the record has one, else an id ingest derives from the record's process, scope
+-- and hour (pg_agenttrace/src/logs.rs, route_id), by which Citus places the record (on its
+-- trace's shard, sql/citus.sql). Then the record's content hash
+-- (agenttrace_core::logs::LogRecord::record_hash, which covers the trace, process and scope the
+-- route id is made of) plus its time, which makes re-delivery a no-op.
 CREATE TABLE log_records (
     time                     timestamptz NOT NULL,
     record_hash              bigint NOT NULL,
+    route_id                 uuid NOT NULL,
     trace_id                 uuid,
     span_id                  bigint,
     time_unix_nano           bigint NOT NULL,
@@ -80,11 +84,78 @@ CREATE TABLE log_records (
     -- laid over their span's attributes whenever the span's run is analysed
     genai                    jsonb,
     ingested_at              timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (record_hash, time)
+    PRIMARY KEY (route_id, record_hash, time)
 );
-COMMENT ON TABLE log_records IS 'One row per OTLP log record (agenttrace.ingest_logs): time, trace and span id (NULL without a trace context), severity, body (any value as jsonb), attributes, event name, resource (service_name, resource_hash -> agenttrace.resources) and scope. GenAI content events carry their normalized content in genai and join their span''s analysis. A TimescaleDB hypertable on time when TimescaleDB is installed.';
+COMMENT ON TABLE log_records IS 'One row per OTLP log record (agenttrace.ingest_logs): time, trace and span id (NULL without a trace context), severity, body (any value as jsonb), attributes, event name, resource (service_name, resource_hash -> agenttrace.resources) and scope. GenAI content events carry their normalized content in genai and join their span''s analysis. route_id (never NULL) places the record: its trace id, or for a record without one an id derived from its process, scope and hour. A TimescaleDB hypertable on time when TimescaleDB is installed; on Citus (agenttrace.distribute) partitioned by day on time and distributed by route_id with the trace tables.';
 CREATE INDEX log_records_span_idx ON log_records (trace_id, span_id, time) WHERE trace_id IS NOT NULL;
 CREATE INDEX log_records_service_time_idx ON log_records (service_name, time DESC);
+
+-- Citus only: the traces that have GenAI content events in log_records, written by
+-- agenttrace.ingest_logs with the records and filled by agenttrace.distribute() from those
+-- stored before. A plain table on the coordinator (never distributed): span ingest asks
+-- log_records' shards for a trace's events only when the trace is here, so a request of spans
+-- without such events sends no command for them. Empty and unread on a single server.
+CREATE TABLE genai_event_traces (
+    trace_id    uuid PRIMARY KEY
+);
+COMMENT ON TABLE genai_event_traces IS 'Citus only: traces with GenAI content events in agenttrace.log_records (a table on the coordinator, written by agenttrace.ingest_logs, filled by agenttrace.distribute()), so that span ingest reads the events from the shards only for those traces. Empty on a single server.';
+
+-- With Citus, log_records is partitioned by day on time (Citus time partitions: what TimescaleDB's
+-- chunks are on one server, so that retention drops whole days). Here, in CREATE EXTENSION, the
+-- table becomes the partitioned parent with the table made above as its default partition, which
+-- holds every row until agenttrace.distribute() creates the days' partitions (sql/citus.sql).
+-- Made here so that the partitioned table is the extension's on every node: Citus creates the
+-- extension on its workers, where this runs too. Without Citus (or with TimescaleDB) nothing changes.
+CREATE FUNCTION partition_log_records() RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = agenttrace, pg_catalog, pg_temp
+AS $$
+DECLARE
+    old regclass := 'agenttrace.log_records'::regclass;
+    g record;
+BEGIN
+    IF (SELECT c.relkind FROM pg_class c WHERE c.oid = old) <> 'r' THEN
+        RETURN false;
+    END IF;
+    -- the table and its rows stay as they are, renamed: the default partition
+    ALTER TABLE agenttrace.log_records RENAME TO log_records_default;
+    ALTER TABLE agenttrace.log_records_default RENAME CONSTRAINT log_records_pkey TO log_records_default_pkey;
+    ALTER INDEX agenttrace.log_records_span_idx RENAME TO log_records_default_span_idx;
+    ALTER INDEX agenttrace.log_records_service_time_idx RENAME TO log_records_default_service_time_idx;
+    CREATE TABLE agenttrace.log_records (LIKE agenttrace.log_records_default INCLUDING DEFAULTS INCLUDING COMPRESSION INCLUDING STORAGE)
+        PARTITION BY RANGE (time);
+    ALTER TABLE agenttrace.log_records ADD CONSTRAINT log_records_pkey PRIMARY KEY (route_id, record_hash, time);
+    CREATE INDEX log_records_span_idx ON agenttrace.log_records (trace_id, span_id, time) WHERE trace_id IS NOT NULL;
+    CREATE INDEX log_records_service_time_idx ON agenttrace.log_records (service_name, time DESC);
+    ALTER TABLE agenttrace.log_records ATTACH PARTITION agenttrace.log_records_default DEFAULT;
+    EXECUTE format('ALTER TABLE agenttrace.log_records OWNER TO %s', (SELECT c.relowner::regrole::text FROM pg_class c WHERE c.oid = old));
+    EXECUTE format('COMMENT ON TABLE agenttrace.log_records IS %L', obj_description(old, 'pg_class'));
+    COMMENT ON TABLE agenttrace.log_records_default IS 'The rows of agenttrace.log_records outside its day partitions (Citus; every row until agenttrace.distribute() creates them). Read and write agenttrace.log_records.';
+    FOR g IN SELECT a.grantee, a.privilege_type FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = old AND a.grantee <> c.relowner LOOP
+        EXECUTE format('GRANT %s ON agenttrace.log_records TO %s', g.privilege_type,
+                       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END);
+    END LOOP;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION partition_log_records() IS 'Citus only (CREATE EXTENSION and agenttrace.distribute() call it): makes agenttrace.log_records a table partitioned by day on time, the table as it was (every row kept) its default partition log_records_default, with the same key, indexes, owner, comment and privileges. Returns false when it already is partitioned.';
+
+-- On a Citus worker (where Citus runs this script with DDL propagation off), the default
+-- partition is left out of the extension: Citus drops a partition of a distributed table
+-- with its parent there unless an extension owns it, and then fails on DROP EXTENSION
+-- (the coordinator asks each worker to drop the partition's metadata a second time).
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')
+       AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
+        PERFORM agenttrace.partition_log_records();
+        IF current_setting('citus.enable_ddl_propagation', true) = 'off'
+           OR coalesce((SELECT g.groupid FROM pg_catalog.pg_dist_local_group g), 0) <> 0 THEN
+            ALTER EXTENSION pg_agenttrace DROP TABLE agenttrace.log_records_default;
+        END IF;
+    END IF;
+END
+$$;
 
 -- As in sql/schema.sql: content columns (prompts, completions, tool results, a run's state) are compressed with lz4
 -- where the server supports it (PostgreSQL 14+ built --with-lz4, as Debian's and the official
@@ -204,6 +275,19 @@ BEGIN
         EXECUTE format('SELECT count(*) FROM %I.drop_chunks(''agenttrace.log_records'', older_than => $1)', tsdb) INTO n USING cutoff;
         table_name := 'log_records (chunks dropped)'; rows_removed := n; RETURN NEXT;
     ELSE
+        -- Citus: day partitions wholly before the cutoff are dropped (sql/citus.sql), the rest
+        -- (the cutoff's day, the default partition) deleted by time
+        IF to_regclass('agenttrace.log_records_default') IS NOT NULL AND to_regclass('pg_catalog.time_partitions') IS NOT NULL THEN
+            n := 0;
+            FOR t IN EXECUTE 'SELECT tp.partition::text FROM pg_catalog.time_partitions tp
+                               WHERE tp.parent_table = ''agenttrace.log_records''::regclass AND tp.to_value <> ''''
+                                 AND tp.to_value::timestamptz <= $1 ORDER BY 1' USING cutoff LOOP
+                EXECUTE format('DROP TABLE %s', t);
+                n := n + 1;
+            END LOOP;
+            table_name := 'log_records (partitions dropped)'; rows_removed := n; RETURN NEXT;
+            PERFORM agenttrace.extend_time_partitions();
+        END IF;
         DELETE FROM agenttrace.log_records WHERE time < cutoff;
         GET DIAGNOSTICS n = ROW_COUNT; table_name := 'log_records'; rows_removed := n; RETURN NEXT;
     END IF;
@@ -215,18 +299,25 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION apply_retention(interval) IS
-'Removes traces older than the retention period (agenttrace.set_retention, or keep): runs that ended before the cutoff with everything derived from them, spans and log records by dropping whole TimescaleDB chunks (plain DELETE without TimescaleDB), and dead letters older than their own period. Returns rows (or chunks) removed per table. Schedule it with pg_cron or any scheduler when TimescaleDB''s job scheduler is not available. Example: SELECT * FROM agenttrace.apply_retention();';
+'Removes traces older than the retention period (agenttrace.set_retention, or keep): runs that ended before the cutoff with everything derived from them, spans and log records by dropping whole TimescaleDB chunks (plain DELETE without TimescaleDB; on Citus whole day partitions of log records, and the days ahead are created: agenttrace.extend_time_partitions), and dead letters older than their own period. Returns rows (or chunks) removed per table. Schedule it with pg_cron or any scheduler when TimescaleDB''s job scheduler is not available. Example: SELECT * FROM agenttrace.apply_retention();';
 
 CREATE FUNCTION span_logs(trace_or_run_id uuid)
 RETURNS TABLE (trace_id text, span_id text, "time" timestamptz, severity_number smallint, severity_text text,
                event_name text, body jsonb, attributes jsonb)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
 AS $$
+#variable_conflict use_column
+DECLARE
+    -- PL/pgSQL, not SQL: Citus plans no SQL function's parameters on distributed tables. The
+    -- records are read by route_id (their trace id) on the traces' shards only.
+    ids uuid[] := ARRAY(SELECT t.trace_id FROM agenttrace.traces t WHERE t.run_id = trace_or_run_id) || trace_or_run_id;
+BEGIN
+    RETURN QUERY
     SELECT agenttrace.trace_id_hex(l.trace_id), agenttrace.span_id_hex(l.span_id), l.time, l.severity_number, l.severity_text, l.event_name, l.body, l.attributes
       FROM agenttrace.log_records l
-     WHERE l.trace_id = $1
-        OR l.trace_id IN (SELECT t.trace_id FROM agenttrace.traces t WHERE t.run_id = $1)
-     ORDER BY l.time, l.record_index
+     WHERE l.route_id = ANY (ids) AND l.trace_id = ANY (ids)
+     ORDER BY l.time, l.record_index;
+END
 $$;
 COMMENT ON FUNCTION span_logs(uuid) IS 'The log records of a trace, or of every trace of a run, in time order, trace and span id as hex like agenttrace.span_tree (span_id NULL: the trace but no span): application logs and GenAI content events to read next to agenttrace.span_tree. Example: SELECT s.name, l.severity_text, l.event_name, l.body FROM agenttrace.span_logs(''61348dcbc539e7c239bcdd3f2a0d4497'') l LEFT JOIN agenttrace.span_tree(''61348dcbc539e7c239bcdd3f2a0d4497'') s USING (trace_id, span_id);';
 
@@ -254,9 +345,15 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['resources', 'spans', 'span_events', 'span_links', 'traces', 'run_summaries',
                              'agents', 'agent_messages', 'tool_calls', 'checkpoints', 'run_search', 'run_state',
                              'failure_annotations', 'dead_letters', 'mast_runs', 'settings', 'log_records',
-                             'trace_edges', 'setup_processes'] LOOP
+                             'trace_edges', 'setup_processes', 'genai_event_traces'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('agenttrace.' || t)::regclass, '');
     END LOOP;
+    -- Citus: log_records is partitioned (sql/schema.sql); its default partition holds rows too
+    -- (the extension's on the coordinator; on a worker it holds none and is not the extension's)
+    IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e'
+                  AND d.objid = to_regclass('agenttrace.log_records_default')) THEN
+        PERFORM pg_catalog.pg_extension_config_dump('agenttrace.log_records_default'::regclass, '');
+    END IF;
     PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('agenttrace.failure_annotations', 'annotation_id')::regclass, '');
     PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('agenttrace.dead_letters', 'dead_letter_id')::regclass, '');
     PERFORM pg_catalog.pg_extension_config_dump('agenttrace.redaction_patterns'::regclass,
@@ -862,11 +959,105 @@ $fn$;
 --   * by run_id, co-located with the trace tables: every per-run table. A run's id is its smallest
 --     trace id, so a run's derived rows sit on the shard of its first trace, and a single-trace run
 --     (the common case) is wholly on one shard;
+--   * by route_id, co-located with the trace tables and partitioned by day on time (Citus time
+--     partitions): log_records. A record's route_id is its trace id, so a trace's log records
+--     sit on the trace's shard; a record without a trace context gets an id of its process,
+--     scope and hour (pg_agenttrace/src/logs.rs). apply_retention() drops whole days;
 --   * reference tables (a copy on every node): the small lookup and settings tables;
---   * left on the coordinator: dead_letters and the ingest staging table.
+--   * left on the coordinator: dead_letters, the ingest staging table and genai_event_traces.
+-- spans stays one table per shard: its reads and updates are by trace and run, not by time, and
+-- would probe every day's partition (docs/design.md, "Citus distribution").
 -- Stitching reads by key (pg_agenttrace/src/store/route.rs): trace_edges (by trace_id) and
 -- setup_processes (reference) answer what traces would answer only by asking every shard. They
 -- are rebuilt from traces and span_links here, before they are distributed.
+
+-- Citus time partitions of log_records: the days from start_from (default now) to a week (ahead)
+-- from now, never a day that already holds rows in the default partition (PostgreSQL cannot
+-- create a partition for rows stored in the default one: those days' rows stay there, and
+-- apply_retention() deletes them by time).
+CREATE FUNCTION extend_time_partitions(ahead interval DEFAULT interval '7 days', start_from timestamptz DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = agenttrace, pg_catalog, pg_temp
+SET client_min_messages = warning
+AS $$
+DECLARE
+    from_t timestamptz := least(coalesce(start_from, now()), now());
+    end_t timestamptz := now() + ahead;
+    newest timestamptz;
+    before integer;
+    after integer;
+BEGIN
+    IF ahead IS NULL OR ahead < interval '0' OR ahead > interval '366 days' THEN
+        RAISE EXCEPTION 'ahead must be between 0 and 366 days, not %', ahead USING ERRCODE = '22023';
+    END IF;
+    IF to_regclass('agenttrace.log_records_default') IS NULL
+       OR NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')
+       OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'agenttrace.log_records'::regclass) THEN
+        RETURN 0;
+    END IF;
+    -- a created partition ends at most a day after end_t
+    SELECT max(d.time) INTO newest FROM agenttrace.log_records_default d
+     WHERE d.time >= date_trunc('day', from_t) AND d.time < end_t + interval '1 day';
+    IF newest IS NOT NULL THEN
+        from_t := date_trunc('day', newest) + interval '1 day';
+    END IF;
+    IF from_t >= end_t THEN
+        RETURN 0;
+    END IF;
+    SELECT count(*) INTO before FROM pg_inherits WHERE inhparent = 'agenttrace.log_records'::regclass;
+    PERFORM pg_catalog.create_time_partitions('agenttrace.log_records'::regclass, interval '1 day', end_t, from_t);
+    SELECT count(*) INTO after FROM pg_inherits WHERE inhparent = 'agenttrace.log_records'::regclass;
+    RETURN after - before;
+END
+$$;
+COMMENT ON FUNCTION extend_time_partitions(interval, timestamptz) IS
+'Citus only, after agenttrace.distribute(): creates the missing day partitions of agenttrace.log_records from start_from (default now) to ahead (default 7 days) from now, skipping days that already have rows in its default partition (they stay there). agenttrace.apply_retention() calls it on every run; schedule it yourself (hourly or daily) when no retention is set, or records of later days go to the default partition, which retention can only DELETE from. Returns the number of partitions created; 0 without Citus or before distribute(). Example: SELECT agenttrace.extend_time_partitions(interval ''14 days'');';
+
+-- log_records, partitioned at CREATE EXTENSION (sql/schema.sql) or here when pg_agenttrace was
+-- created before Citus, distributed by route_id with the traces. Its stored rows (all in the
+-- default partition) are moved out for the time the day partitions are created and back into
+-- them: one transaction, the count checked.
+CREATE FUNCTION distribute_log_records() RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = agenttrace, pg_catalog, pg_temp
+SET client_min_messages = warning
+AS $$
+DECLARE
+    n_before bigint;
+    n_after bigint;
+    oldest timestamptz;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'agenttrace.log_records'::regclass) THEN
+        RETURN false;
+    END IF;
+    IF agenttrace.partition_log_records() THEN
+        -- created before Citus: the partitioned table is the extension's, as on the workers
+        ALTER EXTENSION pg_agenttrace ADD TABLE agenttrace.log_records;
+    END IF;
+    -- the traces with GenAI content events, on the coordinator (sql/schema.sql)
+    INSERT INTO agenttrace.genai_event_traces (trace_id)
+    SELECT DISTINCT l.trace_id FROM agenttrace.log_records l
+     WHERE l.trace_id IS NOT NULL AND l.span_id IS NOT NULL AND l.genai IS NOT NULL
+    ON CONFLICT DO NOTHING;
+    CREATE TEMP TABLE agenttrace_log_records_moved ON COMMIT DROP AS SELECT * FROM agenttrace.log_records;
+    SELECT count(*), min(m.time) INTO n_before, oldest FROM agenttrace_log_records_moved m;
+    DELETE FROM agenttrace.log_records;
+    PERFORM pg_catalog.create_distributed_table('agenttrace.log_records'::regclass, 'route_id', colocate_with => 'agenttrace.traces');
+    -- day partitions from the oldest row's day (at most 30 days back); older rows stay in the
+    -- default partition
+    PERFORM agenttrace.extend_time_partitions(start_from => greatest(coalesce(oldest, now()), now() - interval '30 days'));
+    INSERT INTO agenttrace.log_records SELECT * FROM agenttrace_log_records_moved;
+    SELECT count(*) INTO n_after FROM agenttrace.log_records;
+    IF n_after <> n_before THEN
+        RAISE EXCEPTION 'log_records: % rows before distributing, % after', n_before, n_after;
+    END IF;
+    DROP TABLE agenttrace_log_records_moved;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION distribute_log_records() IS
+'Called by agenttrace.distribute(): distributes agenttrace.log_records by route_id, co-located with agenttrace.traces, partitioned by day on time (agenttrace.partition_log_records() first when pg_agenttrace was created before Citus), with day partitions from its oldest row''s day (at most 30 days back) to a week ahead; every stored row is kept (moved into its day''s partition in the same transaction, the count checked); the traces of its GenAI content events are noted in agenttrace.genai_event_traces. Returns false when log_records already is distributed.';
 
 CREATE FUNCTION distribute(shard_count integer DEFAULT 32)
 RETURNS TABLE (table_name text, distribution text, key text, shards integer, changed boolean)
@@ -876,7 +1067,7 @@ SET client_min_messages = warning
 AS $$
 DECLARE
     ref_tables text[] := ARRAY['resources', 'settings', 'mast_modes', 'mast_settings', 'redaction_patterns', 'setup_processes'];
-    trace_tables text[] := ARRAY['traces', 'spans', 'span_events', 'span_links', 'trace_edges'];
+    trace_tables text[] := ARRAY['traces', 'spans', 'span_events', 'span_links', 'trace_edges', 'log_records'];
     run_tables text[] := ARRAY['run_summaries', 'agents', 'agent_messages', 'tool_calls', 'checkpoints',
                                'run_search', 'run_state', 'failure_annotations', 'mast_runs', 'judge_runs'];
     t text;
@@ -928,6 +1119,11 @@ BEGIN
             IF method IS NULL THEN
                 EXECUTE 'SELECT pg_catalog.create_reference_table($1::regclass)' USING 'agenttrace.' || t;
             END IF;
+        ELSIF t = 'log_records' THEN
+            col := 'route_id';
+            IF method IS NULL THEN
+                PERFORM agenttrace.distribute_log_records();
+            END IF;
         ELSE
             col := CASE WHEN t = ANY (trace_tables) THEN 'trace_id' ELSE 'run_id' END;
             IF method IS NULL THEN
@@ -937,14 +1133,15 @@ BEGIN
                     USING 'agenttrace.' || t, col, CASE WHEN t = 'traces' THEN 'none' ELSE 'agenttrace.traces' END;
             END IF;
         END IF;
-        IF method IS NULL THEN
+        IF method IS NULL AND t <> 'log_records' THEN
             -- rows stored before distribute() were copied to the shards: drop the local copies
             EXECUTE 'SELECT pg_catalog.truncate_local_data_after_distributing_table($1::regclass)' USING 'agenttrace.' || t;
         END IF;
         EXECUTE 'SELECT count(*)::integer FROM pg_catalog.pg_dist_shard WHERE logicalrelid = $1::regclass'
             INTO n USING 'agenttrace.' || t;
         table_name := t;
-        distribution := CASE WHEN t = ANY (ref_tables) THEN 'reference' ELSE 'distributed' END;
+        distribution := CASE WHEN t = ANY (ref_tables) THEN 'reference'
+                             WHEN t = 'log_records' THEN 'distributed, partitioned by day' ELSE 'distributed' END;
         key := col;
         shards := n;
         changed := method IS NULL;
@@ -953,7 +1150,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION distribute(integer) IS
-'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces, trace_edges) by trace_id, per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, run_state, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings, redaction_patterns and setup_processes become reference tables; the stitching tables (trace_edges, setup_processes) are first rebuilt from traces and span_links; dead_letters and ingest_staging stay on the coordinator. Stored rows move to the shards. Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
+'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces, trace_edges) by trace_id, log_records by route_id (its trace id; for a record without trace context an id of its process, scope and hour) and partitioned by day on time (agenttrace.extend_time_partitions keeps days ahead; retention drops whole days), per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, run_state, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings, redaction_patterns and setup_processes become reference tables; the stitching tables (trace_edges, setup_processes) are first rebuilt from traces and span_links; dead_letters, ingest_staging and genai_event_traces stay on the coordinator. Stored rows move to the shards (log records into their day''s partition). Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
 
 -- Grants of the objects new in 0.2.0: roles.sql again (idempotent), as a fresh install runs it.
 -- Least-privilege roles. Runs last in CREATE EXTENSION (finalize), when every function exists.

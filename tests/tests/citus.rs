@@ -26,17 +26,9 @@ fn with_db(url: &str, db: &str) -> String {
 /// Fresh pg_agenttrace in the Citus database (distributed, 4 shards per table) and in the
 /// single-node reference database. Returns (citus, single).
 fn fresh_pair(url: &str) -> (Client, Client) {
-    let mut citus = connect_to(url);
-    citus
-        .batch_execute(
-            "SET client_min_messages = warning;
-             DROP EXTENSION IF EXISTS pg_agenttrace CASCADE;
-             CREATE EXTENSION IF NOT EXISTS pg_trgm;
-             CREATE EXTENSION pg_agenttrace;",
-        )
-        .unwrap();
+    let mut citus = fresh_citus(url);
     let n: i64 = citus.query_one("SELECT count(*) FROM agenttrace.distribute(shard_count => 4) WHERE changed", &[]).unwrap().get(0);
-    assert_eq!(n, 21, "every table distributed");
+    assert_eq!(n, 22, "every table distributed");
     // idempotent: a second call changes nothing
     let again: i64 = citus.query_one("SELECT count(*) FROM agenttrace.distribute() WHERE changed", &[]).unwrap().get(0);
     assert_eq!(again, 0, "distribute() is idempotent");
@@ -48,6 +40,20 @@ fn fresh_pair(url: &str) -> (Client, Client) {
     let mut single = connect_to(&with_db(url, &name));
     single.batch_execute("SET client_min_messages = warning; CREATE EXTENSION pg_trgm; CREATE EXTENSION pg_agenttrace;").unwrap();
     (citus, single)
+}
+
+/// Fresh pg_agenttrace in the Citus database, not distributed yet.
+fn fresh_citus(url: &str) -> Client {
+    let mut citus = connect_to(url);
+    citus
+        .batch_execute(
+            "SET client_min_messages = warning;
+             DROP EXTENSION IF EXISTS pg_agenttrace CASCADE;
+             CREATE EXTENSION IF NOT EXISTS pg_trgm;
+             CREATE EXTENSION pg_agenttrace;",
+        )
+        .unwrap();
+    citus
 }
 
 /// Every request body of the corpus, in order, as (body, content type, encoding).
@@ -216,7 +222,7 @@ fn citus_corpus_gives_the_same_rows_as_a_single_node() {
     let removed = |db: &mut Client| -> Vec<String> {
         db.query(
             "SELECT table_name || '=' || rows_removed FROM agenttrace.apply_retention(interval '1 second')
-              WHERE table_name <> 'trace_edges'",
+              WHERE table_name NOT IN ('trace_edges', 'log_records (partitions dropped)')",
             &[],
         )
         .unwrap()
@@ -513,4 +519,291 @@ fn citus_through_the_ingress_gives_the_same_rows() {
     classify(&mut citus);
     classify(&mut single);
     assert_same(&mut citus, &mut single, "through the ingress");
+}
+
+const HOUR_NS: u64 = 3_600_000_000_000;
+const DAY_NS: u64 = 24 * HOUR_NS;
+
+fn now_ns() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+}
+
+/// An OTLP logs request of one process (`service`): records (trace id or none, time, body).
+fn logs_request(service: &str, records: &[(Option<[u8; 16]>, u64, String)]) -> Vec<u8> {
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope};
+    use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use prost::Message;
+    let log_records = records
+        .iter()
+        .map(|(trace, t, body)| LogRecord {
+            time_unix_nano: *t,
+            observed_time_unix_nano: *t,
+            severity_number: 9,
+            body: Some(AnyValue { value: Some(any_value::Value::StringValue(body.clone())) }),
+            trace_id: trace.map(|t| t.to_vec()).unwrap_or_default(),
+            span_id: trace.map(|_| 1u64.to_be_bytes().to_vec()).unwrap_or_default(),
+            ..Default::default()
+        })
+        .collect();
+    ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            resource: Some(Resource { attributes: vec![agenttrace_tests::long_run::kv("service.name", service)], ..Default::default() }),
+            scope_logs: vec![ScopeLogs {
+                scope: Some(InstrumentationScope { name: "citus-logs".into(), ..Default::default() }),
+                log_records,
+                schema_url: String::new(),
+            }],
+            schema_url: String::new(),
+        }],
+    }
+    .encode_to_vec()
+}
+
+fn ingest_logs_ok(db: &mut Client, body: &[u8]) -> i64 {
+    let row = db.query_one("SELECT * FROM agenttrace.ingest_logs($1)", &[&body]).unwrap();
+    assert_eq!(row.get::<_, Option<String>>(2), None);
+    row.get(0)
+}
+
+fn count(db: &mut Client, sql: &str) -> i64 {
+    db.query_one(sql, &[]).unwrap().get(0)
+}
+
+/// Traces with spans, log records of those traces and of none, at times from 40 days ago to 30
+/// days ahead.
+fn traces_and_logs(db: &mut Client, salt: u8, now: u64) -> Vec<[u8; 16]> {
+    let traces: Vec<[u8; 16]> = (1..=6u8).map(|i| [salt, i, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, i]).collect();
+    for t in &traces {
+        let r = ingest(db, &long_run_request(&long_run(*t, 3, false)), "application/x-protobuf", None);
+        assert_eq!(r.error, None);
+    }
+    let mut records = Vec::new();
+    for (i, t) in traces.iter().enumerate() {
+        for k in 0..4u64 {
+            records.push((Some(*t), now - (i as u64 % 3) * DAY_NS - k * HOUR_NS, format!("trace log {salt} {i} {k}")));
+        }
+    }
+    for h in 0..48u64 {
+        records.push((None, now - h * HOUR_NS, format!("plain log {salt} {h}")));
+    }
+    records.push((None, now - 40 * DAY_NS, format!("old log {salt}")));
+    records.push((None, now + 30 * DAY_NS, format!("future log {salt}")));
+    assert_eq!(ingest_logs_ok(db, &logs_request("citus-logs-a", &records)), records.len() as i64);
+    let other: Vec<_> = (0..8u64).map(|h| (None, now - h * HOUR_NS, format!("other process {salt} {h}"))).collect();
+    assert_eq!(ingest_logs_ok(db, &logs_request("citus-logs-b", &other)), other.len() as i64);
+    traces
+}
+
+/// Log records whose shard is not their trace's (none when co-located).
+const MISPLACED_LOGS: &str = "SELECT count(*) FROM agenttrace.log_records l
+    JOIN pg_dist_shard a ON a.shardid = get_shard_id_for_distribution_column('agenttrace.log_records', l.route_id)
+    JOIN pg_dist_shard b ON b.shardid = get_shard_id_for_distribution_column('agenttrace.traces', l.trace_id)
+    JOIN citus_shards ca ON ca.shardid = a.shardid
+    JOIN citus_shards cb ON cb.shardid = b.shardid
+   WHERE l.trace_id IS NOT NULL AND (a.shardminvalue <> b.shardminvalue OR ca.nodeport <> cb.nodeport)";
+
+/// log_records on Citus: distribute() keeps every row stored before it (moved into the day
+/// partitions, the far past and future in the default one); a trace's records sit on the
+/// trace's shard, trace-less ones spread; records ingested afterwards too, re-delivery adds
+/// nothing; retention drops whole days.
+#[test]
+fn citus_log_records_live_with_their_trace_by_day() {
+    let Some(url) = citus_url() else {
+        eprintln!("skipped: AGENTTRACE_CITUS_DATABASE_URL not set");
+        return;
+    };
+    let _g = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let mut db = fresh_citus(&url);
+    let kind: String =
+        db.query_one("SELECT relkind::text FROM pg_class WHERE oid = 'agenttrace.log_records'::regclass", &[]).unwrap().get(0);
+    assert_eq!(kind, "p", "partitioned at CREATE EXTENSION with Citus");
+    traces_and_logs(&mut db, 1, now_ns());
+    let tables = ["log_records", "spans", "traces", "span_events", "span_links"];
+    let before: Vec<i64> = tables.iter().map(|t| count(&mut db, &format!("SELECT count(*) FROM agenttrace.{t}"))).collect();
+    let logs_fp = "SELECT count(*), md5(string_agg(row(route_id, record_hash, time, trace_id, span_id, body, attributes, service_name)::text, ',' ORDER BY record_hash, time)) FROM agenttrace.log_records";
+    let fp_before: (i64, String) = db.query_one(logs_fp, &[]).map(|r| (r.get(0), r.get(1))).unwrap();
+
+    let rows = db
+        .query("SELECT table_name, distribution, key FROM agenttrace.distribute(shard_count => 4) WHERE table_name = 'log_records'", &[])
+        .unwrap();
+    assert_eq!(
+        (rows[0].get::<_, String>(1), rows[0].get::<_, String>(2)),
+        ("distributed, partitioned by day".to_string(), "route_id".to_string())
+    );
+    let after: Vec<i64> = tables.iter().map(|t| count(&mut db, &format!("SELECT count(*) FROM agenttrace.{t}"))).collect();
+    assert_eq!(before, after, "distribute() keeps every row of {tables:?}");
+    let fp_after: (i64, String) = db.query_one(logs_fp, &[]).map(|r| (r.get(0), r.get(1))).unwrap();
+    assert_eq!(fp_before, fp_after, "the same log records");
+    let colocated: bool = db
+        .query_one(
+            "SELECT a.colocationid = b.colocationid FROM pg_dist_partition a, pg_dist_partition b
+              WHERE a.logicalrelid = 'agenttrace.log_records'::regclass AND b.logicalrelid = 'agenttrace.traces'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(colocated, "log_records co-located with traces");
+    assert_eq!(count(&mut db, MISPLACED_LOGS), 0, "a trace's log records on the trace's shard");
+    assert!(count(&mut db, "SELECT count(*) FROM agenttrace.log_records WHERE trace_id IS NOT NULL") >= 24);
+    let spread = count(
+        &mut db,
+        "SELECT count(DISTINCT get_shard_id_for_distribution_column('agenttrace.log_records', route_id)) FROM agenttrace.log_records WHERE trace_id IS NULL",
+    );
+    assert!(spread >= 2, "trace-less records spread over shards: {spread}");
+    // Day partitions hold the recent days; the default one only the far past and future.
+    let days =
+        count(&mut db, "SELECT count(*) FROM time_partitions WHERE parent_table = 'agenttrace.log_records'::regclass AND to_value <> ''");
+    assert!(days >= 9, "day partitions: {days}");
+    assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.log_records_default"), 2);
+    assert_eq!(
+        count(&mut db, "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text LIKE 'agenttrace.log_records%' AND colocationid <> (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'agenttrace.traces'::regclass)"),
+        0,
+        "every partition co-located"
+    );
+
+    // Ingest after distribute(): routed by key, idempotent.
+    let n = count(&mut db, "SELECT count(*) FROM agenttrace.log_records");
+    let now = now_ns();
+    let traces = traces_and_logs(&mut db, 2, now);
+    let added = count(&mut db, "SELECT count(*) FROM agenttrace.log_records") - n;
+    assert_eq!(added, 6 * 4 + 48 + 2 + 8);
+    traces_and_logs(&mut db, 2, now);
+    assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.log_records") - n, added, "re-delivery stores nothing twice");
+    assert_eq!(count(&mut db, MISPLACED_LOGS), 0);
+    let t = uuid_text(&traces[0]);
+    assert_eq!(count(&mut db, &format!("SELECT count(*) FROM agenttrace.span_logs('{t}')")), 4);
+
+    // Retention: days wholly older than the cutoff are dropped, the rest deleted by time.
+    let total = count(&mut db, "SELECT count(*) FROM agenttrace.log_records");
+    let old = count(&mut db, "SELECT count(*) FROM agenttrace.log_records WHERE time < now() - interval '36 hours'");
+    let removed: Vec<(String, i64)> = db
+        .query(
+            "SELECT table_name, rows_removed FROM agenttrace.apply_retention(interval '36 hours') WHERE table_name LIKE 'log_records%'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert!(removed.iter().any(|(t, n)| t == "log_records (partitions dropped)" && *n >= 1), "{removed:?}");
+    assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.log_records"), total - old, "{removed:?}");
+    assert_eq!(
+        count(&mut db, "SELECT count(*) FROM time_partitions WHERE parent_table = 'agenttrace.log_records'::regclass AND to_value <> '' AND to_value::timestamptz <= now() - interval '36 hours'"),
+        0
+    );
+    assert!(count(&mut db, "SELECT count(*) FROM time_partitions WHERE parent_table = 'agenttrace.log_records'::regclass AND from_value <> '' AND from_value::timestamptz > now() + interval '6 days'") >= 1, "days ahead created");
+}
+
+fn uuid_text(t: &[u8; 16]) -> String {
+    agenttrace_core::ids::to_hex(t)
+}
+
+/// Concurrent writers of spans and log records of the same traces on the distributed,
+/// partitioned tables: every record stored once, on its trace's shard.
+#[test]
+fn citus_concurrent_log_writers_store_every_record_once() {
+    let Some(url) = citus_url() else {
+        eprintln!("skipped: AGENTTRACE_CITUS_DATABASE_URL not set");
+        return;
+    };
+    let _g = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut db, _single) = fresh_pair(&url);
+    let now = now_ns();
+    let traces: Vec<[u8; 16]> = (1..=8u8).map(|i| [9, i, 0x43, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, i]).collect();
+    let writers: Vec<_> = (0..4u64)
+        .map(|w| {
+            let url = url.clone();
+            let traces = traces.clone();
+            std::thread::spawn(move || {
+                let mut db = connect_to(&url);
+                for round in 0..5u64 {
+                    // every writer writes every trace's records (half of them the same records)
+                    let records: Vec<_> = traces
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(i, t)| {
+                            let mine = format!("w{w} r{round} t{i}");
+                            let shared = format!("shared r{round} t{i}");
+                            [(Some(*t), now - round * HOUR_NS, mine), (Some(*t), now - round * HOUR_NS, shared)]
+                        })
+                        .chain((0..4).map(|k| (None, now - k * HOUR_NS, format!("plain w{w} r{round} {k}"))))
+                        .collect();
+                    ingest_logs_ok(&mut db, &logs_request("citus-concurrent", &records));
+                    if round == w {
+                        for t in &traces[(w as usize * 2)..(w as usize * 2 + 2)] {
+                            let r = ingest(&mut db, &long_run_request(&long_run(*t, 2, false)), "application/x-protobuf", None);
+                            assert_eq!(r.error, None);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().expect("writer");
+    }
+    // per writer and round: 8 own + 4 plain; shared: 8 per round
+    assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.log_records"), 4 * 5 * (8 + 4) + 5 * 8);
+    assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.traces"), 8);
+    assert_eq!(count(&mut db, MISPLACED_LOGS), 0);
+}
+
+/// pg_agenttrace created before Citus (log_records a plain table with rows), Citus added
+/// afterwards: distribute() partitions log_records then (the rows become its default partition,
+/// then move into their days), keeps every row, notes the traces of GenAI events; retention
+/// runs; DROP EXTENSION works. In a scratch database created on every node and dropped after.
+#[test]
+fn citus_distribute_converts_log_records_stored_before_citus() {
+    let Some(url) = citus_url() else {
+        eprintln!("skipped: AGENTTRACE_CITUS_DATABASE_URL not set");
+        return;
+    };
+    let _g = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let mut citus = connect_to(&url);
+    let coordinator: (String, i32) =
+        citus.query_one("SELECT nodename, nodeport FROM pg_dist_node WHERE groupid = 0", &[]).map(|r| (r.get(0), r.get(1))).unwrap();
+    let workers: Vec<(String, i32)> = citus
+        .query("SELECT nodename, nodeport FROM pg_dist_node WHERE groupid > 0 ORDER BY 2", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let name = "agenttrace_citus_test_before";
+    let node_url = |(h, p): &(String, i32), db: &str| format!("postgres://postgres@{h}:{p}/{db}");
+    for node in std::iter::once(&coordinator).chain(&workers) {
+        let mut admin = connect_to(&node_url(node, "postgres"));
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    }
+    for w in &workers {
+        connect_to(&node_url(w, name)).batch_execute("SET client_min_messages = warning; CREATE EXTENSION citus").unwrap();
+    }
+    let mut db = connect_to(&node_url(&coordinator, name));
+    db.batch_execute("SET client_min_messages = warning; CREATE EXTENSION pg_trgm; CREATE EXTENSION pg_agenttrace").unwrap();
+    traces_and_logs(&mut db, 3, now_ns());
+    db.batch_execute("UPDATE agenttrace.log_records SET genai = '{}' WHERE trace_id IS NOT NULL AND body::text LIKE '%trace log 3 0 %'")
+        .unwrap();
+    let logs_fp = "SELECT count(*), md5(string_agg(row(route_id, record_hash, time, trace_id, span_id, body, genai)::text, ',' ORDER BY record_hash, time)) FROM agenttrace.log_records";
+    let before: (i64, String) = db.query_one(logs_fp, &[]).map(|r| (r.get(0), r.get(1))).unwrap();
+    let mut setup = format!(
+        "SET client_min_messages = warning; CREATE EXTENSION citus; SELECT citus_set_coordinator_host('{}', {});",
+        coordinator.0, coordinator.1
+    );
+    for (h, p) in &workers {
+        setup += &format!("SELECT citus_add_node('{h}', {p});");
+    }
+    db.batch_execute(&setup).unwrap();
+    assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.distribute(shard_count => 4) WHERE changed"), 22);
+    let after: (i64, String) = db.query_one(logs_fp, &[]).map(|r| (r.get(0), r.get(1))).unwrap();
+    assert_eq!(before, after, "every log record kept");
+    assert_eq!(count(&mut db, MISPLACED_LOGS), 0);
+    assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.genai_event_traces"), 1);
+    assert!(count(&mut db, "SELECT count(*) FROM agenttrace.apply_retention(interval '36 hours') WHERE table_name = 'log_records (partitions dropped)' AND rows_removed > 0") == 1);
+    db.batch_execute("SET client_min_messages = warning; DROP EXTENSION pg_agenttrace CASCADE").unwrap();
+    drop(db);
+    for node in std::iter::once(&coordinator).chain(&workers) {
+        connect_to(&node_url(node, "postgres")).batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+    }
 }

@@ -319,17 +319,34 @@ fn drop_content_elsewhere(
     }
     let candidates: Vec<SpanKey> =
         new_spans.iter().filter(|s| traces_of.contains_key(&run_of(&s.trace_id))).map(|s| (s.trace_id, s.span_id)).collect();
-    let (kt, ks) = key_arrays(&candidates);
-    for row in select_cached(
-        client,
-        // log_records stays a local table on Citus too.
-        "SELECT DISTINCT k.trace_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
-          WHERE EXISTS (SELECT 1 FROM agenttrace.log_records l
-                         WHERE l.trace_id = k.trace_id AND l.span_id = k.span_id AND l.genai IS NOT NULL OFFSET 0)",
-        &[kt.into(), ks.into()],
-    )? {
-        if let Some(t) = row.get::<pgrx::Uuid>(1)? {
-            traces_of.remove(&run_of(&trace_id(&t)));
+    let citus = crate::columns::citus_present();
+    let mut probed: Vec<SpanKey> = candidates;
+    if citus {
+        // Only spans of traces noted with GenAI events (on the coordinator) are asked for on the shards.
+        let noted: HashSet<TraceId> = super::overlay::genai_event_traces(client, uuids(&traces))?.iter().map(trace_id).collect();
+        probed.retain(|(t, _)| noted.contains(t));
+    }
+    let (pt, ps) = key_arrays(&probed);
+    if !(citus && probed.is_empty()) {
+        for row in select_cached(
+            client,
+            if citus {
+                // Distributed by route_id (a record's trace id): an IN list keyed by it, on the
+                // candidates' shards only.
+                "SELECT DISTINCT l.trace_id FROM agenttrace.log_records l
+                  WHERE (l.trace_id, l.span_id) IN (SELECT * FROM unnest($1::uuid[], $2::int8[]))
+                    AND l.route_id = ANY($1) AND l.genai IS NOT NULL"
+            } else {
+                "SELECT DISTINCT k.trace_id FROM unnest($1::uuid[], $2::int8[]) AS k(trace_id, span_id)
+                  WHERE EXISTS (SELECT 1 FROM agenttrace.log_records l
+                                 WHERE l.route_id = k.trace_id AND l.trace_id = k.trace_id AND l.span_id = k.span_id
+                                   AND l.genai IS NOT NULL OFFSET 0)"
+            },
+            &[pt.into(), ps.into()],
+        )? {
+            if let Some(t) = row.get::<pgrx::Uuid>(1)? {
+                traces_of.remove(&run_of(&trace_id(&t)));
+            }
         }
     }
     Ok(())

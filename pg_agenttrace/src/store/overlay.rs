@@ -15,11 +15,20 @@ pub(crate) fn genai_overlays(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiR
     if traces.is_empty() {
         return Ok(out);
     }
-    let ids: Vec<pgrx::Uuid> = traces.iter().map(uuid).collect();
+    let mut ids: Vec<pgrx::Uuid> = traces.iter().map(uuid).collect();
+    if crate::columns::citus_present() {
+        // Only traces noted with GenAI events (a table on the coordinator) are read from the shards.
+        ids = genai_event_traces(client, ids)?;
+        if ids.is_empty() {
+            return Ok(out);
+        }
+    }
+    // route_id is the trace id of every record that has one: on Citus the read goes to the
+    // traces' shards only.
     let t = select_cached(
         client,
         "SELECT trace_id, span_id, genai::text FROM agenttrace.log_records
-          WHERE trace_id = ANY($1) AND span_id IS NOT NULL AND genai IS NOT NULL
+          WHERE route_id = ANY($1) AND trace_id = ANY($1) AND span_id IS NOT NULL AND genai IS NOT NULL
           ORDER BY trace_id, span_id, time, record_index, record_hash",
         &[ids.into()],
     )?;
@@ -39,6 +48,18 @@ pub(crate) fn genai_overlays(client: &SpiClient<'_>, traces: &[TraceId]) -> SpiR
         let overlay = span_overlay(&contents);
         if !overlay.is_empty() {
             out.insert(key, overlay);
+        }
+    }
+    Ok(out)
+}
+
+/// Citus: those of `ids` noted in `agenttrace.genai_event_traces` (traces with GenAI content
+/// events in `log_records`), read on the coordinator.
+pub(crate) fn genai_event_traces(client: &SpiClient<'_>, ids: Vec<pgrx::Uuid>) -> SpiResult<Vec<pgrx::Uuid>> {
+    let mut out = Vec::new();
+    for row in select_cached(client, "SELECT trace_id FROM agenttrace.genai_event_traces WHERE trace_id = ANY($1)", &[ids.into()])? {
+        if let Some(t) = row.get::<pgrx::Uuid>(1)? {
+            out.push(t);
         }
     }
     Ok(out)
