@@ -147,8 +147,7 @@ fn pydantic_ai_delegation_through_tools() {
 
 #[test]
 fn google_adk_agent_tools_in_every_content_mode() {
-    // The AgentTool's instruction is only in the coordinator's tool call (the sub-agent's span
-    // records no input): not carried into the delegation message yet.
+    // Agents, tool calls and tokens in every mode (the delegation's text: below).
     let w = Want {
         framework: "google_adk",
         agents: TRIO,
@@ -163,11 +162,9 @@ fn google_adk_agent_tools_in_every_content_mode() {
     assert_clean(&["adk_default_success"], &Want { content: false, tool_content: false, ..w });
 }
 
-/// Not derived yet: the delegation message of an ADK AgentTool call carries the instruction
-/// from the tool call's arguments (whole-run analysis could read the parent tool span;
-/// incremental ingest, which must agree, cannot yet).
+/// The delegation message of an ADK AgentTool call carries the instruction from the tool call's
+/// arguments (`request`): the sub-agent's span records no input; the tool span above it does.
 #[test]
-#[ignore]
 fn google_adk_delegation_text() {
     let w = Want {
         framework: "google_adk",
@@ -236,11 +233,9 @@ fn autogen_magentic_one_group_chat() {
     }
 }
 
-/// Not derived yet: the tool call's arguments and result are only in the runtime's
-/// ToolCallRequestEvent / ToolCallExecutionEvent deliveries, which whole-run analysis could read
-/// but incremental ingest cannot yet (the two must agree).
+/// The tool call's arguments and result, which only the runtime's ToolCallRequestEvent /
+/// ToolCallExecutionEvent deliveries record, read by call id.
 #[test]
-#[ignore]
 fn autogen_magentic_one_tool_content() {
     assert_clean(&["autogen_m1_default_success"], &Want { tool_content: true, ..magentic_one() });
 }
@@ -316,10 +311,9 @@ fn openai_agents_agents_as_tools() {
     assert_clean(&["openai_agents_oi_success"], &w);
 }
 
-/// Not derived yet: the delegation message carries the instruction from the agent-as-tool call's
-/// arguments (as for ADK's AgentTool).
+/// The delegation message carries the instruction from the agent-as-tool call's arguments
+/// (`input`), as for ADK's AgentTool.
 #[test]
-#[ignore]
 fn openai_agents_delegation_text() {
     let w = Want {
         framework: "openai_agents",

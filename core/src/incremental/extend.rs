@@ -48,6 +48,7 @@ pub enum WholeRun {
     ToolContentElsewhere,
     HandoffTool,
     NewAgentAfterToolStrings,
+    ToolDelegation,
 }
 
 impl WholeRun {
@@ -72,6 +73,7 @@ impl WholeRun {
             WholeRun::ToolContentElsewhere => "tool span whose call is recorded only in the model messages",
             WholeRun::HandoffTool => "tool call naming another agent (a handoff tool)",
             WholeRun::NewAgentAfterToolStrings => "new agent named in a stored tool call's arguments",
+            WholeRun::ToolDelegation => "sub-agent turn that may take its task from the tool call that started it",
         }
     }
 }
@@ -131,6 +133,9 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
         if let Err(why) = demote_tool_nodes(&mut sk, new, &mut facts, &mut w.g, &w.walk, &mut owner, store)? {
             return Ok(Err(why));
         }
+    }
+    if tool_delegation(new, &facts, &w, &owner) {
+        return Ok(Err(WholeRun::ToolDelegation));
     }
     let mut changed: BTreeSet<String> = BTreeSet::new();
     let mut delta = Delta::default();
@@ -340,6 +345,39 @@ fn walk<S: RunStore>(new: &[SpanRecord], facts: &[SpanFacts], store: &mut S) -> 
     Ok(Ok(Walked { g, index, walk, direct, rebuild_turns }))
 }
 
+/// Whether whole-run analysis may give a new sub-agent turn the task in the arguments of the tool
+/// call that started it (`normalize::run::calling_tool`; tool arguments are not read back here):
+/// a new turn with a caller and no input of its own with a tool span above it ([`tool_above`]).
+/// (Stored turns whose caller changes: [`extend_messages`].)
+fn tool_delegation(new: &[SpanRecord], facts: &[SpanFacts], w: &Walked, owner: &[Option<String>]) -> bool {
+    facts.iter().enumerate().any(|(i, f)| {
+        if f.category != SpanCategory::Agent || excerpt(f.input_text.as_ref()).is_some() {
+            return false;
+        }
+        let (Some(agent), Some(first)) = (owner[i].as_deref(), w.g.parent[i]) else { return false };
+        owner[first].as_deref().is_some_and(|c| c != agent) && tool_above(&w.g, new, first)
+    })
+}
+
+/// Whether `from` or a span above it, below the nearest agent span, may be a tool span: one is in
+/// the graph, or the chain leaves the graph (a stored span whose parents were not read) before an
+/// agent span or a root of the run.
+fn tool_above(g: &Graph, new: &[SpanRecord], from: usize) -> bool {
+    let mut cur = from;
+    for _ in 0..=g.keys.len() {
+        match g.category[cur] {
+            SpanCategory::Tool => return true,
+            SpanCategory::Agent => return false,
+            _ => {}
+        }
+        match g.parent[cur] {
+            Some(p) => cur = p,
+            None => return !(cur < new.len() && new[cur].parent_span_id.is_none()),
+        }
+    }
+    true
+}
+
 /// Agent counters: new spans, stored spans that got an owner (listed in `delta.owners`), stored
 /// children that duplicate a new parent (uncounted; a duplicated tool call dropped). Returns
 /// whether a stored error span got an owner.
@@ -547,11 +585,19 @@ fn extend_messages<S: RunStore>(
             Some(&i) => owner[i].clone(),
             None => fetched.get(&k).cloned().flatten(),
         });
+        let caller = parent_owner.filter(|c| *c != agent);
+        // A sub-agent turn without input of its own under new or newly owned spans, with a tool
+        // span above it: whole-run analysis may read its task from that call's arguments. (A run
+        // where it already did is analysed whole.)
+        let parent_here = parent.and_then(|k| w.index.get(&k).copied());
+        if caller.is_some() && excerpt(input.as_ref()).is_none() && parent_here.is_some_and(|p| tool_above(g, new, p)) {
+            return Ok(Err(WholeRun::ToolDelegation));
+        }
         all.push(TurnRow {
             key: t.order(),
             trace_id: t.trace_id,
             span_id: t.span_id,
-            caller: parent_owner.filter(|c| *c != agent),
+            caller,
             agent,
             input: excerpt(input.as_ref()),
             output: excerpt(output.as_ref()),

@@ -195,7 +195,7 @@ pub fn add_call_ids(sk: &mut RunSketch, f: &SpanFacts) {
 /// The call ids a model span's messages request (assistant tool calls) or answer (tool
 /// messages).
 pub fn message_call_ids(f: &SpanFacts) -> Vec<&str> {
-    if f.category != SpanCategory::Llm {
+    if !crate::normalize::messages::records_tool_calls(f) {
         return Vec::new();
     }
     let requested = f.output_messages.iter().flat_map(|m| &m.tool_calls).filter_map(|t| t.id.as_deref());

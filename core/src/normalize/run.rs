@@ -106,13 +106,16 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let tool_calls = tool_calls(&cx);
     let first_input = first_input(&cx);
     let turn_rows = turn_rows(&cx, &turns);
+    // A sub-agent's task read from the tool call that started it: incremental ingest does not
+    // read tool arguments back, so such runs are analysed whole.
+    let tool_tasks = turns.iter().zip(&turn_rows).any(|(t, r)| r.input.is_some() && excerpt(cx.facts[t.idx].input_text.as_ref()).is_none());
     let (messages, explicit) = messages(&cx, &turns, &index, &turn_rows, first_input.as_ref());
     let agent_accs = agent_accs(&cx);
     let agents = summaries(&agent_accs);
     let outcome = outcome(&cx, &turns, &messages);
     let mut sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
     sketch.explicit = explicit;
-    sketch.blocked |= content_elsewhere;
+    sketch.blocked |= content_elsewhere || tool_tasks;
     sketch.calls_waiting = call_ids.calls_waiting;
     sketch.calls_in_messages = call_ids.calls_in_messages;
     // Tool calls whose arguments name an agent of the run (handoff tools; `tool_handoffs`).
@@ -237,7 +240,7 @@ fn calls_from_messages(cx: &mut Ctx) {
     let mut answered: FxMap<String, String> = FxMap::default();
     for &i in &cx.order {
         let f = &cx.facts[i];
-        if f.category != SpanCategory::Llm {
+        if !super::messages::records_tool_calls(f) {
             continue;
         }
         for tc in f.output_messages.iter().flat_map(|m| &m.tool_calls) {
@@ -375,6 +378,23 @@ fn tool_handoffs(cx: &Ctx) -> FxMap<usize, (String, String)> {
     out
 }
 
+/// The tool call that started a sub-agent's turn (an agent run as a tool: Google ADK's
+/// `AgentTool`, the OpenAI Agents SDK's `as_tool`): the nearest tool span above the turn's span,
+/// below any agent span.
+fn calling_tool(cx: &Ctx, i: usize) -> Option<usize> {
+    let p = ancestor(cx, i, |p| matches!(cx.facts[p].category, SpanCategory::Tool | SpanCategory::Agent))?;
+    (cx.facts[p].category == SpanCategory::Tool).then_some(p)
+}
+
+/// What a turn was given: its own input, else, for a sub-agent started by a tool call, the
+/// instruction in that call's arguments (the sub-agent's span records no input of its own).
+fn turn_input(cx: &Ctx, t: &Turn) -> Option<String> {
+    excerpt(cx.facts[t.idx].input_text.as_ref()).or_else(|| {
+        let tool = calling_tool(cx, t.idx).filter(|_| t.caller.is_some())?;
+        excerpt(cx.facts[tool].tool_arguments.as_deref().and_then(instruction_text).as_ref())
+    })
+}
+
 fn turn_rows(cx: &Ctx, turns: &[Turn]) -> Vec<TurnRow> {
     let handoffs = tool_handoffs(cx);
     turns
@@ -385,7 +405,7 @@ fn turn_rows(cx: &Ctx, turns: &[Turn]) -> Vec<TurnRow> {
             span_id: cx.spans[t.idx].span_id,
             agent: t.agent.clone(),
             caller: t.caller.clone(),
-            input: excerpt(cx.facts[t.idx].input_text.as_ref()),
+            input: turn_input(cx, t),
             output: excerpt(cx.facts[t.idx].output_text.as_ref()),
             framework: cx.facts[t.idx].framework.clone(),
             handoff: handoffs.get(&t.idx).cloned(),
