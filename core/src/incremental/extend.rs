@@ -49,6 +49,7 @@ pub enum WholeRun {
     HandoffTool,
     NewAgentAfterToolStrings,
     ToolDelegation,
+    ToolOutsideAgents,
 }
 
 impl WholeRun {
@@ -74,6 +75,7 @@ impl WholeRun {
             WholeRun::HandoffTool => "tool call naming another agent (a handoff tool)",
             WholeRun::NewAgentAfterToolStrings => "new agent named in a stored tool call's arguments",
             WholeRun::ToolDelegation => "sub-agent turn that may take its task from the tool call that started it",
+            WholeRun::ToolOutsideAgents => "tool span outside every agent span",
         }
     }
 }
@@ -136,6 +138,9 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
     }
     if tool_delegation(new, &facts, &w, &owner) {
         return Ok(Err(WholeRun::ToolDelegation));
+    }
+    if tool_outside_agents(new, &w.g, &owner) {
+        return Ok(Err(WholeRun::ToolOutsideAgents));
     }
     let mut changed: BTreeSet<String> = BTreeSet::new();
     let mut delta = Delta::default();
@@ -356,6 +361,23 @@ fn tool_delegation(new: &[SpanRecord], facts: &[SpanFacts], w: &Walked, owner: &
         }
         let (Some(agent), Some(first)) = (owner[i].as_deref(), w.g.parent[i]) else { return false };
         owner[first].as_deref().is_some_and(|c| c != agent) && tool_above(&w.g, new, first)
+    })
+}
+
+/// Whether a new or walked tool span without an agent may be outside every agent span
+/// (`normalize::outside`: whole-run analysis gives it the agent whose model call requested it):
+/// its parents reach a root of the run in the batch, or a stored span without an agent whose
+/// parents were not read. (A run that already has one is analysed whole.)
+fn tool_outside_agents(new: &[SpanRecord], g: &Graph, owner: &[Option<String>]) -> bool {
+    (0..g.keys.len()).filter(|&i| g.category[i] == SpanCategory::Tool && owner[i].is_none()).any(|i| {
+        let mut cur = i;
+        for _ in 0..=g.keys.len() {
+            match g.parent[cur] {
+                Some(p) => cur = p,
+                None => break,
+            }
+        }
+        cur >= new.len() || new[cur].parent_span_id.is_none()
     })
 }
 

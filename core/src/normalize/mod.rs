@@ -23,6 +23,7 @@ mod langsmith;
 pub mod messages;
 mod openai_agents;
 mod openinference;
+pub(crate) mod outside;
 pub(crate) mod run;
 pub(crate) mod scope;
 mod traceloop;

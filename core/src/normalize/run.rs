@@ -89,6 +89,7 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let owner = owners(&facts, &parent);
     let mut cx = Ctx { spans, facts, parent, owner, order };
     let demoted = demote_tool_nodes(&mut cx);
+    let outside_tools = super::outside::owners_of_outside_tools(cx.spans, &cx.facts, &cx.parent, &mut cx.owner, &cx.order);
     // Tool spans whose call only the model messages record, and the call ids those messages
     // name: a pair is filled below (and later batches may bring either side); incremental ingest
     // leaves such runs to whole-run analysis. Taken before the fill.
@@ -115,7 +116,7 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let outcome = outcome(&cx, &turns, &messages);
     let mut sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
     sketch.explicit = explicit;
-    sketch.blocked |= content_elsewhere || tool_tasks;
+    sketch.blocked |= content_elsewhere || tool_tasks || outside_tools;
     sketch.calls_waiting = call_ids.calls_waiting;
     sketch.calls_in_messages = call_ids.calls_in_messages;
     // Tool calls whose arguments name an agent of the run (handoff tools; `tool_handoffs`).
@@ -280,7 +281,7 @@ fn calls_from_messages(cx: &mut Ctx) {
 /// The instruction in a call's arguments: a task-like field, else the only text field, else the
 /// arguments as recorded.
 pub(crate) fn instruction_text(args: &str) -> Option<String> {
-    const KEYS: &[&str] = &["task", "request", "message", "instruction", "instructions", "query", "question", "prompt", "input"];
+    const KEYS: &[&str] = &["task", "request", "message", "instruction", "instructions", "query", "question", "prompt", "input", "reason"];
     let t = args.trim();
     if t.is_empty() {
         return None;
@@ -368,7 +369,18 @@ fn tool_handoffs(cx: &Ctx) -> FxMap<usize, (String, String)> {
         let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(args) else { continue };
         let own = cx.owner[i].as_deref();
         let Some(to) = o.values().filter_map(serde_json::Value::as_str).find(|v| agents.contains(v) && Some(*v) != own) else { continue };
-        let Some(turn) = ancestor(cx, i, |p| cx.facts[p].category == SpanCategory::Agent) else { continue };
+        // The agent span it ran in, else (a tool run outside every agent span) its agent's latest
+        // turn before it.
+        let start = cx.spans[i].start_time_unix_nano;
+        let latest = || {
+            let own = own?;
+            cx.order.iter().copied().rev().find(|&t| {
+                cx.facts[t].category == SpanCategory::Agent
+                    && cx.owner[t].as_deref() == Some(own)
+                    && cx.spans[t].start_time_unix_nano <= start
+            })
+        };
+        let Some(turn) = ancestor(cx, i, |p| cx.facts[p].category == SpanCategory::Agent).or_else(latest) else { continue };
         // The instruction without the field naming the agent.
         let mut rest = o.clone();
         rest.retain(|_, v| v.as_str() != Some(to));
