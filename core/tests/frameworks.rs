@@ -256,8 +256,8 @@ fn repeated_calls_are_step_repetition() {
 }
 
 /// LlamaIndex AgentWorkflow: agents from the workflow's agent steps, handoffs in order, the tool
-/// call's arguments. (Its streamed model calls carry no token counts, the tool calls run outside
-/// the agent steps and the recorded inputs/outputs are Python reprs: see the ignored test.)
+/// call's arguments, the user's task as the entry message (read from the step's workflow-event
+/// repr), each streamed model call once.
 #[test]
 fn llama_index_agent_workflow() {
     let (a, _) = run("llama_index_oi_success");
@@ -280,11 +280,17 @@ fn llama_index_agent_workflow() {
     let args: Option<serde_json::Value> = weather[0].arguments.as_deref().and_then(|x| serde_json::from_str(x).ok());
     assert_eq!(args, Some(serde_json::json!({"city": "Paris"})));
     assert_eq!(a.outcome.status, OutcomeStatus::Success);
+    let entry = a.messages.iter().find(|m| m.from_agent.is_none()).and_then(|m| m.content.clone());
+    assert_eq!(entry.as_deref(), Some("Write a two-sentence weather brief for Paris for tomorrow morning's commuters."));
+    // One model call per agent step (the stream inside a streamed call is the call).
+    let calls: Vec<(&str, i64)> = a.agents.iter().map(|x| (x.agent_name.as_str(), x.llm_calls)).collect();
+    assert_eq!(calls, [("coordinator", 3), ("researcher", 2), ("writer", 1)]);
 }
 
-/// Not derived yet for LlamaIndex: tool calls' agent, handoff text, tokens.
+/// LlamaIndex: the tool calls, which run as workflow steps outside the agent steps, work for the
+/// agent whose model call requested them; handoffs carry the handoff tool's reason; tokens from
+/// the streamed calls.
 #[test]
-#[ignore]
 fn llama_index_agent_workflow_complete() {
     let w = Want {
         framework: "llama_index",
@@ -326,11 +332,11 @@ fn openai_agents_delegation_text() {
     assert_clean(&["openai_agents_oi_success"], &w);
 }
 
-/// Not derived: openinference-instrumentation-crewai records only the crew, the manager's task and
-/// the tool calls for this CrewAI version (no span for the coworkers' work, no model spans), so the
-/// researcher and the writer are not seen as agents.
+/// CrewAI hierarchical crew: openinference-instrumentation-crewai records the crew, the manager's
+/// task and the tool calls (no model spans). A delegation tool call names its coworker and runs
+/// the coworker's task inside it: that span is the coworker's turn, with the task, and the
+/// coworker's own tool calls are under it.
 #[test]
-#[ignore]
 fn crewai_hierarchical_crew() {
     let w = Want {
         framework: "crewai",
