@@ -36,7 +36,7 @@ pub use turns::{explicit_messages, implicit_messages, turn_sketch, TopTurn, Turn
 
 /// Bumped whenever the state's meaning changes: a state of another version is not extended
 /// (its run is analysed whole once, which writes a current state).
-pub const STATE_VERSION: u32 = 3;
+pub const STATE_VERSION: u32 = 4;
 
 pub type SpanKey = (TraceId, SpanId);
 /// What the fast path reads of a stored span.
@@ -176,6 +176,24 @@ fn tool_strings(f: &SpanFacts) -> Vec<String> {
 pub fn add_tool_strings(set: &mut ToolStrings, f: &SpanFacts) {
     for v in tool_strings(f) {
         set.add(&v);
+    }
+}
+
+/// A tool span whose arguments hold an instruction (`normalize::run::instruction_text`): a
+/// sub-agent turn without input below it is handed that instruction.
+pub fn tasked_tool(f: &SpanFacts) -> bool {
+    f.category == SpanCategory::Tool && f.tool_arguments.as_deref().and_then(crate::normalize::run::instruction_text).is_some()
+}
+
+/// What [`RunSketch::tasked_tools`] holds of a span: its trace and span id.
+pub fn tasked_key(k: &SpanKey) -> String {
+    format!("{}{}", crate::ids::to_hex(&k.0), crate::ids::to_hex(&k.1))
+}
+
+/// Adds the span to [`RunSketch::tasked_tools`] when it is a [`tasked_tool`].
+pub fn add_tasked_tool(set: &mut ToolStrings, s: &SpanRecord, f: &SpanFacts) {
+    if tasked_tool(f) {
+        set.add(&tasked_key(&(s.trace_id, s.span_id)));
     }
 }
 

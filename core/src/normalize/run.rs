@@ -122,8 +122,9 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     // Tool calls whose arguments name an agent of the run (handoff tools; `tool_handoffs`).
     let run_agents: FxSet<&str> = cx.owner.iter().flatten().map(String::as_str).collect();
     sketch.blocked |= cx.facts.iter().any(|f| crate::incremental::names_an_agent(f, run_agents.iter().copied()));
-    for f in &cx.facts {
+    for (s, f) in cx.spans.iter().zip(&cx.facts) {
         crate::incremental::add_tool_strings(&mut sketch.tool_strings, f);
+        crate::incremental::add_tasked_tool(&mut sketch.tasked_tools, s, f);
     }
     if let Some((tool_nodes, latest)) = demoted {
         sketch.tool_nodes = tool_nodes;
