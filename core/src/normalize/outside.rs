@@ -61,3 +61,40 @@ pub(crate) fn owners_of_outside_tools(
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::analyze_run;
+    use super::super::test_util::{at, span};
+    use serde_json::json;
+
+    fn step(agent: &str) -> crate::model::SpanRecord {
+        span("step", &[("gen_ai.operation.name", json!("invoke_agent")), ("gen_ai.agent.name", json!(agent))])
+    }
+    fn chat(tool: &str) -> crate::model::SpanRecord {
+        let out = format!(r#"[{{"role":"assistant","parts":[{{"type":"tool_call","id":"c","name":"{tool}","arguments":{{}}}}]}}]"#);
+        span("chat", &[("gen_ai.operation.name", json!("chat")), ("gen_ai.output.messages", json!(out))])
+    }
+    fn tool(name: &str) -> crate::model::SpanRecord {
+        span(name, &[("gen_ai.operation.name", json!("execute_tool")), ("gen_ai.tool.name", json!(name))])
+    }
+
+    #[test]
+    fn a_tool_outside_the_agents_works_for_the_agent_whose_model_requested_it() {
+        let spans = vec![
+            at(span("workflow", &[]), 1, None, 0, 100),
+            at(step("a"), 2, Some(1), 1, 10),
+            at(chat("lookup"), 3, Some(2), 2, 9),
+            at(step("b"), 4, Some(1), 11, 20),
+            at(chat("write"), 5, Some(4), 12, 19),
+            at(tool("lookup"), 6, Some(1), 21, 22),
+            at(tool("write"), 7, Some(1), 23, 24),
+            // Its parent is not in the run: it may still get an agent from it.
+            at(tool("lookup"), 8, Some(99), 25, 26),
+        ];
+        let a = analyze_run(&spans);
+        let by: Vec<(u8, Option<&str>)> = a.tool_calls.iter().map(|t| (t.span_id[7], t.agent_name.as_deref())).collect();
+        assert_eq!(by, [(6, Some("a")), (7, Some("b")), (8, None)]);
+        assert!(a.sketch.blocked, "incremental ingest leaves such runs whole");
+    }
+}

@@ -74,8 +74,8 @@ impl Vocabulary for Scope {
 ///   agent (`current_agent_name='researcher'`) and holds the conversation it was given as a Python
 ///   repr: the step's input is the last user message's text, when the repr holds it whole;
 /// * a streamed model call is two LLM spans, the call (no output) and the stream inside it (the
-///   output and the token counts): the outer one, without output and not failed, is no call of
-///   its own; nor is `<LLM>._prepare_chat_with_tools`, which only builds the request.
+///   output and the token counts): the outer one, without output or token counts and not
+///   failed, is no call of its own; nor is `<LLM>._prepare_chat_with_tools`, which only builds the request.
 fn llama_index_step(sp: &Sp, f: &mut SpanFacts) {
     let name = sp.span.name.as_str();
     if name.ends_with(".run_agent_step") {
@@ -88,7 +88,9 @@ fn llama_index_step(sp: &Sp, f: &mut SpanFacts) {
             }
         }
     } else if f.category == SpanCategory::Llm {
-        let no_output = !sp.has(k!("output.value")) && f.output_messages.is_empty() && sp.span.status_code != 2;
+        // Outputs hidden by the instrumentation's settings leave the token counts.
+        let tokens = f.input_tokens.is_some() || f.output_tokens.is_some() || f.total_tokens.is_some();
+        let no_output = !sp.has(k!("output.value")) && f.output_messages.is_empty() && !tokens && sp.span.status_code != 2;
         if name.ends_with("._prepare_chat_with_tools") || no_output {
             f.category = SpanCategory::Chain;
         }
