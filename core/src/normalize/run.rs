@@ -92,15 +92,12 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let outside_tools = super::outside::owners_of_outside_tools(cx.spans, &cx.facts, &cx.parent, &mut cx.owner, &cx.order);
     // Tool spans whose call only the model messages record, and the call ids those messages
     // name: a pair is filled below (and later batches may bring either side); incremental ingest
-    // leaves such runs to whole-run analysis. Taken before the fill.
+    // sends a batch that brings the second side of a pair to whole-run analysis (the filled calls
+    // stay as stored). Taken before the fill.
     let mut call_ids = RunSketch::default();
     for f in &cx.facts {
         crate::incremental::add_call_ids(&mut call_ids, f);
     }
-    let content_elsewhere = cx.facts.iter().any(|f| {
-        crate::incremental::tool_content_elsewhere(f)
-            && f.tool_call_id.as_deref().is_some_and(|id| call_ids.calls_in_messages.may_contain(id))
-    });
     calls_from_messages(&mut cx);
 
     let turns = turns(&cx);
@@ -116,7 +113,7 @@ pub fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let outcome = outcome(&cx, &turns, &messages);
     let mut sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
     sketch.explicit = explicit;
-    sketch.blocked |= content_elsewhere || tool_tasks || outside_tools;
+    sketch.blocked |= tool_tasks || outside_tools;
     sketch.calls_waiting = call_ids.calls_waiting;
     sketch.calls_in_messages = call_ids.calls_in_messages;
     // Tool calls whose arguments name an agent of the run (handoff tools; `tool_handoffs`).
