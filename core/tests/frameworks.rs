@@ -148,8 +148,7 @@ fn pydantic_ai_delegation_through_tools() {
 
 #[test]
 fn google_adk_agent_tools_in_every_content_mode() {
-    // The AgentTool's instruction is only in the coordinator's tool call (the sub-agent's span
-    // records no input): not carried into the delegation message yet.
+    // Agents, tool calls and tokens in every mode (the delegation's text: below).
     let w = Want {
         framework: "google_adk",
         agents: TRIO,
@@ -164,11 +163,9 @@ fn google_adk_agent_tools_in_every_content_mode() {
     assert_clean(&["adk_default_success"], &Want { content: false, tool_content: false, ..w });
 }
 
-/// Not derived yet: the delegation message of an ADK AgentTool call carries the instruction
-/// from the tool call's arguments (whole-run analysis could read the parent tool span;
-/// incremental ingest, which must agree, cannot yet).
+/// The delegation message of an ADK AgentTool call carries the instruction from the tool call's
+/// arguments (`request`): the sub-agent's span records no input; the tool span above it does.
 #[test]
-#[ignore]
 fn google_adk_delegation_text() {
     let w = Want {
         framework: "google_adk",
@@ -237,11 +234,9 @@ fn autogen_magentic_one_group_chat() {
     }
 }
 
-/// Not derived yet: the tool call's arguments and result are only in the runtime's
-/// ToolCallRequestEvent / ToolCallExecutionEvent deliveries, which whole-run analysis could read
-/// but incremental ingest cannot yet (the two must agree).
+/// The tool call's arguments and result, which only the runtime's ToolCallRequestEvent /
+/// ToolCallExecutionEvent deliveries record, read by call id.
 #[test]
-#[ignore]
 fn autogen_magentic_one_tool_content() {
     assert_clean(&["autogen_m1_default_success"], &Want { tool_content: true, ..magentic_one() });
 }
@@ -262,8 +257,8 @@ fn repeated_calls_are_step_repetition() {
 }
 
 /// LlamaIndex AgentWorkflow: agents from the workflow's agent steps, handoffs in order, the tool
-/// call's arguments. (Its streamed model calls carry no token counts, the tool calls run outside
-/// the agent steps and the recorded inputs/outputs are Python reprs: see the ignored test.)
+/// call's arguments, the user's task as the entry message (read from the step's workflow-event
+/// repr), each streamed model call once.
 #[test]
 fn llama_index_agent_workflow() {
     let (a, _) = run("llama_index_oi_success");
@@ -286,11 +281,17 @@ fn llama_index_agent_workflow() {
     let args: Option<serde_json::Value> = weather[0].arguments.as_deref().and_then(|x| serde_json::from_str(x).ok());
     assert_eq!(args, Some(serde_json::json!({"city": "Paris"})));
     assert_eq!(a.outcome.status, OutcomeStatus::Success);
+    let entry = a.messages.iter().find(|m| m.from_agent.is_none()).and_then(|m| m.content.clone());
+    assert_eq!(entry.as_deref(), Some("Write a two-sentence weather brief for Paris for tomorrow morning's commuters."));
+    // One model call per agent step (the stream inside a streamed call is the call).
+    let calls: Vec<(&str, i64)> = a.agents.iter().map(|x| (x.agent_name.as_str(), x.llm_calls)).collect();
+    assert_eq!(calls, [("coordinator", 3), ("researcher", 2), ("writer", 1)]);
 }
 
-/// Not derived yet for LlamaIndex: tool calls' agent, handoff text, tokens.
+/// LlamaIndex: the tool calls, which run as workflow steps outside the agent steps, work for the
+/// agent whose model call requested them; handoffs carry the handoff tool's reason; tokens from
+/// the streamed calls.
 #[test]
-#[ignore]
 fn llama_index_agent_workflow_complete() {
     let w = Want {
         framework: "llama_index",
@@ -317,10 +318,9 @@ fn openai_agents_agents_as_tools() {
     assert_clean(&["openai_agents_oi_success"], &w);
 }
 
-/// Not derived yet: the delegation message carries the instruction from the agent-as-tool call's
-/// arguments (as for ADK's AgentTool).
+/// The delegation message carries the instruction from the agent-as-tool call's arguments
+/// (`input`), as for ADK's AgentTool.
 #[test]
-#[ignore]
 fn openai_agents_delegation_text() {
     let w = Want {
         framework: "openai_agents",
@@ -333,11 +333,11 @@ fn openai_agents_delegation_text() {
     assert_clean(&["openai_agents_oi_success"], &w);
 }
 
-/// Not derived: openinference-instrumentation-crewai records only the crew, the manager's task and
-/// the tool calls for this CrewAI version (no span for the coworkers' work, no model spans), so the
-/// researcher and the writer are not seen as agents.
+/// CrewAI hierarchical crew: openinference-instrumentation-crewai records the crew, the manager's
+/// task and the tool calls (no model spans). A delegation tool call names its coworker and runs
+/// the coworker's task inside it: that span is the coworker's turn, with the task, and the
+/// coworker's own tool calls are under it.
 #[test]
-#[ignore]
 fn crewai_hierarchical_crew() {
     let w = Want {
         framework: "crewai",

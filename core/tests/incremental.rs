@@ -480,3 +480,50 @@ fn framework_captures_in_any_order_match_whole_analysis() {
         feed(&spans, &mut rng, 6, true, &format!("{} shuffled", c.name));
     }
 }
+
+/// Agents run as tools (a tool span, a workflow span, the sub-agent's span without input): with
+/// an instruction in the tool's arguments whole-run analysis hands it to the sub-agent and such
+/// runs are analysed whole; without one, in export order and in reverse, every batch after the
+/// first is extended.
+#[test]
+fn agents_as_tools_extend_unless_the_tool_hands_over_an_instruction() {
+    let run = |with_args: bool| {
+        let mut out = vec![rec(RUN, 1, None, "workflow", json!({}), 0..1_000_000, None)];
+        let mut t = 10u64;
+        for k in 0..40u64 {
+            let (a, tool, wf, sub, llm) = (10 + k * 5, 11 + k * 5, 12 + k * 5, 13 + k * 5, 14 + k * 5);
+            let mut tool_attrs = json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "helper"});
+            if with_args {
+                tool_attrs["gen_ai.tool.call.arguments"] = json!(format!(r#"{{"request": "step {k}"}}"#));
+            }
+            let agent = json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "lead"});
+            let helper = json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper"});
+            let chat = json!({"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 5, "gen_ai.usage.output_tokens": 1});
+            out.push(rec(RUN, llm, Some(sub), "chat m", chat, t + 4..t + 5, None));
+            out.push(rec(RUN, sub, Some(wf), "invoke_agent helper", helper, t + 3..t + 6, None));
+            out.push(rec(RUN, wf, Some(tool), "invoke_workflow helper", json!({}), t + 2..t + 7, None));
+            out.push(rec(RUN, tool, Some(a), "execute_tool helper", tool_attrs, t + 1..t + 8, None));
+            out.push(rec(RUN, a, Some(1), "invoke_agent lead", agent, t..t + 9, None));
+            t += 10;
+        }
+        let root = out.remove(0);
+        out.push(root);
+        out
+    };
+    let mut rng = Rng(0xa9e7_70015);
+    for reverse in [false, true] {
+        let mut spans = run(false);
+        if reverse {
+            spans.reverse();
+        }
+        let (fast, full, _) = feed(&spans, &mut rng, 8, false, &format!("agents as tools without arguments, reverse {reverse}"));
+        assert_eq!(full, 1, "without arguments, reverse {reverse}: {fast} extended, {full} analysed whole");
+        let (_, full, _) = feed(&run(true), &mut rng, 8, false, "agents as tools with an instruction");
+        assert!(full > 1, "with an instruction: analysed whole once the delegation is seen");
+    }
+    let spans = run(true);
+    let a = analyze_run(&spans);
+    let to_helper: Vec<Option<&str>> = a.messages.iter().filter(|m| m.to_agent == "helper").map(|m| m.content.as_deref()).collect();
+    assert_eq!(to_helper.len(), 40);
+    assert_eq!(to_helper[3], Some("step 3"));
+}

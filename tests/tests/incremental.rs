@@ -175,9 +175,13 @@ fn linked_traces_with_message_spans_are_extended() {
     eprintln!("{}\n{whole:#?}", report.join("\n"));
     assert!(requests > 100, "{requests}");
     // Message spans never send a run whole, nor does a new trace that joins it; what does is a
-    // trace that arrived before the span linking it in (stored as a run of its own, then merged)
-    // and the set-up traces. Before, every request after a run's first message was whole.
-    assert!(whole.iter().all(|m| m.contains("runs merged by a link") || m.contains("set-up trace")), "{}\n{whole:#?}", report.join("\n"));
+    // trace that arrived before the span linking it in (stored as a run of its own, then merged),
+    // the set-up traces, and the request that brings the second side of a tool call recorded in
+    // two places (the `execute_tool` span with only its call id, the runtime's delivery of the
+    // `ToolCallRequestEvent` / `ToolCallExecutionEvent` with its arguments and result). Before,
+    // every request after a run's first message was whole.
+    let allowed = ["runs merged by a link", "set-up trace", "tool span whose call is recorded only in the model messages"];
+    assert!(whole.iter().all(|m| allowed.iter().any(|a| m.contains(a))), "{}\n{whole:#?}", report.join("\n"));
     assert!(whole_requests * 10 < requests * 9, "requests extended: {}", report.join("\n"));
     assert_renormalize_changes_nothing(&mut db, "linked traces");
     drop(db);

@@ -4,7 +4,7 @@ use super::tools::tool_handoffs;
 use super::Ctx;
 use crate::normalize::{AgentMessage, MessageKind, SpanCategory};
 use crate::run::fx::{FxMap, FxSet};
-use crate::run::{excerpt, explicit_messages, implicit_messages, OrderKey, TurnRow};
+use crate::run::{excerpt, explicit_messages, implicit_messages, instruction_text, OrderKey, TurnRow};
 
 pub(super) struct Turn {
     pub(super) idx: usize,
@@ -37,6 +37,23 @@ pub(super) fn first_input(cx: &Ctx) -> Option<(OrderKey, Option<String>)> {
         .map(|&i| (OrderKey::of(&cx.spans[i]), excerpt(cx.facts[i].input_text.as_ref())))
 }
 
+/// The tool call that started a sub-agent's turn (an agent run as a tool: Google ADK's
+/// `AgentTool`, the OpenAI Agents SDK's `as_tool`): the nearest tool span above the turn's span,
+/// below any agent span.
+pub(super) fn calling_tool(cx: &Ctx, i: usize) -> Option<usize> {
+    let p = cx.tree.ancestor(i, |p| matches!(cx.facts[p].category, SpanCategory::Tool | SpanCategory::Agent))?;
+    (cx.facts[p].category == SpanCategory::Tool).then_some(p)
+}
+
+/// What a turn was given: its own input, else, for a sub-agent started by a tool call, the
+/// instruction in that call's arguments (the sub-agent's span records no input of its own).
+fn turn_input(cx: &Ctx, t: &Turn) -> Option<String> {
+    excerpt(cx.facts[t.idx].input_text.as_ref()).or_else(|| {
+        let tool = calling_tool(cx, t.idx).filter(|_| t.caller.is_some())?;
+        excerpt(cx.facts[tool].tool_arguments.as_deref().and_then(instruction_text).as_ref())
+    })
+}
+
 pub(super) fn turn_rows(cx: &Ctx, turns: &[Turn]) -> Vec<TurnRow> {
     let handoffs = tool_handoffs(cx);
     turns
@@ -47,7 +64,7 @@ pub(super) fn turn_rows(cx: &Ctx, turns: &[Turn]) -> Vec<TurnRow> {
             span_id: cx.spans[t.idx].span_id,
             agent: t.agent.clone(),
             caller: t.caller.clone(),
-            input: excerpt(cx.facts[t.idx].input_text.as_ref()),
+            input: turn_input(cx, t),
             output: excerpt(cx.facts[t.idx].output_text.as_ref()),
             framework: cx.facts[t.idx].framework.clone(),
             handoff: handoffs.get(&t.idx).cloned(),

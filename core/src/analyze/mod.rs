@@ -6,6 +6,7 @@
 //! or dangling in hostile input) and panic-free.
 mod messages;
 mod outcome;
+mod outside;
 #[cfg(test)]
 mod tests;
 mod tools;
@@ -55,36 +56,40 @@ fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     let owner = tree.owners(&facts.iter().map(|f| f.agent_name.clone()).collect::<Vec<_>>());
     let mut cx = Ctx { spans, facts, tree, owner };
     let demoted = demote_tool_nodes(&mut cx);
+    let outside_tools = outside::owners_of_outside_tools(cx.spans, &cx.facts, &cx.tree.parent, &mut cx.owner, &cx.tree.order);
     // Tool spans whose call only the model messages record, and the call ids those messages
     // name: a pair is filled below (and later batches may bring either side); incremental ingest
-    // leaves such runs to whole-run analysis. Taken before the fill.
+    // sends a batch that brings the second side of a pair to whole-run analysis (the filled calls
+    // stay as stored). Taken before the fill.
     let mut call_ids = RunSketch::default();
     for f in &cx.facts {
         crate::run::add_call_ids(&mut call_ids, f);
     }
-    let content_elsewhere = cx.facts.iter().any(|f| {
-        crate::run::tool_content_elsewhere(f) && f.tool_call_id.as_deref().is_some_and(|id| call_ids.calls_in_messages.may_contain(id))
-    });
     calls_from_messages(&mut cx);
 
     let turns = turns(&cx);
     let tool_calls = tool_calls(&cx);
     let first_input = first_input(&cx);
     let turn_rows = turn_rows(&cx, &turns);
+    // A sub-agent's task read from the tool call that started it: incremental ingest does not
+    // read tool arguments back, so such runs are analysed whole.
+    let tool_tasks =
+        turns.iter().zip(&turn_rows).any(|(t, r)| r.input.is_some() && crate::run::excerpt(cx.facts[t.idx].input_text.as_ref()).is_none());
     let (messages, explicit) = messages::messages(&cx, &turns, &turn_rows, first_input.as_ref());
     let agent_accs = agent_accs(&cx);
     let agents = summaries(&agent_accs);
     let outcome = outcome::outcome(&cx, &turns, &messages);
     let mut sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
     sketch.explicit = explicit;
-    sketch.blocked |= content_elsewhere;
+    sketch.blocked |= tool_tasks || outside_tools;
     sketch.calls_waiting = call_ids.calls_waiting;
     sketch.calls_in_messages = call_ids.calls_in_messages;
     // Tool calls whose arguments name an agent of the run (handoff tools; `tool_handoffs`).
     let run_agents: FxSet<&str> = cx.owner.iter().flatten().map(String::as_str).collect();
     sketch.blocked |= cx.facts.iter().any(|f| crate::run::names_an_agent(f, run_agents.iter().copied()));
-    for f in &cx.facts {
+    for (s, f) in cx.spans.iter().zip(&cx.facts) {
         crate::run::add_tool_strings(&mut sketch.tool_strings, f);
+        crate::run::add_tasked_tool(&mut sketch.tasked_tools, s, f);
     }
     if let Some((tool_nodes, latest)) = demoted {
         sketch.tool_nodes = tool_nodes;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::Ctx;
 use crate::normalize::{SpanCategory, ToolCall};
 use crate::run::fx::{FxMap, FxSet};
-use crate::run::{OrderKey, ToolNodeCounts};
+use crate::run::{instruction_text, OrderKey, ToolNodeCounts};
 
 /// LangGraph tool-executor nodes (`ToolNode`): graph nodes that only run tools and never call a
 /// model are not agents; their tool calls belong to the agent that requested them (the last
@@ -89,7 +89,7 @@ pub(super) fn calls_from_messages(cx: &mut Ctx) {
     let mut answered: FxMap<String, String> = FxMap::default();
     for &i in &cx.tree.order {
         let f = &cx.facts[i];
-        if f.category != SpanCategory::Llm {
+        if !crate::normalize::messages::records_tool_calls(f) {
             continue;
         }
         for tc in f.output_messages.iter().flat_map(|m| &m.tool_calls) {
@@ -123,26 +123,6 @@ pub(super) fn calls_from_messages(cx: &mut Ctx) {
         if f.tool_result.is_none() {
             f.tool_result = answered.get(&id).filter(|r| !r.is_empty()).cloned();
         }
-    }
-}
-
-/// The instruction in a call's arguments: a task-like field, else the only text field, else the
-/// arguments as recorded.
-pub(super) fn instruction_text(args: &str) -> Option<String> {
-    const KEYS: &[&str] = &["task", "request", "message", "instruction", "instructions", "query", "question", "prompt", "input"];
-    let t = args.trim();
-    if t.is_empty() {
-        return None;
-    }
-    let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(t) else { return Some(t.to_string()) };
-    let text = |v: &serde_json::Value| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    if let Some(found) = KEYS.iter().find_map(|k| o.get(*k).and_then(text)) {
-        return Some(found);
-    }
-    let texts: Vec<String> = o.values().filter_map(text).collect();
-    match texts.as_slice() {
-        [only] => Some(only.clone()),
-        _ => Some(t.to_string()),
     }
 }
 
@@ -180,7 +160,18 @@ pub(super) fn tool_handoffs(cx: &Ctx) -> FxMap<usize, (String, String)> {
         let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(args) else { continue };
         let own = cx.owner[i].as_deref();
         let Some(to) = o.values().filter_map(serde_json::Value::as_str).find(|v| agents.contains(v) && Some(*v) != own) else { continue };
-        let Some(turn) = cx.tree.ancestor(i, |p| cx.facts[p].category == SpanCategory::Agent) else { continue };
+        // The agent span it ran in, else (a tool run outside every agent span) its agent's latest
+        // turn before it.
+        let start = cx.spans[i].start_time_unix_nano;
+        let latest = || {
+            let own = own?;
+            cx.tree.order.iter().copied().rev().find(|&t| {
+                cx.facts[t].category == SpanCategory::Agent
+                    && cx.owner[t].as_deref() == Some(own)
+                    && cx.spans[t].start_time_unix_nano <= start
+            })
+        };
+        let Some(turn) = cx.tree.ancestor(i, |p| cx.facts[p].category == SpanCategory::Agent).or_else(latest) else { continue };
         // The instruction without the field naming the agent.
         let mut rest = o.clone();
         rest.retain(|_, v| v.as_str() != Some(to));

@@ -47,6 +47,8 @@ pub enum WholeRun {
     ToolContentElsewhere,
     HandoffTool,
     NewAgentAfterToolStrings,
+    ToolDelegation,
+    ToolOutsideAgents,
 }
 
 impl WholeRun {
@@ -71,6 +73,8 @@ impl WholeRun {
             WholeRun::ToolContentElsewhere => "tool span whose call is recorded only in the model messages",
             WholeRun::HandoffTool => "tool call naming another agent (a handoff tool)",
             WholeRun::NewAgentAfterToolStrings => "new agent named in a stored tool call's arguments",
+            WholeRun::ToolDelegation => "sub-agent turn that may take its task from the tool call that started it",
+            WholeRun::ToolOutsideAgents => "tool span outside every agent span",
         }
     }
 }
@@ -90,6 +94,9 @@ type NewTurn = (usize, String, Option<String>);
 /// Bound on the stored spans a late parent may hand its agent to in one batch (deeper or wider
 /// waiting subtrees are analysed whole).
 const WALK_MAX: usize = 100_000;
+
+/// Bound on the stored ancestors read by key above a new sub-agent turn ([`tool_above`]).
+const UP_MAX: usize = 16;
 
 /// Parent links and owners over the batch and the stored spans it touches.
 struct Graph {
@@ -130,6 +137,12 @@ pub fn extend<S: RunStore>(state: &RunState, run: TraceId, new: &[SpanRecord], s
         if let Err(why) = demote_tool_nodes(&mut sk, new, &mut facts, &mut w.g, &w.walk, &mut owner, store)? {
             return Ok(Err(why));
         }
+    }
+    if tool_delegation(new, &facts, &w, &owner, &sk, store)? {
+        return Ok(Err(WholeRun::ToolDelegation));
+    }
+    if tool_outside_agents(new, &w.g, &owner) {
+        return Ok(Err(WholeRun::ToolOutsideAgents));
     }
     let mut changed: BTreeSet<String> = BTreeSet::new();
     let mut delta = Delta::default();
@@ -339,6 +352,113 @@ fn walk<S: RunStore>(new: &[SpanRecord], facts: &[SpanFacts], store: &mut S) -> 
     Ok(Ok(Walked { g, index, walk, direct, rebuild_turns }))
 }
 
+/// Whether whole-run analysis may give a sub-agent turn the task in the arguments of the tool
+/// call that started it (`analyze::calling_tool`; tool arguments are not read back here):
+/// a new turn with a caller and no input of its own below a tool span with an instruction
+/// ([`tool_above`]); a new tool span with an instruction over a stored span that works for an
+/// agent (a turn may be below it). (Stored turns whose caller changes: [`extend_messages`].)
+fn tool_delegation<S: RunStore>(
+    new: &[SpanRecord],
+    facts: &[SpanFacts],
+    w: &Walked,
+    owner: &[Option<String>],
+    sk: &RunSketch,
+    store: &mut S,
+) -> Result<bool, S::Error> {
+    let n = new.len();
+    let over_stored = |i: usize| {
+        w.direct.iter().any(|&k| {
+            let s = &w.walk[k];
+            w.g.parent[n + k] == Some(i) && s.owner.is_some() && !matches!(s.category, SpanCategory::Llm | SpanCategory::Tool)
+        })
+    };
+    if (0..n).any(|i| crate::run::tasked_tool(&facts[i]) && over_stored(i)) {
+        return Ok(true);
+    }
+    for (i, f) in facts.iter().enumerate() {
+        if f.category != SpanCategory::Agent || excerpt(f.input_text.as_ref()).is_some() {
+            continue;
+        }
+        let (Some(agent), Some(first)) = (owner[i].as_deref(), w.g.parent[i]) else { continue };
+        if owner[first].as_deref().is_some_and(|c| c != agent) && tool_above(w, new, facts, sk, first, store)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Whether a new or walked tool span without an agent may be outside every agent span
+/// (`analyze::outside`: whole-run analysis gives it the agent whose model call requested it):
+/// its parents reach a root of the run in the batch, or a stored span without an agent whose
+/// parents were not read. (A run that already has one is analysed whole.)
+fn tool_outside_agents(new: &[SpanRecord], g: &Graph, owner: &[Option<String>]) -> bool {
+    (0..g.keys.len()).filter(|&i| g.category[i] == SpanCategory::Tool && owner[i].is_none()).any(|i| {
+        let mut cur = i;
+        for _ in 0..=g.keys.len() {
+            match g.parent[cur] {
+                Some(p) => cur = p,
+                None => break,
+            }
+        }
+        cur >= new.len() || new[cur].parent_span_id.is_none()
+    })
+}
+
+/// Whether the nearest tool span at or above `from`, below the nearest agent span, holds an
+/// instruction in its arguments (a new one's facts say; a stored one's key is in
+/// [`RunSketch::tasked_tools`]). Stored spans above the graph are read by key, at most
+/// [`UP_MAX`] levels (deeper: assumed so). A root, or a parent not stored yet, ends the search (a
+/// tool span that arrives later is seen then).
+fn tool_above<S: RunStore>(
+    w: &Walked,
+    new: &[SpanRecord],
+    facts: &[SpanFacts],
+    sk: &RunSketch,
+    from: usize,
+    store: &mut S,
+) -> Result<bool, S::Error> {
+    let g = &w.g;
+    let mut cur = from;
+    for _ in 0..=g.keys.len() + UP_MAX {
+        match g.category[cur] {
+            SpanCategory::Tool if cur < new.len() => return Ok(crate::run::tasked_tool(&facts[cur])),
+            SpanCategory::Tool => return Ok(sk.tasked_tools.may_contain(&crate::run::tasked_key(&g.keys[cur]))),
+            SpanCategory::Agent => return Ok(false),
+            _ => {}
+        }
+        if let Some(p) = g.parent[cur] {
+            cur = p;
+            continue;
+        }
+        if cur < new.len() {
+            return Ok(false);
+        }
+        // A stored span whose parents the batch did not read: up by key.
+        let mut key = g.keys[cur];
+        let mut levels = 0;
+        loop {
+            let Some(s) = store.spans(&[key])?.pop() else { return Ok(false) };
+            let Some(p) = s.parent.filter(|p| *p != s.span_id).map(|p| (s.trace_id, p)) else { return Ok(false) };
+            if let Some(&j) = w.index.get(&p) {
+                cur = j;
+                break;
+            }
+            let Some(ps) = store.spans(&[p])?.pop() else { return Ok(false) };
+            match ps.category {
+                SpanCategory::Tool => return Ok(sk.tasked_tools.may_contain(&crate::run::tasked_key(&p))),
+                SpanCategory::Agent => return Ok(false),
+                _ => {}
+            }
+            levels += 1;
+            if levels >= UP_MAX {
+                return Ok(true);
+            }
+            key = p;
+        }
+    }
+    Ok(true)
+}
+
 /// Agent counters: new spans, stored spans that got an owner (listed in `delta.owners`), stored
 /// children that duplicate a new parent (uncounted; a duplicated tool call dropped). Returns
 /// whether a stored error span got an owner.
@@ -429,6 +549,7 @@ fn accumulate(sk: &mut RunSketch, new: &[SpanRecord], facts: &[SpanFacts], order
             sk.search.add_output(s, f);
         }
         crate::run::add_tool_strings(&mut sk.tool_strings, f);
+        crate::run::add_tasked_tool(&mut sk.tasked_tools, s, f);
         crate::run::add_call_ids(sk, f);
         if f.is_error {
             new_errors = true;
@@ -546,11 +667,23 @@ fn extend_messages<S: RunStore>(
             Some(&i) => owner[i].clone(),
             None => fetched.get(&k).cloned().flatten(),
         });
+        let caller = parent_owner.filter(|c| *c != agent);
+        // A sub-agent turn without input of its own under new or newly owned spans, with a tool
+        // span above it: whole-run analysis may read its task from that call's arguments. (A run
+        // where it already did is analysed whole.)
+        let parent_here = parent.and_then(|k| w.index.get(&k).copied());
+        let from_tool = match parent_here {
+            Some(p) if caller.is_some() && excerpt(input.as_ref()).is_none() => tool_above(w, new, facts, sk, p, store)?,
+            _ => false,
+        };
+        if from_tool {
+            return Ok(Err(WholeRun::ToolDelegation));
+        }
         all.push(TurnRow {
             key: t.order(),
             trace_id: t.trace_id,
             span_id: t.span_id,
-            caller: parent_owner.filter(|c| *c != agent),
+            caller,
             agent,
             input: excerpt(input.as_ref()),
             output: excerpt(output.as_ref()),

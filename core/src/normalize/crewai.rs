@@ -64,6 +64,20 @@ impl Vocabulary for CrewAi {
             if let Some(role) = sp.string(k!("tool.agent_role")) {
                 f.agent_name = Some(role);
             }
+            // The delegation tools (`Delegate work to coworker`, `Ask question to coworker`) run
+            // the coworker's task inside the call: the span is the coworker's turn, called by the
+            // agent that used the tool, and given the task (or question) with its context.
+            if let Some((coworker, task)) = f.tool_arguments.as_deref().and_then(coworker_task) {
+                f.category = SpanCategory::Agent;
+                f.agent_name = Some(coworker);
+                f.agent_id = None;
+                f.agent_role = None;
+                f.input_text = task;
+                f.tool_name = None;
+                f.tool_call_id = None;
+                f.tool_arguments = None;
+                f.tool_result = None;
+            }
         }
         if f.category == SpanCategory::Llm {
             // max_iter exhausted: CrewAI injects its forced-final-answer prompt (no error anywhere).
@@ -73,6 +87,19 @@ impl Vocabulary for CrewAi {
             }
         }
     }
+}
+
+/// The coworker a CrewAI delegation tool call names (`coworker` in its arguments) and what it
+/// hands over: the task or question, with the context when there is one.
+fn coworker_task(args: &str) -> Option<(String, Option<String>)> {
+    let serde_json::Value::Object(o) = serde_json::from_str::<serde_json::Value>(args).ok()? else { return None };
+    let text = |k: &str| o.get(k).and_then(serde_json::Value::as_str).map(str::trim).filter(|t| !t.is_empty());
+    let coworker = text("coworker").filter(|c| c.len() <= 200)?;
+    let task = match (text("task").or_else(|| text("question")), text("context")) {
+        (Some(t), Some(c)) => Some(format!("{t}\n\n{c}")),
+        (t, c) => t.or(c).map(str::to_string),
+    };
+    Some((coworker.to_string(), task))
 }
 
 #[cfg(test)]
@@ -114,5 +141,26 @@ mod tests {
         );
         l.scope_name = "openinference.instrumentation.crewai".into();
         assert!(span_facts(&l).stop_reason.is_some());
+    }
+
+    #[test]
+    fn delegation_tool_is_the_coworkers_turn() {
+        let mut d = span(
+            "Ask question to coworker.run",
+            &[
+                ("openinference.span.kind", json!("TOOL")),
+                ("tool.name", json!("Ask question to coworker")),
+                ("input.value", json!(r#"{"question": "Is the bridge open?", "context": "Route A", "coworker": "Scout"}"#)),
+                ("output.value", json!("Yes.")),
+            ],
+        );
+        d.scope_name = "openinference.instrumentation.crewai".into();
+        let f = span_facts(&d);
+        assert_eq!((f.category, f.agent_name.as_deref()), (SpanCategory::Agent, Some("Scout")));
+        assert_eq!(f.input_text.as_deref(), Some("Is the bridge open?\n\nRoute A"));
+        assert_eq!((f.tool_name, f.tool_arguments), (None, None));
+        // Any other tool stays a tool call.
+        d.attributes.insert("input.value".into(), json!(r#"{"question": "Is the bridge open?"}"#));
+        assert_eq!(span_facts(&d).category, SpanCategory::Tool);
     }
 }

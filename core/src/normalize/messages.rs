@@ -19,6 +19,15 @@ const MAX_MESSAGES: usize = 256;
 const MAX_INDEX: usize = 10_000;
 const MAX_DEPTH: usize = 8;
 
+/// Whether a span's messages are a model's own exchange, from which tool calls are read by call
+/// id (requested in its output, answered in its input): model calls, and runtime deliveries of a
+/// model's tool-call events (AutoGen's `ToolCallRequestEvent` / `ToolCallExecutionEvent`, read by
+/// the AutoGen vocabulary into the same messages). Agent and workflow spans that record a
+/// conversation are not read: their messages repeat the model calls'.
+pub fn records_tool_calls(f: &super::SpanFacts) -> bool {
+    matches!(f.category, super::SpanCategory::Llm | super::SpanCategory::Messaging)
+}
+
 /// Flattened indexed messages under `prefix` (e.g. `llm.input_messages`). Works for both the
 /// OpenInference `N.message.field` layout and the legacy `N.field` layout.
 pub fn flattened(attrs: &Attributes, prefix: &str) -> Vec<ChatMessage> {

@@ -52,11 +52,8 @@ impl Vocabulary for Scope {
         f.framework = framework_of_scope(&sp.span.scope_name).or_else(by_system).map(str::to_string);
         // LlamaIndex AgentWorkflow: each agent step runs in `<Workflow>.run_agent_step`, whose
         // recorded input event names the agent (`current_agent_name='researcher'`).
-        if f.framework.as_deref() == Some("llama_index") && sp.span.name.ends_with(".run_agent_step") {
-            if let Some(agent) = sp.s(k!("input.value")).as_deref().and_then(llama_index_agent) {
-                f.category = SpanCategory::Agent;
-                f.agent_name = Some(agent);
-            }
+        if f.framework.as_deref() == Some("llama_index") {
+            llama_index_step(sp, f);
         }
         if f.category == SpanCategory::Agent {
             match f.framework.as_deref() {
@@ -70,6 +67,76 @@ impl Vocabulary for Scope {
             }
         }
     }
+}
+
+/// LlamaIndex `AgentWorkflow` under OpenInference:
+/// * each agent step runs in `<Workflow>.run_agent_step`, whose recorded input event names the
+///   agent (`current_agent_name='researcher'`) and holds the conversation it was given as a Python
+///   repr: the step's input is the last user message's text, when the repr holds it whole;
+/// * a streamed model call is two LLM spans, the call (no output) and the stream inside it (the
+///   output and the token counts): the outer one, without output or token counts and not
+///   failed, is no call of its own; nor is `<LLM>._prepare_chat_with_tools`, which only builds the request.
+fn llama_index_step(sp: &Sp, f: &mut SpanFacts) {
+    let name = sp.span.name.as_str();
+    if name.ends_with(".run_agent_step") {
+        let input = sp.s(k!("input.value"));
+        if let Some(agent) = input.as_deref().and_then(llama_index_agent) {
+            f.category = SpanCategory::Agent;
+            f.agent_name = Some(agent);
+            if let Some(text) = input.as_deref().and_then(llama_index_user_text) {
+                f.input_text = Some(truncate(&text, MAX_TEXT));
+            }
+        }
+    } else if f.category == SpanCategory::Llm {
+        // Outputs hidden by the instrumentation's settings leave the token counts.
+        let tokens = f.input_tokens.is_some() || f.output_tokens.is_some() || f.total_tokens.is_some();
+        let no_output = !sp.has(k!("output.value")) && f.output_messages.is_empty() && !tokens && sp.span.status_code != 2;
+        if name.ends_with("._prepare_chat_with_tools") || no_output {
+            f.category = SpanCategory::Chain;
+        }
+    }
+}
+
+/// The text of the last user message in a LlamaIndex workflow event's repr (the `ev` of a step's
+/// recorded input): `ChatMessage(role=<MessageRole.USER: 'user'>, ..., blocks=[TextBlock(...,
+/// text='...')])`. `None` unless the Python string literal is there whole.
+fn llama_index_user_text(input: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(input).ok()?;
+    let ev = v.get("ev")?.as_str()?;
+    let (_, rest) = ev.rsplit_once("MessageRole.USER: 'user'>")?;
+    let message = rest.split("ChatMessage(").next()?;
+    let (_, lit) = message.split_once("text=")?;
+    python_str(lit).map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// A Python string literal (`'...'` or `"..."`, repr escapes) at the start of `s`.
+fn python_str(s: &str) -> Option<String> {
+    let mut chars = s.chars();
+    let q = chars.next().filter(|c| *c == '\'' || *c == '"')?;
+    let mut out = String::new();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c == q => return Some(out),
+            '\\' => {
+                let e = chars.next()?;
+                let hex = |n: usize, chars: &mut std::str::Chars| -> Option<char> {
+                    let h: String = chars.take(n).collect();
+                    char::from_u32(u32::from_str_radix(&h, 16).ok()?)
+                };
+                out.push(match e {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    'x' => hex(2, &mut chars)?,
+                    'u' => hex(4, &mut chars)?,
+                    'U' => hex(8, &mut chars)?,
+                    other => other,
+                });
+            }
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 fn llama_index_agent(input: &str) -> Option<String> {
@@ -104,6 +171,12 @@ mod tests {
     fn llama_index_step_names_its_agent() {
         assert_eq!(super::llama_index_agent("{\"ev\": \"AgentSetup(input=[], current_agent_name='writer')\"}").as_deref(), Some("writer"));
         assert_eq!(super::llama_index_agent("no agent"), None);
+        let ev = r#"AgentSetup(input=[ChatMessage(role=<MessageRole.USER: 'user'>, blocks=[TextBlock(block_type='text', text="It's \\u00e9t\u00e9\n")]), ChatMessage(role=<MessageRole.ASSISTANT: 'assistant'>, blocks=[TextBlock(block_type='text', text='x')])], current_agent_name='w')"#;
+        let input = json!({"ctx": "<Context>", "ev": ev}).to_string();
+        assert_eq!(super::llama_index_user_text(&input).as_deref(), Some("It's \\u00e9t\u{e9}"));
+        // Cut by the instrumentation: not there whole.
+        let cut = json!({"ev": "AgentSetup(input=[ChatMessage(role=<MessageRole.USER: 'user'>, blocks=[TextBlock(block_type='text', text='Write a bri..."}).to_string();
+        assert_eq!(super::llama_index_user_text(&cut), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Span facts that only whole-run analysis turns into rows: a run (or a batch) holding them is
 //! analysed whole. Both analyses read them from here, so they agree on what is extendable.
-use super::{excerpt, RunSketch, ToolStrings};
+use super::{excerpt, instruction_text, RunSketch, SpanKey, ToolStrings};
+use crate::model::SpanRecord;
 use crate::normalize::{SpanCategory, SpanFacts};
 
 /// A message span whose message its span alone decides (it names its sender and carries its
@@ -37,6 +38,24 @@ pub fn add_tool_strings(set: &mut ToolStrings, f: &SpanFacts) {
     }
 }
 
+/// A tool span whose arguments hold an instruction ([`instruction_text`]): a sub-agent turn
+/// without input below it is handed that instruction.
+pub fn tasked_tool(f: &SpanFacts) -> bool {
+    f.category == SpanCategory::Tool && f.tool_arguments.as_deref().and_then(instruction_text).is_some()
+}
+
+/// What [`RunSketch::tasked_tools`] holds of a span: its trace and span id.
+pub fn tasked_key(k: &SpanKey) -> String {
+    format!("{}{}", crate::ids::to_hex(&k.0), crate::ids::to_hex(&k.1))
+}
+
+/// Adds the span to [`RunSketch::tasked_tools`] when it is a [`tasked_tool`].
+pub fn add_tasked_tool(set: &mut ToolStrings, s: &SpanRecord, f: &SpanFacts) {
+    if tasked_tool(f) {
+        set.add(&tasked_key(&(s.trace_id, s.span_id)));
+    }
+}
+
 /// Adds a span's call ids to the run's sets: a tool span's that records nothing of its call to
 /// [`RunSketch::calls_waiting`], a model span's messages' to [`RunSketch::calls_in_messages`].
 pub fn add_call_ids(sk: &mut RunSketch, f: &SpanFacts) {
@@ -53,7 +72,7 @@ pub fn add_call_ids(sk: &mut RunSketch, f: &SpanFacts) {
 /// The call ids a model span's messages request (assistant tool calls) or answer (tool
 /// messages).
 pub fn message_call_ids(f: &SpanFacts) -> Vec<&str> {
-    if f.category != SpanCategory::Llm {
+    if !crate::normalize::messages::records_tool_calls(f) {
         return Vec::new();
     }
     let requested = f.output_messages.iter().flat_map(|m| &m.tool_calls).filter_map(|t| t.id.as_deref());

@@ -25,17 +25,20 @@ pub mod turns;
 use crate::ids::{SpanId, TraceId};
 use crate::normalize::SpanCategory;
 pub use agents::{AgentAcc, SpanView, ToolNodeCounts};
-pub use blocking::{add_call_ids, add_tool_strings, message_call_ids, message_is_final, names_an_agent, tool_content_elsewhere};
+pub use blocking::{
+    add_call_ids, add_tasked_tool, add_tool_strings, message_call_ids, message_is_final, names_an_agent, tasked_key, tasked_tool,
+    tool_content_elsewhere,
+};
 pub use key::{Key, OrderKey, SpanKey};
 pub use search::{SearchAcc, DOCUMENT_MAX, KEYWORDS_MAX};
 pub use state::{Entry, ErrState, RunSketch, RunState, ToolStrings};
-pub use text::{excerpt, message_kind_for, reason_from, reason_of};
+pub use text::{excerpt, instruction_text, message_kind_for, reason_from, reason_of};
 pub use tree::{resolve_owners, SpanTree};
 pub use turns::{explicit_messages, implicit_messages, turn_sketch, TopTurn, TurnRow};
 
 /// Bumped whenever the state's meaning changes: a state of another version is not extended
 /// (its run is analysed whole once, which writes a current state).
-pub const STATE_VERSION: u32 = 3;
+pub const STATE_VERSION: u32 = 4;
 
 /// What the fast path reads of a stored span.
 #[derive(Debug, Clone, PartialEq)]

@@ -40,6 +40,10 @@ pub struct RunSketch {
     /// handoff, which whole-run analysis derives.
     #[serde(default, skip_serializing_if = "ToolStrings::is_empty")]
     pub tool_strings: ToolStrings,
+    /// Tool spans whose arguments hold an instruction (trace and span id, hashed): an agent
+    /// turn without input below one is handed that instruction (whole-run analysis only).
+    #[serde(default, skip_serializing_if = "ToolStrings::is_empty")]
+    pub tasked_tools: ToolStrings,
     /// Call ids of tool spans that record nothing of their call (hashed): a model message with
     /// one of them gives that call its arguments or result (whole-run analysis only).
     #[serde(default, skip_serializing_if = "ToolStrings::is_empty")]

@@ -31,3 +31,23 @@ pub fn reason_from(error_type: Option<&str>, message: Option<&str>) -> Option<St
         _ => None,
     }
 }
+
+/// The instruction in a call's arguments: a task-like field, else the only text field, else the
+/// arguments as recorded.
+pub fn instruction_text(args: &str) -> Option<String> {
+    const KEYS: &[&str] = &["task", "request", "message", "instruction", "instructions", "query", "question", "prompt", "input", "reason"];
+    let t = args.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(t) else { return Some(t.to_string()) };
+    let text = |v: &serde_json::Value| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    if let Some(found) = KEYS.iter().find_map(|k| o.get(*k).and_then(text)) {
+        return Some(found);
+    }
+    let texts: Vec<String> = o.values().filter_map(text).collect();
+    match texts.as_slice() {
+        [only] => Some(only.clone()),
+        _ => Some(t.to_string()),
+    }
+}

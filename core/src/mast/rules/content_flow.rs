@@ -32,8 +32,10 @@ pub(crate) fn is_handoff_tool(name: &str) -> bool {
 }
 
 /// For every tool result, the caller's next answer: (tool step, answer step), per agent in
-/// time order. Results gathered before one answer are all paired with it.
-fn results_then_answers(steps: &[Step]) -> Vec<(usize, usize)> {
+/// time order. Results gathered before one answer are all paired with it. A message sent from
+/// inside one of those tool calls (the instruction of an agent run as a tool) went out before
+/// the result existed: no answer to it.
+fn results_then_answers(run: &RunView, steps: &[Step]) -> Vec<(usize, usize)> {
     let mut pending: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut out = Vec::new();
     for (k, s) in steps.iter().enumerate() {
@@ -43,6 +45,10 @@ fn results_then_answers(steps: &[Step]) -> Vec<(usize, usize)> {
                 pending.entry(a).or_default().push(k);
             }
         } else if is_answer(s) && !s.text.is_empty() {
+            let inside = |v: &Vec<usize>| v.iter().any(|&t| run.ancestor(s.span, |p| p == steps[t].span).is_some());
+            if s.kind == StepKind::Message && pending.get(a).is_some_and(inside) {
+                continue;
+            }
             if let Some(v) = pending.remove(a) {
                 out.extend(v.into_iter().map(|t| (t, k)));
             }
@@ -65,7 +71,7 @@ impl Rule for ToolDataIgnored {
     }
     fn check(&self, run: &RunView, _cfg: &MastConfig) -> Verdict {
         let t = run.transcript();
-        let pairs = results_then_answers(&t.steps);
+        let pairs = results_then_answers(run, &t.steps);
         if pairs.is_empty() {
             return match final_off_task(run, self.name()) {
                 Some(f) => Verdict::Judged(vec![f]),
@@ -226,7 +232,7 @@ impl Rule for BlockingFactWithheld {
     }
     fn check(&self, run: &RunView, _cfg: &MastConfig) -> Verdict {
         let t = run.transcript();
-        let pairs = results_then_answers(&t.steps);
+        let pairs = results_then_answers(run, &t.steps);
         if pairs.is_empty() {
             return Verdict::NotJudgeable("no tool result followed by an answer of its caller".into());
         }
