@@ -438,6 +438,15 @@ fn generated_runs_in_random_order_match_whole_analysis() {
     assert!(error_reads > 0);
 }
 
+/// A capture's spans (deduplicated) fed in export order (end time) and shuffled.
+fn feed_in_end_order_and_shuffled(mut spans: Vec<SpanRecord>, rng: &mut Rng, name: &str) {
+    let mut seen = std::collections::HashSet::new();
+    spans.retain(|s| seen.insert((s.trace_id, s.span_id)));
+    spans.sort_by_key(|s| (s.end_time_unix_nano, s.start_time_unix_nano));
+    feed(&spans, rng, 6, false, &format!("{name} in end order"));
+    feed(&spans, rng, 6, true, &format!("{name} shuffled"));
+}
+
 #[test]
 fn corpus_captures_in_any_order_match_whole_analysis() {
     let caps = captures();
@@ -453,12 +462,7 @@ fn corpus_captures_in_any_order_match_whole_analysis() {
             let d = decode_body(&raw, Some(&b.content_type), b.content_encoding.as_deref(), &Limits::default()).unwrap();
             spans.extend(d.spans);
         }
-        let mut seen = std::collections::HashSet::new();
-        spans.retain(|s| seen.insert((s.trace_id, s.span_id)));
-        // In export order (end time) and shuffled.
-        spans.sort_by_key(|s| (s.end_time_unix_nano, s.start_time_unix_nano));
-        feed(&spans, &mut rng, 6, false, &format!("{} in end order", c.name));
-        feed(&spans, &mut rng, 6, true, &format!("{} shuffled", c.name));
+        feed_in_end_order_and_shuffled(spans, &mut rng, &c.name);
     }
 }
 
@@ -472,12 +476,7 @@ fn framework_captures_in_any_order_match_whole_analysis() {
     assert!(caps.len() >= 10, "framework captures in tests/frameworks/captures");
     let mut rng = Rng(0xf4a3e);
     for c in &caps {
-        let mut spans = agenttrace_core::corpus::load_run(c);
-        let mut seen = std::collections::HashSet::new();
-        spans.retain(|s| seen.insert((s.trace_id, s.span_id)));
-        spans.sort_by_key(|s| (s.end_time_unix_nano, s.start_time_unix_nano));
-        feed(&spans, &mut rng, 6, false, &format!("{} in end order", c.name));
-        feed(&spans, &mut rng, 6, true, &format!("{} shuffled", c.name));
+        feed_in_end_order_and_shuffled(agenttrace_core::corpus::load_run(c), &mut rng, &c.name);
     }
 }
 

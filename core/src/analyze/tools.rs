@@ -11,44 +11,14 @@ use crate::run::{instruction_text, OrderKey, ToolNodeCounts};
 /// model are not agents; their tool calls belong to the agent that requested them (the last
 /// agent active before them).
 pub(super) fn demote_tool_nodes(cx: &mut Ctx) -> Option<(BTreeMap<String, ToolNodeCounts>, Option<OrderKey>)> {
-    #[derive(Default)]
-    struct C {
-        llm: usize,
-        tool: usize,
-        node_spans: usize,
-        agent_spans: usize,
-    }
-    let mut counts: FxMap<&str, C> = FxMap::default();
+    // Counted with the same rule incremental ingest uses (`ToolNodeCounts::add`).
+    let mut counts: FxMap<&str, ToolNodeCounts> = FxMap::default();
     for (i, f) in cx.facts.iter().enumerate() {
         let Some(a) = cx.owner[i].as_deref() else { continue };
-        let c = counts.entry(a).or_default();
-        match f.category {
-            SpanCategory::Llm => c.llm += 1,
-            SpanCategory::Tool => c.tool += 1,
-            SpanCategory::Agent => {
-                c.agent_spans += 1;
-                if f.graph_node.as_deref() == Some(a) && f.framework.as_deref() == Some("langgraph") {
-                    c.node_spans += 1;
-                }
-            }
-            _ => {}
-        }
+        counts.entry(a).or_default().add(f, a);
     }
-    let found: BTreeMap<String, ToolNodeCounts> = counts
-        .iter()
-        .map(|(a, c)| {
-            (
-                a.to_string(),
-                ToolNodeCounts {
-                    llm: c.llm as i64,
-                    tool: c.tool as i64,
-                    node_spans: c.node_spans as i64,
-                    agent_spans: c.agent_spans as i64,
-                },
-            )
-        })
-        .filter(|(_, c)| c.is_tool_node())
-        .collect();
+    let found: BTreeMap<String, ToolNodeCounts> =
+        counts.into_iter().map(|(a, c)| (a.to_string(), c)).filter(|(_, c)| c.is_tool_node()).collect();
     if found.is_empty() {
         return None;
     }
