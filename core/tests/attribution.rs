@@ -115,3 +115,33 @@ fn a_lone_digit_is_traced_to_the_turn_that_announced_it() {
     assert!(a.candidates.iter().all(|c| c.reasons.iter().all(|r| !r.contains("announced"))), "{:?}", a.candidates);
     assert_ne!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[2])), "{:?}", a.candidates);
 }
+
+/// A loop is a symptom: the researcher that repeats one turn went wrong where its track began,
+/// not at the first repetition. With nothing traced to an answer, that is its first turn; twin:
+/// when the answer's content was made before the loop, that turn is the step.
+#[test]
+fn a_loop_points_back_to_where_its_agent_began() {
+    let stuck = "I scrolled down one page of the delivery log; the page shows the same rows as before.";
+    let run = |answer: &str| {
+        let mut b = B::new(TASK);
+        b.turn("lead", &[("user", TASK)], "Plan: the researcher reads the March delivery log, the writer sums it up.");
+        let mut turns = Vec::new();
+        for r in [LOG_HEAD, TOTALS, stuck, stuck, stuck, stuck] {
+            b.turn("lead", &[("user", TASK)], "Next speaker researcher");
+            turns.push(b.turn("researcher", &[("user", "Read the next part of the March delivery log of the Leeds depot.")], r));
+        }
+        b.turn("lead", &[("user", "The researcher is stuck.")], &format!("Stopping here.\nFINAL ANSWER: {answer}"));
+        (b, turns)
+    };
+    let (b, turns) = run("Unable to determine from the log");
+    let (a, findings) = attribution(&b);
+    assert!(findings > 0, "the repeated turns are a finding");
+    assert_eq!(a.responsible_agent.as_deref(), Some("researcher"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[0])), "{:?}", a.candidates);
+    assert!(a.candidates[0].step_reason.as_deref().is_some_and(|r| r.contains("symptom")), "{:?}", a.candidates[0]);
+
+    let (b, turns) = run("Harwood Freight, 312 pallets");
+    let (a, _) = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("researcher"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[1])), "{:?}", a.candidates);
+}

@@ -68,6 +68,9 @@ enum StepKind {
     Cause,
     Origin,
     Finding,
+    /// A finding that is the symptom of an earlier mistake of its agent (its loop, its restart,
+    /// the instruction it had to be given again): the step is where that agent's track began.
+    Symptom,
     Prior,
 }
 
@@ -228,7 +231,7 @@ fn finding_evidence(ev: &mut Evidence, findings: &[Finding], cfg: &MastConfig) {
         if f.mode_id == "FM-1.3" && ev.roles.get(a) == Some(&Role::Coordinator) {
             if let Some((w, k)) = repeat_addressee(run, f) {
                 let w_score = 0.3 * f.severity.weight() * f.confidence + 0.2;
-                ev.add(&w, w_score, Some(run.turns[k].idx), StepKind::Finding, format!("{a} had to ask it again: {}", f.explanation));
+                ev.add(&w, w_score, Some(run.turns[k].idx), StepKind::Symptom, format!("{a} had to ask it again: {}", f.explanation));
                 continue;
             }
         }
@@ -239,7 +242,8 @@ fn finding_evidence(ev: &mut Evidence, findings: &[Finding], cfg: &MastConfig) {
         } else {
             0.3 * f.severity.weight() * f.confidence
         };
-        ev.add(a, w, span, StepKind::Finding, format!("{}: {}", f.mode_id, f.explanation));
+        let kind = if matches!(f.mode_id, "FM-1.3" | "FM-2.1") { StepKind::Symptom } else { StepKind::Finding };
+        ev.add(a, w, span, kind, format!("{}: {}", f.mode_id, f.explanation));
     }
 }
 
@@ -278,7 +282,7 @@ const DECISIVE_WEIGHT: f32 = 1.0;
 /// The step of one candidate: a first cause, or a finding strong enough to decide the run; else
 /// where the answer was made, unless a finding against the same agent points earlier; else the
 /// heaviest evidence's step (the first of equals).
-fn decisive_step(run: &RunView, steps: &[Step]) -> Option<(usize, String)> {
+fn decisive_step(run: &RunView, agent: &str, steps: &[Step]) -> Option<(usize, String)> {
     let heaviest = |pred: &dyn Fn(&Step) -> bool| {
         steps.iter().filter(|s| pred(s)).fold(None, |best: Option<&Step>, s| match best {
             Some(b) if b.2 >= s.2 => Some(b),
@@ -286,7 +290,7 @@ fn decisive_step(run: &RunView, steps: &[Step]) -> Option<(usize, String)> {
         })
     };
     let pick = heaviest(&|s| s.1 == StepKind::Cause)
-        .or_else(|| heaviest(&|s| s.1 == StepKind::Finding && s.2 >= DECISIVE_WEIGHT))
+        .or_else(|| heaviest(&|s| matches!(s.1, StepKind::Finding | StepKind::Symptom) && s.2 >= DECISIVE_WEIGHT))
         .or_else(|| {
             let origin = heaviest(&|s| s.1 == StepKind::Origin)?;
             let earlier =
@@ -294,6 +298,18 @@ fn decisive_step(run: &RunView, steps: &[Step]) -> Option<(usize, String)> {
             Some(earlier.unwrap_or(origin))
         })
         .or_else(|| heaviest(&|_| true))?;
+    if pick.1 == StepKind::Symptom {
+        // Where the agent's track began: the answer's origin when it came earlier, else the
+        // agent's first turn that produced output.
+        let t0 = run.start(pick.0);
+        let origin = steps.iter().filter(|s| s.1 == StepKind::Origin && run.start(s.0) < t0).min_by_key(|s| run.start(s.0));
+        if let Some(o) = origin {
+            return Some((o.0, format!("{} (its track began where the answer was made: {})", pick.3, o.3)));
+        }
+        if let Some(t) = run.turns.iter().find(|t| t.agent == agent && t.output.is_some() && t.start < t0) {
+            return Some((t.idx, format!("{} (a symptom: its track began at its first turn)", pick.3)));
+        }
+    }
     Some((pick.0, pick.3.clone()))
 }
 
@@ -306,7 +322,7 @@ fn rank(run: &RunView, acc: HashMap<String, Acc>, outcome_span: Option<usize>) -
     let candidates: Vec<Candidate> = cands
         .iter()
         .map(|(a, c)| {
-            let step = decisive_step(run, &c.steps);
+            let step = decisive_step(run, a, &c.steps);
             Candidate {
                 agent: a.clone(),
                 score: (c.score * 1000.0).round() / 1000.0,
