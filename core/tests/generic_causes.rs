@@ -237,3 +237,31 @@ fn passwords_in_urls_are_still_redacted() {
         assert_eq!(redacted(input), want, "{input}");
     }
 }
+
+/// A run whose final output is a crash dump, with no error recorded on any span: the agent that
+/// passed the error on is the one whose output holds the crash's line, not the first agent whose
+/// page text happened to hold an error word. Twin: the same run whose last output has no error
+/// gets no such finding.
+#[test]
+fn the_passer_of_an_error_holds_its_line_not_just_an_error_word() {
+    let run = |last: &str| {
+        let mut b = B::new("Find the opening hours of the harbour museum.");
+        b.turn("lead", &[("user", "Find the opening hours of the harbour museum.")], "Next speaker reader");
+        b.turn(
+            "reader",
+            &[("user", "Read the museum's visitor page.")],
+            "The visitor page says: Booking error: please call ahead on public holidays. Hours are listed below.",
+        );
+        b.turn("lead", &[("user", "Read the museum's visitor page.")], "Next speaker browser");
+        b.turn("browser", &[("user", "Open the hours section.")], last);
+        b.report()
+    };
+    let crashed = "I opened the hours section.\nTraceback (most recent call last):\n  File \"client.py\", line 12, in fetch\nopenai.BadRequestError: Error code: 400 - content filtered";
+    let r = run(crashed);
+    let f = by_rule(&r, "error_reached_final_output_unchecked").expect("the crash dump in the final output is a finding");
+    assert_eq!(f.agent_name.as_deref(), Some("browser"), "{f:?}");
+    assert!(f.explanation.contains("first passed on by browser"), "{}", f.explanation);
+
+    let r = run("I opened the hours section: open 10:00 to 17:00, Tuesday to Sunday.");
+    assert!(by_rule(&r, "error_reached_final_output_unchecked").is_none(), "{:?}", r.findings);
+}

@@ -90,15 +90,17 @@ fn main() {
         halves[half].2 += s_ok as usize;
         if per_case && only_half.is_none_or(|h| h == half) {
             let why = attr.candidates.first().and_then(|c| c.reasons.first().cloned()).unwrap_or_default();
+            let step_why = attr.candidates.first().and_then(|c| c.step_reason.clone()).unwrap_or_default();
             println!(
-                "{case:<8} want {want_agent:>12} @{:<4} got {:>12} @{:<5} {}{} flagged={} | {}",
+                "{case:<8} want {want_agent:>12} @{:<4} got {:>12} @{:<5} {}{} flagged={} | {} | step: {}",
                 want_step.unwrap_or(-1),
                 got_agent,
                 got_step.map_or("-".into(), |s| s.to_string()),
                 if a_ok { "A" } else { "." },
                 if s_ok { "S" } else { "." },
                 report.verdict.failed,
-                why.chars().take(110).collect::<String>()
+                why.chars().take(110).collect::<String>(),
+                step_why.chars().take(90).collect::<String>()
             );
         }
     }

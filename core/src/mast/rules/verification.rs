@@ -129,6 +129,14 @@ fn leaks(text: &str, errors: &[(usize, String)], cfg: &MastConfig) -> Option<(us
     find_keyword(text, &cfg.error_markers).map(|k| (usize::MAX, k.to_string()))
 }
 
+/// The line of `text` that holds the error marker `marker` (trimmed; None when it is too short
+/// to tell one error from another).
+fn marker_line<'t>(text: &'t str, marker: &str) -> Option<&'t str> {
+    let m = marker.to_lowercase();
+    let l = text.lines().map(str::trim).find(|l| l.to_lowercase().contains(&m))?;
+    (l.chars().count() >= m.chars().count() + 8).then_some(l)
+}
+
 /// FM-3.2: an error reached the final output and no verification step stood in between.
 pub struct UnverifiedError;
 
@@ -156,7 +164,14 @@ impl Rule for UnverifiedError {
             let from = first_err.map(|i| run.start(i)).unwrap_or(0);
             let checked = run.checks.iter().any(|c| run.start(c.span) >= from);
             if !checked {
-                // The first agent that passed the error on in its own output.
+                // The first agent that passed the error on in its own output. Without a recorded
+                // error the evidence is the final output's line that holds the marker: the
+                // passer's output holds that line, not just any error word.
+                let line = (src == usize::MAX).then(|| marker_line(&out.text, &what)).flatten();
+                let passes = |o: &str| match line {
+                    Some(l) => o.contains(l),
+                    None => leaks(o, &errors, cfg).is_some(),
+                };
                 let passer = run
                     .turns
                     .iter()
@@ -164,7 +179,7 @@ impl Rule for UnverifiedError {
                         t.start >= from.saturating_sub(1)
                             || first_err.is_some_and(|e| run.turn_of[e].is_some_and(|k| run.turns[k].idx == t.idx))
                     })
-                    .find(|t| t.output.as_ref().is_some_and(|(o, _)| leaks(o, &errors, cfg).is_some()));
+                    .find(|t| t.output.as_ref().is_some_and(|(o, _)| passes(o)));
                 let agent = passer.map(|t| t.agent.clone()).or_else(|| out.agent.clone());
                 let mut spans = Vec::new();
                 if let Some(e) = first_err {
