@@ -240,8 +240,8 @@ fn passwords_in_urls_are_still_redacted() {
 
 /// A run whose final output is a crash dump, with no error recorded on any span: the agent that
 /// passed the error on is the one whose output holds the crash's line, not the first agent whose
-/// page text happened to hold an error word. Twin: the same run whose last output has no error
-/// gets no such finding.
+/// page text happened to hold an error word; a crash that ends the run's output fails the run.
+/// Twins: the same crash followed by an answer, and a last output without an error.
 #[test]
 fn the_passer_of_an_error_holds_its_line_not_just_an_error_word() {
     let run = |last: &str| {
@@ -261,6 +261,14 @@ fn the_passer_of_an_error_holds_its_line_not_just_an_error_word() {
     let f = by_rule(&r, "error_reached_final_output_unchecked").expect("the crash dump in the final output is a finding");
     assert_eq!(f.agent_name.as_deref(), Some("browser"), "{f:?}");
     assert!(f.explanation.contains("first passed on by browser"), "{}", f.explanation);
+    // Nothing was said after the crash: the run failed, whatever the framework reported.
+    assert!(f.semantic && f.quote.as_deref().is_some_and(|q| q.contains("BadRequestError")), "{f:?}");
+    assert!(r.verdict.failed, "{:?}", r.verdict);
+
+    // A crash that was logged and then answered after is not the run's end: no content finding.
+    let r = run(&format!("{crashed}\nRetried without the page text.\nFINAL ANSWER: open 10:00 to 17:00"));
+    assert!(!r.verdict.failed, "{:?}", r.findings);
+    assert!(r.findings.iter().all(|f| !f.semantic), "{:?}", r.findings);
 
     let r = run("I opened the hours section: open 10:00 to 17:00, Tuesday to Sunday.");
     assert!(by_rule(&r, "error_reached_final_output_unchecked").is_none(), "{:?}", r.findings);

@@ -236,13 +236,21 @@ fn finding_evidence(ev: &mut Evidence, findings: &[Finding], cfg: &MastConfig) {
             }
         }
         let span = f.spans.first().and_then(|r| run.index.get(r).copied());
-        let w = if f.semantic && f.confidence >= cfg.verdict_min_confidence {
+        // Symptoms of an earlier mistake: a loop, a restart, and an error text in the final
+        // output that no recorded error explains (a crash at the end, not where it went wrong).
+        // Such a crash says that the run failed, not who caused it (the turn that crashed may
+        // have been handed what made it crash): it weighs as a weak finding, halved between the
+        // agent whose turn crashed and whoever handed it what it crashed on.
+        let unexplained_error = f.rule == "error_reached_final_output_unchecked" && !span.is_some_and(|i| run.analysis.facts[i].is_error);
+        let w = if unexplained_error {
+            0.5 * 0.3 * f.severity.weight() * f.confidence
+        } else if f.semantic && f.confidence >= cfg.verdict_min_confidence {
             let base = if status == OutcomeStatus::Success { 2.0 } else { 1.2 };
             base * f.confidence
         } else {
             0.3 * f.severity.weight() * f.confidence
         };
-        let kind = if matches!(f.mode_id, "FM-1.3" | "FM-2.1") { StepKind::Symptom } else { StepKind::Finding };
+        let kind = if matches!(f.mode_id, "FM-1.3" | "FM-2.1") || unexplained_error { StepKind::Symptom } else { StepKind::Finding };
         ev.add(a, w, span, kind, format!("{}: {}", f.mode_id, f.explanation));
     }
 }

@@ -84,18 +84,10 @@ pub fn has_code(t: &str) -> bool {
 /// What running code prints about itself.
 fn looks_executed(t: &str) -> bool {
     let l = super::text::head(t, 4096).to_lowercase();
-    [
-        "exitcode",
-        "exit code",
-        "traceback (most recent call last)",
-        "execution succeeded",
-        "execution failed",
-        "code output",
-        "stdout",
-        "stderr",
-    ]
-    .iter()
-    .any(|m| l.contains(m))
+    super::text::is_crash_dump(super::text::head(t, 4096))
+        || ["exitcode", "exit code", "execution succeeded", "execution failed", "code output", "stdout", "stderr"]
+            .iter()
+            .any(|m| l.contains(m))
 }
 
 /// Roles of the run's agents (agents without turns are not in the map).

@@ -512,9 +512,84 @@ pub fn sentence_count(t: &str) -> usize {
     }
 }
 
+/// A crash dump: a runtime's report of an unhandled error with its stack, in any of the common
+/// shapes (Python's traceback; JVM, .NET, Node.js and Go stack frames; Rust's panic message).
+/// Frames are counted per shape: one frame-like line is not a crash, two are.
+pub fn is_crash_dump(t: &str) -> bool {
+    let t = head(t, 16_000);
+    if t.contains("Traceback (most recent call last)") || (t.contains("thread '") && t.contains("' panicked at")) {
+        return true;
+    }
+    if t.contains("goroutine ") && t.contains("panic: ") {
+        return true;
+    }
+    let (mut jvm, mut node, mut dotnet) = (0, 0, 0);
+    for l in t.lines().map(str::trim_start) {
+        let Some(rest) = l.strip_prefix("at ") else { continue };
+        let rest = rest.trim_end();
+        if rest.ends_with(')')
+            && (rest.contains(".java:") || rest.contains(".kt:") || rest.contains(".scala:") || rest.contains("(Native Method)"))
+        {
+            jvm += 1;
+        } else if rest.contains(".js:") || rest.contains(".ts:") || rest.contains(".mjs:") || rest.contains("node:internal") {
+            node += 1;
+        } else if rest.contains(") in ") && rest.contains(":line ") {
+            dotnet += 1;
+        }
+    }
+    jvm >= 2 || node >= 2 || dotnet >= 2
+}
+
+/// A crash dump that ends the text: the text is a crash dump ([`is_crash_dump`]) and its last
+/// non-empty line is part of it (an exception line, a stack frame or a panic), so nothing was
+/// said after the crash. A run that logged a crash and then answered did not end in it.
+pub fn ends_in_crash(t: &str) -> bool {
+    static LINE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = LINE.get_or_init(|| {
+        regex::Regex::new(
+            r#"^(?:File "[^"]*", line \d+|at \S.*|[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Fault|Panic)\b.*|panic: .*|goroutine \d+ .*|thread '.*' panicked at .*|\S+\.(?:go|rs):\d+.*|called `.*` on .*)$"#,
+        )
+        .expect("crash line pattern")
+    });
+    if !is_crash_dump(t) {
+        return false;
+    }
+    let mut from = t.len().saturating_sub(4096);
+    while !t.is_char_boundary(from) {
+        from += 1;
+    }
+    let tail = &t[from..];
+    tail.lines().map(str::trim).rfind(|l| !l.is_empty()).is_some_and(|l| re.is_match(l))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crash_dumps_of_several_runtimes() {
+        let py = "Traceback (most recent call last):\n  File \"a.py\", line 3, in <module>\nKeyError: 'x'";
+        let jvm = "Exception in thread \"main\" java.lang.NullPointerException\n\tat com.acme.Report.total(Report.java:41)\n\tat com.acme.Main.main(Main.java:12)";
+        let node = "TypeError: Cannot read properties of undefined (reading 'id')\n    at handler (/srv/app/index.js:14:22)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)";
+        let dotnet = "System.InvalidOperationException: Sequence contains no elements\n   at Acme.Billing.Sum() in C:\\src\\Billing.cs:line 18\n   at Acme.Program.Main() in C:\\src\\Program.cs:line 9";
+        let go =
+            "panic: runtime error: index out of range [3] with length 3\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:8 +0x1d";
+        let rust = "thread 'main' panicked at src/main.rs:4:5:\ncalled `Option::unwrap()` on a `None` value";
+        for t in [py, jvm, node, dotnet, go, rust] {
+            assert!(is_crash_dump(t), "{t}");
+            assert!(ends_in_crash(t), "{t}");
+            // A crash that was logged and then answered after does not end the text.
+            assert!(!ends_in_crash(&format!("{t}\nRetried with a smaller page.\nFINAL ANSWER: 42")), "{t}");
+        }
+        // Prose that mentions errors, a single "at" line and directions are not crashes.
+        for t in [
+            "The build failed with an error: the disk was full. We retried at 10:00.",
+            "Meet at the station (platform 2).\nThen walk at least 5 minutes to the museum (exit B).",
+            "Error: invalid date\n    at least one field is wrong (see form.js:10)",
+        ] {
+            assert!(!is_crash_dump(t), "{t}");
+        }
+    }
 
     #[test]
     fn helpers() {

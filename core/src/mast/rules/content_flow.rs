@@ -154,7 +154,7 @@ fn final_off_task(run: &RunView, rule: &'static str) -> Option<Finding> {
     let t = run.transcript();
     let (task, out) = (t.task.as_deref()?, t.final_output.as_deref()?);
     // A crash dump in place of an answer went wrong elsewhere: it says nothing about the task.
-    if out.split_whitespace().count() < 40 || out.contains("Traceback (most recent call last)") {
+    if out.split_whitespace().count() < 40 || super::super::text::is_crash_dump(out) {
         return None;
     }
     // What the final agent was asked: the run's task and its own assignment (the user messages

@@ -1,5 +1,5 @@
 //! FC3 task verification: premature termination, missing verification, incorrect verification.
-use super::super::text::{coverage, find_keyword, quote, word_set};
+use super::super::text::{coverage, ends_in_crash, find_keyword, quote, word_set};
 use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
 use crate::normalize::{MessageKind, OutcomeStatus};
 
@@ -193,20 +193,27 @@ impl Rule for UnverifiedError {
                 let origin = first_err
                     .map(|e| format!(" from {}", run.analysis.facts[e].tool_name.clone().unwrap_or_else(|| run.spans[e].name.clone())))
                     .unwrap_or_default();
-                findings.push(Finding::new(
+                // A crash dump that ends the final output (nothing was said after it, no error
+                // was recorded anywhere, and the task did not quote it) is a failure of the run
+                // whatever the framework says.
+                let task = run.task.as_ref().map(|t| t.text.as_str()).unwrap_or("");
+                let crashed = src == usize::MAX && ends_in_crash(&out.text) && !line.is_some_and(|l| task.contains(l));
+                let f = Finding::new(
                     "FM-3.2",
                     self.name(),
                     Severity::High,
-                    if first_err.is_some() { 0.8 } else { 0.6 },
+                    if first_err.is_some() || crashed { 0.8 } else { 0.6 },
                     agent.clone(),
                     spans,
                     format!(
-                        "error text «{}»{origin} went unchecked into the final output «{}»{}; no verification step ran after the error",
+                        "{} «{}»{origin} went unchecked into the final output «{}»{}; no verification step ran after the error",
+                        if crashed { "a crash dump, error text" } else { "error text" },
                         quote(&what, 60),
                         quote(&out.text, 80),
                         agent.map(|a| format!(" (first passed on by {a})")).unwrap_or_default()
                     ),
-                ));
+                );
+                findings.push(if crashed { f.with_quote(quote(line.unwrap_or(&out.text), 240)) } else { f });
             }
         } else if cfg.require_verification_step && run.checks.is_empty() {
             findings.push(Finding::new(
