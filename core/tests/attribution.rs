@@ -145,3 +145,38 @@ fn a_loop_points_back_to_where_its_agent_began() {
     assert_eq!(a.responsible_agent.as_deref(), Some("researcher"), "{:?}", a.candidates);
     assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[1])), "{:?}", a.candidates);
 }
+
+/// A group chat of experts with a code executor, as AG2 runs it: the executor's output held the
+/// answer first, so the answer was made by the code it ran, and its author is responsible at the
+/// turn that wrote it; the verifier that approved it and the turn that terminated are not.
+/// Twin: when the verifier's own turn introduced the figure (it "corrected" the result), the
+/// verifier made the answer.
+#[test]
+fn a_group_chat_answer_made_by_executed_code_goes_to_its_author() {
+    const Q: &str = "How many deliveries of the March log of the Leeds depot arrived late (after 10:00)? Answer with a number.";
+    let run = |verifier: &str, fin: &str| {
+        let mut b = B::new(Q);
+        let plan = "## Task description\nCount the late deliveries of the March log.\n## Plan for solving the task\n1. Load the log 2. Filter arrivals after 10:00 3. Count them\n## Output format\nA number.";
+        b.turn_with("Logistics_Expert", Some("You are a logistics expert."), &[("user", Q)], plan);
+        let code = "```python\nimport csv\nrows = list(csv.DictReader(open('march.csv')))\nlate = [r for r in rows if r['arrival'] > '10:00' and r['depot'] == 'Leeds']\nprint(len(late) + 1)\n```";
+        let coder = b.turn_with("DataAnalysis_Expert", Some("You are a data analysis expert who writes Python."), &[("user", plan)], code);
+        let term = b.turn_with("Computer_terminal", None, &[("user", code)], "exitcode: 0 (execution succeeded)\nCode output: 17");
+        let ver = b.turn_with(
+            "Verification_Expert",
+            Some("You verify results."),
+            &[("user", "exitcode: 0 (execution succeeded)\nCode output: 17")],
+            verifier,
+        );
+        b.turn_with("Logistics_Expert", Some("You are a logistics expert."), &[("user", verifier)], fin);
+        (b, coder, term, ver)
+    };
+    let (b, coder, _, _) = run("The code filters by depot and arrival time; the count of 17 is correct.", "The answer is 17.\nTERMINATE");
+    let (a, _) = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("DataAnalysis_Expert"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(coder)), "{:?}", a.candidates);
+
+    let (b, _, _, ver) = run("I re-counted by hand: the correct count is 23, not 17.", "The answer is 23.\nTERMINATE");
+    let (a, _) = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("Verification_Expert"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(ver)), "{:?}", a.candidates);
+}

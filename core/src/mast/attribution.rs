@@ -267,7 +267,7 @@ fn content_evidence(ev: &mut Evidence) {
     if let Some((k, items)) = answer_origin(run, ev.roles) {
         let t = &run.turns[k];
         let why = format!("the final answer's {items} first appear in its output (the step that made the answer)");
-        ev.add(&t.agent.clone(), 0.35, Some(t.idx), StepKind::Origin, why);
+        ev.add(&t.agent.clone(), 0.45, Some(t.idx), StepKind::Origin, why);
     }
     // With no error, the content is the product: the worker that produced most of it is the
     // likeliest author of a wrong result, from its first turn on (a weak prior: any finding that
