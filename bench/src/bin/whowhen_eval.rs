@@ -7,7 +7,9 @@
 //! the analysed verdict (flagged), the responsible agent of `attribute_failure` against the
 //! labelled `mistake_agent` and the `whowhen.step` of its decisive span against `mistake_step`
 //! (the analysis never reads that attribute). Prints numbers next to the benchmark's baselines;
-//! never asserts. `--cases` prints one line per run; `--half a|b` limits those lines to one half.
+//! never asserts. `--cases` prints one line per run; `--half a|b` limits those lines to one half;
+//! `--handoff-spans` converts with explicit handoff spans (the same runs as the OpenAI Agents
+//! instrumentation would shape them: the figures should not move).
 //!
 //! The runs are split into two fixed halves by their position in case order (hand-1, hand-2, ...):
 //! half a holds the 1st, 3rd, 5th ... run, half b the others. Rules are designed while reading the
@@ -25,11 +27,13 @@ fn main() {
     let mut dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/benchmarks/whowhen-hand"));
     let mut per_case = false;
     let mut only_half: Option<usize> = None;
+    let mut handoff_spans = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--bench-dir" => dir = PathBuf::from(args.next().expect("--bench-dir DIR")),
             "--cases" => per_case = true,
+            "--handoff-spans" => handoff_spans = true,
             "--half" => {
                 only_half = match args.next().as_deref() {
                     Some("a") => Some(0),
@@ -41,7 +45,7 @@ fn main() {
                 }
             }
             other => {
-                eprintln!("unknown flag {other}\nusage: whowhen_eval [--bench-dir DIR] [--cases] [--half a|b]");
+                eprintln!("unknown flag {other}\nusage: whowhen_eval [--bench-dir DIR] [--cases] [--half a|b] [--handoff-spans]");
                 std::process::exit(2);
             }
         }
@@ -51,6 +55,7 @@ fn main() {
         .arg(dir.join("convert.py"))
         .args(["--data", &dir.join("data").to_string_lossy(), "--out", &out.join("otlp").to_string_lossy()])
         .args(["--expected", &out.join("expected.json").to_string_lossy()])
+        .args(handoff_spans.then_some("--handoff-spans"))
         .status()
         .expect("python3 convert.py");
     assert!(st.success(), "convert.py failed");
