@@ -180,3 +180,31 @@ fn a_group_chat_answer_made_by_executed_code_goes_to_its_author() {
     assert_eq!(a.responsible_agent.as_deref(), Some("Verification_Expert"), "{:?}", a.candidates);
     assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(ver)), "{:?}", a.candidates);
 }
+
+/// A code executor in a group chat is often given the turn when there is no code to run, and
+/// answers each time with the same canned reply. Those replies are not work of its own: it is
+/// still the executor, never blamed for the chat's answer or for repeating its canned reply;
+/// the author of the code it ran is.
+#[test]
+fn an_executor_that_is_given_turns_without_code_is_still_the_executor() {
+    const Q: &str = "What is the median delivery time in minutes of the March log of the Leeds depot?";
+    const CANNED: &str = "There is no code from the last 1 message for me to execute. Group chat manager should let other participants to continue the conversation.";
+    let mut b = B::new(Q);
+    let plan = "## Plan\n1. Load the March log 2. Compute the median delivery time 3. Verify";
+    b.turn("Planner_Expert", &[("user", Q)], plan);
+    b.turn("Computer_terminal", &[("user", plan)], CANNED);
+    let code = "```python\nimport statistics\nrows = load('march.csv')\nprint(statistics.mean(r['minutes'] for r in rows))\n```";
+    let coder = b.turn("Python_Expert", &[("user", plan)], code);
+    b.turn("Computer_terminal", &[("user", code)], "exitcode: 0 (execution succeeded)\nCode output: 47.5");
+    b.turn("Planner_Expert", &[("user", "Code output: 47.5")], "The computed value is 47.5 minutes. Let us verify it.");
+    b.turn("Computer_terminal", &[("user", "The computed value is 47.5 minutes. Let us verify it.")], CANNED);
+    b.turn("Verification_Expert", &[("user", "Code output: 47.5")], "The approach is sound; 47.5 minutes is the median.");
+    b.turn("Computer_terminal", &[("user", "The approach is sound; 47.5 minutes is the median.")], CANNED);
+    b.turn("Planner_Expert", &[("user", "47.5 minutes is the median.")], "The answer is 47.5.\nTERMINATE");
+    let (a, findings) = attribution(&b);
+    assert_eq!(findings, 0, "a canned reply given three times is no repetition of work: {:?}", b.report().findings);
+    assert!(!b.report().verdict.failed, "nothing in the chat contradicts itself");
+    assert_ne!(a.responsible_agent.as_deref(), Some("Computer_terminal"), "{:?}", a.candidates);
+    assert_eq!(a.responsible_agent.as_deref(), Some("Python_Expert"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(coder)), "{:?}", a.candidates);
+}

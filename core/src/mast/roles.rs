@@ -103,6 +103,8 @@ pub fn infer(turns: &[TurnText<'_>]) -> HashMap<String, Role> {
     let mut code_in: HashMap<&str, usize> = HashMap::new();
     let mut code_out: HashMap<&str, usize> = HashMap::new();
     let mut executed: HashMap<&str, usize> = HashMap::new();
+    // Outputs of turns given no code, by text: the same reply given twice or more is canned.
+    let mut canned: HashMap<&str, HashMap<u64, usize>> = HashMap::new();
     for (k, t) in turns.iter().enumerate() {
         let a = t.agent;
         *n_turns.entry(a).or_default() += 1;
@@ -117,11 +119,10 @@ pub fn infer(turns: &[TurnText<'_>]) -> HashMap<String, Role> {
                 addressees.entry(a).or_default().insert(next.agent);
             }
         }
-        // The code it was given: in its own input, or in the last output of another agent.
-        let given =
-            t.input.is_some_and(has_code) || turns[..k].iter().rev().find(|p| p.agent != a).and_then(|p| p.output).is_some_and(has_code);
-        if given {
+        if given_code(turns, k) {
             *code_in.entry(a).or_default() += 1;
+        } else if !out.trim().is_empty() {
+            *canned.entry(a).or_default().entry(super::text::repeat_hash(out)).or_default() += 1;
         }
         if has_code(out) {
             *code_out.entry(a).or_default() += 1;
@@ -154,7 +155,11 @@ pub fn infer(turns: &[TurnText<'_>]) -> HashMap<String, Role> {
                 && (get(&routing) >= 1 || get(&addressed) >= 1 || agents.len() >= 3)
                 && !(agents.len() == 2 && get(&routing) == 0 && get(&addressed) == 0)
         };
-        let role = if get(&code_in) * 5 >= n * 3 && get(&code_out) == 0 && get(&executed) >= 1 {
+        // An executor is given code in most of its turns; when it is given the turn without code,
+        // it answers with a canned reply ("no code to run"), the same text each time, which is not
+        // work of its own either.
+        let canned_turns: usize = canned.get(a).map_or(0, |m| m.values().filter(|&&c| c >= 2).sum());
+        let role = if get(&code_in) >= 1 && (get(&code_in) + canned_turns) * 5 >= n * 3 && get(&code_out) == 0 && get(&executed) >= 1 {
             Role::Executor
         } else if get(&routing) >= 2
             || (get(&addressed) >= 3 && get(&addressed) * 2 >= n && addressees.get(a).is_some_and(|s| s.len() >= 2))
@@ -167,6 +172,13 @@ pub fn infer(turns: &[TurnText<'_>]) -> HashMap<String, Role> {
         roles.insert(a.to_string(), role);
     }
     roles
+}
+
+/// Whether turn `k` was given code to run: in its own input, or in the last output of another
+/// agent.
+pub fn given_code(turns: &[TurnText<'_>], k: usize) -> bool {
+    let Some(t) = turns.get(k) else { return false };
+    t.input.is_some_and(has_code) || turns[..k].iter().rev().find(|p| p.agent != t.agent).and_then(|p| p.output).is_some_and(has_code)
 }
 
 /// The turn (index into `turns`) that wrote the code an executor's turn `k` ran: the latest

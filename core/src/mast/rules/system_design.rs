@@ -282,7 +282,7 @@ impl Rule for RepeatedTurns {
         "FM-1.3"
     }
     fn describes(&self) -> &'static str {
-        "agent turn outputs compared per agent, digits and case ignored; routing lines (naming the next agent and little else) are not turns of work"
+        "agent turn outputs compared per agent, digits and case ignored; routing lines (naming the next agent and little else) and an executor's replies to turns without code are not turns of work"
     }
     fn check(&self, run: &RunView, cfg: &MastConfig) -> Verdict {
         let mut groups: HashMap<(&str, String), Vec<usize>> = HashMap::new();
@@ -291,9 +291,15 @@ impl Rule for RepeatedTurns {
         let min_chars =
             if run.analysis.outcome.status == OutcomeStatus::StoppedEarly { cfg.repeat_min_chars.min(4) } else { cfg.repeat_min_chars };
         let agents: Vec<&str> = run.analysis.agents.iter().map(|a| a.agent_name.as_str()).collect();
+        let (roles, texts) = (run.roles(), run.turn_texts());
         for (k, t) in run.turns.iter().enumerate() {
             let Some((o, _)) = &t.output else { continue };
             judged += 1;
+            // An executor given the turn without code to run answers that it has none: what it
+            // repeats is the chat's choice of speaker, not work of its own.
+            if roles.get(&t.agent) == Some(&super::super::roles::Role::Executor) && !super::super::roles::given_code(&texts, k) {
+                continue;
+            }
             if o.trim().chars().count() < min_chars {
                 continue;
             }
