@@ -175,6 +175,13 @@ fn a_group_chat_answer_made_by_executed_code_goes_to_its_author() {
     assert_eq!(a.responsible_agent.as_deref(), Some("DataAnalysis_Expert"), "{:?}", a.candidates);
     assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(coder)), "{:?}", a.candidates);
 
+    // A chat that ends on a bare termination keyword after the answer: the answer is the turn
+    // before it.
+    let (b, coder, _, _) = run("The code filters by depot and arrival time; the count of 17 is correct.", "TERMINATE");
+    let (a, _) = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("DataAnalysis_Expert"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(coder)), "{:?}", a.candidates);
+
     let (b, _, _, ver) = run("I re-counted by hand: the correct count is 23, not 17.", "The answer is 23.\nTERMINATE");
     let (a, _) = attribution(&b);
     assert_eq!(a.responsible_agent.as_deref(), Some("Verification_Expert"), "{:?}", a.candidates);

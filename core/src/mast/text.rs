@@ -512,6 +512,23 @@ pub fn sentence_count(t: &str) -> usize {
     }
 }
 
+/// A text whose every non-empty line is one of `keywords` (case and punctuation aside), such as a
+/// bare "TERMINATE". Empty text is not.
+pub fn only_keywords(t: &str, keywords: &[String]) -> bool {
+    let mut any = false;
+    for l in t.lines() {
+        let w = l.trim().trim_matches(|c: char| !c.is_alphanumeric());
+        if w.is_empty() {
+            continue;
+        }
+        if !keywords.iter().any(|k| k.eq_ignore_ascii_case(w)) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
 /// A crash dump: a runtime's report of an unhandled error with its stack, in any of the common
 /// shapes (Python's traceback; JVM, .NET, Node.js and Go stack frames; Rust's panic message).
 /// Frames are counted per shape: one frame-like line is not a crash, two are.

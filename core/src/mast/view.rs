@@ -110,7 +110,7 @@ impl<'a> RunView<'a> {
             .filter(|&i| parent[i].is_none())
             .max_by_key(|&i| (spans[i].duration_ns(), std::cmp::Reverse(spans[i].start_time_unix_nano)));
         let task = task(analysis, &index, &order, &llm, root);
-        let final_output = final_output(facts, &turns, root);
+        let final_output = final_output(facts, &turns, root, &cfg.termination_keywords);
         let checks = checks(spans, analysis, cfg, &order, &owner, &turns, &turn_idx);
         let mut turns_by_agent: HashMap<String, Vec<usize>> = HashMap::new();
         for (k, t) in turns.iter().enumerate() {
@@ -388,9 +388,15 @@ fn task(analysis: &RunAnalysis, index: &FxMap<SpanKey, usize>, order: &[usize], 
         })
 }
 
-/// The final output: the root span's readable output, else the last turn's.
-fn final_output(facts: &[crate::normalize::SpanFacts], turns: &[Turn], root: Option<usize>) -> Option<Located> {
-    let last_turn = turns.iter().filter(|t| t.output.is_some()).max_by_key(|t| (t.end, t.start));
+/// The final output: the root span's readable output, else the last turn's that says more than
+/// a termination keyword (a group chat often ends on a bare "TERMINATE" after the answer).
+fn final_output(facts: &[crate::normalize::SpanFacts], turns: &[Turn], root: Option<usize>, ends: &[String]) -> Option<Located> {
+    let says = |t: &&Turn| t.output.as_ref().is_some_and(|(o, _)| !super::text::only_keywords(o, ends));
+    let last_turn = turns
+        .iter()
+        .filter(says)
+        .max_by_key(|t| (t.end, t.start))
+        .or_else(|| turns.iter().filter(|t| t.output.is_some()).max_by_key(|t| (t.end, t.start)));
     root.and_then(|r| facts[r].output_text.as_deref().and_then(|t| readable(t, true)).map(|t| (t, r)))
         .filter(|(t, _)| !t.starts_with('{'))
         .map(|(t, r)| Located { text: t, span: r, agent: last_turn.map(|t| t.agent.clone()) })
