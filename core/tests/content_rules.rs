@@ -170,6 +170,16 @@ fn contradicting_an_upstream_exclusion() {
     assert_eq!(f.agent_name.as_deref(), Some("deployer"));
     let ok = run("eu-west-1");
     assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+
+    // Only what reached an agent can be ignored by it: a deployer whose recorded input never held
+    // the board's exclusion did not ignore it (nobody passed it on).
+    let task = "Deploy build 7.3 of the billing API.";
+    let mut b = B::new(task);
+    b.turn("change_board", &[("user", task)], "Approved: deploy 7.3 only to eu-west-1, never to us-east-1 (data residency).");
+    let d = b.turn("deployer", &[("system", "You are deployer."), ("user", "Deploy build 7.3 of the billing API.")], "Deploying 7.3.");
+    b.tool(d, "deploy", r#"{"build": "7.3", "region": "us-east-1"}"#, "deployment DEP-4 started");
+    let r = b.report();
+    assert!(r.findings.iter().all(|f| f.rule != "upstream_constraint_contradicted"), "{:?}", r.findings);
 }
 
 #[test]

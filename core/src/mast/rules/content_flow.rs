@@ -396,6 +396,33 @@ fn used_affirmatively(text: &str, x: &str) -> bool {
     false
 }
 
+/// Whether `agent`'s turns between `from` and `to` (time) record what they were given and none of
+/// it holds any of `values` (all of a value's words): the constraint never reached the agent.
+/// False when no such turn records its input (nothing to tell).
+fn never_reached(run: &RunView, agent: &str, values: &[String], from: u64, to: u64) -> bool {
+    let mut judged = false;
+    for t in run.turns.iter().filter(|t| t.agent == agent && t.has_input && t.end > from && t.start <= to) {
+        judged = true;
+        let given = run.input_words(t);
+        let facts = &run.analysis.facts;
+        // Figures and codes are not words: looked for in the texts themselves.
+        let texts = || {
+            t.input.iter().map(String::as_str).chain(t.llm.iter().flat_map(|&j| facts[j].input_messages.iter().map(|m| m.content.as_str())))
+        };
+        if values.iter().any(|v| {
+            let w = super::super::text::word_set(v, 512);
+            if w.is_empty() {
+                texts().any(|x| super::super::text::contains_ci(x, v))
+            } else {
+                w.iter().all(|x| given.contains(x))
+            }
+        }) {
+            return false;
+        }
+    }
+    judged
+}
+
 pub struct UpstreamConstraintContradicted;
 
 impl Rule for UpstreamConstraintContradicted {
@@ -472,6 +499,12 @@ impl Rule for UpstreamConstraintContradicted {
                         .map(|x| (format!("its answer uses {x}, which {author} excluded: «{}»", flat(&s.text, 140)), 0.8)),
                     _ => None,
                 };
+                // Only what reached an agent can be ignored by it: when its turns record what
+                // they were given and none since the constraint held it, it never saw it.
+                let value = hit.as_ref().map(|_| excluded.iter().chain(pairs.iter().map(|p| &p.0)).cloned().collect::<Vec<_>>());
+                if value.is_some_and(|v| never_reached(run, other, &v, u.time_ns, s.time_ns)) {
+                    continue;
+                }
                 if let Some((what, conf)) = hit {
                     seen.insert(other.to_string());
                     findings.push(
