@@ -273,3 +273,41 @@ fn the_passer_of_an_error_holds_its_line_not_just_an_error_word() {
     let r = run("I opened the hours section: open 10:00 to 17:00, Tuesday to Sunday.");
     assert!(by_rule(&r, "error_reached_final_output_unchecked").is_none(), "{:?}", r.findings);
 }
+
+// ---- Message text --------------------------------------------------------------------------
+
+/// A message derived from turn order carries what the previous agent handed over: after its
+/// instruction, a coordinator's line that only names the next speaker is not the message; the
+/// instruction is. Twin: without the routing line the last output is the message, as before.
+#[test]
+fn a_derived_message_carries_the_instruction_not_the_routing_line() {
+    let task = "List the opening hours of the harbour museum.";
+    let instruction = "Please open the museum's visitor page and read the opening hours for each weekday.";
+    // Agent spans that record what they said (GenAI `invoke_agent` output messages).
+    let run = |route: bool| {
+        let mut b = B::new(task);
+        let say = |b: &mut B, agent: &str, input: &str, output: &str| {
+            let (id, t) = b.next();
+            let attrs = json!({
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": agent,
+                "gen_ai.input.messages": common::msgs(&[("user", input)]),
+                "gen_ai.output.messages": common::msgs(&[("assistant", output)]),
+            });
+            b.spans.push(common::rec(id, Some(1), &format!("invoke_agent {agent}"), attrs, t, t + 8));
+        };
+        say(&mut b, "lead", task, "Plan: the browser reads the museum's page.");
+        say(&mut b, "lead", task, instruction);
+        if route {
+            say(&mut b, "lead", task, "Next speaker browser");
+        }
+        say(&mut b, "browser", instruction, "Open Tuesday to Sunday, 10:00 to 17:00.");
+        agenttrace_core::analyze::analyze_run(&b.spans)
+    };
+    for route in [true, false] {
+        let a = run(route);
+        let m = a.messages.iter().find(|m| m.to_agent == "browser").expect("a message to the browser");
+        assert_eq!(m.from_agent.as_deref(), Some("lead"));
+        assert_eq!(m.content.as_deref(), Some(instruction), "routing line present: {route}");
+    }
+}

@@ -250,8 +250,10 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
     let root = id();
     let agents = ["planner", "researcher", "coder", "reviewer"];
     let mut t = 1_000_000u64;
+    let mut upcoming = agents[rng.below(agents.len())];
     for k in 0..turns {
-        let agent = agents[rng.below(agents.len())];
+        let agent = upcoming;
+        upcoming = agents[rng.below(agents.len())];
         let aid = id();
         let a_start = t;
         let mut inner = Vec::new();
@@ -361,6 +363,16 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
         let mut attrs = json!({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent, "gen_ai.agent.description": format!("the {agent}")});
         if rng.below(3) == 0 {
             attrs["gen_ai.input.messages"] = json!(format!(r#"[{{"role":"user","parts":[{{"type":"text","content":"task {k}"}}]}}]"#));
+        }
+        // Coordinators say what to do, then only who acts next: the message to that agent carries
+        // the instruction, which may be several turns back.
+        let said = match rng.below(4) {
+            0 => Some(format!("Next speaker {upcoming}")),
+            1 => Some(format!("instruction {k}: {upcoming}, check the figures of part {}", rng.below(9))),
+            _ => None,
+        };
+        if let Some(said) = said {
+            attrs["gen_ai.output.messages"] = json!(format!(r#"[{{"role":"assistant","parts":[{{"type":"text","content":"{said}"}}]}}]"#));
         }
         let failed = rng.below(12) == 0;
         inner.push(rec(trace, aid, Some(root), &format!("invoke_agent {agent}"), attrs, a_start..t + 5, failed.then_some("agent failed")));

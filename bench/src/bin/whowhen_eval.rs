@@ -8,7 +8,7 @@
 //! labelled `mistake_agent` and the `whowhen.step` of its decisive span against `mistake_step`
 //! (the analysis never reads that attribute). Prints numbers next to the benchmark's baselines;
 //! never asserts. `--cases` prints one line per run; `--half a|b` limits those lines to one half;
-//! `--handoff-spans` converts with explicit handoff spans (the same runs as the OpenAI Agents
+//! `--findings` adds each run's findings under its line; `--handoff-spans` converts with explicit handoff spans (the same runs as the OpenAI Agents
 //! instrumentation would shape them: the figures should not move).
 //!
 //! The runs are split into two fixed halves by their position in case order (hand-1, hand-2, ...):
@@ -28,12 +28,14 @@ fn main() {
     let mut per_case = false;
     let mut only_half: Option<usize> = None;
     let mut handoff_spans = false;
+    let mut show_findings = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--bench-dir" => dir = PathBuf::from(args.next().expect("--bench-dir DIR")),
             "--cases" => per_case = true,
             "--handoff-spans" => handoff_spans = true,
+            "--findings" => show_findings = true,
             "--half" => {
                 only_half = match args.next().as_deref() {
                     Some("a") => Some(0),
@@ -45,7 +47,9 @@ fn main() {
                 }
             }
             other => {
-                eprintln!("unknown flag {other}\nusage: whowhen_eval [--bench-dir DIR] [--cases] [--half a|b] [--handoff-spans]");
+                eprintln!(
+                    "unknown flag {other}\nusage: whowhen_eval [--bench-dir DIR] [--cases] [--half a|b] [--handoff-spans] [--findings]"
+                );
                 std::process::exit(2);
             }
         }
@@ -107,6 +111,18 @@ fn main() {
                 why.chars().take(110).collect::<String>(),
                 step_why.chars().take(90).collect::<String>()
             );
+            for f in report.findings.iter().filter(|_| show_findings) {
+                let text: String = f.explanation.chars().take(160).collect();
+                println!(
+                    "         {} {} {:?} {:.2}{} {}",
+                    f.mode_id,
+                    f.rule,
+                    f.agent_name,
+                    f.confidence,
+                    if f.semantic { " content" } else { "" },
+                    text
+                );
+            }
         }
     }
     let pct = |x: usize| 100.0 * x as f64 / n.max(1) as f64;

@@ -6,6 +6,9 @@
 //! the code it ran.
 use std::collections::{HashMap, HashSet};
 
+pub use crate::run::text::is_routing_line;
+use crate::run::text::names_agent;
+
 /// What roles are inferred from: one agent turn, in time order (the run view's turns, as text).
 #[derive(Debug, Clone, Copy)]
 pub struct TurnText<'a> {
@@ -33,47 +36,6 @@ impl Role {
             Role::Executor => "executor",
         }
     }
-}
-
-/// Whether `name` occurs in `lower` (already lowercased) as a whole word.
-fn names_agent(lower: &str, name: &str) -> bool {
-    let n = name.to_lowercase();
-    if n.len() < 2 {
-        return false;
-    }
-    let mut from = 0;
-    while let Some(p) = lower[from..].find(&n) {
-        let at = from + p;
-        let before = lower[..at].chars().next_back();
-        let after = lower[at + n.len()..].chars().next();
-        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '_');
-        if boundary(before) && boundary(after) {
-            return true;
-        }
-        from = at + n.len();
-    }
-    false
-}
-
-/// A turn output that only says who acts next: it names another agent of the run and holds at
-/// most three other words ("Next speaker WebSurfer", "-> Coder", "Transferring to billing_agent").
-/// Only the first line counts: what a framework or its logging appends below it (warnings, a
-/// traceback) does not make routing a turn of work.
-pub fn is_routing_line(text: &str, others: &[&str]) -> bool {
-    let t = text.trim().lines().next().unwrap_or("").trim();
-    if t.is_empty() || t.len() > 160 {
-        return false;
-    }
-    let lower = t.to_lowercase();
-    let named: Vec<&str> = others.iter().copied().filter(|a| names_agent(&lower, a)).collect();
-    if named.is_empty() {
-        return false;
-    }
-    let mut rest = lower.clone();
-    for a in named {
-        rest = rest.replace(&a.to_lowercase(), " ");
-    }
-    rest.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).count() <= 3
 }
 
 /// Code another agent wrote, as chat agents pass it on: a fenced block.

@@ -13,6 +13,52 @@ pub struct TopTurn {
     pub key: OrderKey,
     pub input: Option<String>,
     pub output: Option<String>,
+    /// The outputs of the same agent's top-level turns right before this one (oldest first, at
+    /// most [`STREAK_MAX`] - 1): what it said before a routing line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier: Vec<Option<String>>,
+}
+
+/// How many consecutive top-level turns of one agent are looked at for what it handed over.
+const STREAK_MAX: usize = 8;
+
+impl TopTurn {
+    fn of(t: &TurnRow, prev: Option<&TopTurn>) -> TopTurn {
+        let mut earlier = Vec::new();
+        if let Some(p) = prev.filter(|p| p.agent == t.agent) {
+            earlier = p.earlier.clone();
+            earlier.push(p.output.clone());
+            let cut = earlier.len().saturating_sub(STREAK_MAX - 1);
+            earlier.drain(..cut);
+        }
+        TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone(), earlier }
+    }
+
+    /// What this turn's agent handed over to `to`: its output, unless that only says `to` acts
+    /// next ("Next speaker WebSurfer"); then the latest output of its turns right before that is
+    /// not such a line (the instruction the routing line follows).
+    fn handed_over(&self, to: &str) -> Option<String> {
+        let routing = |o: &Option<String>| o.as_deref().is_some_and(|o| super::text::is_routing_line(o, &[to]));
+        if !routing(&self.output) {
+            return self.output.clone();
+        }
+        self.earlier
+            .iter()
+            .rev()
+            .find(|o| o.as_deref().is_some_and(|o| !o.trim().is_empty()) && !routing(o))
+            .cloned()
+            .unwrap_or_else(|| self.output.clone())
+    }
+}
+
+/// The top-level turns in time order as [`TopTurn`]s (each with its streak's earlier outputs).
+fn top_turns(turns: &[TurnRow]) -> Vec<TopTurn> {
+    let mut out: Vec<TopTurn> = Vec::new();
+    for t in turns.iter().filter(|t| t.caller.is_none()) {
+        let top = TopTurn::of(t, out.last());
+        out.push(top);
+    }
+    out
 }
 
 /// An agent turn as message derivation reads it.
@@ -40,12 +86,14 @@ pub fn implicit_messages(turns: &[TurnRow], first_input: Option<&(OrderKey, Opti
     let mut out: Vec<AgentMessage> = Vec::new();
     delegations(turns, &mut out);
     let top: Vec<&TurnRow> = turns.iter().filter(|t| t.caller.is_none()).collect();
-    for w in top.windows(2) {
+    let tops = top_turns(turns);
+    for (k, w) in top.windows(2).enumerate() {
         let (p, t) = (w[0], w[1]);
         if p.agent != t.agent {
             // What the previous agent handed over: its handoff tool's instruction to this agent,
-            // else its output.
-            let said = p.handoff.as_ref().filter(|(to, _)| *to == t.agent).map(|(_, text)| text.clone()).or_else(|| p.output.clone());
+            // else its output (what it said before a line that only routes to this agent).
+            let said =
+                p.handoff.as_ref().filter(|(to, _)| *to == t.agent).map(|(_, text)| text.clone()).or_else(|| tops[k].handed_over(&t.agent));
             out.push(message(t, Some(p.agent.clone()), t.agent.clone(), message_kind_for(t.framework.as_deref()), said));
         }
     }
@@ -104,10 +152,10 @@ fn entry_message(first: &TurnRow, first_input: Option<&(OrderKey, Option<String>
 
 /// The turn and message fields of a sketch, from all turns (time order) and messages.
 pub fn turn_sketch(sk: &mut RunSketch, turns: &[TurnRow], messages: &[AgentMessage]) {
-    let top = |t: &TurnRow| TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone() };
+    let tops = top_turns(turns);
     sk.max_turn = turns.last().map(|t| t.key);
-    sk.first_top = turns.iter().find(|t| t.caller.is_none()).map(top);
-    sk.last_top = turns.iter().rev().find(|t| t.caller.is_none()).map(top);
+    sk.first_top = tops.first().cloned();
+    sk.last_top = tops.last().cloned();
     sk.messages = messages.len().min(i32::MAX as usize) as i32;
     sk.last_message_ns = messages.last().map(|m| m.time_ns);
     sk.entry = messages.iter().find(|m| m.from_agent.is_none()).map(|m| Entry { content: m.content.clone() });
@@ -131,12 +179,12 @@ pub(crate) fn append_turns(sk: &RunSketch, rows: &[TurnRow]) -> Option<(RunSketc
     delegations(rows, &mut msgs);
     let mut entry: Option<AgentMessage> = None;
     for t in rows.iter().filter(|t| t.caller.is_none()) {
-        let top = TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone() };
+        let top = TopTurn::of(t, sk.last_top.as_ref());
         match &sk.last_top {
             Some(prev) => {
                 if prev.agent != t.agent {
                     let kind = message_kind_for(t.framework.as_deref());
-                    msgs.push(message(t, Some(prev.agent.clone()), t.agent.clone(), kind, prev.output.clone()));
+                    msgs.push(message(t, Some(prev.agent.clone()), t.agent.clone(), kind, prev.handed_over(&t.agent)));
                 }
             }
             None => {
@@ -203,7 +251,7 @@ pub(crate) fn append_explicit(sk: &RunSketch, handoffs: Vec<AgentMessage>, rows:
         return None;
     }
     for t in rows.iter().filter(|t| t.caller.is_none()) {
-        sk.last_top = Some(TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone() });
+        sk.last_top = Some(TopTurn::of(t, sk.last_top.as_ref()));
     }
     if let Some(t) = rows.last() {
         sk.max_turn = Some(t.key);
