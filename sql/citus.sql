@@ -141,8 +141,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'agenttrace.trace_edges'::regclass) THEN
         DELETE FROM agenttrace.trace_edges;
         INSERT INTO agenttrace.trace_edges (trace_id, other_trace_id)
-        SELECT tr.trace_id, tr.trace_id FROM agenttrace.traces tr
-        UNION SELECT tr.trace_id, tr.run_id FROM agenttrace.traces tr WHERE tr.run_id <> tr.trace_id
+        SELECT tr.trace_id, tr.run_id FROM agenttrace.traces tr WHERE tr.run_id <> tr.trace_id
         UNION SELECT tr.run_id, tr.trace_id FROM agenttrace.traces tr WHERE tr.run_id <> tr.trace_id
         UNION SELECT l.trace_id, l.linked_trace_id FROM agenttrace.span_links l
                WHERE l.trace_id <> l.linked_trace_id AND NOT l.attributes @> '{"agenttrace.link.type": "replay_of"}'

@@ -149,7 +149,7 @@ CREATE TABLE trace_edges (
     other_trace_id uuid NOT NULL,
     PRIMARY KEY (trace_id, other_trace_id)
 );
-COMMENT ON TABLE trace_edges IS 'Citus: which traces belong together, keyed by trace: every trace to itself, every trace of a run of several traces to and from the run''s id, and both directions of every span link (replay links excepted). Read joined to traces, it gives a trace''s run, links and run members from the trace''s own shard. Maintained at ingest when Citus is installed; empty on a single server.';
+COMMENT ON TABLE trace_edges IS 'Citus: which traces belong together, keyed by trace: every trace of a run of several traces to and from the run''s id, and both directions of every span link (replay links excepted). Read with the traces rows of the same keys, it gives a trace''s run, links and run members from the trace''s own shard. Maintained at ingest when Citus is installed; empty on a single server.';
 CREATE TABLE setup_processes (
     resource_hash bigint PRIMARY KEY
 );

@@ -99,9 +99,11 @@ pub fn new_rows_suffix(rows: usize) -> &'static str {
 }
 
 /// Inserts of up to this many rows are multi-row `VALUES` lists on Citus (see [`use_values`]).
-/// Measured with `citus_bench`: planning a `VALUES` list costs more per row than Citus's COPY
-/// of an `INSERT ... SELECT`, so large inserts (whose rows span shards and workers anyway)
-/// keep the COPY.
+/// Measured with `citus_bench`: beyond that a `VALUES` list costs more than Citus's COPY of an
+/// `INSERT ... SELECT` (planning it on the coordinator, parsing its literals on the workers; a
+/// request's 256 spans as `VALUES`: 1.5x the coordinator's and 1.7x the workers' CPU per span;
+/// narrow derived rows up to 704 items: no measurable difference), so large inserts (whose rows
+/// span shards and workers anyway) keep the COPY.
 const VALUES_MAX_ROWS: usize = 32;
 
 /// Small inserts on Citus are multi-row `VALUES` lists: Citus sends each shard its rows as one
@@ -112,18 +114,26 @@ fn use_values(rows: usize) -> bool {
     rows <= VALUES_MAX_ROWS && citus_present()
 }
 
-/// Row `row` of parameter `$n` (column `c`) as an item of a Citus `VALUES` list. Citus sends
-/// each shard its rows with the parameters' values in place, but it evaluates only some
-/// expressions first: a bare subscript `($n::t[])[row]` would reach the shard as the whole
-/// array, subscripted, in every row. A coercion through text (or, for text, `ltrim(x, '')`,
-/// which is x) is evaluated on the coordinator and arrives as the element's value.
-fn values_item(n: usize, c: &Column<'_>, row: usize) -> String {
-    let elem = format!("(${n}::{}[])[{row}]", c.pg_type);
-    match (c.cast, c.pg_type) {
-        (Some(cast), _) => format!("{elem}::{cast}"),
-        (None, "text") => format!("ltrim({elem}, '')"),
-        (None, t) => format!("{elem}::text::{t}"),
-    }
+/// Parameter `$n`, the value of column `c` in one row, as an item of a Citus `VALUES` list.
+/// Each item is its own parameter ([`Columns::values_args`]): Citus plans the statement with the
+/// parameters' values in place, and an item written as an element of the column's array
+/// (`($n::t[])[row]`) put the whole array into the plan once per item, copied again at every
+/// step of Citus's planning (each row's shard, each shard's query): the plan of a 22-span
+/// request's inserts grew with the square of its rows.
+fn values_item(sql: &mut String, n: usize, c: &Column<'_>) {
+    use std::fmt::Write;
+    // Writing into a String cannot fail.
+    let _ = match c.cast {
+        Some(cast) => write!(sql, "${n}::{}::{cast}", c.pg_type),
+        None => write!(sql, "${n}::{}", c.pg_type),
+    };
+}
+
+/// A part of a target expression of [`Columns::insert_exprs_sql`].
+enum Piece<'e> {
+    Text(&'e str),
+    /// The batch's column at this index.
+    Column(usize),
 }
 
 /// Runs an insert built by [`Columns`]: cached like [`execute_cached`], but planned for this
@@ -273,12 +283,30 @@ impl<'a> Columns<'a> {
             e
         };
         if use_values(self.rows) {
-            let mut rows = Vec::with_capacity(self.rows);
-            for row in 1..=self.rows {
-                let items: Vec<String> = targets.iter().map(|(_, e)| fill(e, &|i, c| values_item(offset + i + 1, c, row))).collect();
-                rows.push(format!("({})", items.join(", ")));
+            // Each target's expression is split into text and column references once; the rows
+            // are then written into one string (replacing `{col}` per item and row made building
+            // the text grow with rows x targets x columns).
+            let pieces: Vec<Vec<Piece<'_>>> = targets.iter().map(|(_, e)| self.pieces(e)).collect();
+            let mut sql = format!("INSERT INTO {table} ({}) VALUES ", names.join(", "));
+            for row in 0..self.rows {
+                let first = offset + row * self.cols.len();
+                sql.push_str(if row == 0 { "(" } else { ", (" });
+                for (k, target) in pieces.iter().enumerate() {
+                    if k > 0 {
+                        sql.push_str(", ");
+                    }
+                    for piece in target {
+                        match piece {
+                            Piece::Text(t) => sql.push_str(t),
+                            Piece::Column(i) => values_item(&mut sql, first + i + 1, &self.cols[*i]),
+                        }
+                    }
+                }
+                sql.push(')');
             }
-            format!("INSERT INTO {table} ({}) VALUES {} {suffix}", names.join(", "), rows.join(", "))
+            sql.push(' ');
+            sql.push_str(suffix);
+            sql
         } else {
             let unnested = |_: usize, c: &Column<'_>| match c.cast {
                 Some(cast) => format!("u.{}::{cast}", c.name),
@@ -293,6 +321,52 @@ impl<'a> Columns<'a> {
         self.cols.into_iter().map(|c| c.datum).collect()
     }
 
+    /// `expr` as text and references to the batch's columns (`{col}`).
+    fn pieces<'e>(&self, expr: &'e str) -> Vec<Piece<'e>> {
+        let mut out = Vec::new();
+        let mut rest = expr;
+        while let Some(start) = rest.find('{') {
+            let column = rest[start..].find('}').and_then(|len| {
+                let name = &rest[start + 1..start + len];
+                self.cols.iter().position(|c| c.name == name).map(|i| (i, start + len + 1))
+            });
+            match column {
+                Some((i, end)) => {
+                    out.push(Piece::Text(&rest[..start]));
+                    out.push(Piece::Column(i));
+                    rest = &rest[end..];
+                }
+                None => {
+                    out.push(Piece::Text(&rest[..start + 1]));
+                    rest = &rest[start + 1..];
+                }
+            }
+        }
+        out.push(Piece::Text(rest));
+        out
+    }
+
+    /// The parameters of the statement [`insert_exprs_sql`](Self::insert_exprs_sql) writes: one
+    /// array per column, or for a `VALUES` list each row's values in column order (see
+    /// [`values_item`]).
+    fn args(self, values: bool) -> Vec<DatumWithOid<'a>> {
+        if !values {
+            return self.into_args();
+        }
+        let rows = self.rows;
+        let mut columns: Vec<std::vec::IntoIter<DatumWithOid<'a>>> =
+            self.cols.iter().map(|c| crate::datums::array_elements(&c.datum, rows).into_iter()).collect();
+        let mut out = Vec::with_capacity(rows * columns.len());
+        for _ in 0..rows {
+            for c in columns.iter_mut() {
+                if let Some(d) = c.next() {
+                    out.push(d);
+                }
+            }
+        }
+        out
+    }
+
     /// Runs the insert (`suffix` is e.g. `ON CONFLICT DO NOTHING`). Returns rows written.
     pub fn insert(self, client: &mut SpiClient<'_>, table: &str, suffix: &str) -> SpiResult<usize> {
         if self.rows == 0 {
@@ -300,7 +374,7 @@ impl<'a> Columns<'a> {
         }
         let sql = self.insert_sql(table, suffix, 0);
         let values = use_values(self.rows);
-        let t = execute_insert(client, &sql, &self.into_args(), values)?;
+        let t = execute_insert(client, &sql, &self.args(values), values)?;
         Ok(t.len())
     }
 
@@ -313,7 +387,7 @@ impl<'a> Columns<'a> {
         let targets: Vec<(&str, String)> = targets.iter().map(|(n, e)| (*n, e.to_string())).collect();
         let sql = self.insert_exprs_sql(table, &targets, suffix, 0);
         let values = use_values(self.rows);
-        let t = execute_insert(client, &sql, &self.into_args(), values)?;
+        let t = execute_insert(client, &sql, &self.args(values), values)?;
         Ok(t.len())
     }
 
@@ -345,7 +419,7 @@ impl<'a> Columns<'a> {
             return Ok(Vec::new());
         }
         let values = use_values(self.rows);
-        let args = self.into_args();
+        let args = self.args(values);
         if let Some(plain) = plain {
             let first =
                 crate::subxact::unless(PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION, || keys(execute_insert(client, &plain, &args, values)?));
@@ -390,9 +464,10 @@ impl<'a> Writes<'a> {
     /// Adds `INSERT INTO table (cols) SELECT ... FROM unnest(...) suffix` (skipped when empty).
     pub fn insert(&mut self, cols: Columns<'a>, table: &str, suffix: &str, rows: usize) {
         if rows > 0 {
-            self.values |= use_values(cols.rows);
+            let values = use_values(cols.rows);
+            self.values |= values;
             self.statements.push(cols.insert_sql(table, suffix, self.args.len()));
-            self.args.extend(cols.into_args());
+            self.args.extend(cols.args(values));
         }
     }
 
@@ -400,9 +475,10 @@ impl<'a> Writes<'a> {
     pub fn insert_exprs(&mut self, cols: Columns<'a>, table: &str, targets: &[(&str, &str)], suffix: &str, rows: usize) {
         if rows > 0 {
             let targets: Vec<(&str, String)> = targets.iter().map(|(n, e)| (*n, e.to_string())).collect();
-            self.values |= use_values(cols.rows);
+            let values = use_values(cols.rows);
+            self.values |= values;
             self.statements.push(cols.insert_exprs_sql(table, &targets, suffix, self.args.len()));
-            self.args.extend(cols.into_args());
+            self.args.extend(cols.args(values));
         }
     }
 

@@ -236,3 +236,30 @@ fn numeric(text: &str) -> Option<pg_sys::Numeric> {
         .map(|d| d.cast_mut_ptr())
     }
 }
+
+/// The first `rows` elements of a one-dimensional array parameter, each as a parameter of the
+/// array's element type (NULL for a NULL element, and past the array's end: a shorter column
+/// reads as NULL, as in `unnest()`). By-reference elements point into the array, which lives as
+/// long as `arg`'s memory context.
+pub fn array_elements<'a>(arg: &DatumWithOid<'a>, rows: usize) -> Vec<DatumWithOid<'a>> {
+    // SAFETY: `arg` is an array datum built by this crate (IntoDatum of a Vec, or the builders
+    // above) with its array type's oid; get_element_type and get_typlenbyvalalign are catalog
+    // look-ups; deconstruct_array reads the array (detoasted first: a no-op for these in-memory
+    // arrays) and returns `n` elements and null flags in fresh palloc'd arrays, read below only
+    // up to `n`.
+    unsafe {
+        let elem = pg_sys::get_element_type(arg.oid());
+        let Some(datum) = arg.datum().filter(|_| elem != pg_sys::InvalidOid) else {
+            return (0..rows).map(|_| DatumWithOid::null_oid(elem)).collect();
+        };
+        let arr = pg_sys::pg_detoast_datum(datum.sans_lifetime().cast_mut_ptr()) as *mut pg_sys::ArrayType;
+        let (mut len, mut byval, mut align) = (0i16, false, 0 as std::ffi::c_char);
+        pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
+        let (mut elems, mut nulls, mut n) = (ptr::null_mut(), ptr::null_mut(), 0i32);
+        pg_sys::deconstruct_array(arr, elem, len as i32, byval, align, &mut elems, &mut nulls, &mut n);
+        let n = n.max(0) as usize;
+        (0..rows)
+            .map(|i| if i < n && !*nulls.add(i) { DatumWithOid::new(*elems.add(i), elem) } else { DatumWithOid::null_oid(elem) })
+            .collect()
+    }
+}

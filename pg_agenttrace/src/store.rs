@@ -35,7 +35,7 @@ use pgrx::spi::{SpiClient, SpiResult};
 
 use crate::columns::{execute_cached, trace_id, uuid, Columns, IngestPlanning};
 use derived::write_derived;
-use runs::{stored_closure, stored_setup_partners, trace_shapes, upsert_traces_incremental, TraceAdd};
+use runs::{stored_closure, stored_setup_partners, trace_shapes, upsert_traces_incremental, StoredTrace, TraceAdd};
 use spans::{insert_events_links, insert_span_rows, load_spans_and_facts_hashes, refresh_span_facts};
 pub(crate) use spans::{insert_resources, load_span, load_spans};
 
@@ -60,7 +60,8 @@ pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, n
     let mut extended: Vec<TraceId> = Vec::new();
     if normalize {
         let run_of = |t: &TraceId| st.run_of(t);
-        extended = incremental::extend_runs(client, &mut new_spans, &st.stored, &run_of, &st.setup_pairs)?;
+        let known = st.known_traces.as_ref();
+        extended = incremental::extend_runs(client, &mut new_spans, &st.stored, &run_of, &st.setup_pairs, known)?;
         if !extended.is_empty() {
             let fast: HashSet<TraceId> = extended.iter().copied().collect();
             let assignment = &st.assignment;
@@ -92,6 +93,9 @@ struct Stitched {
     stored_traces: Vec<TraceId>,
     /// Stored runs merged into another run by this batch: they lose their derived rows.
     retired_runs: Vec<TraceId>,
+    /// Citus: the stored `traces` rows of every trace asked by the stitching look-up (the batch's
+    /// and their runs' traces), read under the locks; the trace upsert merges into them.
+    known_traces: Option<HashMap<TraceId, StoredTrace>>,
 }
 
 impl Stitched {
@@ -198,7 +202,8 @@ fn stitch_batch(client: &mut SpiClient<'_>, new_spans: &[SpanRecord]) -> SpiResu
         let traces: Vec<TraceId> = batch_traces.iter().chain(&stored_traces).copied().collect();
         route::record(client, &traces, &run_of, new_spans, &shapes, &known)?;
     }
-    Ok(Stitched { batch_traces, stored, assignment, setup_pairs, stored_traces, retired_runs })
+    let known_traces = citus.then_some(known.traces);
+    Ok(Stitched { batch_traces, stored, assignment, setup_pairs, stored_traces, retired_runs, known_traces })
 }
 
 /// Whole runs: the new spans plus what is stored for their runs (deduplicated, new first),
@@ -239,6 +244,7 @@ fn whole_runs(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, st: Stitch
             normalize,
             originals: &originals,
             stored_errors: Some(&stored_errors),
+            stored_traces: st.known_traces.as_ref(),
         },
     )
 }
@@ -332,6 +338,7 @@ pub fn refresh_runs(client: &mut SpiClient<'_>, run_ids: &[TraceId]) -> SpiResul
             normalize: true,
             originals: &HashMap::new(),
             stored_errors: None,
+            stored_traces: None,
         },
     )
 }
@@ -348,12 +355,25 @@ struct RunWrite<'a> {
     normalize: bool,
     originals: &'a HashMap<SpanKey, Attributes>,
     stored_errors: Option<&'a HashMap<SpanKey, bool>>,
+    /// Citus: the stored `traces` rows of `touched_traces` (see [`Stitched::known_traces`]).
+    stored_traces: Option<&'a HashMap<TraceId, StoredTrace>>,
 }
 
 /// Analyses each run whole, inserts new spans, refreshes facts of stored ones, then rebuilds
 /// traces and the derived tables of every run involved.
 fn write_runs(client: &mut SpiClient<'_>, by_run: HashMap<TraceId, Vec<SpanRecord>>, w: RunWrite<'_>) -> SpiResult<Vec<TraceId>> {
-    let RunWrite { new_keys, prior_keys, stored_facts, touched_traces, run_of, clear_runs, normalize, originals, stored_errors } = w;
+    let RunWrite {
+        new_keys,
+        prior_keys,
+        stored_facts,
+        touched_traces,
+        run_of,
+        clear_runs,
+        normalize,
+        originals,
+        stored_errors,
+        stored_traces,
+    } = w;
     let mut runs: Vec<(TraceId, Vec<SpanRecord>, RunAnalysis)> = Vec::with_capacity(by_run.len());
     for (run, spans) in by_run {
         pgrx::check_for_interrupts!();
@@ -440,7 +460,7 @@ fn write_runs(client: &mut SpiClient<'_>, by_run: HashMap<TraceId, Vec<SpanRecor
             }
         }
     }
-    upsert_traces_incremental(client, touched_traces, run_of, &setup_only, !normalize, &added, &full)?;
+    upsert_traces_incremental(client, touched_traces, run_of, &setup_only, !normalize, &added, &full, stored_traces)?;
 
     if !normalize {
         // Raw mode: agenttrace.renormalize() derives agents, messages and outcomes later. The

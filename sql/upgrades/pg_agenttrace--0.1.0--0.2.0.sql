@@ -330,7 +330,7 @@ CREATE TABLE trace_edges (
     other_trace_id uuid NOT NULL,
     PRIMARY KEY (trace_id, other_trace_id)
 );
-COMMENT ON TABLE trace_edges IS 'Citus: which traces belong together, keyed by trace: every trace to itself, every trace of a run of several traces to and from the run''s id, and both directions of every span link (replay links excepted). Read joined to traces, it gives a trace''s run, links and run members from the trace''s own shard. Maintained at ingest when Citus is installed; empty on a single server.';
+COMMENT ON TABLE trace_edges IS 'Citus: which traces belong together, keyed by trace: every trace of a run of several traces to and from the run''s id, and both directions of every span link (replay links excepted). Read with the traces rows of the same keys, it gives a trace''s run, links and run members from the trace''s own shard. Maintained at ingest when Citus is installed; empty on a single server.';
 CREATE TABLE setup_processes (
     resource_hash bigint PRIMARY KEY
 );
@@ -1095,8 +1095,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'agenttrace.trace_edges'::regclass) THEN
         DELETE FROM agenttrace.trace_edges;
         INSERT INTO agenttrace.trace_edges (trace_id, other_trace_id)
-        SELECT tr.trace_id, tr.trace_id FROM agenttrace.traces tr
-        UNION SELECT tr.trace_id, tr.run_id FROM agenttrace.traces tr WHERE tr.run_id <> tr.trace_id
+        SELECT tr.trace_id, tr.run_id FROM agenttrace.traces tr WHERE tr.run_id <> tr.trace_id
         UNION SELECT tr.run_id, tr.trace_id FROM agenttrace.traces tr WHERE tr.run_id <> tr.trace_id
         UNION SELECT l.trace_id, l.linked_trace_id FROM agenttrace.span_links l
                WHERE l.trace_id <> l.linked_trace_id AND NOT l.attributes @> '{"agenttrace.link.type": "replay_of"}'

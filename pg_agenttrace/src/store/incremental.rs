@@ -14,7 +14,7 @@ use agenttrace_core::run::{OrderKey, RunState, SpanKey, StoredSpan};
 use pgrx::spi::{SpiClient, SpiError, SpiHeapTupleData, SpiResult};
 
 use super::derived::{agent_columns, checkpoint_columns, message_columns, run_writes, tool_call_columns, RunRow};
-use super::runs::{upsert_traces_incremental, TraceAdd};
+use super::runs::{upsert_traces_incremental, StoredTrace, TraceAdd};
 use super::spans::{insert_events_links, insert_resources, insert_span_rows};
 use super::uuids;
 use crate::columns::{select_cached, trace_id, uuid, Columns, Writes};
@@ -384,6 +384,7 @@ pub(super) fn extend_runs(
     stored: &[(TraceId, TraceId)],
     run_of: &dyn Fn(&TraceId) -> TraceId,
     setup_pairs: &[(TraceId, TraceId)],
+    stored_traces: Option<&HashMap<TraceId, StoredTrace>>,
 ) -> SpiResult<Vec<TraceId>> {
     let mut traces_of = extendable_runs(new_spans, stored, run_of, setup_pairs);
     if traces_of.is_empty() {
@@ -447,7 +448,7 @@ pub(super) fn extend_runs(
     }
     *new_spans = rest;
     if !deltas.is_empty() {
-        write_deltas(client, &deltas, &states, run_of)?;
+        write_deltas(client, &deltas, &states, run_of, stored_traces)?;
     }
     Ok(fast_runs)
 }
@@ -457,6 +458,7 @@ fn write_deltas(
     deltas: &[(TraceId, Vec<SpanRecord>, Delta)],
     states: &HashMap<TraceId, RunState>,
     run_of: &dyn Fn(&TraceId) -> TraceId,
+    stored_traces: Option<&HashMap<TraceId, StoredTrace>>,
 ) -> SpiResult<()> {
     let mut rows: Vec<(SpanRow, &SpanRecord)> = Vec::new();
     for (run, spans, d) in deltas {
@@ -478,7 +480,7 @@ fn write_deltas(
     traces.sort_unstable();
     traces.dedup();
     drop(rows);
-    upsert_traces_incremental(client, &traces, run_of, &HashMap::new(), false, &added, &HashSet::new())?;
+    upsert_traces_incremental(client, &traces, run_of, &HashMap::new(), false, &added, &HashSet::new(), stored_traces)?;
 
     let mut owners: Vec<(pgrx::Uuid, SpanKey, &str, bool, Option<i64>)> = Vec::new();
     let mut dropped: Vec<(pgrx::Uuid, SpanKey)> = Vec::new();

@@ -6,38 +6,81 @@
 //! every shard. On Citus two small tables answer them by key instead, maintained in the same
 //! transaction as the traces they describe (the trace and run locks are held):
 //! - `trace_edges (trace_id, other_trace_id)`, distributed by trace, co-located with `traces`.
-//!   Every trace with spans has an edge to itself; a trace in a run of several traces has edges
-//!   to and from the run's id (a star around the run); a span link (not a replay link) gives an
-//!   edge in both directions. One keyed read of the edges joined to `traces` (the same shard)
-//!   gives a trace's run, its links and, read for the run's id, all the run's traces.
+//!   A trace in a run of several traces has edges to and from the run's id (a star around the
+//!   run); a span link (not a replay link) gives an edge in both directions. One keyed read of
+//!   the traces' `traces` rows and their edges (the same shard, one command per shard) gives a
+//!   trace's run, its stored row, its links and, read for the run's id, all the run's traces.
+//!   A trace of a run of its own has no edge at all: its `traces` row says what an edge to
+//!   itself would (databases distributed earlier keep such self edges; the read skips them).
 //! - `setup_processes (resource_hash)`, a reference table: processes that sent set-up-only
 //!   traces. A run trace looks for set-up partners only in those (the look-up by process and
 //!   time still goes to every shard, for those processes only).
 //!
 //! `agenttrace.distribute()` fills them from the stored traces and links when it distributes;
 //! without Citus they stay empty and nothing here runs.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use agenttrace_core::ids::TraceId;
 use agenttrace_core::model::SpanRecord;
 use agenttrace_core::replay::is_replay_link;
 use agenttrace_core::runs::TraceShape;
-use pgrx::spi::{SpiClient, SpiResult};
+use pgrx::spi::{SpiClient, SpiHeapTupleData, SpiResult};
 
+use super::runs::StoredTrace;
 use super::uuids;
 use crate::columns::{execute_cached, select_cached, trace_id, uuid, Columns};
 
 /// What the routed look-ups found stored, so that only what is new is written.
 #[derive(Default)]
 pub(super) struct Known {
-    /// (trace, other trace) rows of `trace_edges` (self edges too).
+    /// (trace, other trace) rows of `trace_edges` read.
     pub edges: HashSet<(TraceId, TraceId)>,
+    /// The stored `traces` rows of the traces asked (with their root spans' order keys): what
+    /// the trace upsert merges this batch into.
+    pub traces: HashMap<TraceId, StoredTrace>,
     /// Processes in `setup_processes`.
     pub setup_processes: HashSet<i64>,
 }
 
-/// [`super::runs::stored_closure`] by key: for the traces of `lookup`, their edges joined to
-/// their `traces` rows, then the same for every trace those name, to a fixed point. A run of
+/// One round of [`stored_closure`]: the asked traces' stored `traces` rows (each naming itself
+/// as its other trace, with its run and its root span's order key) and their edges to other
+/// traces, as one statement over a `UNION ALL` that Citus sends to each shard of those keys as
+/// one command (both branches are filtered by the distribution column).
+const CLOSURE_ROUND: &str = "SELECT u.trace_id, u.other_trace_id, u.run_id, u.service_name, u.resource_hash, u.root_span_id,
+        u.root_name, u.start_time, u.end_time, u.span_count, u.error_count, u.root_is_root, u.root_start, u.root_duration
+   FROM (SELECT t.trace_id, t.trace_id AS other_trace_id, t.run_id, t.service_name, t.resource_hash, t.root_span_id,
+                t.root_name, t.start_time, t.end_time, t.span_count, t.error_count,
+                r.parent_span_id IS NULL AS root_is_root, r.start_time AS root_start, r.duration_ns AS root_duration
+           FROM agenttrace.traces t
+           LEFT JOIN agenttrace.spans r ON r.trace_id = t.trace_id AND r.span_id = t.root_span_id
+          WHERE t.trace_id = ANY($1)
+         UNION ALL
+         SELECT e.trace_id, e.other_trace_id, NULL::uuid, NULL::text, NULL::int8, NULL::int8, NULL::text,
+                NULL::timestamptz, NULL::timestamptz, NULL::int4, NULL::int4, NULL::bool, NULL::timestamptz, NULL::int8
+           FROM agenttrace.trace_edges e
+          WHERE e.trace_id = ANY($1) AND e.other_trace_id <> e.trace_id) u";
+
+/// The stored `traces` row in a row of [`CLOSURE_ROUND`] (a root span stored twice gives two
+/// rows: the one that comes first is kept).
+fn stored_trace(row: &SpiHeapTupleData, t: &mut StoredTrace) -> SpiResult<()> {
+    let micros = |v: Option<pgrx::datum::TimestampWithTimeZone>| v.map(|v| v.into_inner());
+    t.service_name = row.get::<String>(4)?;
+    t.resource_hash = row.get::<i64>(5)?;
+    t.root_span_id = row.get::<i64>(6)?;
+    t.root_name = row.get::<String>(7)?;
+    t.start_time = micros(row.get(8)?);
+    t.end_time = micros(row.get(9)?);
+    t.span_count = row.get::<i32>(10)?.unwrap_or(0);
+    t.error_count = row.get::<i32>(11)?.unwrap_or(0);
+    if let (Some(root), Some(start)) = (row.get::<bool>(12)?, micros(row.get(13)?)) {
+        t.offer_root((root, start, row.get::<i64>(14)?));
+    }
+    Ok(())
+}
+
+/// [`super::runs::stored_closure`] by key: for the traces of `lookup`, their `traces` rows and
+/// edges, then the same for every trace those name, to a fixed point (the rows read go to
+/// `known.traces`). A run of
 /// several traces is reached in two rounds (trace -> run id -> its traces); links to other runs
 /// add two more each. Returns "same run" pairs as the single-server closure does: (trace, its
 /// stored run) and (trace, linked or member trace).
@@ -57,19 +100,15 @@ pub(super) fn stored_closure(
         }
         frontier.sort_unstable();
         let mut next: Vec<TraceId> = Vec::new();
-        for row in execute_cached(
-            client,
-            "SELECT e.trace_id, e.other_trace_id, t.run_id FROM agenttrace.trace_edges e
-               LEFT JOIN agenttrace.traces t ON t.trace_id = e.trace_id
-              WHERE e.trace_id = ANY($1)",
-            &[uuids(&frontier).into()],
-        )? {
+        for row in execute_cached(client, CLOSURE_ROUND, &[uuids(&frontier).into()])? {
             let (Some(a), Some(b)) = (row.get::<pgrx::Uuid>(1)?, row.get::<pgrx::Uuid>(2)?) else { continue };
             let (a, b) = (trace_id(&a), trace_id(&b));
-            known.edges.insert((a, b));
             if let Some(run) = row.get::<pgrx::Uuid>(3)? {
                 stored.insert(a);
                 out.push((a, trace_id(&run)));
+                stored_trace(&row, known.traces.entry(a).or_default())?;
+            } else {
+                known.edges.insert((a, b));
             }
             if a != b {
                 out.push((a, b));
@@ -109,7 +148,7 @@ pub(super) fn read_setup_processes(client: &SpiClient<'_>, shapes: &[TraceShape]
 }
 
 /// The batch's part of the two tables: for the batch's traces and the stored traces of their
-/// runs, the edge to itself and, in a run of several traces, to and from the run's id; both
+/// runs in a run of several traces, the edges to and from the run's id; both
 /// directions of the batch's links; the batch's new set-up processes. Only edges not read by
 /// [`stored_closure`] are written. Edges to the id of a run that merged into another stay: they
 /// join traces that are in one run still.
@@ -124,7 +163,6 @@ pub(super) fn record(
     let mut edges: Vec<(TraceId, TraceId)> = Vec::new();
     for t in traces {
         let run = run_of(t);
-        edges.push((*t, *t));
         if run != *t {
             edges.push((*t, run));
             edges.push((run, *t));

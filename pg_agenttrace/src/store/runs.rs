@@ -328,6 +328,12 @@ impl TraceAdd {
 /// spans: counts and times add up, and the stored root stays unless a new span comes before it
 /// (looked up by key); error counts also take the stored spans whose error flag changed (in
 /// `added` too). `full` traces (renormalize()) are recomputed from their spans by [`upsert_traces`].
+///
+/// `stored` (Citus): the stored rows of these traces, read by the stitching look-up under the
+/// trace locks ([`super::route::stored_closure`]); the rows are then merged here instead of by a
+/// `SELECT` on their shards. Every trace of `traces` must have been asked there (a trace
+/// missing from `stored` is not stored).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn upsert_traces_incremental(
     client: &mut SpiClient<'_>,
     traces: &[TraceId],
@@ -336,6 +342,7 @@ pub(super) fn upsert_traces_incremental(
     merge_setup: bool,
     added: &HashMap<TraceId, TraceAdd>,
     full: &HashSet<TraceId>,
+    stored: Option<&HashMap<TraceId, StoredTrace>>,
 ) -> SpiResult<()> {
     let citus = crate::columns::citus_present();
     let (full_traces, inc): (Vec<TraceId>, Vec<TraceId>) = traces.iter().copied().partition(|t| full.contains(t));
@@ -346,28 +353,38 @@ pub(super) fn upsert_traces_incremental(
         return Ok(());
     }
     let setup_update = if merge_setup { "t.is_setup AND EXCLUDED.is_setup" } else { "EXCLUDED.is_setup" };
+    let conflict = format!(
+        "ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
+              resource_hash = EXCLUDED.resource_hash, is_setup = {setup_update},
+              root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
+              end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
+              updated_at = {}",
+        if citus { "EXCLUDED.updated_at" } else { "now()" }
+    );
+    if let (true, Some(stored)) = (citus, stored) {
+        let mut out = TraceRows::default();
+        for t in &inc {
+            let is_setup = setup_only.get(t).copied().unwrap_or(false);
+            out.push_merged(*t, run_of(t), is_setup, stored.get(t), added.get(t));
+        }
+        return out.insert(client, &conflict);
+    }
     // The stored row `o` and its root `cr` are read by key (the trace's lock is held); a trace
     // this batch added nothing to (n = 0) keeps its sums and root, only its run and set-up flag
     // change; one not stored yet is inserted only if it has spans. On a tie the stored root stays.
     // Citus joins no distributed table laterally to unnest() and allows only immutable functions
     // in DO UPDATE SET: the stored rows and their roots are read first (an intermediate result;
     // $1 is the trace_id column), by key.
-    let (stored, now) = if citus {
-        (
-            "(SELECT o.*, r.parent_span_id IS NULL AS r_root, r.start_time AS r_start, r.duration_ns AS r_duration
+    let stored_rows = if citus {
+        "(SELECT o.*, r.parent_span_id IS NULL AS r_root, r.start_time AS r_start, r.duration_ns AS r_duration
                 FROM agenttrace.traces o LEFT JOIN agenttrace.spans r ON r.trace_id = o.trace_id AND r.span_id = o.root_span_id
                WHERE o.trace_id = ANY($1::uuid[])) o ON o.trace_id = u.trace_id
-              CROSS JOIN LATERAL (SELECT o.r_root AS is_root, o.r_start AS start_time, o.r_duration AS duration_ns) cr",
-            "EXCLUDED.updated_at",
-        )
+              CROSS JOIN LATERAL (SELECT o.r_root AS is_root, o.r_start AS start_time, o.r_duration AS duration_ns) cr"
     } else {
-        (
-            "agenttrace.traces o ON o.trace_id = u.trace_id
+        "agenttrace.traces o ON o.trace_id = u.trace_id
            LEFT JOIN LATERAL (SELECT r.parent_span_id IS NULL AS is_root, r.start_time, r.duration_ns FROM agenttrace.spans r
                                WHERE r.trace_id = o.trace_id AND r.span_id = o.root_span_id
-                               ORDER BY (r.parent_span_id IS NULL) DESC, r.start_time, r.duration_ns DESC LIMIT 1) cr ON true",
-            "now()",
-        )
+                               ORDER BY (r.parent_span_id IS NULL) DESC, r.start_time, r.duration_ns DESC LIMIT 1) cr ON true"
     };
     let select = format!(
         "SELECT u.trace_id, u.run_id,
@@ -380,18 +397,11 @@ pub(super) fn upsert_traces_incremental(
                 CASE WHEN o.trace_id IS NULL THEN u.end_time WHEN u.n = 0 THEN o.end_time ELSE greatest(o.end_time, u.end_time) END,
                 coalesce(o.span_count, 0) + u.n, coalesce(o.error_count, 0) + u.errors, now()
            FROM {{unnest}}
-           LEFT JOIN {stored}
+           LEFT JOIN {stored_rows}
           CROSS JOIN LATERAL (SELECT o.trace_id IS NOT NULL AND (u.n = 0 OR (cr.start_time IS NOT NULL
                                  AND (NOT cr.is_root, cr.start_time, -cr.duration_ns) <= (NOT u.root_is_root, u.root_start, -u.root_duration)))
                               AS keep) k
           WHERE u.n > 0 OR o.trace_id IS NOT NULL"
-    );
-    let conflict = format!(
-        "ON CONFLICT (trace_id) DO UPDATE SET run_id = EXCLUDED.run_id, service_name = EXCLUDED.service_name,
-              resource_hash = EXCLUDED.resource_hash, is_setup = {setup_update},
-              root_span_id = EXCLUDED.root_span_id, root_name = EXCLUDED.root_name, start_time = EXCLUDED.start_time,
-              end_time = EXCLUDED.end_time, span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
-              updated_at = {now}"
     );
     let rows: Vec<(TraceId, Option<&TraceAdd>)> = inc.iter().map(|t| (*t, added.get(t))).collect();
     let time = |t: Option<i64>| t.map(timestamptz);
@@ -437,41 +447,10 @@ pub(super) fn upsert_traces_incremental(
         out.span_count.push(row.get::<i32>(10)?.unwrap_or(0));
         out.error_count.push(row.get::<i32>(11)?.unwrap_or(0));
     }
-    Columns::new()
-        .col("trace_id", "uuid", out.trace_id)
-        .col("run_id", "uuid", out.run_id)
-        .col("service_name", "text", out.service_name)
-        .col("resource_hash", "int8", out.resource_hash)
-        .col("is_setup", "bool", out.is_setup)
-        .col("root_span_id", "int8", out.root_span_id)
-        .col("root_name", "text", out.root_name)
-        .col("start_time", "timestamptz", out.start_time)
-        .col("end_time", "timestamptz", out.end_time)
-        .col("span_count", "int4", out.span_count)
-        .col("error_count", "int4", out.error_count)
-        .insert_exprs(
-            client,
-            "agenttrace.traces AS t",
-            &[
-                ("trace_id", "{trace_id}"),
-                ("run_id", "{run_id}"),
-                ("service_name", "{service_name}"),
-                ("resource_hash", "{resource_hash}"),
-                ("is_setup", "{is_setup}"),
-                ("root_span_id", "{root_span_id}"),
-                ("root_name", "{root_name}"),
-                ("start_time", "{start_time}"),
-                ("end_time", "{end_time}"),
-                ("span_count", "{span_count}"),
-                ("error_count", "{error_count}"),
-                ("updated_at", "now()"),
-            ],
-            &conflict,
-        )?;
-    Ok(())
+    out.insert(client, &conflict)
 }
 
-/// `traces` rows as columns (Citus: read from the merging SELECT, written as VALUES).
+/// `traces` rows as columns (Citus: merged from the stored rows, written as VALUES).
 #[derive(Default)]
 struct TraceRows {
     trace_id: Vec<pgrx::Uuid>,
@@ -485,4 +464,136 @@ struct TraceRows {
     end_time: Vec<Option<TimestampWithTimeZone>>,
     span_count: Vec<i32>,
     error_count: Vec<i32>,
+}
+
+impl TraceRows {
+    /// Adds the row of `trace` merged as the single-server statement of
+    /// [`upsert_traces_incremental`] merges it: counts and times add up; the stored root (and
+    /// its service and process) stays unless this batch brings a span that comes before it, or
+    /// unless its span is not found; a trace this batch added no span to keeps its sums and
+    /// root; one neither stored nor added to gets no row.
+    fn push_merged(&mut self, trace: TraceId, run: TraceId, is_setup: bool, o: Option<&StoredTrace>, a: Option<&TraceAdd>) {
+        let n = a.map_or(0, |a| a.span_count);
+        if n == 0 && o.is_none() {
+            return;
+        }
+        let keep = match o {
+            None => false,
+            Some(_) if n == 0 => true,
+            Some(o) => match (o.root, a) {
+                (Some(root), Some(a)) => root_comes_first(root, a.root_key),
+                _ => false,
+            },
+        };
+        let time = |t: Option<i64>| t.map(timestamptz);
+        let (u_start, u_end) = (a.filter(|_| n > 0).map(|a| a.start_pg_micros), a.filter(|_| n > 0).map(|a| a.end_pg_micros));
+        let (start, end) = match o {
+            None => (u_start, u_end),
+            Some(o) if n == 0 => (o.start_time, o.end_time),
+            // least() and greatest() skip NULLs.
+            Some(o) => (o.start_time.into_iter().chain(u_start).min(), o.end_time.into_iter().chain(u_end).max()),
+        };
+        self.trace_id.push(uuid(&trace));
+        self.run_id.push(uuid(&run));
+        self.is_setup.push(is_setup);
+        match o.filter(|_| keep) {
+            Some(o) => {
+                self.service_name.push(o.service_name.clone());
+                self.resource_hash.push(o.resource_hash);
+                self.root_span_id.push(o.root_span_id);
+                self.root_name.push(o.root_name.clone());
+            }
+            None => {
+                self.service_name.push(a.map(|a| a.root_service.clone()));
+                self.resource_hash.push(a.map(|a| a.root_resource_hash));
+                self.root_span_id.push(a.map(|a| a.root_span_id));
+                self.root_name.push(a.map(|a| a.root_name.clone()));
+            }
+        }
+        self.start_time.push(time(start));
+        self.end_time.push(time(end));
+        self.span_count.push(o.map_or(0, |o| o.span_count) + n);
+        self.error_count.push(o.map_or(0, |o| o.error_count) + a.map_or(0, |a| a.error_count));
+    }
+
+    /// Writes the rows (a `VALUES` list up to `crate::columns`' bound: one statement per shard).
+    fn insert(self, client: &mut SpiClient<'_>, conflict: &str) -> SpiResult<()> {
+        Columns::new()
+            .col("trace_id", "uuid", self.trace_id)
+            .col("run_id", "uuid", self.run_id)
+            .col("service_name", "text", self.service_name)
+            .col("resource_hash", "int8", self.resource_hash)
+            .col("is_setup", "bool", self.is_setup)
+            .col("root_span_id", "int8", self.root_span_id)
+            .col("root_name", "text", self.root_name)
+            .col("start_time", "timestamptz", self.start_time)
+            .col("end_time", "timestamptz", self.end_time)
+            .col("span_count", "int4", self.span_count)
+            .col("error_count", "int4", self.error_count)
+            .insert_exprs(
+                client,
+                "agenttrace.traces AS t",
+                &[
+                    ("trace_id", "{trace_id}"),
+                    ("run_id", "{run_id}"),
+                    ("service_name", "{service_name}"),
+                    ("resource_hash", "{resource_hash}"),
+                    ("is_setup", "{is_setup}"),
+                    ("root_span_id", "{root_span_id}"),
+                    ("root_name", "{root_name}"),
+                    ("start_time", "{start_time}"),
+                    ("end_time", "{end_time}"),
+                    ("span_count", "{span_count}"),
+                    ("error_count", "{error_count}"),
+                    ("updated_at", "now()"),
+                ],
+                conflict,
+            )?;
+        Ok(())
+    }
+}
+
+/// A stored `traces` row as a merge needs it, with the order key of its root span (Citus: read
+/// by the stitching look-up, under the trace locks).
+#[derive(Clone, Debug, Default)]
+pub(super) struct StoredTrace {
+    pub service_name: Option<String>,
+    pub resource_hash: Option<i64>,
+    pub root_span_id: Option<i64>,
+    pub root_name: Option<String>,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    pub span_count: i32,
+    pub error_count: i32,
+    /// The stored root span's (is a root, start, duration), when that span is stored.
+    pub root: Option<(bool, i64, Option<i64>)>,
+}
+
+impl StoredTrace {
+    /// Keeps the root span that comes first when a trace's root span id is stored twice (same
+    /// id, other start): the order the single-server statement picks by.
+    pub fn offer_root(&mut self, root: (bool, i64, Option<i64>)) {
+        let key = |r: (bool, i64, Option<i64>)| (!r.0, r.1, std::cmp::Reverse(r.2));
+        if self.root.is_none_or(|have| key(root) < key(have)) {
+            self.root = Some(root);
+        }
+    }
+}
+
+/// Whether the stored root `(is a root, start, duration)` comes before (or ties with) the
+/// batch's best root candidate: SQL's row comparison `(NOT root, start, -duration) <= (...)`,
+/// which is unknown (so false) when it reaches a NULL duration.
+fn root_comes_first(stored: (bool, i64, Option<i64>), new: (bool, i64, i64)) -> bool {
+    if stored.0 != new.0 {
+        // NOT root: a root comes first.
+        return stored.0;
+    }
+    if stored.1 != new.1 {
+        return stored.1 < new.1;
+    }
+    match stored.2 {
+        // -d <= -new: the longer comes first.
+        Some(d) => d >= new.2,
+        None => false,
+    }
 }
