@@ -1,5 +1,5 @@
 //! FC3 task verification: premature termination, missing verification, incorrect verification.
-use super::super::text::{coverage, ends_in_crash, find_keyword, quote, word_set};
+use super::super::text::{contains_ci, coverage, ends_in_crash, find_keyword, quote, word_set};
 use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
 use crate::normalize::{MessageKind, OutcomeStatus};
 
@@ -132,9 +132,8 @@ fn leaks(text: &str, errors: &[(usize, String)], cfg: &MastConfig) -> Option<(us
 /// The line of `text` that holds the error marker `marker` (trimmed; None when it is too short
 /// to tell one error from another).
 fn marker_line<'t>(text: &'t str, marker: &str) -> Option<&'t str> {
-    let m = marker.to_lowercase();
-    let l = text.lines().map(str::trim).find(|l| l.to_lowercase().contains(&m))?;
-    (l.chars().count() >= m.chars().count() + 8).then_some(l)
+    let l = text.lines().map(str::trim).find(|l| contains_ci(l, marker))?;
+    (l.chars().count() >= marker.chars().count() + 8).then_some(l)
 }
 
 /// FM-3.2: an error reached the final output and no verification step stood in between.
