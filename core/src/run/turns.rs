@@ -34,31 +34,28 @@ impl TopTurn {
         TopTurn { agent: t.agent.clone(), key: t.key, input: t.input.clone(), output: t.output.clone(), earlier }
     }
 
-    /// What this turn's agent handed over to `to`: its output, unless that only says `to` acts
-    /// next ("Next speaker WebSurfer"); then the latest output of its turns right before that is
-    /// not such a line (the instruction the routing line follows).
+    /// What this turn's agent handed over to `to` (see [`handed_over`]).
     fn handed_over(&self, to: &str) -> Option<String> {
-        let routing = |o: &Option<String>| o.as_deref().is_some_and(|o| super::text::is_routing_line(o, &[to]));
-        if !routing(&self.output) {
-            return self.output.clone();
-        }
-        self.earlier
-            .iter()
-            .rev()
-            .find(|o| o.as_deref().is_some_and(|o| !o.trim().is_empty()) && !routing(o))
-            .cloned()
-            .unwrap_or_else(|| self.output.clone())
+        handed_over(&self.output, self.earlier.iter().rev(), to)
     }
 }
 
-/// The top-level turns in time order as [`TopTurn`]s (each with its streak's earlier outputs).
-fn top_turns(turns: &[TurnRow]) -> Vec<TopTurn> {
-    let mut out: Vec<TopTurn> = Vec::new();
-    for t in turns.iter().filter(|t| t.caller.is_none()) {
-        let top = TopTurn::of(t, out.last());
-        out.push(top);
+/// What an agent handed over to `to`: its `output`, unless that only says `to` acts next ("Next
+/// speaker WebSurfer"); then the latest of its outputs right before it (`earlier`, latest first)
+/// that is not such a line (the instruction the routing line follows).
+fn handed_over<'a>(output: &Option<String>, mut earlier: impl Iterator<Item = &'a Option<String>>, to: &str) -> Option<String> {
+    let routing = |o: &Option<String>| o.as_deref().is_some_and(|o| super::text::is_routing_line(o, &[to]));
+    if !routing(output) {
+        return output.clone();
     }
-    out
+    earlier.find(|o| o.as_deref().is_some_and(|o| !o.trim().is_empty()) && !routing(o)).cloned().unwrap_or_else(|| output.clone())
+}
+
+/// The outputs of the top-level turns of `top[k]`'s agent right before it, latest first (at most
+/// [`STREAK_MAX`] - 1): what [`TopTurn::of`] keeps as `earlier`, read without building it.
+fn streak_before<'a>(top: &'a [&TurnRow], k: usize) -> impl Iterator<Item = &'a Option<String>> {
+    let agent = &top[k].agent;
+    top[..k].iter().rev().take_while(move |t| t.agent == *agent).take(STREAK_MAX - 1).map(|t| &t.output)
 }
 
 /// An agent turn as message derivation reads it.
@@ -86,14 +83,17 @@ pub fn implicit_messages(turns: &[TurnRow], first_input: Option<&(OrderKey, Opti
     let mut out: Vec<AgentMessage> = Vec::new();
     delegations(turns, &mut out);
     let top: Vec<&TurnRow> = turns.iter().filter(|t| t.caller.is_none()).collect();
-    let tops = top_turns(turns);
     for (k, w) in top.windows(2).enumerate() {
         let (p, t) = (w[0], w[1]);
         if p.agent != t.agent {
             // What the previous agent handed over: its handoff tool's instruction to this agent,
             // else its output (what it said before a line that only routes to this agent).
-            let said =
-                p.handoff.as_ref().filter(|(to, _)| *to == t.agent).map(|(_, text)| text.clone()).or_else(|| tops[k].handed_over(&t.agent));
+            let said = p
+                .handoff
+                .as_ref()
+                .filter(|(to, _)| *to == t.agent)
+                .map(|(_, text)| text.clone())
+                .or_else(|| handed_over(&p.output, streak_before(&top, k), &t.agent));
             out.push(message(t, Some(p.agent.clone()), t.agent.clone(), message_kind_for(t.framework.as_deref()), said));
         }
     }
@@ -152,10 +152,15 @@ fn entry_message(first: &TurnRow, first_input: Option<&(OrderKey, Option<String>
 
 /// The turn and message fields of a sketch, from all turns (time order) and messages.
 pub fn turn_sketch(sk: &mut RunSketch, turns: &[TurnRow], messages: &[AgentMessage]) {
-    let tops = top_turns(turns);
+    let top: Vec<&TurnRow> = turns.iter().filter(|t| t.caller.is_none()).collect();
     sk.max_turn = turns.last().map(|t| t.key);
-    sk.first_top = tops.first().cloned();
-    sk.last_top = tops.last().cloned();
+    sk.first_top = top.first().map(|t| TopTurn::of(t, None));
+    sk.last_top = top.len().checked_sub(1).map(|k| {
+        let mut last = TopTurn::of(top[k], None);
+        last.earlier = streak_before(&top, k).cloned().collect();
+        last.earlier.reverse();
+        last
+    });
     sk.messages = messages.len().min(i32::MAX as usize) as i32;
     sk.last_message_ns = messages.last().map(|m| m.time_ns);
     sk.entry = messages.iter().find(|m| m.from_agent.is_none()).map(|m| Entry { content: m.content.clone() });
