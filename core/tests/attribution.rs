@@ -215,3 +215,42 @@ fn an_executor_that_is_given_turns_without_code_is_still_the_executor() {
     assert_eq!(a.responsible_agent.as_deref(), Some("Python_Expert"), "{:?}", a.candidates);
     assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(coder)), "{:?}", a.candidates);
 }
+
+/// A group chat's last speaker whose closing answer holds content no earlier turn had (it
+/// re-interpreted a computed result) made the answer in that very turn: it is responsible there.
+/// Twins: when the closing answer repeats the executed result, the code's author made it; when a
+/// coordinator closes with an answer no turn supports (a guess after the work failed), the guess
+/// is not where it went wrong.
+#[test]
+fn a_closing_answer_no_earlier_turn_held_was_made_by_its_speaker() {
+    const Q: &str = "How many rows of the March log of the Leeds depot have a quantity of zero?";
+    let run = |closing: &str| {
+        let mut b = B::new(Q);
+        let plan = "## Plan for solving the task\n1. Load the March log 2. Count the rows whose quantity is zero";
+        b.turn_with("Logistics_Expert", Some("You are a logistics expert."), &[("user", Q)], plan);
+        let code = "```python\nimport csv\nrows = list(csv.DictReader(open('march.csv')))\nprint(sum(1 for r in rows if r['quantity'] == '0'))\n```";
+        let coder = b.turn_with("DataAnalysis_Expert", Some("You are a data analysis expert who writes Python."), &[("user", plan)], code);
+        b.turn_with("Computer_terminal", None, &[("user", code)], "exitcode: 0 (execution succeeded)\nCode output: 13");
+        let last = b.turn_with("Verification_Expert", Some("You verify results."), &[("user", "Code output: 13")], closing);
+        (b, coder, last)
+    };
+    let (b, _, last) =
+        run("The code counted 13 rows. Counting per distinct pallet label instead, the answer is 12 distinct labels.\nTERMINATE");
+    let (a, _) = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("Verification_Expert"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(last)), "{:?}", a.candidates);
+    assert!(a.candidates[0].step_reason.as_deref().is_some_and(|r| r.contains("distinct")), "{:?}", a.candidates[0]);
+
+    // Twin: the closing answer repeats what the executed code printed.
+    let (b, coder, _) = run("The code filters the zero quantities of the March log correctly; the answer is 13 rows.\nTERMINATE");
+    let (a, _) = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("DataAnalysis_Expert"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(coder)), "{:?}", a.candidates);
+
+    // Twin: a coordinator's unsupported final answer is no origin (the routed team of `team`).
+    let (b, turns) = team([LOG_HEAD, CHECK, CHECK], "", "Okafor Logistics, 198 pallets");
+    let (a, _) = attribution(&b);
+    assert_ne!(a.responsible_agent.as_deref(), Some("lead"), "{:?}", a.candidates);
+    assert!(a.candidates[0].step_reason.as_deref().is_none_or(|r| !r.contains("okafor")), "{:?}", a.candidates[0]);
+    let _ = turns;
+}

@@ -66,84 +66,160 @@ fn main() {
     let expected: serde_json::Map<String, Value> =
         serde_json::from_str(&std::fs::read_to_string(out.join("expected.json")).expect("expected.json")).expect("expected.json parses");
     let cfg = MastConfig::default();
-    let (mut n, mut flagged, mut agent_ok, mut step_ok, mut random_agent) = (0, 0, 0, 0, 0.0f64);
-    let mut predicted: HashMap<String, usize> = HashMap::new();
-    // Per half: runs, agent right, step right.
-    let mut halves = [(0usize, 0usize, 0usize); 2];
-    let mut cases: Vec<(&String, &Value)> = expected.iter().filter(|(_, e)| e["set"] == "hand").collect();
-    cases.sort_by_key(|(k, _)| (k.len(), k.to_string()));
-    for (pos, (case, e)) in cases.into_iter().enumerate() {
-        let half = pos % 2;
-        let raw = std::fs::read(out.join("otlp").join(format!("{case}.otlp.json"))).expect("converted case");
-        let spans = decode_body(&raw, Some("application/json"), None, &Limits::default()).expect("decodes").spans;
-        let analysis = analyze_run(&spans);
-        let report = classify(&spans, &analysis, &cfg);
-        let view = RunView::new(&spans, &analysis, &cfg);
-        let attr = attribute_failure(&view, &report.findings, &cfg);
-        let want_agent = e["mistake_agent"].as_str().unwrap_or("").to_lowercase();
-        let want_step = e["mistake_step"].as_i64();
-        let got_agent = attr.responsible_agent.clone().unwrap_or_default();
-        let got_step = attr.decisive_span.as_ref().and_then(|d| {
-            spans.iter().find(|s| crate_hex(&s.span_id) == d.span_id).and_then(|s| s.attributes.get("whowhen.step")).and_then(Value::as_i64)
-        });
-        let a_ok = got_agent.to_lowercase() == want_agent;
-        let s_ok = got_step.is_some() && got_step == want_step;
-        n += 1;
-        flagged += report.verdict.failed as usize;
-        agent_ok += a_ok as usize;
-        step_ok += s_ok as usize;
-        random_agent += 1.0 / e["agents"].as_array().map_or(1, |a| a.len().max(1)) as f64;
-        *predicted.entry(got_agent.clone()).or_default() += 1;
-        halves[half].0 += 1;
-        halves[half].1 += a_ok as usize;
-        halves[half].2 += s_ok as usize;
-        if per_case && only_half.is_none_or(|h| h == half) {
-            let why = attr.candidates.first().and_then(|c| c.reasons.first().cloned()).unwrap_or_default();
-            let step_why = attr.candidates.first().and_then(|c| c.step_reason.clone()).unwrap_or_default();
-            println!(
-                "{case:<8} want {want_agent:>12} @{:<4} got {:>12} @{:<5} {}{} flagged={} | {} | step: {}",
-                want_step.unwrap_or(-1),
-                got_agent,
-                got_step.map_or("-".into(), |s| s.to_string()),
-                if a_ok { "A" } else { "." },
-                if s_ok { "S" } else { "." },
-                report.verdict.failed,
-                why.chars().take(110).collect::<String>(),
-                step_why.chars().take(90).collect::<String>()
-            );
-            for f in report.findings.iter().filter(|_| show_findings) {
-                let text: String = f.explanation.chars().take(160).collect();
-                println!(
-                    "         {} {} {:?} {:.2}{} {}",
-                    f.mode_id,
-                    f.rule,
-                    f.agent_name,
-                    f.confidence,
-                    if f.semantic { " content" } else { "" },
-                    text
-                );
-            }
+    let opts = Opts { per_case, only_half, show_findings };
+    // Every set the data folder holds: hand (Hand-Crafted, Magentic-One) and algo
+    // (Algorithm-Generated, CaptainAgent group chats), scored apart and in the same way.
+    for set in ["hand", "algo"] {
+        let mut cases: Vec<(&String, &Value)> = expected.iter().filter(|(_, e)| e["set"] == set).collect();
+        if cases.is_empty() {
+            continue;
+        }
+        cases.sort_by_key(|(k, _)| (k.len(), k.to_string()));
+        let mut t = Tally::default();
+        for (pos, (case, e)) in cases.into_iter().enumerate() {
+            let raw = std::fs::read(out.join("otlp").join(format!("{case}.otlp.json"))).expect("converted case");
+            let spans = decode_body(&raw, Some("application/json"), None, &Limits::default()).expect("decodes").spans;
+            score_case(&mut t, &opts, pos % 2, case, e, &spans, &cfg);
+        }
+        t.print(set);
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+struct Opts {
+    per_case: bool,
+    only_half: Option<usize>,
+    show_findings: bool,
+}
+
+/// Per set: runs, flagged, agent and step right, the baselines' hits, per half (runs, agent, step).
+#[derive(Default)]
+struct Tally {
+    n: usize,
+    flagged: usize,
+    agent_ok: usize,
+    step_ok: usize,
+    random_agent: f64,
+    naive_agent: usize,
+    naive_step: usize,
+    halves: [(usize, usize, usize); 2],
+    predicted: HashMap<String, usize>,
+}
+
+fn step_of(s: &agenttrace_core::model::SpanRecord) -> Option<i64> {
+    s.attributes.get("whowhen.step").and_then(Value::as_i64)
+}
+
+/// The benchmark's naive baseline, as its `eval.py` computes it: the agent with the most steps
+/// that is neither the orchestrator nor the code terminal (by name: a baseline, not the analysis;
+/// ties go to the first to act), and its first step.
+fn naive(spans: &[agenttrace_core::model::SpanRecord]) -> Option<(String, i64)> {
+    let mut steps: Vec<(i64, &str)> =
+        spans.iter().filter_map(|s| Some((step_of(s)?, s.attributes.get("gen_ai.agent.name").and_then(Value::as_str)?))).collect();
+    steps.sort();
+    let mut agents: Vec<&str> = Vec::new();
+    for (_, a) in &steps {
+        if !agents.contains(a) {
+            agents.push(a);
         }
     }
-    let pct = |x: usize| 100.0 * x as f64 / n.max(1) as f64;
-    println!("Who&When hand-crafted (development set): {n} failed runs of Magentic-One");
-    println!("  flagged as failed        {flagged}/{n} ({:.1} %)", pct(flagged));
-    println!("  agent-level              {agent_ok}/{n} ({:.1} %)", pct(agent_ok));
-    println!("  step-level               {step_ok}/{n} ({:.1} %)", pct(step_ok));
-    for (name, (m, a, st)) in ["a", "b"].iter().zip(halves) {
-        let pc = |x: usize| 100.0 * x as f64 / m.max(1) as f64;
-        println!("  half {name} ({m} runs)         agent {a}/{m} ({:.1} %)   step {st}/{m} ({:.1} %)", pc(a), pc(st));
+    let terminal = |a: &str| matches!(a.to_lowercase().as_str(), "computerterminal" | "computer_terminal");
+    let nt: Vec<&str> =
+        Some(agents.iter().copied().filter(|a| !terminal(a)).collect::<Vec<_>>()).filter(|v| !v.is_empty()).unwrap_or(agents);
+    let pool: Vec<&str> =
+        Some(nt.iter().copied().filter(|a| *a != "Orchestrator").collect::<Vec<_>>()).filter(|v| !v.is_empty()).unwrap_or(nt);
+    let count = |a: &str| steps.iter().filter(|(_, b)| *b == a).count();
+    let best = pool.iter().enumerate().max_by_key(|(i, a)| (count(a), std::cmp::Reverse(*i)))?.1;
+    let first = steps.iter().find(|(_, b)| b == best)?.0;
+    Some((best.to_string(), first))
+}
+
+fn score_case(t: &mut Tally, o: &Opts, half: usize, case: &str, e: &Value, spans: &[agenttrace_core::model::SpanRecord], cfg: &MastConfig) {
+    let analysis = analyze_run(spans);
+    let report = classify(spans, &analysis, cfg);
+    let view = RunView::new(spans, &analysis, cfg);
+    let attr = attribute_failure(&view, &report.findings, cfg);
+    let want_agent = e["mistake_agent"].as_str().unwrap_or("").to_lowercase();
+    let want_step = e["mistake_step"].as_i64();
+    let got_agent = attr.responsible_agent.clone().unwrap_or_default();
+    let got_step = attr.decisive_span.as_ref().and_then(|d| spans.iter().find(|s| crate_hex(&s.span_id) == d.span_id).and_then(step_of));
+    let a_ok = got_agent.to_lowercase() == want_agent;
+    let s_ok = got_step.is_some() && got_step == want_step;
+    t.n += 1;
+    t.flagged += report.verdict.failed as usize;
+    t.agent_ok += a_ok as usize;
+    t.step_ok += s_ok as usize;
+    t.random_agent += 1.0 / e["agents"].as_array().map_or(1, |a| a.len().max(1)) as f64;
+    if let Some((a, st)) = naive(spans) {
+        t.naive_agent += (a.to_lowercase() == want_agent) as usize;
+        t.naive_step += (Some(st) == want_step) as usize;
     }
-    let mut p: Vec<_> = predicted.into_iter().collect();
-    p.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    println!("  predicted agents         {p:?}");
-    println!("baselines (the benchmark's README; percentages of the same {n} runs):");
-    println!("  random agent             {:.1} % (expected value here)   random step 4.2 %", 100.0 * random_agent / n.max(1) as f64);
-    println!("  most frequent agent other than the orchestrator and terminals: 60.3 %, its first step 19.0 %");
+    *t.predicted.entry(got_agent.clone()).or_default() += 1;
+    t.halves[half].0 += 1;
+    t.halves[half].1 += a_ok as usize;
+    t.halves[half].2 += s_ok as usize;
+    if !o.per_case || o.only_half.is_some_and(|h| h != half) {
+        return;
+    }
+    let why = attr.candidates.first().and_then(|c| c.reasons.first().cloned()).unwrap_or_default();
+    let step_why = attr.candidates.first().and_then(|c| c.step_reason.clone()).unwrap_or_default();
     println!(
-        "  GPT-4o all-at-once 55.2 % / 5.3 %; step-by-step 34.5 % / 7.0 %; binary search 51.7 % / 6.9 %; AgenTracer-8B 69.1 % / 20.7 %"
+        "{case:<8} want {want_agent:>12} @{:<4} got {:>12} @{:<5} {}{} flagged={} | {} | step: {}",
+        want_step.unwrap_or(-1),
+        got_agent,
+        got_step.map_or("-".into(), |s| s.to_string()),
+        if a_ok { "A" } else { "." },
+        if s_ok { "S" } else { "." },
+        report.verdict.failed,
+        why.chars().take(110).collect::<String>(),
+        step_why.chars().take(90).collect::<String>()
     );
-    let _ = std::fs::remove_dir_all(&out);
+    for f in report.findings.iter().filter(|_| o.show_findings) {
+        let text: String = f.explanation.chars().take(160).collect();
+        println!(
+            "         {} {} {:?} {:.2}{} {}",
+            f.mode_id,
+            f.rule,
+            f.agent_name,
+            f.confidence,
+            if f.semantic { " content" } else { "" },
+            text
+        );
+    }
+}
+
+impl Tally {
+    fn print(&self, set: &str) {
+        let n = self.n;
+        let pct = |x: usize| 100.0 * x as f64 / n.max(1) as f64;
+        match set {
+            "hand" => println!("Who&When hand-crafted (development set): {n} failed runs of Magentic-One"),
+            _ => println!("Who&When algorithm-generated: {n} failed runs of CaptainAgent group chats"),
+        }
+        println!("  flagged as failed        {}/{n} ({:.1} %)", self.flagged, pct(self.flagged));
+        println!("  agent-level              {}/{n} ({:.1} %)", self.agent_ok, pct(self.agent_ok));
+        println!("  step-level               {}/{n} ({:.1} %)", self.step_ok, pct(self.step_ok));
+        for (name, (m, a, st)) in ["a", "b"].iter().zip(self.halves) {
+            let pc = |x: usize| 100.0 * x as f64 / m.max(1) as f64;
+            println!("  half {name} ({m} runs)         agent {a}/{m} ({:.1} %)   step {st}/{m} ({:.1} %)", pc(a), pc(st));
+        }
+        let mut p: Vec<_> = self.predicted.iter().collect();
+        p.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        println!("  predicted agents         {p:?}");
+        println!("baselines (percentages of the same {n} runs):");
+        println!("  random agent             {:.1} % (expected value here)", 100.0 * self.random_agent / n.max(1) as f64);
+        println!(
+            "  most frequent agent other than the orchestrator and terminals: {:.1} %, its first step {:.1} % (computed here)",
+            pct(self.naive_agent),
+            pct(self.naive_step)
+        );
+        if set == "hand" {
+            println!("  random step 4.2 % (the benchmark's README)");
+            println!(
+                "  GPT-4o all-at-once 55.2 % / 5.3 %; step-by-step 34.5 % / 7.0 %; binary search 51.7 % / 6.9 %; AgenTracer-8B 69.1 % / 20.7 %"
+            );
+        }
+    }
 }
 
 fn crate_hex(id: &[u8]) -> String {

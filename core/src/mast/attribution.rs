@@ -528,8 +528,22 @@ fn answer_origin(run: &RunView, roles: &HashMap<String, Role>) -> Option<(usize,
         let toks = tokens(super::text::head(t.input.as_deref().unwrap_or(""), 16_000));
         items.iter().filter(|v| toks.contains(v.as_str())).count() >= need
     };
-    let k = run.turns.iter().position(|t| holds(t) && (roles.get(&t.agent) != Some(&Role::Coordinator) || !given(t)))?;
-    Some((k, format!("«{}»", quote(&items.join(", "), 80))))
+    let quoted = format!("«{}»", quote(&items.join(", "), 80));
+    if let Some(k) = run.turns.iter().position(|t| holds(t) && (roles.get(&t.agent) != Some(&Role::Coordinator) || !given(t))) {
+        return Some((k, quoted));
+    }
+    // No earlier turn held it: a worker whose final output closes by announcing the answer made it there,
+    // unless what it was given already held it (then it came from outside the turns: a tool, a
+    // file). A coordinator's final answer that no turn supports is a guess after the work failed:
+    // the work is where it went wrong, not the guess.
+    let closing: Vec<&str> = fin.text.lines().rev().filter(|l| !l.trim().is_empty() && !is_control_line(l)).take(2).collect();
+    marked_answer(&closing.into_iter().rev().collect::<Vec<_>>().join("\n"))?;
+    let k = run.turns.iter().position(|t| t.output.as_ref().is_some_and(|(_, j)| *j == fin.span))?;
+    if roles.get(&run.turns[k].agent) == Some(&Role::Coordinator) {
+        return None;
+    }
+    let input_held = tokens(super::text::head(run.turns[k].input.as_deref().unwrap_or(""), 16_000));
+    (items.iter().filter(|v| input_held.contains(v.as_str())).count() < need).then_some((k, quoted))
 }
 
 /// A short answer whose figure is too common to trace by where it occurs (a lone digit): the
