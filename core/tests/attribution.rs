@@ -254,3 +254,40 @@ fn a_closing_answer_no_earlier_turn_held_was_made_by_its_speaker() {
     assert!(a.candidates[0].step_reason.as_deref().is_none_or(|r| !r.contains("okafor")), "{:?}", a.candidates[0]);
     let _ = turns;
 }
+
+/// A group chat whose first message posts the task and the manager's plan in a member's name:
+/// posting the task is not that member's work, so when nothing but "who produced most of the
+/// content" speaks (the chat gave up: no answer to trace), the step is the member's first turn of its own (its code), not the posted
+/// task. Twin: a first turn that does not restate the task is the member's own work.
+#[test]
+fn the_posted_task_is_not_the_first_turn_of_work() {
+    const Q: &str = "Which weekday had the most late deliveries in the March log of the Leeds depot?";
+    let run = |first: &str| {
+        let mut b = B::new(Q);
+        let t0 = b.turn_with("Logistics_Expert", Some("You are a logistics expert who writes Python."), &[("user", Q)], first);
+        let code = "```python\nimport pandas as pd\ndf = pd.read_csv('march.csv')\nlate = df[df['arrival'] > '10:00']\nprint(late['weekday'].value_counts())\n```";
+        let t1 = b.turn_with("Logistics_Expert", Some("You are a logistics expert who writes Python."), &[("user", first)], code);
+        b.turn_with(
+            "Computer_terminal",
+            None,
+            &[("user", code)],
+            "exitcode: 0 (execution succeeded)\nCode output: Series([], Name: weekday)",
+        );
+        b.turn_with(
+            "Logistics_Expert",
+            Some("You are a logistics expert who writes Python."),
+            &[("user", "Monday 9")],
+            "Unable to determine it from the log.\nTERMINATE",
+        );
+        (b, t0, t1)
+    };
+    let posted = format!("You are given a task and advice from your manager.\n## Task\n{Q}\n## Plan\n1. Load the log 2. Count per weekday");
+    let (b, _, code_turn) = run(&posted);
+    let (a, _) = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("Logistics_Expert"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(code_turn)), "{:?}", a.candidates);
+
+    let (b, first, _) = run("I will load the log with pandas and count the arrivals after ten per weekday.");
+    let (a, _) = attribution(&b);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(first)), "{:?}", a.candidates);
+}

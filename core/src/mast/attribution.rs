@@ -568,14 +568,29 @@ fn announced_origin(run: &RunView, roles: &HashMap<String, Role>, answer: &str, 
     Some((k, format!("«{}», announced as its answer,", figures.join(", "))))
 }
 
-/// The worker with the most turns that produced output: (agent, its first such turn, its turns,
-/// all workers' turns). None unless the run has a coordinator or an executor beside workers, or
+/// The run's first turn with output, when it only posts the task to the team: its output holds
+/// (nearly) every content word of a task of six or more (a group chat whose first message is
+/// the task and the manager's plan, written in a member's name). Posting the task is not work of
+/// that member's own.
+fn posts_task(run: &RunView) -> Option<usize> {
+    let task = super::text::word_set(&run.task.as_ref()?.text, 16_000);
+    if task.len() < 6 {
+        return None;
+    }
+    let k = run.turns.iter().position(|t| t.output.is_some())?;
+    let (o, _) = run.turns[k].output.as_ref()?;
+    (super::text::coverage(&task, &super::text::word_set(o, 32_000)) >= 0.9).then_some(k)
+}
+
+/// The worker with the most turns that produced output, not counting a turn that posts the task
+/// ([`posts_task`]): (agent, its first such turn, its turns, all workers' turns). None unless the run has a coordinator or an executor beside workers, or
 /// several workers.
 fn main_worker(run: &RunView, roles: &HashMap<String, Role>) -> Option<(String, usize, usize, usize)> {
     let mut count: HashMap<&str, (usize, usize)> = HashMap::new();
     let mut all = 0;
+    let posted = posts_task(run);
     for (k, t) in run.turns.iter().enumerate() {
-        if roles.get(&t.agent) != Some(&Role::Worker) || t.output.is_none() {
+        if roles.get(&t.agent) != Some(&Role::Worker) || t.output.is_none() || posted == Some(k) {
             continue;
         }
         all += 1;
