@@ -291,3 +291,33 @@ fn the_posted_task_is_not_the_first_turn_of_work() {
     let (a, _) = attribution(&b);
     assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(first)), "{:?}", a.candidates);
 }
+
+/// The same for a loop: a member that posted the task and then sent the same failing code three
+/// times is blamed for the loop, and its track began at its first code turn, not at the posted
+/// task. Twin: when its first turn does not restate the task, that turn is where its track began.
+#[test]
+fn a_loop_of_the_member_that_posted_the_task_begins_at_its_own_first_turn() {
+    const Q: &str = "Which weekday had the most late deliveries in the March log of the Leeds depot?";
+    let run = |first: &str| {
+        let mut b = B::new(Q);
+        let t0 = b.turn_with("Python_Expert", Some("You write Python."), &[("user", Q)], first);
+        let code = "```python\nimport pandas as pd\ndf = pd.read_csv('march_log.csv')\nprint(df[df['arrival'] > '10:00']['weekday'].value_counts())\n```";
+        let err = "exitcode: 1 (execution failed)\nCode output: FileNotFoundError: [Errno 2] No such file or directory: 'march_log.csv'";
+        let mut code_turns = Vec::new();
+        for _ in 0..3 {
+            code_turns.push(b.turn_with("Python_Expert", Some("You write Python."), &[("user", err)], code));
+            b.turn_with("Computer_terminal", None, &[("user", code)], err);
+        }
+        (b, t0, code_turns[0])
+    };
+    let posted = format!("You are given a task and advice from your manager.\n## Task\n{Q}\n## Plan\n1. Load the log 2. Count per weekday");
+    let (b, _, first_code) = run(&posted);
+    let (a, _) = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("Python_Expert"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(first_code)), "{:?}", a.candidates);
+
+    let (b, first, _) = run("I will load the log with pandas and count the arrivals after ten per weekday.");
+    let (a, _) = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("Python_Expert"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(first)), "{:?}", a.candidates);
+}

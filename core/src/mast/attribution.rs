@@ -134,7 +134,9 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
     }
     finding_evidence(&mut ev, findings, cfg);
     content_evidence(&mut ev);
-    rank(run, ev.acc, outcome_span)
+    // A worker's posted task is no turn of its work (a coordinator's first turn is its plan).
+    let posted = posts_task(run).filter(|k| ev.roles.get(&run.turns[*k].agent) != Some(&Role::Coordinator)).map(|k| run.turns[k].idx);
+    rank(run, ev.acc, outcome_span, posted)
 }
 
 /// A failed run: the first cause in the span tree, and an earlier error of another agent that
@@ -290,7 +292,7 @@ const DECISIVE_WEIGHT: f32 = 1.0;
 /// The step of one candidate: a first cause, or a finding strong enough to decide the run; else
 /// where the answer was made, unless a finding against the same agent points earlier; else the
 /// heaviest evidence's step (the first of equals).
-fn decisive_step(run: &RunView, agent: &str, steps: &[Step]) -> Option<(usize, String)> {
+fn decisive_step(run: &RunView, agent: &str, steps: &[Step], posted: Option<usize>) -> Option<(usize, String)> {
     let heaviest = |pred: &dyn Fn(&Step) -> bool| {
         steps.iter().filter(|s| pred(s)).fold(None, |best: Option<&Step>, s| match best {
             Some(b) if b.2 >= s.2 => Some(b),
@@ -308,13 +310,13 @@ fn decisive_step(run: &RunView, agent: &str, steps: &[Step]) -> Option<(usize, S
         .or_else(|| heaviest(&|_| true))?;
     if pick.1 == StepKind::Symptom {
         // Where the agent's track began: the answer's origin when it came earlier, else the
-        // agent's first turn that produced output.
+        // agent's first turn that produced output (not a worker's posted task).
         let t0 = run.start(pick.0);
         let origin = steps.iter().filter(|s| s.1 == StepKind::Origin && run.start(s.0) < t0).min_by_key(|s| run.start(s.0));
         if let Some(o) = origin {
             return Some((o.0, format!("{} (its track began where the answer was made: {})", pick.3, o.3)));
         }
-        if let Some(t) = run.turns.iter().find(|t| t.agent == agent && t.output.is_some() && t.start < t0) {
+        if let Some(t) = run.turns.iter().find(|t| t.agent == agent && t.output.is_some() && t.start < t0 && Some(t.idx) != posted) {
             return Some((t.idx, format!("{} (a symptom: its track began at its first turn)", pick.3)));
         }
     }
@@ -322,7 +324,7 @@ fn decisive_step(run: &RunView, agent: &str, steps: &[Step]) -> Option<(usize, S
 }
 
 /// Candidates ranked by the weight of the evidence against them, each with its decisive step.
-fn rank(run: &RunView, acc: HashMap<String, Acc>, outcome_span: Option<usize>) -> Attribution {
+fn rank(run: &RunView, acc: HashMap<String, Acc>, outcome_span: Option<usize>, posted: Option<usize>) -> Attribution {
     let o = &run.analysis.outcome;
     let mut cands: Vec<(String, Acc)> = acc.into_iter().collect();
     cands.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.1.first_seen.cmp(&b.1.first_seen)).then(a.0.cmp(&b.0)));
@@ -330,7 +332,7 @@ fn rank(run: &RunView, acc: HashMap<String, Acc>, outcome_span: Option<usize>) -
     let candidates: Vec<Candidate> = cands
         .iter()
         .map(|(a, c)| {
-            let step = decisive_step(run, a, &c.steps);
+            let step = decisive_step(run, a, &c.steps, posted);
             Candidate {
                 agent: a.clone(),
                 score: (c.score * 1000.0).round() / 1000.0,
