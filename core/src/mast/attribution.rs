@@ -90,12 +90,14 @@ struct Evidence<'r, 'v> {
     roles: &'r HashMap<String, Role>,
     first_seen: HashMap<&'r str, u64>,
     acc: HashMap<String, Acc>,
+    /// The turn (index into `run.turns`) that only posts the task ([`posts_task`]).
+    posted: Option<usize>,
 }
 
 impl<'r, 'v> Evidence<'r, 'v> {
     fn new(run: &'r RunView<'v>) -> Self {
         let first_seen = run.analysis.agents.iter().map(|a| (a.agent_name.as_str(), a.first_seen_ns)).collect();
-        Evidence { run, roles: run.roles(), first_seen, acc: HashMap::new() }
+        Evidence { run, roles: run.roles(), first_seen, acc: HashMap::new(), posted: posts_task(run) }
     }
 
     /// Evidence of weight `score` against `agent`, pointing at `span` (a step of kind `kind`).
@@ -135,7 +137,7 @@ pub fn attribute_failure(run: &RunView, findings: &[Finding], cfg: &MastConfig) 
     finding_evidence(&mut ev, findings, cfg);
     content_evidence(&mut ev);
     // A worker's posted task is no turn of its work (a coordinator's first turn is its plan).
-    let posted = posts_task(run).filter(|k| ev.roles.get(&run.turns[*k].agent) != Some(&Role::Coordinator)).map(|k| run.turns[k].idx);
+    let posted = ev.posted.filter(|k| ev.roles.get(&run.turns[*k].agent) != Some(&Role::Coordinator)).map(|k| run.turns[k].idx);
     rank(run, ev.acc, outcome_span, posted)
 }
 
@@ -274,7 +276,7 @@ fn content_evidence(ev: &mut Evidence) {
     // With no error, the content is the product: the worker that produced most of it is the
     // likeliest author of a wrong result, from its first turn on (a weak prior: any finding that
     // names an agent outweighs it).
-    if let Some((a, first, n, of)) = main_worker(run, ev.roles) {
+    if let Some((a, first, n, of)) = main_worker(run, ev.roles, ev.posted) {
         let w = if run.analysis.outcome.status == OutcomeStatus::Failure { 0.1 } else { 0.3 };
         ev.add(
             &a,
@@ -534,10 +536,10 @@ fn answer_origin(run: &RunView, roles: &HashMap<String, Role>) -> Option<(usize,
     if let Some(k) = run.turns.iter().position(|t| holds(t) && (roles.get(&t.agent) != Some(&Role::Coordinator) || !given(t))) {
         return Some((k, quoted));
     }
-    // No earlier turn held it: a worker whose final output closes by announcing the answer made it there,
-    // unless what it was given already held it (then it came from outside the turns: a tool, a
-    // file). A coordinator's final answer that no turn supports is a guess after the work failed:
-    // the work is where it went wrong, not the guess.
+    // No earlier turn held it: a worker whose final output closes by announcing the answer made
+    // it there, unless what it was given already held it (then it came from outside the turns: a
+    // tool, a file). A coordinator's final answer that no turn supports is a guess after the work
+    // failed: the work is where it went wrong, not the guess.
     let closing: Vec<&str> = fin.text.lines().rev().filter(|l| !l.trim().is_empty() && !is_control_line(l)).take(2).collect();
     marked_answer(&closing.into_iter().rev().collect::<Vec<_>>().join("\n"))?;
     let k = run.turns.iter().position(|t| t.output.as_ref().is_some_and(|(_, j)| *j == fin.span))?;
@@ -584,13 +586,12 @@ fn posts_task(run: &RunView) -> Option<usize> {
     (super::text::coverage(&task, &super::text::word_set(o, 32_000)) >= 0.9).then_some(k)
 }
 
-/// The worker with the most turns that produced output, not counting a turn that posts the task
-/// ([`posts_task`]): (agent, its first such turn, its turns, all workers' turns). None unless the run has a coordinator or an executor beside workers, or
-/// several workers.
-fn main_worker(run: &RunView, roles: &HashMap<String, Role>) -> Option<(String, usize, usize, usize)> {
+/// The worker with the most turns that produced output, not counting the turn that posts the
+/// task (`posted`, [`posts_task`]): (agent, its first such turn, its turns, all workers' turns).
+/// None unless the run has a coordinator or an executor beside workers, or several workers.
+fn main_worker(run: &RunView, roles: &HashMap<String, Role>, posted: Option<usize>) -> Option<(String, usize, usize, usize)> {
     let mut count: HashMap<&str, (usize, usize)> = HashMap::new();
     let mut all = 0;
-    let posted = posts_task(run);
     for (k, t) in run.turns.iter().enumerate() {
         if roles.get(&t.agent) != Some(&Role::Worker) || t.output.is_none() || posted == Some(k) {
             continue;
