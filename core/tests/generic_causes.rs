@@ -311,3 +311,59 @@ fn a_derived_message_carries_the_instruction_not_the_routing_line() {
         assert_eq!(m.content.as_deref(), Some(instruction), "routing line present: {route}");
     }
 }
+
+/// Handoff spans record only the handing over. A worker's reply to the coordinator that handed
+/// it the work is still a message (the turn order, as in a run without handoff spans), carrying
+/// the worker's output, and the graph has the edge back. Twin: a hand-over to an agent that then
+/// answers the user (a triage agent handing over to billing) is the handoff alone: nothing goes
+/// back.
+#[test]
+fn replies_to_handed_over_work_are_messages() {
+    let task = "List the opening hours of the harbour museum.";
+    let handoff = |b: &mut B, turn: u64, from: &str, to: &str| {
+        let at = b.spans.iter().find(|s| s.span_id == turn.to_be_bytes()).map(|s| s.start_time_unix_nano).unwrap();
+        let (id, _) = b.next();
+        let attrs = json!({"gen_ai.operation.name": "agent_handoff", "gen_ai.handoff.from_agent": from, "gen_ai.handoff.to_agent": to});
+        b.spans.push(common::rec(id, Some(turn), "agent_handoff", attrs, at + 3, at + 4));
+    };
+    // Agent spans that record what they said (GenAI `invoke_agent` output messages).
+    let say = |b: &mut B, agent: &str, input: &str, output: &str| {
+        let (id, t) = b.next();
+        let attrs = json!({
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.agent.name": agent,
+            "gen_ai.input.messages": common::msgs(&[("user", input)]),
+            "gen_ai.output.messages": common::msgs(&[("assistant", output)]),
+        });
+        b.spans.push(common::rec(id, Some(1), &format!("invoke_agent {agent}"), attrs, t, t + 8));
+        id
+    };
+    let mut b = B::new(task);
+    let lead = say(&mut b, "lead", task, "Please open the museum's visitor page and read the opening hours.");
+    handoff(&mut b, lead, "lead", "browser");
+    say(&mut b, "browser", "Please open the museum's visitor page.", "Open Tuesday to Sunday, 10:00 to 17:00.");
+    let lead2 = say(&mut b, "lead", "Open Tuesday to Sunday, 10:00 to 17:00.", "Please check the holiday closures too.");
+    handoff(&mut b, lead2, "lead", "browser");
+    say(&mut b, "browser", "Please check the holiday closures too.", "Closed on 25 and 26 December.");
+    say(&mut b, "lead", "Closed on 25 and 26 December.", "FINAL ANSWER: Tuesday to Sunday 10:00-17:00, closed 25-26 December.");
+    let a = agenttrace_core::analyze::analyze_run(&b.spans);
+    let pairs: Vec<(Option<&str>, &str)> = a.messages.iter().map(|m| (m.from_agent.as_deref(), m.to_agent.as_str())).collect();
+    assert_eq!(
+        pairs,
+        vec![(None, "lead"), (Some("lead"), "browser"), (Some("browser"), "lead"), (Some("lead"), "browser"), (Some("browser"), "lead")],
+        "{:?}",
+        a.messages
+    );
+    let back: Vec<&str> =
+        a.messages.iter().filter(|m| m.to_agent == "lead" && m.from_agent.is_some()).filter_map(|m| m.content.as_deref()).collect();
+    assert_eq!(back, ["Open Tuesday to Sunday, 10:00 to 17:00.", "Closed on 25 and 26 December."]);
+
+    // Twin: triage hands over to billing, which answers the user.
+    let mut b = B::new("Why was I charged twice in March?");
+    let triage = say(&mut b, "triage", "Why was I charged twice in March?", "");
+    handoff(&mut b, triage, "triage", "billing");
+    say(&mut b, "billing", "Why was I charged twice in March?", "The second charge was a pre-authorisation; it is released within 5 days.");
+    let a = agenttrace_core::analyze::analyze_run(&b.spans);
+    let pairs: Vec<(Option<&str>, &str)> = a.messages.iter().map(|m| (m.from_agent.as_deref(), m.to_agent.as_str())).collect();
+    assert_eq!(pairs, vec![(None, "triage"), (Some("triage"), "billing")], "{:?}", a.messages);
+}

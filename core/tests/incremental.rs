@@ -239,7 +239,7 @@ fn rec(trace: TraceId, id: u64, parent: Option<u64>, name: &str, attrs: Value, w
 
 /// A generated agent run in the order an SDK exports it (children end before parents), with
 /// model and tool calls, failing tools, nested sub-agents and duplicate instrumentation.
-fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
+fn generated(rng: &mut Rng, turns: usize, root_agent: bool, handoffs: bool) -> Vec<SpanRecord> {
     let trace = RUN;
     let mut out = Vec::new();
     let mut next = 1u64;
@@ -374,6 +374,21 @@ fn generated(rng: &mut Rng, turns: usize, root_agent: bool) -> Vec<SpanRecord> {
         if let Some(said) = said {
             attrs["gen_ai.output.messages"] = json!(format!(r#"[{{"role":"assistant","parts":[{{"type":"text","content":"{said}"}}]}}]"#));
         }
+        // Runs with handoff spans record some hand-overs as such (the rest of the turn order is
+        // then read as messages too); some hand over to another agent than the next to act.
+        if handoffs && upcoming != agent && rng.below(2) == 0 {
+            let to = if rng.below(4) == 0 { agents[rng.below(agents.len())] } else { upcoming };
+            inner.push(rec(
+                trace,
+                id(),
+                Some(aid),
+                "agent_handoff",
+                json!({"gen_ai.operation.name": "agent_handoff", "gen_ai.handoff.from_agent": agent, "gen_ai.handoff.to_agent": to}),
+                t + 1..t + 2,
+                None,
+            ));
+            t += 3;
+        }
         let failed = rng.below(12) == 0;
         inner.push(rec(trace, aid, Some(root), &format!("invoke_agent {agent}"), attrs, a_start..t + 5, failed.then_some("agent failed")));
         out.extend(inner);
@@ -420,12 +435,19 @@ fn generated_runs_in_export_order_are_extended_not_reanalysed() {
     let (mut fast, mut full, mut error_reads, mut failed) = (0, 0, 0, 0);
     for r in 0..40 {
         let turns = 10 + rng.below(40);
-        let spans = generated(&mut rng, turns, r % 2 == 0);
+        let spans = generated(&mut rng, turns, r % 2 == 0, false);
         failed += spans.iter().any(|s| s.status_code == 2) as usize;
         let (f, w, e) = feed(&spans, &mut rng, 16, false, &format!("generated run {r}"));
         fast += f;
         full += w;
         error_reads += e;
+    }
+    // Runs with handoff spans: compared with whole-run analysis after every batch too (a handoff
+    // exported before the turn it sits in sends that batch to whole-run analysis).
+    for r in 0..12 {
+        let turns = 10 + rng.below(40);
+        let spans = generated(&mut rng, turns, r % 2 == 0, true);
+        feed(&spans, &mut rng, 16, false, &format!("generated run with handoffs {r}"));
     }
     eprintln!("export order: {fast} batches extended, {full} analysed whole, {error_reads} error reads ({failed} runs with errors)");
     // Only the first batch of each run (no state yet) is analysed whole.
@@ -442,7 +464,7 @@ fn generated_runs_in_random_order_match_whole_analysis() {
     let mut error_reads = 0;
     for r in 0..40 {
         let turns = 5 + rng.below(20);
-        let spans = generated(&mut rng, turns, r % 3 == 0);
+        let spans = generated(&mut rng, turns, r % 3 == 0, r % 3 == 1);
         error_reads += feed(&spans, &mut rng, 8, true, &format!("shuffled run {r}")).2;
     }
     // An error child after its stored error parent builds the forest again: that path is

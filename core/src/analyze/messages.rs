@@ -4,6 +4,7 @@ use super::tools::tool_handoffs;
 use super::Ctx;
 use crate::normalize::{AgentMessage, MessageKind, SpanCategory};
 use crate::run::fx::{FxMap, FxSet};
+use crate::run::turns::handoffs_only;
 use crate::run::{excerpt, explicit_messages, implicit_messages, instruction_text, OrderKey, TurnRow};
 
 pub(super) struct Turn {
@@ -77,7 +78,7 @@ pub(super) fn messages(
     turns: &[Turn],
     turn_rows: &[TurnRow],
     first_input: Option<&(OrderKey, Option<String>)>,
-) -> (Vec<AgentMessage>, bool) {
+) -> (Vec<AgentMessage>, bool, bool) {
     let mut out: Vec<AgentMessage> = Vec::new();
     let mk = |i: usize, from: Option<String>, to: String, kind: MessageKind, content: Option<String>| {
         let s = &cx.spans[i];
@@ -173,9 +174,11 @@ pub(super) fn messages(
     }
     if out.is_empty() {
         // 2.-4. from the turns alone (what incremental ingest rebuilds them from).
-        return (implicit_messages(turn_rows, first_input), false);
+        return (implicit_messages(turn_rows, first_input), false, false);
     }
     // 2. and 4. (sub-agent delegations, the entry unless a message already hands the first agent
-    // its task), shared with incremental ingest.
-    (explicit_messages(out, turn_rows, first_input), true)
+    // its task; with handoffs only, the turn order where no handoff passes the turn), shared with
+    // incremental ingest.
+    let only = handoffs_only(&out);
+    (explicit_messages(out, turn_rows, first_input), true, only)
 }

@@ -75,12 +75,13 @@ fn analyze(spans: &[SpanRecord]) -> RunAnalysis {
     // read tool arguments back, so such runs are analysed whole.
     let tool_tasks =
         turns.iter().zip(&turn_rows).any(|(t, r)| r.input.is_some() && crate::run::excerpt(cx.facts[t.idx].input_text.as_ref()).is_none());
-    let (messages, explicit) = messages::messages(&cx, &turns, &turn_rows, first_input.as_ref());
+    let (messages, explicit, handoffs_only) = messages::messages(&cx, &turns, &turn_rows, first_input.as_ref());
     let agent_accs = agent_accs(&cx);
     let agents = summaries(&agent_accs);
     let outcome = outcome::outcome(&cx, &turns, &messages);
     let mut sketch = sketch(&cx, &turn_rows, &messages, &outcome, agent_accs, first_input);
     sketch.explicit = explicit;
+    sketch.handoffs_only = explicit && handoffs_only;
     sketch.blocked |= tool_tasks || outside_tools;
     sketch.calls_waiting = call_ids.calls_waiting;
     sketch.calls_in_messages = call_ids.calls_in_messages;

@@ -38,7 +38,7 @@ pub use turns::{explicit_messages, implicit_messages, turn_sketch, TopTurn, Turn
 
 /// Bumped whenever the state's meaning changes: a state of another version is not extended
 /// (its run is analysed whole once, which writes a current state).
-pub const STATE_VERSION: u32 = 5;
+pub const STATE_VERSION: u32 = 6;
 
 /// What the fast path reads of a stored span.
 #[derive(Debug, Clone, PartialEq)]

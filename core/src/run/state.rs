@@ -32,9 +32,16 @@ pub struct Entry {
 pub struct RunSketch {
     /// The run has something only whole-run analysis derives: every batch re-analyses it.
     pub blocked: bool,
-    /// Its messages come from handoff spans (no consecutive-turn messages).
+    /// Its messages come from handoff or message spans.
     #[serde(default)]
     pub explicit: bool,
+    /// ... and those are all handoffs: consecutive top-level turns that no handoff connects are
+    /// messages too (`turns::explicit_messages`).
+    #[serde(default)]
+    pub handoffs_only: bool,
+    /// Handoffs at or after the start of the last top-level turn (sender, recipient, time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open_handoffs: Vec<super::turns::OpenHandoff>,
     /// The short strings of the run's tool-call arguments (values that could name an agent),
     /// hashed: an agent that appears later with one of these names turns that call into a
     /// handoff, which whole-run analysis derives.

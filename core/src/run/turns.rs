@@ -83,24 +83,42 @@ pub fn implicit_messages(turns: &[TurnRow], first_input: Option<&(OrderKey, Opti
     let mut out: Vec<AgentMessage> = Vec::new();
     delegations(turns, &mut out);
     let top: Vec<&TurnRow> = turns.iter().filter(|t| t.caller.is_none()).collect();
-    for (k, w) in top.windows(2).enumerate() {
-        let (p, t) = (w[0], w[1]);
-        if p.agent != t.agent {
-            // What the previous agent handed over: its handoff tool's instruction to this agent,
-            // else its output (what it said before a line that only routes to this agent).
-            let said = p
-                .handoff
-                .as_ref()
-                .filter(|(to, _)| *to == t.agent)
-                .map(|(_, text)| text.clone())
-                .or_else(|| handed_over(&p.output, streak_before(&top, k), &t.agent));
-            out.push(message(t, Some(p.agent.clone()), t.agent.clone(), message_kind_for(t.framework.as_deref()), said));
-        }
-    }
+    out.extend((0..top.len().saturating_sub(1)).filter_map(|k| order_message(&top, k)));
     if let Some(first) = top.first() {
         out.push(entry_message(first, first_input));
     }
     in_order(out)
+}
+
+/// The message from top-level turn `top[k]` to the next one, when their agents differ: what the
+/// previous agent handed over, its handoff tool's instruction to this agent, else its output (what
+/// it said before a line that only routes to this agent).
+fn order_message(top: &[&TurnRow], k: usize) -> Option<AgentMessage> {
+    let (p, t) = (top[k], *top.get(k + 1)?);
+    if p.agent == t.agent {
+        return None;
+    }
+    let said = p
+        .handoff
+        .as_ref()
+        .filter(|(to, _)| *to == t.agent)
+        .map(|(_, text)| text.clone())
+        .or_else(|| handed_over(&p.output, streak_before(top, k), &t.agent));
+    Some(message(t, Some(p.agent.clone()), t.agent.clone(), message_kind_for(t.framework.as_deref()), said))
+}
+
+/// Whether a handoff among `handoffs` (from, to, time) passes the turn from `from` (whose turn
+/// started at `from_start`) to `to` (starting at `to_start`): from that agent to that one, between
+/// the two starts.
+fn handed_off(handoffs: &[OpenHandoff], from: &str, from_start: u64, to: &str, to_start: u64) -> bool {
+    handoffs.iter().any(|(f, t, at)| f.as_deref() == Some(from) && t == to && (from_start..=to_start).contains(at))
+}
+
+/// A handoff as the turn order reads it: sender (if known), recipient, time.
+pub type OpenHandoff = (Option<String>, String, u64);
+
+fn as_open(m: &AgentMessage) -> Option<OpenHandoff> {
+    (m.kind == MessageKind::Handoff).then(|| (m.from_agent.clone(), m.to_agent.clone(), m.time_ns))
 }
 
 /// Sub-agents called from inside another agent: the caller hands them their input.
@@ -123,12 +141,25 @@ fn in_order(mut out: Vec<AgentMessage>) -> Vec<AgentMessage> {
 
 /// The messages of a run with explicit message evidence (`explicit`: handoff and message spans,
 /// in time order), completed with sub-agent delegations and, unless a message already hands the
-/// first top-level agent its task, the entry message.
+/// first top-level agent its task, the entry message. When every explicit message is a handoff,
+/// consecutive top-level turns of different agents that no handoff connects are messages as in
+/// a run without explicit evidence (a worker's reply to the coordinator that handed it the work:
+/// handoff spans record only the handing over).
 pub fn explicit_messages(
     mut out: Vec<AgentMessage>,
     turns: &[TurnRow],
     first_input: Option<&(OrderKey, Option<String>)>,
 ) -> Vec<AgentMessage> {
+    if handoffs_only(&out) {
+        let open: Vec<OpenHandoff> = out.iter().filter_map(as_open).collect();
+        let top: Vec<&TurnRow> = turns.iter().filter(|t| t.caller.is_none()).collect();
+        for k in 0..top.len().saturating_sub(1) {
+            let (p, t) = (top[k], top[k + 1]);
+            if !handed_off(&open, &p.agent, p.key.start, &t.agent, t.key.start) {
+                out.extend(order_message(&top, k));
+            }
+        }
+    }
     delegations(turns, &mut out);
     if let Some(first) = turns.iter().find(|t| t.caller.is_none()) {
         if !out.iter().any(|m| m.from_agent.is_none() && m.to_agent == first.agent) {
@@ -161,6 +192,11 @@ pub fn turn_sketch(sk: &mut RunSketch, turns: &[TurnRow], messages: &[AgentMessa
         last.earlier.reverse();
         last
     });
+    // The handoff spans' messages since the last top-level turn began: what a next turn's
+    // coverage reads (turn-order messages sit on the turn's own span).
+    let since = sk.last_top.as_ref().map_or(0, |t| t.key.start);
+    let on_turn = |m: &AgentMessage| turns.iter().any(|t| t.span_id == m.span_id && t.trace_id == m.trace_id);
+    sk.open_handoffs = messages.iter().filter(|m| m.time_ns >= since && !on_turn(m)).filter_map(as_open).collect();
     sk.messages = messages.len().min(i32::MAX as usize) as i32;
     sk.last_message_ns = messages.last().map(|m| m.time_ns);
     sk.entry = messages.iter().find(|m| m.from_agent.is_none()).map(|m| Entry { content: m.content.clone() });
@@ -250,16 +286,37 @@ pub(crate) fn append_explicit(sk: &RunSketch, handoffs: Vec<AgentMessage>, rows:
         }
     }
     let first = sk.first_top.clone()?;
+    // A run of handoffs only whose first other explicit message arrives now had its turn-order
+    // replies derived: analysed whole.
+    if sk.handoffs_only && !handoffs_only(&handoffs) {
+        return None;
+    }
+    let mut open = std::mem::take(&mut sk.open_handoffs);
+    open.extend(handoffs.iter().filter_map(as_open));
     let mut msgs = handoffs;
     delegations(rows, &mut msgs);
     if msgs.iter().any(|m| m.from_agent.is_none() && m.to_agent == first.agent) || !entry_unchanged(&sk) {
         return None;
     }
     for t in rows.iter().filter(|t| t.caller.is_none()) {
+        if let Some(p) = sk.last_top.as_ref().filter(|p| sk.handoffs_only && p.agent != t.agent) {
+            if !handed_off(&open, &p.agent, p.key.start, &t.agent, t.key.start) {
+                let kind = message_kind_for(t.framework.as_deref());
+                msgs.push(message(t, Some(p.agent.clone()), t.agent.clone(), kind, p.handed_over(&t.agent)));
+            }
+        }
         sk.last_top = Some(TopTurn::of(t, sk.last_top.as_ref()));
     }
+    let since = sk.last_top.as_ref().map_or(0, |t| t.key.start);
+    open.retain(|(_, _, at)| *at >= since);
+    sk.open_handoffs = open;
     if let Some(t) = rows.last() {
         sk.max_turn = Some(t.key);
     }
     append_after(sk, msgs)
+}
+
+/// Whether every explicit message is a handoff (no runtime or workflow message spans).
+pub fn handoffs_only(explicit: &[AgentMessage]) -> bool {
+    explicit.iter().all(|m| m.kind == MessageKind::Handoff)
 }
