@@ -1,4 +1,5 @@
-//! Agent turns and the messages of runs without explicit message evidence: appended when new
+//! Agent turns and the messages they imply: all of them in runs without explicit message
+//! evidence, the replies no handoff records in runs with handoff spans only; appended when new
 //! turns come after the stored ones, else rebuilt from all the run's turns.
 use serde::{Deserialize, Serialize};
 
