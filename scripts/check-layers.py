@@ -36,8 +36,9 @@ LAYERS = {
     ],
     "pg_agenttrace/src": [
         ["datums", "subxact"],  # SPI helpers
+        ["shard_writes"],  # Citus: keyed writes deferred to one command per shard group
         ["columns"],  # set-based statements
-        ["settings", "locks", "redact"],
+        ["settings", "locks", "redact", "shard_apply"],  # shard_apply: those writes on a worker
         ["body", "store"],  # the body loop; writes and reads
         ["graph", "replay", "search", "mast"],  # SQL capabilities over stored rows
         ["logs", "judge"],

@@ -155,7 +155,7 @@ BEGIN
         ON CONFLICT DO NOTHING;
     END IF;
 
-    FOREACH t IN ARRAY ref_tables || trace_tables || run_tables LOOP
+    FOREACH t IN ARRAY ref_tables || trace_tables || run_tables || ARRAY['shard_writes'] LOOP
         CONTINUE WHEN to_regclass('agenttrace.' || t) IS NULL;
         EXECUTE 'SELECT partmethod FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1::regclass'
             INTO method USING 'agenttrace.' || t;
@@ -168,6 +168,14 @@ BEGIN
             col := 'route_id';
             IF method IS NULL THEN
                 PERFORM agenttrace.distribute_log_records();
+            END IF;
+        ELSIF t = 'shard_writes' THEN
+            -- its shards' trigger applies ingest's writes of their shard group
+            col := 'route_id';
+            IF method IS NULL THEN
+                PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+                EXECUTE 'SELECT pg_catalog.create_distributed_table($1::regclass, $2, colocate_with => $3)'
+                    USING 'agenttrace.shard_writes', col, 'agenttrace.traces';
             END IF;
         ELSE
             col := CASE WHEN t = ANY (trace_tables) THEN 'trace_id' ELSE 'run_id' END;
@@ -196,3 +204,16 @@ END
 $$;
 COMMENT ON FUNCTION distribute(integer) IS
 'Citus only (run on the coordinator as the extension owner): distributes pg_agenttrace''s tables over the cluster. Trace tables (spans, span_events, span_links, traces, trace_edges) by trace_id, log_records by route_id (its trace id; for a record without trace context an id of its process, scope and hour) and partitioned by day on time (agenttrace.extend_time_partitions keeps days ahead; retention drops whole days), per-run tables (run_summaries, agents, agent_messages, tool_calls, checkpoints, run_search, run_state, failure_annotations, mast_runs, judge_runs) by run_id, all co-located, with shard_count shards; resources, settings, mast_modes, mast_settings, redaction_patterns and setup_processes become reference tables; the stitching tables (trace_edges, setup_processes) are first rebuilt from traces and span_links; dead_letters, ingest_staging and genai_event_traces stay on the coordinator. Stored rows move to the shards (log records into their day''s partition). Idempotent: tables already distributed are left as they are (their shard count too). Refuses without Citus and on a TimescaleDB hypertable. Returns each table, how it is distributed, its key, its shard count and whether this call changed it. Example: SELECT * FROM agenttrace.distribute(shard_count => 32);';
+
+-- Citus: ingest's writes of one request to one shard group, as one row (pg_agenttrace/src/
+-- shard_writes.rs). distribute() distributes it by route_id, co-located with traces; the trigger
+-- of each shard (shard_apply.rs) runs the row's statements on the shards of its group and keeps
+-- no row. Empty everywhere, always.
+CREATE TABLE shard_writes (
+    route_id uuid NOT NULL,
+    payload bytea NOT NULL
+);
+COMMENT ON TABLE shard_writes IS 'Citus: carries a request''s writes to one shard group (statements over the co-located trace and run tables with their array arguments in binary, in one payload) as one shard-level command; the BEFORE INSERT trigger of its shards (agenttrace.apply_shard_writes) runs them there and keeps no row. Always empty; written only by agenttrace.ingest on a distributed database.';
+CREATE TRIGGER apply_shard_writes BEFORE INSERT ON shard_writes FOR EACH ROW EXECUTE FUNCTION apply_shard_writes();
+COMMENT ON FUNCTION apply_shard_writes() IS
+'Citus workers: trigger of agenttrace.shard_writes'' shards. Runs the row''s statements on the shards of its shard group (the co-located tables'' shards with the same hash range), in order, inside the request''s distributed transaction; refuses a statement naming another table or carrying a key of another shard, and any row outside a shard. Returns NULL: no row is kept.';

@@ -32,6 +32,7 @@ fn cached_plan(client: &SpiClient<'_>, sql: &str, args: &[DatumWithOid<'_>]) -> 
 
 /// Runs a writing `sql` through a backend-lifetime prepared statement.
 pub fn execute_cached<'conn>(client: &mut SpiClient<'conn>, sql: &str, args: &[DatumWithOid<'_>]) -> SpiResult<SpiTupleTable<'conn>> {
+    crate::shard_writes::before_statement(client, sql)?;
     let key = cached_plan(client, sql, args)?;
     PLANS.with(|p| match p.borrow().get(&key) {
         Some(plan) => client.update(plan, None, args),
@@ -39,9 +40,25 @@ pub fn execute_cached<'conn>(client: &mut SpiClient<'conn>, sql: &str, args: &[D
     })
 }
 
+/// Runs a writing `sql` whose one parameter, `$1`, is the array of the distribution keys of the
+/// rows it writes (`... WHERE run_id = ANY($1)`): deferred to the shard groups of those keys while
+/// a [`crate::shard_writes::Deferral`] runs, else as [`execute_cached`].
+pub fn execute_keyed(client: &mut SpiClient<'_>, sql: &str, keys: Vec<pgrx::Uuid>) -> SpiResult<()> {
+    let rows = keys.len();
+    let args: [DatumWithOid<'_>; 1] = [keys.into()];
+    if crate::shard_writes::key_arg(sql, &["trace_id"]).or_else(|| crate::shard_writes::key_arg(sql, &["run_id"])) == Some(0)
+        && crate::shard_writes::defer(sql, &[&args[0]], 0, rows)
+    {
+        return Ok(());
+    }
+    execute_cached(client, sql, &args)?;
+    Ok(())
+}
+
 /// Runs a reading `sql` through a backend-lifetime prepared statement (ingest's look-ups of
 /// stored spans run on every batch; planning them each time cost more than running them).
 pub fn select_cached<'conn>(client: &SpiClient<'conn>, sql: &str, args: &[DatumWithOid<'_>]) -> SpiResult<SpiTupleTable<'conn>> {
+    crate::shard_writes::before_statement(client, sql)?;
     let key = cached_plan(client, sql, args)?;
     PLANS.with(|p| match p.borrow().get(&key) {
         Some(plan) => client.select(plan, None, args),
@@ -67,6 +84,7 @@ pub fn select_cached<'conn>(client: &SpiClient<'conn>, sql: &str, args: &[DatumW
 pub struct IngestPlanning {
     seqscan: bool,
     cache_mode: i32,
+    jit: bool,
 }
 
 impl IngestPlanning {
@@ -74,7 +92,7 @@ impl IngestPlanning {
         // SAFETY: plain GUC variables of this backend's planner, read and written on its one
         // thread; the values set are valid settings.
         unsafe {
-            let saved = IngestPlanning { seqscan: pgrx::pg_sys::enable_seqscan, cache_mode: pgrx::pg_sys::plan_cache_mode };
+            let saved = IngestPlanning::saved();
             pgrx::pg_sys::enable_seqscan = false;
             pgrx::pg_sys::plan_cache_mode = if citus_present() {
                 pgrx::pg_sys::PlanCacheMode::PLAN_CACHE_MODE_FORCE_CUSTOM_PLAN as i32
@@ -83,6 +101,29 @@ impl IngestPlanning {
             };
             saved
         }
+    }
+
+    /// As [`start`](Self::start) for statements on local tables only (a Citus worker applying a
+    /// shard group's writes, [`crate::shard_apply`]): generic plans, as on one server, and no JIT
+    /// (a plan that had to scan a small catalog table sequentially would cost enough to be
+    /// compiled, on every call).
+    pub fn local() -> Self {
+        // SAFETY: as in start().
+        unsafe {
+            let saved = IngestPlanning::saved();
+            pgrx::pg_sys::enable_seqscan = false;
+            pgrx::pg_sys::plan_cache_mode = pgrx::pg_sys::PlanCacheMode::PLAN_CACHE_MODE_FORCE_GENERIC_PLAN as i32;
+            pgrx::pg_sys::jit_enabled = false;
+            saved
+        }
+    }
+
+    /// The settings as they are.
+    ///
+    /// # Safety
+    /// Reads the backend's planner GUC variables (its one thread).
+    unsafe fn saved() -> Self {
+        IngestPlanning { seqscan: pgrx::pg_sys::enable_seqscan, cache_mode: pgrx::pg_sys::plan_cache_mode, jit: pgrx::pg_sys::jit_enabled }
     }
 }
 
@@ -145,6 +186,7 @@ fn execute_insert<'conn>(
     values: bool,
 ) -> SpiResult<SpiTupleTable<'conn>> {
     if values {
+        crate::shard_writes::before_statement(client, sql)?;
         client.update(sql, None, args)
     } else {
         execute_cached(client, sql, args)
@@ -164,6 +206,7 @@ impl Drop for IngestPlanning {
         unsafe {
             pgrx::pg_sys::enable_seqscan = self.seqscan;
             pgrx::pg_sys::plan_cache_mode = self.cache_mode;
+            pgrx::pg_sys::jit_enabled = self.jit;
         }
     }
 }
@@ -264,16 +307,34 @@ impl<'a> Columns<'a> {
         sql
     }
 
-    fn insert_sql(&self, table: &str, suffix: &str, offset: usize) -> String {
-        let targets: Vec<(&str, String)> = self.cols.iter().map(|c| (c.name, format!("{{{}}}", c.name))).collect();
-        self.insert_exprs_sql(table, &targets, suffix, offset)
+    fn insert_sql(&self, table: &str, suffix: &str, offset: usize, values: bool) -> String {
+        self.insert_exprs_sql(table, &self.plain_targets(), suffix, offset, values)
+    }
+
+    /// Each column written as is.
+    fn plain_targets(&self) -> Vec<(&'static str, String)> {
+        self.cols.iter().map(|c| (c.name, format!("{{{}}}", c.name))).collect()
+    }
+
+    /// While a [`crate::shard_writes::Deferral`] runs: defers `sql` (written over `{unnest}`, its
+    /// parameters the columns' arrays) to the shard groups of its rows when it can be; true if so.
+    fn defer(&self, sql: &str) -> bool {
+        let names: Vec<&str> = self.cols.iter().map(|c| c.name).collect();
+        let Some(key) = crate::shard_writes::key_arg(sql, &names) else { return false };
+        let args: Vec<&DatumWithOid<'a>> = self.cols.iter().map(|c| &c.datum).collect();
+        crate::shard_writes::defer(sql, &args, key, self.rows)
+    }
+
+    /// Defers the insert (see [`defer`](Self::defer)); true if it was.
+    fn defer_insert(&self, table: &str, targets: &[(&str, String)], suffix: &str) -> bool {
+        crate::shard_writes::active() && self.defer(&self.insert_exprs_sql(table, targets, suffix, 0, false))
     }
 
     /// `INSERT INTO table (targets' columns) ... suffix`, each target's value an expression over
     /// the batch's columns (`{col}`; the column's cast applies). One server: `SELECT expr, ...
     /// FROM unnest(...)`. Citus: a multi-row `VALUES` list of the arrays' elements (see
     /// [`use_values`] and [`values_item`]).
-    fn insert_exprs_sql(&self, table: &str, targets: &[(&str, String)], suffix: &str, offset: usize) -> String {
+    fn insert_exprs_sql(&self, table: &str, targets: &[(&str, String)], suffix: &str, offset: usize, values: bool) -> String {
         let names: Vec<&str> = targets.iter().map(|(n, _)| *n).collect();
         let fill = |expr: &str, value: &dyn Fn(usize, &Column<'_>) -> String| {
             let mut e = expr.to_string();
@@ -282,7 +343,7 @@ impl<'a> Columns<'a> {
             }
             e
         };
-        if use_values(self.rows) {
+        if values {
             // Each target's expression is split into text and column references once; the rows
             // are then written into one string (replacing `{col}` per item and row made building
             // the text grow with rows x targets x columns).
@@ -367,13 +428,17 @@ impl<'a> Columns<'a> {
         out
     }
 
-    /// Runs the insert (`suffix` is e.g. `ON CONFLICT DO NOTHING`). Returns rows written.
+    /// Runs the insert (`suffix` is e.g. `ON CONFLICT DO NOTHING`). Returns rows written (when
+    /// deferred to the shard groups, the rows given).
     pub fn insert(self, client: &mut SpiClient<'_>, table: &str, suffix: &str) -> SpiResult<usize> {
         if self.rows == 0 {
             return Ok(0);
         }
-        let sql = self.insert_sql(table, suffix, 0);
+        if self.defer_insert(table, &self.plain_targets(), suffix) {
+            return Ok(self.rows);
+        }
         let values = use_values(self.rows);
+        let sql = self.insert_sql(table, suffix, 0, values);
         let t = execute_insert(client, &sql, &self.args(values), values)?;
         Ok(t.len())
     }
@@ -385,8 +450,11 @@ impl<'a> Columns<'a> {
             return Ok(0);
         }
         let targets: Vec<(&str, String)> = targets.iter().map(|(n, e)| (*n, e.to_string())).collect();
-        let sql = self.insert_exprs_sql(table, &targets, suffix, 0);
+        if self.defer_insert(table, &targets, suffix) {
+            return Ok(self.rows);
+        }
         let values = use_values(self.rows);
+        let sql = self.insert_exprs_sql(table, &targets, suffix, 0, values);
         let t = execute_insert(client, &sql, &self.args(values), values)?;
         Ok(t.len())
     }
@@ -413,12 +481,12 @@ impl<'a> Columns<'a> {
             }
             Ok(out)
         }
-        let guarded = self.insert_sql(table, &format!("{suffix} RETURNING trace_id, span_id"), 0);
-        let plain = try_plain.then(|| self.insert_sql(table, "RETURNING trace_id, span_id", 0));
+        let values = use_values(self.rows);
+        let guarded = self.insert_sql(table, &format!("{suffix} RETURNING trace_id, span_id"), 0, values);
+        let plain = try_plain.then(|| self.insert_sql(table, "RETURNING trace_id, span_id", 0, values));
         if self.rows == 0 {
             return Ok(Vec::new());
         }
-        let values = use_values(self.rows);
         let args = self.args(values);
         if let Some(plain) = plain {
             let first =
@@ -438,8 +506,13 @@ impl<'a> Columns<'a> {
 
     /// Like [`insert`](Self::insert) but with a custom statement over `u(...)`:
     /// `{unnest}` in `template` is replaced by the batch's rows as `u` (see `unnest`).
+    /// Deferred to the shard groups of its rows while a [`crate::shard_writes::Deferral`] runs,
+    /// when it can be (returning the rows given).
     pub fn run(self, client: &mut SpiClient<'_>, template: &str) -> SpiResult<usize> {
         let sql = self.fill(template, 0);
+        if self.rows > 0 && self.defer(&sql) {
+            return Ok(self.rows);
+        }
         let t = execute_cached(client, &sql, &self.into_args())?;
         Ok(t.len())
     }
@@ -447,13 +520,17 @@ impl<'a> Columns<'a> {
 
 /// Writes to several tables sent as one statement (data-modifying CTEs): one SPI call, one
 /// cached plan and one executor start for all of them instead of one per table. The writes
-/// must be independent (they share one snapshot and do not see each other's rows).
+/// must be independent (they share one snapshot and do not see each other's rows). While a
+/// [`crate::shard_writes::Deferral`] runs, each write that can be is deferred instead.
 #[derive(Default)]
 pub struct Writes<'a> {
-    statements: Vec<String>,
-    args: Vec<DatumWithOid<'a>>,
-    /// Some statement is a `VALUES` list (see [`execute_insert`]).
-    values: bool,
+    writes: Vec<(Columns<'a>, Write)>,
+}
+
+/// One write of [`Writes`].
+enum Write {
+    Insert { table: String, targets: Option<Vec<(String, String)>>, suffix: String },
+    Run { template: String },
 }
 
 impl<'a> Writes<'a> {
@@ -464,34 +541,56 @@ impl<'a> Writes<'a> {
     /// Adds `INSERT INTO table (cols) SELECT ... FROM unnest(...) suffix` (skipped when empty).
     pub fn insert(&mut self, cols: Columns<'a>, table: &str, suffix: &str, rows: usize) {
         if rows > 0 {
-            let values = use_values(cols.rows);
-            self.values |= values;
-            self.statements.push(cols.insert_sql(table, suffix, self.args.len()));
-            self.args.extend(cols.args(values));
+            self.writes.push((cols, Write::Insert { table: table.to_string(), targets: None, suffix: suffix.to_string() }));
         }
     }
 
     /// Adds an insert whose target columns are expressions (see [`Columns::insert_exprs`]).
     pub fn insert_exprs(&mut self, cols: Columns<'a>, table: &str, targets: &[(&str, &str)], suffix: &str, rows: usize) {
         if rows > 0 {
-            let targets: Vec<(&str, String)> = targets.iter().map(|(n, e)| (*n, e.to_string())).collect();
-            let values = use_values(cols.rows);
-            self.values |= values;
-            self.statements.push(cols.insert_exprs_sql(table, &targets, suffix, self.args.len()));
-            self.args.extend(cols.args(values));
+            let targets = targets.iter().map(|(n, e)| (n.to_string(), e.to_string())).collect();
+            self.writes.push((cols, Write::Insert { table: table.to_string(), targets: Some(targets), suffix: suffix.to_string() }));
         }
     }
 
     /// Adds a custom write over `{unnest}` (skipped when empty).
     pub fn run(&mut self, cols: Columns<'a>, template: &str, rows: usize) {
         if rows > 0 {
-            self.statements.push(cols.fill(template, self.args.len()));
-            self.args.extend(cols.into_args());
+            self.writes.push((cols, Write::Run { template: template.to_string() }));
         }
     }
 
     pub fn execute(self, client: &mut SpiClient<'_>) -> SpiResult<()> {
-        let Some((last, first)) = self.statements.split_last() else {
+        let defer = crate::shard_writes::active();
+        let mut statements: Vec<String> = Vec::with_capacity(self.writes.len());
+        let mut args: Vec<DatumWithOid<'a>> = Vec::new();
+        let mut values = false;
+        for (cols, write) in self.writes {
+            let sql = match &write {
+                Write::Insert { table, targets, suffix } => {
+                    let targets: Vec<(&str, String)> = match targets {
+                        Some(t) => t.iter().map(|(n, e)| (n.as_str(), e.clone())).collect(),
+                        None => cols.plain_targets(),
+                    };
+                    if defer && cols.defer_insert(table, &targets, suffix) {
+                        continue;
+                    }
+                    let v = use_values(cols.rows);
+                    values |= v;
+                    cols.insert_exprs_sql(table, &targets, suffix, args.len(), v)
+                }
+                Write::Run { template } => {
+                    if defer && cols.defer(&cols.fill(template, 0)) {
+                        continue;
+                    }
+                    cols.fill(template, args.len())
+                }
+            };
+            statements.push(sql);
+            let v = matches!(write, Write::Insert { .. }) && use_values(cols.rows);
+            args.extend(cols.args(v));
+        }
+        let Some((last, first)) = statements.split_last() else {
             return Ok(());
         };
         let mut sql = String::new();
@@ -501,7 +600,7 @@ impl<'a> Writes<'a> {
         }
         sql.push(' ');
         sql.push_str(last);
-        execute_insert(client, &sql, &self.args, self.values)?;
+        execute_insert(client, &sql, &args, values)?;
         Ok(())
     }
 }

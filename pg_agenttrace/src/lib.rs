@@ -21,6 +21,8 @@ mod redact;
 mod replay;
 mod search;
 mod settings;
+mod shard_apply;
+mod shard_writes;
 mod store;
 mod subxact;
 
@@ -61,7 +63,11 @@ extension_sql_file!("../../sql/grafana_role.sql", name = "grafana_role", require
 extension_sql_file!("../../sql/dump.sql", name = "dump", requires = ["schema", "retention", "mast", "judge_sql", "redaction_patterns"]);
 
 // Citus: agenttrace.distribute() (needs every table).
-extension_sql_file!("../../sql/citus.sql", name = "citus", requires = ["schema", "retention", "mast", "judge_sql", "redaction_patterns"]);
+extension_sql_file!(
+    "../../sql/citus.sql",
+    name = "citus",
+    requires = ["schema", "retention", "mast", "judge_sql", "redaction_patterns", shard_apply::apply_shard_writes]
+);
 
 // Roles and grants: last, once every table and function exists.
 extension_sql_file!("../../sql/roles.sql", name = "roles", finalize);

@@ -47,12 +47,25 @@ fn uuids<'a>(ids: impl IntoIterator<Item = &'a TraceId>) -> Vec<pgrx::Uuid> {
 
 /// Stores new spans (any mix of traces and runs) and refreshes everything derived from them.
 /// Returns the ids of the runs whose derived rows were rebuilt.
-pub fn store_spans(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, normalize: bool) -> SpiResult<Vec<TraceId>> {
+pub fn store_spans(client: &mut SpiClient<'_>, new_spans: Vec<SpanRecord>, normalize: bool) -> SpiResult<Vec<TraceId>> {
     if new_spans.is_empty() {
         return Ok(Vec::new());
     }
+    // Citus: the keyed writes go to their shard groups at the end, one command per group
+    // (crate::shard_writes; a statement that reads a table with deferred writes sends them first).
+    // Started before the planner settings below: its catalog look-up scans small tables.
+    let deferral = if crate::columns::citus_present() { crate::shard_writes::Deferral::start(client)? } else { None };
     // Every statement below is a keyed look-up or write of this batch: plan them as such.
     let _plan = IngestPlanning::start();
+    let written = store_batch(client, new_spans, normalize)?;
+    if let Some(d) = deferral {
+        d.finish(client)?;
+    }
+    Ok(written)
+}
+
+/// [`store_spans`]' steps.
+fn store_batch(client: &mut SpiClient<'_>, mut new_spans: Vec<SpanRecord>, normalize: bool) -> SpiResult<Vec<TraceId>> {
     // 1. Stitch: batch traces, their links, and the runs already stored for any of them.
     let mut st = stitch_batch(client, &new_spans)?;
     // Runs whose state is current are extended from this batch and keyed reads
@@ -467,7 +480,7 @@ fn write_runs(client: &mut SpiClient<'_>, by_run: HashMap<TraceId, Vec<SpanRecor
         // runs' states no longer describe their spans: the next normalized batch analyses whole.
         let mut touched: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();
         touched.extend(clear_runs.iter().copied());
-        execute_cached(client, "DELETE FROM agenttrace.run_state WHERE run_id = ANY($1)", &[uuids(&touched).into()])?;
+        crate::columns::execute_keyed(client, "DELETE FROM agenttrace.run_state WHERE run_id = ANY($1)", uuids(&touched))?;
         return Ok(Vec::new());
     }
     let written: Vec<TraceId> = runs.iter().map(|(r, _, _)| *r).collect();

@@ -28,7 +28,7 @@ fn with_db(url: &str, db: &str) -> String {
 fn fresh_pair(url: &str) -> (Client, Client) {
     let mut citus = fresh_citus(url);
     let n: i64 = citus.query_one("SELECT count(*) FROM agenttrace.distribute(shard_count => 4) WHERE changed", &[]).unwrap().get(0);
-    assert_eq!(n, 22, "every table distributed");
+    assert_eq!(n, 23, "every table distributed");
     // idempotent: a second call changes nothing
     let again: i64 = citus.query_one("SELECT count(*) FROM agenttrace.distribute() WHERE changed", &[]).unwrap().get(0);
     assert_eq!(again, 0, "distribute() is idempotent");
@@ -795,7 +795,7 @@ fn citus_distribute_converts_log_records_stored_before_citus() {
         setup += &format!("SELECT citus_add_node('{h}', {p});");
     }
     db.batch_execute(&setup).unwrap();
-    assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.distribute(shard_count => 4) WHERE changed"), 22);
+    assert_eq!(count(&mut db, "SELECT count(*) FROM agenttrace.distribute(shard_count => 4) WHERE changed"), 23);
     let after: (i64, String) = db.query_one(logs_fp, &[]).map(|r| (r.get(0), r.get(1))).unwrap();
     assert_eq!(before, after, "every log record kept");
     assert_eq!(count(&mut db, MISPLACED_LOGS), 0);

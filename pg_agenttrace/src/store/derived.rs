@@ -12,7 +12,7 @@ use agenttrace_core::run::RunState;
 use pgrx::spi::{SpiClient, SpiResult};
 
 use super::uuids;
-use crate::columns::{execute_cached, timestamptz, uuid, Columns, Writes};
+use crate::columns::{timestamptz, uuid, Columns, Writes};
 
 /// Agents, messages, tool calls and run summaries of the given runs, replaced as a whole.
 pub(super) fn write_derived(
@@ -28,7 +28,7 @@ pub(super) fn write_derived(
     // analysis gives one row per agent name, message seq and tool span: agents, messages and
     // tool calls are plain INSERTs, without the cost of ON CONFLICT checks.
     if !ids.is_empty() {
-        execute_cached(
+        crate::columns::execute_keyed(
             client,
             "WITH a AS (DELETE FROM agenttrace.agents WHERE run_id = ANY($1)),
               m AS (DELETE FROM agenttrace.agent_messages WHERE run_id = ANY($1)),
@@ -37,7 +37,7 @@ pub(super) fn write_derived(
               s AS (DELETE FROM agenttrace.run_search WHERE run_id = ANY($1)),
               r AS (DELETE FROM agenttrace.run_state WHERE run_id = ANY($1))
          DELETE FROM agenttrace.run_summaries WHERE run_id = ANY($1)",
-            &[ids.clone().into()],
+            ids,
         )?;
     }
 

@@ -504,7 +504,7 @@ fn write_deltas(
     // Runs whose messages were rebuilt from their turns lose the stored ones first.
     let rebuilt: Vec<TraceId> = deltas.iter().filter(|(_, _, d)| d.replace_messages).map(|(r, _, _)| *r).collect();
     if !rebuilt.is_empty() {
-        crate::columns::execute_cached(client, "DELETE FROM agenttrace.agent_messages WHERE run_id = ANY($1)", &[uuids(&rebuilt).into()])?;
+        crate::columns::execute_keyed(client, "DELETE FROM agenttrace.agent_messages WHERE run_id = ANY($1)", uuids(&rebuilt))?;
     }
     // One statement: every write below touches different rows.
     let mut writes = Writes::new();

@@ -1,0 +1,350 @@
+//! Citus: a request's keyed writes sent as one command per shard group.
+//!
+//! Routed statement by statement, each write of a request costs one shard-level command per
+//! shard it touches (planned on the coordinator, parsed and planned again on the worker), and the
+//! bigger inserts go through Citus's COPY (two more round trips per shard). While a [`Deferral`]
+//! is alive, the writes of [`crate::columns`] to the co-located trace and run tables are kept
+//! instead: split by shard group (the hash range of their distribution key), each statement
+//! keeps its single-server SQL and gets the rows of that group as arrays (binary). At
+//! [`Deferral::finish`] one `INSERT INTO agenttrace.shard_writes` carries one row per shard
+//! group; Citus routes each row to its shard as one command, in the request's distributed
+//! transaction (two-phase across workers), and a trigger there
+//! ([`crate::shard_apply`]) runs the statements on the group's shards, in their order.
+//!
+//! A read, or a write that is not deferred, that names a table with deferred writes sends them
+//! first ([`before_statement`]): every statement sees what the ones before it wrote.
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashSet};
+
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use pgrx::spi::{SpiClient, SpiResult};
+
+/// The co-located tables whose writes can be deferred, with their distribution column.
+pub const KEYED: &[(&str, &str)] = &[
+    ("traces", "trace_id"),
+    ("spans", "trace_id"),
+    ("span_events", "trace_id"),
+    ("span_links", "trace_id"),
+    ("trace_edges", "trace_id"),
+    ("run_summaries", "run_id"),
+    ("agents", "run_id"),
+    ("agent_messages", "run_id"),
+    ("tool_calls", "run_id"),
+    ("checkpoints", "run_id"),
+    ("run_search", "run_id"),
+    ("run_state", "run_id"),
+];
+
+/// One shard group's statements: its `shard_writes` row.
+#[derive(Default)]
+struct Group {
+    /// A key of the group: Citus routes the row by it.
+    route: Option<pgrx::Uuid>,
+    /// The statements, [`encode`]d.
+    payload: Vec<u8>,
+}
+
+/// A deferred statement as the worker reads it back ([`decode`]).
+pub struct Statement<'p> {
+    pub sql: &'p str,
+    /// The argument holding the distribution keys.
+    pub key: usize,
+    /// Each argument's array type and its array in binary (`array_send`).
+    pub args: Vec<(pg_sys::Oid, &'p [u8])>,
+}
+
+/// Appends a statement to a payload: its SQL, key argument and arguments, each length-prefixed
+/// (little-endian u32). One `bytea` carries a group's statements: Citus writes a router insert's
+/// values into the shard query as literals, and one hex string costs far less to write there
+/// (and to parse on the worker) than arrays of them.
+fn encode(out: &mut Vec<u8>, sql: &str, key: usize, args: &[(pg_sys::Oid, Vec<u8>)]) {
+    let mut put = |n: usize| out.extend_from_slice(&(n as u32).to_le_bytes());
+    put(sql.len());
+    put(key);
+    put(args.len());
+    out.extend_from_slice(sql.as_bytes());
+    for (oid, bytes) in args {
+        out.extend_from_slice(&oid.to_u32().to_le_bytes());
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(bytes);
+    }
+}
+
+/// The statements of a payload ([`encode`]); `None` if it is malformed.
+pub fn decode(mut p: &[u8]) -> Option<Vec<Statement<'_>>> {
+    fn take<'p>(p: &mut &'p [u8], n: usize) -> Option<&'p [u8]> {
+        let (head, rest) = (p.get(..n)?, p.get(n..)?);
+        *p = rest;
+        Some(head)
+    }
+    fn num(p: &mut &[u8]) -> Option<usize> {
+        let b = take(p, 4)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+    let mut out = Vec::new();
+    while !p.is_empty() {
+        let (len, key, n) = (num(&mut p)?, num(&mut p)?, num(&mut p)?);
+        let sql = std::str::from_utf8(take(&mut p, len)?).ok()?;
+        let mut args = Vec::with_capacity(n);
+        for _ in 0..n {
+            let oid = pg_sys::Oid::from(num(&mut p)? as u32);
+            let len = num(&mut p)?;
+            args.push((oid, take(&mut p, len)?));
+        }
+        out.push(Statement { sql, key, args });
+    }
+    Some(out)
+}
+
+struct Pending {
+    /// The hash ranges of `shard_writes`' shards (those of every co-located table), by minimum.
+    ranges: Vec<(i32, i32)>,
+    groups: BTreeMap<usize, Group>,
+    /// Tables with deferred writes.
+    tables: HashSet<&'static str>,
+}
+
+thread_local! {
+    static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
+}
+
+/// While alive (Citus only), keyed writes are deferred; [`finish`](Self::finish) sends them.
+/// Dropped without `finish` (an error unwinding), the deferred writes are discarded with the
+/// transaction that fails.
+pub struct Deferral(());
+
+impl Deferral {
+    /// Starts deferring when `agenttrace.shard_writes` is distributed (`agenttrace.distribute()`
+    /// of this version) and every node has Citus's metadata (the workers find a shard group's
+    /// shards in it); `None` otherwise, and when a deferral is already running. Shards placed on
+    /// the coordinator are left out: keys of their range are written as before.
+    pub fn start(client: &SpiClient<'_>) -> SpiResult<Option<Deferral>> {
+        if PENDING.with(|p| p.borrow().is_some()) {
+            return Ok(None);
+        }
+        let mut ranges = Vec::new();
+        for row in client.select(
+            "SELECT s.shardminvalue::int4, s.shardmaxvalue::int4 FROM pg_catalog.pg_dist_shard s
+              WHERE s.logicalrelid = pg_catalog.to_regclass('agenttrace.shard_writes')
+                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement p WHERE p.shardid = s.shardid AND p.groupid = 0)
+                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node n
+                                 WHERE n.isactive AND n.noderole = 'primary' AND NOT (n.hasmetadata AND n.metadatasynced))
+              ORDER BY 1",
+            None,
+            &[],
+        )? {
+            if let (Some(lo), Some(hi)) = (row.get::<i32>(1)?, row.get::<i32>(2)?) {
+                ranges.push((lo, hi));
+            }
+        }
+        if ranges.is_empty() {
+            return Ok(None);
+        }
+        PENDING.with(|p| *p.borrow_mut() = Some(Pending { ranges, groups: BTreeMap::new(), tables: HashSet::new() }));
+        Ok(Some(Deferral(())))
+    }
+
+    /// Sends the deferred writes.
+    pub fn finish(self, client: &SpiClient<'_>) -> SpiResult<()> {
+        flush(client)
+    }
+}
+
+impl Drop for Deferral {
+    fn drop(&mut self) {
+        PENDING.with(|p| *p.borrow_mut() = None);
+    }
+}
+
+/// The tables of [`KEYED`] that `sql` names (`agenttrace.<name>`), or `None` when it names
+/// any other object of the schema.
+fn keyed_tables(sql: &str) -> Option<Vec<(&'static str, &'static str)>> {
+    let mut out = Vec::new();
+    let mut rest = sql;
+    while let Some(i) = rest.find("agenttrace.") {
+        rest = &rest[i + "agenttrace.".len()..];
+        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let name = &rest[..end];
+        out.push(*KEYED.iter().find(|(t, _)| *t == name)?);
+        rest = &rest[end..];
+    }
+    Some(out)
+}
+
+/// True while a deferral runs.
+pub fn active() -> bool {
+    PENDING.with(|p| p.borrow().is_some())
+}
+
+/// With a deferral running: the argument of `sql`'s distribution key when `sql` can be deferred
+/// (it names only tables of [`KEYED`] of one key, and that key is one of its columns `names`).
+pub fn key_arg(sql: &str, names: &[&str]) -> Option<usize> {
+    if !PENDING.with(|p| p.borrow().is_some()) {
+        return None;
+    }
+    let tables = keyed_tables(sql)?;
+    let key = tables.first()?.1;
+    if tables.iter().any(|(_, k)| *k != key) {
+        return None;
+    }
+    names.iter().position(|n| *n == key)
+}
+
+/// Before a statement that is not deferred: sends the deferred writes if `sql` names a table
+/// they write (a read must see them, a write must come after them).
+pub fn before_statement(client: &SpiClient<'_>, sql: &str) -> SpiResult<()> {
+    let pending = PENDING.with(|p| {
+        p.borrow().as_ref().is_some_and(|p| !p.tables.is_empty() && KEYED.iter().any(|(t, _)| p.tables.contains(t) && names_table(sql, t)))
+    });
+    if pending {
+        flush(client)?;
+    }
+    Ok(())
+}
+
+fn names_table(sql: &str, table: &str) -> bool {
+    let qualified = format!("agenttrace.{table}");
+    sql.match_indices(&qualified).any(|(i, m)| !sql[i + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// Defers `sql` (written for one server: every argument an array with one element per row,
+/// `key` the distribution key's, a `uuid[]`) if a deferral is running; false when it is not
+/// deferred (no deferral, or a key that is NULL or outside the shards' ranges: the statement
+/// then runs as usual and Citus says what is wrong).
+pub fn defer(sql: &str, args: &[&DatumWithOid<'_>], key: usize, rows: usize) -> bool {
+    if rows == 0 || args.get(key).is_none_or(|k| k.oid() != pg_sys::UUIDARRAYOID) {
+        return false;
+    }
+    let elements: Vec<Vec<DatumWithOid<'_>>> = args.iter().map(|a| crate::datums::array_elements(a, rows)).collect();
+    let Some(shards) = PENDING.with(|p| {
+        let p = p.borrow();
+        let ranges = &p.as_ref()?.ranges;
+        elements[key].iter().map(|k| shard_of(ranges, uuid_hash(k)?)).collect::<Option<Vec<usize>>>()
+    }) else {
+        return false;
+    };
+    let mut by_shard: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (row, shard) in shards.iter().enumerate() {
+        by_shard.entry(*shard).or_default().push(row);
+    }
+    // Per group: its index, a key of it, and each argument's type and rows in binary.
+    type Part = (usize, Option<pgrx::Uuid>, Vec<(pg_sys::Oid, Vec<u8>)>);
+    let mut parts: Vec<Part> = Vec::with_capacity(by_shard.len());
+    for (shard, rows) in &by_shard {
+        let route = elements[key].get(rows[0]).and_then(|d| d.datum()).map(|d| {
+            // SAFETY: a uuid element (its distribution key checked above): a pointer to 16 bytes.
+            unsafe { pgrx::Uuid::from_datum(d.sans_lifetime(), false) }
+        });
+        let mut sent = Vec::with_capacity(args.len());
+        for (a, el) in args.iter().zip(&elements) {
+            match array_send(a.oid(), el, rows) {
+                Some(bytes) => sent.push((a.oid(), bytes)),
+                None => return false,
+            }
+        }
+        parts.push((*shard, route.flatten(), sent));
+    }
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        let Some(p) = p.as_mut() else { return false };
+        for (table, _) in keyed_tables(sql).unwrap_or_default() {
+            p.tables.insert(table);
+        }
+        for (shard, route, sent) in parts {
+            let g = p.groups.entry(shard).or_default();
+            g.route = g.route.or(route);
+            encode(&mut g.payload, sql, key, &sent);
+        }
+        true
+    })
+}
+
+/// The index of the range holding `hash`.
+fn shard_of(ranges: &[(i32, i32)], hash: i32) -> Option<usize> {
+    let i = ranges.partition_point(|(lo, _)| *lo <= hash).checked_sub(1)?;
+    (hash <= ranges[i].1).then_some(i)
+}
+
+/// Citus's hash of a uuid distribution key (the hash function of its type's hash operator class).
+pub fn uuid_hash(key: &DatumWithOid<'_>) -> Option<i32> {
+    let d = key.datum()?;
+    // SAFETY: `key` is a non-NULL uuid datum; uuid_hash reads its 16 bytes.
+    unsafe { pgrx::direct_function_call::<i32>(pg_sys::uuid_hash, &[Some(d.sans_lifetime())]) }
+}
+
+/// The rows `rows` of an array argument of type `array_type` (its elements `elements`) as a new
+/// array, in binary (`array_send`).
+fn array_send(array_type: pg_sys::Oid, elements: &[DatumWithOid<'_>], rows: &[usize]) -> Option<Vec<u8>> {
+    // SAFETY: `array_type` is the type of an array argument built by this crate and `elements`
+    // its elements (array_elements); construct_md_array copies them into a new array in the
+    // current memory context, and the type's send function returns a bytea read at once.
+    unsafe {
+        let elem = pg_sys::get_element_type(array_type);
+        if elem == pg_sys::InvalidOid {
+            return None;
+        }
+        let (mut len, mut byval, mut align) = (0i16, false, 0 as std::ffi::c_char);
+        pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
+        let mut datums: Vec<pg_sys::Datum> = Vec::with_capacity(rows.len());
+        let mut nulls: Vec<bool> = Vec::with_capacity(rows.len());
+        for r in rows {
+            match elements.get(*r).and_then(|d| d.datum()) {
+                Some(d) => {
+                    datums.push(d.sans_lifetime());
+                    nulls.push(false);
+                }
+                None => {
+                    datums.push(pg_sys::Datum::from(0usize));
+                    nulls.push(true);
+                }
+            }
+        }
+        let mut dims = [rows.len() as i32];
+        let mut lbs = [1i32];
+        let arr = pg_sys::construct_md_array(
+            datums.as_mut_ptr(),
+            nulls.as_mut_ptr(),
+            1,
+            dims.as_mut_ptr(),
+            lbs.as_mut_ptr(),
+            elem,
+            len as i32,
+            byval,
+            align,
+        );
+        let (mut send, mut varlena) = (pg_sys::InvalidOid, false);
+        pg_sys::getTypeBinaryOutputInfo(array_type, &mut send, &mut varlena);
+        let bytes = pg_sys::OidSendFunctionCall(send, pg_sys::Datum::from(arr));
+        Some(pgrx::varlena::varlena_to_byte_slice(bytes).to_vec())
+    }
+}
+
+/// Sends the deferred writes: one `shard_writes` row per shard group, one statement.
+fn flush(client: &SpiClient<'_>) -> SpiResult<()> {
+    let groups = PENDING.with(|p| {
+        p.borrow_mut().as_mut().map(|p| {
+            p.tables.clear();
+            std::mem::take(&mut p.groups)
+        })
+    });
+    let Some(groups) = groups.filter(|g| !g.is_empty()) else { return Ok(()) };
+    // A router insert: Citus sends each shard its row as one command, and a transaction whose
+    // rows all live on one worker commits there in one phase. (An INSERT ... SELECT would go
+    // through Citus's COPY: measured far slower here, and always two-phase.)
+    let mut sql = String::from("INSERT INTO agenttrace.shard_writes (route_id, payload) VALUES ");
+    let mut args: Vec<DatumWithOid<'_>> = Vec::with_capacity(groups.len() * 2);
+    for (i, g) in groups.into_values().enumerate() {
+        sql.push_str(&format!("{}(${}::uuid, ${}::bytea)", if i == 0 { "" } else { ", " }, 2 * i + 1, 2 * i + 2));
+        args.push(g.route.into());
+        args.push(g.payload.into());
+    }
+    // SAFETY: assigns this transaction an id if it has none (what SpiClient::update does), so
+    // SPI runs the INSERT as a writing statement; raises an ERROR if it cannot.
+    unsafe {
+        pg_sys::GetCurrentTransactionId();
+    }
+    client.select(sql.as_str(), None, &args)?;
+    Ok(())
+}
