@@ -8,9 +8,9 @@
 //! `agenttrace.annotate()` are in sql/mast.sql.
 use std::collections::HashMap;
 
-use agenttrace_core::analyze::analyze_run;
+use agenttrace_core::analyze::{analyze_run, RunAnalysis};
 use agenttrace_core::ids::{span_id_to_i64, TraceId};
-use agenttrace_core::mast::{classify as classify_run, rules, Finding, MastConfig, MastReport};
+use agenttrace_core::mast::{attribution_as_asked, classify as classify_run, rules, Finding, MastConfig, MastReport};
 use agenttrace_core::model::SpanRecord;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult};
@@ -270,6 +270,15 @@ fn classify_pending(max_runs: default!(Option<i32>, "NULL")) -> Result<i64, pgrx
 }
 
 fn report_for(run_id: pgrx::Uuid) -> Result<Option<MastReport>, pgrx::spi::Error> {
+    with_report(run_id, |_, _, rep, _| rep)
+}
+
+/// `f` over a run's stored spans, their analysis, its MAST report and the settings; `None` when
+/// the run has no stored spans.
+fn with_report<T>(
+    run_id: pgrx::Uuid,
+    f: impl FnOnce(&[SpanRecord], &RunAnalysis, MastReport, &MastConfig) -> T,
+) -> Result<Option<T>, pgrx::spi::Error> {
     let run = trace_id(&run_id);
     Spi::connect(|client| {
         let cfg = load_config(client)?;
@@ -278,26 +287,19 @@ fn report_for(run_id: pgrx::Uuid) -> Result<Option<MastReport>, pgrx::spi::Error
             return Ok(None);
         };
         let analysis = analyze_run(&spans);
-        Ok(Some(classify_run(&spans, &analysis, &cfg)))
+        let report = classify_run(&spans, &analysis, &cfg);
+        Ok(Some(f(&spans, &analysis, report, &cfg)))
     })
 }
 
-/// Responsible agent, decisive span and ranked candidates of a failed or stopped run (NULL when
-/// the run has no stored spans). Computes, never writes.
+/// Responsible agent, decisive span and ranked candidates of a run, also of one the analysis
+/// judged a success (`failure_found` false: a wrong answer nothing contradicts); NULL when the
+/// run has no stored spans. Computes, never writes.
 #[pg_extern(stable, parallel_safe)]
 fn attribute_failure(run_id: pgrx::Uuid) -> Result<Option<JsonB>, pgrx::spi::Error> {
-    Ok(report_for(run_id)?.map(|rep| {
-        JsonB(match rep.attribution {
-            Some(a) => serde_json::to_value(a).unwrap_or(serde_json::Value::Null),
-            None => serde_json::json!({
-                "status": rep.outcome,
-                "responsible_agent": null,
-                "decisive_span": null,
-                "explanation": "the run did not fail or stop early",
-                "candidates": [],
-            }),
-        })
-    }))
+    with_report(run_id, |spans, analysis, rep, cfg| {
+        JsonB(serde_json::to_value(attribution_as_asked(spans, analysis, &rep, cfg)).unwrap_or(serde_json::Value::Null))
+    })
 }
 
 /// The full MAST report of a run (findings with evidence, per-mode judgeability, attribution)
@@ -320,7 +322,7 @@ COMMENT ON FUNCTION classify(uuid) IS
 COMMENT ON FUNCTION classify_pending(integer) IS
 'Classifies finished runs (no new span for mast_settings.pending_quiet_seconds) that were never classified or grew since, oldest first, at most max_runs (default mast_settings.pending_batch_size). Returns the number of runs classified. Schedule it with pg_cron (SELECT cron.schedule(''mast'', ''* * * * *'', ''SELECT agenttrace.classify_pending()'')) or TimescaleDB (SELECT add_job(''agenttrace.mast_classify_job'', ''1 minute'')).';
 COMMENT ON FUNCTION attribute_failure(uuid) IS
-'Failure attribution of a failed or stopped run as jsonb: responsible_agent, decisive_span (trace_id, span_id hex, span_id_int as stored, name), explanation, and ranked candidates with scores and reasons. Errors are followed back along the span tree and the agent graph to their first cause (a tool error inside researcher that crashed the team is researcher''s). NULL when the run has no stored spans. Example: SELECT jsonb_pretty(agenttrace.attribute_failure(run_id)) FROM agenttrace.runs WHERE status <> ''success'' LIMIT 1;';
+'Failure attribution of a run as jsonb: responsible_agent, decisive_span (trace_id, span_id hex, span_id_int as stored, name), explanation, ranked candidates with scores, decisive step and reasons, and failure_found (whether the analysis itself found the run failed, stopped early or silently failed). Errors are followed back along the span tree and the agent graph to their first cause (a tool error inside researcher that crashed the team is researcher''s); without one, the step where the final answer''s content was made and the findings decide. A run the analysis judged a success is attributed too, with failure_found false: ask about a run you know went wrong (a wrong answer nothing in the trace contradicts). NULL when the run has no stored spans. Example: SELECT jsonb_pretty(agenttrace.attribute_failure(run_id)) FROM agenttrace.runs WHERE status <> ''success'' LIMIT 1;';
 COMMENT ON FUNCTION mast_report(uuid) IS
 'The complete MAST classification of a run as jsonb without storing it: findings with evidence, every mode''s status (judgeable, not_judgeable with the reason, disabled) and the failure attribution. Handy to try mast_settings changes before classify().';
 COMMENT ON FUNCTION mast_rules() IS

@@ -163,3 +163,36 @@ fn failed_run_points_at_the_failing_span() {
     let got: (String, String, String) = (row.get(0), row.get(1), row.get(2));
     assert_eq!(got, ("failure".into(), "Researcher".into(), "lookup_fact".into()));
 }
+
+/// `agenttrace.attribute_failure` answers for every run, as the core engine does: a failed run
+/// with `failure_found` true and the failing agent; a run the analysis judged a success (a wrong
+/// answer nothing in the trace contradicts is such a run) with `failure_found` false and still a
+/// responsible agent, decisive span and candidates, since the caller asks about a run they know
+/// went wrong. `mast_report` keeps no attribution for it.
+#[test]
+fn attribute_failure_answers_for_runs_the_analysis_judged_a_success() {
+    let mut db = connect();
+    let attribution = |db: &mut postgres::Client, capture: &str| -> (Value, Value) {
+        let traces = ingest_salted(db, capture);
+        let row = db
+            .query_one(
+                "SELECT agenttrace.attribute_failure(r.run_id), agenttrace.mast_report(r.run_id) -> 'attribution'
+                   FROM (SELECT DISTINCT run_id FROM agenttrace.traces WHERE agenttrace.trace_id_hex(trace_id) = ANY($1)) r",
+                &[&traces],
+            )
+            .unwrap();
+        (row.get::<_, Value>(0), row.get::<_, Option<Value>>(1).unwrap_or(Value::Null))
+    };
+    let (failed, _) = attribution(&mut db, "oai_oi_tool_error");
+    assert_eq!(failed["failure_found"], Value::Bool(true), "{failed}");
+    assert_eq!(failed["responsible_agent"], "Researcher", "{failed}");
+
+    let (ok, in_report) = attribution(&mut db, "lg_oi_success");
+    assert_eq!(ok["failure_found"], Value::Bool(false), "{ok}");
+    assert!(ok["responsible_agent"].is_string(), "{ok}");
+    assert!(ok["decisive_span"]["span_id"].is_string(), "{ok}");
+    let candidates: Vec<&str> = ok["candidates"].as_array().into_iter().flatten().filter_map(|c| c["agent"].as_str()).collect();
+    assert!(!candidates.is_empty(), "{ok}");
+    assert!(ok["explanation"].as_str().is_some_and(|e| e.starts_with("the analysis found no failure")), "{ok}");
+    assert_eq!(in_report, Value::Null, "the report of a run judged a success has no attribution");
+}

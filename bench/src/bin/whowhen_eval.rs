@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use agenttrace_core::analyze::analyze_run;
-use agenttrace_core::mast::{attribute_failure, classify, MastConfig, RunView};
+use agenttrace_core::mast::{attribution_as_asked, classify, MastConfig};
 use agenttrace_core::otlp::{decode_body, Limits};
 use serde_json::Value;
 
@@ -137,8 +137,9 @@ fn naive(spans: &[agenttrace_core::model::SpanRecord]) -> Option<(String, i64)> 
 fn score_case(t: &mut Tally, o: &Opts, half: usize, case: &str, e: &Value, spans: &[agenttrace_core::model::SpanRecord], cfg: &MastConfig) {
     let analysis = analyze_run(spans);
     let report = classify(spans, &analysis, cfg);
-    let view = RunView::new(spans, &analysis, cfg);
-    let attr = attribute_failure(&view, &report.findings, cfg);
+    // What `agenttrace.attribute_failure(run_id)` answers (also for a run the analysis judged a
+    // success: every run here failed).
+    let attr = attribution_as_asked(spans, &analysis, &report, cfg).attribution;
     let want_agent = e["mistake_agent"].as_str().unwrap_or("").to_lowercase();
     let want_step = e["mistake_step"].as_i64();
     let got_agent = attr.responsible_agent.clone().unwrap_or_default();

@@ -287,6 +287,30 @@ pub fn run_transcript(spans: &[SpanRecord], cfg: &MastConfig) -> Transcript {
     view.transcript().clone()
 }
 
+/// What `agenttrace.attribute_failure(run_id)` answers: who is responsible, at which step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AskedAttribution {
+    #[serde(flatten)]
+    pub attribution: Attribution,
+    /// Whether the analysis itself found the run failed, stopped early or silently failed.
+    pub failure_found: bool,
+}
+
+/// The attribution of a run as asked: the report's when the analysis found a failure; for any
+/// other run the ranking the same evidence gives, with `failure_found` false. A user asks about a
+/// run they know went wrong, and the commonest such run ends with a wrong answer that nothing in
+/// the trace contradicts: the analysis judges it a success, and the question still has an
+/// answer (where the answer was made, who produced the work).
+pub fn attribution_as_asked(spans: &[SpanRecord], analysis: &RunAnalysis, report: &MastReport, cfg: &MastConfig) -> AskedAttribution {
+    if let Some(a) = &report.attribution {
+        return AskedAttribution { attribution: a.clone(), failure_found: true };
+    }
+    let view = RunView::new(spans, analysis, cfg);
+    let mut a = attribute_failure(&view, &report.findings, cfg);
+    a.explanation = format!("the analysis found no failure in this run; if it went wrong: {}", a.explanation);
+    AskedAttribution { attribution: a, failure_found: false }
+}
+
 /// Convenience: [`analyze_run`] then [`classify`].
 pub fn classify_spans(spans: &[SpanRecord], cfg: &MastConfig) -> (RunAnalysis, MastReport) {
     let a = analyze_run(spans);
