@@ -321,3 +321,19 @@ fn a_loop_of_the_member_that_posted_the_task_begins_at_its_own_first_turn() {
     assert_eq!(a.responsible_agent.as_deref(), Some("Python_Expert"), "{:?}", a.candidates);
     assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(first)), "{:?}", a.candidates);
 }
+
+/// Attribution as `agenttrace.attribute_failure` answers it: a run the analysis judged a success
+/// (nothing contradicts its answer) is still attributed, marked `failure_found: false`; the
+/// report keeps no attribution for it.
+#[test]
+fn a_run_judged_a_success_is_attributed_when_asked() {
+    let (b, turns) = team([LOG_HEAD, TOTALS, CHECK], "", "Okafor Logistics, 198 pallets");
+    let cfg = MastConfig::default();
+    let (analysis, report) = classify_spans(&b.spans, &cfg);
+    assert!(!report.verdict.failed && report.attribution.is_none(), "{:?}", report.verdict);
+    let asked = agenttrace_core::mast::attribution_as_asked(&b.spans, &analysis, &report, &cfg);
+    assert!(!asked.failure_found);
+    assert_eq!(asked.attribution.responsible_agent.as_deref(), Some("researcher"), "{:?}", asked.attribution.candidates);
+    assert_eq!(asked.attribution.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[1])));
+    assert!(asked.attribution.explanation.starts_with("the analysis found no failure"), "{}", asked.attribution.explanation);
+}
