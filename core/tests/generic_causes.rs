@@ -276,6 +276,20 @@ fn the_passer_of_an_error_holds_its_line_not_just_an_error_word() {
 
 // ---- Message text --------------------------------------------------------------------------
 
+/// An agent span that records what it was given and what it said (GenAI `invoke_agent` input
+/// and output messages); returns its span id.
+fn say(b: &mut B, agent: &str, input: &str, output: &str) -> u64 {
+    let (id, t) = b.next();
+    let attrs = json!({
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.agent.name": agent,
+        "gen_ai.input.messages": common::msgs(&[("user", input)]),
+        "gen_ai.output.messages": common::msgs(&[("assistant", output)]),
+    });
+    b.spans.push(common::rec(id, Some(1), &format!("invoke_agent {agent}"), attrs, t, t + 8));
+    id
+}
+
 /// A message derived from turn order carries what the previous agent handed over: after its
 /// instruction, a coordinator's line that only names the next speaker is not the message; the
 /// instruction is. Twin: without the routing line the last output is the message, as before.
@@ -283,19 +297,8 @@ fn the_passer_of_an_error_holds_its_line_not_just_an_error_word() {
 fn a_derived_message_carries_the_instruction_not_the_routing_line() {
     let task = "List the opening hours of the harbour museum.";
     let instruction = "Please open the museum's visitor page and read the opening hours for each weekday.";
-    // Agent spans that record what they said (GenAI `invoke_agent` output messages).
     let run = |route: bool| {
         let mut b = B::new(task);
-        let say = |b: &mut B, agent: &str, input: &str, output: &str| {
-            let (id, t) = b.next();
-            let attrs = json!({
-                "gen_ai.operation.name": "invoke_agent",
-                "gen_ai.agent.name": agent,
-                "gen_ai.input.messages": common::msgs(&[("user", input)]),
-                "gen_ai.output.messages": common::msgs(&[("assistant", output)]),
-            });
-            b.spans.push(common::rec(id, Some(1), &format!("invoke_agent {agent}"), attrs, t, t + 8));
-        };
         say(&mut b, "lead", task, "Plan: the browser reads the museum's page.");
         say(&mut b, "lead", task, instruction);
         if route {
@@ -325,18 +328,6 @@ fn replies_to_handed_over_work_are_messages() {
         let (id, _) = b.next();
         let attrs = json!({"gen_ai.operation.name": "agent_handoff", "gen_ai.handoff.from_agent": from, "gen_ai.handoff.to_agent": to});
         b.spans.push(common::rec(id, Some(turn), "agent_handoff", attrs, at + 3, at + 4));
-    };
-    // Agent spans that record what they said (GenAI `invoke_agent` output messages).
-    let say = |b: &mut B, agent: &str, input: &str, output: &str| {
-        let (id, t) = b.next();
-        let attrs = json!({
-            "gen_ai.operation.name": "invoke_agent",
-            "gen_ai.agent.name": agent,
-            "gen_ai.input.messages": common::msgs(&[("user", input)]),
-            "gen_ai.output.messages": common::msgs(&[("assistant", output)]),
-        });
-        b.spans.push(common::rec(id, Some(1), &format!("invoke_agent {agent}"), attrs, t, t + 8));
-        id
     };
     let mut b = B::new(task);
     let lead = say(&mut b, "lead", task, "Please open the museum's visitor page and read the opening hours.");
