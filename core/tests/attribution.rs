@@ -116,6 +116,27 @@ fn a_lone_digit_is_traced_to_the_turn_that_announced_it() {
     assert_ne!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[2])), "{:?}", a.candidates);
 }
 
+/// A turn that closes by stating the figure apart ("…, so the count is:" then the figure alone,
+/// in a code block or not) announced it too. Twin: an output that merely ends on a lone number
+/// (a page's footer, a list's last item) announced nothing.
+#[test]
+fn a_lone_digit_stated_as_a_turns_closing_value_is_traced_there() {
+    let stated = "Suppliers with more than 100 pallets: Harwood Freight, Okafor Logistics, Brennan Haulage.\n\nThus, the count of such suppliers is:\n```text\n3\n```";
+    let (b, turns) = team([LOG_HEAD, TOTALS, stated], "", "3");
+    let (a, findings) = attribution(&b);
+    assert_eq!(findings, 0);
+    assert_eq!(a.responsible_agent.as_deref(), Some("researcher"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[2])), "{:?}", a.candidates);
+    assert!(a.candidates[0].step_reason.as_deref().is_some_and(|r| r.contains("announced")), "{:?}", a.candidates[0]);
+
+    let footer = "Suppliers with more than 100 pallets: Harwood Freight, Okafor Logistics, Brennan Haulage.\nPage\n3";
+    let (b, turns) = team([LOG_HEAD, TOTALS, footer], "", "3");
+    let (a, findings) = attribution(&b);
+    assert_eq!(findings, 0);
+    assert!(a.candidates.iter().all(|c| c.reasons.iter().all(|r| !r.contains("announced"))), "{:?}", a.candidates);
+    assert_ne!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[2])), "{:?}", a.candidates);
+}
+
 /// A loop is a symptom: the researcher that repeats one turn went wrong where its track began,
 /// not at the first repetition. With nothing traced to an answer, that is its first turn; twin:
 /// when the answer's content was made before the loop, that turn is the step.

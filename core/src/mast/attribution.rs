@@ -551,7 +551,8 @@ fn answer_origin(run: &RunView, roles: &HashMap<String, Role>) -> Option<(usize,
 }
 
 /// A short answer whose figure is too common to trace by where it occurs (a lone digit): the
-/// first turn, not a coordinator's, that announced it as its own answer ([`marked_answer`]).
+/// first turn, not a coordinator's, that announced it as its own answer ([`marked_answer`], or
+/// its output's closing statement, [`stated_last`]).
 fn announced_origin(run: &RunView, roles: &HashMap<String, Role>, answer: &str, fin_span: usize) -> Option<(usize, String)> {
     if answer.split_whitespace().count() > 12 || is_non_answer(answer) {
         return None;
@@ -564,12 +565,23 @@ fn announced_origin(run: &RunView, roles: &HashMap<String, Role>, answer: &str, 
         let Some((o, j)) = &t.output else { return false };
         *j != fin_span
             && roles.get(&t.agent) != Some(&Role::Coordinator)
-            && marked_answer(super::text::head(o, 16_000)).is_some_and(|m| {
+            && marked_answer(super::text::head(o, 16_000)).or_else(|| stated_last(o)).is_some_and(|m| {
                 let toks = tokens(m);
                 figures.iter().all(|f| toks.contains(f))
             })
     })?;
     Some((k, format!("«{}», announced as its answer,", figures.join(", "))))
+}
+
+/// The value an output closes on when it states it apart: its last line of content is introduced
+/// by the line before it ending in a colon ("Thus, the total is:" then "5"), code fences and
+/// control lines aside. Only the tail of a long output is read.
+fn stated_last(o: &str) -> Option<&str> {
+    let tail = o.get(o.floor_char_boundary(o.len().saturating_sub(2000))..).unwrap_or("");
+    let mut content = tail.lines().rev().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("```") && !is_control_line(l));
+    let last = content.next()?;
+    let before = content.next()?;
+    (before.ends_with(':') && !last.ends_with(':') && last.split_whitespace().count() <= 12).then_some(last)
 }
 
 /// The run's first turn with output, when it only posts the task to the team: its output holds
