@@ -358,3 +358,70 @@ fn replies_to_handed_over_work_are_messages() {
     let pairs: Vec<(Option<&str>, &str)> = a.messages.iter().map(|m| (m.from_agent.as_deref(), m.to_agent.as_str())).collect();
     assert_eq!(pairs, vec![(None, "triage"), (Some("triage"), "billing")], "{:?}", a.messages);
 }
+
+// ---- Options to choose from are no ambiguity ------------------------------------------------
+
+/// Instructions that give the criterion to choose by ("the cheapest option that ...") delegate
+/// the choice among search results. Twin: the same instructions without a criterion, and the
+/// candidates named alike, are still an ambiguity.
+#[test]
+fn a_criterion_to_choose_by_delegates_the_choice() {
+    let r = roster_run("You are roster_agent. Add the cheapest option that meets the request to the rotation.", TWO_PEOPLE);
+    assert!(by_rule(&r, "acted_on_ambiguity").is_none(), "{:?}", r.findings);
+    let r = roster_run("You are roster_agent. Add the person to the rotation.", TWO_PEOPLE);
+    assert!(by_rule(&r, "acted_on_ambiguity").is_some(), "{:?}", r.findings);
+}
+
+/// The request's word inside each candidate's identifier code or long title describes what was
+/// searched for, not which one was meant. Twin: the word in a short name field is a reference.
+#[test]
+fn a_word_inside_codes_or_titles_is_no_reference() {
+    let instr = "You are roster_agent. Add people to the rotation with add_to_rotation.";
+    let coded = r#"{"people": [{"id": "u-1042", "badge": "OPS-ALEX-0612-0940", "team": "Payments"}, {"id": "u-alex.ruiz", "badge": "OPS-ALEX-0613-1410", "team": "Search"}]}"#;
+    let r = roster_run(instr, coded);
+    assert!(by_rule(&r, "acted_on_ambiguity").is_none(), "{:?}", r.findings);
+    let titled = r#"{"people": [{"id": "u-1042", "bio": "Alex joined the payments on-call rotation in the spring of last year", "team": "Payments"}, {"id": "u-alex.ruiz", "bio": "Alex moved to the search team after running the on-call rotation", "team": "Search"}]}"#;
+    let r = roster_run(instr, titled);
+    assert!(by_rule(&r, "acted_on_ambiguity").is_none(), "{:?}", r.findings);
+    let r = roster_run(instr, TWO_PEOPLE);
+    assert!(by_rule(&r, "acted_on_ambiguity").is_some(), "{:?}", r.findings);
+}
+
+// ---- A call's own outcome is not a withheld finding -----------------------------------------
+
+/// A carrier agent checks a shipment, then cancels a leg; `result` is the cancel call's answer.
+fn cancel_run(tool: &str, result: &str) -> MastReport {
+    let task = "Shipment SH-7731 is late: move it to the backup carrier and report what you did.";
+    let mut b = B::new(task);
+    let a = b.turn("carrier_agent", &[("user", task)], "Checking SH-7731 and moving it.");
+    b.tool(
+        a,
+        "track_shipment",
+        r#"{"shipment_id": "SH-7731"}"#,
+        r#"{"shipment_id": "SH-7731", "carrier": "ArcticHaul", "status": "delayed", "eta": "Jun 13 09:30"}"#,
+    );
+    b.tool(a, tool, r#"{"carrier": "ArcticHaul", "pro_number": "AH-5520193"}"#, result);
+    let c = b.turn(
+        "carrier_agent",
+        &[("user", task)],
+        "SH-7731 with ArcticHaul (pro AH-5520193) had an ETA of Jun 13 09:30, past the deadline; moved it to FrostLine, new ETA Jun 12 14:45.",
+    );
+    let _ = c;
+    b.turn(
+        "ops_lead",
+        &[("user", "SH-7731 moved to FrostLine, new ETA Jun 12 14:45.")],
+        "Done: SH-7731 rides with FrostLine, ETA Jun 12 14:45.",
+    );
+    b.report()
+}
+
+#[test]
+fn the_outcome_a_call_asked_for_is_no_withheld_finding() {
+    let result = r#"{"status": "cancelled", "pro_number": "AH-5520193", "carrier": "ArcticHaul", "transfer_at": "Little Rock, AR", "note": "leg closed at the carrier"}"#;
+    let r = cancel_run("cancel_leg", result);
+    assert!(by_rule(&r, "blocking_fact_withheld").is_none(), "{:?}", r.findings);
+    // Twin: the same word in the answer of a call that did not ask for it (a status check that
+    // finds the backup booking cancelled) is a finding withheld.
+    let r = cancel_run("check_backup_booking", result);
+    assert!(by_rule(&r, "blocking_fact_withheld").is_some(), "{:?}", r.findings);
+}

@@ -272,8 +272,10 @@ impl Rule for ActedOnAmbiguity {
             }
             let Some(agent) = l.agent.as_deref() else { continue };
             if let Some(ins) = t.instructions_of(agent) {
-                if ["pick", "choose", "select", "any of"].iter().any(|w| has_word(&ins.text, w)) {
-                    continue; // choosing among candidates is this agent's job
+                // Choosing among candidates is this agent's job: its instructions say to pick, or
+                // give the criterion to pick by ("the cheapest option that ...").
+                if ["pick", "choose", "select", "any of"].iter().any(|w| has_word(&ins.text, w)) || selection.is_match(&ins.text) {
+                    continue;
                 }
             }
             for &xk in &tools[n + 1..] {
@@ -314,9 +316,15 @@ impl Rule for ActedOnAmbiguity {
                     if unique.iter().any(|v| task_l.contains(&v.to_lowercase())) {
                         continue;
                     }
-                    // The request's own words fit several candidates on the same field.
+                    // The request's own words fit several candidates on the same field, one that
+                    // names them (a name or label of up to three words: "Alex Kim", "Pro"), not a
+                    // word inside a title or an identifier code, which describes what was
+                    // searched for rather than which one was meant.
                     let fits = |w: &str, o: &serde_json::Map<String, serde_json::Value>, key: &str| {
-                        o.get(key).and_then(|v| v.as_str()).is_some_and(|s| words_of(s).iter().any(|x| x.starts_with(w)))
+                        o.get(key).and_then(|v| v.as_str()).is_some_and(|s| {
+                            let ws = words_of(s);
+                            ws.len() <= 3 && ws.iter().any(|x| x.starts_with(w))
+                        })
                     };
                     let shared = leaves[c].iter().find_map(|(key, _)| {
                         task_words.iter().find(|w| list.iter().filter(|o| fits(w, o, key)).count() >= 2).map(|w| (key.clone(), w.clone()))

@@ -260,6 +260,7 @@ impl Rule for BlockingFactWithheld {
                         || !numbers(c).is_empty()
                         || BLOCKING.iter().any(|b| !weak.contains(b) && has_word(c, b))
                 })
+                .filter(|(_, w)| !confirms_request(w, r.tool.as_deref().unwrap_or("")))
                 .find(|(c, _)| !clause_covered(c, &a.text))
             else {
                 continue;
@@ -288,6 +289,17 @@ impl Rule for BlockingFactWithheld {
         }
         Verdict::Judged(dedup_agents(findings))
     }
+}
+
+/// A negating word that only confirms what the call itself asked for: `cancel_leg` answered
+/// "cancelled", `revoke_token` "revoked". The caller's own action is no finding withheld from it.
+fn confirms_request(word: &str, tool: &str) -> bool {
+    let stem: String = word.to_lowercase().chars().take(5).collect();
+    stem.chars().count() >= 4
+        && tool
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|t| t.chars().count() >= 4 && (t.starts_with(stem.as_str()) || stem.starts_with(t)))
 }
 
 fn excluded_re() -> &'static Regex {
