@@ -615,3 +615,34 @@ fn executors_are_not_blamed_for_the_code_they_run() {
     let a = attribution(&b);
     assert_eq!(a.responsible_agent.as_deref(), Some("runner"), "{:?}", a.candidates);
 }
+
+/// An analyst reads a total from the ledger and states it with two digits swapped; the figure it
+/// read is nowhere in its memo. Twins: the figure stated as read, and stated rounded ("about
+/// $186,000"), are no finding.
+#[test]
+fn a_figure_passed_on_with_two_digits_swapped() {
+    let run = |stated: &str| {
+        let task = "What liability cap applies to a claim this month under contract C-2291? It is the fees paid in the last 12 months.";
+        let mut b = B::new(task);
+        let a = b.turn("counsel", &[("user", task)], "Pulling the fees paid.");
+        b.tool(
+            a,
+            "fees_paid",
+            r#"{"contract_id": "C-2291", "months": 12}"#,
+            r#"{"contract_id": "C-2291", "invoices": 12, "total_paid": 186400.0, "currency": "USD"}"#,
+        );
+        b.turn(
+            "counsel",
+            &[("user", task)],
+            &format!("The cap is the fees paid in the 12 months before the claim: across 12 invoices that comes to {stated}, with nothing outstanding."),
+        );
+        b.turn("desk", &[("user", "cap")], &format!("For a claim this month the cap under C-2291 is {stated}."));
+        b.report()
+    };
+    let r = run("$168,400");
+    let f = finding(&r, "FM-2.6").expect("FM-2.6");
+    assert_eq!(f.agent_name.as_deref(), Some("counsel"));
+    assert!(f.explanation.contains("186400") && f.explanation.contains("168400"), "{}", f.explanation);
+    assert!(run("$186,400").findings.is_empty());
+    assert!(run("about $186,000").findings.is_empty());
+}

@@ -35,7 +35,7 @@ pub(crate) fn is_handoff_tool(name: &str) -> bool {
 /// time order. Results gathered before one answer are all paired with it. A message sent from
 /// inside one of those tool calls (the instruction of an agent run as a tool) went out before
 /// the result existed: no answer to it.
-fn results_then_answers(run: &RunView, steps: &[Step]) -> Vec<(usize, usize)> {
+pub(super) fn results_then_answers(run: &RunView, steps: &[Step]) -> Vec<(usize, usize)> {
     let mut pending: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut out = Vec::new();
     for (k, s) in steps.iter().enumerate() {

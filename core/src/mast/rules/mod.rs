@@ -8,6 +8,7 @@ use crate::normalize::ChatMessage;
 
 mod content_action;
 mod content_context;
+mod content_figures;
 mod content_flow;
 mod content_spec;
 mod content_verify;
@@ -45,6 +46,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_flow::ToolDataIgnored,
     &content_flow::BlockingFactWithheld,
     &content_flow::UpstreamConstraintContradicted,
+    &content_figures::FigureMisquoted,
     &content_action::SaidVersusDid,
     &content_verify::TaskItemsLeftOpen,
     &content_verify::ApprovedWithoutCheck,
