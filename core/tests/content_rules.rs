@@ -646,3 +646,27 @@ fn a_figure_passed_on_with_two_digits_swapped() {
     assert!(run("$186,400").findings.is_empty());
     assert!(run("about $186,000").findings.is_empty());
 }
+
+/// A triage agent whose instructions route kinds of request to named agents hands a refund
+/// request to the agent its routing keeps for login problems. Twins: the hand-off its routing
+/// names, and a request that shares no word with any clause (nothing to hold it to).
+#[test]
+fn a_router_that_hands_off_against_its_own_routing() {
+    let run = |task: &str, to: &str| {
+        let mut b = B::new(task);
+        let instr = "You are the front desk. Route invoice, payment and refund requests to LedgerDesk; route login, password and sync problems to AccessDesk. Never solve anything yourself.";
+        let a = b.turn_with("FrontDesk", Some(instr), &[("user", task)], "Passing you to the right team.");
+        b.tool(a, &format!("transfer_to_{}", to.to_lowercase()), "{}", &format!(r#"{{"assistant": "{to}"}}"#));
+        b.turn(to, &[("user", task)], "Looking into it now; I will get back to you shortly with what I find.");
+        b.report()
+    };
+    let refund = "I was charged twice for my May invoice, two payments of $49. Please refund one of them.";
+    let r = run(refund, "AccessDesk");
+    let f = r.findings.iter().find(|f| f.rule == "role_boundary_crossed").unwrap_or_else(|| panic!("FM-1.2 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("FrontDesk"));
+    assert!(f.explanation.contains("LedgerDesk"), "{}", f.explanation);
+    let r = run(refund, "LedgerDesk");
+    assert!(r.findings.iter().all(|f| f.rule != "role_boundary_crossed"), "{:?}", r.findings);
+    let r = run("My dashboard chart colours look odd since this morning.", "AccessDesk");
+    assert!(r.findings.iter().all(|f| f.rule != "role_boundary_crossed"), "{:?}", r.findings);
+}

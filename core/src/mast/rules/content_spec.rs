@@ -251,6 +251,10 @@ impl Rule for RoleBoundaryCrossed {
                     continue;
                 }
             }
+            if let Some(f) = misrouted(run, ins, self.name()) {
+                findings.push(f);
+                continue;
+            }
             // Tools the instructions forbid this agent ("never call issue_refund yourself").
             let forbidden = forbidden_tools(&ins.text);
             if let Some(call) = t
@@ -300,4 +304,92 @@ impl Rule for RoleBoundaryCrossed {
         }
         Verdict::Judged(findings)
     }
+}
+
+/// A name compared loosely: lower-case letters and digits only ("TechSupportAgent" and
+/// `transfer_to_techsupportagent`'s "techsupportagent" meet).
+fn squash(n: &str) -> String {
+    n.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// The agents an agent handed the work to, each with the first step that did: its handoff
+/// steps, its `transfer_to_*` requests and calls.
+fn handed_to<'t>(t: &super::super::transcript::Transcript, a: &str, agents: &[&'t str]) -> Vec<(&'t str, usize)> {
+    let mut out: Vec<(&'t str, usize)> = Vec::new();
+    for (k, s) in t.steps.iter().enumerate().filter(|(_, s)| s.agent.as_deref() == Some(a)) {
+        let mut names: Vec<String> = s.tool_requests.iter().map(|r| r.name.clone()).collect();
+        names.extend(s.tool.clone());
+        if s.kind == StepKind::Handoff {
+            names.extend(s.to.clone());
+        }
+        for n in names {
+            let n = squash(n.strip_prefix("transfer_to_").unwrap_or(&n));
+            if let Some(x) = agents.iter().find(|x| squash(x) == n && **x != a) {
+                if !out.iter().any(|(y, _)| y == x) {
+                    out.push((*x, k));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A router that handed the request to an agent its own routing instructions do not send it
+/// to: its instructions route kinds of request to named agents, clause by clause ("route
+/// billing, charge and refund requests to BillingAgent; route bugs and login issues to
+/// TechSupportAgent"); the request shares two or more words with another agent's clause and
+/// none with the clause of the agent it picked.
+fn misrouted(run: &RunView, ins: &super::super::transcript::Instruction, rule: &'static str) -> Option<Finding> {
+    use super::super::text::word_set;
+    let t = run.transcript();
+    let a = ins.agent.as_str();
+    // The run's agents, and the names the routing sends to that never acted in this run
+    // ("... to BillingAgent": a name-shaped word, CamelCase or snake_case, after "to").
+    static TO: OnceLock<Regex> = OnceLock::new();
+    let to = re(&TO, r"\bto\s+(?:the\s+)?([A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b");
+    let mut agents: Vec<&str> = t.instructions.iter().map(|i| i.agent.as_str()).chain(t.roles.keys().map(String::as_str)).collect();
+    agents.extend(to.captures_iter(&ins.text).filter_map(|c| c.get(1)).map(|m| m.as_str()));
+    agents.sort_by_key(|x| squash(x));
+    agents.dedup_by_key(|x| squash(x));
+    let targets = handed_to(t, a, &agents);
+    let [(target, at)] = targets[..] else { return None };
+    let request = word_set(t.task.as_deref()?, 16_000);
+    // Each clause that names exactly one other agent: that agent's share of the routing.
+    let mut clauses: Vec<(&str, &str, usize)> = Vec::new();
+    for clause in ins.text.split(['.', ';', '\n']) {
+        let named: Vec<&str> = agents
+            .iter()
+            .copied()
+            .filter(|x| *x != a && clause.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| squash(w) == squash(x)))
+            .collect();
+        let [x] = named[..] else { continue };
+        let mut words = word_set(clause, 2000);
+        for n in &agents {
+            for w in word_set(n, 200) {
+                words.remove(&w);
+            }
+        }
+        clauses.push((x, clause.trim(), words.iter().filter(|w| request.contains(*w)).count()));
+    }
+    let picked = clauses.iter().filter(|c| c.0 == target).map(|c| c.2).max()?;
+    let (other, clause, hits) = clauses.iter().filter(|c| c.0 != target).max_by_key(|c| c.2)?;
+    if picked > 0 || *hits < 2 {
+        return None;
+    }
+    let step = &t.steps[at];
+    Some(
+        Finding::new(
+            "FM-1.2",
+            rule,
+            Severity::High,
+            0.8,
+            Some(a.to_string()),
+            vec![run.span_ref(step.span), run.span_ref(ins.span)],
+            format!(
+                "{a} handed the request to {target}, but its instructions send such requests to {other} («{}»): the request shares {hits} words with that clause and none with {target}'s",
+                flat(clause, 140)
+            ),
+        )
+        .with_quote(flat(clause, 200)),
+    )
 }
