@@ -670,3 +670,30 @@ fn a_router_that_hands_off_against_its_own_routing() {
     let r = run("My dashboard chart colours look odd since this morning.", "AccessDesk");
     assert!(r.findings.iter().all(|f| f.rule != "role_boundary_crossed"), "{:?}", r.findings);
 }
+
+/// A reviewer asks the coder to drop a filter the task writes as code; the coder's next version
+/// drops it. Twins: a review that names the filter and keeps it, and one that asks for another
+/// change, are no finding.
+#[test]
+fn a_review_that_undoes_what_the_task_demands() {
+    let task = "Count the open tickets per team from tickets.csv; leave out spam (category == 'spam'). Report the counts.";
+    let with = "```python\nimport pandas as pd\nt = pd.read_csv('tickets.csv')\nt = t[t.category != 'spam']\nprint(t[t.state == 'open'].groupby('team').size())\n```";
+    let without = "```python\nimport pandas as pd\nt = pd.read_csv('tickets.csv')\nprint(t[t.state == 'open'].groupby('team').size())\n```";
+    let run = |review: &str, second: &str| {
+        let mut b = B::new(task);
+        b.turn("coder", &[("user", task)], with);
+        b.turn("runner", &[("user", with)], "exitcode: 0\nteam\nbilling    41\nsupport    77");
+        b.turn("reviewer", &[("user", "exitcode: 0")], review);
+        b.turn("coder", &[("user", review)], second);
+        b.turn("runner", &[("user", second)], "exitcode: 0\nteam\nbilling    44\nsupport    90");
+        b.turn("reviewer", &[("user", "exitcode: 0")], "APPROVED: billing and support counts as printed.");
+        b.report()
+    };
+    let r = run("Changes requested: filtering out `category == 'spam'` hides real load; remove that filter and rerun.", without);
+    let f = r.findings.iter().find(|f| f.rule == "review_undid_requirement").unwrap_or_else(|| panic!("FM-3.3 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("reviewer"));
+    let r = run("The filter on `category == 'spam'` is right; please also print the total.", with);
+    assert!(r.findings.iter().all(|f| f.rule != "review_undid_requirement"), "{:?}", r.findings);
+    let r = run("Please sort the teams by count before printing.", without);
+    assert!(r.findings.iter().all(|f| f.rule != "review_undid_requirement"), "{:?}", r.findings);
+}

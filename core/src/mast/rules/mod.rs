@@ -10,6 +10,7 @@ mod content_action;
 mod content_context;
 mod content_figures;
 mod content_flow;
+mod content_review;
 mod content_spec;
 mod content_verify;
 mod inter_agent;
@@ -51,6 +52,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_verify::TaskItemsLeftOpen,
     &content_verify::ApprovedWithoutCheck,
     &content_verify::ApprovedDespiteEvidence,
+    &content_review::ReviewUndidRequirement,
 ];
 
 /// Names of the registered rules with their mode, in order.
