@@ -697,3 +697,36 @@ fn a_review_that_undoes_what_the_task_demands() {
     let r = run("Please sort the teams by count before printing.", without);
     assert!(r.findings.iter().all(|f| f.rule != "review_undid_requirement"), "{:?}", r.findings);
 }
+
+/// A lead's plan gives the analyst two steps; the analyst does the first, the lead ends the run.
+/// Twins: the analyst does both steps; a plan whose items name no agent is not judged.
+#[test]
+fn a_plan_step_the_run_never_reached() {
+    let task = "From visits.csv, compute weekly visits per store for March and test whether the two regions differ.";
+    let run = |plan: &str, both: bool| {
+        let mut b = B::new(task);
+        b.turn("lead", &[("user", task)], plan);
+        b.turn(
+            "analyst",
+            &[("user", plan)],
+            "Weekly visits per store: North 1,204 / 1,187 / 1,251 / 1,230; South 1,102 / 1,095 / 1,143 / 1,120.",
+        );
+        if both {
+            b.turn(
+                "analyst",
+                &[("user", plan)],
+                "Welch two-sample comparison of the regional weekly means: t = 5.1, p = 0.003; the regions differ.",
+            );
+        }
+        b.turn("lead", &[("user", "done")], "Weekly visits per store are above; North leads South every week.\nTERMINATE");
+        b.report()
+    };
+    let assigned = "Plan:\n1. analyst: compute weekly visits per store for March.\n2. analyst: run a Welch two-sample comparison of regional weekly means, report statistic and significance.\n3. lead: summarise.";
+    let r = run(assigned, false);
+    let f = r.findings.iter().find(|f| f.rule == "plan_step_dropped").unwrap_or_else(|| panic!("FM-3.1 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("lead"));
+    assert!(f.explanation.contains("step 2"), "{}", f.explanation);
+    assert!(run(assigned, true).findings.iter().all(|f| f.rule != "plan_step_dropped"));
+    let unassigned = "Plan:\n1. Compute weekly visits per store for March.\n2. Run a Welch two-sample comparison of regional weekly means, report statistic and significance.\n3. Summarise.";
+    assert!(run(unassigned, false).findings.iter().all(|f| f.rule != "plan_step_dropped"));
+}

@@ -10,6 +10,7 @@ mod content_action;
 mod content_context;
 mod content_figures;
 mod content_flow;
+mod content_plan;
 mod content_review;
 mod content_spec;
 mod content_verify;
@@ -50,6 +51,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_figures::FigureMisquoted,
     &content_action::SaidVersusDid,
     &content_verify::TaskItemsLeftOpen,
+    &content_plan::PlanStepDropped,
     &content_verify::ApprovedWithoutCheck,
     &content_verify::ApprovedDespiteEvidence,
     &content_review::ReviewUndidRequirement,
