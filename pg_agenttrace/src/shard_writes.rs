@@ -72,7 +72,42 @@ fn encode(out: &mut Vec<u8>, sql: &str, key: usize, args: &[(pg_sys::Oid, Vec<u8
     }
 }
 
-/// The statements of a payload ([`encode`]); `None` if it is malformed.
+/// Marks a compressed payload ([`pack`]): where an uncompressed one starts with its first
+/// statement's SQL length, which is never `u32::MAX` (a `bytea` holds at most 1 GB).
+const PACKED: [u8; 4] = u32::MAX.to_le_bytes();
+
+/// A group's statements ([`encode`]) as its row's payload: [`PACKED`], their length (u32
+/// little-endian) and their raw deflate stream (fastest level). Citus writes the payload into
+/// the shard command as a hex literal, quoting it character by character, and the worker parses
+/// that literal back: compressed (about 4x on the bench's spans), both do a quarter of that work
+/// for less than the compression costs. A payload that would not shrink is sent as it is.
+fn pack(raw: Vec<u8>) -> Vec<u8> {
+    use std::io::Write;
+    let Ok(len) = u32::try_from(raw.len()) else { return raw };
+    let mut out = Vec::with_capacity(raw.len() / 3 + 16);
+    out.extend_from_slice(&PACKED);
+    out.extend_from_slice(&len.to_le_bytes());
+    let mut enc = flate2::write::DeflateEncoder::new(out, flate2::Compression::fast());
+    match enc.write_all(&raw).and_then(|_| enc.finish()) {
+        Ok(packed) if packed.len() < raw.len() => packed,
+        _ => raw,
+    }
+}
+
+/// The statements' bytes of a payload ([`pack`]): borrowed when it was sent uncompressed;
+/// `None` if it is malformed (a stream that does not inflate to exactly the length it states).
+pub fn unpack(payload: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+    use std::io::Read;
+    let Some(rest) = payload.strip_prefix(&PACKED[..]) else { return Some(std::borrow::Cow::Borrowed(payload)) };
+    let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+    let mut out = Vec::with_capacity(len);
+    // At most one byte more than stated: a longer stream is malformed, not read to its end.
+    flate2::read::DeflateDecoder::new(rest.get(4..)?).take(len as u64 + 1).read_to_end(&mut out).ok()?;
+    (out.len() == len).then_some(std::borrow::Cow::Owned(out))
+}
+
+/// The statements of a payload's bytes ([`encode`], after [`unpack`]); `None` if they are
+/// malformed.
 pub fn decode(mut p: &[u8]) -> Option<Vec<Statement<'_>>> {
     fn take<'p>(p: &mut &'p [u8], n: usize) -> Option<&'p [u8]> {
         let (head, rest) = (p.get(..n)?, p.get(n..)?);
@@ -338,7 +373,7 @@ fn flush(client: &SpiClient<'_>) -> SpiResult<()> {
     for (i, g) in groups.into_values().enumerate() {
         sql.push_str(&format!("{}(${}::uuid, ${}::bytea)", if i == 0 { "" } else { ", " }, 2 * i + 1, 2 * i + 2));
         args.push(g.route.into());
-        args.push(g.payload.into());
+        args.push(pack(g.payload).into());
     }
     // SAFETY: assigns this transaction an id if it has none (what SpiClient::update does), so
     // SPI runs the INSERT as a writing statement; raises an ERROR if it cannot.
