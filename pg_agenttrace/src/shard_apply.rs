@@ -183,7 +183,10 @@ fn apply(client: &mut SpiClient<'_>, shard: i64, batch: &[Statement<'_>]) -> Spi
         let Some(local) = on_shards(st.sql, &group) else {
             error!("agenttrace.shard_writes: statement {i} names a table outside this shard group");
         };
-        let args: Vec<DatumWithOid<'_>> = st.args.iter().map(|(t, b)| receive(*t, b)).collect();
+        let args: Vec<DatumWithOid<'_>> = {
+            let _encoding = crate::shard_writes::ServerEncoding::start();
+            st.args.iter().map(|(t, b)| receive(*t, b)).collect()
+        };
         let Some(key) = args.get(st.key) else {
             error!("agenttrace.shard_writes: statement {i} has no key argument");
         };

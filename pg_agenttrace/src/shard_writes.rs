@@ -76,6 +76,9 @@ fn encode(out: &mut Vec<u8>, sql: &str, key: usize, args: &[(pg_sys::Oid, Vec<u8
 /// statement's SQL length, which is never `u32::MAX` (a `bytea` holds at most 1 GB).
 const PACKED: [u8; 4] = u32::MAX.to_le_bytes();
 
+/// The largest payload [`pack`] compresses and [`unpack`] inflates: a `bytea`'s (1 GB).
+const MAX_PAYLOAD: u32 = 0x3FFF_FFFF;
+
 /// A group's statements ([`encode`]) as its row's payload: [`PACKED`], their length (u32
 /// little-endian) and their raw deflate stream (fastest level). Citus writes the payload into
 /// the shard command as a hex literal, quoting it character by character, and the worker parses
@@ -83,7 +86,8 @@ const PACKED: [u8; 4] = u32::MAX.to_le_bytes();
 /// for less than the compression costs. A payload that would not shrink is sent as it is.
 fn pack(raw: Vec<u8>) -> Vec<u8> {
     use std::io::Write;
-    let Ok(len) = u32::try_from(raw.len()) else { return raw };
+    // Beyond a `bytea`'s limit the payload is sent as it is (and fails as it did uncompressed).
+    let Some(len) = u32::try_from(raw.len()).ok().filter(|n| *n <= MAX_PAYLOAD) else { return raw };
     let mut out = Vec::with_capacity(raw.len() / 3 + 16);
     out.extend_from_slice(&PACKED);
     out.extend_from_slice(&len.to_le_bytes());
@@ -99,8 +103,13 @@ fn pack(raw: Vec<u8>) -> Vec<u8> {
 pub fn unpack(payload: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     use std::io::Read;
     let Some(rest) = payload.strip_prefix(&PACKED[..]) else { return Some(std::borrow::Cow::Borrowed(payload)) };
-    let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-    let mut out = Vec::with_capacity(len);
+    let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?);
+    if len > MAX_PAYLOAD {
+        return None;
+    }
+    let len = len as usize;
+    // Reserved up to what deflate can plausibly have shrunk (the stated length is not trusted).
+    let mut out = Vec::with_capacity(len.min(rest.len().saturating_mul(16)));
     // At most one byte more than stated: a longer stream is malformed, not read to its end.
     flate2::read::DeflateDecoder::new(rest.get(4..)?).take(len as u64 + 1).read_to_end(&mut out).ok()?;
     (out.len() == len).then_some(std::borrow::Cow::Owned(out))
@@ -273,6 +282,7 @@ pub fn defer(sql: &str, args: &[&DatumWithOid<'_>], key: usize, rows: usize) -> 
             unsafe { pgrx::Uuid::from_datum(d.sans_lifetime(), false) }
         });
         let mut sent = Vec::with_capacity(args.len());
+        let _encoding = ServerEncoding::start();
         for (a, el) in args.iter().zip(&elements) {
             match array_send(a.oid(), el, rows) {
                 Some(bytes) => sent.push((a.oid(), bytes)),
@@ -294,6 +304,41 @@ pub fn defer(sql: &str, args: &[&DatumWithOid<'_>], key: usize, rows: usize) -> 
         }
         true
     })
+}
+
+/// While alive, the session's client encoding is the database's. The binary form of text
+/// (`textsend`, `jsonb_send`, and the arrays of them) is in the client encoding on both sides: a
+/// coordinator session in another encoding (`SET client_encoding = 'LATIN1'`) failed to send
+/// text that encoding cannot hold, or sent bytes the worker (whose Citus connection uses the
+/// database's encoding) rejected. Both sides now convert nothing. Restored on drop, also when
+/// an error unwinds through it.
+pub struct ServerEncoding(Option<i32>);
+
+impl ServerEncoding {
+    pub fn start() -> Self {
+        // SAFETY: reads and sets this backend's client encoding; the database's encoding needs
+        // no conversion, so setting it cannot fail.
+        unsafe {
+            let (client, server) = (pg_sys::pg_get_client_encoding(), pg_sys::GetDatabaseEncoding());
+            if client == server {
+                return ServerEncoding(None);
+            }
+            pg_sys::SetClientEncoding(server);
+            ServerEncoding(Some(client))
+        }
+    }
+}
+
+impl Drop for ServerEncoding {
+    fn drop(&mut self) {
+        if let Some(client) = self.0 {
+            // SAFETY: the encoding that was in use (its conversion already prepared, which is
+            // what SetClientEncoding needs).
+            unsafe {
+                pg_sys::SetClientEncoding(client);
+            }
+        }
+    }
 }
 
 /// The index of the range holding `hash`.
