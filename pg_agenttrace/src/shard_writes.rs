@@ -354,50 +354,99 @@ pub fn uuid_hash(key: &DatumWithOid<'_>) -> Option<i32> {
     unsafe { pgrx::direct_function_call::<i32>(pg_sys::uuid_hash, &[Some(d.sans_lifetime())]) }
 }
 
+/// How [`array_send`] writes an element: as its type's send function does, directly for the
+/// fixed-size types and text ingest uses, through the send function for the others.
+enum Element {
+    /// A by-value integer (or float's bits) of this many bytes, big-endian.
+    Fixed(usize),
+    Bool,
+    Uuid,
+    /// Text in the database's encoding (`textsend` under [`ServerEncoding`]).
+    Text,
+    Send(pg_sys::FmgrInfo),
+}
+
+impl Element {
+    /// # Safety
+    /// `elem` is a type's oid (a catalog look-up for the send function).
+    unsafe fn of(elem: pg_sys::Oid) -> Element {
+        use pg_sys::*;
+        if [INT8OID, TIMESTAMPTZOID, TIMESTAMPOID, FLOAT8OID].contains(&elem) {
+            Element::Fixed(8)
+        } else if [INT4OID, FLOAT4OID, DATEOID, OIDOID].contains(&elem) {
+            Element::Fixed(4)
+        } else if elem == INT2OID {
+            Element::Fixed(2)
+        } else if elem == BOOLOID {
+            Element::Bool
+        } else if elem == UUIDOID {
+            Element::Uuid
+        } else if elem == TEXTOID || elem == VARCHAROID {
+            Element::Text
+        } else {
+            let (mut send, mut varlena) = (InvalidOid, false);
+            getTypeBinaryOutputInfo(elem, &mut send, &mut varlena);
+            let mut f: FmgrInfo = std::mem::zeroed();
+            fmgr_info(send, &mut f);
+            Element::Send(f)
+        }
+    }
+
+    /// Appends the element `d` (not NULL) as `array_send` does: its length, then its bytes.
+    ///
+    /// # Safety
+    /// `d` is a datum of the type this was made for.
+    unsafe fn put(&mut self, out: &mut Vec<u8>, d: pg_sys::Datum) {
+        let mut bytes = |b: &[u8]| {
+            out.extend_from_slice(&(b.len() as i32).to_be_bytes());
+            out.extend_from_slice(b);
+        };
+        let raw = d.value() as u64;
+        match self {
+            Element::Fixed(8) => bytes(&raw.to_be_bytes()),
+            Element::Fixed(4) => bytes(&(raw as u32).to_be_bytes()),
+            Element::Fixed(_) => bytes(&(raw as u16).to_be_bytes()),
+            Element::Bool => bytes(&[u8::from(raw != 0)]),
+            Element::Uuid => bytes(std::slice::from_raw_parts(d.cast_mut_ptr::<u8>(), 16)),
+            Element::Text => bytes(pgrx::varlena::varlena_to_byte_slice(pg_sys::pg_detoast_datum_packed(d.cast_mut_ptr()))),
+            Element::Send(f) => bytes(pgrx::varlena::varlena_to_byte_slice(pg_sys::SendFunctionCall(f, d))),
+        }
+    }
+}
+
 /// The rows `rows` of an array argument of type `array_type` (its elements `elements`) as a new
-/// array, in binary (`array_send`).
+/// one-dimensional array in binary, byte for byte what `array_send` writes (and `array_recv`
+/// reads on the worker), without building the array first. Text is in the session's client
+/// encoding: call under [`ServerEncoding`].
 fn array_send(array_type: pg_sys::Oid, elements: &[DatumWithOid<'_>], rows: &[usize]) -> Option<Vec<u8>> {
+    let n = i32::try_from(rows.len()).ok().filter(|n| *n > 0)?;
     // SAFETY: `array_type` is the type of an array argument built by this crate and `elements`
-    // its elements (array_elements); construct_md_array copies them into a new array in the
-    // current memory context, and the type's send function returns a bytea read at once.
+    // its elements (array_elements), each a datum of its element type or NULL; uuid elements
+    // point at 16 bytes, text ones at a varlena; send functions return a bytea read at once.
     unsafe {
         let elem = pg_sys::get_element_type(array_type);
         if elem == pg_sys::InvalidOid {
             return None;
         }
-        let (mut len, mut byval, mut align) = (0i16, false, 0 as std::ffi::c_char);
-        pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
-        let mut datums: Vec<pg_sys::Datum> = Vec::with_capacity(rows.len());
-        let mut nulls: Vec<bool> = Vec::with_capacity(rows.len());
-        for r in rows {
-            match elements.get(*r).and_then(|d| d.datum()) {
-                Some(d) => {
-                    datums.push(d.sans_lifetime());
-                    nulls.push(false);
-                }
-                None => {
-                    datums.push(pg_sys::Datum::from(0usize));
-                    nulls.push(true);
-                }
+        let picked: Vec<Option<pg_sys::Datum>> =
+            rows.iter().map(|r| elements.get(*r).and_then(|d| d.datum()).map(|d| d.sans_lifetime())).collect();
+        let mut out = Vec::with_capacity(20 + 12 * rows.len());
+        // Header: one dimension, whether there are NULLs, the element type, length and lower bound.
+        for v in [1, i32::from(picked.iter().any(Option::is_none))] {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        out.extend_from_slice(&elem.to_u32().to_be_bytes());
+        for v in [n, 1] {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        let mut kind = Element::of(elem);
+        for d in picked {
+            match d {
+                Some(d) => kind.put(&mut out, d),
+                None => out.extend_from_slice(&(-1i32).to_be_bytes()),
             }
         }
-        let mut dims = [rows.len() as i32];
-        let mut lbs = [1i32];
-        let arr = pg_sys::construct_md_array(
-            datums.as_mut_ptr(),
-            nulls.as_mut_ptr(),
-            1,
-            dims.as_mut_ptr(),
-            lbs.as_mut_ptr(),
-            elem,
-            len as i32,
-            byval,
-            align,
-        );
-        let (mut send, mut varlena) = (pg_sys::InvalidOid, false);
-        pg_sys::getTypeBinaryOutputInfo(array_type, &mut send, &mut varlena);
-        let bytes = pg_sys::OidSendFunctionCall(send, pg_sys::Datum::from(arr));
-        Some(pgrx::varlena::varlena_to_byte_slice(bytes).to_vec())
+        Some(out)
     }
 }
 
