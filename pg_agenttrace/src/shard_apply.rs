@@ -5,8 +5,12 @@
 //! distributed transaction, and keeps no row. The group's shards are found from Citus's
 //! metadata on the worker (the shards of the co-located tables with this shard's hash range);
 //! every statement's keys must hash into that range, and every table it names must be one of
-//! them, or the trigger raises an error (and the request fails, unacknowledged).
+//! them, or the trigger raises an error (and the request fails, unacknowledged). A backend keeps
+//! the groups it looked up until any relation's cache entry is invalidated (shards created,
+//! dropped, moved or split all invalidate one), so a request does not read Citus's catalog again.
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
@@ -32,7 +36,10 @@ fn apply_shard_writes<'a>(
     };
     // SAFETY: the row's second column is its bytea payload (sql/citus.sql).
     let payload: Vec<u8> = unsafe { column::<Vec<u8>>(trigger, 2) }.unwrap_or_default();
-    let Some(batch) = crate::shard_writes::decode(&payload) else {
+    let Some(batch) = crate::shard_writes::unpack(&payload) else {
+        error!("agenttrace.shard_writes: malformed payload");
+    };
+    let Some(batch) = crate::shard_writes::decode(&batch) else {
         error!("agenttrace.shard_writes: malformed payload");
     };
     if let Err(e) = Spi::connect_mut(|client| apply(client, shard, &batch)) {
@@ -56,6 +63,53 @@ unsafe fn column<T: FromDatum>(trigger: &pgrx::PgTrigger<'_>, n: i32) -> Option<
 struct Group {
     shards: HashMap<String, String>,
     range: (i32, i32),
+}
+
+thread_local! {
+    /// The groups looked up, by shard of `agenttrace.shard_writes`, with the invalidation count
+    /// they were read at.
+    static GROUPS: RefCell<(u64, HashMap<i64, Rc<Group>>)> = RefCell::new((0, HashMap::new()));
+    /// Relation cache invalidations seen (counted by [`invalidated`]); `None` until registered.
+    static INVALIDATIONS: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// A relcache invalidation callback: any relation's entry (a shard created, dropped, moved or
+/// split, Citus's metadata changed, or a cache reset) makes every cached group stale. It only
+/// counts, so it cannot fail whenever PostgreSQL calls it.
+unsafe extern "C-unwind" fn invalidated(_arg: pg_sys::Datum, _relid: pg_sys::Oid) {
+    INVALIDATIONS.with(|n| n.set(Some(n.get().unwrap_or(0).wrapping_add(1))));
+}
+
+/// The group of `shard`: cached for the backend's life, re-read after an invalidation.
+fn cached_group(client: &SpiClient<'_>, shard: i64) -> SpiResult<Option<Rc<Group>>> {
+    let seen = INVALIDATIONS.with(|n| {
+        if n.get().is_none() {
+            // SAFETY: registers a callback that only updates a counter; once per backend (the
+            // count is Some afterwards), within PostgreSQL's limit of relcache callbacks.
+            unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(invalidated), pg_sys::Datum::from(0usize)) };
+            n.set(Some(0));
+        }
+        n.get().unwrap_or(0)
+    });
+    let hit = GROUPS.with(|g| {
+        let mut g = g.borrow_mut();
+        if g.0 != seen {
+            *g = (seen, HashMap::new());
+        }
+        g.1.get(&shard).cloned()
+    });
+    if hit.is_some() {
+        return Ok(hit);
+    }
+    let Some(group) = shard_group(client, shard)?.map(Rc::new) else { return Ok(None) };
+    // Reading the catalog can itself process invalidations: keep the group only if none came.
+    GROUPS.with(|g| {
+        let mut g = g.borrow_mut();
+        if INVALIDATIONS.with(|n| n.get()) == Some(seen) && g.0 == seen {
+            g.1.insert(shard, group.clone());
+        }
+    });
+    Ok(Some(group))
 }
 
 fn shard_group(client: &SpiClient<'_>, shard: i64) -> SpiResult<Option<Group>> {
@@ -122,14 +176,17 @@ fn receive(array_type: pg_sys::Oid, bytes: &[u8]) -> DatumWithOid<'static> {
 
 fn apply(client: &mut SpiClient<'_>, shard: i64, batch: &[Statement<'_>]) -> SpiResult<()> {
     let _plan = crate::columns::IngestPlanning::local();
-    let Some(group) = shard_group(client, shard)? else {
+    let Some(group) = cached_group(client, shard)? else {
         error!("agenttrace.shard_writes: shard {shard} is not a shard of agenttrace.shard_writes");
     };
     for (i, st) in batch.iter().enumerate() {
         let Some(local) = on_shards(st.sql, &group) else {
             error!("agenttrace.shard_writes: statement {i} names a table outside this shard group");
         };
-        let args: Vec<DatumWithOid<'_>> = st.args.iter().map(|(t, b)| receive(*t, b)).collect();
+        let args: Vec<DatumWithOid<'_>> = {
+            let _encoding = crate::shard_writes::ServerEncoding::start();
+            st.args.iter().map(|(t, b)| receive(*t, b)).collect()
+        };
         let Some(key) = args.get(st.key) else {
             error!("agenttrace.shard_writes: statement {i} has no key argument");
         };

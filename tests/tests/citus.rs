@@ -807,3 +807,43 @@ fn citus_distribute_converts_log_records_stored_before_citus() {
         connect_to(&node_url(node, "postgres")).batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
     }
 }
+
+/// A session whose client encoding is not the database's (psql in a LATIN1 terminal) ingests
+/// text that encoding cannot hold, and text it can, as a single node stores them: the shard
+/// groups' arrays travel in the database's encoding, whatever the session's.
+#[test]
+fn citus_ingest_from_a_latin1_session_stores_the_same_text() {
+    let Some(url) = citus_url() else {
+        eprintln!("skipped: AGENTTRACE_CITUS_DATABASE_URL not set");
+        return;
+    };
+    let _g = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut citus, mut single) = fresh_pair(&url);
+    let body = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"caf\u00e9"}}]},"scopeSpans":[{"spans":[
+        {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"say \u65e5\u672c","kind":1,
+         "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000001000000000",
+         "attributes":[{"key":"gen_ai.prompt","value":{"stringValue":"\u65e5\u672c\u8a9e cr\u00e8me"}}]},
+        {"traceId":"5b8efff798038103d269b633813fc60d","spanId":"eee19b7ec3c1b175","name":"say caf\u00e9","kind":1,
+         "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000001000000000",
+         "attributes":[{"key":"gen_ai.prompt","value":{"stringValue":"cr\u00e8me"}}]}]}]}]}"#
+        .as_bytes()
+        .to_vec();
+    for (db, encoding) in [(&mut citus, "LATIN1"), (&mut single, "UTF8")] {
+        db.batch_execute(&format!("SET client_encoding = '{encoding}'")).unwrap();
+        let accepted: i64 = db.query_one("SELECT accepted_spans FROM agenttrace.ingest($1, 'application/json')", &[&body]).unwrap().get(0);
+        db.batch_execute("RESET client_encoding").unwrap();
+        assert_eq!(accepted, 2, "both spans accepted ({encoding} session)");
+    }
+    let rows = |db: &mut Client| -> Vec<(String, String)> {
+        db.query("SELECT name, attributes::text FROM agenttrace.spans ORDER BY name", &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    };
+    let stored = rows(&mut citus);
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert!(stored.iter().any(|(n, _)| n == "say 日本"), "{stored:?}");
+    assert_eq!(stored, rows(&mut single), "the same text as on a single node");
+    assert_same_runs(&mut citus, &mut single, "spans from a LATIN1 session", 2);
+}
