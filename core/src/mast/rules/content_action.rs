@@ -317,13 +317,14 @@ impl Rule for ActedOnAmbiguity {
                         continue;
                     }
                     // The request's own words fit several candidates on the same field, one that
-                    // names them (a name or label of up to three words: "Alex Kim", "Pro"), not a
-                    // word inside a title or an identifier code, which describes what was
-                    // searched for rather than which one was meant.
+                    // names them (a name or label of up to six words: "Alex Kim", "Pro",
+                    // "Holiday Clearance 2025"), as a word of its own, not inside an identifier
+                    // code ("WS-MRI3-0612") nor in a longer title, which describe what was searched
+                    // for rather than which one was meant.
                     let fits = |w: &str, o: &serde_json::Map<String, serde_json::Value>, key: &str| {
                         o.get(key).and_then(|v| v.as_str()).is_some_and(|s| {
-                            let ws = words_of(s);
-                            ws.len() <= 3 && ws.iter().any(|x| x.starts_with(w))
+                            let ws: Vec<&str> = s.split_whitespace().map(|x| x.trim_matches(|c: char| !c.is_alphanumeric())).collect();
+                            ws.len() <= 6 && ws.iter().any(|x| x.chars().all(char::is_alphabetic) && x.to_lowercase().starts_with(w))
                         })
                     };
                     let shared = leaves[c].iter().find_map(|(key, _)| {

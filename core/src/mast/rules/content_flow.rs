@@ -31,6 +31,28 @@ pub(crate) fn is_handoff_tool(name: &str) -> bool {
     name.starts_with("transfer_to") || name.contains("handoff") || name.starts_with("handoff")
 }
 
+/// A clause without the numeric JSON keys it may hold (`"2": "vague or not arguable"`: a level
+/// of a scale, not a figure of the case).
+fn json_keys_dropped(c: &str) -> String {
+    static K: OnceLock<Regex> = OnceLock::new();
+    K.get_or_init(|| Regex::new(r#"-?\d+(?:\.\d+)?"\s*:"#).expect("regex")).replace_all(c, " ").into_owned()
+}
+
+/// The short string values of a JSON text (one to five words with a letter, lower-cased): the
+/// names and labels a result gives its items.
+fn short_values(t: &str) -> Vec<String> {
+    static V: OnceLock<Regex> = OnceLock::new();
+    let v = V.get_or_init(|| Regex::new(r#":\s*"([^"\\]{4,60})""#).expect("regex"));
+    let mut out: Vec<String> = v
+        .captures_iter(super::super::text::head(t, 32_000))
+        .map(|c| c[1].trim().to_lowercase())
+        .filter(|x| x.split_whitespace().count() <= 5 && x.chars().any(char::is_alphabetic))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// For every tool result, the caller's next answer: (tool step, answer step), per agent in
 /// time order. Results gathered before one answer are all paired with it. A message sent from
 /// inside one of those tool calls (the instruction of an agent run as a tool) went out before
@@ -119,7 +141,11 @@ impl Rule for ToolDataIgnored {
             let said = significant_numbers(&a.text);
             let used_num = nums.iter().any(|n| said.contains(n));
             let used_id = idv.iter().any(|i| a.text.contains(i.as_str()));
-            if used_num || used_id {
+            // Two of the result's names or labels (short string values: "Evidence & citation")
+            // in the answer: it is about the result.
+            let lower = a.text.to_lowercase();
+            let labels = tools.iter().flat_map(|&k| short_values(&t.steps[k].text)).filter(|v| lower.contains(v.as_str())).count();
+            if used_num || used_id || labels >= 2 {
                 continue;
             }
             let agent = a.agent.clone();
@@ -257,7 +283,7 @@ impl Rule for BlockingFactWithheld {
                 .filter(|(c, w)| {
                     !weak.contains(w)
                         || !ids(c).is_empty()
-                        || !numbers(c).is_empty()
+                        || !numbers(&json_keys_dropped(c)).is_empty()
                         || BLOCKING.iter().any(|b| !weak.contains(b) && has_word(c, b))
                 })
                 .filter(|(_, w)| !confirms_request(w, r.tool.as_deref().unwrap_or("")))

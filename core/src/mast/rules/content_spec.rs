@@ -230,7 +230,9 @@ impl Rule for RoleBoundaryCrossed {
                         && (s.kind == StepKind::Handoff
                             || s.tool_requests.iter().any(|r| r.name.starts_with("transfer") || r.name.contains("handoff")))
                 });
-                let others_after = t.steps.iter().any(|s| s.time_ns > last.time_ns && s.agent.as_deref().is_some_and(|x| x != a));
+                // Others acting after its first answer were handed the work (by turn order).
+                let first = answers.first().map_or(last.time_ns, |s| s.time_ns);
+                let others_after = t.steps.iter().any(|s| s.time_ns > first && s.agent.as_deref().is_some_and(|x| x != a));
                 if !handed && !others_after && last.text.split_whitespace().count() >= 25 {
                     findings.push(
                         Finding::new(

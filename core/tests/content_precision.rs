@@ -1,0 +1,115 @@
+//! Precision of the content rules: clean runs that look like a failure to a shallow comparison
+//! (a computed figure that resembles a read one, an answer that talks about a result by its
+//! labels, a rubric's numbered levels, a lead that delivers after delegating) get no finding,
+//! and the failure each rule is for is still found beside them.
+mod common;
+
+use agenttrace_core::mast::MastReport;
+use common::B;
+
+fn has(r: &MastReport, rule: &str) -> bool {
+    r.findings.iter().any(|f| f.rule == rule)
+}
+
+/// Two campaigns whose four-word names both fit the request's word; the agent exports one
+/// without asking. Twin: it asks which one was meant.
+#[test]
+fn several_multi_word_names_fit_the_request() {
+    let run = |asks: bool| {
+        let task = "Export last month's orders of the holiday campaign to the finance share.";
+        let mut b = B::new(task);
+        let a = b.turn("export_agent", &[("user", task)], "Looking up the campaign.");
+        b.tool(
+            a,
+            "find_campaign",
+            r#"{"query": "holiday"}"#,
+            r#"{"campaigns": [{"id": "cmp-881", "name": "Holiday Gift Guide 2024", "channel": "email"}, {"id": "cmp-902", "name": "Holiday Clearance Sale 2024", "channel": "social"}]}"#,
+        );
+        if asks {
+            b.turn(
+                "export_agent",
+                &[("user", task)],
+                "Two campaigns match: Holiday Gift Guide 2024 (email) and Holiday Clearance Sale 2024 (social). Which one do you mean?",
+            );
+        } else {
+            let c = b.turn("export_agent", &[("user", task)], "Exporting the orders now.");
+            b.tool(c, "export_orders", r#"{"campaign_id": "cmp-902", "period": "last_month"}"#, "export EX-31 written to finance/orders");
+        }
+        b.report()
+    };
+    let r = run(false);
+    let f = r.findings.iter().find(|f| f.rule == "acted_on_ambiguity").unwrap_or_else(|| panic!("FM-2.2 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("export_agent"));
+    assert!(!has(&run(true), "acted_on_ambiguity"));
+}
+
+/// A payroll result gives a base salary and a bonus; the answer states their sum, which is the
+/// base with two digits swapped (12,450 + 1,800 = 14,250). Computed, not misquoted. Beside it,
+/// the base itself stated with two digits swapped is still found.
+#[test]
+fn a_sum_that_looks_like_a_swapped_figure() {
+    let run = |answer: &str| {
+        let task = "What is employee E-310's taxable pay for 2024?";
+        let mut b = B::new(task);
+        let a = b.turn("payroll_agent", &[("user", task)], "Fetching the payroll record.");
+        b.tool(
+            a,
+            "payroll_record",
+            r#"{"employee": "E-310", "year": 2024}"#,
+            r#"{"employee": "E-310", "base_salary": 12450, "bonus": 1800}"#,
+        );
+        b.turn("payroll_agent", &[("user", task)], answer);
+        b.report()
+    };
+    assert!(!has(&run("E-310's taxable pay for 2024 comes to 14,250 once the bonus is included."), "figure_misquoted"));
+    let r = run("E-310's base salary for 2024 is 12,540, and there is a bonus on top of it.");
+    assert!(has(&r, "figure_misquoted"), "{:?}", r.findings);
+}
+
+/// A grader summarises a rubric by its criteria's names, with no figure of it; the rubric's
+/// numbered levels ("2": "vague or not arguable") are a scale, not a finding withheld. Beside
+/// it, an answer about something else is still derailment.
+#[test]
+fn a_summary_by_the_results_labels() {
+    let rubric = r#"{"rubric": "essay-r7", "criteria": [{"name": "Thesis clarity", "weight": 30, "descriptor": "states a precise arguable claim in the opening paragraph"}, {"name": "Evidence and citation", "weight": 40, "descriptor": "quotations are accurate, page-referenced and explained"}, {"name": "Organisation", "weight": 30, "descriptor": "paragraphs follow a logical sequence with signposting"}], "levels": {"4": "exemplary", "3": "proficient", "2": "vague or not arguable", "1": "missing"}}"#;
+    let run = |answer: &str| {
+        let task = "Grade the attached history essay against the department rubric and explain the grade.";
+        let mut b = B::new(task);
+        let a = b.turn("grader", &[("user", task)], "Loading the rubric.");
+        b.tool(a, "get_rubric", r#"{"course": "HIST-210"}"#, rubric);
+        b.turn("grader", &[("user", task), ("tool", rubric)], answer);
+        b.report()
+    };
+    let r = run("Thesis clarity is strong: the argument that the reforms were driven by fiscal pressure comes up front. Evidence and citation is the weakest part, since two sources are quoted without a reference. Organisation is clear throughout. Overall grade: a solid essay.");
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    let r = run("History essays are a wonderful way to learn. Students often enjoy reading about the past, and teachers can share stories about famous people, old buildings and distant places, which makes lessons lively and helps everyone remember what they studied.");
+    assert!(has(&r, "tool_data_ignored"), "{:?}", r.findings);
+}
+
+/// A lead whose instructions say to only delegate posts its delegation, the workers act, and the
+/// lead then delivers their result: it handed the work on by turn order. Beside it, a lead that
+/// answers the request itself with nobody acting after it is still found.
+#[test]
+fn a_lead_that_delivers_after_delegating() {
+    let lead = "You are the lead. Only delegate: route research to researcher and drafting to writer; never do the work yourself.";
+    let task = "Prepare a one-paragraph brief on the new EU battery regulation for our product team.";
+    let answer = "Brief: the EU battery regulation requires a carbon-footprint declaration for EV and industrial batteries, a digital battery passport from 2027, minimum recycled content targets from 2031, and removable, replaceable portable batteries in consumer devices by 2027.";
+    let mut b = B::new(task);
+    b.turn_with(
+        "lead",
+        Some(lead),
+        &[("user", task)],
+        "researcher: collect the regulation's main obligations and dates. writer: draft the brief from them.",
+    );
+    b.turn("researcher", &[("user", "collect obligations")], "Obligations: carbon footprint declaration, battery passport (2027), recycled content targets (2031), removable portable batteries (2027).");
+    b.turn("writer", &[("user", "draft")], answer);
+    b.turn_with("lead", Some(lead), &[("user", "deliver")], answer);
+    let r = b.report();
+    assert!(!has(&r, "role_boundary_crossed"), "{:?}", r.findings);
+
+    let mut b = B::new(task);
+    b.turn_with("lead", Some(lead), &[("user", task)], answer);
+    let r = b.report();
+    let f = r.findings.iter().find(|f| f.rule == "role_boundary_crossed").unwrap_or_else(|| panic!("FM-1.2 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("lead"));
+}
