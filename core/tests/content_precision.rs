@@ -113,3 +113,121 @@ fn a_lead_that_delivers_after_delegating() {
     let f = r.findings.iter().find(|f| f.rule == "role_boundary_crossed").unwrap_or_else(|| panic!("FM-1.2 expected: {:?}", r.findings));
     assert_eq!(f.agent_name.as_deref(), Some("lead"));
 }
+
+/// "terminated" in prose (a cover crop terminated in May) is not the TERMINATE keyword; the
+/// keyword followed by another agent's turns still is.
+#[test]
+fn termination_is_the_keyword_not_the_word() {
+    let run = |said: &str| {
+        let task = "Plan side-dress nitrogen for fields A and B.";
+        let mut b = B::new(task);
+        b.turn("soil_analyst", &[("user", task)], said);
+        b.turn("field_advisor", &[("user", said)], "Field A gets 90 lb N/ac and Field B 50 lb N/ac, ordered for June 16.");
+        b.report()
+    };
+    let r = run("Field B: 19 ppm nitrate, hairy vetch cover crop terminated May 12. Recommend 50 lb N/ac on B, 90 on A.");
+    assert!(!has(&r, "continued_after_termination"), "{:?}", r.findings);
+    let r = run("Recommend 50 lb N/ac on B, 90 on A. TERMINATE");
+    assert!(has(&r, "continued_after_termination"), "{:?}", r.findings);
+}
+
+const RELEASES: &str = r#"{"releases": [{"version": "v2.31.0", "status": "active", "health": "degraded"}, {"version": "v2.30.2", "status": "superseded", "health": "good"}, {"version": "v2.30.1", "status": "superseded", "health": "good"}]}"#;
+
+/// Two releases share the health "good"; the request asks for "the last known-good" one, an
+/// order that picks one: no ambiguity. Twin: "a good release" leaves the choice open.
+#[test]
+fn an_order_word_picks_among_a_class() {
+    let run = |task: &str| {
+        let mut b = B::new(task);
+        let a = b.turn("deploy_agent", &[("user", task)], "Listing releases.");
+        b.tool(a, "list_releases", r#"{"service": "payments-api"}"#, RELEASES);
+        let c = b.turn("deploy_agent", &[("user", task)], "Rolling back.");
+        b.tool(c, "rollback", r#"{"service": "payments-api", "to_version": "v2.30.1"}"#, r#"{"status": "completed"}"#);
+        b.report()
+    };
+    assert!(!has(&run("Roll payments-api back to the last known-good release."), "acted_on_ambiguity"));
+    assert!(has(&run("Roll payments-api back to a good release."), "acted_on_ambiguity"));
+}
+
+/// The call names its object by identifier: the booking it changes is the one whose id it
+/// passes, even when its new dates are another booking's dates. Twin: it asks first.
+#[test]
+fn an_identifier_argument_names_the_pick() {
+    let run = |asks: bool| {
+        let task = "Please push our Hendricks group block back one week, same rooms and rate.";
+        let mut b = B::new(task);
+        let a = b.turn("reservations", &[("user", task)], "Searching.");
+        b.tool(
+            a,
+            "search_group_blocks",
+            r#"{"query": "Hendricks"}"#,
+            r#"{"results": [{"block_id": "GB-3310", "name": "Hendricks Sales Kickoff", "arrive": "2025-06-12", "depart": "2025-06-14"}, {"block_id": "GB-3356", "name": "Hendricks Board Retreat", "arrive": "2025-06-19", "depart": "2025-06-21"}]}"#,
+        );
+        if asks {
+            b.turn(
+                "reservations",
+                &[("user", task)],
+                "You have two Hendricks blocks, the Sales Kickoff and the Board Retreat. Which one should move?",
+            );
+        }
+        let c = b.turn("reservations", &[("user", task)], "Moving it.");
+        b.tool(
+            c,
+            "modify_group_block",
+            r#"{"block_id": "GB-3310", "arrive": "2025-06-19", "depart": "2025-06-21"}"#,
+            r#"{"status": "modified"}"#,
+        );
+        b.report()
+    };
+    let r = run(false);
+    assert!(has(&r, "acted_on_ambiguity"), "{:?}", r.findings);
+    assert!(!has(&run(true), "acted_on_ambiguity"));
+}
+
+/// An exclusion ("not Collision") is not contradicted by a name the data gives that holds the
+/// word (the repair shop "Ridgeline Collision"); using the excluded thing still is.
+#[test]
+fn an_excluded_word_inside_a_name_from_the_data() {
+    let coverage = "Hail is a Comprehensive peril, not Collision. Comprehensive deductible: $1,000.";
+    let run = |answer: &str| {
+        let task = "Settle hail claim CLM-118 on policy AP-774.";
+        let mut b = B::new(task);
+        b.turn("coverage_agent", &[("user", task)], coverage);
+        let s = b.turn("settlement_agent", &[("user", coverage)], "Fetching the estimate.");
+        b.tool(
+            s,
+            "get_estimate",
+            r#"{"estimate_id": "BS-558"}"#,
+            r#"{"estimate_id": "BS-558", "shop": "Ridgeline Collision, Boise ID", "total": 4850.0}"#,
+        );
+        b.turn("settlement_agent", &[("user", coverage)], answer);
+        b.report()
+    };
+    let r = run(
+        "Estimate BS-558 from Ridgeline Collision totals $4,850. Applying the $1,000 Comprehensive deductible leaves $3,850, paid today.",
+    );
+    assert!(!has(&r, "upstream_constraint_contradicted"), "{:?}", r.findings);
+    let r = run("Estimate BS-558 totals $4,850. Applying the Collision deductible of $500 leaves $4,350, paid today.");
+    assert!(has(&r, "upstream_constraint_contradicted"), "{:?}", r.findings);
+}
+
+/// A caller that restates a result in its own words (its figures and identifiers) has passed it
+/// on, even when the agents after it are only given a short instruction. Twin: an answer that
+/// carries nothing of the result.
+#[test]
+fn a_result_restated_is_passed_on() {
+    let policy = r#"{"policy_number": "AP-7741902", "status": "active", "term": "2024-11-01/2025-11-01", "insured": "Dana Whitfield", "vehicle": "2021 Subaru Outback", "coverages": {"comprehensive": {"deductible": 1000, "limit": "actual cash value"}, "collision": {"deductible": 500, "limit": "actual cash value"}}, "glass_buyback": false}"#;
+    let run = |summary: &str| {
+        let task = "Settle the hail claim on policy AP-7741902.";
+        let mut b = B::new(task);
+        let a = b.turn("coverage_agent", &[("user", task)], "Looking up the policy.");
+        b.tool(a, "lookup_policy", r#"{"policy_number": "AP-7741902"}"#, policy);
+        b.turn("coverage_agent", &[("user", task), ("tool", policy)], summary);
+        b.turn("settlement_agent", &[("user", "Settle the claim with the coverage confirmed.")], "Paid $3,850 after the deductible.");
+        b.report()
+    };
+    let r = run("Coverage confirmed: AP-7741902 is active through 2025-11-01; hail falls under Comprehensive with a $1,000 deductible.");
+    assert!(!has(&r, "tool_result_not_passed_on"), "{:?}", r.findings);
+    let r = run("Coverage confirmed, handing over to settlement.");
+    assert!(has(&r, "tool_result_not_passed_on"), "{:?}", r.findings);
+}

@@ -345,6 +345,18 @@ pub fn find_keyword<'a>(t: &str, list: &'a [String]) -> Option<&'a str> {
     list.iter().find(|k| contains_ci(t, k)).map(String::as_str)
 }
 
+/// The termination keyword an output announces: the keyword as a word of its own ("TERMINATE",
+/// not the "terminated" of "the cover crop was terminated"), in capitals when it is written in
+/// capitals (AutoGen's convention: a lower-case "terminate" is prose).
+pub fn find_termination<'a>(t: &str, list: &'a [String]) -> Option<&'a str> {
+    list.iter()
+        .find(|k| {
+            let upper = k.chars().any(char::is_alphabetic) && !k.chars().any(char::is_lowercase);
+            t.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| if upper { w == k.as_str() } else { w.eq_ignore_ascii_case(k) })
+        })
+        .map(String::as_str)
+}
+
 /// Readable text of a recorded input/output: chat-message JSON becomes its message contents
 /// (`last_only`: the last non-empty one), other JSON its string leaves, plain text stays.
 pub fn readable(t: &str, last_only: bool) -> Option<String> {

@@ -234,6 +234,14 @@ fn words_of(t: &str) -> Vec<String> {
     t.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() >= 2).map(str::to_lowercase).collect()
 }
 
+/// The request puts an order word ("last", "latest", "first", "previous" ...) within the three
+/// words before `word`: it picks by position, not by name.
+fn ordinal_before(task_l: &str, word: &str) -> bool {
+    const ORDER: [&str; 9] = ["last", "latest", "newest", "recent", "previous", "oldest", "earliest", "first", "current"];
+    let ws = words_of(task_l);
+    ws.iter().enumerate().any(|(k, w)| w.starts_with(word) && ws[k.saturating_sub(3)..k].iter().any(|p| ORDER.contains(&p.as_str())))
+}
+
 pub struct ActedOnAmbiguity;
 
 impl Rule for ActedOnAmbiguity {
@@ -291,19 +299,26 @@ impl Rule for ActedOnAmbiguity {
                 let args = arg_leaves(x.arguments.as_deref().unwrap_or(""));
                 for list in &lists {
                     let leaves: Vec<Vec<(String, String)>> = list.iter().map(leaf_strings).collect();
-                    // The candidate the call picked: an argument value unique to it.
-                    let picked: Vec<usize> = (0..leaves.len())
-                        .filter(|&c| {
-                            args.iter().any(|(_, v)| {
-                                v.len() >= 3
-                                    && leaves[c].iter().any(|(_, lv)| lv.eq_ignore_ascii_case(v))
-                                    && leaves
-                                        .iter()
-                                        .enumerate()
-                                        .all(|(o, ls)| o == c || !ls.iter().any(|(_, lv)| lv.eq_ignore_ascii_case(v)))
+                    // The candidate the call picked: an argument value unique to it; an
+                    // identifier argument ("block_id") decides over other values that happen to
+                    // match another candidate (new dates that are another booking's dates).
+                    let picks = |only_ids: bool| -> Vec<usize> {
+                        (0..leaves.len())
+                            .filter(|&c| {
+                                args.iter().any(|(k, v)| {
+                                    v.len() >= 3
+                                        && (!only_ids || k.to_lowercase().ends_with("id") || ids(v).first().is_some_and(|i| i == v))
+                                        && leaves[c].iter().any(|(_, lv)| lv.eq_ignore_ascii_case(v))
+                                        && leaves
+                                            .iter()
+                                            .enumerate()
+                                            .all(|(o, ls)| o == c || !ls.iter().any(|(_, lv)| lv.eq_ignore_ascii_case(v)))
+                                })
                             })
-                        })
-                        .collect();
+                            .collect()
+                    };
+                    let by_id = picks(true);
+                    let picked = if by_id.len() == 1 { by_id } else { picks(false) };
                     let [c] = picked[..] else { continue };
                     // The request names the candidate itself: no ambiguity.
                     let unique: Vec<&String> = leaves[c]
@@ -331,6 +346,11 @@ impl Rule for ActedOnAmbiguity {
                         task_words.iter().find(|w| list.iter().filter(|o| fits(w, o, key)).count() >= 2).map(|w| (key.clone(), w.clone()))
                     });
                     let Some((key, word)) = shared else { continue };
+                    // An order picks one of them ("the last known-good release", "the latest
+                    // build"): the request says which, by the list's order.
+                    if ordinal_before(&task_l, &word) {
+                        continue;
+                    }
                     // Candidates that are one and the same (equal up to case and spacing): either
                     // choice is right, there was nothing to ask.
                     let same = normalized(&list[c]);

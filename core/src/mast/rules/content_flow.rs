@@ -396,14 +396,26 @@ fn same_value(a: &str, b: &str) -> bool {
     }
 }
 
-/// `X` occurs in `text` without a negation in the three words before it.
-fn used_affirmatively(text: &str, x: &str) -> bool {
+/// `X` occurs in `text` without a negation in the three words before it, and not as part of a
+/// longer name the run's data holds (`in_data`: "Ridgeline Collision", a shop a tool result names,
+/// is not the excluded "Collision").
+fn used_affirmatively(text: &str, x: &str, in_data: &dyn Fn(&str) -> bool) -> bool {
     let mut from = 0;
     while let Some(p) = text[from..].find(x) {
         let s = from + p;
         let before: Vec<String> = text[..s].split_whitespace().rev().take(3).map(|w| w.to_lowercase()).collect();
         let after: Vec<String> =
             text[s + x.len()..].split_whitespace().take(3).map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).collect();
+        let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+        let prev = text[..s].split_whitespace().next_back().filter(|w| text[..s].ends_with([' ', '\t']) && capital(w));
+        let next = text[s + x.len()..].strip_prefix(' ').and_then(|r| r.split_whitespace().next()).filter(|w| capital(w));
+        let trim = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+        let named =
+            prev.is_some_and(|w| in_data(&format!("{} {x}", trim(w)))) || next.is_some_and(|w| in_data(&format!("{x} {}", trim(w))));
+        if named {
+            from = s + x.len();
+            continue;
+        }
         let negated = before.iter().any(|w| {
             let w = w.trim_matches(|c: char| !c.is_alphanumeric());
             matches!(
@@ -533,7 +545,12 @@ impl Rule for UpstreamConstraintContradicted {
                     }
                     _ if is_answer(s) => excluded
                         .iter()
-                        .find(|x| used_affirmatively(&s.text, x))
+                        .find(|x| {
+                            let in_data = |phrase: &str| {
+                                t.steps.iter().any(|d| d.kind == StepKind::ToolCall && d.time_ns <= s.time_ns && d.text.contains(phrase))
+                            };
+                            used_affirmatively(&s.text, x, &in_data)
+                        })
                         .map(|x| (format!("its answer uses {x}, which {author} excluded: «{}»", flat(&s.text, 140)), 0.8)),
                     _ => None,
                 };

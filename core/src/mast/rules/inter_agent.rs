@@ -2,6 +2,7 @@
 //! derailment, information withholding, ignored input, reasoning-action mismatch.
 use std::collections::HashMap;
 
+use super::super::facts::{ids, significant_numbers};
 use super::super::text::{coverage, find_keyword, quote, word_set, words};
 use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
 use super::{history_drops, result_flows};
@@ -311,6 +312,22 @@ impl Rule for HandoffNotReceived {
     }
 }
 
+/// The caller restated the result in its own words: an output of its turn (or of its next two)
+/// after the call carries two of the result's figures, or one of its identifiers. What it says
+/// is what the agents after it read. `turns_of`: each agent's turns in time order.
+fn restated(run: &RunView, turns_of: &HashMap<&str, Vec<usize>>, f: &super::ResultFlow) -> bool {
+    let Some(res) = run.analysis.facts[f.tool].tool_result.as_deref() else { return false };
+    let Some(mine) = f.agent.as_deref().and_then(|a| turns_of.get(a)) else { return false };
+    let end = run.end(f.tool);
+    let from = mine.partition_point(|&k| run.turns[k].end < end);
+    let (nums, idv) = (significant_numbers(res), ids(res));
+    mine[from..]
+        .iter()
+        .take(3)
+        .filter_map(|&k| run.turns[k].output.as_ref())
+        .any(|(o, _)| idv.iter().any(|i| o.contains(i.as_str())) || significant_numbers(o).iter().filter(|n| nums.contains(n)).count() >= 2)
+}
+
 /// FM-2.4: an agent used a tool result itself but none of it reached the agents after it nor the
 /// final output.
 pub struct ResultNotPassedOn;
@@ -331,9 +348,13 @@ impl Rule for ResultNotPassedOn {
         if judgeable.is_empty() {
             return Verdict::NotJudgeable("no used tool result followed by other agents with recorded inputs".into());
         }
+        let mut turns_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (k, t) in run.turns.iter().enumerate() {
+            turns_of.entry(t.agent.as_str()).or_default().push(k);
+        }
         let findings = judgeable
             .into_iter()
-            .filter(|f| !f.reached_others && !f.reached_final)
+            .filter(|f| !f.reached_others && !f.reached_final && !restated(run, &turns_of, f))
             .map(|f| {
                 let t = &run.analysis.facts[f.tool];
                 let agent = f.agent.clone();

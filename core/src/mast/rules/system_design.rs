@@ -2,7 +2,7 @@
 //! termination conditions.
 use std::collections::HashMap;
 
-use super::super::text::{args_key, contains_ci, find_keyword, quote, repeat_key, sentence_count};
+use super::super::text::{args_key, contains_ci, find_termination, quote, repeat_key, sentence_count};
 use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
 use super::history_drops;
 use crate::normalize::OutcomeStatus;
@@ -511,7 +511,7 @@ impl Rule for TerminationLimit {
             .or_else(|| stop_span.and_then(|i| run.analysis.facts[i].stop_reason.clone()))
             .unwrap_or_else(|| "a limit".into());
         let announced =
-            run.turns.iter().filter_map(|t| t.output.as_ref()).any(|(o, _)| find_keyword(o, &cfg.termination_keywords).is_some());
+            run.turns.iter().filter_map(|t| t.output.as_ref()).any(|(o, _)| find_termination(o, &cfg.termination_keywords).is_some());
         let mut spans: Vec<_> = span.map(|i| vec![run.span_ref(i)]).unwrap_or_default();
         if let Some(t) = run.turns.last() {
             spans.push(run.span_ref(t.idx));
@@ -554,7 +554,7 @@ impl Rule for ContinuedAfterTermination {
             return Verdict::NotJudgeable("no agent turn outputs recorded".into());
         }
         let Some(k) =
-            run.turns.iter().position(|t| t.output.as_ref().is_some_and(|(o, _)| find_keyword(o, &cfg.termination_keywords).is_some()))
+            run.turns.iter().position(|t| t.output.as_ref().is_some_and(|(o, _)| find_termination(o, &cfg.termination_keywords).is_some()))
         else {
             return Verdict::Judged(Vec::new());
         };
@@ -565,7 +565,7 @@ impl Rule for ContinuedAfterTermination {
             return Verdict::Judged(Vec::new());
         }
         let (o, span) = run.turns[k].output.clone().unwrap_or_default();
-        let kw = find_keyword(&o, &cfg.termination_keywords).unwrap_or("");
+        let kw = find_termination(&o, &cfg.termination_keywords).unwrap_or("");
         let mut spans = vec![run.span_ref(span)];
         spans.extend(after.iter().take(5).map(|&j| run.span_ref(run.turns[j].idx)));
         let agents: Vec<&str> = after.iter().map(|&j| run.turns[j].agent.as_str()).collect();
