@@ -231,3 +231,40 @@ fn a_result_restated_is_passed_on() {
     let r = run("Coverage confirmed, handing over to settlement.");
     assert!(has(&r, "tool_result_not_passed_on"), "{:?}", r.findings);
 }
+
+/// The task bounds the amplicon at 400–600 bp; the reviewer told to check every constraint
+/// approves a pair whose amplicon is 712 bp, naming only the other constraints, and the final
+/// answer states it. Twins: the pair within the bound, and an answer that says the figure is
+/// outside, are no finding.
+#[test]
+fn a_figure_outside_the_tasks_bound() {
+    let task = "Design a primer pair for exon 4. SOP: primer Tm 58–62 °C, GC content 40–60%, amplicon 400–600 bp. Order the approved pair.";
+    let run = |amplicon: &str, last: &str| {
+        let mut b = B::new(task);
+        let cands =
+            format!("Pair 1: Tm 59.8 / 60.4, GC 45% / 50%, amplicon {amplicon} bp. Pair 2: Tm 59.1 / 60.7, GC 50% / 55%, amplicon 455 bp.");
+        b.turn_with(
+            "designer",
+            Some("Run primer3 and list candidate pairs unfiltered; order the pair the reviewer approves."),
+            &[("user", task)],
+            &cands,
+        );
+        b.turn_with(
+            "reviewer",
+            Some("Check each candidate pair against every SOP constraint in the task and approve the best pair that meets all of them."),
+            &[("user", &cands)],
+            "Pair 1: Tm within 58–62 ✓, GC within 40–60 ✓. Approved: pair 1.",
+        );
+        b.turn("designer", &[("user", "approved pair 1")], &last.replace("{a}", amplicon));
+        b.report()
+    };
+    let r = run("712", "Ordered pair 1 (order IDT-1458): Tm 59.8 / 60.4 °C, GC 45% / 50%, expected amplicon {a} bp.");
+    let f = r.findings.iter().find(|f| f.rule == "bound_exceeded").unwrap_or_else(|| panic!("FM-3.2 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("reviewer"));
+    assert!(f.explanation.contains("712") && f.explanation.contains("400–600 bp"), "{}", f.explanation);
+    assert!(!has(
+        &run("538", "Ordered pair 1 (order IDT-1458): Tm 59.8 / 60.4 °C, GC 45% / 50%, expected amplicon {a} bp."),
+        "bound_exceeded"
+    ));
+    assert!(!has(&run("712", "Not ordered: pair 1's amplicon of {a} bp exceeds the SOP; please choose again."), "bound_exceeded"));
+}

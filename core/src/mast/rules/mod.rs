@@ -7,6 +7,7 @@ use super::{MastConfig, Rule, RunView};
 use crate::normalize::ChatMessage;
 
 mod content_action;
+mod content_bounds;
 mod content_context;
 mod content_figures;
 mod content_flow;
@@ -55,6 +56,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_verify::ApprovedWithoutCheck,
     &content_verify::ApprovedDespiteEvidence,
     &content_review::ReviewUndidRequirement,
+    &content_bounds::BoundExceeded,
 ];
 
 /// Names of the registered rules with their mode, in order.
