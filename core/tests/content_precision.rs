@@ -268,3 +268,25 @@ fn a_figure_outside_the_tasks_bound() {
     ));
     assert!(!has(&run("712", "Not ordered: pair 1's amplicon of {a} bp exceeds the SOP; please choose again."), "bound_exceeded"));
 }
+
+/// The task asks for SKUs with more than 40 units; the engineer says "strictly above 40" and its
+/// code filters `>= 40`. Twins: code that filters `> 40`, and a task that says "40 or more" with
+/// the same `>= 40` code, are no finding.
+#[test]
+fn code_that_compares_the_other_way_at_the_boundary() {
+    let run = |task: &str, op: &str| {
+        let mut b = B::new(task);
+        let code = format!(
+            "Now filter to the SKUs and write the file.\n```python\nimport pandas as pd\ndf = pd.read_csv('catalog.csv')\nout = df[(df['category'] == 'Tents') & (df['stock'] {op} 40)]\nout.to_csv('markdown.csv', index=False)\n```"
+        );
+        b.turn("engineer", &[("user", task)], &code);
+        b.turn("executor", &[("user", &code)], "exitcode: 0 (execution succeeded)\nrows written: 4");
+        b.report()
+    };
+    let more = "Mark down every tent SKU with more than 40 units on hand by 15%.";
+    let r = run(more, ">=");
+    let f = r.findings.iter().find(|f| f.rule == "comparison_flipped").unwrap_or_else(|| panic!("FM-2.6 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("engineer"));
+    assert!(!has(&run(more, ">"), "comparison_flipped"));
+    assert!(!has(&run("Mark down every tent SKU with 40 or more units on hand by 15%.", ">="), "comparison_flipped"));
+}

@@ -31,7 +31,7 @@ fn task_conditions(task: &str) -> Vec<(String, Vec<String>)> {
 }
 
 /// The code blocks of a text (between ``` fences), lower-cased.
-fn code(t: &str) -> Option<String> {
+pub(super) fn code(t: &str) -> Option<String> {
     let blocks: Vec<&str> = t.split("```").skip(1).step_by(2).collect();
     (!blocks.is_empty()).then(|| blocks.join("\n").to_lowercase())
 }

@@ -11,6 +11,7 @@ mod content_bounds;
 mod content_context;
 mod content_figures;
 mod content_flow;
+mod content_operators;
 mod content_plan;
 mod content_review;
 mod content_spec;
@@ -50,6 +51,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_flow::BlockingFactWithheld,
     &content_flow::UpstreamConstraintContradicted,
     &content_figures::FigureMisquoted,
+    &content_operators::ComparisonFlipped,
     &content_action::SaidVersusDid,
     &content_verify::TaskItemsLeftOpen,
     &content_plan::PlanStepDropped,
