@@ -290,3 +290,34 @@ fn code_that_compares_the_other_way_at_the_boundary() {
     assert!(!has(&run(more, ">"), "comparison_flipped"));
     assert!(!has(&run("Mark down every tent SKU with 40 or more units on hand by 15%.", ">="), "comparison_flipped"));
 }
+
+/// The spec checker reports "range 11.8–12.3" of samples whose list holds 12.7. Twins: the range
+/// stated as the data has it, and a range whose ends are not figures of the list (a spec
+/// window, not a summary of it), are no finding.
+#[test]
+fn a_checker_states_a_range_the_data_contradicts() {
+    let run = |said: &str| {
+        let task = "Run incoming QA on lot L-24 and disposition it.";
+        let mut b = B::new(task);
+        let m = b.turn("measurer", &[("user", task)], "Pulling the samples.");
+        b.tool(
+            m,
+            "get_measurements",
+            r#"{"lot": "L-24"}"#,
+            r#"{"lot": "L-24", "samples": [{"id": "S1", "value": 12.1}, {"id": "S2", "value": 11.8}, {"id": "S3", "value": 12.3}, {"id": "S4", "value": 12.7}, {"id": "S5", "value": 12.0}]}"#,
+        );
+        b.turn_with(
+            "spec_check",
+            Some("Compare every sample against the spec limits 11.5 to 12.5 and return PASS or FAIL."),
+            &[("user", "samples")],
+            said,
+        );
+        b.report()
+    };
+    let r = run("Checked 5/5 samples: observed range 11.8–12.3 N·m, all within limits. verdict = PASS");
+    let f = r.findings.iter().find(|f| f.rule == "range_misstated").unwrap_or_else(|| panic!("FM-3.3 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("spec_check"));
+    assert!(f.explanation.contains("12.7"), "{}", f.explanation);
+    assert!(!has(&run("Checked 5/5 samples: observed range 11.8–12.7 N·m; S4 is above 12.5. verdict = FAIL"), "range_misstated"));
+    assert!(!has(&run("Checked 5/5 samples against the range 11.5–12.5 N·m. verdict = FAIL (S4)"), "range_misstated"));
+}

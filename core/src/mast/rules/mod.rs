@@ -13,6 +13,7 @@ mod content_figures;
 mod content_flow;
 mod content_operators;
 mod content_plan;
+mod content_range;
 mod content_review;
 mod content_spec;
 mod content_verify;
@@ -57,6 +58,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_plan::PlanStepDropped,
     &content_verify::ApprovedWithoutCheck,
     &content_verify::ApprovedDespiteEvidence,
+    &content_range::RangeMisstated,
     &content_review::ReviewUndidRequirement,
     &content_bounds::BoundExceeded,
 ];
