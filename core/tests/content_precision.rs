@@ -321,3 +321,71 @@ fn a_checker_states_a_range_the_data_contradicts() {
     assert!(!has(&run("Checked 5/5 samples: observed range 11.8–12.7 N·m; S4 is above 12.5. verdict = FAIL"), "range_misstated"));
     assert!(!has(&run("Checked 5/5 samples against the range 11.5–12.5 N·m. verdict = FAIL (S4)"), "range_misstated"));
 }
+
+/// The step where an agent chose is its own words naming the candidate ("I'll take GB-3310"),
+/// before the call that acts on it. Without such words, the call is the step.
+#[test]
+fn the_choice_is_where_the_agent_names_it() {
+    let run = |says: bool| {
+        let task = "Please push our Hendricks group block back one week, same rooms and rate.";
+        let mut b = B::new(task);
+        let a = b.turn("reservations", &[("user", task)], "Searching.");
+        b.tool(
+            a,
+            "search_group_blocks",
+            r#"{"query": "Hendricks"}"#,
+            r#"{"results": [{"block_id": "GB-3310", "name": "Hendricks Sales Kickoff", "arrive": "2025-06-12"}, {"block_id": "GB-3356", "name": "Hendricks Board Retreat", "arrive": "2025-06-19"}]}"#,
+        );
+        let chose = b.turn(
+            "reservations",
+            &[("user", task)],
+            if says { "I'll take the upcoming one, GB-3310, and move it a week." } else { "Moving it a week." },
+        );
+        let c = b.turn("reservations", &[("user", "Proceed.")], "Done.");
+        b.tool(c, "modify_group_block", r#"{"block_id": "GB-3310", "arrive": "2025-06-19"}"#, r#"{"status": "modified"}"#);
+        let r = b.report();
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.rule == "acted_on_ambiguity")
+            .cloned()
+            .unwrap_or_else(|| panic!("FM-2.2 expected: {:?}", r.findings));
+        (f, chose)
+    };
+    // The chose turn's model call (the span after the agent span) holds its words.
+    let (f, chose) = run(true);
+    assert_eq!(f.spans[0].1, (chose + 1).to_be_bytes(), "{:?}", f.spans);
+    let (f, chose) = run(false);
+    assert_ne!(f.spans[0].1, (chose + 1).to_be_bytes(), "{:?}", f.spans);
+}
+
+/// A scout whose instructions forbid computing statistics states two figures no earlier step
+/// holds. Twins: figures it was given (restated), and notes without figures, are no finding.
+#[test]
+fn an_agent_forbidden_to_compute_states_new_figures() {
+    let run = |said: &str| {
+        let task = "Compare guards Brooks and Vidal on true shooting % for 2024-25 and recommend one.";
+        let mut b = B::new(task);
+        b.turn_with(
+            "analyst",
+            Some("You compute every statistic with code."),
+            &[("user", task)],
+            "Brooks: 1512 pts, 1180 FGA, 356 FTA. Vidal: 1298 pts, 948 FGA, 301 FTA. TS% Brooks 56.6, Vidal 60.1.",
+        );
+        b.turn_with(
+            "scout",
+            Some("You add qualitative context from scouting notes. You never compute or restate statistics yourself; ask the analyst for any number you need."),
+            &[("user", "Add scouting context.")],
+            said,
+        );
+        b.report()
+    };
+    let r = run("I ran the numbers myself: Brooks TS% 61.2, Vidal 57.4. Brooks is the more efficient scorer.");
+    let f = r.findings.iter().find(|f| f.rule == "role_boundary_crossed").unwrap_or_else(|| panic!("FM-1.2 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("scout"));
+    assert!(!has(
+        &run("Per the analyst, Vidal is at 60.1 and Brooks 56.6; film agrees that Vidal picks better shots."),
+        "role_boundary_crossed"
+    ));
+    assert!(!has(&run("Film: Brooks attacks the rim; Vidal settles for late-clock pull-ups."), "role_boundary_crossed"));
+}

@@ -359,6 +359,17 @@ impl Rule for ActedOnAmbiguity {
                     }
                     let names: Vec<String> = list.iter().filter_map(|o| o.get(&key).and_then(|v| v.as_str()).map(str::to_string)).collect();
                     let asks = t.instructions_of(agent).is_some_and(|i| has_word(&i.text, "ask") || has_word(&i.text, "clarify"));
+                    // Where it chose: its own words naming the candidate's identifier before the
+                    // action ("I'll take GB-3310"), else the action itself.
+                    let chose = t.steps[lk + 1..xk].iter().find(|s| {
+                        s.agent.as_deref() == Some(agent)
+                            && s.kind != StepKind::ToolCall
+                            && unique.iter().any(|v| ids(v).first().is_some_and(|i| i == *v) && s.text.contains(v.as_str()))
+                    });
+                    let mut spans = vec![run.span_ref(x.span), run.span_ref(l.span)];
+                    if let Some(c) = chose {
+                        spans.insert(0, run.span_ref(c.span));
+                    }
                     findings.push(
                         Finding::new(
                             "FM-2.2",
@@ -366,7 +377,7 @@ impl Rule for ActedOnAmbiguity {
                             Severity::High,
                             if asks { 0.85 } else { 0.75 },
                             Some(agent.to_string()),
-                            vec![run.span_ref(x.span), run.span_ref(l.span)],
+                            spans,
                             format!(
                                 "the request's «{word}» fits {} candidates from {} ({}), and {agent} picked one with {}({}) without asking which was meant",
                                 names.len(),

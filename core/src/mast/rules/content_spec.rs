@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use super::super::facts::significant_numbers;
 use super::super::transcript::{flat, Step, StepKind};
 use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
 
@@ -283,6 +284,10 @@ impl Rule for RoleBoundaryCrossed {
                 );
                 continue;
             }
+            if let Some(f) = computed_against(run, ins, self.name()) {
+                findings.push(f);
+                continue;
+            }
             let words = demanded_words(&ins.text);
             if !words.is_empty() && !answers.iter().any(|s| words.iter().any(|w| s.text.to_lowercase().contains(&w.to_lowercase()))) {
                 findings.push(
@@ -306,6 +311,50 @@ impl Rule for RoleBoundaryCrossed {
         }
         Verdict::Judged(findings)
     }
+}
+
+/// An agent whose instructions forbid it to compute ("You never compute or restate statistics
+/// yourself") states figures nobody gave it: two or more figures of one answer that no earlier
+/// step (task, messages, tool results) holds. They are its own computation.
+fn computed_against(run: &RunView, ins: &super::super::transcript::Instruction, rule: &'static str) -> Option<Finding> {
+    static C: OnceLock<Regex> = OnceLock::new();
+    let c = re(
+        &C,
+        r"(?i)\b(never|do not|don't|must not|not allowed to|should not)\b[^.;\n]{0,40}\b(compute|calculate|estimate|derive|work out)\b",
+    );
+    let clause = ins.text.split(['.', ';', '\n']).find(|x| c.is_match(x))?;
+    let t = run.transcript();
+    let a = ins.agent.as_str();
+    let mut known: std::collections::HashSet<String> = t.task.as_deref().map(significant_numbers).unwrap_or_default().into_iter().collect();
+    known.extend(significant_numbers(&ins.text));
+    for s in &t.steps {
+        let said = significant_numbers(&s.text);
+        let is_answer = s.agent.as_deref() == Some(a) && matches!(s.kind, StepKind::LlmCall | StepKind::AgentOutput | StepKind::Message);
+        if is_answer {
+            let new: Vec<&String> = said.iter().filter(|n| !known.contains(*n)).collect();
+            if new.len() >= 2 {
+                return Some(
+                    Finding::new(
+                        "FM-1.2",
+                        rule,
+                        Severity::High,
+                        0.8,
+                        Some(a.to_string()),
+                        vec![run.span_ref(s.span), run.span_ref(ins.span)],
+                        format!(
+                            "{a}'s instructions forbid it to compute («{}»), yet it states figures no earlier step holds ({}): «{}»",
+                            flat(clause.trim(), 120),
+                            new.iter().take(4).map(|n| n.as_str()).collect::<Vec<_>>().join(", "),
+                            flat(&s.text, 140)
+                        ),
+                    )
+                    .with_quote(flat(&s.text, 200)),
+                );
+            }
+        }
+        known.extend(said);
+    }
+    None
 }
 
 /// A name compared loosely: lower-case letters and digits only ("TechSupportAgent" and
