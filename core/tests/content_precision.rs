@@ -389,3 +389,27 @@ fn an_agent_forbidden_to_compute_states_new_figures() {
     ));
     assert!(!has(&run("Film: Brooks attacks the rim; Vidal settles for late-clock pull-ups."), "role_boundary_crossed"));
 }
+
+/// A fact checker marks a claim INCORRECT with corrected wording; the editor, given it, says the
+/// copy needs no changes and schedules it. Twins: the editor applies the correction; a checker
+/// that finds everything CORRECT gives nothing to apply.
+#[test]
+fn corrections_given_and_not_applied() {
+    let run = |verdicts: &str, editor: &str| {
+        let task = "Fact-check draft D-55, apply any corrections and schedule it for 6 pm.";
+        let mut b = B::new(task);
+        b.turn("checker", &[("user", task)], verdicts);
+        let e = b.turn("editor", &[("user", &format!("Apply the corrections and schedule D-55. Verdicts:\n{verdicts}"))], editor);
+        b.tool(e, "schedule_story", r#"{"id": "D-55", "publish_at": "18:00"}"#, r#"{"status": "scheduled"}"#);
+        b.report()
+    };
+    let wrong = "Claim 1 ($4.2M): CORRECT.\nClaim 2 (12%): INCORRECT. Corrected wording: 'will rise about 8% next year'.";
+    let r = run(wrong, "D-55 reads cleanly, no changes needed. Scheduled for 6 pm.");
+    let f = r.findings.iter().find(|f| f.rule == "correction_not_applied").unwrap_or_else(|| panic!("FM-2.5 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("editor"));
+    assert!(!has(&run(wrong, "Applied the correction: '12%' -> 'about 8%'. Scheduled for 6 pm."), "correction_not_applied"));
+    assert!(!has(
+        &run("Claim 1 ($4.2M): CORRECT.\nClaim 2 (12%): CORRECT.", "No changes needed. Scheduled for 6 pm."),
+        "correction_not_applied"
+    ));
+}

@@ -9,6 +9,7 @@ use crate::normalize::ChatMessage;
 mod content_action;
 mod content_bounds;
 mod content_context;
+mod content_corrections;
 mod content_figures;
 mod content_flow;
 mod content_operators;
@@ -51,6 +52,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_flow::ToolDataIgnored,
     &content_flow::BlockingFactWithheld,
     &content_flow::UpstreamConstraintContradicted,
+    &content_corrections::CorrectionNotApplied,
     &content_figures::FigureMisquoted,
     &content_operators::ComparisonFlipped,
     &content_action::SaidVersusDid,
