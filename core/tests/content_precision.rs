@@ -413,3 +413,81 @@ fn corrections_given_and_not_applied() {
         "correction_not_applied"
     ));
 }
+
+/// A plan that tells the chat how to end ("reply TERMINATE when done") announces nothing; an
+/// output that ends with TERMINATE does, the way AutoGen reads it.
+#[test]
+fn terminate_ends_an_output_to_announce_it() {
+    let run = |said: &str| {
+        let task = "Compute the Q2 payout for each writer.";
+        let mut b = B::new(task);
+        b.turn("royalty_expert", &[("user", task)], said);
+        b.turn("python_expert", &[("user", said)], "Computing the payouts per writer share now.");
+        b.report()
+    };
+    let r = run("Plan: 1) load the statements, 2) apply the shares, 3) verify totals; reply TERMINATE when all checks pass.");
+    assert!(!has(&r, "continued_after_termination"), "{:?}", r.findings);
+    let r = run("Totals verified against the statements.\nTERMINATE");
+    assert!(has(&r, "continued_after_termination"), "{:?}", r.findings);
+}
+
+/// A hand-off's result ("Successfully transferred to docs_writer") passes control, not data: no
+/// finding that it never reached anyone.
+#[test]
+fn a_handoff_result_is_not_data_to_pass_on() {
+    let task = "Prepare the invoice line for the TRK-40 tracker shipment.";
+    let mut b = B::new(task);
+    let s = b.turn("supervisor", &[("user", task)], "Routing to the docs writer.");
+    b.tool(
+        s,
+        "transfer_to_docs_writer",
+        "{}",
+        "Successfully transferred to docs_writer. The docs writer agent now handles the conversation and its tools.",
+    );
+    b.turn("supervisor", &[("user", task), ("tool", "Successfully transferred to docs_writer.")], "docs_writer has it.");
+    b.turn(
+        "docs_writer",
+        &[("user", "Write the invoice line.")],
+        "Invoice line: TRK-40 handheld GPS tracker, 1 unit, UN3481 PI 967 Section II.",
+    );
+    let r = b.report();
+    assert!(!has(&r, "tool_result_not_passed_on"), "{:?}", r.findings);
+}
+
+/// A blocking clause passed on in the answer's own words (four of its words in a row) is not
+/// withheld. Twin: the answer that leaves it out.
+#[test]
+fn a_clause_passed_on_in_other_words() {
+    let doc = r#"{"path": "docs/migration.md", "content": "1. MinimumApiVersion must be 4.0.0 or later.\n2. The Dependencies array is renamed to Requires. HearthLoader 4 silently ignores a Dependencies key, so the dependency is not loaded first and mods that rely on it break at runtime.\n3. EntryDll is unchanged."}"#;
+    let run = |answer: &str| {
+        let task = "Migrate the BetterBeehives manifest to HearthLoader 4.";
+        let mut b = B::new(task);
+        let f = b.turn("file_surfer", &[("user", task)], "Opening the guide.");
+        b.tool(f, "open_file", r#"{"path": "docs/migration.md"}"#, doc);
+        b.turn("file_surfer", &[("user", task), ("tool", doc)], answer);
+        b.turn("coder", &[("user", answer)], "Manifest updated as described.");
+        b.report()
+    };
+    let kept = "The guide requires two changes: set MinimumApiVersion to 4.0.0, and rename the Dependencies array to Requires (same entry format), since HearthLoader 4 silently ignores the old key. EntryDll is unchanged.";
+    assert!(!has(&run(kept), "blocking_fact_withheld"));
+    let dropped = "The guide requires one change: set MinimumApiVersion to 4.0.0 or later. The Dependencies array and EntryDll stay as they are, and the mod keeps working.";
+    assert!(has(&run(dropped), "blocking_fact_withheld"));
+}
+
+/// An answer that computes with a result's figures ((M + 1)(C + 1)/(R + 1) − 1: 49, 53, 13)
+/// uses the result even though it quotes none of them.
+#[test]
+fn an_answer_that_computes_with_the_results_figures() {
+    let sheet = r#"{"site": "Hollis Pond", "sessions": [{"session": 1, "type": "marking", "captured": 48}, {"session": 2, "type": "recapture", "captured": 52, "recaptured_marked": 12}]}"#;
+    let task = "Estimate the painted turtle population of Hollis Pond from the 2024 datasheet.";
+    let mut b = B::new(task);
+    let a = b.turn("population_analyst", &[("user", task)], "Reading the datasheet.");
+    b.tool(a, "read_datasheet", r#"{"site": "Hollis Pond"}"#, sheet);
+    b.turn(
+        "population_analyst",
+        &[("user", task), ("tool", sheet)],
+        "Chapman's bias-corrected estimator with the recapture session: N = (M + 1)(C + 1)/(R + 1) − 1 = 49 × 53 / 13 − 1 = 2,597 / 13 − 1 = 198.8, so about 199 painted turtles; the Lincoln–Petersen figure for the headline stays at 208.",
+    );
+    let r = b.report();
+    assert!(!has(&r, "tool_data_ignored"), "{:?}", r.findings);
+}

@@ -345,14 +345,21 @@ pub fn find_keyword<'a>(t: &str, list: &'a [String]) -> Option<&'a str> {
     list.iter().find(|k| contains_ci(t, k)).map(String::as_str)
 }
 
-/// The termination keyword an output announces: the keyword as a word of its own ("TERMINATE",
-/// not the "terminated" of "the cover crop was terminated"), in capitals when it is written in
-/// capitals (AutoGen's convention: a lower-case "terminate" is prose).
+/// The termination keyword an output announces: the keyword as the output's last word, the way
+/// AutoGen ends a chat (`content.rstrip().endswith("TERMINATE")`), in capitals when it is written
+/// in capitals (a lower-case "terminate" is prose). Not the "terminated" of "the cover crop was
+/// terminated", nor a plan that says "reply TERMINATE when done".
 pub fn find_termination<'a>(t: &str, list: &'a [String]) -> Option<&'a str> {
+    let tail = t.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '.' | '!' | '`' | '*' | '"' | '\'' | ')' | ']'));
+    let last = tail.rsplit(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
     list.iter()
         .find(|k| {
             let upper = k.chars().any(char::is_alphabetic) && !k.chars().any(char::is_lowercase);
-            t.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| if upper { w == k.as_str() } else { w.eq_ignore_ascii_case(k) })
+            if upper {
+                last == k.as_str()
+            } else {
+                last.eq_ignore_ascii_case(k)
+            }
         })
         .map(String::as_str)
 }

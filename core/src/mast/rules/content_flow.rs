@@ -38,6 +38,25 @@ fn json_keys_dropped(c: &str) -> String {
     K.get_or_init(|| Regex::new(r#"-?\d+(?:\.\d+)?"\s*:"#).expect("regex")).replace_all(c, " ").into_owned()
 }
 
+/// The answer computes with the result's figures: two of its figures are each a result's figure
+/// and one of the answer's own figures combined by one operation (49 = 48 + 1 in "(M + 1)").
+fn computed_from(result: &[String], answer: &str) -> bool {
+    let r: Vec<f64> = result.iter().filter_map(|x| x.parse().ok()).collect();
+    let own: Vec<f64> = numbers(answer).into_iter().filter_map(|(x, _)| x.parse().ok()).collect();
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-6 * a.abs().max(1.0);
+    let computed = significant_numbers(answer)
+        .iter()
+        .filter_map(|x| x.parse::<f64>().ok())
+        .filter(|&s| {
+            r.iter().any(|&a| {
+                !close(s, a) && own.iter().any(|&x| close(s, a + x) || close(s, a - x) || close(s, a * x) || (x != 0.0 && close(s, a / x)))
+            })
+        })
+        .count();
+    // Two such figures: one can be a coincidence among many figures.
+    computed >= 2
+}
+
 /// The short string values of a JSON text (one to five words with a letter, lower-cased): the
 /// names and labels a result gives its items.
 fn short_values(t: &str) -> Vec<String> {
@@ -139,7 +158,7 @@ impl Rule for ToolDataIgnored {
                 continue; // it does talk about the result, in words
             }
             let said = significant_numbers(&a.text);
-            let used_num = nums.iter().any(|n| said.contains(n));
+            let used_num = nums.iter().any(|n| said.contains(n)) || computed_from(&nums, &a.text);
             let used_id = idv.iter().any(|i| a.text.contains(i.as_str()));
             // Two of the result's names or labels (short string values: "Evidence & citation")
             // in the answer: it is about the result.
@@ -232,6 +251,13 @@ fn dedup_agents(fs: Vec<Finding>) -> Vec<Finding> {
 /// The clause is passed on: the answer shares an identifier / figure with it and carries a
 /// blocking word, or repeats most of its content words.
 fn clause_covered(clause: &str, answer: &str) -> bool {
+    // Four words of the clause in a row, in the answer: it passed the clause on in its words
+    // ("HearthLoader 4 silently ignores the old key").
+    let seq = |t: &str| t.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect::<Vec<_>>();
+    let (cs, aw) = (seq(clause), seq(answer));
+    if cs.windows(4).any(|w| aw.windows(4).any(|x| x == w)) {
+        return true;
+    }
     let cw = content_words(clause);
     let hit = cw.iter().filter(|w| has_word(answer, w)).count();
     if !cw.is_empty() && hit * 5 >= cw.len() * 3 {

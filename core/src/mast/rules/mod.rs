@@ -176,7 +176,8 @@ fn compute_result_flows(run: &RunView, cfg: &MastConfig) -> Vec<ResultFlow> {
         let Some(&i) = run.tool_span.get(k) else {
             continue;
         };
-        if t.is_error {
+        // A hand-off's result ("Successfully transferred to ...") passes control, not data.
+        if t.is_error || content_flow::is_handoff_tool(&t.tool_name) {
             continue;
         }
         let Some(res) = t.result.as_deref().and_then(|r| super::text::readable(r, false)) else {
