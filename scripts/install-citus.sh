@@ -2,7 +2,8 @@
 # Builds and installs Citus (open-source, AGPL-3.0; built and run, never copied into this project)
 # for the PostgreSQL of $1 (pg_config). Debian has no Citus package, so it is built from a source
 # tarball: $CITUS_SOURCE if set, else ../shared/vendor/citus-$CITUS_VERSION.tar.gz next to the
-# repository when present, else the official release tarball from GitHub.
+# repository (or next to the local checkout it was cloned from) when present, else the official
+# release tarball from GitHub.
 # Idempotent: when citus.control of $CITUS_VERSION is already installed it returns at once
 # (CITUS_FORCE=1 rebuilds). About 6 minutes on 2 cores the first time.
 # Used by scripts/test.sh (Citus tests) and scripts/citus.sh; nothing else needs it.
@@ -34,9 +35,14 @@ fi
 
 mkdir -p "$W"
 src="${CITUS_SOURCE:-}"
-if [ -z "$src" ] && [ -f "$ROOT/../shared/vendor/citus-$CITUS_VERSION.tar.gz" ]; then
-  src="$ROOT/../shared/vendor/citus-$CITUS_VERSION.tar.gz"
-fi
+# The vendored tarball sits in ../shared/vendor next to the checkout; a clone made elsewhere
+# (a CI clone in /tmp) finds it next to the checkout it was cloned from (its local origin).
+origin="$(git -C "$ROOT" config --get remote.origin.url 2>/dev/null || true)"
+for d in "$ROOT/.." ${origin:+"$origin/.."} /work; do
+  if [ -z "$src" ] && [ -f "$d/shared/vendor/citus-$CITUS_VERSION.tar.gz" ]; then
+    src="$d/shared/vendor/citus-$CITUS_VERSION.tar.gz"
+  fi
+done
 if [ -z "$src" ]; then
   src="$W/citus-$CITUS_VERSION.tar.gz"
   if [ ! -s "$src" ]; then
