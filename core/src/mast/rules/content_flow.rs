@@ -41,11 +41,13 @@ fn json_keys_dropped(c: &str) -> String {
 /// The answer computes with the result's figures: two of its figures are each a result's figure
 /// and one of the answer's own figures combined by one operation (49 = 48 + 1 in "(M + 1)").
 fn computed_from(result: &[String], answer: &str) -> bool {
-    let r: Vec<f64> = result.iter().filter_map(|x| x.parse().ok()).collect();
-    let own: Vec<f64> = numbers(answer).into_iter().filter_map(|(x, _)| x.parse().ok()).collect();
+    // Bounded (the first 64 figures of each): the test is cubic in them.
+    let r: Vec<f64> = result.iter().take(64).filter_map(|x| x.parse().ok()).collect();
+    let own: Vec<f64> = numbers(answer).into_iter().take(64).filter_map(|(x, _)| x.parse().ok()).collect();
     let close = |a: f64, b: f64| (a - b).abs() < 1e-6 * a.abs().max(1.0);
     let computed = significant_numbers(answer)
         .iter()
+        .take(64)
         .filter_map(|x| x.parse::<f64>().ok())
         .filter(|&s| {
             r.iter().any(|&a| {
@@ -254,7 +256,7 @@ fn clause_covered(clause: &str, answer: &str) -> bool {
     // Four words of the clause in a row, in the answer: it passed the clause on in its words
     // ("HearthLoader 4 silently ignores the old key").
     let seq = |t: &str| t.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect::<Vec<_>>();
-    let (cs, aw) = (seq(clause), seq(answer));
+    let (cs, aw) = (seq(super::super::text::head(clause, 4_000)), seq(super::super::text::head(answer, 32_000)));
     if cs.windows(4).any(|w| aw.windows(4).any(|x| x == w)) {
         return true;
     }
