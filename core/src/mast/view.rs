@@ -136,6 +136,15 @@ impl<'a> RunView<'a> {
         }
     }
 
+    /// The texts a turn was given: its input, then its model calls' input messages.
+    pub fn input_texts<'s>(&'s self, t: &'s Turn) -> impl Iterator<Item = &'s str> + 's {
+        let facts = &self.analysis.facts;
+        t.input
+            .iter()
+            .map(String::as_str)
+            .chain(t.llm.iter().flat_map(move |&j| facts[j].input_messages.iter().map(|m| m.content.as_str())))
+    }
+
     /// Content words of everything a turn was given (its input and its model calls' non-system
     /// messages, the last 32 per call), computed once.
     pub fn input_words<'s>(&'s self, t: &'s Turn) -> &'s super::text::Words {

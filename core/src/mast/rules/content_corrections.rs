@@ -73,12 +73,7 @@ impl Rule for CorrectionNotApplied {
                 tr.start >= u.time_ns
                     && tr.agent != author
                     && t.roles.get(&tr.agent).is_none_or(|r| *r != "executor")
-                    && tr
-                        .input
-                        .iter()
-                        .map(String::as_str)
-                        .chain(tr.llm.iter().flat_map(|&j| run.analysis.facts[j].input_messages.iter().map(|m| m.content.as_str())))
-                        .any(|i| fixes.iter().any(|f| i.contains(f.as_str())))
+                    && run.input_texts(tr).any(|i| fixes.iter().any(|f| i.contains(f.as_str())))
             }) else {
                 continue;
             };

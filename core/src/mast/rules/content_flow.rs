@@ -482,11 +482,8 @@ fn never_reached(run: &RunView, agent: &str, values: &[String], from: u64, to: u
     for t in run.turns.iter().filter(|t| t.agent == agent && t.has_input && t.end > from && t.start <= to) {
         judged = true;
         let given = run.input_words(t);
-        let facts = &run.analysis.facts;
         // Figures and codes are not words: looked for in the texts themselves.
-        let texts = || {
-            t.input.iter().map(String::as_str).chain(t.llm.iter().flat_map(|&j| facts[j].input_messages.iter().map(|m| m.content.as_str())))
-        };
+        let texts = || run.input_texts(t);
         if values.iter().any(|v| {
             let w = super::super::text::word_set(v, 512);
             if w.is_empty() {
