@@ -431,6 +431,24 @@ fn terminate_ends_an_output_to_announce_it() {
     assert!(has(&r, "continued_after_termination"), "{:?}", r.findings);
 }
 
+/// In a group chat another agent often signs off after the closing TERMINATE ("Agreed ...
+/// TERMINATE"): no work past the end. A turn after it that does new work still is.
+#[test]
+fn a_sign_off_after_terminate_is_not_more_work() {
+    let run = |after: &str| {
+        let task = "How many litres of paint cover 3 walls of 12 m2 at 10 m2 per litre?";
+        let mut b = B::new(task);
+        b.turn("paint_expert", &[("user", task)], "3 x 12 = 36 m2; 36 / 10 = 3.6 litres.");
+        b.turn("verification_expert", &[("user", "verify")], "Checked: 36 m2 / 10 m2 per litre = 3.6 litres.\nTERMINATE");
+        b.turn("paint_expert", &[("user", "wrap up")], after);
+        b.report()
+    };
+    let r = run("Agreed, 3.6 litres.\nTERMINATE");
+    assert!(!has(&r, "continued_after_termination"), "{:?}", r.findings);
+    let r = run("Let me also price the paint: 3.6 litres at 14 EUR per litre is 50.40 EUR.");
+    assert!(has(&r, "continued_after_termination"), "{:?}", r.findings);
+}
+
 /// A hand-off's result ("Successfully transferred to docs_writer") passes control, not data: no
 /// finding that it never reached anyone.
 #[test]

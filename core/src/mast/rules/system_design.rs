@@ -558,8 +558,14 @@ impl Rule for ContinuedAfterTermination {
         else {
             return Verdict::Judged(Vec::new());
         };
+        // A later turn that calls no tool and itself ends the chat is a sign-off (AG2 group
+        // chats: "Agreed ... TERMINATE"), not work done past the end.
+        let calls = |j: usize| run.tool_span.iter().any(|&s| run.turn_of[s] == Some(j));
+        let signs_off =
+            |j: usize| run.turns[j].output.as_ref().is_some_and(|(o, _)| find_termination(o, &cfg.termination_keywords).is_some());
         let after: Vec<usize> = (k + 1..run.turns.len())
             .filter(|&j| run.turns[j].agent != run.turns[k].agent && run.turns[j].start >= run.turns[k].end)
+            .filter(|&j| calls(j) || !signs_off(j))
             .collect();
         if after.is_empty() {
             return Verdict::Judged(Vec::new());
