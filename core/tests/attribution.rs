@@ -358,3 +358,33 @@ fn a_run_judged_a_success_is_attributed_when_asked() {
     assert_eq!(asked.attribution.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(turns[1])));
     assert!(asked.attribution.explanation.starts_with("the analysis found no failure"), "{}", asked.attribution.explanation);
 }
+
+/// The answer's figures were first listed among others (a researcher's totals); a checker that
+/// was handed one answer and announced another chose the final one: it is responsible, at that
+/// turn. Twin: a checker that confirms the answer it was handed chose nothing; the listing that
+/// made the answer stays the decisive step.
+#[test]
+fn the_turn_that_changed_the_answer_is_the_decisive_step() {
+    let run = |checked: &str, answer: &str| {
+        let mut b = B::new(TASK);
+        b.turn("lead", &[("user", TASK)], "Plan: the researcher reads the March delivery log, the checker confirms the answer.");
+        let listing = b.turn("researcher", &[("user", "Read the March delivery log of the Leeds depot.")], TOTALS);
+        let check = b.turn("checker", &[("user", "Proposed answer: Harwood Freight, 312 pallets. Please verify.")], checked);
+        b.turn("lead", &[("user", checked)], &format!("FINAL ANSWER: {answer}"));
+        (b, listing, check)
+    };
+    let (b, _, check) = run(
+        "The log's Okafor entries look undercounted; they stand.\nCorrected answer: Okafor Logistics, 198 pallets.",
+        "Okafor Logistics, 198 pallets",
+    );
+    let (a, _) = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("checker"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(check)), "{:?}", a.candidates);
+    assert!(a.candidates[0].step_reason.as_deref().is_some_and(|r| r.contains("was given the answer")), "{:?}", a.candidates[0]);
+
+    let (b, listing, _) =
+        run("Re-added the totals; they match the log.\nConfirmed answer: Harwood Freight, 312 pallets.", "Harwood Freight, 312 pallets");
+    let (a, _) = attribution(&b);
+    assert_eq!(a.responsible_agent.as_deref(), Some("researcher"), "{:?}", a.candidates);
+    assert_eq!(a.decisive_span.as_ref().map(|s| s.span_id.clone()), Some(hex(listing)), "{:?}", a.candidates);
+}

@@ -1,6 +1,6 @@
 //! Failure analysis on a held-out set of runs the rules were not written against.
 //!
-//! `cargo run --release -p agenttrace-bench --bin heldout_eval [-- DIR] [--cases]`
+//! `cargo run --release -p agenttrace-bench --bin heldout_eval [-- DIR] [--cases [--why]]`
 //!
 //! Each `*.json` file of DIR (default `bench/heldout`) is one run, written as a team's turns (see
 //! `bench/heldout/README.md`: task, agents and their instructions, turns with input, output and
@@ -146,6 +146,8 @@ fn pct(n: usize, d: usize) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cases = args.iter().any(|a| a == "--cases");
+    // With --cases: also the asked attribution's explanation and its ranking.
+    let why = args.iter().any(|a| a == "--why");
     let dir = args
         .iter()
         .find(|a| !a.starts_with("--"))
@@ -215,6 +217,19 @@ fn main() {
             );
             for f in &report.findings {
                 println!("{:<36}   {} {:.2} {}: {}", "", f.mode_id, f.confidence, f.agent_name.as_deref().unwrap_or("-"), f.explanation);
+            }
+            if why && want_failed {
+                println!("{:<36}   asked: {}", "", asked.attribution.explanation);
+                for c in asked.attribution.candidates.iter().take(4) {
+                    println!(
+                        "{:<36}     {:.2} {} @{}: {}",
+                        "",
+                        c.score,
+                        c.agent,
+                        step_of(&c.span.as_ref().map(|s| s.span_id.clone())).map(|k| k.to_string()).unwrap_or("-".into()),
+                        c.reasons.join(" | ")
+                    );
+                }
             }
         }
     }

@@ -534,6 +534,11 @@ fn answer_origin(run: &RunView, roles: &HashMap<String, Role>) -> Option<(usize,
     };
     let quoted = format!("«{}»", quote(&items.join(", "), 80));
     if let Some(k) = run.turns.iter().position(|t| holds(t) && (roles.get(&t.agent) != Some(&Role::Coordinator) || !given(t))) {
+        // The content appeared first among other figures (a listing, a tool's output); a later
+        // turn that was handed a different answer and announced this one chose it.
+        if let Some((m, before)) = changed_answer(run, &items, need, k) {
+            return Some((m, format!("{quoted} (it was given the answer «{}» and announced this one instead)", quote(before, 60))));
+        }
         return Some((k, quoted));
     }
     // No earlier turn held it: a worker whose final output closes by announcing the answer made
@@ -548,6 +553,25 @@ fn answer_origin(run: &RunView, roles: &HashMap<String, Role>) -> Option<(usize,
     }
     let input_held = tokens(super::text::head(run.turns[k].input.as_deref().unwrap_or(""), 16_000));
     (items.iter().filter(|v| input_held.contains(v.as_str())).count() < need).then_some((k, quoted))
+}
+
+/// The first turn after `k` that was handed an announced answer ([`marked_answer`]) that is not
+/// the final one and announced the final one's content itself: where the run changed its
+/// answer. Returns the turn and the answer it was given.
+fn changed_answer<'r>(run: &'r RunView, items: &[String], need: usize, k: usize) -> Option<(usize, &'r str)> {
+    let fin_span = run.final_output.as_ref()?.span;
+    let count = |t: &str| {
+        let toks = tokens(t);
+        items.iter().filter(|v| toks.contains(v.as_str())).count()
+    };
+    run.turns.iter().enumerate().skip(k + 1).find_map(|(m, t)| {
+        let (o, j) = t.output.as_ref()?;
+        if *j == fin_span || marked_answer(super::text::head(o, 16_000)).is_none_or(|a| count(a) < need) {
+            return None;
+        }
+        let given = run.input_texts(t).filter_map(|i| marked_answer(super::text::head(i, 16_000))).last()?;
+        (!is_non_answer(given) && count(given) < need && given.chars().any(char::is_alphanumeric)).then_some((m, given))
+    })
 }
 
 /// A short answer whose figure is too common to trace by where it occurs (a lone digit): the
