@@ -449,6 +449,51 @@ fn a_sign_off_after_terminate_is_not_more_work() {
     assert!(has(&r, "continued_after_termination"), "{:?}", r.findings);
 }
 
+/// A customer asks in their words ("how much am I getting back"), the agent answers in the
+/// service's (a refund, its id and amounts): few shared words is no proof of an answer about
+/// something else. Word overlap alone never judges a run failed; it stays a hint.
+#[test]
+fn an_answer_in_other_words_than_the_task_is_not_judged_failed() {
+    let task = "Hi, my train IC 512 Leeds to York on 3 March was cancelled and I didn't take the replacement bus, I made other plans. Booking is ZX4K9L. How much am I getting back and when?";
+    let mut b = B::new(task);
+    b.turn(
+        "refunds_agent",
+        &[("user", task)],
+        "All set. Your refund has been submitted:\n- Refund ID: RF-5521\n- Amount: GBP 48.60 (ticket GBP 41.10, seat reservation GBP 4.00, bike space GBP 3.50)\n- To: Mastercard ending 9902\n- Expected by: Friday 15 March (within 7 business days)\nIt showed as processing for a moment while the card network acknowledged it; it is now confirmed as submitted and an email receipt follows shortly.",
+    );
+    let r = b.report();
+    assert!(!r.verdict.failed, "{:?}", r.findings);
+}
+
+/// An agent reports progress on a result ("5 returned, moving to step 2") and uses its figures
+/// in its next answer, before calling another tool: the result was used. Twin: when the run
+/// ends on the progress report, its figures were not.
+#[test]
+fn a_progress_report_then_the_answer_uses_the_result() {
+    let run = |next: bool| {
+        let task = "Find a co-working desk in Ghent for 5 days next week under EUR 30 a day, within 1 km of the station.";
+        let mut b = B::new(task);
+        let a = b.turn("search_agent", &[("user", task)], "Searching desks near the station.");
+        b.tool(
+            a,
+            "desk_search",
+            r#"{"city": "Ghent", "days": 5}"#,
+            r#"{"results": [{"name": "Dok Hub", "km": 0.4, "daily": 24}, {"name": "Leie Works", "km": 0.9, "daily": 28}, {"name": "Kouter Desk", "km": 1.6, "daily": 19}, {"name": "Sint Space", "km": 0.7, "daily": 34}, {"name": "Graslei Lab", "km": 0.3, "daily": 31}]}"#,
+        );
+        b.turn(
+            "search_agent",
+            &[("user", "report")],
+            "Step 1 done: five spaces came back near the station, several with both a daily and a weekly pass option. I will filter them against the budget and distance next and then rank what is left.",
+        );
+        if next {
+            b.turn("search_agent", &[("user", "filter")], "Filtered: Dok Hub (0.4 km, EUR 24 a day) and Leie Works (0.9 km, EUR 28) fit; Kouter Desk is 1.6 km away, Sint Space and Graslei Lab cost over EUR 30. Best: Dok Hub, EUR 120 for 5 days.");
+        }
+        b.report()
+    };
+    assert!(!has(&run(true), "tool_data_ignored"), "{:?}", run(true).findings);
+    assert!(has(&run(false), "tool_data_ignored"), "{:?}", run(false).findings);
+}
+
 /// A hand-off's result ("Successfully transferred to docs_writer") passes control, not data: no
 /// finding that it never reached anyone.
 #[test]

@@ -138,6 +138,9 @@ impl Rule for ToolDataIgnored {
             if a.text.split_whitespace().count() < 25 {
                 continue;
             }
+            // An answer that reports progress ("6 returned, moving to step 2") and the same
+            // agent's next answers, before it calls a tool again, use the result together.
+            let text = answers_until_next_call(&t.steps, ans);
             let mut nums = Vec::new();
             let mut idv = Vec::new();
             let mut words = Vec::new();
@@ -155,16 +158,16 @@ impl Rule for ToolDataIgnored {
             }
             words.sort();
             words.dedup();
-            let reused = words.iter().filter(|w| has_word(&a.text, w)).count();
+            let reused = words.iter().filter(|w| has_word(&text, w)).count();
             if reused * 3 >= words.len() {
                 continue; // it does talk about the result, in words
             }
-            let said = significant_numbers(&a.text);
-            let used_num = nums.iter().any(|n| said.contains(n)) || computed_from(&nums, &a.text);
-            let used_id = idv.iter().any(|i| a.text.contains(i.as_str()));
+            let said = significant_numbers(&text);
+            let used_num = nums.iter().any(|n| said.contains(n)) || computed_from(&nums, &text);
+            let used_id = idv.iter().any(|i| text.contains(i.as_str()));
             // Two of the result's names or labels (short string values: "Evidence & citation")
             // in the answer: it is about the result.
-            let lower = a.text.to_lowercase();
+            let lower = text.to_lowercase();
             let labels = tools.iter().flat_map(|&k| short_values(&t.steps[k].text)).filter(|v| lower.contains(v.as_str())).count();
             if used_num || used_id || labels >= 2 {
                 continue;
@@ -193,6 +196,23 @@ impl Rule for ToolDataIgnored {
         }
         Verdict::Judged(dedup_agents(findings))
     }
+}
+
+/// The text of answer `ans` and of its agent's answers after it, up to its next tool call
+/// (bounded to 64 KB).
+fn answers_until_next_call(steps: &[Step], ans: usize) -> String {
+    let agent = steps[ans].agent.as_deref();
+    let mut text = steps[ans].text.clone();
+    for s in steps[ans + 1..].iter().filter(|s| s.agent.as_deref() == agent) {
+        if s.kind == StepKind::ToolCall || !s.tool_requests.is_empty() || text.len() > 64 * 1024 {
+            break;
+        }
+        if is_answer(s) {
+            text.push('\n');
+            text.push_str(super::super::text::head(&s.text, 32 * 1024));
+        }
+    }
+    text
 }
 
 /// A long final answer that shares nothing with the task: no identifier, no figure, almost
@@ -230,7 +250,7 @@ fn final_off_task(run: &RunView, rule: &'static str) -> Option<Finding> {
             "FM-2.3",
             rule,
             Severity::High,
-            0.75,
+            0.45,
             t.final_agent.clone(),
             vec![run.span_ref(span)],
             format!(
