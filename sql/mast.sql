@@ -45,7 +45,7 @@ INSERT INTO mast_settings (key, value, description) VALUES
     ('repeat_min_chars', '8'::jsonb, 'FM-1.3: shorter texts are not compared.'),
     ('termination_keywords', '["TERMINATE"]'::jsonb, 'FM-1.5: agent outputs that announce the end of the interaction.'),
     ('verifier_keywords', '["verif","review","critic","checker","validat","judge","grader","evaluat","tester","qa_","guardrail","proofread","approv"]'::jsonb, 'FM-3.x: agent names/roles/span names that mark a verification step.'),
-    ('approval_keywords', '["approved","approve","lgtm","looks good","verified","passes","passed","accept","no issues","correct"]'::jsonb, 'FM-3.3: verifier outputs that approve.'),
+    ('approval_keywords', '["approved","approve","lgtm","looks good","verified","confirmed","passes","passed","accept","no issues","correct"]'::jsonb, 'FM-3.3: verifier outputs that approve.'),
     ('rejection_keywords', '["revise","reject","not approved","needs more","needs work","needs changes","request changes","incorrect","not correct","does not pass"]'::jsonb, 'FM-3.3: verifier outputs that reject (take precedence over approval).'),
     ('error_markers', '["error:","traceback (most recent call last)","exception:","function failed","internal server error"]'::jsonb, 'FM-3.2/3.3: text in an output that shows an error leaked into it.'),
     ('require_verification_step', 'false'::jsonb, 'FM-3.2: also report runs that have no verification step at all, even when nothing visibly went wrong.'),

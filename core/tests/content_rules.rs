@@ -730,3 +730,52 @@ fn a_plan_step_the_run_never_reached() {
     let unassigned = "Plan:\n1. Compute weekly visits per store for March.\n2. Run a Welch two-sample comparison of regional weekly means, report statistic and significance.\n3. Summarise.";
     assert!(run(unassigned, false).findings.iter().all(|f| f.rule != "plan_step_dropped"));
 }
+
+/// A verifier confirms the rate and hands it over for the final answer; another expert goes on
+/// with an analysis nobody asked for, and the run delivers its figure, never verified. Twins:
+/// the confirmed rate delivered; the confirmed rate delivered with a figure derived after it; an
+/// approval of an intermediate figure (not handed over) followed by the rest of the work.
+#[test]
+fn an_answer_replaced_after_the_verifier_handed_it_over() {
+    let task = "What was the crude incidence rate of measles per 100,000 in District East in 2022? Count confirmed cases only.";
+    let run = |approval: &str, after: &[(&str, &str)]| {
+        let mut b = B::new(task);
+        b.turn(
+            "planner",
+            &[("user", task)],
+            "Plan: analyst counts cases and divides by the population; checker verifies; then I post the final answer.",
+        );
+        b.turn("analyst", &[("user", "compute")], "Cases 53, population 398,720: 53 / 398,720 x 100,000 = 13.29 -> 13.3 per 100,000.");
+        b.turn("checker", &[("user", "verify")], approval);
+        for (a, t) in after {
+            b.turn(a, &[("user", "continue")], t);
+        }
+        b.report()
+    };
+    let handed = "VERIFIED. 53 confirmed cases; population 398,720; 53 / 398,720 x 100,000 = 13.3 per 100,000. @planner you can post the final answer.";
+    let r = run(
+        handed,
+        &[
+            (
+                "epi_expert",
+                "Before we close, the age-standardised rate is more informative: weighting the age bands gives 15.8 per 100,000.",
+            ),
+            ("planner", "Final answer: 15.8 per 100,000 (age-standardised)."),
+        ],
+    );
+    let f = finding(&r, "FM-1.5").unwrap_or_else(|| panic!("FM-1.5 expected: {:?}", r.findings));
+    assert_eq!(f.rule, "answer_replaced_after_approval");
+    assert_eq!(f.agent_name.as_deref(), Some("epi_expert"));
+    assert!(f.explanation.contains("13.3") && f.explanation.contains("15.8"), "{}", f.explanation);
+    assert!(r.verdict.failed);
+
+    let r = run(handed, &[("planner", "Final answer: 13.3 per 100,000.")]);
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    let r = run(handed, &[("planner", "Final answer: 13.3 per 100,000, that is 53 cases, about 1 in 7,523 residents.")]);
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    let r = run(
+        "Verified: 53 confirmed cases and the population of 398,720 are right. Go on with the rate.",
+        &[("analyst", "Rate: 13.29 per 100,000."), ("planner", "Final answer: 13.3 per 100,000.")],
+    );
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}

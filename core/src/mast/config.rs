@@ -93,6 +93,7 @@ impl Default for MastConfig {
                 "lgtm",
                 "looks good",
                 "verified",
+                "confirmed",
                 "passes",
                 "passed",
                 "accept",

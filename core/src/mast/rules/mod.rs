@@ -8,6 +8,7 @@ use crate::normalize::ChatMessage;
 
 mod content_action;
 mod content_bounds;
+mod content_completion;
 mod content_context;
 mod content_corrections;
 mod content_figures;
@@ -63,6 +64,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_range::RangeMisstated,
     &content_review::ReviewUndidRequirement,
     &content_bounds::BoundExceeded,
+    &content_completion::AnswerReplacedAfterApproval,
 ];
 
 /// Names of the registered rules with their mode, in order.
