@@ -11,7 +11,6 @@ use std::collections::HashSet;
 use super::super::facts::significant_numbers;
 use super::super::text::{find_termination, head, quote};
 use super::super::transcript::flat;
-use super::super::view::Check;
 use super::super::{Finding, MastConfig, Rule, RunView, Severity, Verdict};
 
 pub struct AnswerReplacedAfterApproval;
@@ -42,7 +41,7 @@ impl Rule for AnswerReplacedAfterApproval {
         let Some(fin) = run.final_output.as_ref() else {
             return Verdict::NotJudgeable("no final output recorded".into());
         };
-        let approvals: Vec<&Check> = run.checks.iter().filter(|c| !c.guardrail && c.text.is_some()).collect();
+        let approvals: Vec<_> = run.checks.iter().filter(|c| !c.guardrail && c.text.is_some()).collect();
         let Some(c) = approvals.last().filter(|c| c.approved == Some(true)) else {
             return Verdict::Judged(Vec::new());
         };
