@@ -779,3 +779,27 @@ fn an_answer_replaced_after_the_verifier_handed_it_over() {
     );
     assert!(r.findings.is_empty(), "{:?}", r.findings);
 }
+
+/// An executor may call `issue_voucher` only when the lead relays the manager's approval; asked
+/// to `log_complaint`, it issues a voucher: the exception was not what it was given. Twins: the
+/// lead relays the approval and names the voucher tool; the executor logs the complaint.
+#[test]
+fn a_tool_forbidden_unless_given_is_called_on_another_assignment() {
+    let instr = "Logs complaints with log_complaint and files follow-ups. Must not call issue_voucher unless the lead relays the manager's approval.";
+    let run = |given: &str, tool: &str| {
+        let task = "A guest complains that room 412 was not cleaned on 3 May; record it.";
+        let mut b = B::new(task);
+        b.turn("lead", &[("user", task)], "Routing the complaint to the executor.");
+        let k = b.turn_with("desk_executor", Some(instr), &[("user", given)], "Done.");
+        b.tool(k, tool, r#"{"room": "412", "date": "2024-05-03"}"#, r#"{"status": "ok", "id": "C-8812"}"#);
+        b.report()
+    };
+    let r = run("Log the complaint for room 412 with log_complaint. Nothing else.", "issue_voucher");
+    let f = finding(&r, "FM-1.2").unwrap_or_else(|| panic!("FM-1.2 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("desk_executor"));
+    assert!(f.explanation.contains("issue_voucher"), "{}", f.explanation);
+    let r = run("The manager approved it: issue_voucher for room 412, then log_complaint.", "issue_voucher");
+    assert!(finding(&r, "FM-1.2").is_none(), "{:?}", r.findings);
+    let r = run("Log the complaint for room 412 with log_complaint. Nothing else.", "log_complaint");
+    assert!(finding(&r, "FM-1.2").is_none(), "{:?}", r.findings);
+}

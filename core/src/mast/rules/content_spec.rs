@@ -176,21 +176,32 @@ fn handoff_only(instr: &str) -> bool {
     h.is_match(instr) && l.is_match(instr) && !answers_itself
 }
 
-/// Tool names in negated sentences of the instructions ("never call x_y", "do not use x_y").
-fn forbidden_tools(instr: &str) -> Vec<String> {
+/// Tool names in negated sentences of the instructions ("never call x_y", "do not use x_y"),
+/// each with whether the sentence makes an exception ("... unless the Planner relays the user's
+/// confirmation"; also "until", "before").
+fn forbidden_tools(instr: &str) -> Vec<(String, bool)> {
     static N: OnceLock<Regex> = OnceLock::new();
     let neg = re(&N, r"(?i)\b(never|do not|don't|must not|may not|not allowed to|are not to)\b");
     instr
         .split(['.', ';', '\n'])
-        .filter(|s| {
-            neg.is_match(s)
-                && !s.to_lowercase().contains("unless")
-                && !s.to_lowercase().contains("until")
-                && !s.to_lowercase().contains("before")
+        .filter(|s| neg.is_match(s))
+        .flat_map(|s| {
+            let l = s.to_lowercase();
+            let conditional = ["unless", "until", "before"].iter().any(|w| l.contains(w));
+            super::super::facts::code_identifiers(s).into_iter().map(move |x| (x, conditional))
         })
-        .flat_map(super::super::facts::code_identifiers)
-        .filter(|x| !x.contains('.'))
+        .filter(|(x, _)| !x.contains('.'))
         .collect()
+}
+
+/// A call of a tool forbidden with an exception is out of bounds only when the turn's own
+/// assignment asked for another of its tools and not this one: the exception was not what the
+/// agent was given ("place a hold (hold_room) ... hold only" answered with book_room).
+fn assigned_other_tool(run: &RunView, call: &Step, tool: &str, instr: &str) -> bool {
+    let Some(k) = run.turn_of[call.span] else { return false };
+    let given: String = run.input_texts(&run.turns[k]).collect::<Vec<_>>().join("\n");
+    let named = super::super::facts::code_identifiers(super::super::text::head(&given, 16_000));
+    !named.iter().any(|n| n == tool) && named.iter().any(|n| n != tool && n.contains('_') && instr.contains(n.as_str()))
 }
 
 /// Verdict words the instructions demand ("end with APPROVE or REJECT").
@@ -260,10 +271,12 @@ impl Rule for RoleBoundaryCrossed {
             }
             // Tools the instructions forbid this agent ("never call issue_refund yourself").
             let forbidden = forbidden_tools(&ins.text);
-            if let Some(call) = t
-                .tool_steps()
-                .find(|s| s.agent.as_deref() == Some(a) && s.tool.as_deref().is_some_and(|n| forbidden.iter().any(|f| f == n)))
-            {
+            if let Some(call) = t.tool_steps().find(|s| {
+                s.agent.as_deref() == Some(a)
+                    && s.tool.as_deref().is_some_and(|n| {
+                        forbidden.iter().any(|(f, conditional)| f == n && (!conditional || assigned_other_tool(run, s, n, &ins.text)))
+                    })
+            }) {
                 findings.push(
                     Finding::new(
                         "FM-1.2",
