@@ -803,3 +803,49 @@ fn a_tool_forbidden_unless_given_is_called_on_another_assignment() {
     let r = run("Log the complaint for room 412 with log_complaint. Nothing else.", "log_complaint");
     assert!(finding(&r, "FM-1.2").is_none(), "{:?}", r.findings);
 }
+
+/// An agent adds a line to an invoice, then adds it again with identical arguments: a second
+/// line is created. Twins: a retry after a failed add; two adds that differ in one argument; a
+/// read repeated.
+#[test]
+fn a_creating_call_repeated_with_the_same_arguments() {
+    let run = |calls: &[(&str, &str, &str)]| {
+        let task = "Invoice INV-77: one line for 12 hours of consulting at EUR 95, one for travel EUR 140.";
+        let mut b = B::new(task);
+        for (n, (tool, args, result)) in calls.iter().enumerate() {
+            let k = b.turn(
+                "billing_agent",
+                &[("user", task)],
+                ["Adding the first line.", "Now the travel line.", "Continuing with the lines."][n % 3],
+            );
+            b.tool(k, tool, args, result);
+        }
+        b.turn("billing_agent", &[("user", task)], "Invoice INV-77 is ready.");
+        b.report()
+    };
+    let consult = r#"{"invoice": "INV-77", "label": "Consulting", "quantity": 12, "unit_price": 95}"#;
+    let travel = r#"{"invoice": "INV-77", "label": "Travel", "quantity": 1, "unit_price": 140}"#;
+    let r = run(&[
+        ("add_line", consult, r#"{"line_id": "L1", "amount": 1140}"#),
+        ("add_line", travel, r#"{"line_id": "L2", "amount": 140}"#),
+        ("add_line", consult, r#"{"line_id": "L3", "amount": 1140}"#),
+    ]);
+    let f = finding(&r, "FM-1.3").unwrap_or_else(|| panic!("FM-1.3 expected: {:?}", r.findings));
+    assert_eq!(f.rule, "write_repeated");
+    assert!(f.explanation.contains("L1") && f.explanation.contains("L3"), "{}", f.explanation);
+
+    let r = run(&[
+        ("add_line", consult, r#"{"status": "error", "error": "invoice locked, retry"}"#),
+        ("add_line", consult, r#"{"line_id": "L1", "amount": 1140}"#),
+        ("add_line", travel, r#"{"line_id": "L2", "amount": 140}"#),
+    ]);
+    assert!(finding(&r, "FM-1.3").is_none(), "{:?}", r.findings);
+    let r =
+        run(&[("add_line", consult, r#"{"line_id": "L1", "amount": 1140}"#), ("add_line", travel, r#"{"line_id": "L2", "amount": 140}"#)]);
+    assert!(finding(&r, "FM-1.3").is_none(), "{:?}", r.findings);
+    let r = run(&[
+        ("get_invoice", r#"{"invoice": "INV-77"}"#, r#"{"invoice_id": "INV-77", "lines": 0}"#),
+        ("get_invoice", r#"{"invoice": "INV-77"}"#, r#"{"invoice_id": "INV-77b", "lines": 1}"#),
+    ]);
+    assert!(finding(&r, "FM-1.3").is_none(), "{:?}", r.findings);
+}

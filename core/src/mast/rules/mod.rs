@@ -16,6 +16,7 @@ mod content_flow;
 mod content_operators;
 mod content_plan;
 mod content_range;
+mod content_repeat;
 mod content_review;
 mod content_spec;
 mod content_verify;
@@ -65,6 +66,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_review::ReviewUndidRequirement,
     &content_bounds::BoundExceeded,
     &content_completion::AnswerReplacedAfterApproval,
+    &content_repeat::WriteRepeated,
 ];
 
 /// Names of the registered rules with their mode, in order.
