@@ -849,3 +849,51 @@ fn a_creating_call_repeated_with_the_same_arguments() {
     ]);
     assert!(finding(&r, "FM-1.3").is_none(), "{:?}", r.findings);
 }
+
+/// An analyst writes the formula it will compute and leaves one of its terms out of the code.
+/// Twins: the code uses every term; prose with an "=" that is no formula.
+#[test]
+fn a_formula_term_left_out_of_the_code() {
+    let run = |out: &str| {
+        let task = "What was the store's conversion rate in May? Use sessions.csv.";
+        let mut b = B::new(task);
+        b.turn("analyst", &[("user", task)], out);
+        b.report()
+    };
+    let said = "Conversion = (ORD + PRE) / (SES - BOT + APP)\n\n";
+    let r = run(&format!("{said}```python\nm = df[df.month == 5]\nrate = (m['ORD'].sum() + m['PRE'].sum()) / (m['SES'].sum() - m['BOT'].sum())\nprint(rate)\n```"));
+    let f = finding(&r, "FM-2.6").unwrap_or_else(|| panic!("FM-2.6 expected: {:?}", r.findings));
+    assert_eq!(f.rule, "formula_term_dropped");
+    assert!(f.explanation.contains("APP"), "{}", f.explanation);
+    let ok = run(&format!(
+        "{said}```python\nm = df[df.month == 5]\nrate = (m['ORD'].sum() + m['PRE'].sum()) / (m['SES'].sum() - m['BOT'].sum() + m['APP'].sum())\nprint(rate)\n```"
+    ));
+    assert!(finding(&ok, "FM-2.6").is_none(), "{:?}", ok.findings);
+    let prose = run("Status = done after the export and the upload are checked.\n\n```python\nprint(export_ok and upload_ok)\n```");
+    assert!(finding(&prose, "FM-2.6").is_none(), "{:?}", prose.findings);
+}
+
+/// The task says the batch makes 24 cookies; the baker's code divides by 20. Twins: the code
+/// sets 24; the text gives two different counts of the noun (no single figure to hold it to).
+#[test]
+fn a_count_in_code_that_no_text_gives() {
+    let run = |task: &str, n: &str| {
+        let mut b = B::new(task);
+        b.turn(
+            "baker_expert",
+            &[("user", task)],
+            &format!("Sugar per cookie from the batch total:\n```python\nbatch_sugar_g = 300\nn_cookies = {n}\nprint(batch_sugar_g / n_cookies)\n```"),
+        );
+        b.report()
+    };
+    let task = "A batch uses 300 g of sugar and makes 24 cookies. How much sugar is in one cookie?";
+    let r = run(task, "20");
+    let f = finding(&r, "FM-2.6").unwrap_or_else(|| panic!("FM-2.6 expected: {:?}", r.findings));
+    assert_eq!(f.rule, "constant_contradicts_text");
+    assert!(f.explanation.contains("24") && f.explanation.contains("n_cookies = 20"), "{}", f.explanation);
+    assert!(finding(&run(task, "24"), "FM-2.6").is_none());
+    let two =
+        "A batch uses 300 g of sugar and makes 24 cookies, or 20 cookies when they are made larger. How much sugar is in one large cookie?";
+    let r = run(two, "20");
+    assert!(finding(&r, "FM-2.6").is_none(), "{:?}", r.findings);
+}

@@ -8,6 +8,7 @@ use crate::normalize::ChatMessage;
 
 mod content_action;
 mod content_bounds;
+mod content_code;
 mod content_completion;
 mod content_context;
 mod content_corrections;
@@ -67,6 +68,8 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_bounds::BoundExceeded,
     &content_completion::AnswerReplacedAfterApproval,
     &content_repeat::WriteRepeated,
+    &content_code::FormulaTermDropped,
+    &content_code::ConstantContradictsText,
 ];
 
 /// Names of the registered rules with their mode, in order.
