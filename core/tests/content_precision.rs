@@ -494,6 +494,38 @@ fn a_progress_report_then_the_answer_uses_the_result() {
     assert!(has(&run(false), "tool_data_ignored"), "{:?}", run(false).findings);
 }
 
+/// "last name Okafor" names a kind of name, no order; the passengers are a list of strings.
+/// Two bookings of that last name: quoting one without asking is acting on the ambiguity.
+/// Twin: the agent asks which passenger was meant.
+#[test]
+fn a_last_name_in_a_list_field_fits_two_bookings() {
+    let run = |asks: bool| {
+        let task = "I need to add a checked bag to my booking, last name Mensah, flying to Oslo on Friday.";
+        let mut b = B::new(task);
+        let a = b.turn("bag_agent", &[("user", task)], "Looking up the booking.");
+        b.tool(
+            a,
+            "lookup_booking",
+            r#"{"last_name": "Mensah"}"#,
+            r#"{"bookings": [{"pnr": "QX4TZW", "passengers": ["KOFI MENSAH"], "fare": "Basic"}, {"pnr": "RB7MNP", "passengers": ["AMA MENSAH"], "fare": "Classic"}]}"#,
+        );
+        if asks {
+            b.turn(
+                "bag_agent",
+                &[("user", task)],
+                "Two bookings match: Kofi Mensah (QX4TZW) and Ama Mensah (RB7MNP). Which passenger is the bag for?",
+            );
+        }
+        let c = b.turn("bag_agent", &[("user", task)], "Quoting the bag.");
+        b.tool(c, "get_bag_fee", r#"{"pnr": "QX4TZW"}"#, r#"{"fee_usd": 75}"#);
+        b.report()
+    };
+    let r = run(false);
+    let f = r.findings.iter().find(|f| f.rule == "acted_on_ambiguity").unwrap_or_else(|| panic!("FM-2.2 expected: {:?}", r.findings));
+    assert!(f.explanation.contains("KOFI MENSAH") && f.explanation.contains("AMA MENSAH"), "{}", f.explanation);
+    assert!(!has(&run(true), "acted_on_ambiguity"));
+}
+
 /// A hand-off's result ("Successfully transferred to docs_writer") passes control, not data: no
 /// finding that it never reached anyone.
 #[test]

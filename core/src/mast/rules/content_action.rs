@@ -205,12 +205,23 @@ fn candidate_lists(text: &str) -> Vec<Vec<serde_json::Map<String, serde_json::Va
     out
 }
 
+/// The text of a field: a string, or a short list of strings (`"passengers": ["CHIDI OKAFOR"]`)
+/// joined by "; ".
+fn field_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(a) if !a.is_empty() && a.len() <= 3 && a.iter().all(|x| x.is_string()) => {
+            Some(a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("; "))
+        }
+        _ => None,
+    }
+}
+
 fn leaf_strings(o: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, String)> {
     o.iter()
         .filter_map(|(k, v)| match v {
-            serde_json::Value::String(s) => Some((k.clone(), s.clone())),
             serde_json::Value::Number(n) => Some((k.clone(), n.to_string())),
-            _ => None,
+            v => field_text(v).map(|s| (k.clone(), s)),
         })
         .collect()
 }
@@ -239,7 +250,9 @@ fn words_of(t: &str) -> Vec<String> {
 fn ordinal_before(task_l: &str, word: &str) -> bool {
     const ORDER: [&str; 9] = ["last", "latest", "newest", "recent", "previous", "oldest", "earliest", "first", "current"];
     let ws = words_of(task_l);
-    ws.iter().enumerate().any(|(k, w)| w.starts_with(word) && ws[k.saturating_sub(3)..k].iter().any(|p| ORDER.contains(&p.as_str())))
+    // "last name", "first name": a kind of name, no order.
+    let order_at = |j: usize| ORDER.contains(&ws[j].as_str()) && ws.get(j + 1).is_none_or(|n| n != "name" && n != "names");
+    ws.iter().enumerate().any(|(k, w)| w.starts_with(word) && (k.saturating_sub(3)..k).any(order_at))
 }
 
 pub struct ActedOnAmbiguity;
@@ -337,7 +350,7 @@ impl Rule for ActedOnAmbiguity {
                     // code ("WS-MRI3-0612") nor in a longer title, which describe what was searched
                     // for rather than which one was meant.
                     let fits = |w: &str, o: &serde_json::Map<String, serde_json::Value>, key: &str| {
-                        o.get(key).and_then(|v| v.as_str()).is_some_and(|s| {
+                        o.get(key).and_then(field_text).is_some_and(|s| {
                             let ws: Vec<&str> = s.split_whitespace().map(|x| x.trim_matches(|c: char| !c.is_alphanumeric())).collect();
                             ws.len() <= 6 && ws.iter().any(|x| x.chars().all(char::is_alphabetic) && x.to_lowercase().starts_with(w))
                         })
@@ -357,7 +370,7 @@ impl Rule for ActedOnAmbiguity {
                     if list.iter().filter(|o| fits(&word, o, &key)).all(|o| normalized(o) == same) {
                         continue;
                     }
-                    let names: Vec<String> = list.iter().filter_map(|o| o.get(&key).and_then(|v| v.as_str()).map(str::to_string)).collect();
+                    let names: Vec<String> = list.iter().filter_map(|o| o.get(&key).and_then(field_text)).collect();
                     let asks = t.instructions_of(agent).is_some_and(|i| has_word(&i.text, "ask") || has_word(&i.text, "clarify"));
                     // Where it chose: its own words naming the candidate's identifier before the
                     // action ("I'll take GB-3310"), else the action itself.
