@@ -897,3 +897,29 @@ fn a_count_in_code_that_no_text_gives() {
     let r = run(two, "20");
     assert!(finding(&r, "FM-2.6").is_none(), "{:?}", r.findings);
 }
+
+/// An expert rules a tariff code out a few words after its negation ("is **not** billed on the
+/// tiered R-1 schedule"); a later analyst's code prices with R-1. Twins: the code uses the
+/// tariff named instead; a sentence that turns ("not only R-1 but also ...") excludes nothing.
+#[test]
+fn a_code_excluded_a_few_words_after_the_negation() {
+    let run = |said: &str, code: &str| {
+        let task = "Compute the Q3 bill for account 55-1200-09 from account.json and tariffs.json.";
+        let mut b = B::new(task);
+        b.turn("energy_expert", &[("user", task)], said);
+        b.turn(
+            "data_analyst",
+            &[("user", said)],
+            &format!("Here is the bill script:\n```python\nsched = tariffs['schedules']['{code}']\nprint(sched)\n```"),
+        );
+        b.report()
+    };
+    let said = "The account record says rate_schedule TOU-D, so this customer is **not** billed on the tiered R-1 schedule. Please use TOU-D from here on.";
+    let r = run(said, "R-1");
+    let f = finding(&r, "FM-2.5").unwrap_or_else(|| panic!("FM-2.5 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("data_analyst"));
+    assert!(f.explanation.contains("R-1"), "{}", f.explanation);
+    assert!(finding(&run(said, "TOU-D"), "FM-2.5").is_none());
+    let turns = "The customer is billed not only on the R-1 schedule but also on a TOU-D rider.";
+    assert!(finding(&run(turns, "R-1"), "FM-2.5").is_none());
+}

@@ -384,6 +384,49 @@ fn excluded_re() -> &'static Regex {
     })
 }
 
+/// Codes a sentence excludes a few words after its negation ("is not billed on the tiered R-1
+/// schedule"): an identifier with a digit (`R-1`, `UN3480`) within five lower-case words of
+/// "not" / "never", none of them a comparison or a turn of the clause ("not more than", "not
+/// X but Y").
+fn excluded_codes(text: &str) -> Vec<String> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = R.get_or_init(|| {
+        Regex::new(r"\b(?:[Nn]ot|[Nn]ever)\s+((?:[a-z]+\s+){1,5})([A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+|[A-Z]{2,}\d+[A-Za-z0-9]*)\b")
+            .expect("regex")
+    });
+    const TURNS: &[&str] = &[
+        "more",
+        "less",
+        "fewer",
+        "than",
+        "exceed",
+        "exceeding",
+        "above",
+        "below",
+        "over",
+        "under",
+        "beyond",
+        "after",
+        "before",
+        "until",
+        "only",
+        "just",
+        "but",
+        "except",
+        "unless",
+        "instead",
+        "including",
+        "include",
+        "and",
+        "or",
+    ];
+    let plain = text.replace("**", "").replace("__", "").replace('`', "");
+    r.captures_iter(&plain)
+        .filter(|c| c[1].split_whitespace().all(|w| !TURNS.contains(&w)) && c[2].chars().any(|ch| ch.is_ascii_digit()))
+        .map(|c| c[2].to_string())
+        .collect()
+}
+
 fn pair_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| Regex::new(r"\b([a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9])\s*(=|<=|>=|≤|≥|<|>)\s*([\w./:-]+)").expect("regex"))
@@ -540,11 +583,16 @@ impl Rule for UpstreamConstraintContradicted {
         let mut seen = std::collections::HashSet::new();
         for u in &utter {
             let Some(author) = u.agent.as_deref() else { continue };
-            let excluded: Vec<String> = excluded_re()
+            let mut excluded: Vec<String> = excluded_re()
                 .captures_iter(&u.text)
                 .map(|c| c[1].trim_end_matches(['.', ',']).to_string())
                 .filter(|v| specific(v))
                 .collect();
+            for x in excluded_codes(&u.text) {
+                if !excluded.contains(&x) {
+                    excluded.push(x);
+                }
+            }
             let pairs: Vec<(String, String, String)> = pair_re()
                 .captures_iter(&u.text)
                 .map(|c| (c[1].to_string(), c[2].to_string(), c[3].trim_end_matches(['.', ',', ')']).to_string()))
