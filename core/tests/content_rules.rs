@@ -923,3 +923,23 @@ fn a_code_excluded_a_few_words_after_the_negation() {
     let turns = "The customer is billed not only on the R-1 schedule but also on a TOU-D rider.";
     assert!(finding(&run(turns, "R-1"), "FM-2.5").is_none());
 }
+
+/// A front desk may look prices up to route, but never quote them itself; it tells the guest two
+/// amounts from the lookup. Twin: it hands over without an amount.
+#[test]
+fn an_agent_forbidden_to_quote_amounts_quotes_them() {
+    let instr = "Front desk router. You may look up a reservation to route correctly, but never quote prices or fees yourself; hand off to billing.";
+    let run = |said: &str| {
+        let task = "How much would it cost to extend my stay at the Harbor Inn by one night? Reservation HB-2231.";
+        let mut b = B::new(task);
+        let k = b.turn_with("front_desk", Some(instr), &[("user", task)], said);
+        b.tool(k, "lookup_reservation", r#"{"id": "HB-2231"}"#, r#"{"id": "HB-2231", "nightly_rate": 189.0, "resort_fee": 25.0}"#);
+        b.report()
+    };
+    let r = run("Extending by one night comes to $189.00 for the room plus the $25.00 resort fee, so $214.00 in total. Shall I add it?");
+    let f = finding(&r, "FM-1.2").unwrap_or_else(|| panic!("FM-1.2 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("front_desk"));
+    assert!(f.explanation.contains("quote amounts"), "{}", f.explanation);
+    let r = run("I found reservation HB-2231; our billing team will give you the price for the extra night. Transferring you now.");
+    assert!(finding(&r, "FM-1.2").is_none(), "{:?}", r.findings);
+}

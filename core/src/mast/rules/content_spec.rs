@@ -333,9 +333,13 @@ fn computed_against(run: &RunView, ins: &super::super::transcript::Instruction, 
     static C: OnceLock<Regex> = OnceLock::new();
     let c = re(
         &C,
-        r"(?i)\b(never|do not|don't|must not|not allowed to|should not)\b[^.;\n]{0,40}\b(compute|calculate|estimate|derive|work out)\b",
+        r"(?i)\b(never|do not|don't|must not|not allowed to|should not)\b[^.;\n]{0,40}\b(compute|calculate|estimate|derive|work out|quote)\b",
     );
     let clause = ins.text.split(['.', ';', '\n']).find(|x| c.is_match(x))?;
+    // "never quote amounts yourself": stating amounts at all, also those the data holds.
+    let quoting = c.captures(clause).is_some_and(|m| m[2].eq_ignore_ascii_case("quote"));
+    static M: OnceLock<Regex> = OnceLock::new();
+    let money = re(&M, r"[$€£]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP)\b");
     let t = run.transcript();
     let a = ins.agent.as_str();
     let mut known: std::collections::HashSet<String> = t.task.as_deref().map(significant_numbers).unwrap_or_default().into_iter().collect();
@@ -344,7 +348,10 @@ fn computed_against(run: &RunView, ins: &super::super::transcript::Instruction, 
         let said = significant_numbers(&s.text);
         let is_answer = s.agent.as_deref() == Some(a) && matches!(s.kind, StepKind::LlmCall | StepKind::AgentOutput | StepKind::Message);
         if is_answer {
-            let new: Vec<&String> = said.iter().filter(|n| !known.contains(*n)).collect();
+            let amounts: Vec<String> =
+                if quoting { money.find_iter(&s.text).map(|m| m.as_str().to_string()).collect() } else { Vec::new() };
+            let new: Vec<&String> =
+                if amounts.len() >= 2 { amounts.iter().collect() } else { said.iter().filter(|n| !known.contains(*n)).collect() };
             if new.len() >= 2 {
                 return Some(
                     Finding::new(
@@ -355,8 +362,10 @@ fn computed_against(run: &RunView, ins: &super::super::transcript::Instruction, 
                         Some(a.to_string()),
                         vec![run.span_ref(s.span), run.span_ref(ins.span)],
                         format!(
-                            "{a}'s instructions forbid it to compute («{}»), yet it states figures no earlier step holds ({}): «{}»",
+                            "{a}'s instructions forbid it to {} («{}»), yet it states {} ({}): «{}»",
+                            if quoting { "quote amounts" } else { "compute" },
                             flat(clause.trim(), 120),
+                            if amounts.len() >= 2 { "amounts" } else { "figures no earlier step holds" },
                             new.iter().take(4).map(|n| n.as_str()).collect::<Vec<_>>().join(", "),
                             flat(&s.text, 140)
                         ),
