@@ -943,3 +943,27 @@ fn an_agent_forbidden_to_quote_amounts_quotes_them() {
     let r = run("I found reservation HB-2231; our billing team will give you the price for the extra night. Transferring you now.");
     assert!(finding(&r, "FM-1.2").is_none(), "{:?}", r.findings);
 }
+
+/// A brief sets other markets' prices apart ("for reference only, do not use"); the writer uses
+/// one, the editor polishes what it was handed. The writer is where it went wrong. Twins: the
+/// writer uses the market's own price; an amount the brief also gives outside the block.
+#[test]
+fn an_amount_set_apart_as_not_to_use_is_used() {
+    let run = |brief: &str, copy: &str| {
+        let task = "Write the launch blurb for the Nordic store with the Nordic price.";
+        let mut b = B::new(task);
+        b.turn("analyst", &[("user", task)], brief);
+        b.turn("writer", &[("user", &format!("Context:\n{brief}"))], copy);
+        b.turn("editor", &[("user", &format!("Draft:\n{copy}"))], &format!("Polished:\n{copy}"));
+        b.report()
+    };
+    let brief = "*Nordic store*\n- Price: €129\n- On sale 4 April\n\n*Other markets, for reference only, do not use in Nordic copy*\n- US: $139, 21 March\n- UK: £119\n\n*Claims*\n- 30 h battery";
+    let r = run(brief, "Meet the Fjell buds: 30 h battery. Yours for $139 from 21 March.");
+    let f = finding(&r, "FM-2.5").unwrap_or_else(|| panic!("FM-2.5 expected: {:?}", r.findings));
+    assert_eq!(f.agent_name.as_deref(), Some("writer"), "{:?}", r.findings);
+    assert!(f.explanation.contains("$139"), "{}", f.explanation);
+    assert!(r.findings.iter().all(|f| f.agent_name.as_deref() != Some("editor")), "{:?}", r.findings);
+    assert!(finding(&run(brief, "Meet the Fjell buds: 30 h battery. Yours for €129 from 4 April."), "FM-2.5").is_none());
+    let both = "*Nordic store*\n- Price: $139 (USD billing)\n\n*Other markets, for reference only, do not use in Nordic copy*\n- US: $139, 21 March";
+    assert!(finding(&run(both, "Yours for $139."), "FM-2.5").is_none());
+}

@@ -427,6 +427,43 @@ fn excluded_codes(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Amounts a text sets apart as not to be used: those on a line that says so ("Other markets,
+/// for reference only, do not use in EU copy") and on the lines under it, up to a blank line or
+/// the next heading (ten lines at most), that the rest of the text does not also give.
+fn excluded_amounts(text: &str) -> Vec<String> {
+    static X: OnceLock<Regex> = OnceLock::new();
+    static M: OnceLock<Regex> = OnceLock::new();
+    let x = X.get_or_init(|| {
+        Regex::new(r"(?i)\b(do not use|don't use|not to be used|must not be used|for reference only|not for use|ignore the following)\b")
+            .expect("regex")
+    });
+    let m = M.get_or_init(|| Regex::new(r"[$€£]\s?\d+(?:,\d{3})*(?:\.\d+)?").expect("regex"));
+    let lines: Vec<&str> = super::super::text::head(text, 32_000).lines().collect();
+    let mut inside = vec![false; lines.len()];
+    for (k, _) in lines.iter().enumerate().filter(|(_, l)| x.is_match(l)) {
+        inside[k] = true;
+        for j in k + 1..lines.len().min(k + 11) {
+            let t = lines[j].trim();
+            if t.is_empty() || t.starts_with('#') || (t.starts_with('*') && t.ends_with('*') && !t.starts_with("* ")) {
+                break;
+            }
+            inside[j] = true;
+        }
+    }
+    let amounts = |keep: bool| -> Vec<String> {
+        lines
+            .iter()
+            .zip(&inside)
+            .filter(|(_, i)| **i == keep)
+            .flat_map(|(l, _)| m.find_iter(l).map(|a| a.as_str().replace(' ', "")))
+            .collect()
+    };
+    let outside = amounts(false);
+    let mut out: Vec<String> = amounts(true).into_iter().filter(|a| !outside.contains(a)).collect();
+    out.dedup();
+    out
+}
+
 fn pair_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| Regex::new(r"\b([a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9])\s*(=|<=|>=|≤|≥|<|>)\s*([\w./:-]+)").expect("regex"))
@@ -537,6 +574,18 @@ fn used_affirmatively(text: &str, x: &str, in_data: &dyn Fn(&str) -> bool) -> bo
     false
 }
 
+/// Whether step `later` was handed the words of step `first` around an excluded value: its turn's
+/// input holds the 40 characters of `first`'s text that begin at the value.
+fn handed_on(run: &RunView, first: &Step, later: &Step, excluded: &[String]) -> bool {
+    let Some(k) = run.turn_of[later.span] else { return false };
+    excluded.iter().any(|x| {
+        let Some(p) = first.text.find(x.as_str()) else { return false };
+        let end = first.text.floor_char_boundary((p + 40).min(first.text.len()));
+        let window = &first.text[p..end];
+        window.len() > x.len() && run.input_texts(&run.turns[k]).any(|i| i.contains(window))
+    })
+}
+
 /// Whether `agent`'s turns between `from` and `to` (time) record what they were given and none of
 /// it holds any of `values` (all of a value's words): the constraint never reached the agent.
 /// False when no such turn records its input (nothing to tell).
@@ -588,7 +637,7 @@ impl Rule for UpstreamConstraintContradicted {
                 .map(|c| c[1].trim_end_matches(['.', ',']).to_string())
                 .filter(|v| specific(v))
                 .collect();
-            for x in excluded_codes(&u.text) {
+            for x in excluded_codes(&u.text).into_iter().chain(excluded_amounts(&u.text)) {
                 if !excluded.contains(&x) {
                     excluded.push(x);
                 }
@@ -600,6 +649,7 @@ impl Rule for UpstreamConstraintContradicted {
             if excluded.is_empty() && pairs.is_empty() {
                 continue;
             }
+            let mut first_hit: Option<&Step> = None;
             for s in t.steps.iter().filter(|s| s.time_ns > u.time_ns).take(400) {
                 let Some(other) = s.agent.as_deref() else { continue };
                 if other == author || seen.contains(other) {
@@ -653,6 +703,12 @@ impl Rule for UpstreamConstraintContradicted {
                 if value.is_some_and(|v| never_reached(run, other, &v, u.time_ns, s.time_ns)) {
                     continue;
                 }
+                // An agent handed the first violation (its input holds the words around it)
+                // passed it on: the first agent to go against the constraint is where it went
+                // wrong.
+                if hit.is_some() && first_hit.is_some_and(|f| handed_on(run, f, s, &excluded)) {
+                    continue;
+                }
                 if let Some((what, conf)) = hit {
                     seen.insert(other.to_string());
                     findings.push(
@@ -667,6 +723,7 @@ impl Rule for UpstreamConstraintContradicted {
                         )
                         .with_quote(flat(&u.text, 200)),
                     );
+                    first_hit = Some(s);
                 }
             }
         }

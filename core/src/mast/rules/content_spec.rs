@@ -339,7 +339,7 @@ fn computed_against(run: &RunView, ins: &super::super::transcript::Instruction, 
     // "never quote amounts yourself": stating amounts at all, also those the data holds.
     let quoting = c.captures(clause).is_some_and(|m| m[2].eq_ignore_ascii_case("quote"));
     static M: OnceLock<Regex> = OnceLock::new();
-    let money = re(&M, r"[$€£]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP)\b");
+    let money = re(&M, r"[$€£]\s?\d+(?:,\d{3})*(?:\.\d+)?|\b\d+(?:,\d{3})*(?:\.\d+)?\s?(?:USD|EUR|GBP)\b");
     let t = run.transcript();
     let a = ins.agent.as_str();
     let mut known: std::collections::HashSet<String> = t.task.as_deref().map(significant_numbers).unwrap_or_default().into_iter().collect();
