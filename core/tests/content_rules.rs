@@ -967,3 +967,29 @@ fn an_amount_set_apart_as_not_to_use_is_used() {
     let both = "*Nordic store*\n- Price: $139 (USD billing)\n\n*Other markets, for reference only, do not use in Nordic copy*\n- US: $139, 21 March";
     assert!(finding(&run(both, "Yours for $139."), "FM-2.5").is_none());
 }
+
+/// The task asks for three warehouses; the reader reports one is not on the page it read, and
+/// the lead answers with the other two. Twin: the reader reads the next page and finds it.
+#[test]
+fn an_item_reported_missing_is_left_out_of_the_answer() {
+    let task = "What were the March shipments of the three northern warehouses (Lund Road, Brae Park and Corran Quay)? Give one total.";
+    let run = |found: bool| {
+        let mut b = B::new(task);
+        b.turn("lead", &[("user", task)], "Reader: open the March report's warehouse table.");
+        b.turn("reader", &[("user", "read the table")], "Page 1 of the table: Lund Road 1,240 and Brae Park 980. Corran Quay does not appear on this page; the table continues on page 2.");
+        if found {
+            b.turn("reader", &[("user", "next page")], "Page 2: Corran Quay 1,105.");
+            b.turn("lead", &[("user", "total")], "FINAL ANSWER: 3,325 (Lund Road 1,240 + Brae Park 980 + Corran Quay 1,105)");
+        } else {
+            b.turn("lead", &[("user", "total")], "FINAL ANSWER: 2,220 (Lund Road 1,240 + Brae Park 980)");
+        }
+        b.report()
+    };
+    let r = run(false);
+    let f = finding(&r, "FM-3.1").unwrap_or_else(|| panic!("FM-3.1 expected: {:?}", r.findings));
+    assert_eq!(f.rule, "item_reported_missing");
+    assert_eq!(f.agent_name.as_deref(), Some("lead"));
+    assert!(f.explanation.contains("Corran Quay"), "{}", f.explanation);
+    let ok = run(true);
+    assert!(finding(&ok, "FM-3.1").is_none(), "{:?}", ok.findings);
+}

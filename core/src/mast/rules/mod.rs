@@ -14,6 +14,7 @@ mod content_context;
 mod content_corrections;
 mod content_figures;
 mod content_flow;
+mod content_items;
 mod content_operators;
 mod content_plan;
 mod content_range;
@@ -70,6 +71,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_repeat::WriteRepeated,
     &content_code::FormulaTermDropped,
     &content_code::ConstantContradictsText,
+    &content_items::ItemReportedMissing,
 ];
 
 /// Names of the registered rules with their mode, in order.
