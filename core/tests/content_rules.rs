@@ -993,3 +993,28 @@ fn an_item_reported_missing_is_left_out_of_the_answer() {
     let ok = run(true);
     assert!(finding(&ok, "FM-3.1").is_none(), "{:?}", ok.findings);
 }
+
+/// The requester corrects the budget mid-run; a later agent still works from the old figure.
+/// Twins: it works from the new one; a message without a correction word changes nothing.
+#[test]
+fn a_figure_the_conversation_replaced_is_still_used() {
+    let task = "Plan a team offsite for 12 people; the budget is EUR 1,800.";
+    let run = |message: &str, plan: &str| {
+        let mut b = B::new(task);
+        b.turn("coordinator", &[("user", task)], "Collecting venue options.");
+        b.turn("coordinator", &[("user", message)], "Noted, passing it on.");
+        b.turn("planner", &[("user", "plan the offsite")], plan);
+        b.report()
+    };
+    let fix = "Sorry, correction from finance: the budget is EUR 2,400 instead of EUR 1,800.";
+    let r = run(fix, "Within the EUR 1,800 budget: venue 1,100, catering 600, transport 100.");
+    let f = finding(&r, "FM-1.4").unwrap_or_else(|| panic!("FM-1.4 expected: {:?}", r.findings));
+    assert_eq!(f.rule, "superseded_figure_used");
+    assert_eq!(f.agent_name.as_deref(), Some("planner"));
+    assert!(f.explanation.contains("1800") && f.explanation.contains("2400"), "{}", f.explanation);
+    let ok = run(fix, "Within the EUR 2,400 budget: venue 1,500, catering 700, transport 200.");
+    assert!(finding(&ok, "FM-1.4").is_none(), "{:?}", ok.findings);
+    let plain =
+        run("Finance also booked a EUR 2,400 training in May.", "Within the EUR 1,800 budget: venue 1,100, catering 600, transport 100.");
+    assert!(finding(&plain, "FM-1.4").is_none(), "{:?}", plain.findings);
+}

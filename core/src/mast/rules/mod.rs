@@ -21,6 +21,7 @@ mod content_range;
 mod content_repeat;
 mod content_review;
 mod content_spec;
+mod content_superseded;
 mod content_verify;
 mod inter_agent;
 mod system_design;
@@ -72,6 +73,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &content_code::FormulaTermDropped,
     &content_code::ConstantContradictsText,
     &content_items::ItemReportedMissing,
+    &content_superseded::SupersededFigureUsed,
 ];
 
 /// Names of the registered rules with their mode, in order.
