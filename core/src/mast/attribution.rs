@@ -501,7 +501,12 @@ fn answer_items(answer: &str, task: &HashSet<String>) -> Vec<String> {
         v.sort();
         v
     } else {
-        values(super::text::head(answer, 2000), task).into_iter().map(|v| v.to_lowercase()).filter(|v| v.chars().count() >= 2).collect()
+        // A possessive is its name ("County's" is "county": tokens split at the apostrophe).
+        values(super::text::head(answer, 2000), task)
+            .into_iter()
+            .map(|v| v.to_lowercase().trim_end_matches("'s").trim_end_matches("’s").to_string())
+            .filter(|v| v.chars().count() >= 2)
+            .collect()
     };
     candidates.into_iter().filter(|w| !task.contains(w) && !NOT_VALUES.contains(&w.as_str())).take(12).collect()
 }
@@ -675,6 +680,11 @@ mod tests {
         assert_eq!(answer_items("Harwood Freight, 312 pallets", &task), vec!["312", "freight", "harwood"]);
         assert!(answer_items("3", &task).is_empty(), "a lone digit proves nothing");
         assert!(answer_items("Unable to determine", &task).is_empty(), "a non-answer has no content");
+        let task = tokens("What was Riverton County's annual growth rate between 2015 and 2023?");
+        assert_eq!(
+            answer_items("Riverton County's population grew by 1.44% a year between 2015 and 2023, compounded.", &task),
+            vec!["1.44"]
+        );
         assert!(tokens("12.6 kg of jiu-jitsu").contains("jitsu"));
         assert!(tokens("12.6 kg of jiu-jitsu").contains("12.6"));
     }
