@@ -526,6 +526,55 @@ fn a_last_name_in_a_list_field_fits_two_bookings() {
     assert!(!has(&run(true), "acted_on_ambiguity"));
 }
 
+/// A rule the result states for every case (a cap, a definition) is not a fact of this case
+/// that blocks it: a summary that leaves it out withholds nothing. A blocking fact of the case
+/// beside it is still found.
+#[test]
+fn a_rule_for_every_case_is_not_a_withheld_fact() {
+    let run = |note: &str| {
+        let task = "Summarise the Harbor Arts application's budget for the panel.";
+        let mut b = B::new(task);
+        let a = b.turn("budget_analyst", &[("user", task)], "Reading the application file.");
+        b.tool(
+            a,
+            "read_file",
+            r#"{"path": "harbor_arts/budget.md"}"#,
+            &format!("Harbor Arts budget: salaries 61,000; fringe 17,000; materials 9,500; travel 4,200. {note}"),
+        );
+        b.turn(
+            "budget_analyst",
+            &[("user", task)],
+            "Harbor Arts budget: salaries 61,000, fringe 17,000, materials 9,500 and travel 4,200, for a total of 91,700.",
+        );
+        b.report()
+    };
+    for note in ["Requests may not exceed 150,000 per year.", "The eligible total excludes travel above 5,000."] {
+        let r = run(note);
+        assert!(!has(&r, "blocking_fact_withheld"), "{note}: {:?}", r.findings);
+    }
+    let r = run("The applicant's registration expired on 2024-01-31.");
+    assert!(has(&r, "blocking_fact_withheld"), "{:?}", r.findings);
+}
+
+/// An agent told not to compute restates what it was given: a day number the task writes as
+/// "Day-30", and the gap between two given rates (32.0 and 21.0: "11 points lower"). Nothing
+/// new. Figures from nowhere are still found.
+#[test]
+fn restating_given_figures_is_not_computing() {
+    let instr = "Turn the analyst's results into a short summary for the review. Do not compute new numbers.";
+    let run = |summary: &str| {
+        let task = "What was Day-30 retention of the March cohort by channel?";
+        let mut b = B::new(task);
+        b.turn("analyst", &[("user", task)], "Organic: 1,347 of 4,210 retained (32.0%). Paid: 1,445 of 6,880 retained (21.0%).");
+        b.turn_with("reporter", Some(instr), &[("user", "summarise")], summary);
+        b.report()
+    };
+    let r = run("At day 30 organic users retain 32.0% and paid users 21.0%: paid is 11 points lower.");
+    assert!(!has(&r, "role_boundary_crossed"), "{:?}", r.findings);
+    let r = run("At day 30 organic users retain 35.5% and paid users 19.5%.");
+    assert!(has(&r, "role_boundary_crossed"), "{:?}", r.findings);
+}
+
 /// A hand-off's result ("Successfully transferred to docs_writer") passes control, not data: no
 /// finding that it never reached anyone.
 #[test]

@@ -270,6 +270,15 @@ fn dedup_agents(fs: Vec<Finding>) -> Vec<Finding> {
     fs.into_iter().filter(|f| seen.insert(f.agent_name.clone())).collect()
 }
 
+/// A rule the result states for every case, a cap or a definition ("Requests may not exceed
+/// $150,000 per year", "Institutional GPA excludes P and W grades"), not a fact of this case
+/// that blocks it: a summary that applies the rule without quoting it withholds nothing.
+fn normative(clause: &str, word: &str) -> bool {
+    static N: OnceLock<Regex> = OnceLock::new();
+    let cap = N.get_or_init(|| Regex::new(r"(?i)\b(?:may|must|shall|should|can|cannot|could) not exceed\b").expect("regex"));
+    matches!(word, "exclude" | "excludes") || cap.is_match(clause)
+}
+
 /// The clause is passed on: the answer shares an identifier / figure with it and carries a
 /// blocking word, or repeats most of its content words.
 fn clause_covered(clause: &str, answer: &str) -> bool {
@@ -335,6 +344,7 @@ impl Rule for BlockingFactWithheld {
                         || BLOCKING.iter().any(|b| !weak.contains(b) && has_word(c, b))
                 })
                 .filter(|(_, w)| !confirms_request(w, r.tool.as_deref().unwrap_or("")))
+                .filter(|(c, w)| !normative(c, w))
                 .find(|(c, _)| !clause_covered(c, &a.text))
             else {
                 continue;

@@ -344,14 +344,18 @@ fn computed_against(run: &RunView, ins: &super::super::transcript::Instruction, 
     let a = ins.agent.as_str();
     let mut known: std::collections::HashSet<String> = t.task.as_deref().map(significant_numbers).unwrap_or_default().into_iter().collect();
     known.extend(significant_numbers(&ins.text));
+    let mut seen_runs: std::collections::HashSet<String> = t.task.as_deref().map(digit_runs).unwrap_or_default().into_iter().collect();
     for s in &t.steps {
         let said = significant_numbers(&s.text);
         let is_answer = s.agent.as_deref() == Some(a) && matches!(s.kind, StepKind::LlmCall | StepKind::AgentOutput | StepKind::Message);
         if is_answer {
             let amounts: Vec<String> =
                 if quoting { money.find_iter(&s.text).map(|m| m.as_str().to_string()).collect() } else { Vec::new() };
-            let new: Vec<&String> =
-                if amounts.len() >= 2 { amounts.iter().collect() } else { said.iter().filter(|n| !known.contains(*n)).collect() };
+            let new: Vec<&String> = if amounts.len() >= 2 {
+                amounts.iter().collect()
+            } else {
+                said.iter().filter(|n| !known.contains(*n) && !restated(n, &known, &seen_runs)).collect()
+            };
             if new.len() >= 2 {
                 return Some(
                     Finding::new(
@@ -375,8 +379,27 @@ fn computed_against(run: &RunView, ins: &super::super::transcript::Instruction, 
             }
         }
         known.extend(said);
+        seen_runs.extend(digit_runs(&s.text));
     }
     None
+}
+
+/// Digit runs of a text, also those glued to words ("Day-30", "D30"), bounded.
+fn digit_runs(t: &str) -> Vec<String> {
+    static D: OnceLock<Regex> = OnceLock::new();
+    re(&D, r"\d+(?:\.\d+)?").find_iter(super::super::text::head(t, 32_000)).take(256).map(|m| m.as_str().to_string()).collect()
+}
+
+/// A figure the run already holds in another form: a digit run of an earlier text ("30" of
+/// "Day-30"), or the sum or difference of two earlier figures ("11 pts lower" for 32.0 and
+/// 21.0). Restating is not computing something new.
+fn restated(n: &str, known: &std::collections::HashSet<String>, runs: &std::collections::HashSet<String>) -> bool {
+    if runs.contains(n) {
+        return true;
+    }
+    let Ok(x) = n.parse::<f64>() else { return false };
+    let figs: Vec<f64> = known.iter().filter_map(|k| k.parse::<f64>().ok()).take(128).collect();
+    figs.iter().any(|a| figs.iter().any(|b| ((a - b).abs() - x).abs() < 1e-6 || (a + b - x).abs() < 1e-6))
 }
 
 /// A name compared loosely: lower-case letters and digits only ("TechSupportAgent" and
