@@ -1018,3 +1018,27 @@ fn a_figure_the_conversation_replaced_is_still_used() {
         run("Finance also booked a EUR 2,400 training in May.", "Within the EUR 1,800 budget: venue 1,100, catering 600, transport 100.");
     assert!(finding(&plain, "FM-1.4").is_none(), "{:?}", plain.findings);
 }
+
+/// The task gives a named parameter ("a shipping divisor of 139"); the coder's script sets it to
+/// the carrier's usual 166. Twins: the script uses 139; a sentence that gives two values for the
+/// parameter holds it to neither.
+#[test]
+fn a_named_parameter_set_to_another_figure_in_code() {
+    let run = |task: &str, v: &str| {
+        let mut b = B::new(task);
+        b.turn(
+            "coder",
+            &[("user", task)],
+            &format!("Billable weight per carton:\n```python\nimport math\nSHIPPING_DIVISOR = {v}\nprint(math.ceil(24 * 18 * 16 / SHIPPING_DIVISOR))\n```"),
+        );
+        b.report()
+    };
+    let task = "Our contract uses a shipping divisor of 139 (cubic inches per lb). What is the billable weight of a 24x18x16 in carton?";
+    let r = run(task, "166");
+    let f = finding(&r, "FM-2.6").unwrap_or_else(|| panic!("FM-2.6 expected: {:?}", r.findings));
+    assert_eq!(f.rule, "constant_contradicts_text");
+    assert!(f.explanation.contains("139") && f.explanation.contains("166"), "{}", f.explanation);
+    assert!(finding(&run(task, "139"), "FM-2.6").is_none());
+    let two = "The shipping divisor is 139 for ground and the shipping divisor is 166 for air. What is the air billable weight of a 24x18x16 in carton?";
+    assert!(finding(&run(two, "166"), "FM-2.6").is_none());
+}

@@ -165,6 +165,39 @@ fn set_counts(c: &str) -> Vec<(String, String, String)> {
     out
 }
 
+/// Code lines that set a named parameter: an identifier of two parts or more, each a word of
+/// three letters or more (`dim_divisor = 166`), to an integer. Each as (its parts, figure, line).
+fn set_params(c: &str) -> Vec<(Vec<String>, String, String)> {
+    static A: OnceLock<Regex> = OnceLock::new();
+    let a = re(&A, r"(?m)^\s*([a-z][a-z0-9_]*)\s*=\s*(\d+)\s*(?:#.*)?$");
+    a.captures_iter(c)
+        .filter_map(|m| {
+            let parts: Vec<String> = m[1].split('_').map(str::to_string).collect();
+            (parts.len() >= 2 && parts.iter().all(|p| p.len() >= 3 && p.chars().all(|ch| ch.is_ascii_alphabetic())))
+                .then(|| (parts, m[2].to_string(), m[0].trim().to_string()))
+        })
+        .collect()
+}
+
+/// The figures a text gives a named parameter: "<words> of / is / = / : <integer>" whose one to
+/// four words before it hold every part of the name ("a DIM divisor of 139").
+fn given_params(text: &str, parts: &[String]) -> HashSet<String> {
+    static G: OnceLock<Regex> = OnceLock::new();
+    let g = re(&G, r"\b((?:[A-Za-z]+\s+){0,3}[A-Za-z]+)\s*(?:\bof\b|\bis\b|=|:)\s*(\d+)\b");
+    g.captures_iter(text)
+        // An integer, not the whole part of a decimal or of a figure with thousands ("1.5", "1,200").
+        .filter(|m| {
+            let rest = m.get(2).map_or("", |x| &text[x.end()..]);
+            !(rest.starts_with(['.', ',']) && rest[1..].starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .filter(|m| {
+            let words: Vec<String> = m[1].split_whitespace().map(str::to_lowercase).collect();
+            parts.iter().all(|p| words.contains(p))
+        })
+        .map(|m| m[2].to_string())
+        .collect()
+}
+
 pub struct ConstantContradictsText;
 
 impl Rule for ConstantContradictsText {
@@ -185,6 +218,9 @@ impl Rule for ConstantContradictsText {
         }
         let mut judged = false;
         for (s, c) in with_code(&t.steps) {
+            if let Some(f) = param_contradicted(run, t.task.as_deref().unwrap_or(""), s, &c, self.name()) {
+                return Verdict::Judged(vec![f]);
+            }
             let sets = set_counts(&c);
             if sets.is_empty() {
                 continue;
@@ -224,6 +260,36 @@ impl Rule for ConstantContradictsText {
         }
         Verdict::Judged(Vec::new())
     }
+}
+
+/// A named parameter the task or the author's words give one integer for ("a DIM divisor of
+/// 139"), set to another in the author's code (`DIM_DIVISOR = 166`).
+fn param_contradicted(run: &RunView, task: &str, s: &Step, c: &str, rule: &'static str) -> Option<Finding> {
+    let text = format!("{}\n{}", super::super::text::head(task, 16_000), prose(&s.text));
+    for (parts, v, line) in set_params(c) {
+        let given = given_params(&text, &parts);
+        if given.len() != 1 || given.contains(&v) || set_params(c).iter().any(|(p, x, _)| *p == parts && given.contains(x)) {
+            continue;
+        }
+        let n = given.iter().next().cloned().unwrap_or_default();
+        return Some(
+            Finding::new(
+                "FM-2.6",
+                rule,
+                Severity::High,
+                0.8,
+                s.agent.clone(),
+                vec![run.span_ref(s.span)],
+                format!(
+                    "the text gives the {} as {n}, but {}'s code sets «{line}»: the code uses {v}, a figure no text gives it",
+                    parts.join(" "),
+                    s.agent.as_deref().unwrap_or("the author")
+                ),
+            )
+            .with_quote(flat(&line, 200)),
+        );
+    }
+    None
 }
 
 #[cfg(test)]
